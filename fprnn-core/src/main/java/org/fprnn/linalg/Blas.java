@@ -1,0 +1,30 @@
+package org.fprnn.linalg;
+
+/**
+ * General matrix product on row-major arrays, C = alpha * op(A) op(B) + beta * C, with op(X) = X or
+ * X^T. Implementations: {@link NativeBlas} (OpenBLAS through the FFM API, zero-copy on heap arrays)
+ * and {@link JavaBlas} (pure Java, Vector API). {@link #get()} picks native when it loads.
+ *
+ * <p>Shapes: op(A) is m x k, op(B) is k x n, C is m x n; lda, ldb, ldc are row strides.
+ */
+public interface Blas {
+
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+               float beta, float[] c, int cOff, int ldc);
+
+    void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha,
+               double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+               double beta, double[] c, int cOff, int ldc);
+
+    /** Human-readable name, e.g. "OpenBLAS 0.3.21 (native, 2 threads)" or "Java Vector API". */
+    String name();
+
+    /** Number of threads this implementation uses for one product. */
+    int threads();
+
+    /** The process-wide implementation: native OpenBLAS when it loads, else the Java fallback. */
+    static Blas get() {
+        return BlasHolder.INSTANCE;
+    }
+}
