@@ -8,7 +8,7 @@ public final class DMatrix extends Matrix {
 
     public DMatrix(int rows, int cols) {
         super(rows, cols);
-        this.data = new float[Math.multiplyExact(rows, cols)];
+        this.data = new double[Math.multiplyExact(rows, cols)];
     }
 
     /** Wraps (does not copy) a row-major array. */
