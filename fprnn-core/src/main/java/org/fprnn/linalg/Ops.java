@@ -1,0 +1,259 @@
+package org.fprnn.linalg;
+
+/**
+ * Precision-agnostic operations on whole matrices. Algorithms (solvers, rules) are written against
+ * these so that they serve float and double alike; each method dispatches once on the storage type,
+ * so the per-element loops stay monomorphic. Nothing here allocates.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /**
+     * C = alpha * op(A) op(B) + beta * C through {@link Blas#get()}.
+     *
+     * @param transA use A^T
+     * @param transB use B^T
+     */
+    public static void gemm(boolean transA, boolean transB, double alpha, Matrix a, Matrix b,
+                            double beta, Matrix c) {
+        int m = transA ? a.cols : a.rows;
+        int k = transA ? a.rows : a.cols;
+        int kb = transB ? b.cols : b.rows;
+        int n = transB ? b.rows : b.cols;
+        if (k != kb || c.rows != m || c.cols != n) {
+            throw new IllegalArgumentException("gemm shapes: op(A) " + m + "x" + k + ", op(B) " + kb
+                    + "x" + n + ", C " + c.shape());
+        }
+        switch (c) {
+            case FMatrix fc -> Blas.get().sgemm(transA, transB, m, n, k, (float) alpha,
+                    ((FMatrix) a).data, 0, a.cols, ((FMatrix) b).data, 0, b.cols, (float) beta,
+                    fc.data, 0, c.cols);
+            case DMatrix dc -> Blas.get().dgemm(transA, transB, m, n, k, alpha,
+                    ((DMatrix) a).data, 0, a.cols, ((DMatrix) b).data, 0, b.cols, beta,
+                    dc.data, 0, c.cols);
+        }
+    }
+
+    /** out = a * b elementwise (out may alias a or b). */
+    public static void mul(Matrix a, Matrix b, Matrix out) {
+        check(a, b, out);
+        switch (out) {
+            case FMatrix o -> {
+                float[] x = ((FMatrix) a).data, y = ((FMatrix) b).data, z = o.data;
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = x[i] * y[i];
+                }
+            }
+            case DMatrix o -> {
+                double[] x = ((DMatrix) a).data, y = ((DMatrix) b).data, z = o.data;
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = x[i] * y[i];
+                }
+            }
+        }
+    }
+
+    /** out = alpha * a + beta * b elementwise (out may alias a or b). */
+    public static void lincomb(double alpha, Matrix a, double beta, Matrix b, Matrix out) {
+        check(a, b, out);
+        switch (out) {
+            case FMatrix o -> {
+                float[] x = ((FMatrix) a).data, y = ((FMatrix) b).data, z = o.data;
+                float al = (float) alpha, be = (float) beta;
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = al * x[i] + be * y[i];
+                }
+            }
+            case DMatrix o -> {
+                double[] x = ((DMatrix) a).data, y = ((DMatrix) b).data, z = o.data;
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = alpha * x[i] + beta * y[i];
+                }
+            }
+        }
+    }
+
+    /** out = a - b elementwise. */
+    public static void sub(Matrix a, Matrix b, Matrix out) {
+        lincomb(1, a, -1, b, out);
+    }
+
+    /** y += alpha * x. */
+    public static void axpy(double alpha, Matrix x, Matrix y) {
+        lincomb(alpha, x, 1, y, y);
+    }
+
+    /** a *= alpha. */
+    public static void scale(double alpha, Matrix a) {
+        switch (a) {
+            case FMatrix f -> {
+                float s = (float) alpha;
+                for (int i = 0; i < f.data.length; i++) {
+                    f.data[i] *= s;
+                }
+            }
+            case DMatrix d -> {
+                for (int i = 0; i < d.data.length; i++) {
+                    d.data[i] *= alpha;
+                }
+            }
+        }
+    }
+
+    /** m[i, :] += v[0, :] for every row i (v is 1 x cols). */
+    public static void addRowVector(Matrix m, Matrix v) {
+        if (v.rows != 1 || v.cols != m.cols) {
+            throw new IllegalArgumentException("row vector " + v.shape() + " for matrix " + m.shape());
+        }
+        switch (m) {
+            case FMatrix f -> {
+                float[] x = f.data, b = ((FMatrix) v).data;
+                for (int i = 0, o = 0; i < m.rows; i++, o += m.cols) {
+                    for (int j = 0; j < m.cols; j++) {
+                        x[o + j] += b[j];
+                    }
+                }
+            }
+            case DMatrix d -> {
+                double[] x = d.data, b = ((DMatrix) v).data;
+                for (int i = 0, o = 0; i < m.rows; i++, o += m.cols) {
+                    for (int j = 0; j < m.cols; j++) {
+                        x[o + j] += b[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** out[0, :] = alpha * sum over rows of m (out is 1 x cols); sums accumulate in double. */
+    public static void columnSums(double alpha, Matrix m, Matrix out) {
+        if (out.rows != 1 || out.cols != m.cols) {
+            throw new IllegalArgumentException("column sums of " + m.shape() + " into " + out.shape());
+        }
+        for (int j = 0; j < m.cols; j++) {
+            double s = 0;
+            for (int i = 0; i < m.rows; i++) {
+                s += m.getFlat(i * m.cols + j);
+            }
+            out.setFlat(j, alpha * s);
+        }
+    }
+
+    /** Frobenius inner product sum_ij a_ij b_ij, accumulated in double. */
+    public static double dot(Matrix a, Matrix b) {
+        if (!a.sameShape(b)) {
+            throw new IllegalArgumentException("dot of " + a.shape() + " and " + b.shape());
+        }
+        double s = 0;
+        switch (a) {
+            case FMatrix f -> {
+                float[] y = ((FMatrix) b).data;
+                for (int i = 0; i < f.data.length; i++) {
+                    s += (double) f.data[i] * y[i];
+                }
+            }
+            case DMatrix d -> {
+                double[] y = ((DMatrix) b).data;
+                for (int i = 0; i < d.data.length; i++) {
+                    s += d.data[i] * y[i];
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Frobenius norm. */
+    public static double norm(Matrix a) {
+        return Math.sqrt(dot(a, a));
+    }
+
+    /** Largest absolute element. */
+    public static double maxAbs(Matrix a) {
+        double m = 0;
+        for (int i = 0; i < a.size(); i++) {
+            m = Math.max(m, Math.abs(a.getFlat(i)));
+        }
+        return m;
+    }
+
+    /** res[i] = max_j |a[i, j] - b[i, j]| for every row i. */
+    public static void rowMaxAbsDiff(Matrix a, Matrix b, double[] res) {
+        if (!a.sameShape(b) || res.length < a.rows) {
+            throw new IllegalArgumentException("row residual of " + a.shape() + " and " + b.shape());
+        }
+        int n = a.cols;
+        switch (a) {
+            case FMatrix f -> {
+                float[] x = f.data, y = ((FMatrix) b).data;
+                for (int i = 0; i < a.rows; i++) {
+                    double m = 0;
+                    for (int j = i * n, e = j + n; j < e; j++) {
+                        m = Math.max(m, Math.abs(x[j] - y[j]));
+                    }
+                    res[i] = m;
+                }
+            }
+            case DMatrix d -> {
+                double[] x = d.data, y = ((DMatrix) b).data;
+                for (int i = 0; i < a.rows; i++) {
+                    double m = 0;
+                    for (int j = i * n, e = j + n; j < e; j++) {
+                        m = Math.max(m, Math.abs(x[j] - y[j]));
+                    }
+                    res[i] = m;
+                }
+            }
+        }
+    }
+
+    /** res[i] = Euclidean norm of row i, accumulated in double. */
+    public static void rowNorms(Matrix a, double[] res) {
+        int n = a.cols;
+        for (int i = 0; i < a.rows; i++) {
+            double s = 0;
+            for (int j = i * n, e = j + n; j < e; j++) {
+                double v = a.getFlat(j);
+                s += v * v;
+            }
+            res[i] = Math.sqrt(s);
+        }
+    }
+
+    private static void check(Matrix a, Matrix b, Matrix out) {
+        if (!a.sameShape(b) || !a.sameShape(out) || a.precision() != out.precision()
+                || b.precision() != out.precision()) {
+            throw new IllegalArgumentException("elementwise shapes/precisions differ: " + a + ", " + b
+                    + ", " + out);
+        }
+    }
+
+    /** Row i of s moves toward row i of target: s_i += alpha (target_i - s_i). */
+    public static void relaxRow(Matrix s, Matrix target, int row, double alpha) {
+        int n = s.cols;
+        int o = row * n;
+        switch (s) {
+            case FMatrix f -> {
+                float[] x = f.data, t = ((FMatrix) target).data;
+                float a = (float) alpha;
+                if (alpha == 1.0) {
+                    System.arraycopy(t, o, x, o, n);
+                } else {
+                    for (int j = o; j < o + n; j++) {
+                        x[j] += a * (t[j] - x[j]);
+                    }
+                }
+            }
+            case DMatrix d -> {
+                double[] x = d.data, t = ((DMatrix) target).data;
+                if (alpha == 1.0) {
+                    System.arraycopy(t, o, x, o, n);
+                } else {
+                    for (int j = o; j < o + n; j++) {
+                        x[j] += alpha * (t[j] - x[j]);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.fprnn.model;
+
+import org.fprnn.linalg.Matrix;
+
+/** Per-sample losses of MATH section 0; the loss of a batch is their mean. */
+public enum Loss {
+    /** l_i = -log softmax(y_hat_i)[y_i]. */
+    CROSS_ENTROPY,
+    /** l_i = ||y_hat_i - t_i||^2, summed over outputs, no factor 1/2. */
+    MSE;
+
+    public static Loss parse(String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "cross_entropy", "cross-entropy", "crossentropy", "ce" -> CROSS_ENTROPY;
+            case "mse" -> MSE;
+            default -> throw new IllegalArgumentException("unknown loss '" + s + "': use cross_entropy or mse");
+        };
+    }
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Evaluates the loss of outputs y_hat (B x n_out) against the batch's labels or targets.
+     *
+     * @param eps if not null, receives eps_i = dl_i/dy_hat_i per sample (B x n_out), not divided by B
+     * @param perSample if not null (length B), receives l_i
+     * @return the mean loss over the batch, accumulated in double
+     */
+    public double evaluate(Matrix yhat, Batch batch, Matrix eps, double[] perSample) {
+        int b = yhat.rows;
+        int k = yhat.cols;
+        double total = 0;
+        if (this == CROSS_ENTROPY) {
+            int[] y = batch.labels();
+            if (y == null) {
+                throw new IllegalArgumentException("cross_entropy needs integer labels");
+            }
+            for (int i = 0; i < b; i++) {
+                int o = i * k;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    max = Math.max(max, yhat.getFlat(o + j));
+                }
+                double sum = 0;
+                for (int j = 0; j < k; j++) {
+                    sum += Math.exp(yhat.getFlat(o + j) - max);
+                }
+                double logZ = max + Math.log(sum);
+                double li = logZ - yhat.getFlat(o + y[i]);
+                total += li;
+                if (perSample != null) {
+                    perSample[i] = li;
+                }
+                if (eps != null) {
+                    for (int j = 0; j < k; j++) {
+                        double p = Math.exp(yhat.getFlat(o + j) - logZ);
+                        eps.setFlat(o + j, p - (j == y[i] ? 1.0 : 0.0));
+                    }
+                }
+            }
+        } else {
+            Matrix t = batch.targets();
+            if (t == null) {
+                throw new IllegalArgumentException("mse needs real-valued targets");
+            }
+            for (int i = 0; i < b; i++) {
+                double li = 0;
+                for (int j = i * k, e = j + k; j < e; j++) {
+                    double d = yhat.getFlat(j) - t.getFlat(j);
+                    li += d * d;
+                    if (eps != null) {
+                        eps.setFlat(j, 2 * d);
+                    }
+                }
+                total += li;
+                if (perSample != null) {
+                    perSample[i] = li;
+                }
+            }
+        }
+        return total / b;
+    }
+
+    /** Number of rows whose arg-max output equals the label (cross-entropy batches only). */
+    public static int correct(Matrix yhat, int[] labels) {
+        int c = 0;
+        for (int i = 0; i < yhat.rows; i++) {
+            int best = 0;
+            double bv = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < yhat.cols; j++) {
+                double v = yhat.get(i, j);
+                if (v > bv) {
+                    bv = v;
+                    best = j;
+                }
+            }
+            if (best == labels[i]) {
+                c++;
+            }
+        }
+        return c;
+    }
+}

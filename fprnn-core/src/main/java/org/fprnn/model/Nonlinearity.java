@@ -1,0 +1,168 @@
+package org.fprnn.model;
+
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.VectorMath;
+
+/**
+ * The pointwise nonlinearity f of r = f(W r + U x + b) (MATH section 1) and its derivative, which
+ * gives the gains G = diag(f'(z)). Every method works on whole batches in place or into {@code out}.
+ */
+public sealed interface Nonlinearity {
+
+    /** out = f(z) elementwise (out may be z). */
+    void apply(Matrix z, Matrix out);
+
+    /** out = f'(z) elementwise (out may be z). */
+    void derivative(Matrix z, Matrix out);
+
+    /** Name as the command line spells it. */
+    String name();
+
+    /** True for f(z) = g z. */
+    default boolean isLinear() {
+        return false;
+    }
+
+    /** Parses tanh, relu, softplus, linear (with gain), or powerlaw (with k and n). */
+    static Nonlinearity parse(String name, double gain, double k, double n) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "tanh" -> new Tanh();
+            case "relu" -> new Relu();
+            case "softplus" -> new Softplus();
+            case "linear" -> new Linear(gain);
+            case "powerlaw", "power_law", "ssn" -> new PowerLaw(k, n);
+            default -> throw new IllegalArgumentException("unknown nonlinearity '" + name
+                    + "': use tanh, relu, softplus, linear or powerlaw");
+        };
+    }
+
+    /** Parses a nonlinearity with default parameters (linear gain 1, power law k = 0.04, n = 2). */
+    static Nonlinearity parse(String name) {
+        return parse(name, 1.0, 0.04, 2.0);
+    }
+
+    /** f = tanh, f' = 1 - tanh^2. */
+    record Tanh() implements Nonlinearity {
+        @Override
+        public void apply(Matrix z, Matrix out) {
+            switch (out) {
+                case FMatrix o -> VectorMath.tanh(((FMatrix) z).data, 0, o.data, 0, o.data.length);
+                case DMatrix o -> VectorMath.tanh(((DMatrix) z).data, 0, o.data, 0, o.data.length);
+            }
+        }
+
+        @Override
+        public void derivative(Matrix z, Matrix out) {
+            apply(z, out);
+            switch (out) {
+                case FMatrix o -> {
+                    float[] d = o.data;
+                    for (int i = 0; i < d.length; i++) {
+                        d[i] = 1f - d[i] * d[i];
+                    }
+                }
+                case DMatrix o -> {
+                    double[] d = o.data;
+                    for (int i = 0; i < d.length; i++) {
+                        d[i] = 1.0 - d[i] * d[i];
+                    }
+                }
+            }
+        }
+
+        @Override public String name() { return "tanh"; }
+    }
+
+    /** f = max(z, 0), f' = 1 for z > 0 else 0. */
+    record Relu() implements Nonlinearity {
+        @Override
+        public void apply(Matrix z, Matrix out) {
+            for (int i = 0; i < out.size(); i++) {
+                out.setFlat(i, Math.max(z.getFlat(i), 0.0));
+            }
+        }
+
+        @Override
+        public void derivative(Matrix z, Matrix out) {
+            for (int i = 0; i < out.size(); i++) {
+                out.setFlat(i, z.getFlat(i) > 0 ? 1.0 : 0.0);
+            }
+        }
+
+        @Override public String name() { return "relu"; }
+    }
+
+    /** f = log(1 + e^z), f' = sigmoid(z). */
+    record Softplus() implements Nonlinearity {
+        @Override
+        public void apply(Matrix z, Matrix out) {
+            switch (out) {
+                case FMatrix o -> VectorMath.softplus(((FMatrix) z).data, 0, o.data, 0, o.data.length);
+                case DMatrix o -> VectorMath.softplus(((DMatrix) z).data, 0, o.data, 0, o.data.length);
+            }
+        }
+
+        @Override
+        public void derivative(Matrix z, Matrix out) {
+            switch (out) {
+                case FMatrix o -> VectorMath.sigmoid(((FMatrix) z).data, 0, o.data, 0, o.data.length);
+                case DMatrix o -> VectorMath.sigmoid(((DMatrix) z).data, 0, o.data, 0, o.data.length);
+            }
+        }
+
+        @Override public String name() { return "softplus"; }
+    }
+
+    /** f = gain * z with a fixed gain (G = gain * I). */
+    record Linear(double gain) implements Nonlinearity {
+        public Linear {
+            if (!(gain > 0) || !Double.isFinite(gain)) {
+                throw new IllegalArgumentException("linear gain must be a positive number, got " + gain);
+            }
+        }
+
+        @Override
+        public void apply(Matrix z, Matrix out) {
+            for (int i = 0; i < out.size(); i++) {
+                out.setFlat(i, gain * z.getFlat(i));
+            }
+        }
+
+        @Override
+        public void derivative(Matrix z, Matrix out) {
+            out.fill(gain);
+        }
+
+        @Override public String name() { return "linear"; }
+        @Override public boolean isLinear() { return true; }
+    }
+
+    /** The rectified power law f = k [z]_+^n of stabilized supralinear networks, f' = k n [z]_+^(n-1). */
+    record PowerLaw(double k, double n) implements Nonlinearity {
+        public PowerLaw {
+            if (!(k > 0) || !(n >= 1) || !Double.isFinite(k) || !Double.isFinite(n)) {
+                throw new IllegalArgumentException("power law needs k > 0 and n >= 1, got k=" + k + ", n=" + n);
+            }
+        }
+
+        @Override
+        public void apply(Matrix z, Matrix out) {
+            switch (out) {
+                case FMatrix o -> VectorMath.powerLaw(((FMatrix) z).data, 0, o.data, 0, o.data.length, k, n);
+                case DMatrix o -> VectorMath.powerLaw(((DMatrix) z).data, 0, o.data, 0, o.data.length, k, n);
+            }
+        }
+
+        @Override
+        public void derivative(Matrix z, Matrix out) {
+            switch (out) {
+                case FMatrix o -> VectorMath.powerLaw(((FMatrix) z).data, 0, o.data, 0, o.data.length, k * n, n - 1);
+                case DMatrix o -> VectorMath.powerLaw(((DMatrix) z).data, 0, o.data, 0, o.data.length, k * n, n - 1);
+            }
+        }
+
+        @Override public String name() { return "powerlaw"; }
+    }
+}

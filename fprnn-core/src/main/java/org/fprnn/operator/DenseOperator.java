@@ -1,0 +1,48 @@
+package org.fprnn.operator;
+
+import java.util.List;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.model.Params;
+
+/** A dense N x N recurrent matrix stored as parameter {@code name} of the network's parameters. */
+public final class DenseOperator implements RecurrentOperator {
+    private final Params params;
+    private final String name;
+
+    public DenseOperator(Params params, String name) {
+        this.params = params;
+        this.name = name;
+        Matrix w = params.get(name);
+        if (w.rows != w.cols) {
+            throw new IllegalArgumentException("recurrent matrix " + name + " must be square, got " + w.shape());
+        }
+    }
+
+    private Matrix w() {
+        return params.get(name);
+    }
+
+    @Override public int units() { return w().rows; }
+
+    @Override
+    public void apply(Matrix r, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, true, alpha, r, w(), beta, out);
+    }
+
+    @Override
+    public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, false, alpha, a, w(), beta, out);
+    }
+
+    /** Dense: D_W = scale * a^T b (MATH section 4, "dense: a^T b / B"). */
+    @Override
+    public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
+        Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, into.get(name));
+    }
+
+    @Override public List<String> parameterNames() { return List.of(name); }
+
+    @Override public DMatrix dense() { return w().toDouble().copy(); }
+}

@@ -1,0 +1,105 @@
+package org.fprnn.rule;
+
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Workspace;
+import org.fprnn.model.Batch;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.model.Params;
+import org.fprnn.solve.Equilibrium;
+
+/**
+ * The steps every rule shares: the read-out and its plain gradient, the gains, and turning a pair
+ * of row batches (a, b) into directions for W, U and b. Subclasses supply only their own formula.
+ */
+abstract class AbstractRule implements Rule {
+    protected final RuleSettings settings;
+    protected final Workspace ws = new Workspace();
+    private Params directions;
+    private FixedPointNetwork directionsOwner;
+
+    AbstractRule(RuleSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Zeroed direction matrices for the network's trained parameters, reused across calls. */
+    protected final Params directions(FixedPointNetwork net) {
+        if (directions == null || directionsOwner != net) {
+            directions = net.params().zerosLike(net.trained());
+            directionsOwner = net;
+        } else {
+            directions.zero();
+        }
+        return directions;
+    }
+
+    /** The loss at a state and dl/dr per sample. */
+    protected record Readout(double loss, int correct, Matrix e) {
+    }
+
+    /**
+     * Read-out step shared by all rules (MATH section 1): y_hat = r R^T + c (B x n_out), the mean
+     * loss, eps_i = dl_i/dy_hat_i, e = eps R (B x N; row i is R^T eps_i = dl_i/dr_i), and the read-out's
+     * plain gradient D_R = eps^T r / B (n_out x N), D_c = mean_i eps_i (1 x n_out) when they are trained.
+     */
+    protected final Readout readout(FixedPointNetwork net, Batch batch, Matrix r, Params dirs) {
+        int b = r.rows;
+        Matrix yhat = ws.get("yhat", b, net.outputs(), r.precision());
+        net.readout(r, yhat);
+        Matrix eps = ws.like("eps", yhat);
+        Loss loss = settings.loss();
+        double l = loss.evaluate(yhat, batch, eps, null);
+        int correct = batch.labels() != null ? Loss.correct(yhat, batch.labels()) : -1;
+        Matrix e = ws.like("e", r);
+        Ops.gemm(false, false, 1, eps, net.params().get("R"), 0, e);
+        if (dirs.has("R")) {
+            Ops.gemm(true, false, 1.0 / b, eps, r, 0, dirs.get("R"));
+        }
+        if (dirs.has("c")) {
+            Ops.columnSums(1.0 / b, eps, dirs.get("c"));
+        }
+        return new Readout(l, correct, e);
+    }
+
+    /**
+     * Gains g (B x N) at the equilibrium: f'(z) by default, or 1 - r^2 (tanh only) when the settings
+     * ask for the published convention (MATH section 1; PROTOCOLS P1).
+     */
+    protected final Matrix gains(FixedPointNetwork net, Equilibrium eq) {
+        Matrix g = ws.like("g", eq.rates());
+        if (settings.gains() == GainMode.FROM_RATES) {
+            if (!(net.nonlinearity() instanceof Nonlinearity.Tanh)) {
+                throw new IllegalArgumentException("gains from rates (1 - r^2) need tanh units, not "
+                        + net.nonlinearity().name());
+            }
+            Matrix r = eq.rates();
+            for (int i = 0; i < g.size(); i++) {
+                double v = r.getFlat(i);
+                g.setFlat(i, 1.0 - v * v);
+            }
+        } else {
+            net.nonlinearity().derivative(eq.z(), g);
+        }
+        return g;
+    }
+
+    /**
+     * Directions of the recurrent side from row batches a and b (MATH sections 3.1, 3.4, 3.5, 4):
+     * D_W = project(a, b) / B through the operator, D_U = a^T x / B (N x n_in),
+     * D_b = mean_i a_i (1 x N), each only if trained.
+     */
+    protected static void recurrentDirections(FixedPointNetwork net, Matrix x, Matrix a, Matrix b, Params dirs) {
+        double inv = 1.0 / a.rows;
+        if (dirs.has("W")) {
+            net.recurrent().project(a, b, inv, dirs, false);
+        }
+        if (dirs.has("U")) {
+            Ops.gemm(true, false, inv, a, x.to(a.precision()), 0, dirs.get("U"));
+        }
+        if (dirs.has("b")) {
+            Ops.columnSums(inv, a, dirs.get("b"));
+        }
+    }
+}

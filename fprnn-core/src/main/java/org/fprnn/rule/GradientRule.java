@@ -1,0 +1,55 @@
+package org.fprnn.rule;
+
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.model.Batch;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Params;
+import org.fprnn.solve.AdjointMap;
+import org.fprnn.solve.Equilibrium;
+import org.fprnn.solve.SolveResult;
+import org.fprnn.solve.Solver;
+import org.fprnn.solve.Solvers;
+
+/**
+ * "gradient" [dW1], MATH section 3.1: the exact Euclidean gradient of the mean loss at the state by
+ * implicit differentiation, with no explicit inverse. The adjoint (I - W^T G) lambda = e is solved
+ * in batch by the configured solver (default Anderson to relative residual 1e-8) starting from
+ * lambda = e; then delta = G lambda and D_W = delta^T r / B, D_U = delta^T x / B, D_b = mean delta.
+ */
+final class GradientRule extends AbstractRule {
+    private final Solver adjointSolver;
+
+    GradientRule(RuleSettings settings) {
+        super(settings);
+        this.adjointSolver = Solvers.create(settings.adjoint());
+    }
+
+    @Override
+    public String name() {
+        return "gradient";
+    }
+
+    @Override
+    public RuleResult compute(FixedPointNetwork net, Batch batch, Equilibrium eq) {
+        Params dirs = directions(net);
+        Readout ro = readout(net, batch, eq.rates(), dirs);
+        Matrix g = gains(net, eq);
+        Matrix lambda = ws.like("lambda", ro.e());
+        SolveResult adj = solveAdjoint(net, ro.e(), g, lambda);
+        Matrix delta = ws.like("delta", lambda);
+        Ops.mul(g, lambda, delta);
+        recurrentDirections(net, batch.x(), delta, eq.rates(), dirs);
+        return new RuleResult(dirs, ro.loss(), ro.correct(), adj);
+    }
+
+    /**
+     * Solves (I - W^T G) lambda = e per sample (MATH 3.1; rows: lambda = e + (g * lambda) W), from
+     * lambda = e, into {@code lambda} (B x N).
+     */
+    SolveResult solveAdjoint(FixedPointNetwork net, Matrix e, Matrix g, Matrix lambda) {
+        AdjointMap map = new AdjointMap(net.recurrent(), e, g, ws.like("adjTmp", e));
+        lambda.copyFrom(e);
+        return adjointSolver.solve(map, lambda);
+    }
+}

@@ -1,0 +1,87 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Precision;
+import org.fprnn.operator.RecurrentOperator;
+
+/**
+ * The adjoint equation of the gradient rule (MATH section 3.1), (I - W^T G) lambda = e, as the
+ * fixed-point map Phi(lambda) = e + W^T G lambda; in rows, Phi(lambda) = e + (g * lambda) W.
+ * Residuals are relative to max|e_i|, per sample.
+ */
+public final class AdjointMap implements BatchMap {
+    private final RecurrentOperator op;
+    private final Matrix e;
+    private final Matrix g;
+    private final Matrix tmp;
+    private final double[] scale;
+    private final boolean sameGains;
+    private DMatrix denseW;
+
+    /**
+     * @param e B x N, dl/dr per sample
+     * @param g B x N, gains per sample
+     * @param tmp B x N scratch
+     */
+    public AdjointMap(RecurrentOperator op, Matrix e, Matrix g, Matrix tmp) {
+        this.op = op;
+        this.e = e;
+        this.g = g;
+        this.tmp = tmp;
+        this.scale = new double[e.rows];
+        Ops.rowMaxAbsDiff(e, tmp.zerosLike(), scale);
+        for (int i = 0; i < scale.length; i++) {
+            if (!(scale[i] > 0)) {
+                scale[i] = 1.0;
+            }
+        }
+        boolean same = true;
+        for (int i = 1; i < g.rows && same; i++) {
+            for (int j = 0; j < g.cols; j++) {
+                if (g.get(i, j) != g.get(0, j)) {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        this.sameGains = same;
+    }
+
+    @Override public int dim() { return e.cols; }
+    @Override public int samples() { return e.rows; }
+    @Override public Precision precision() { return e.precision(); }
+
+    @Override
+    public void apply(Matrix lambda, Matrix out) {
+        Ops.mul(g, lambda, tmp);
+        out.copyFrom(e);
+        op.applyTranspose(tmp, out, 1, 1);
+    }
+
+    @Override
+    public double residualScale(int row) {
+        return scale[row];
+    }
+
+    /** dPhi/dlambda = W^T G. */
+    @Override
+    public void jacobian(Matrix s, int row, DMatrix out) {
+        int n = dim();
+        if (denseW == null) {
+            denseW = op.dense();
+        }
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < n; k++) {
+                out.data[j * n + k] = denseW.data[k * n + j] * g.get(row, k);
+            }
+        }
+    }
+
+    @Override
+    public boolean affine() {
+        // Affine in lambda always; the Jacobian is shared by all samples only when their gains agree.
+        return sameGains;
+    }
+}

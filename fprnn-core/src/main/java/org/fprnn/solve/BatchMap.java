@@ -1,0 +1,43 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+
+/**
+ * A batched map s -> Phi(s) whose fixed points s = Phi(s) a {@link Solver} seeks; rows are samples
+ * and every row is independent of the others. The forward problem of each dynamics and the adjoint
+ * equation of the gradient rule are both such maps, so one set of solvers serves both.
+ */
+public interface BatchMap {
+
+    /** State dimension (columns). */
+    int dim();
+
+    /** Number of samples (rows). */
+    int samples();
+
+    Precision precision();
+
+    /** out = Phi(s), all rows. */
+    void apply(Matrix s, Matrix out);
+
+    /**
+     * Divisor of row i's residual max|s_i - Phi(s_i)|: 1 for an absolute tolerance, or a norm of the
+     * right-hand side for a relative one.
+     */
+    default double residualScale(int row) {
+        return 1.0;
+    }
+
+    /**
+     * The Jacobian dPhi/ds at row {@code row} of {@code s}, as a dense N x N matrix with
+     * out[j][k] = dPhi_j / ds_k. Only Newton-type solvers call it (small and medium N).
+     */
+    void jacobian(Matrix s, int row, DMatrix out);
+
+    /** True if the Jacobian is the same for every state and sample (an affine map). */
+    default boolean affine() {
+        return false;
+    }
+}

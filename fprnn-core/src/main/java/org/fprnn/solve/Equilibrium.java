@@ -1,0 +1,59 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.Matrix;
+
+/**
+ * A network's state on a batch as a solver returned it (MATH section 5, convergence).
+ *
+ * @param rates r, B x N
+ * @param z total input W r + h at the returned rates, B x N (gains are f'(z) by default)
+ * @param h input drive U x + b, B x N
+ * @param state the solver's own state (r for rate and discrete dynamics, v for current), B x N:
+ *     pass it back as a warm start
+ * @param residual per sample max|r_i - f(W r_i + h_i)|
+ * @param converged per sample: the solver met its tolerance
+ * @param iterations per sample iterations used
+ * @param iterationsMax the largest of them
+ */
+public record Equilibrium(Matrix rates, Matrix z, Matrix h, Matrix state, double[] residual,
+                          boolean[] converged, int[] iterations, int iterationsMax) {
+
+    public int samples() {
+        return rates.rows;
+    }
+
+    public int convergedCount() {
+        int c = 0;
+        for (boolean b : converged) {
+            if (b) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    public double maxResidual() {
+        double m = 0;
+        for (double r : residual) {
+            if (Double.isNaN(r)) {
+                return Double.NaN;
+            }
+            m = Math.max(m, r);
+        }
+        return m;
+    }
+
+    /** Median of the per-sample iteration counts. */
+    public double medianIterations() {
+        int[] s = iterations.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n == 0 ? 0 : (n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]));
+    }
+
+    /** A deep copy that outlives the solver's workspace. */
+    public Equilibrium copy() {
+        return new Equilibrium(rates.copy(), z.copy(), h.copy(), state.copy(), residual.clone(),
+                converged.clone(), iterations.clone(), iterationsMax);
+    }
+}

@@ -1,0 +1,82 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Workspace;
+import org.fprnn.model.Dynamics;
+import org.fprnn.model.FixedPointNetwork;
+
+/**
+ * Finds a network's fixed points on a batch: builds the map of its dynamics, runs the configured
+ * solver from r = 0 (v = 0) or from a warm start, and reports rates, total input and per-sample
+ * residuals. The returned matrices live in this object's workspace until the next call; use
+ * {@link Equilibrium#copy()} to keep them.
+ */
+public final class EquilibriumSolver {
+    private final SolverConfig config;
+    private final Solver solver;
+    private final Workspace ws = new Workspace();
+
+    public EquilibriumSolver(SolverConfig config) {
+        this.config = config;
+        this.solver = Solvers.create(config);
+    }
+
+    public SolverConfig config() {
+        return config;
+    }
+
+    /** Solves from rest (r = 0, v = 0). */
+    public Equilibrium solve(FixedPointNetwork net, Matrix x) {
+        return solve(net, x, null);
+    }
+
+    /**
+     * Solves on inputs x (B x n_in).
+     *
+     * @param warmState a previous {@link Equilibrium#state()} of the same shape, or null for rest
+     */
+    public Equilibrium solve(FixedPointNetwork net, Matrix x, Matrix warmState) {
+        int b = x.rows;
+        int n = net.units();
+        var p = net.precision();
+        Matrix h = ws.get("h", b, n, p);
+        net.inputDrive(x.to(p), h);
+        Matrix state = ws.get("state", b, n, p);
+        if (warmState != null) {
+            if (!warmState.sameShape(state)) {
+                throw new IllegalArgumentException("warm start of shape " + warmState.shape()
+                        + " for a batch of shape " + state.shape());
+            }
+            state.copyFrom(warmState);
+        } else {
+            state.fill(0);
+        }
+        Solver s = solver;
+        if (net.dynamics() == Dynamics.DISCRETE && config.method().equals("euler") && config.alpha() != 1.0) {
+            // The discrete map has no time step: its "Euler" iteration is r <- f(W r + h).
+            s = Solvers.create(config.withAlpha(1.0));
+        }
+        SolveResult res = s.solve(new NetworkMap(net, h, ws), state);
+        return finish(net, h, res);
+    }
+
+    /** Rates, total input and true residuals max|r - f(W r + h)| at the solver's state. */
+    private Equilibrium finish(FixedPointNetwork net, Matrix h, SolveResult res) {
+        Matrix state = res.state();
+        Matrix r = ws.like("rates", state);
+        if (net.dynamics() == Dynamics.CURRENT) {
+            net.nonlinearity().apply(state, r);
+        } else {
+            r.copyFrom(state);
+        }
+        Matrix z = ws.like("z", state);
+        z.copyFrom(h);
+        net.recurrent().apply(r, z, 1, 1);
+        Matrix fz = ws.like("fz", state);
+        net.nonlinearity().apply(z, fz);
+        double[] residual = new double[state.rows];
+        Ops.rowMaxAbsDiff(r, fz, residual);
+        return new Equilibrium(r, z, h, state, residual, res.converged(), res.iterations(), res.iterationsMax());
+    }
+}

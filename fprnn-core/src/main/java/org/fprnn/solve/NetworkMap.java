@@ -1,0 +1,80 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.Workspace;
+import org.fprnn.model.Dynamics;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.operator.RecurrentOperator;
+
+/**
+ * The forward fixed-point map of a network for a given input drive h (MATH section 1):
+ * rate and discrete dynamics iterate on rates, Phi(r) = f(r W^T + h); current dynamics iterate on
+ * currents, Phi(v) = f(v) W^T + h, with r = f(v). Both have the same fixed points (z* = v*).
+ */
+final class NetworkMap implements BatchMap {
+    private final RecurrentOperator op;
+    private final Nonlinearity f;
+    private final boolean current;
+    private final Matrix h;
+    private final Matrix tmp;
+    private DMatrix denseW;
+
+    NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
+        this.op = net.recurrent();
+        this.f = net.nonlinearity();
+        this.current = net.dynamics() == Dynamics.CURRENT;
+        this.h = h;
+        this.tmp = ws.like("mapTmp", h);
+    }
+
+    @Override public int dim() { return h.cols; }
+    @Override public int samples() { return h.rows; }
+    @Override public Precision precision() { return h.precision(); }
+
+    @Override
+    public void apply(Matrix s, Matrix out) {
+        if (current) {
+            f.apply(s, tmp);
+            out.copyFrom(h);
+            op.apply(tmp, out, 1, 1);
+        } else {
+            out.copyFrom(h);
+            op.apply(s, out, 1, 1);
+            f.apply(out, out);
+        }
+    }
+
+    /** Rate: dPhi/dr = G W with G = f'(W r + h); current: dPhi/dv = W G with G = f'(v). */
+    @Override
+    public void jacobian(Matrix s, int row, DMatrix out) {
+        int n = dim();
+        if (denseW == null) {
+            denseW = op.dense();
+        }
+        DMatrix z = new DMatrix(1, n);
+        for (int j = 0; j < n; j++) {
+            double v = current ? s.get(row, j) : h.get(row, j);
+            if (!current) {
+                for (int k = 0; k < n; k++) {
+                    v += denseW.data[j * n + k] * s.get(row, k);
+                }
+            }
+            z.data[j] = v;
+        }
+        DMatrix g = new DMatrix(1, n);
+        f.derivative(z, g);
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < n; k++) {
+                out.data[j * n + k] = denseW.data[j * n + k] * (current ? g.data[k] : g.data[j]);
+            }
+        }
+    }
+
+    @Override
+    public boolean affine() {
+        return f.isLinear();
+    }
+}
