@@ -1,11 +1,39 @@
 package org.fprnn.cli;
 
-/** Entry point of the fprnn command (placeholder until the subcommands land). */
-public final class Main {
-    private Main() {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The fprnn command: one class per subcommand. */
+@Command(name = "fprnn", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = {"Train recurrent networks at their fixed points with the Euclidean gradient and the",
+            "reparameterized (non-Euclidean) learning rules."},
+        subcommands = {RunCommand.class, RuleCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Exit codes: 0 success, 1 failure while running, 2 bad input or usage. */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("fprnn: " + ex.getMessage());
+                return 2;
+            }
+            cmd.getErr().println("fprnn: " + ex);
+            ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cl.execute(args);
     }
 
     public static void main(String[] args) {
-        System.out.println("fprnn");
+        System.exit(execute(args));
     }
 }

@@ -1,0 +1,113 @@
+package org.fprnn.cli.report;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Figures as PNG through XChart. Non-finite points (and non-positive ones on a log axis) are dropped
+ * before plotting, so a diverged run still gets its figure; several charts can be tiled into one PNG,
+ * one panel per rule.
+ */
+public final class Figures {
+    private Figures() {
+    }
+
+    /** A line chart with the given axes. */
+    public static XYChart lineChart(String title, String xLabel, String yLabel, boolean logY, int width, int height) {
+        XYChart c = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel)
+                .yAxisTitle(yLabel).build();
+        c.getStyler().setYAxisLogarithmic(logY);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotGridLinesVisible(true);
+        c.getStyler().setMarkerSize(0);
+        return c;
+    }
+
+    /**
+     * Adds a line, keeping only finite points (and positive ones when the y axis is logarithmic);
+     * a series with no drawable point is added as a legend entry noting that.
+     */
+    public static void addLine(XYChart chart, String name, double[] x, double[] y) {
+        boolean logY = chart.getStyler().isYAxisLogarithmic();
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            if (Double.isFinite(x[i]) && Double.isFinite(y[i]) && (!logY || y[i] > 0)) {
+                xs.add(x[i]);
+                ys.add(y[i]);
+            }
+        }
+        if (xs.isEmpty()) {
+            // Nothing drawable (diverged at once): keep a legend entry with an invisible point.
+            xs.add(x.length > 0 && Double.isFinite(x[0]) ? x[0] : 0.0);
+            ys.add(logY ? 1.0 : 0.0);
+            name = name + " (no finite values)";
+            XYSeries s = chart.addSeries(name, xs, ys);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(new Color(0, 0, 0, 0));
+            return;
+        }
+        XYSeries s = chart.addSeries(name, xs, ys);
+        s.setMarker(SeriesMarkers.NONE);
+    }
+
+    /** Adds a scatter series (for spectra). */
+    public static void addScatter(XYChart chart, String name, double[] x, double[] y) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
+                xs.add(x[i]);
+                ys.add(y[i]);
+            }
+        }
+        if (xs.isEmpty()) {
+            return;
+        }
+        XYSeries s = chart.addSeries(name, xs, ys);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        s.setMarker(SeriesMarkers.CIRCLE);
+    }
+
+    /** Tiles charts into a grid with {@code cols} columns and writes one PNG atomically. */
+    public static void saveGrid(List<XYChart> charts, int cols, Path png) throws IOException {
+        if (charts.isEmpty()) {
+            throw new IllegalArgumentException("no chart to save in " + png);
+        }
+        List<BufferedImage> imgs = new ArrayList<>();
+        for (XYChart c : charts) {
+            imgs.add(BitmapEncoder.getBufferedImage(c));
+        }
+        int w = imgs.get(0).getWidth();
+        int h = imgs.get(0).getHeight();
+        int rows = (imgs.size() + cols - 1) / cols;
+        int c = Math.min(cols, imgs.size());
+        BufferedImage out = new BufferedImage(w * c, h * rows, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        for (int i = 0; i < imgs.size(); i++) {
+            g.drawImage(imgs.get(i), (i % cols) * w, (i / cols) * h, null);
+        }
+        g.dispose();
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
+        ImageIO.write(out, "png", tmp.toFile());
+        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

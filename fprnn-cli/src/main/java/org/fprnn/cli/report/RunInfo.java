@@ -1,0 +1,69 @@
+package org.fprnn.cli.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.fprnn.cli.VersionInfo;
+import org.fprnn.linalg.Blas;
+
+/** What a results folder records about how it was made: version, commit, BLAS, threads, Java, machine. */
+public final class RunInfo {
+    private RunInfo() {
+    }
+
+    public static Map<String, Object> collect(String command, long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("fprnn_version", VersionInfo.VERSION);
+        m.put("git_commit", gitCommit());
+        m.put("command", command);
+        m.put("seed", seed);
+        m.put("blas", Blas.get().name());
+        m.put("blas_threads", Blas.get().threads());
+        m.put("java", System.getProperty("java.version") + " " + System.getProperty("java.vm.name"));
+        m.put("machine", machine());
+        m.put("started", Instant.now().toString());
+        return m;
+    }
+
+    /** OS, CPU model, core count and memory, e.g. for BENCHMARKS.md. */
+    public static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Not Linux: keep "unknown CPU".
+        }
+        long mem = Runtime.getRuntime().maxMemory() >> 20;
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + cpu + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores, JVM heap " + mem + " MiB";
+    }
+
+    /** The git commit of the working directory's repository, with "-dirty" if it has changes. */
+    public static String gitCommit() {
+        try {
+            Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor() != 0 || out.length() < 7) {
+                return "unknown";
+            }
+            Process d = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+                    .redirectErrorStream(true).start();
+            String dirty = new String(d.getInputStream().readAllBytes()).trim();
+            d.waitFor();
+            return dirty.isEmpty() ? out : out + "-dirty";
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+}

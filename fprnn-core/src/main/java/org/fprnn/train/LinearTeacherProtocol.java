@@ -1,0 +1,194 @@
+package org.fprnn.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.fprnn.data.LinearTeacher;
+import org.fprnn.diag.Angles;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.Batch;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.model.Params;
+import org.fprnn.optim.Sgd;
+import org.fprnn.rule.Rule;
+import org.fprnn.rule.RuleResult;
+import org.fprnn.rule.RuleSettings;
+import org.fprnn.rule.Rules;
+import org.fprnn.solve.Equilibrium;
+import org.fprnn.solve.EquilibriumSolver;
+import org.fprnn.solve.SolverConfig;
+
+/**
+ * Protocol P2 (PROTOCOLS.md): a linear network (G = I, U = R = I fixed) learns a linear teacher by
+ * full-batch SGD with the gradient, reparam and linearized rules over a learning-rate sweep. Along
+ * each trajectory it records J(W) and an angle: gradient vs reparam along the reparam trajectory,
+ * reparam vs linearized along the linearized one (and gradient vs linearized for reference).
+ */
+public final class LinearTeacherProtocol {
+
+    /** Settings of P2; {@link #paper()} gives the published ones. */
+    public record Settings(int units, int samples, double inputScale, double teacherScale, double noise,
+                           double initScale, List<String> rules, List<Double> learningRates, int iterations,
+                           long seed, int threads, double divergeAbove) {
+        public Settings {
+            if (units < 1 || samples < 1 || iterations < 1 || threads < 1) {
+                throw new IllegalArgumentException("P2 needs units, samples, iterations and threads >= 1");
+            }
+            for (String r : rules) {
+                if (!List.of("gradient", "reparam", "linearized", "linearized_alt").contains(r)) {
+                    throw new IllegalArgumentException("P2 rule '" + r
+                            + "' is not one of gradient, reparam, linearized, linearized_alt");
+                }
+            }
+            for (double lr : learningRates) {
+                if (!(lr > 0)) {
+                    throw new IllegalArgumentException("learning rates must be > 0, got " + lr);
+                }
+            }
+        }
+
+        public static Settings paper() {
+            return new Settings(200, 100, 0.1, 0.5, 0.01, 0.75, List.of("gradient", "reparam", "linearized"),
+                    List.of(0.03, 0.1, 0.3, 1.0, 3.0), 3500, 1, Runtime.getRuntime().availableProcessors(), 1e6);
+        }
+    }
+
+    /**
+     * One trajectory.
+     *
+     * @param loss J(W_k) for k = 0..iterations (NaN after divergence)
+     * @param angle per iteration, degrees: reparam vs gradient (rule reparam), reparam vs linearized
+     *     (rule linearized), gradient vs the rule otherwise
+     * @param angleToGradient per iteration, degrees, the rule's direction vs the gradient
+     * @param divergedAt iteration at which J became non-finite or exceeded the threshold, or -1
+     */
+    public record Run(String rule, double lr, double[] loss, double[] angle, double[] angleToGradient,
+                      int divergedAt, double seconds) {
+        public double finalLoss() {
+            return loss[loss.length - 1];
+        }
+    }
+
+    private final Settings settings;
+
+    public LinearTeacherProtocol(Settings settings) {
+        this.settings = settings;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Runs every rule x learning rate, {@code threads} at a time; {@code onDone} hears each run. */
+    public List<Run> runAll(Consumer<Run> onDone) throws InterruptedException {
+        LinearTeacher task = LinearTeacher.generate(settings.units(), settings.samples(), settings.inputScale(),
+                settings.teacherScale(), settings.noise(), settings.seed());
+        DMatrix w0 = new DMatrix(settings.units(), settings.units());
+        java.util.Random rng = new java.util.Random(settings.seed() + 1);
+        for (int i = 0; i < w0.data.length; i++) {
+            w0.data[i] = settings.initScale() * rng.nextGaussian() / Math.sqrt(settings.units());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
+        try {
+            List<Future<Run>> futures = new ArrayList<>();
+            for (String rule : settings.rules()) {
+                for (double lr : settings.learningRates()) {
+                    futures.add(pool.submit(() -> {
+                        Run r = run(task, w0, rule, lr);
+                        if (onDone != null) {
+                            synchronized (this) {
+                                onDone.accept(r);
+                            }
+                        }
+                        return r;
+                    }));
+                }
+            }
+            List<Run> out = new ArrayList<>();
+            for (Future<Run> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("a P2 run failed: " + e.getCause(), e.getCause());
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One trajectory of one rule at one learning rate from W0. */
+    public Run run(LinearTeacher task, DMatrix w0, String ruleName, double lr) {
+        long t0 = System.nanoTime();
+        int n = settings.units();
+        DMatrix eye = new DMatrix(n, n);
+        for (int i = 0; i < n; i++) {
+            eye.data[i * n + i] = 1;
+        }
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(n).units(n).outputs(n)
+                .nonlinearity(new Nonlinearity.Linear(1.0)).precision(Precision.DOUBLE)
+                .recurrentWeights(w0).inputWeights(eye).readoutWeights(eye).build();
+        Batch batch = task.batch();
+        SolverConfig direct = new SolverConfig("direct", 1e-9, 3, 1.0, 5, 1.0);
+        EquilibriumSolver forward = new EquilibriumSolver(direct);
+        RuleSettings rs = RuleSettings.of(Loss.MSE, direct).withAdjoint(SolverConfig.newton(3, 1e-10)).withLr(lr);
+        Rule rule = Rules.create(ruleName, rs);
+        Rule gradient = Rules.create("gradient", rs);
+        Rule reference = switch (ruleName) {
+            case "reparam" -> gradient;
+            case "linearized", "linearized_alt" -> Rules.create("reparam", rs);
+            default -> Rules.create("linearized", rs);
+        };
+        Sgd sgd = Sgd.plain(lr);
+        int iters = settings.iterations();
+        double[] loss = new double[iters + 1];
+        double[] angle = new double[iters];
+        double[] angleToGrad = new double[iters];
+        Arrays.fill(loss, Double.NaN);
+        Arrays.fill(angle, Double.NaN);
+        Arrays.fill(angleToGrad, Double.NaN);
+        int divergedAt = -1;
+        for (int k = 0; k <= iters; k++) {
+            Equilibrium eq;
+            RuleResult res;
+            try {
+                eq = forward.solve(net, batch.x());
+                res = rule.compute(net, batch, eq);
+            } catch (IllegalStateException singular) {
+                divergedAt = k;
+                break;
+            }
+            loss[k] = res.loss();
+            if (!Double.isFinite(res.loss()) || res.loss() > settings.divergeAbove() || !eq.rates().allFinite()) {
+                divergedAt = k;
+                loss[k] = Double.NaN;
+                break;
+            }
+            if (k == iters) {
+                break;
+            }
+            Params dir = res.directions();
+            try {
+                Params grad = gradient.compute(net, batch, eq).directions();
+                angleToGrad[k] = Angles.degrees(dir, grad, "W");
+                if (reference == gradient) {
+                    angle[k] = angleToGrad[k];
+                } else {
+                    angle[k] = Angles.degrees(dir, reference.compute(net, batch, eq).directions(), "W");
+                }
+            } catch (IllegalStateException singular) {
+                // The reference direction does not exist here (reparam at a singular A'); leave NaN.
+            }
+            sgd.step(net.params(), dir);
+        }
+        return new Run(ruleName, lr, loss, angle, angleToGrad, divergedAt, (System.nanoTime() - t0) / 1e9);
+    }
+}
