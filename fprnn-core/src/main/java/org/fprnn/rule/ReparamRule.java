@@ -1,8 +1,7 @@
 package org.fprnn.rule;
 
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Lapack;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.model.Batch;
@@ -60,39 +59,36 @@ final class ReparamRule extends AbstractRule {
      */
     static void reparamStep(DMatrix w, double gain, DMatrix e, DMatrix h, double lr, DMatrix out) {
         int n = w.rows;
-        DMatrixRMaj a = DMatrixRMaj.wrap(n, n, w.data.clone());
-        CommonOps_DDRM.scale(-1, a);
-        for (int i = 0; i < n; i++) {
-            a.add(i, i, 1.0 / gain);
-        }
-        if (!CommonOps_DDRM.invert(a)) {
-            throw new IllegalStateException("G^-1 - W is singular: the linear network has no unique fixed point");
-        }
-        DMatrix gradA = new DMatrix(n, n);
-        Ops.gemm(true, false, 1.0 / e.rows, e, h, 0, gradA);  // mean_i e_i h_i^T
-        for (int i = 0; i < n * n; i++) {
-            a.data[i] -= lr * gradA.data[i];
-        }
-        if (!CommonOps_DDRM.invert(a)) {
-            throw new IllegalStateException("A' is singular after the reparam step; lower the learning rate");
+        DMatrix a = reparamMatrix(w, gain);
+        Ops.gemm(true, false, -lr / e.rows, e, h, 1, a);       // A' = A - lr mean_i e_i h_i^T
+        try {
+            Lapack.invert(a);                                   // A'^{-1}
+        } catch (IllegalStateException singular) {
+            throw new IllegalStateException("A' is singular after the reparam step; lower the learning rate", singular);
         }
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                double wNew = (i == j ? 1.0 / gain : 0.0) - a.get(i, j);
+                double wNew = (i == j ? 1.0 / gain : 0.0) - a.data[i * n + j];
                 out.data[i * n + j] = (w.data[i * n + j] - wNew) / lr;
             }
         }
     }
 
-    /** For tests: A = (G^{-1} - W)^{-1}. */
+    /** A = (G^{-1} - W)^{-1} for G = gain I (MATH section 3.3). */
     static DMatrix reparamMatrix(DMatrix w, double gain) {
         int n = w.rows;
-        DMatrixRMaj a = DMatrixRMaj.wrap(n, n, w.data.clone());
-        CommonOps_DDRM.scale(-1, a);
-        for (int i = 0; i < n; i++) {
-            a.add(i, i, 1.0 / gain);
+        DMatrix a = new DMatrix(n, n);
+        for (int i = 0; i < n * n; i++) {
+            a.data[i] = -w.data[i];
         }
-        CommonOps_DDRM.invert(a);
-        return new DMatrix(n, n, a.data);
+        for (int i = 0; i < n; i++) {
+            a.data[i * n + i] += 1.0 / gain;
+        }
+        try {
+            Lapack.invert(a);
+        } catch (IllegalStateException singular) {
+            throw new IllegalStateException("G^-1 - W is singular: the linear network has no unique fixed point", singular);
+        }
+        return a;
     }
 }

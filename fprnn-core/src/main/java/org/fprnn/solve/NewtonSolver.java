@@ -1,12 +1,11 @@
 package org.fprnn.solve;
 
 import java.util.Arrays;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.linsol.LinearSolverDense;
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Lapack;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.Workspace;
 
 /**
@@ -35,12 +34,9 @@ final class NewtonSolver implements Solver {
         int n = s.cols;
         double tol = config.tol();
         Matrix phi = ws.like("phi", s);
-        DMatrix jac = (DMatrix) ws.get("jac", n, n, org.fprnn.linalg.Precision.DOUBLE);
-        DMatrixRMaj a = new DMatrixRMaj(n, n);
-        DMatrixRMaj rhs = new DMatrixRMaj(n, 1);
-        DMatrixRMaj d = new DMatrixRMaj(n, 1);
-        LinearSolverDense<DMatrixRMaj> lu = LinearSolverFactory_DDRM.lu(n);
-        boolean factoredOnce = false;
+        DMatrix jac = (DMatrix) ws.get("jac", n, n, Precision.DOUBLE);
+        DMatrix rhs = (DMatrix) ws.get("rhs", b, n, Precision.DOUBLE);
+        Lapack.Lu shared = null;
         double[] res = new double[b];
         double[] prevRes = new double[b];
         double[] step = new double[b];
@@ -49,12 +45,13 @@ final class NewtonSolver implements Solver {
         boolean[] converged = new boolean[b];
         boolean[] active = new boolean[b];
         int[] iterations = new int[b];
+        int[] rowOf = new int[b];
         Arrays.fill(active, true);
         int remaining = b;
-        int maxIter = config.maxIter();
-        for (int k = 0; k < maxIter && remaining > 0; k++) {
+        for (int k = 0; k < config.maxIter() && remaining > 0; k++) {
             map.apply(s, phi);
             Ops.rowMaxAbsDiff(s, phi, res);
+            int count = 0;
             for (int i = 0; i < b; i++) {
                 if (!active[i]) {
                     continue;
@@ -67,33 +64,31 @@ final class NewtonSolver implements Solver {
                     remaining--;
                     continue;
                 }
-                if (!map.affine() || !factoredOnce) {
-                    map.jacobian(s, i, jac);
-                    for (int p = 0; p < n; p++) {
-                        for (int q = 0; q < n; q++) {
-                            a.data[p * n + q] = (p == q ? 1.0 : 0.0) - jac.data[p * n + q];
-                        }
-                    }
-                    if (!lu.setA(a)) {
-                        throw new IllegalStateException("I - dPhi/ds is singular for sample " + i
-                                + "; the network is at a bifurcation, use euler or anderson");
-                    }
-                    factoredOnce = true;
-                }
-                if (r > prevRes[i]) {
-                    step[i] = Math.max(step[i] * 0.5, 1.0 / 64);
-                } else {
-                    step[i] = Math.min(1.0, step[i] * 2);
-                }
+                step[i] = r > prevRes[i] ? Math.max(step[i] * 0.5, 1.0 / 64) : Math.min(1.0, step[i] * 2);
                 prevRes[i] = r;
-                for (int p = 0; p < n; p++) {
-                    rhs.data[p] = phi.getFlat(i * n + p) - s.getFlat(i * n + p);
-                }
-                lu.solve(rhs, d);
-                for (int p = 0; p < n; p++) {
-                    s.setFlat(i * n + p, s.getFlat(i * n + p) + step[i] * d.data[p]);
-                }
                 iterations[i] = k + 1;
+                for (int p = 0; p < n; p++) {
+                    rhs.data[count * n + p] = phi.getFlat(i * n + p) - s.getFlat(i * n + p);
+                }
+                if (map.affine()) {
+                    rowOf[count++] = i;
+                    continue;
+                }
+                // One sample's Newton system (I - J_i) d = Phi(s_i) - s_i.
+                DMatrix one = new DMatrix(1, n, Arrays.copyOfRange(rhs.data, 0, n));
+                factor(map, s, i, jac).solveRows(one);
+                update(s, i, one.data, 0, step[i], n);
+            }
+            if (map.affine() && count > 0) {
+                // One shared factorization for every sample and iteration: the direct solve.
+                if (shared == null) {
+                    shared = factor(map, s, rowOf[0], jac);
+                }
+                DMatrix block = count == b ? rhs : new DMatrix(count, n, Arrays.copyOf(rhs.data, count * n));
+                shared.solveRows(block);
+                for (int c = 0; c < count; c++) {
+                    update(s, rowOf[c], block.data, c * n, step[rowOf[c]], n);
+                }
             }
         }
         if (remaining > 0) {
@@ -102,15 +97,37 @@ final class NewtonSolver implements Solver {
         }
         int itMax = 0;
         for (int i = 0; i < b; i++) {
+            res[i] = res[i] / map.residualScale(i);
             if (active[i]) {
-                res[i] = res[i] / map.residualScale(i);
                 converged[i] = res[i] <= tol;
-            } else {
-                res[i] = res[i] / map.residualScale(i);
             }
             itMax = Math.max(itMax, iterations[i]);
         }
         return new SolveResult(s, res, converged, iterations, itMax);
+    }
+
+    /** LU of I - dPhi/ds at row i. */
+    private static Lapack.Lu factor(BatchMap map, Matrix s, int i, DMatrix jac) {
+        int n = jac.rows;
+        map.jacobian(s, i, jac);
+        DMatrix a = new DMatrix(n, n);
+        for (int p = 0; p < n; p++) {
+            for (int q = 0; q < n; q++) {
+                a.data[p * n + q] = (p == q ? 1.0 : 0.0) - jac.data[p * n + q];
+            }
+        }
+        try {
+            return Lapack.lu(a);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("I - dPhi/ds is singular for sample " + i
+                    + ": the network is at a bifurcation; use euler or anderson", e);
+        }
+    }
+
+    private static void update(Matrix s, int i, double[] d, int off, double t, int n) {
+        for (int p = 0; p < n; p++) {
+            s.setFlat(i * n + p, s.getFlat(i * n + p) + t * d[off + p]);
+        }
     }
 
     @Override public String name() { return config.method(); }

@@ -1,0 +1,251 @@
+package org.fprnn.linalg;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+/**
+ * Dense LU factorization, solves and inverses in double: LAPACK's dgetrf/dgetrs/dgetri from
+ * OpenBLAS through the FFM API when it loads, else EJML. Used where a dense N x N solve is the
+ * method itself: the direct solver, Newton, the reparam rule, diagnostics. Never in the rules'
+ * batched paths.
+ *
+ * <p>Row-major arrays are column-major transposes, so LAPACK factors A^T and solves with the
+ * transpose flag flipped; each row of a right-hand-side matrix is one system.
+ */
+public final class Lapack {
+    private static final MethodHandle GETRF;
+    private static final MethodHandle GETRS;
+    private static final MethodHandle GETRI;
+
+    static {
+        MethodHandle f = null;
+        MethodHandle s = null;
+        MethodHandle i = null;
+        if (!"java".equalsIgnoreCase(System.getProperty("fprnn.blas", System.getenv("FPRNN_BLAS")))) {
+            try {
+                SymbolLookup lib = null;
+                for (String p : new String[] {System.getenv("FPRNN_OPENBLAS"),
+                        "/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+                        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", "/usr/lib/libopenblas.so.0",
+                        "/usr/lib64/libopenblas.so.0"}) {
+                    if (p != null && Files.exists(Path.of(p))) {
+                        lib = SymbolLookup.libraryLookup(Path.of(p), Arena.global());
+                        break;
+                    }
+                }
+                if (lib != null) {
+                    Linker linker = Linker.nativeLinker();
+                    var ptr = ValueLayout.ADDRESS;
+                    Linker.Option crit = Linker.Option.critical(true);
+                    f = linker.downcallHandle(lib.findOrThrow("dgetrf_"),
+                            FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr), crit);
+                    s = linker.downcallHandle(lib.findOrThrow("dgetrs_"),
+                            FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
+                    i = linker.downcallHandle(lib.findOrThrow("dgetri_"),
+                            FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
+                }
+            } catch (Throwable t) {
+                f = null;
+                s = null;
+                i = null;
+            }
+        }
+        GETRF = f;
+        GETRS = s;
+        GETRI = i;
+    }
+
+    private Lapack() {
+    }
+
+    /** True when LAPACK from OpenBLAS is in use (else EJML). */
+    public static boolean isNative() {
+        return GETRF != null;
+    }
+
+    /** An LU factorization of a square matrix, for repeated solves. */
+    public static final class Lu {
+        private final int n;
+        private final double[] lu;
+        private final int[] ipiv;
+        private final LinearSolverDense<DMatrixRMaj> ejml;
+
+        private Lu(int n, double[] lu, int[] ipiv, LinearSolverDense<DMatrixRMaj> ejml) {
+            this.n = n;
+            this.lu = lu;
+            this.ipiv = ipiv;
+            this.ejml = ejml;
+        }
+
+        /** Solves A x_i = b_i for every row b_i of {@code rows} (k x N), in place. */
+        public void solveRows(DMatrix rows) {
+            if (rows.cols != n) {
+                throw new IllegalArgumentException("right-hand sides " + rows.shape() + " for an " + n + " x " + n + " system");
+            }
+            if (ejml != null) {
+                DMatrixRMaj b = new DMatrixRMaj(n, 1);
+                DMatrixRMaj x = new DMatrixRMaj(n, 1);
+                for (int r = 0; r < rows.rows; r++) {
+                    System.arraycopy(rows.data, r * n, b.data, 0, n);
+                    ejml.solve(b, x);
+                    System.arraycopy(x.data, 0, rows.data, r * n, n);
+                }
+                return;
+            }
+            // The buffer holds A^T column-major; 'T' solves (A^T)^T x = A x = b.
+            int info = onBigStack(() -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    return call(arena, GETRS, 'T', n, rows.rows, lu, ipiv, rows.data);
+                }
+            });
+            if (info != 0) {
+                throw new IllegalStateException("dgetrs failed with info " + info);
+            }
+        }
+    }
+
+    /**
+     * Factors a square matrix (not modified).
+     *
+     * @throws IllegalStateException if it is singular
+     */
+    public static Lu lu(DMatrix a) {
+        if (a.rows != a.cols) {
+            throw new IllegalArgumentException("LU of a non-square matrix " + a.shape());
+        }
+        int n = a.rows;
+        if (GETRF == null) {
+            LinearSolverDense<DMatrixRMaj> s = LinearSolverFactory_DDRM.lu(n);
+            if (!s.setA(DMatrixRMaj.wrap(n, n, a.data.clone()))) {
+                throw new IllegalStateException("matrix is singular");
+            }
+            return new Lu(n, null, null, s);
+        }
+        double[] lu = a.data.clone();
+        int[] ipiv = new int[n];
+        int info = onBigStack(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                return callGetrf(arena, n, lu, ipiv);
+            }
+        });
+        if (info != 0) {
+            throw new IllegalStateException(info > 0 ? "matrix is singular (zero pivot " + info + ")"
+                    : "dgetrf argument " + (-info) + " is invalid");
+        }
+        return new Lu(n, lu, ipiv, null);
+    }
+
+    /** Inverts a square matrix in place. @throws IllegalStateException if it is singular */
+    public static void invert(DMatrix a) {
+        int n = a.rows;
+        if (a.rows != a.cols) {
+            throw new IllegalArgumentException("inverse of a non-square matrix " + a.shape());
+        }
+        if (GETRF == null) {
+            DMatrixRMaj m = DMatrixRMaj.wrap(n, n, a.data);
+            if (!org.ejml.dense.row.CommonOps_DDRM.invert(m)) {
+                throw new IllegalStateException("matrix is singular");
+            }
+            return;
+        }
+        int[] ipiv = new int[n];
+        int info = onBigStack(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                int f = callGetrf(arena, n, a.data, ipiv);
+                if (f != 0) {
+                    return f;
+                }
+                // inv(A^T) in column-major is inv(A) in row-major.
+                int lwork = Math.max(1, 64 * n);
+                double[] work = new double[lwork];
+                MemorySegment nS = arena.allocateFrom(ValueLayout.JAVA_INT, n);
+                MemorySegment lwS = arena.allocateFrom(ValueLayout.JAVA_INT, lwork);
+                MemorySegment infoS = arena.allocate(ValueLayout.JAVA_INT);
+                try {
+                    GETRI.invokeExact(nS, MemorySegment.ofArray(a.data), nS, MemorySegment.ofArray(ipiv),
+                            MemorySegment.ofArray(work), lwS, infoS);
+                } catch (Throwable t) {
+                    throw new IllegalStateException("native dgetri call failed", t);
+                }
+                return infoS.get(ValueLayout.JAVA_INT, 0) == 0 ? 0 : Integer.MIN_VALUE;
+            }
+        });
+        if (info > 0) {
+            throw new IllegalStateException("matrix is singular (zero pivot " + info + ")");
+        }
+        if (info != 0) {
+            throw new IllegalStateException(info == Integer.MIN_VALUE ? "dgetri failed" : "dgetrf argument " + (-info) + " is invalid");
+        }
+    }
+
+    /**
+     * OpenBLAS's threaded LU keeps a large work array on the calling thread's stack, more than a
+     * default Java thread has (seen here: a crash at N = 100 with 1 MiB stacks). Native LAPACK calls
+     * therefore run on threads of their own with a 64 MiB stack.
+     */
+    private static final java.util.concurrent.ExecutorService BIG_STACK = java.util.concurrent.Executors
+            .newCachedThreadPool(r -> {
+                Thread t = new Thread(null, r, "fprnn-lapack", 64L << 20);
+                t.setDaemon(true);
+                return t;
+            });
+
+    private static int onBigStack(java.util.concurrent.Callable<Integer> call) {
+        if (Thread.currentThread().getName().equals("fprnn-lapack")) {
+            try {
+                return call.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return BIG_STACK.submit(call).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during a LAPACK call", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static int callGetrf(Arena arena, int n, double[] a, int[] ipiv) {
+        MemorySegment nS = arena.allocateFrom(ValueLayout.JAVA_INT, n);
+        MemorySegment infoS = arena.allocate(ValueLayout.JAVA_INT);
+        try {
+            GETRF.invokeExact(nS, nS, MemorySegment.ofArray(a), nS, MemorySegment.ofArray(ipiv), infoS);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native dgetrf call failed", t);
+        }
+        return infoS.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    private static int call(Arena arena, MethodHandle getrs, char trans, int n, int nrhs, double[] lu, int[] ipiv,
+                            double[] b) {
+        MemorySegment tS = arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) trans);
+        MemorySegment nS = arena.allocateFrom(ValueLayout.JAVA_INT, n);
+        MemorySegment kS = arena.allocateFrom(ValueLayout.JAVA_INT, nrhs);
+        MemorySegment infoS = arena.allocate(ValueLayout.JAVA_INT);
+        try {
+            getrs.invokeExact(tS, nS, kS, MemorySegment.ofArray(lu), nS, MemorySegment.ofArray(ipiv),
+                    MemorySegment.ofArray(b), nS, infoS);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native dgetrs call failed", t);
+        }
+        return infoS.get(ValueLayout.JAVA_INT, 0);
+    }
+}
