@@ -20,7 +20,14 @@ public final class Main implements Runnable {
 
     /** Exit codes: 0 success, 1 failure while running, 2 bad input or usage. */
     public static int execute(String... args) {
+        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output and error writers (tests capture them). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("fprnn: " + ex.getMessage());

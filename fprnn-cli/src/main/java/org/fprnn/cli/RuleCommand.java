@@ -1,13 +1,350 @@
 package org.fprnn.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.Json;
+import org.fprnn.io.NdArray;
+import org.fprnn.io.Npy;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.Batch;
+import org.fprnn.model.Dynamics;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.model.Params;
+import org.fprnn.rule.GainMode;
+import org.fprnn.rule.RuleResult;
+import org.fprnn.rule.RuleSettings;
+import org.fprnn.rule.Rules;
+import org.fprnn.solve.Equilibrium;
+import org.fprnn.solve.EquilibriumSolver;
+import org.fprnn.solve.SolverConfig;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** fprnn rule: one rule's direction for given weights and data (placeholder until NPY I/O lands). */
-@Command(name = "rule", mixinStandardHelpOptions = true, description = "Compute one rule's direction (NPY in, NPY out).")
+/**
+ * fprnn rule: one rule's direction (MATH section 0) for weights and data given as NPY files, as
+ * ARCHITECTURE.md specifies. Every input is checked before any work; bad input exits with code 2.
+ */
+@Command(name = "rule", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compute one learning rule's direction for the given weights and data and write it as NPY.",
+            "", "Model: z = W r + U x + b, r = f(z) at the fixed point, logits = R r. The direction D has the sign",
+            "of a gradient: an SGD step is P <- P - lr * D; for --rule gradient it is exactly d(mean loss)/dP.",
+            "", "Writes into --out: direction_W.npy (and direction_U.npy, direction_b.npy, direction_R.npy for",
+            "trained parameters), rates.npy (B, N), and summary.json with loss, samples, converged,",
+            "iterations (max over samples) and max_residual. Samples that do not converge are reported",
+            "on stderr and in summary.json; the outputs are still written and the exit code is 0.",
+            "Bad input exits with code 2 before any work."})
 public final class RuleCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--rule", required = true, paramLabel = "NAME",
+            description = "gradient, bptt, linearized, linearized_alt or reparam (linear networks; needs --lr)")
+    String rule;
+
+    @Option(names = "--W", required = true, paramLabel = "W.npy", description = "recurrent weights (N, N)")
+    Path w;
+
+    @Option(names = "--U", required = true, paramLabel = "U.npy", description = "read-in (N, n_in)")
+    Path u;
+
+    @Option(names = "--R", required = true, paramLabel = "R.npy", description = "read-out (n_out, N)")
+    Path r;
+
+    @Option(names = "--b", paramLabel = "b.npy", description = "bias (N,); zero if absent")
+    Path b;
+
+    @Option(names = "--x", required = true, paramLabel = "X.npy", description = "inputs (B, n_in)")
+    Path x;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Targets targets;
+
+    static final class Targets {
+        @Option(names = "--y", required = true, paramLabel = "y.npy",
+                description = "integer labels (B,), int32 or int64, for cross_entropy")
+        Path y;
+
+        @Option(names = "--target", required = true, paramLabel = "T.npy", description = "targets (B, n_out) for mse")
+        Path t;
+    }
+
+    @Option(names = "--loss", required = true, paramLabel = "LOSS", description = "cross_entropy or mse")
+    String loss;
+
+    @Option(names = "--nonlinearity", required = true, paramLabel = "F", description = "tanh, relu, softplus or linear")
+    String nonlinearity;
+
+    @Option(names = "--gain", defaultValue = "1", paramLabel = "G", description = "gain of the linear nonlinearity (default ${DEFAULT-VALUE})")
+    double gain;
+
+    @Option(names = "--dynamics", required = true, paramLabel = "D", description = "rate, current or discrete")
+    String dynamics;
+
+    @Option(names = "--solver", required = true, paramLabel = "S", description = "euler, picard, anderson, newton or broyden")
+    String solver;
+
+    @Option(names = "--tol", required = true, paramLabel = "T",
+            description = "tolerance on max|r - f(W r + h)| per sample; for euler 0 runs exactly --max-iter steps")
+    double tol;
+
+    @Option(names = "--max-iter", required = true, paramLabel = "K", description = "iteration limit (euler: number of steps)")
+    int maxIter;
+
+    @Option(names = "--dt", paramLabel = "ALPHA",
+            description = "alpha = dt/tau for euler (default 0.1) and the damping of picard (default 1)")
+    Double dt;
+
+    @Option(names = "--train-input", description = "also compute the direction for U")
+    boolean trainInput;
+
+    @Option(names = "--train-bias", description = "also compute the direction for b")
+    boolean trainBias;
+
+    @Option(names = "--train-readout", description = "also compute the direction for R")
+    boolean trainReadout;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "learning rate of the reparam rule (its direction is (W - W')/lr)")
+    Double lr;
+
+    @Option(names = "--gains", defaultValue = "derivative", paramLabel = "MODE",
+            description = "gains G: derivative (f'(W r + h), default) or from_rates (1 - r^2, tanh only)")
+    String gains;
+
+    @Option(names = "--adjoint-tol", defaultValue = "1e-10", paramLabel = "T",
+            description = "relative residual of the gradient rule's adjoint solve (default ${DEFAULT-VALUE})")
+    double adjointTol;
+
+    @Option(names = "--precision", required = true, paramLabel = "P", description = "float or double")
+    String precision;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (created if missing)")
+    Path out;
+
     @Override
-    public Integer call() {
-        throw new UserError("the rule subcommand is not built yet");
+    public Integer call() throws IOException {
+        // Everything below up to the solve only checks input; nothing is computed before it passes.
+        Precision p = parse(() -> Precision.parse(precision));
+        Loss lossFn = parse(() -> Loss.parse(loss));
+        Nonlinearity f = parse(() -> {
+            if (!java.util.List.of("tanh", "relu", "softplus", "linear").contains(nonlinearity)) {
+                throw new IllegalArgumentException("unknown nonlinearity '" + nonlinearity
+                        + "': use tanh, relu, softplus or linear");
+            }
+            return Nonlinearity.parse(nonlinearity, gain, 1, 1);
+        });
+        Dynamics dyn = parse(() -> Dynamics.parse(dynamics));
+        if (!Rules.NAMES.contains(rule)) {
+            throw new UserError("unknown rule '" + rule + "': use one of " + Rules.NAMES);
+        }
+        if (!java.util.List.of("euler", "picard", "anderson", "newton", "broyden").contains(solver)) {
+            throw new UserError("unknown solver '" + solver + "': use euler, picard, anderson, newton or broyden");
+        }
+        if (!(tol >= 0) || Double.isInfinite(tol)) {
+            throw new UserError("--tol must be a finite number >= 0, got " + tol);
+        }
+        if (maxIter < 1) {
+            throw new UserError("--max-iter must be >= 1, got " + maxIter);
+        }
+        double alpha = dt != null ? dt : solver.equals("euler") ? 0.1 : 1.0;
+        if (!(alpha > 0 && alpha <= 1)) {
+            throw new UserError("--dt must be in (0, 1], got " + alpha);
+        }
+        if (rule.equals("reparam")) {
+            if (lr == null || !(lr > 0) || Double.isInfinite(lr)) {
+                throw new UserError("--rule reparam needs --lr with a positive learning rate");
+            }
+            if (!(f instanceof Nonlinearity.Linear)) {
+                throw new UserError("--rule reparam is defined for linear networks only: use --nonlinearity linear");
+            }
+            if (trainInput || trainBias) {
+                throw new UserError("--rule reparam trains W (and the read-out) only: drop --train-input and --train-bias");
+            }
+        }
+        if (rule.equals("bptt") && !solver.equals("euler") && dyn != Dynamics.DISCRETE) {
+            throw new UserError("--rule bptt unrolls the euler solver (rate or current dynamics) or the discrete"
+                    + " dynamics; use --solver euler or --dynamics discrete");
+        }
+        GainMode gm = parse(() -> GainMode.parse(gains));
+        if (gm == GainMode.FROM_RATES && !(f instanceof Nonlinearity.Tanh)) {
+            throw new UserError("--gains from_rates (1 - r^2) needs --nonlinearity tanh");
+        }
+
+        Matrix wm = matrix(w, p, "W");
+        int n = wm.rows;
+        if (wm.cols != n) {
+            throw new UserError(w + ": W must be square (N, N), found (" + wm.rows + ", " + wm.cols + ")");
+        }
+        Matrix um = matrix(u, p, "U");
+        if (um.rows != n) {
+            throw new UserError(u + ": U must have shape (N, n_in) with N = " + n + " (from " + w + "), found " + um.shape());
+        }
+        int nIn = um.cols;
+        Matrix rm = matrix(r, p, "R");
+        if (rm.cols != n) {
+            throw new UserError(r + ": R must have shape (n_out, N) with N = " + n + ", found " + rm.shape());
+        }
+        int nOut = rm.rows;
+        Matrix bm = null;
+        if (b != null) {
+            NdArray a = read(b);
+            if (a.ndim() != 1 || a.dim(0) != n) {
+                throw new UserError(b + ": b must have shape (N,) with N = " + n + ", found " + a.shapeString());
+            }
+            bm = finite(conv(() -> a.asRowVector(p)), b);
+        }
+        Matrix xm = matrix(x, p, "X");
+        if (xm.cols != nIn) {
+            throw new UserError(x + ": X must have shape (B, n_in) with n_in = " + nIn + " (from " + u + "), found " + xm.shape());
+        }
+        int bsz = xm.rows;
+        if (bsz < 1) {
+            throw new UserError(x + ": X holds no samples");
+        }
+        Batch batch;
+        if (targets.y != null) {
+            if (lossFn != Loss.CROSS_ENTROPY) {
+                throw new UserError("--y gives integer labels, which need --loss cross_entropy; use --target T.npy for mse");
+            }
+            NdArray ya = read(targets.y);
+            if (ya.ndim() != 1 || ya.dim(0) != bsz) {
+                throw new UserError(targets.y + ": labels must have shape (B,) with B = " + bsz + " (from " + x
+                        + "), found " + ya.shapeString());
+            }
+            int[] labels = conv(ya::toIntArray);
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] < 0 || labels[i] >= nOut) {
+                    throw new UserError(targets.y + ": label " + labels[i] + " at index " + i + " is out of range;"
+                            + " labels must be in [0, " + nOut + ") for R with " + nOut + " rows");
+                }
+            }
+            batch = Batch.labelled(xm, labels);
+        } else {
+            if (lossFn != Loss.MSE) {
+                throw new UserError("--target gives real targets, which need --loss mse; use --y y.npy for cross_entropy");
+            }
+            Matrix tm = matrix(targets.t, p, "T");
+            if (tm.rows != bsz || tm.cols != nOut) {
+                throw new UserError(targets.t + ": targets must have shape (B, n_out) = (" + bsz + ", " + nOut
+                        + "), found " + tm.shape());
+            }
+            batch = Batch.regression(xm, tm);
+        }
+
+        FixedPointNetwork.Builder nb = FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)
+                .nonlinearity(f).dynamics(dyn).precision(p)
+                .recurrentWeights(wm).inputWeights(um).readoutWeights(rm)
+                .trainInput(trainInput).trainBias(trainBias).trainReadout(trainReadout);
+        if (bm != null) {
+            nb.biasWeights(bm);
+        }
+        FixedPointNetwork net = nb.build();
+        SolverConfig sc = new SolverConfig(solver, tol, maxIter, alpha, 5, solver.equals("anderson") ? 0.5 : 1.0);
+        RuleSettings rs = new RuleSettings(lossFn, gm,
+                SolverConfig.anderson(10, 0.5, Math.max(1000, 10 * n), adjointTol), sc, lr == null ? Double.NaN : lr);
+
+        Equilibrium eq = new EquilibriumSolver(sc).solve(net, xm);
+        RuleResult res = Rules.create(rule, rs).compute(net, batch, eq);
+        Files.createDirectories(out);
+        Params dirs = res.directions();
+        for (String name : dirs.names()) {
+            Matrix d = dirs.get(name);
+            if (name.equals("b")) {
+                Npy.write(out.resolve("direction_b.npy"), vector(d));
+            } else {
+                Npy.write(out.resolve("direction_" + name + ".npy"), d);
+            }
+        }
+        Npy.write(out.resolve("rates.npy"), eq.rates());
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("rule", rule);
+        summary.put("loss", res.loss());
+        summary.put("samples", bsz);
+        summary.put("converged", eq.convergedCount());
+        summary.put("iterations", eq.iterationsMax());
+        summary.put("max_residual", eq.maxResidual());
+        summary.put("solver", solver);
+        summary.put("precision", p.name().toLowerCase(java.util.Locale.ROOT));
+        if (res.adjoint() != null) {
+            summary.put("adjoint_converged", res.adjoint().convergedCount());
+            summary.put("adjoint_iterations", res.adjoint().iterationsMax());
+            summary.put("adjoint_max_residual", res.adjoint().maxResidual());
+        }
+        org.fprnn.cli.report.ResultsFolder.writeAtomically(out.resolve("summary.json"), Json.pretty(summary));
+        if (eq.convergedCount() < bsz) {
+            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: %d of %d samples did not converge (max residual %.3g,"
+                    + " tol %.3g, %d iterations); outputs are written at the returned state%n",
+                    bsz - eq.convergedCount(), bsz, eq.maxResidual(), tol, eq.iterationsMax());
+        }
+        if (res.adjoint() != null && !res.adjoint().allConverged()) {
+            spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: the adjoint solve did not converge for %d samples"
+                    + " (max relative residual %.3g)%n", bsz - res.adjoint().convergedCount(), res.adjoint().maxResidual());
+        }
+        return 0;
+    }
+
+    private static NdArray vector(Matrix d) {
+        return switch (d) {
+            case org.fprnn.linalg.FMatrix fm -> NdArray.vector(fm.data);
+            case org.fprnn.linalg.DMatrix dm -> NdArray.vector(dm.data);
+        };
+    }
+
+    private interface Io<T> {
+        T get() throws FormatException;
+    }
+
+    private static <T> T conv(Io<T> s) {
+        try {
+            return s.get();
+        } catch (FormatException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private static <T> T parse(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private static NdArray read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": no such file");
+        }
+        try {
+            return Npy.read(file);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage().contains(file.toString()) ? e.getMessage() : file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Matrix matrix(Path file, Precision p, String what) {
+        NdArray a = read(file);
+        if (a.ndim() != 2) {
+            throw new UserError(file + ": " + what + " must be a 2-d array, found shape " + a.shapeString());
+        }
+        return finite(conv(() -> a.toMatrix(p)), file);
+    }
+
+    private static Matrix finite(Matrix m, Path file) {
+        for (int i = 0; i < m.size(); i++) {
+            if (!Double.isFinite(m.getFlat(i))) {
+                throw new UserError(file + ": element " + i + " (row " + i / m.cols + ", column " + i % m.cols
+                        + ") is " + m.getFlat(i) + "; every value must be finite");
+            }
+        }
+        return m;
     }
 }

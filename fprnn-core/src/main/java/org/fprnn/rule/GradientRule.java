@@ -9,13 +9,14 @@ import org.fprnn.solve.AdjointMap;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.SolveResult;
 import org.fprnn.solve.Solver;
+import org.fprnn.solve.SolverConfig;
 import org.fprnn.solve.Solvers;
 
 /**
  * "gradient" [dW1], MATH section 3.1: the exact Euclidean gradient of the mean loss at the state by
  * implicit differentiation, with no explicit inverse. The adjoint (I - W^T G) lambda = e is solved
  * in batch by the configured solver (default Anderson to relative residual 1e-8) starting from
- * lambda = e; then delta = G lambda and D_W = delta^T r / B, D_U = delta^T x / B, D_b = mean delta.
+ * lambda = e (samples it misses get a dense per-sample solve when N <= 1000); then delta = G lambda and D_W = delta^T r / B, D_U = delta^T x / B, D_b = mean delta.
  */
 final class GradientRule extends AbstractRule {
     private final Solver adjointSolver;
@@ -50,6 +51,14 @@ final class GradientRule extends AbstractRule {
     SolveResult solveAdjoint(FixedPointNetwork net, Matrix e, Matrix g, Matrix lambda) {
         AdjointMap map = new AdjointMap(net.recurrent(), e, g, ws.like("adjTmp", e));
         lambda.copyFrom(e);
-        return adjointSolver.solve(map, lambda);
+        SolveResult res = adjointSolver.solve(map, lambda);
+        if (!res.allConverged() && net.units() <= DENSE_FALLBACK_MAX_UNITS && !adjointSolver.name().equals("newton")) {
+            // Samples the iterative solve missed get a dense solve; converged ones are left as they are.
+            res = Solvers.create(SolverConfig.newton(3, settings.adjoint().tol())).solve(map, lambda);
+        }
+        return res;
     }
+
+    /** Largest N for which an unconverged adjoint falls back to per-sample dense solves. */
+    static final int DENSE_FALLBACK_MAX_UNITS = 1000;
 }

@@ -1,0 +1,100 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.fprnn.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `fprnn run` on a tiny P2 config, and config errors. */
+class RunCommandTest {
+    @TempDir
+    Path dir;
+
+    static final String TINY = """
+            name = "tiny-linear"
+            protocol = "linear_teacher"
+            seed = 3
+            threads = 2
+            [teacher]
+            units = 12
+            samples = 9
+            iterations = 40
+            [sweep]
+            rules = ["gradient", "reparam", "linearized"]
+            learning_rates = [0.1, 100.0]
+            """;
+
+    @Test
+    void tinyLinearTeacherRunWritesEveryResult() throws IOException {
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        Path out = dir.resolve("res");
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        for (String f : List.of("summary.json", "metrics.jsonl", "results.md", "figures/p2_loss.png", "figures/p2_angle.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")), "summary");
+        List<?> runs = (List<?>) summary.get("runs");
+        assertEquals(6, runs.size());
+        for (Object o : runs) {
+            Map<?, ?> run = (Map<?, ?>) o;
+            double lr = ((Number) run.get("lr")).doubleValue();
+            if (lr == 0.1) {
+                double first = ((Number) run.get("initial_loss")).doubleValue();
+                double last = ((Number) run.get("final_loss")).doubleValue();
+                assertTrue(last < first, run.get("rule") + " did not reduce the loss: " + first + " -> " + last);
+            }
+        }
+        // metrics.jsonl: one line per run and iteration (41 losses per run).
+        assertEquals(6 * 41, Files.readAllLines(out.resolve("metrics.jsonl")).size());
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("fprnn run"), "results page names its command");
+        for (String key : List.of("git_commit", "blas", "java", "machine", "seed", "fprnn_version")) {
+            assertTrue(summary.containsKey(key), key);
+        }
+    }
+
+    @Test
+    void unknownKeyIsAnErrorNamingItAndTheAllowedKeys() throws IOException {
+        Path cfg = dir.resolve("bad.toml");
+        Files.writeString(cfg, TINY.replace("units = 12", "unitz = 12"));
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unitz") && r.err().contains("[teacher]") && r.err().contains("units"), r.err());
+        assertTrue(!Files.exists(dir.resolve("x").resolve("summary.json")));
+    }
+
+    @Test
+    void missingFileBadValueAndBadOverrideAreClearErrors() throws IOException {
+        CliRunner r = CliRunner.run("run", dir.resolve("nope.toml").toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("does not exist"), r.err());
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        r = CliRunner.run("run", cfg.toString(), "--set", "teacher.iterations=-3", "--out", dir.resolve("y").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("iterations"), r.err());
+        r = CliRunner.run("run", cfg.toString(), "--set", "sweep.learning_rates=[0.1, -1.0]");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("learning rates"), r.err());
+        Files.writeString(cfg, "name = \"x\"\nprotocol = \"mystery\"\n");
+        r = CliRunner.run("run", cfg.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("mystery") && r.err().contains("linear_teacher"), r.err());
+    }
+
+    @Test
+    void helpListsSubcommands() {
+        CliRunner r = CliRunner.run("--help");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("run") && r.out().contains("rule"), r.out());
+    }
+}
