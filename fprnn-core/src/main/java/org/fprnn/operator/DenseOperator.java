@@ -45,4 +45,9 @@ public final class DenseOperator implements RecurrentOperator {
     @Override public List<String> parameterNames() { return List.of(name); }
 
     @Override public DMatrix dense() { return w().toDouble().copy(); }
+
+    @Override
+    public RecurrentOperator toDouble() {
+        return new DenseOperator(new Params().put(name, w().toDouble().copy()), name);
+    }
 }

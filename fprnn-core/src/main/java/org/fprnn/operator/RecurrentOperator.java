@@ -37,4 +37,10 @@ public interface RecurrentOperator {
 
     /** The effective N x N matrix W in double precision, for diagnostics and small-N solvers. */
     DMatrix dense();
+
+    /**
+     * A copy of this operator with its parameters in double precision, so that float networks can
+     * solve the adjoint equation to tolerances float cannot reach.
+     */
+    RecurrentOperator toDouble();
 }

@@ -98,4 +98,30 @@ public final class NaiveRules {
             Ops.gemm(false, true, 1.0 / b, aCol, bCol, 1, out);
         }
     }
+
+    /**
+     * The gradient rule as the published code computes it: per sample the dense system
+     * (I - W^T G_i) lambda_i = e_i solved by LU in double (O(B N^3)), delta_i = G_i lambda_i,
+     * D_W = mean_i delta_i r_i^T.
+     */
+    public void gradientMatrixForm(Matrix w, Matrix r, Matrix e, Matrix g, Matrix out) {
+        int b = r.rows;
+        org.fprnn.linalg.DMatrix m = new org.fprnn.linalg.DMatrix(n, n);
+        org.fprnn.linalg.DMatrix rhs = new org.fprnn.linalg.DMatrix(1, n);
+        out.fill(0);
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    m.data[i * n + j] = (i == j ? 1 : 0) - w.get(j, i) * g.get(s, j);
+                }
+                rhs.data[i] = e.get(s, i);
+            }
+            org.fprnn.linalg.Lapack.lu(m).solveRows(rhs);
+            for (int j = 0; j < n; j++) {
+                aCol.set(j, 0, g.get(s, j) * rhs.data[j]);
+                bCol.set(j, 0, r.get(s, j));
+            }
+            Ops.gemm(false, true, 1.0 / b, aCol, bCol, 1, out);
+        }
+    }
 }
