@@ -1,0 +1,184 @@
+package org.fprnn.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.fprnn.io.FormatException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Downloads from an HTTP server on 127.0.0.1 and from file:// URLs, serving files the test
+ * writes; nothing touches the network.
+ */
+class DownloadTest {
+    @TempDir
+    Path tmp;
+
+    HttpServer server;
+    Path served;
+    Path dataRoot;
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<String> log = Collections.synchronizedList(new ArrayList<>());
+
+    @BeforeEach
+    void start() throws IOException {
+        served = Files.createDirectories(tmp.resolve("served"));
+        dataRoot = tmp.resolve("data");
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/good/", ex -> serve(ex, false));
+        server.createContext("/short/", ex -> serve(ex, true));
+        server.createContext("/missing/", ex -> {
+            requests.add(ex.getRequestURI().getPath());
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    /** Serves files of the served folder; "short" announces the full length but sends half. */
+    private void serve(HttpExchange ex, boolean shortBody) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        requests.add(path);
+        Path f = served.resolve(path.substring(path.indexOf('/', 1) + 1));
+        if (!Files.isRegularFile(f)) {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+            return;
+        }
+        byte[] body = Files.readAllBytes(f);
+        ex.sendResponseHeaders(200, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body, 0, shortBody ? body.length / 2 : body.length);
+        } catch (IOException e) {
+            // the short response ends the exchange early
+        }
+        ex.close();
+    }
+
+    URI url(String context) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/" + context + "/");
+    }
+
+    DataOptions options() {
+        return DataOptions.defaults().withEnv(Map.of()).withDataRoot(dataRoot)
+                .withSystemRoot(tmp.resolve("nosys")).withLog(log::add)
+                .withStallTimeout(Duration.ofMillis(500));
+    }
+
+    Set<String> list(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    @Test
+    void downloadsFromTheFirstWorkingMirrorValidatesAndLoads() throws IOException {
+        TestData.writeIdxSet(served, Mnist.trainLabelCounts(), Mnist.testLabelCounts(), true);
+        DataOptions o = options().withDownload(true)
+                .withMirrors(List.of(url("missing"), url("short"), url("good")));
+
+        Dataset test = Mnist.load("test", o);
+        assertEquals(10_000, test.size());
+        assertArrayEquals(Mnist.testLabelCounts(), test.labelCounts());
+
+        assertEquals(Set.of("mnist"), list(dataRoot), "no temporary folder is left");
+        assertEquals(new TreeSet<>(Mnist.SOURCE.downloadFiles()), list(dataRoot.resolve("mnist")));
+        for (String f : Mnist.SOURCE.downloadFiles()) {
+            assertArrayEquals(Files.readAllBytes(served.resolve(f)),
+                    Files.readAllBytes(dataRoot.resolve("mnist").resolve(f)));
+            assertTrue(requests.contains("/missing/" + f));
+            assertTrue(requests.contains("/short/" + f));
+            assertTrue(!Files.exists(dataRoot.resolve("mnist").resolve(f + ".part")));
+            assertTrue(requests.contains("/good/" + f));
+        }
+        assertTrue(log.contains("downloading " + url("good") + "train-images-idx3-ubyte.gz"), log.toString());
+
+        int before = requests.size();
+        Dataset train = Mnist.load("train", o);
+        assertEquals(60_000, train.size());
+        assertEquals(before, requests.size(), "the second load reads the downloaded copy");
+    }
+
+    @Test
+    void filesThatFailValidationAreDiscarded() throws IOException {
+        int[] wrong = Mnist.testLabelCounts();
+        wrong[0]++;
+        wrong[9]--;
+        TestData.writeIdxSet(served, Mnist.trainLabelCounts(), wrong, true);
+        DataOptions o = options().withDownload(true).withMirrors(List.of(url("good")));
+        FormatException e = assertThrows(FormatException.class, () -> Mnist.load("train", o));
+        assertTrue(e.getMessage().contains("failed validation and were discarded")
+                && e.getMessage().contains("t10k-labels-idx1-ubyte.gz")
+                && e.getMessage().contains("label counts"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dataRoot.toAbsolutePath().resolve("mnist") + ": "), e.getMessage());
+        assertEquals(Set.of(), list(dataRoot), "nothing is left in the data folder");
+    }
+
+    @Test
+    void whenEveryMirrorFailsTheErrorListsEachUrl() throws IOException {
+        DataOptions o = options().withDownload(true).withMirrors(List.of(url("missing"), url("good"),
+                URI.create("ftp://127.0.0.1/x/")));
+        DataNotFoundException e = assertThrows(DataNotFoundException.class,
+                () -> FashionMnist.load("test", o));
+        String m = e.getMessage();
+        assertTrue(m.contains("could not download train-images-idx3-ubyte.gz of Fashion-MNIST"), m);
+        assertTrue(m.contains(url("missing") + "train-images-idx3-ubyte.gz: HTTP 404"), m);
+        assertTrue(m.contains(url("good") + "train-images-idx3-ubyte.gz: HTTP 404"), m);
+        assertTrue(m.contains("unsupported URL scheme 'ftp'"), m);
+        assertEquals(Set.of(), list(dataRoot));
+    }
+
+    @Test
+    void withoutPermissionNothingIsDownloaded() {
+        DataOptions o = options().withMirrors(List.of(url("good")));
+        assertThrows(DataNotFoundException.class, () -> Mnist.load("test", o));
+        assertTrue(requests.isEmpty());
+        assertFalse(Files.exists(dataRoot));
+    }
+
+    @Test
+    void cifarArchiveDownloadsFromAFileUrl() throws IOException {
+        Path mirror = Files.createDirectories(tmp.resolve("mirror"));
+        TestData.writeTar(mirror.resolve(Cifar10.ARCHIVE), TestData.fullCifarEntries(), true);
+        DataOptions o = options().withDownload(true).withMirrors(List.of(mirror.toUri()));
+        Dataset test = Cifar10.load("test", o);
+        assertEquals(10_000, test.size());
+        int[] thousand = new int[10];
+        Arrays.fill(thousand, 1000);
+        assertArrayEquals(thousand, test.labelCounts());
+        assertEquals(Set.of(Cifar10.ARCHIVE), list(dataRoot.resolve("cifar10")));
+        assertEquals(Files.size(mirror.resolve(Cifar10.ARCHIVE)),
+                Files.size(dataRoot.resolve("cifar10").resolve(Cifar10.ARCHIVE)));
+    }
+}
