@@ -88,6 +88,23 @@ public final class Json {
                 }
                 sb.append(']');
             }
+            case long[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    sb.append(i > 0 ? "," : "").append(a[i]);
+                }
+                sb.append(']');
+            }
+            case float[] a -> {
+                sb.append('[');
+                for (int i = 0; i < a.length; i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    number(sb, a[i]);
+                }
+                sb.append(']');
+            }
             case Iterable<?> list -> {
                 sb.append('[');
                 Iterator<?> it = list.iterator();
