@@ -1,0 +1,48 @@
+package org.fprnn.train;
+
+import org.fprnn.optim.Adam;
+import org.fprnn.optim.Optimizer;
+import org.fprnn.optim.Sgd;
+import org.fprnn.rule.RuleSettings;
+import org.fprnn.solve.SolverConfig;
+
+/**
+ * One training run: a rule at one learning rate with one optimizer on a classification data set.
+ *
+ * @param rule registry name of the rule
+ * @param lr learning rate
+ * @param optimizer sgd, nesterov or adam
+ * @param momentum SGD momentum (0 for plain SGD)
+ * @param weightDecay L2 (SGD) or decoupled (Adam) weight decay
+ * @param batchSize samples per step; the last batch of an epoch keeps the remainder
+ * @param epochs passes over the training set, reshuffled every epoch
+ * @param forward the forward solver
+ * @param ruleSettings loss, gain convention and adjoint solver
+ * @param testBatch size of the test batch drawn afresh each step (0: none)
+ * @param fullTestEveryEpoch evaluate the whole test set after every epoch (always at the end)
+ * @param seed seeds the shuffles and test batches; a step's randomness depends only on (seed, step),
+ *     so a resumed run draws exactly what an uninterrupted one would
+ */
+public record TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
+                            int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
+                            int testBatch, boolean fullTestEveryEpoch, long seed) {
+    public TrainSettings {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+        }
+        if (batchSize < 1 || epochs < 1 || testBatch < 0) {
+            throw new IllegalArgumentException("batch size and epochs must be >= 1 and the test batch >= 0, got "
+                    + batchSize + ", " + epochs + ", " + testBatch);
+        }
+    }
+
+    /** A new optimizer for this run. */
+    public Optimizer newOptimizer() {
+        return switch (optimizer) {
+            case "adam" -> new Adam(lr, 0.9, 0.999, 1e-8, weightDecay);
+            case "nesterov" -> new Sgd(lr, momentum, weightDecay, true);
+            case "sgd" -> new Sgd(lr, momentum, weightDecay, false);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + optimizer + "': use sgd, nesterov or adam");
+        };
+    }
+}

@@ -1,0 +1,217 @@
+package org.fprnn.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.fprnn.data.Dataset;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.Batch;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.optim.Optimizer;
+import org.fprnn.rule.Rule;
+import org.fprnn.rule.RuleResult;
+import org.fprnn.rule.Rules;
+import org.fprnn.solve.Equilibrium;
+import org.fprnn.solve.EquilibriumSolver;
+
+/**
+ * The training loop of one run: data, equilibrium, rule, optimizer, metrics, in that order, one
+ * mini-batch at a time. Randomness (shuffles, test batches) depends only on the seed and the
+ * epoch or step, so a run resumed at a step boundary continues exactly as if never stopped.
+ */
+public final class Trainer {
+
+    /** Hears every step and evaluation; may ask the loop to stop (for Ctrl-C and checkpoints). */
+    public interface Listener {
+        void onStep(StepRecord step);
+
+        default void onEvaluation(EvalRecord eval) {
+        }
+
+        /** Called after each step with the number of steps done; return true to stop there. */
+        default boolean stopAfter(int stepsDone) {
+            return false;
+        }
+    }
+
+    /** How a run ended. */
+    public enum Outcome { COMPLETED, DIVERGED, STOPPED }
+
+    public record Result(Outcome outcome, int stepsDone, List<StepRecord> steps, List<EvalRecord> evaluations,
+                         String divergence) {
+    }
+
+    private final TrainSettings settings;
+    private final Dataset train;
+    private final Dataset test;
+
+    public Trainer(TrainSettings settings, Dataset train, Dataset test) {
+        this.settings = settings;
+        this.train = train;
+        this.test = test;
+    }
+
+    /** Steps per epoch: the last batch keeps the remainder (60,000 / 512 gives 117 of 512 and one of 96). */
+    public int stepsPerEpoch() {
+        return (train.size() + settings.batchSize() - 1) / settings.batchSize();
+    }
+
+    public int totalSteps() {
+        return stepsPerEpoch() * settings.epochs();
+    }
+
+    /**
+     * Trains {@code net} in place from step {@code startStep} (0 for a new run; the optimizer must then
+     * hold the state it had after that many steps).
+     */
+    public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, Listener listener) {
+        Precision p = net.precision();
+        EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
+        EquilibriumSolver testSolver = new EquilibriumSolver(settings.forward());
+        Rule rule = Rules.create(settings.rule(), settings.ruleSettings());
+        Loss loss = settings.ruleSettings().loss();
+        List<StepRecord> steps = new ArrayList<>();
+        List<EvalRecord> evals = new ArrayList<>();
+        int perEpoch = stepsPerEpoch();
+        int total = totalSteps();
+        int[] order = null;
+        int orderEpoch = -1;
+        Matrix yhat = null;
+        for (int step = startStep; step < total; step++) {
+            long t0 = System.nanoTime();
+            int epoch = step / perEpoch;
+            if (epoch != orderEpoch) {
+                order = permutation(train.size(), new SplittableRandom(mix(settings.seed(), 1, epoch)));
+                orderEpoch = epoch;
+            }
+            int from = (step % perEpoch) * settings.batchSize();
+            int to = Math.min(train.size(), from + settings.batchSize());
+            Batch batch = gather(train, order, from, to, p);
+            Equilibrium eq = solver.solve(net, batch.x());
+            RuleResult res = rule.compute(net, batch, eq);
+            double trainLoss = res.loss();
+            if (!Double.isFinite(trainLoss) || !res.directions().allFinite()) {
+                String why = !Double.isFinite(trainLoss) ? "training loss is " + trainLoss
+                        : "the " + settings.rule() + " direction has non-finite values";
+                steps.add(new StepRecord(step, epoch, trainLoss, res.correct() / (double) batch.size(), Double.NaN,
+                        Double.NaN, eq.iterationsMax(), eq.medianIterations(), batch.size() - eq.convergedCount(),
+                        (System.nanoTime() - t0) / 1e9));
+                listener.onStep(steps.getLast());
+                return new Result(Outcome.DIVERGED, step, steps, evals, "step " + step + ": " + why
+                        + "; the update was not applied");
+            }
+            optimizer.step(net.params(), res.directions());
+            double testLoss = Double.NaN;
+            double testAcc = Double.NaN;
+            if (settings.testBatch() > 0) {
+                int[] idx = sample(test.size(), settings.testBatch(), new SplittableRandom(mix(settings.seed(), 2, step)));
+                Batch tb = gather(test, idx, 0, idx.length, p);
+                // Measured after the update, with the same forward solver as training.
+                Equilibrium teq = testSolver.solve(net, tb.x());
+                if (yhat == null || yhat.rows != tb.size()) {
+                    yhat = p.zeros(tb.size(), net.outputs());
+                }
+                net.readout(teq.rates(), yhat);
+                testLoss = loss.evaluate(yhat, tb, null, null);
+                testAcc = Loss.correct(yhat, tb.labels()) / (double) tb.size();
+            }
+            StepRecord rec = new StepRecord(step, epoch, trainLoss, res.correct() / (double) batch.size(),
+                    testLoss, testAcc, eq.iterationsMax(), eq.medianIterations(), batch.size() - eq.convergedCount(),
+                    (System.nanoTime() - t0) / 1e9);
+            steps.add(rec);
+            listener.onStep(rec);
+            boolean epochEnd = (step + 1) % perEpoch == 0;
+            if (epochEnd && (settings.fullTestEveryEpoch() || step + 1 == total)) {
+                EvalRecord ev = evaluate(net, test, step + 1, epoch);
+                evals.add(ev);
+                listener.onEvaluation(ev);
+            }
+            if (listener.stopAfter(step + 1) && step + 1 < total) {
+                return new Result(Outcome.STOPPED, step + 1, steps, evals, null);
+            }
+        }
+        return new Result(Outcome.COMPLETED, total, steps, evals, null);
+    }
+
+    /** Loss and accuracy on a whole data set, in chunks, with the run's forward solver. */
+    public EvalRecord evaluate(FixedPointNetwork net, Dataset data, int step, int epoch) {
+        EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
+        Loss loss = settings.ruleSettings().loss();
+        int chunk = 1000;
+        double lossSum = 0;
+        long correct = 0;
+        int notConverged = 0;
+        List<Double> medians = new ArrayList<>();
+        Matrix yhat = null;
+        for (int from = 0; from < data.size(); from += chunk) {
+            int to = Math.min(data.size(), from + chunk);
+            Batch b = gather(data, null, from, to, net.precision());
+            Equilibrium eq = solver.solve(net, b.x());
+            if (yhat == null || yhat.rows != b.size()) {
+                yhat = net.precision().zeros(b.size(), net.outputs());
+            }
+            net.readout(eq.rates(), yhat);
+            lossSum += loss.evaluate(yhat, b, null, null) * b.size();
+            correct += Loss.correct(yhat, b.labels());
+            notConverged += b.size() - eq.convergedCount();
+            medians.add(eq.medianIterations());
+        }
+        medians.sort(null);
+        return new EvalRecord(step, epoch, lossSum / data.size(), correct / (double) data.size(),
+                medians.get(medians.size() / 2), notConverged);
+    }
+
+    /** Rows order[from..to) of a data set as a batch (order null: rows from..to). */
+    static Batch gather(Dataset d, int[] order, int from, int to, Precision p) {
+        int n = to - from;
+        Matrix x = p.zeros(n, d.features());
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            int row = order == null ? from + i : order[from + i];
+            x.copyRow(d.x(), row, i);
+            y[i] = d.labels()[row];
+        }
+        return Batch.labelled(x, y);
+    }
+
+    static int[] permutation(int n, SplittableRandom rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** k distinct indices of [0, n), drawn uniformly. */
+    static int[] sample(int n, int k, SplittableRandom rng) {
+        if (k >= n) {
+            return permutation(n, rng);
+        }
+        java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+        int[] out = new int[k];
+        int c = 0;
+        while (c < k) {
+            int v = rng.nextInt(n);
+            if (seen.add(v)) {
+                out[c++] = v;
+            }
+        }
+        return out;
+    }
+
+    /** A seed for stream {@code kind} at index {@code i}, independent across kinds and indices. */
+    static long mix(long seed, int kind, long i) {
+        long z = seed * 0x9E3779B97F4A7C15L + kind * 0xBF58476D1CE4E5B9L + i * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
