@@ -24,14 +24,22 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Methods: exp(x) = 2^k (1 + p(r)) with x = k ln2 + r, |r| <= ln2/2 (ln2 split in a 32-bit head
  * and a tail), p the Taylor polynomial of expm1 to degree 13 (double) or 9 (float), 2^k built from
- * exponent bits. tanh(x) = sign(x) e/(e+2), e = expm1(2|x|), and +-1 beyond |x| = 22 (double) or 10
- * (float). log(x) = e ln2 + log1p(f) with x = 2^e (1+f), sqrt(1/2) <= 1+f < sqrt(2), and
+ * exponent bits (in two factors near the ends of the range, so subnormal results round once).
+ * tanh(x) = sign(x) e/(e+2), e = expm1(2|x|); in double, e is carried as a double-double and the
+ * division is corrected for the rounding of e+2 and of the quotient; +-1 beyond |x| = 22 (double) or
+ * 10 (float). log(x) = e ln2 + log1p(f) with x = 2^e (1+f), sqrt(1/2) < 1+f <= sqrt(2), and
  * log1p(f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f/(2+f), R the atanh series. softplus(x) =
- * max(x,0) + log1p(exp(-|x|)); sigmoid(x) = 1/(1+e) or e/(1+e) with e = exp(-|x|); the power law
- * uses products for n = 1..4, sqrt for n = 1/2, else exp(n log x) with log carried in double-double.
- * Accuracy (measured by the tests against Math/StrictMath): see {@code VectorMathAccuracyTest}.
+ * max(x,0) + log1p(exp(-|x|)) (log1p with the rounding of 1+u corrected); sigmoid(x) = 1/(1+e) or
+ * e/(1+e), e = exp(-|x|); the power law k max(x,0)^n uses products for n = 1..4, sqrt for n = 1/2,
+ * else exp(n log x) with log x and n log x carried in double-double.
  *
- * <p>{@code out} may be the same array as {@code x} at the same offset.
+ * <p>Accuracy measured by {@code VectorMathTest} (max ulp against StrictMath over dense sweeps and
+ * all binades): double tanh 2 (1 against Math.tanh on [-1, 1]), exp 1, log 1, softplus 2, sigmoid
+ * 3, general power law 2, integer power law 4 (the products round); float kernels at most 1 ulp
+ * from the correctly rounded float of the double reference.
+ *
+ * <p>Results do not depend on the position of an element or on the array length.
+  * <p>{@code out} may be the same array as {@code x} at the same offset.
  */
 public final class VectorMath {
     private VectorMath() {
