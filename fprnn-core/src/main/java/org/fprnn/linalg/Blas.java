@@ -27,4 +27,20 @@ public interface Blas {
     static Blas get() {
         return BlasHolder.INSTANCE;
     }
+
+    /**
+     * Sets the thread count of the process-wide implementation: OpenBLAS's own threads (process-wide;
+     * OpenBLAS results are reproducible for a fixed count), or the number of row blocks the Java
+     * product splits into (which does not change its results). At start-up the count comes from env
+     * FPRNN_THREADS or system property fprnn.threads when set.
+     *
+     * @param n threads, at least 1 (one per Spark task, say)
+     */
+    static void setThreads(int n) {
+        switch (get()) {
+            case NativeBlas nb -> nb.setThreads(n);
+            case JavaBlas jb -> jb.setThreads(n);
+            default -> throw new IllegalStateException("unknown Blas " + get().name());
+        }
+    }
 }

@@ -25,6 +25,7 @@ import java.util.Optional;
  * unless FPRNN_THREADS / fprnn.threads or {@link #setThreads(int)} sets it. For fixed shapes and a
  * fixed thread count OpenBLAS gives the same bits on every run.
  */
+@SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
 public final class NativeBlas implements Blas {
     private static final int ROW_MAJOR = 101;
     private static final int NO_TRANS = 111;

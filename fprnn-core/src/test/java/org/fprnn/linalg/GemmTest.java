@@ -257,6 +257,20 @@ class GemmTest {
     }
 
     @Test
+    void processWideSetThreads() {
+        Blas blas = Blas.get();
+        int before = blas.threads();
+        try {
+            Blas.setThreads(1);
+            assertEquals(1, blas.threads());
+        } finally {
+            Blas.setThreads(before);
+        }
+        assertEquals(before, blas.threads());
+        assertThrows(IllegalArgumentException.class, () -> Blas.setThreads(0));
+    }
+
+    @Test
     void holderHonoursTheJavaSwitch() {
         // the process-wide choice: native when it loads, unless fprnn.blas=java / FPRNN_BLAS=java
         boolean forcedJava = "java".equalsIgnoreCase(System.getProperty("fprnn.blas", System.getenv("FPRNN_BLAS")));

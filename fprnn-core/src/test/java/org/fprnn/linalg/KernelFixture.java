@@ -1,0 +1,152 @@
+package org.fprnn.linalg;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Fixed inputs and the outputs of every deterministic kernel on them, as raw bits (NaN made
+ * canonical). {@link KernelHashMain} computes them in a child JVM run with -Xint, and
+ * {@link KernelDeterminismTest} compares them with the same computation after C2 has compiled it.
+ */
+final class KernelFixture {
+    /** 16,384 values per precision: the -Xint child needs about 15 s for all kernels on them. */
+    static final int N = 16_384;
+
+    private KernelFixture() {
+    }
+
+    static double[] doubleInputs() {
+        double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0.0, -0.0,
+            Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL, Double.MAX_VALUE,
+            -Double.MAX_VALUE, 1, -1, 0.5, 2, 709.78, 709.79, 710, 711, -745.1, -745.2, -746, -800, 22, -22,
+            22.000001, 20, 36, 37, 38, -36, -37, 1e-300, -1e-300, 1e-8, -1e-8, Math.log(2), 0x1p-1022 * 3};
+        double[] x = new double[N];
+        System.arraycopy(specials, 0, x, 0, specials.length);
+        SplittableRandom rnd = new SplittableRandom(20240611L);
+        int i = specials.length;
+        for (; i < N / 2; i++) {
+            x[i] = -40 + 80.0 * i / (N / 2);
+        }
+        for (; i < 3 * N / 4; i++) {
+            double mag = Math.pow(10, -310 + 618 * rnd.nextDouble());
+            x[i] = rnd.nextBoolean() ? mag : -mag;
+        }
+        for (; i < N; i++) {
+            x[i] = Double.longBitsToDouble(rnd.nextLong());
+        }
+        return x;
+    }
+
+    static float[] floatInputs() {
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1, -1,
+            88.72f, 88.73f, 89f, -103.9f, -104f, -120f, 10f, -10f, 10.0001f, 9f, 1e-30f, -1e-30f};
+        float[] x = new float[N];
+        System.arraycopy(specials, 0, x, 0, specials.length);
+        SplittableRandom rnd = new SplittableRandom(99L);
+        int i = specials.length;
+        for (; i < N / 2; i++) {
+            x[i] = (float) (-20 + 40.0 * i / (N / 2));
+        }
+        for (; i < 3 * N / 4; i++) {
+            float mag = (float) Math.pow(10, -45 + 83 * rnd.nextDouble());
+            x[i] = rnd.nextBoolean() ? mag : -mag;
+        }
+        for (; i < N; i++) {
+            x[i] = Float.intBitsToFloat(rnd.nextInt());
+        }
+        return x;
+    }
+
+    interface DKernel {
+        void run(double[] x, int xOff, double[] out, int outOff, int len);
+    }
+
+    interface FKernel {
+        void run(float[] x, int xOff, float[] out, int outOff, int len);
+    }
+
+    /** Every kernel's output bits on the fixed inputs, by name. */
+    static Map<String, long[]> outputs() {
+        double[] xd = doubleInputs();
+        float[] xf = floatInputs();
+        Map<String, long[]> m = new LinkedHashMap<>();
+        putD(m, "tanh/double", VectorMath::tanh, xd);
+        putF(m, "tanh/float", VectorMath::tanh, xf);
+        putD(m, "exp/double", VectorMath::exp, xd);
+        putF(m, "exp/float", VectorMath::exp, xf);
+        putD(m, "log/double", VectorMath::log, xd);
+        putF(m, "log/float", VectorMath::log, xf);
+        putD(m, "softplus/double", VectorMath::softplus, xd);
+        putF(m, "softplus/float", VectorMath::softplus, xf);
+        putD(m, "sigmoid/double", VectorMath::sigmoid, xd);
+        putF(m, "sigmoid/float", VectorMath::sigmoid, xf);
+        for (double n : new double[] {2, 3, 0.5, 1.7}) {
+            putD(m, "powerLaw(n=" + n + ")/double", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xd);
+            putF(m, "powerLaw(n=" + n + ")/float", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xf);
+        }
+        gemm(m);
+        return m;
+    }
+
+    private static void putD(Map<String, long[]> m, String name, DKernel k, double[] x) {
+        double[] out = new double[x.length];
+        k.run(x, 0, out, 0, x.length);
+        long[] bits = new long[out.length];
+        for (int i = 0; i < out.length; i++) {
+            bits[i] = Double.doubleToLongBits(out[i]);
+        }
+        m.put(name, bits);
+    }
+
+    private static void putF(Map<String, long[]> m, String name, FKernel k, float[] x) {
+        float[] out = new float[x.length];
+        k.run(x, 0, out, 0, x.length);
+        long[] bits = new long[out.length];
+        for (int i = 0; i < out.length; i++) {
+            bits[i] = Float.floatToIntBits(out[i]);
+        }
+        m.put(name, bits);
+    }
+
+    /** The pure-Java gemm in all transpose combinations, on a fixed odd-sized problem. */
+    private static void gemm(Map<String, long[]> m) {
+        int mm = 37, nn = 29, kk = 41;
+        SplittableRandom rnd = new SplittableRandom(5);
+        double[] a = new double[mm * kk], b = new double[kk * nn];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rnd.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextDouble(-1, 1);
+        }
+        float[] af = new float[a.length], bf = new float[b.length];
+        for (int i = 0; i < a.length; i++) {
+            af[i] = (float) a[i];
+        }
+        for (int i = 0; i < b.length; i++) {
+            bf[i] = (float) b[i];
+        }
+        JavaBlas blas = new JavaBlas(1);
+        for (int t = 0; t < 4; t++) {
+            boolean tA = (t & 1) != 0, tB = (t & 2) != 0;
+            double[] c = new double[mm * nn];
+            float[] cf = new float[mm * nn];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = i * 0.01;
+                cf[i] = (float) c[i];
+            }
+            blas.dgemm(tA, tB, mm, nn, kk, 0.9, a, 0, tA ? mm : kk, b, 0, tB ? kk : nn, 0.3, c, 0, nn);
+            blas.sgemm(tA, tB, mm, nn, kk, 0.9f, af, 0, tA ? mm : kk, bf, 0, tB ? kk : nn, 0.3f, cf, 0, nn);
+            long[] bits = new long[c.length];
+            long[] fbits = new long[c.length];
+            for (int i = 0; i < c.length; i++) {
+                bits[i] = Double.doubleToLongBits(c[i]);
+                fbits[i] = Float.floatToIntBits(cf[i]);
+            }
+            m.put("dgemm(tA=" + tA + ",tB=" + tB + ")", bits);
+            m.put("sgemm(tA=" + tA + ",tB=" + tB + ")", fbits);
+        }
+    }
+}
