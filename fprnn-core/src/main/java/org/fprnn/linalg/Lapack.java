@@ -125,11 +125,7 @@ public final class Lapack {
         }
         int n = a.rows;
         if (GETRF == null) {
-            LinearSolverDense<DMatrixRMaj> s = LinearSolverFactory_DDRM.lu(n);
-            if (!s.setA(DMatrixRMaj.wrap(n, n, a.data.clone()))) {
-                throw new IllegalStateException("matrix is singular");
-            }
-            return new Lu(n, null, null, s);
+            return new Lu(n, null, null, ejmlLu(a.data.clone(), n));
         }
         double[] lu = a.data.clone();
         int[] ipiv = new int[n];
@@ -152,10 +148,9 @@ public final class Lapack {
             throw new IllegalArgumentException("inverse of a non-square matrix " + a.shape());
         }
         if (GETRF == null) {
-            DMatrixRMaj m = DMatrixRMaj.wrap(n, n, a.data);
-            if (!org.ejml.dense.row.CommonOps_DDRM.invert(m)) {
-                throw new IllegalStateException("matrix is singular");
-            }
+            DMatrixRMaj inv = new DMatrixRMaj(n, n);
+            ejmlLu(a.data.clone(), n).invert(inv);
+            System.arraycopy(inv.data, 0, a.data, 0, n * n);
             return;
         }
         int[] ipiv = new int[n];
@@ -221,6 +216,15 @@ public final class Lapack {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** EJML's LU, reporting an exactly zero pivot as LAPACK does (its setA alone does not). */
+    private static LinearSolverDense<DMatrixRMaj> ejmlLu(double[] data, int n) {
+        LinearSolverDense<DMatrixRMaj> s = LinearSolverFactory_DDRM.lu(n);
+        if (!s.setA(DMatrixRMaj.wrap(n, n, data)) || !(s.quality() > 0)) {
+            throw new IllegalStateException("matrix is singular");
+        }
+        return s;
     }
 
     private static int callGetrf(Arena arena, int n, double[] a, int[] ipiv) {

@@ -15,11 +15,15 @@ import org.fprnn.model.FixedPointNetwork;
 public final class EquilibriumSolver {
     private final SolverConfig config;
     private final Solver solver;
+    /** The solver used on discrete dynamics: Euler there is the map itself, r <- f(W r + h). */
+    private final Solver discreteSolver;
     private final Workspace ws = new Workspace();
 
     public EquilibriumSolver(SolverConfig config) {
         this.config = config;
         this.solver = Solvers.create(config);
+        this.discreteSolver = config.method().equals("euler") && config.alpha() != 1.0
+                ? Solvers.create(config.withAlpha(1.0)) : solver;
     }
 
     public SolverConfig config() {
@@ -52,11 +56,7 @@ public final class EquilibriumSolver {
         } else {
             state.fill(0);
         }
-        Solver s = solver;
-        if (net.dynamics() == Dynamics.DISCRETE && config.method().equals("euler") && config.alpha() != 1.0) {
-            // The discrete map has no time step: its "Euler" iteration is r <- f(W r + h).
-            s = Solvers.create(config.withAlpha(1.0));
-        }
+        Solver s = net.dynamics() == Dynamics.DISCRETE ? discreteSolver : solver;
         SolveResult res = s.solve(new NetworkMap(net, h, ws), state);
         return finish(net, h, res);
     }

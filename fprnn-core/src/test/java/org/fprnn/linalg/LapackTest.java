@@ -48,4 +48,16 @@ class LapackTest {
         assertThrows(IllegalStateException.class, () -> Lapack.lu(a));
         assertThrows(IllegalStateException.class, () -> Lapack.invert(a.copy()));
     }
+
+    /** Under -Dfprnn.blas=java both BLAS and LAPACK must be the pure-Java ones, and native otherwise if present. */
+    @Test
+    void implementationFollowsTheSwitch() {
+        boolean javaOnly = "java".equalsIgnoreCase(System.getProperty("fprnn.blas"));
+        if (javaOnly) {
+            assertTrue(!Lapack.isNative(), "LAPACK should be EJML under fprnn.blas=java");
+            assertTrue(Blas.get() instanceof JavaBlas, "BLAS should be Java under fprnn.blas=java");
+        } else if (NativeBlas.isAvailable()) {
+            assertTrue(Lapack.isNative(), "OpenBLAS is present, so LAPACK should be native");
+        }
+    }
 }
