@@ -79,16 +79,42 @@ public final class Lapack {
         private final double[] lu;
         private final int[] ipiv;
         private final LinearSolverDense<DMatrixRMaj> ejml;
+        /** EJML path only: A itself, for the factorization of A^T made when first needed. */
+        private final double[] original;
+        private LinearSolverDense<DMatrixRMaj> ejmlT;
 
-        private Lu(int n, double[] lu, int[] ipiv, LinearSolverDense<DMatrixRMaj> ejml) {
+        private Lu(int n, double[] lu, int[] ipiv, LinearSolverDense<DMatrixRMaj> ejml, double[] original) {
             this.n = n;
             this.lu = lu;
             this.ipiv = ipiv;
             this.ejml = ejml;
+            this.original = original;
+        }
+
+        private LinearSolverDense<DMatrixRMaj> transposedEjml() {
+            if (ejmlT == null) {
+                double[] t = new double[n * n];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        t[j * n + i] = original[i * n + j];
+                    }
+                }
+                ejmlT = ejmlLu(t, n);
+            }
+            return ejmlT;
         }
 
         /** Solves A x_i = b_i for every row b_i of {@code rows} (k x N), in place. */
         public void solveRows(DMatrix rows) {
+            solve(rows, false);
+        }
+
+        /** Solves A^T x_i = b_i for every row b_i of {@code rows} (k x N), in place. */
+        public void solveRowsTransposed(DMatrix rows) {
+            solve(rows, true);
+        }
+
+        private void solve(DMatrix rows, boolean transposed) {
             if (rows.cols != n) {
                 throw new IllegalArgumentException("right-hand sides " + rows.shape() + " for an " + n + " x " + n + " system");
             }
@@ -97,15 +123,15 @@ public final class Lapack {
                 DMatrixRMaj x = new DMatrixRMaj(n, 1);
                 for (int r = 0; r < rows.rows; r++) {
                     System.arraycopy(rows.data, r * n, b.data, 0, n);
-                    ejml.solve(b, x);
+                    (transposed ? transposedEjml() : ejml).solve(b, x);
                     System.arraycopy(x.data, 0, rows.data, r * n, n);
                 }
                 return;
             }
-            // The buffer holds A^T column-major; 'T' solves (A^T)^T x = A x = b.
+            // The buffer holds A^T column-major; 'T' solves (A^T)^T x = A x = b, 'N' solves A^T x = b.
             int info = onBigStack(() -> {
                 try (Arena arena = Arena.ofConfined()) {
-                    return call(arena, GETRS, 'T', n, rows.rows, lu, ipiv, rows.data);
+                    return call(arena, GETRS, transposed ? 'N' : 'T', n, rows.rows, lu, ipiv, rows.data);
                 }
             });
             if (info != 0) {
@@ -125,7 +151,7 @@ public final class Lapack {
         }
         int n = a.rows;
         if (GETRF == null) {
-            return new Lu(n, null, null, ejmlLu(a.data.clone(), n));
+            return new Lu(n, null, null, ejmlLu(a.data.clone(), n), a.data.clone());
         }
         double[] lu = a.data.clone();
         int[] ipiv = new int[n];
@@ -138,7 +164,7 @@ public final class Lapack {
             throw new IllegalStateException(info > 0 ? "matrix is singular (zero pivot " + info + ")"
                     : "dgetrf argument " + (-info) + " is invalid");
         }
-        return new Lu(n, lu, ipiv, null);
+        return new Lu(n, lu, ipiv, null, null);
     }
 
     /** Inverts a square matrix in place. @throws IllegalStateException if it is singular */

@@ -26,6 +26,18 @@ class LapackTest {
     }
 
     @Test
+    void transposedSolveSolvesWithTheTranspose() {
+        Random rng = new Random(4);
+        int n = 29;
+        DMatrix a = TestNets.randn(n, n, 1, rng);
+        DMatrix x = TestNets.randn(3, n, 1, rng);
+        DMatrix b = new DMatrix(3, n);
+        Ops.gemm(false, false, 1, x, a, 0, b);   // rows: b_i = A^T x_i
+        Lapack.lu(a).solveRowsTransposed(b);
+        assertTrue(TestNets.relErr(b, x) < 1e-11);
+    }
+
+    @Test
     void invertGivesTheInverse() {
         Random rng = new Random(2);
         int n = 23;
