@@ -215,14 +215,27 @@ public final class Lapack {
      * therefore run on threads of their own with a 64 MiB stack.
      */
     private static final java.util.concurrent.ExecutorService BIG_STACK = java.util.concurrent.Executors
-            .newCachedThreadPool(r -> {
-                Thread t = new Thread(null, r, "fprnn-lapack", 64L << 20);
-                t.setDaemon(true);
-                return t;
-            });
+            .newCachedThreadPool(bigStackThreads("fprnn-lapack"));
+
+    /** Stack size of the threads that may call native LAPACK directly. */
+    public static final long BIG_STACK_BYTES = 64L << 20;
+
+    /** A thread with a stack large enough for native LAPACK; such threads call it without a hand-off. */
+    public static final class BigStackThread extends Thread {
+        BigStackThread(Runnable r, String name) {
+            super(null, r, name, BIG_STACK_BYTES);
+            setDaemon(true);
+        }
+    }
+
+    /** Thread factory for workers that call LAPACK often (protocol runners): no hand-off per call. */
+    public static java.util.concurrent.ThreadFactory bigStackThreads(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> new BigStackThread(r, prefix + "-" + count.incrementAndGet());
+    }
 
     private static int onBigStack(java.util.concurrent.Callable<Integer> call) {
-        if (Thread.currentThread().getName().equals("fprnn-lapack")) {
+        if (Thread.currentThread() instanceof BigStackThread) {
             try {
                 return call.call();
             } catch (RuntimeException e) {

@@ -95,7 +95,11 @@ public final class LinearTeacherProtocol {
         for (int i = 0; i < w0.data.length; i++) {
             w0.data[i] = settings.initScale() * rng.nextGaussian() / Math.sqrt(settings.units());
         }
-        ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
+        ExecutorService pool = Executors.newFixedThreadPool(settings.threads(),
+                org.fprnn.linalg.Lapack.bigStackThreads("fprnn-p2"));
+        // Runs in parallel share the cores: give each its share of BLAS threads instead of oversubscribing.
+        int blasBefore = org.fprnn.linalg.Blas.get().threads();
+        org.fprnn.linalg.Blas.setThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / settings.threads()));
         try {
             List<Future<Run>> futures = new ArrayList<>();
             for (String rule : settings.rules()) {
@@ -122,6 +126,7 @@ public final class LinearTeacherProtocol {
             return out;
         } finally {
             pool.shutdownNow();
+            org.fprnn.linalg.Blas.setThreads(blasBefore);
         }
     }
 
