@@ -1,6 +1,8 @@
 package org.fprnn.solve;
 
 import java.util.Arrays;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Workspace;
@@ -100,22 +102,48 @@ final class AndersonSolver implements Solver {
         return new SolveResult(s, res, converged, iterations, itMax);
     }
 
-    /** f_i = phi_i - s_i; returns max|f_i|. */
+    /** f_i = phi_i - s_i; returns max|f_i| (NaN if any is NaN). */
     private static double residualRow(Matrix s, Matrix phi, Matrix f, int i, int n) {
+        int o = i * n;
         double mx = 0;
-        for (int j = i * n, e = j + n; j < e; j++) {
-            double d = phi.getFlat(j) - s.getFlat(j);
-            f.setFlat(j, d);
-            double a = Math.abs(d);
-            mx = a > mx || Double.isNaN(a) ? a : mx;
+        switch (s) {
+            case FMatrix sf -> {
+                float[] x = sf.data, p = ((FMatrix) phi).data, d = ((FMatrix) f).data;
+                for (int j = o; j < o + n; j++) {
+                    float v = p[j] - x[j];
+                    d[j] = v;
+                    mx = Math.max(mx, Math.abs(v));
+                }
+            }
+            case DMatrix sd -> {
+                double[] x = sd.data, p = ((DMatrix) phi).data, d = ((DMatrix) f).data;
+                for (int j = o; j < o + n; j++) {
+                    double v = p[j] - x[j];
+                    d[j] = v;
+                    mx = Math.max(mx, Math.abs(v));
+                }
+            }
         }
         return mx;
     }
 
+    /** Dot product of row i of a and c, accumulated in double. */
     private static double rowDot(Matrix a, Matrix c, int i, int n) {
+        int o = i * n;
         double d = 0;
-        for (int j = i * n, e = j + n; j < e; j++) {
-            d += a.getFlat(j) * c.getFlat(j);
+        switch (a) {
+            case FMatrix af -> {
+                float[] x = af.data, y = ((FMatrix) c).data;
+                for (int j = o; j < o + n; j++) {
+                    d += (double) x[j] * y[j];
+                }
+            }
+            case DMatrix ad -> {
+                double[] x = ad.data, y = ((DMatrix) c).data;
+                for (int j = o; j < o + n; j++) {
+                    d += x[j] * y[j];
+                }
+            }
         }
         return d;
     }
@@ -188,15 +216,37 @@ final class AndersonSolver implements Solver {
         return true;
     }
 
-    /** s_i = sum_j a_j (X_j,i + beta F_j,i). */
+    /** s_i = sum_h a_h (X_h,i + beta F_h,i), one contiguous pass per history entry. */
     private static void mixRow(Matrix s, Matrix[] xs, Matrix[] fs, double[] coef, int hist, double beta,
                                int i, int n) {
-        for (int j = i * n, e = j + n; j < e; j++) {
-            double v = 0;
-            for (int h = 0; h < hist; h++) {
-                v += coef[h] * (xs[h].getFlat(j) + beta * fs[h].getFlat(j));
+        int o = i * n;
+        switch (s) {
+            case FMatrix sf -> {
+                float[] out = sf.data;
+                java.util.Arrays.fill(out, o, o + n, 0f);
+                for (int h = 0; h < hist; h++) {
+                    float[] x = ((FMatrix) xs[h]).data;
+                    float[] f = ((FMatrix) fs[h]).data;
+                    float a = (float) coef[h];
+                    float ab = (float) (coef[h] * beta);
+                    for (int j = o; j < o + n; j++) {
+                        out[j] += a * x[j] + ab * f[j];
+                    }
+                }
             }
-            s.setFlat(j, v);
+            case DMatrix sd -> {
+                double[] out = sd.data;
+                java.util.Arrays.fill(out, o, o + n, 0.0);
+                for (int h = 0; h < hist; h++) {
+                    double[] x = ((DMatrix) xs[h]).data;
+                    double[] f = ((DMatrix) fs[h]).data;
+                    double a = coef[h];
+                    double ab = coef[h] * beta;
+                    for (int j = o; j < o + n; j++) {
+                        out[j] += a * x[j] + ab * f[j];
+                    }
+                }
+            }
         }
     }
 

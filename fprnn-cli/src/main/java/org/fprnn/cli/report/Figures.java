@@ -31,6 +31,10 @@ public final class Figures {
         XYChart c = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel)
                 .yAxisTitle(yLabel).build();
         c.getStyler().setYAxisLogarithmic(logY);
+        if (logY) {
+            c.getStyler().setYAxisLogarithmicDecadeOnly(true);
+        }
+        c.getStyler().setXAxisTickMarkSpacingHint(120);
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotGridLinesVisible(true);
