@@ -43,35 +43,21 @@ final class AndersonSolver implements Solver {
         double[] sys = new double[(m + 1) * (m + 1)];
         double[] rhs = new double[m + 1];
         double[] coef = new double[m];
-        double[] res = new double[b];
-        boolean[] converged = new boolean[b];
-        boolean[] active = new boolean[b];
-        int[] iterations = new int[b];
-        Arrays.fill(active, true);
-        int remaining = b;
-
-        for (int k = 0; k < config.maxIter() && remaining > 0; k++) {
+        SampleTracker track = new SampleTracker(b);
+        for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
             int slot = k % m;
             int hist = Math.min(k + 1, m);
             map.apply(s, phi);
             Matrix xk = xs[slot];
             Matrix fk = fs[slot];
             for (int i = 0; i < b; i++) {
-                if (!active[i]) {
+                if (!track.active(i)) {
                     continue;
                 }
                 xk.copyRow(s, i, i);
-                double r = residualRow(s, phi, fk, i, n) / map.residualScale(i);
-                res[i] = r;
-                if (r <= tol || !Double.isFinite(r)) {
-                    // Converged (or blown up: stop, and report it as not converged below).
-                    active[i] = false;
-                    converged[i] = r <= tol;
-                    iterations[i] = k;
-                    remaining--;
+                if (track.stopIfDone(i, residualRow(s, phi, fk, i, n) / map.residualScale(i), k, tol, true)) {
                     continue;
                 }
-                iterations[i] = k + 1;
                 // Gram row of the new residual against the history, accumulated in double.
                 int g0 = i * m * m;
                 for (int j = 0; j < hist; j++) {
@@ -86,20 +72,7 @@ final class AndersonSolver implements Solver {
                 mixRow(s, xs, fs, coef, hist, beta, i, n);
             }
         }
-        double[] finalRes = new double[b];
-        if (remaining > 0) {
-            map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, finalRes);
-        }
-        int itMax = 0;
-        for (int i = 0; i < b; i++) {
-            if (active[i]) {
-                res[i] = finalRes[i] / map.residualScale(i);
-                converged[i] = res[i] <= tol;
-            }
-            itMax = Math.max(itMax, iterations[i]);
-        }
-        return new SolveResult(s, res, converged, iterations, itMax);
+        return track.finish(map, s, phi, tol);
     }
 
     /** f_i = phi_i - s_i; returns max|f_i| (NaN if any is NaN). */
@@ -223,7 +196,7 @@ final class AndersonSolver implements Solver {
         switch (s) {
             case FMatrix sf -> {
                 float[] out = sf.data;
-                java.util.Arrays.fill(out, o, o + n, 0f);
+                Arrays.fill(out, o, o + n, 0f);
                 for (int h = 0; h < hist; h++) {
                     float[] x = ((FMatrix) xs[h]).data;
                     float[] f = ((FMatrix) fs[h]).data;
@@ -236,7 +209,7 @@ final class AndersonSolver implements Solver {
             }
             case DMatrix sd -> {
                 double[] out = sd.data;
-                java.util.Arrays.fill(out, o, o + n, 0.0);
+                Arrays.fill(out, o, o + n, 0.0);
                 for (int h = 0; h < hist; h++) {
                     double[] x = ((DMatrix) xs[h]).data;
                     double[] f = ((DMatrix) fs[h]).data;

@@ -1,8 +1,6 @@
 package org.fprnn.solve;
 
-import java.util.Arrays;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Workspace;
 
 /**
@@ -39,16 +37,11 @@ final class BroydenSolver implements Solver {
         double[] hdg = new double[n];
         double[] htdx = new double[n];
         int[] count = new int[b];
-        double[] res = new double[b];
-        boolean[] converged = new boolean[b];
-        boolean[] active = new boolean[b];
-        int[] iterations = new int[b];
-        Arrays.fill(active, true);
-        int remaining = b;
-        for (int k = 0; k < config.maxIter() && remaining > 0; k++) {
+        SampleTracker track = new SampleTracker(b);
+        for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
             map.apply(s, phi);
             for (int i = 0; i < b; i++) {
-                if (!active[i]) {
+                if (!track.active(i)) {
                     continue;
                 }
                 int o = i * n;
@@ -60,16 +53,9 @@ final class BroydenSolver implements Solver {
                 if (Double.isNaN(g[0])) {
                     mx = Double.NaN;
                 }
-                double r = mx / map.residualScale(i);
-                res[i] = r;
-                if (r <= tol || !Double.isFinite(r)) {
-                    active[i] = false;
-                    converged[i] = r <= tol;
-                    iterations[i] = k;
-                    remaining--;
+                if (track.stopIfDone(i, mx / map.residualScale(i), k, tol, true)) {
                     continue;
                 }
-                iterations[i] = k + 1;
                 if (k > 0) {
                     for (int j = 0; j < n; j++) {
                         dx[j] = s.getFlat(o + j) - sPrev.getFlat(o + j);
@@ -99,22 +85,7 @@ final class BroydenSolver implements Solver {
                 }
             }
         }
-        if (remaining > 0) {
-            double[] fin = new double[b];
-            map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, fin);
-            for (int i = 0; i < b; i++) {
-                if (active[i]) {
-                    res[i] = fin[i] / map.residualScale(i);
-                    converged[i] = res[i] <= tol;
-                }
-            }
-        }
-        int itMax = 0;
-        for (int it : iterations) {
-            itMax = Math.max(itMax, it);
-        }
-        return new SolveResult(s, res, converged, iterations, itMax);
+        return track.finish(map, s, phi, tol);
     }
 
     /** out = H y (or H^T y) for sample row offset o, with H = -I + sum_k u_k v_k^T. */

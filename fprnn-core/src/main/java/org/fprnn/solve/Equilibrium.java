@@ -23,24 +23,11 @@ public record Equilibrium(Matrix rates, Matrix z, Matrix h, Matrix state, double
     }
 
     public int convergedCount() {
-        int c = 0;
-        for (boolean b : converged) {
-            if (b) {
-                c++;
-            }
-        }
-        return c;
+        return SolveResult.count(converged);
     }
 
     public double maxResidual() {
-        double m = 0;
-        for (double r : residual) {
-            if (Double.isNaN(r)) {
-                return Double.NaN;
-            }
-            m = Math.max(m, r);
-        }
-        return m;
+        return SolveResult.maxOrNaN(residual);
     }
 
     /** Median of the per-sample iteration counts. */

@@ -23,49 +23,18 @@ final class EulerSolver implements Solver {
         double alpha = config.alpha();
         double tol = config.tol();
         Matrix phi = ws.like("phi", s);
-        double[] res = new double[b];
-        boolean[] converged = new boolean[b];
-        int[] iterations = new int[b];
-        boolean[] active = new boolean[b];
-        java.util.Arrays.fill(active, true);
-        int remaining = b;
-        int steps = config.maxIter();
-        for (int t = 0; t < steps && remaining > 0; t++) {
+        double[] raw = ws.doubles("raw", b);
+        SampleTracker track = new SampleTracker(b);
+        for (int t = 0; t < config.maxIter() && track.remaining() > 0; t++) {
             map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, res);
+            Ops.rowMaxAbsDiff(s, phi, raw);
             for (int i = 0; i < b; i++) {
-                if (!active[i]) {
-                    continue;
-                }
-                double r = res[i] / map.residualScale(i);
-                if (tol > 0 && r <= tol) {
-                    active[i] = false;
-                    converged[i] = true;
-                    iterations[i] = t;
-                    remaining--;
-                } else {
+                if (track.active(i) && !track.stopIfDone(i, raw[i] / map.residualScale(i), t, tol, tol > 0)) {
                     Ops.relaxRow(s, phi, i, alpha);
-                    iterations[i] = t + 1;
                 }
             }
         }
-        // Residuals of the samples still iterating, at the state actually returned.
-        double[] finalRes = new double[b];
-        if (remaining > 0) {
-            map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, finalRes);
-        }
-        int itMax = 0;
-        for (int i = 0; i < b; i++) {
-            if (active[i]) {
-                res[i] = finalRes[i] / map.residualScale(i);
-                converged[i] = res[i] <= tol;
-            } else {
-                res[i] = res[i] / map.residualScale(i);
-            }
-            itMax = Math.max(itMax, iterations[i]);
-        }
-        return new SolveResult(s, res, converged, iterations, itMax);
+        return track.finish(map, s, phi, tol);
     }
 
     @Override public String name() { return config.method(); }

@@ -37,36 +37,27 @@ final class NewtonSolver implements Solver {
         DMatrix jac = (DMatrix) ws.get("jac", n, n, Precision.DOUBLE);
         DMatrix rhs = (DMatrix) ws.get("rhs", b, n, Precision.DOUBLE);
         Lapack.Lu shared = null;
-        double[] res = new double[b];
+        double[] raw = ws.doubles("raw", b);
         double[] prevRes = new double[b];
         double[] step = new double[b];
         Arrays.fill(step, 1.0);
         Arrays.fill(prevRes, Double.POSITIVE_INFINITY);
-        boolean[] converged = new boolean[b];
-        boolean[] active = new boolean[b];
-        int[] iterations = new int[b];
         int[] rowOf = new int[b];
-        Arrays.fill(active, true);
-        int remaining = b;
-        for (int k = 0; k < config.maxIter() && remaining > 0; k++) {
+        SampleTracker track = new SampleTracker(b);
+        for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
             map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, res);
+            Ops.rowMaxAbsDiff(s, phi, raw);
             int count = 0;
             for (int i = 0; i < b; i++) {
-                if (!active[i]) {
+                if (!track.active(i)) {
                     continue;
                 }
-                double r = res[i] / map.residualScale(i);
-                if (r <= tol || !Double.isFinite(r)) {
-                    active[i] = false;
-                    converged[i] = r <= tol;
-                    iterations[i] = k;
-                    remaining--;
+                double r = raw[i] / map.residualScale(i);
+                if (track.stopIfDone(i, r, k, tol, true)) {
                     continue;
                 }
                 step[i] = r > prevRes[i] ? Math.max(step[i] * 0.5, 1.0 / 64) : Math.min(1.0, step[i] * 2);
                 prevRes[i] = r;
-                iterations[i] = k + 1;
                 for (int p = 0; p < n; p++) {
                     rhs.data[count * n + p] = phi.getFlat(i * n + p) - s.getFlat(i * n + p);
                 }
@@ -91,19 +82,7 @@ final class NewtonSolver implements Solver {
                 }
             }
         }
-        if (remaining > 0) {
-            map.apply(s, phi);
-            Ops.rowMaxAbsDiff(s, phi, res);
-        }
-        int itMax = 0;
-        for (int i = 0; i < b; i++) {
-            res[i] = res[i] / map.residualScale(i);
-            if (active[i]) {
-                converged[i] = res[i] <= tol;
-            }
-            itMax = Math.max(itMax, iterations[i]);
-        }
-        return new SolveResult(s, res, converged, iterations, itMax);
+        return track.finish(map, s, phi, tol);
     }
 
     /** LU of I - dPhi/ds at row i. */

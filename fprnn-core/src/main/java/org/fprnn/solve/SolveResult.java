@@ -14,8 +14,17 @@ public record SolveResult(Matrix state, double[] residual, boolean[] converged, 
                           int iterationsMax) {
 
     public int convergedCount() {
+        return count(converged);
+    }
+
+    public double maxResidual() {
+        return maxOrNaN(residual);
+    }
+
+    /** Number of true flags. */
+    static int count(boolean[] flags) {
         int c = 0;
-        for (boolean b : converged) {
+        for (boolean b : flags) {
             if (b) {
                 c++;
             }
@@ -23,13 +32,14 @@ public record SolveResult(Matrix state, double[] residual, boolean[] converged, 
         return c;
     }
 
-    public double maxResidual() {
+    /** Largest value, or NaN if any value is NaN. */
+    static double maxOrNaN(double[] values) {
         double m = 0;
-        for (double r : residual) {
-            m = Double.isNaN(r) ? Double.NaN : Math.max(m, r);
-            if (Double.isNaN(m)) {
-                return m;
+        for (double r : values) {
+            if (Double.isNaN(r)) {
+                return Double.NaN;
             }
+            m = Math.max(m, r);
         }
         return m;
     }
