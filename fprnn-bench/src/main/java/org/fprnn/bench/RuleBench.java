@@ -81,7 +81,7 @@ final class RuleBench {
     static String markdown(List<Row> rows, Precision p, String command) {
         StringBuilder sb = new StringBuilder();
         sb.append("## Batched rules against naive per-sample forms\n\n");
-        sb.append("Written by `").append(command).append("` on ").append(Machine.describe()).append(".\n\n");
+        sb.append("Written by `").append(command).append("` on ").append(org.fprnn.diag.Environment.describe()).append(".\n\n");
         sb.append("Precision ").append(p.name().toLowerCase(Locale.ROOT)).append("; median wall time of one direction"
                 + " (N x N recurrent weights, the read-out step included in the batched time). 'naive matrix' forms"
                 + " per-sample N x N matrices as the formulas read (the gradient's naive form solves a dense"

@@ -49,7 +49,7 @@ final class SolverBench {
     static String markdown(java.util.List<Row> rows, Precision p, String command) {
         StringBuilder sb = new StringBuilder();
         sb.append("## Solver iteration speed against the raw matrix product\n\n");
-        sb.append("Written by `").append(command).append("` on ").append(Machine.describe()).append(".\n\n");
+        sb.append("Written by `").append(command).append("` on ").append(org.fprnn.diag.Environment.describe()).append(".\n\n");
         sb.append("Precision ").append(p.name().toLowerCase(Locale.ROOT)).append("; rate dynamics, tanh, from rest with"
                 + " tolerance 0 so that every sample runs every iteration; median time per iteration. GFLOP/s counts"
                 + " 2 B N^2 flops per iteration (the product; elementwise work is not counted). The raw product is"

@@ -28,22 +28,9 @@ public final class RunInfo {
         return m;
     }
 
-    /** OS, CPU model, core count and memory, e.g. for BENCHMARKS.md. */
+    /** OS, CPU model, core count and memory. */
     public static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // Not Linux: keep "unknown CPU".
-        }
-        long mem = Runtime.getRuntime().maxMemory() >> 20;
-        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + cpu + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores, JVM heap " + mem + " MiB";
+        return org.fprnn.diag.Environment.machine();
     }
 
     /** The git commit of the working directory's repository, with "-dirty" if it has changes. */
