@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes their sections of BENCHMARKS.md. Usage: scripts/bench.sh [rules|solver|all] [--quick]
+# Runs the benchmarks and writes their sections of BENCHMARKS.md. Usage: scripts/bench.sh [rules|solver|convergence|all] [--quick]
 # (--quick: small shapes, prints only). Build first with ./setup.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -7,7 +7,7 @@ import org.fprnn.linalg.Precision;
 
 /**
  * Benchmarks of fprnn, each against a baseline measured in the same run; results go to the console
- * and into BENCHMARKS.md (one section per benchmark). Usage: scripts/bench.sh [rules|solver|all] [--quick].
+ * and into BENCHMARKS.md (one section per benchmark). Usage: scripts/bench.sh [rules|solver|convergence|all] [--quick].
  */
 public final class BenchMain {
     private BenchMain() {
@@ -41,6 +41,14 @@ public final class BenchMain {
             }
             if (!quick) {
                 BenchmarksFile.replaceSection(md, "solver", SolverBench.markdown(rows, p, command));
+            }
+        }
+        if (what.equals("convergence") || what.equals("all")) {
+            int n = quick ? 100 : 300;
+            int b = quick ? 64 : 512;
+            List<ConvergenceBench.Row> rows = ConvergenceBench.run(n, b, p, quick ? 1 : 3);
+            if (!quick) {
+                BenchmarksFile.replaceSection(md, "convergence", ConvergenceBench.markdown(rows, n, b, p, command));
             }
         }
         if (!quick) {
