@@ -50,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
 
     private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText)
             throws Exception {
-        var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().learningRates(), cfg.seed(), cfg.threads());
+        var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().commonLearningRates(), cfg.seed(), cfg.threads());
         ResultsFolder folder = new ResultsFolder(dir);
         int total = settings.rules().size() * settings.learningRates().size();
         System.out.printf(Locale.ROOT, "P2 linear teacher: %d runs of %d steps (N = %d), %d at a time, into %s%n",
