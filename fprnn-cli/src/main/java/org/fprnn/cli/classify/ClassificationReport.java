@@ -77,13 +77,14 @@ final class ClassificationReport {
         List<XYChart> loss = new ArrayList<>();
         List<XYChart> acc = new ArrayList<>();
         for (String rule : rules) {
-            loss.add(curves(rule + ": test batch" + smooth, "cross-entropy", true, results, rule, StepRecord::testLoss, w));
+            loss.add(curves(rule + ": test batch" + smooth, "cross-entropy", false, results, rule, StepRecord::testLoss, w));
             acc.add(curves(rule + ": test batch" + smooth, "accuracy", false, results, rule, StepRecord::testAccuracy, w));
         }
         for (String rule : rules) {
-            loss.add(curves(rule + ": training batch" + smooth, "cross-entropy", true, results, rule, StepRecord::trainLoss, w));
+            loss.add(curves(rule + ": training batch" + smooth, "cross-entropy", false, results, rule, StepRecord::trainLoss, w));
             acc.add(curves(rule + ": training batch" + smooth, "accuracy", false, results, rule, StepRecord::trainAccuracy, w));
         }
+        capLoss(loss, results);
         Figures.saveGrid(loss, rules.size(), folder.figure("loss.png"));
         Figures.saveGrid(acc, rules.size(), folder.figure("accuracy.png"));
         List<XYChart> eig = new ArrayList<>();
@@ -97,6 +98,33 @@ final class ClassificationReport {
                     rule, StepRecord::iterationsMedian, 1));
         }
         Figures.saveGrid(it, rules.size(), folder.figure("iterations.png"));
+    }
+
+    /**
+     * Keeps the loss panels readable when a run blows up: the y axis stops at twice the largest
+     * starting loss (values above it run off the top of the panel).
+     */
+    private static void capLoss(List<XYChart> charts, List<RunResult> results) {
+        double start = 0;
+        double max = 0;
+        for (RunResult r : results) {
+            for (StepRecord s : r.steps) {
+                for (double v : new double[] {s.trainLoss(), s.testLoss()}) {
+                    if (Double.isFinite(v)) {
+                        max = Math.max(max, v);
+                    }
+                }
+            }
+            if (!r.steps.isEmpty() && Double.isFinite(r.steps.getFirst().trainLoss())) {
+                start = Math.max(start, r.steps.getFirst().trainLoss());
+            }
+        }
+        if (start > 0 && max > 2 * start) {
+            for (XYChart c : charts) {
+                c.getStyler().setYAxisMin(0.0);
+                c.getStyler().setYAxisMax(2 * start);
+            }
+        }
     }
 
     private static XYChart curves(String title, String yLabel, boolean logY, List<RunResult> results, String rule,

@@ -101,8 +101,9 @@ public final class ClassificationRunner {
         double[][] startEig = eigenvalues(start);
         List<RunSpec> specs = plan.runs();
         Trainer probe = new Trainer(plan.trainSettings(specs.getFirst()), data.train(), data.test());
-        out.printf(Locale.ROOT, "%d runs of %d steps (%d epochs of %d) into %s%n", specs.size(), probe.totalSteps(),
-                plan.config().train().epochs(), probe.stepsPerEpoch(), dir);
+        int epochs = plan.config().train().epochs();
+        out.printf(Locale.ROOT, "%d run%s of %d steps (%d epoch%s of %d) into %s%n", specs.size(),
+                specs.size() == 1 ? "" : "s", probe.totalSteps(), epochs, epochs == 1 ? "" : "s", probe.stepsPerEpoch(), dir);
         ResultsFolder folder = new ResultsFolder(dir);
         Files.createDirectories(runsDir);
         long t0 = System.nanoTime();

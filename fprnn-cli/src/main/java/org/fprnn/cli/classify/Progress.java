@@ -62,7 +62,10 @@ public abstract class Progress implements AutoCloseable {
 
         @Override
         void step(StepRecord r, int epochs) {
-            bar.setExtraMessage(String.format(Locale.ROOT, "ep %d/%d ", r.epoch() + 1, epochs) + stats(r));
+            bar.setExtraMessage(String.format(Locale.ROOT, "ep %d/%d loss %.3f acc %.3f test %s it %d%s", r.epoch() + 1,
+                    epochs, r.trainLoss(), r.trainAccuracy(),
+                    Double.isNaN(r.testAccuracy()) ? "-" : String.format(Locale.ROOT, "%.3f", r.testAccuracy()),
+                    r.iterationsMax(), r.notConverged() > 0 ? " nc " + r.notConverged() : ""));
             bar.stepTo(r.step() + 1);
         }
 
