@@ -26,15 +26,16 @@ import picocli.CommandLine.Spec;
 
 /** fprnn run CONFIG.toml: runs a whole protocol and writes its results folder. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a whole protocol (every rule x learning rate in the config) and write",
-            "metrics.jsonl, summary.json, figures/*.png and results.md into the results folder.",
+        description = {"Run a whole protocol (every rule x learning rate in the config) and",
+            "write metrics.jsonl, summary.json, figures/*.png and results.md into the",
+            "results folder.",
             "",
-            "Protocols: linear_teacher (P2) and classification (P1 and relatives: MNIST, Fashion-MNIST,",
-            "CIFAR-10). A classification sweep runs one rule and learning rate after the other; Ctrl-C",
-            "(or SIGTERM) stops after the current step and writes a checkpoint, and running the same",
-            "command again skips finished runs and resumes the interrupted one (exit code 130 when",
-            "stopped). Checkpoints are also written at every epoch end.",
-            "", "Example: fprnn run configs/paper-linear.toml"})
+            "Protocols: linear_teacher (P2) and classification (P1 and relatives on",
+            "MNIST, Fashion-MNIST, CIFAR-10). A classification sweep runs its runs one",
+            "after the other; Ctrl-C (or SIGTERM) stops after the current step and",
+            "writes a checkpoint (exit code 130), as does every epoch end. Running the",
+            "same command again skips finished runs and resumes the interrupted one.",
+            "", "Example: fprnn run configs/quick-mnist.toml"})
 public final class RunCommand implements Callable<Integer> {
     static final String STOP_OPTION = "--stop-after-steps";
 

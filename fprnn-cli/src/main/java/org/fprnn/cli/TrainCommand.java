@@ -22,12 +22,14 @@ import picocli.CommandLine.Spec;
  * metrics, figures, checkpoints, Ctrl-C and resume (pass the same --out).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train one network with one rule and learning rate on a classification data set and print",
-            "the accuracy on the full test set after every epoch. Writes the same results folder as",
-            "fprnn run (metrics.jsonl, summary.json with the equivalent config, figures, results.md).",
-            "Ctrl-C writes a checkpoint; the same command with the same --out resumes from it.",
-            "Each flag sets the config key named in brackets; unset keys take the config defaults.",
-            "", "Example: fprnn train --rule linearized --lr 0.1 --train-limit 10000 --epochs 2"})
+        description = {"Train one network with one rule and learning rate on a classification",
+            "data set and print the accuracy on the full test set after every epoch.",
+            "Writes the same results folder as fprnn run (metrics.jsonl, summary.json",
+            "with the equivalent config, figures, results.md). Ctrl-C writes a",
+            "checkpoint; the same command with the same --out resumes from it.",
+            "Each flag sets the config key named in brackets; unset keys take the",
+            "config defaults.",
+            "", "Example: fprnn train --rule linearized --lr 0.1 --train-limit 10000"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Spec

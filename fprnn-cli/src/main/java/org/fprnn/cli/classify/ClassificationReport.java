@@ -40,7 +40,8 @@ final class ClassificationReport {
         summary.put("name", cfg.name());
         summary.put("description", cfg.description());
         summary.put("protocol", "classification");
-        summary.put("complete", true);
+        // Every run of the plan finished (completed or diverged); false if one failed with an error.
+        summary.put("complete", results.stream().noneMatch(RunResult::failed));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", cfg.data().name());
         d.put("folder", data.where());
