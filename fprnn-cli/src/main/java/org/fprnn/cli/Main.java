@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fprnn", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Train recurrent networks at their fixed points with the Euclidean gradient and the",
             "reparameterized (non-Euclidean) learning rules."},
-        subcommands = {RunCommand.class, RuleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -20,7 +20,17 @@ public final class Main implements Runnable {
 
     /** Exit codes: 0 success, 1 failure while running, 2 bad input or usage. */
     public static int execute(String... args) {
-        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+        java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
+        consoleOut = out;
+        return execute(out, new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** The writer over the process's standard output, when {@link #execute(String...)} made one. */
+    private static volatile java.io.PrintWriter consoleOut;
+
+    /** True if w writes to the process's standard output (progress bars may then draw on it). */
+    static boolean isConsole(java.io.PrintWriter w) {
+        return w != null && w == consoleOut;
     }
 
     /** Runs the command line with the given output and error writers (tests capture them). */

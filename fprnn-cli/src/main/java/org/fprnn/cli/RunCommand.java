@@ -1,27 +1,46 @@
 package org.fprnn.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.fprnn.cli.classify.ClassificationPlan;
+import org.fprnn.cli.classify.ClassificationRunner;
+import org.fprnn.cli.classify.Progress;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.report.LinearTeacherReport;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.cli.report.RunInfo;
+import org.fprnn.linalg.Blas;
 import org.fprnn.train.LinearTeacherProtocol;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** fprnn run CONFIG.toml: runs a whole protocol and writes its results folder. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a whole protocol (every rule x learning rate in the config) and write",
-            "metrics.jsonl, summary.json, figures/*.png and results.md into the results folder.",
-            "", "Example: fprnn run configs/paper-linear.toml"})
+        description = {"Run a whole protocol (every rule x learning rate in the config) and",
+            "write metrics.jsonl, summary.json, figures/*.png and results.md into the",
+            "results folder.",
+            "",
+            "Protocols: linear_teacher (P2) and classification (P1 and relatives on",
+            "MNIST, Fashion-MNIST, CIFAR-10). A classification sweep runs its runs one",
+            "after the other; Ctrl-C (or SIGTERM) stops after the current step and",
+            "writes a checkpoint (exit code 130), as does every epoch end. Running the",
+            "same command again skips finished runs and resumes the interrupted one.",
+            "", "Example: fprnn run configs/quick-mnist.toml"})
 public final class RunCommand implements Callable<Integer> {
+    static final String STOP_OPTION = "--stop-after-steps";
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CONFIG.toml", description = "the protocol config (see configs/)")
     Path config;
@@ -31,41 +50,60 @@ public final class RunCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--set", paramLabel = "TABLE.KEY=VALUE",
-            description = "override a config value, e.g. --set teacher.iterations=100 (repeatable)")
+            description = "override a config value, e.g. --set train.epochs=1 (repeatable)")
     List<String> overrides = new ArrayList<>();
+
+    /** Simulates Ctrl-C after this many training steps of this invocation (tests of resume). */
+    @Option(names = STOP_OPTION, hidden = true, defaultValue = "0")
+    int stopAfterSteps;
 
     @Override
     public Integer call() throws Exception {
         RunConfig cfg = ConfigLoader.load(config, overrides, RunConfig.class);
         String configText = Files.readString(config);
         Path dir = out != null ? out : Path.of(cfg.output());
-        String command = "fprnn run " + config + (overrides.isEmpty() ? "" : " --set " + String.join(" --set ", overrides))
-                + (out != null ? " --out " + out : "");
-        var info = RunInfo.collect(command, cfg.seed());
+        String command = CommandText.of(spec, Set.of(STOP_OPTION));
+        PrintWriter pout = spec.commandLine().getOut();
         return switch (cfg.protocol()) {
-            case "linear_teacher" -> runLinearTeacher(cfg, dir, info, configText);
+            case "linear_teacher" -> runLinearTeacher(cfg, dir, RunInfo.collect(command, cfg.seed()), configText, pout);
+            case "classification" -> runClassification(cfg, dir, command, configText, spec, stopAfterSteps);
             default -> throw new UserError("protocol " + cfg.protocol() + " is not supported");
         };
     }
 
-    private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText)
-            throws Exception {
-        var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().learningRates(), cfg.seed(), cfg.threads());
+    /** Runs a classification sweep (shared with fprnn train). */
+    static int runClassification(RunConfig cfg, Path dir, String command, String configText, CommandSpec spec,
+                                 int stopAfterSteps) throws Exception {
+        if (stopAfterSteps < 0) {
+            throw new UserError(STOP_OPTION + " must be >= 0");
+        }
+        ClassificationPlan plan = new ClassificationPlan(cfg);
+        Blas.setThreads(cfg.threads());
+        var info = RunInfo.collect(command, cfg.seed());
+        PrintWriter pout = spec.commandLine().getOut();
+        PrintWriter perr = spec.commandLine().getErr();
+        boolean terminal = Main.isConsole(pout) && Progress.terminal();
+        return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal).run();
+    }
+
+    private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText,
+                                 PrintWriter pout) throws Exception {
+        var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().commonLearningRates(), cfg.seed(), cfg.threads());
         ResultsFolder folder = new ResultsFolder(dir);
         int total = settings.rules().size() * settings.learningRates().size();
-        System.out.printf(Locale.ROOT, "P2 linear teacher: %d runs of %d steps (N = %d), %d at a time, into %s%n",
+        pout.printf(Locale.ROOT, "P2 linear teacher: %d runs of %d steps (N = %d), %d at a time, into %s%n",
                 total, settings.iterations(), settings.units(), settings.threads(), dir);
         long t0 = System.nanoTime();
         int[] done = {0};
         List<LinearTeacherProtocol.Run> runs = new LinearTeacherProtocol(settings).runAll(r -> {
             done[0]++;
-            System.out.printf(Locale.ROOT, "  [%2d/%d] %-15s lr %-6s final J = %-12s (%.1f s)%n", done[0], total,
+            pout.printf(Locale.ROOT, "  [%2d/%d] %-15s lr %-6s final J = %-12s (%.1f s)%n", done[0], total,
                     r.rule(), r.lr(), r.divergedAt() >= 0 ? "diverged@" + r.divergedAt()
                             : String.format(Locale.ROOT, "%.5g", r.finalLoss()), r.seconds());
         });
         double wall = (System.nanoTime() - t0) / 1e9;
         LinearTeacherReport.write(folder, settings, runs, info, configText, wall);
-        System.out.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
+        pout.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
                 wall, dir);
         return 0;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class ConfigLoader {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .build();
 
     private ConfigLoader() {
@@ -66,6 +68,13 @@ public final class ConfigLoader {
             List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw new UserError("config " + source + ": unknown key '" + e.getPropertyName() + "'"
                     + (where.isEmpty() ? " at the top level" : " in [" + where + "]") + "; allowed keys: " + known);
+        } catch (ValueInstantiationException e) {
+            // A record's own check failed: its message names the key and what is allowed.
+            Throwable c = e;
+            while (c.getCause() != null && c.getCause() != c) {
+                c = c.getCause();
+            }
+            throw new UserError("config " + source + ": " + firstLine(c.getMessage()), e);
         } catch (InvalidFormatException e) {
             throw new UserError("config " + source + ": bad value " + e.getValue() + " for '" + path(e)
                     + "' (expected " + e.getTargetType().getSimpleName() + ")");

@@ -1,14 +1,28 @@
 package org.fprnn.cli.config;
 
+import java.util.ArrayList;
 import java.util.List;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.rule.Rules;
 
 /**
- * A protocol config (configs/*.toml): top-level keys name, protocol, seed, threads, output, and one
- * table per part. Protocols: "linear_teacher" (P2).
+ * A protocol config (configs/*.toml): top-level keys name, protocol, seed, threads, output,
+ * description, and one table per part. Protocols:
+ * <ul>
+ *   <li>"linear_teacher" (P2): tables [teacher] and [sweep] (one list of learning rates);</li>
+ *   <li>"classification" (P1, P3): tables [data] (required), [network], [solver], [rule], [train]
+ *       and [sweep] (rules, and learning rates per rule).</li>
+ * </ul>
+ * Every key has a default or, when it has none (data.name, sweep.rules, sweep.learning_rates), its
+ * absence is an error; impossible values are errors that name the key, before any work.
+ *
+ * @param threads linear_teacher: runs computed at the same time; classification: BLAS threads (runs
+ *     are sequential; a resumed run is bitwise identical to an uninterrupted one at the same count)
  */
 public record RunConfig(String name, String protocol, Long seed, Integer threads, String output,
-                        String description, LinearTeacherConfig teacher, SweepConfig sweep) {
-    public static final List<String> PROTOCOLS = List.of("linear_teacher");
+                        String description, LinearTeacherConfig teacher, DataConfig data, NetworkConfig network,
+                        ForwardSolverConfig solver, RuleConfig rule, TrainConfig train, SweepConfig sweep) {
+    public static final List<String> PROTOCOLS = List.of("linear_teacher", "classification");
 
     public RunConfig {
         if (protocol == null) {
@@ -23,11 +37,76 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         seed = seed == null ? 1L : seed;
         threads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            throw Keys.bad("threads", threads, "it must be an integer >= 1");
         }
         output = output == null ? "results/" + name : output;
         description = description == null ? "" : description;
-        teacher = teacher == null ? new LinearTeacherConfig(null, null, null, null, null, null, null, null) : teacher;
-        sweep = sweep == null ? new SweepConfig(null, null) : sweep;
+        sweep = sweep == null ? SweepConfig.empty() : sweep;
+        List<String> foreign = new ArrayList<>();
+        if (protocol.equals("linear_teacher")) {
+            for (var t : List.of(new Object[] {"data", data}, new Object[] {"network", network},
+                    new Object[] {"solver", solver}, new Object[] {"rule", rule}, new Object[] {"train", train})) {
+                if (t[1] != null) {
+                    foreign.add("[" + t[0] + "]");
+                }
+            }
+            if (!foreign.isEmpty()) {
+                throw new IllegalArgumentException("protocol linear_teacher does not use " + String.join(", ", foreign)
+                        + "; it takes [teacher] and [sweep]");
+            }
+            teacher = teacher == null ? new LinearTeacherConfig(null, null, null, null, null, null, null, null) : teacher;
+        } else {
+            if (teacher != null) {
+                throw new IllegalArgumentException("protocol classification does not use [teacher]; it takes [data],"
+                        + " [network], [solver], [rule], [train] and [sweep]");
+            }
+            if (data == null) {
+                throw new IllegalArgumentException("the [data] table is missing: protocol classification needs at least"
+                        + " [data] name = one of " + DataConfig.NAMES);
+            }
+            network = network == null ? NetworkConfig.defaults() : network;
+            solver = solver == null ? ForwardSolverConfig.defaults() : solver;
+            rule = rule == null ? RuleConfig.defaults() : rule;
+            train = train == null ? TrainConfig.defaults() : train;
+            checkClassification(network, solver, rule, sweep);
+        }
+    }
+
+    /** Checks that span tables: every rule name, and what each rule needs of the network and solver. */
+    private static void checkClassification(NetworkConfig network, ForwardSolverConfig solver, RuleConfig rule,
+                                            SweepConfig sweep) {
+        for (int i = 0; i < sweep.rules().size(); i++) {
+            String r = sweep.rules().get(i);
+            if (!Rules.NAMES.contains(r)) {
+                throw Keys.bad("sweep.rules[" + i + "]", r, "unknown rule; use any of " + Rules.NAMES);
+            }
+            if (sweep.rules().indexOf(r) != i) {
+                throw Keys.bad("sweep.rules[" + i + "]", r, "each rule may appear once");
+            }
+        }
+        var perRule = sweep.perRule();
+        Nonlinearity f = network.f();
+        if (rule.gains().equals("from_rates") && !(f instanceof Nonlinearity.Tanh)) {
+            throw new IllegalArgumentException("rule.gains = \"from_rates\" (1 - r^2) needs network.nonlinearity = \"tanh\","
+                    + " not \"" + network.nonlinearity() + "\"; use rule.gains = \"derivative\"");
+        }
+        if (solver.method().equals("direct") && !f.isLinear()) {
+            throw new IllegalArgumentException("solver.method = \"direct\" solves linear networks only; with"
+                    + " network.nonlinearity = \"" + network.nonlinearity() + "\" use euler, picard, anderson, newton or broyden");
+        }
+        if (perRule.containsKey("bptt") && !solver.method().equals("euler") && !network.dynamics().equals("discrete")) {
+            throw new IllegalArgumentException("rule bptt unrolls the euler solver (rate or current dynamics) or the"
+                    + " discrete dynamics: set solver.method = \"euler\" or network.dynamics = \"discrete\"");
+        }
+        if (perRule.containsKey("reparam")) {
+            if (!f.isLinear()) {
+                throw new IllegalArgumentException("rule reparam is defined for linear networks only: set"
+                        + " network.nonlinearity = \"linear\" or drop it from sweep.rules");
+            }
+            if (network.trainInput() || network.trainBias()) {
+                throw new IllegalArgumentException("rule reparam trains W (and the read-out) only: set"
+                        + " network.train_input and network.train_bias to false");
+            }
+        }
     }
 }

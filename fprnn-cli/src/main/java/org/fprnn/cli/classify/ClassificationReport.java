@@ -1,0 +1,381 @@
+package org.fprnn.cli.classify;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
+import org.fprnn.cli.config.RunConfig;
+import org.fprnn.cli.report.Figures;
+import org.fprnn.cli.report.ResultsFolder;
+import org.fprnn.io.Json;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.StepRecord;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The pages of a classification sweep: summary.json, figures/*.png and results.md, written from
+ * the finished runs (so a resumed sweep writes the same pages as an uninterrupted one, but for the
+ * times and the date).
+ */
+final class ClassificationReport {
+    private ClassificationReport() {
+    }
+
+    static final String[] FIGURES = {"loss.png", "accuracy.png", "eigenvalues.png", "iterations.png"};
+
+    static void write(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
+                      String configText, double[][] startEig, ClassificationRunner.Data data, double wall)
+            throws IOException {
+        RunConfig cfg = plan.config();
+        Map<String, Object> summary = new LinkedHashMap<>(info);
+        summary.put("name", cfg.name());
+        summary.put("description", cfg.description());
+        summary.put("protocol", "classification");
+        // Every run of the plan finished (completed or diverged); false if one failed with an error.
+        summary.put("complete", results.stream().noneMatch(RunResult::failed));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("name", cfg.data().name());
+        d.put("folder", data.where());
+        d.put("train_samples", data.train().size());
+        d.put("test_samples", data.test().size());
+        d.put("features", data.train().features());
+        d.put("classes", data.train().classes());
+        summary.put("data", d);
+        summary.put("total_steps_per_run", results.isEmpty() ? 0 : results.getFirst().totalSteps);
+        summary.put("wall_seconds_this_invocation", wall);
+        summary.put("wall_seconds_all_runs", results.stream().mapToDouble(r -> r.seconds).sum());
+        summary.put("config", configText);
+        List<Object> runs = new ArrayList<>();
+        for (RunResult r : results) {
+            runs.add(r.summary());
+        }
+        summary.put("runs", runs);
+        folder.writeText("summary.json", Json.pretty(summary));
+        writeFigures(folder, plan, results, startEig);
+        folder.writeText("results.md", markdown(plan, results, info, data));
+    }
+
+    /** Moving-mean window for the noisy per-step curves: about 1/25 of a run, 1 to 20 steps. */
+    static int window(int steps) {
+        return Math.max(1, Math.min(20, Math.round(steps / 25f)));
+    }
+
+    static void writeFigures(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, double[][] startEig)
+            throws IOException {
+        List<String> rules = plan.config().sweep().rules();
+        int total = results.isEmpty() ? 1 : results.getFirst().totalSteps;
+        int w = window(total);
+        String smooth = w > 1 ? " (moving mean of " + w + " steps)" : "";
+        List<XYChart> loss = new ArrayList<>();
+        List<XYChart> acc = new ArrayList<>();
+        for (String rule : rules) {
+            loss.add(curves(rule + ": test batch" + smooth, "cross-entropy", false, results, rule, StepRecord::testLoss, w));
+            acc.add(curves(rule + ": test batch" + smooth, "accuracy", false, results, rule, StepRecord::testAccuracy, w));
+        }
+        for (String rule : rules) {
+            loss.add(curves(rule + ": training batch" + smooth, "cross-entropy", false, results, rule, StepRecord::trainLoss, w));
+            acc.add(curves(rule + ": training batch" + smooth, "accuracy", false, results, rule, StepRecord::trainAccuracy, w));
+        }
+        capLoss(loss, results);
+        Figures.saveGrid(loss, rules.size(), folder.figure("loss.png"));
+        Figures.saveGrid(acc, rules.size(), folder.figure("accuracy.png"));
+        List<XYChart> eig = new ArrayList<>();
+        for (String rule : rules) {
+            eig.add(spectrum(rule, results, startEig));
+        }
+        Figures.saveGrid(eig, rules.size(), folder.figure("eigenvalues.png"));
+        List<XYChart> it = new ArrayList<>();
+        for (String rule : rules) {
+            it.add(curves(rule + ": forward solver, training batch", "iterations (median over samples)", false, results,
+                    rule, StepRecord::iterationsMedian, 1));
+        }
+        Figures.saveGrid(it, rules.size(), folder.figure("iterations.png"));
+    }
+
+    /**
+     * Keeps the loss panels readable when a run blows up: the y axis stops at twice the largest
+     * starting loss (values above it run off the top of the panel).
+     */
+    private static void capLoss(List<XYChart> charts, List<RunResult> results) {
+        double start = 0;
+        double max = 0;
+        for (RunResult r : results) {
+            for (StepRecord s : r.steps) {
+                for (double v : new double[] {s.trainLoss(), s.testLoss()}) {
+                    if (Double.isFinite(v)) {
+                        max = Math.max(max, v);
+                    }
+                }
+            }
+            if (!r.steps.isEmpty() && Double.isFinite(r.steps.getFirst().trainLoss())) {
+                start = Math.max(start, r.steps.getFirst().trainLoss());
+            }
+        }
+        if (start > 0 && max > 2 * start) {
+            for (XYChart c : charts) {
+                c.getStyler().setYAxisMin(0.0);
+                c.getStyler().setYAxisMax(2 * start);
+            }
+        }
+    }
+
+    private static XYChart curves(String title, String yLabel, boolean logY, List<RunResult> results, String rule,
+                                  ToDoubleFunction<StepRecord> f, int window) {
+        XYChart c = Figures.lineChart(title, "step", yLabel, logY, 600, 460);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        boolean any = false;
+        for (RunResult r : results) {
+            if (!r.spec.rule().equals(rule)) {
+                continue;
+            }
+            double[] x = new double[r.steps.size()];
+            double[] y = new double[r.steps.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.steps.get(i).step() + 1;
+                y[i] = f.applyAsDouble(r.steps.get(i));
+            }
+            String name = "lr " + ClassificationPlan.lrText(r.spec.lr()) + (r.diverged() ? " (diverged)"
+                    : r.failed() ? " (failed)" : "");
+            Figures.addLine(c, name, x, movingMean(y, window));
+            any = true;
+        }
+        if (!any) {
+            Figures.addLine(c, "no runs", new double[] {0}, new double[] {Double.NaN});
+        }
+        return c;
+    }
+
+    /** Trailing moving mean over finite values (NaN where the window has none). */
+    static double[] movingMean(double[] y, int w) {
+        double[] out = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            double s = 0;
+            int n = 0;
+            for (int j = Math.max(0, i - w + 1); j <= i; j++) {
+                if (Double.isFinite(y[j])) {
+                    s += y[j];
+                    n++;
+                }
+            }
+            out[i] = n == 0 || !Double.isFinite(y[i]) ? Double.NaN : s / n;
+        }
+        return out;
+    }
+
+    private static XYChart spectrum(String rule, List<RunResult> results, double[][] startEig) {
+        XYChart c = Figures.lineChart(rule + ": eigenvalues of W after learning", "real part", "imaginary part",
+                false, 600, 640);
+        c.getStyler().setMarkerSize(4);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        double reach = 1.1;
+        reach = Math.max(reach, extent(startEig));
+        if (startEig != null) {
+            scatter(c, "at start", startEig, new Color(170, 170, 170));
+        }
+        for (RunResult r : results) {
+            if (r.spec.rule().equals(rule) && r.eigenvalues != null) {
+                scatter(c, "lr " + ClassificationPlan.lrText(r.spec.lr()) + (r.diverged() ? " (diverged)" : ""),
+                        r.eigenvalues, null);
+                reach = Math.max(reach, extent(r.eigenvalues));
+            }
+        }
+        int n = 200;
+        double[] cx = new double[n + 1];
+        double[] cy = new double[n + 1];
+        for (int i = 0; i <= n; i++) {
+            cx[i] = Math.cos(2 * Math.PI * i / n);
+            cy[i] = Math.sin(2 * Math.PI * i / n);
+        }
+        XYSeries circle = c.addSeries("unit circle", cx, cy);
+        circle.setMarker(SeriesMarkers.NONE);
+        circle.setLineColor(Color.DARK_GRAY);
+        circle.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
+        XYSeries re1 = c.addSeries("Re = 1", new double[] {1, 1}, new double[] {-reach, reach});
+        re1.setMarker(SeriesMarkers.NONE);
+        re1.setLineColor(Color.RED);
+        return c;
+    }
+
+    private static double extent(double[][] eig) {
+        double m = 0;
+        if (eig != null) {
+            for (double[] e : eig) {
+                if (Double.isFinite(e[0]) && Double.isFinite(e[1])) {
+                    m = Math.max(m, Math.max(Math.abs(e[0]), Math.abs(e[1])));
+                }
+            }
+        }
+        return m;
+    }
+
+    private static void scatter(XYChart c, String name, double[][] eig, Color color) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (double[] e : eig) {
+            if (Double.isFinite(e[0]) && Double.isFinite(e[1])) {
+                xs.add(e[0]);
+                ys.add(e[1]);
+            }
+        }
+        if (xs.isEmpty()) {
+            return;
+        }
+        XYSeries s = c.addSeries(name, xs, ys);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        if (color != null) {
+            s.setMarkerColor(color);
+        }
+    }
+
+    /** The plain-text table printed at the end of a sweep. */
+    static String table(List<RunResult> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-8s %s%n", "rule", "lr", "final test accuracy",
+                "best batch", "iters", "wall time"));
+        for (RunResult r : results) {
+            sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-8s %.1f s%n", r.spec.rule(),
+                    ClassificationPlan.lrText(r.spec.lr()), outcomeCell(r, false), pct(r.bestTestBatchAccuracy()),
+                    ClassificationRunner.fmt(r.medianIterations()), r.seconds));
+        }
+        return sb.toString();
+    }
+
+    /** "91.23%", "diverged at step 12" or "failed". */
+    static String outcomeCell(RunResult r, boolean bold) {
+        if (r.failed()) {
+            return "failed";
+        }
+        if (r.diverged()) {
+            return "diverged at step " + r.stepsDone;
+        }
+        EvalRecord f = r.finalTest();
+        String p = f == null ? "-" : pct(f.accuracy());
+        return bold ? "**" + p + "**" : p;
+    }
+
+    static String pct(double a) {
+        return Double.isFinite(a) ? String.format(Locale.ROOT, "%.2f%%", 100 * a) : "-";
+    }
+
+    static String markdown(ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
+                           ClassificationRunner.Data data) {
+        RunConfig cfg = plan.config();
+        var n = cfg.network();
+        var s = cfg.solver();
+        var t = cfg.train();
+        StringBuilder sb = new StringBuilder();
+        sb.append("# ").append(cfg.name()).append("\n\n");
+        if (!cfg.description().isBlank()) {
+            sb.append(cfg.description()).append("\n\n");
+        }
+        sb.append("Written by `").append(info.get("command")).append("` (fprnn ").append(info.get("fprnn_version"))
+                .append(", commit ").append(info.get("git_commit")).append("), started ").append(info.get("started"))
+                .append(".\nMachine: ").append(info.get("machine")).append("; BLAS: ").append(info.get("blas"))
+                .append("; Java ").append(info.get("java")).append("; seed ").append(cfg.seed()).append(".\n\n");
+        List<String> trained = new ArrayList<>(List.of("W"));
+        if (n.trainInput()) {
+            trained.add("U");
+        }
+        if (n.trainBias()) {
+            trained.add("b");
+        }
+        if (n.trainReadout()) {
+            trained.add(n.readoutBias() ? "R, c" : "R");
+        }
+        int total = results.isEmpty() ? 0 : results.getFirst().totalSteps;
+        sb.append(String.format(Locale.ROOT, "- data: %s, %d training and %d test samples (%d features, %d classes)%n",
+                cfg.data().name(), data.train().size(), data.test().size(), data.train().features(), data.train().classes()));
+        sb.append(String.format(Locale.ROOT, "- network: N = %d, %s, %s dynamics, %s; W at start %s randn(N, N)/sqrt(N);"
+                        + " trained: %s%s%n", n.units(), n.nonlinearity(), n.dynamics(), n.precision(),
+                num(n.recurrentScale()), String.join(", ", trained), n.trainBias() ? "" : "; no bias"));
+        sb.append("- forward solver: ").append(s.method());
+        if (s.method().equals("euler")) {
+            sb.append(String.format(Locale.ROOT, ", alpha = %s, %s %d steps", num(s.alpha()),
+                    s.tol() == 0 ? "exactly" : "at most", s.maxIter()));
+            if (s.tol() > 0) {
+                sb.append(", tol ").append(num(s.tol()));
+            }
+        } else {
+            sb.append(String.format(Locale.ROOT, ", tol %s on max|r - f(W r + h)|, at most %d iterations",
+                    num(s.tol()), s.maxIter()));
+            if (s.method().equals("anderson")) {
+                sb.append(String.format(Locale.ROOT, ", memory %d, mixing %s", s.memory(), num(s.beta())));
+            }
+        }
+        sb.append('\n');
+        sb.append("- gains: ").append(cfg.rule().gains()).append("; adjoint of the gradient rule solved to relative residual ")
+                .append(num(cfg.rule().adjointTol())).append('\n');
+        sb.append(String.format(Locale.ROOT, "- training: %s%s, batch %d, %d epoch%s (%d steps per run), cross-entropy;"
+                        + " test batch of %d drawn afresh at every step; full test set %s%n", t.optimizer(),
+                t.momentum() > 0 ? " (momentum " + num(t.momentum()) + ")" : "",
+                t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s", total, t.testBatch(),
+                t.fullTestEveryEpoch() ? "after every epoch" : "at the end"));
+        sb.append("\n## Final accuracy on the full test set\n\n");
+        List<String> rules = cfg.sweep().rules();
+        int cols = 0;
+        for (String r : rules) {
+            cols = Math.max(cols, (int) results.stream().filter(x -> x.spec.rule().equals(r)).count());
+        }
+        sb.append("| rule |");
+        for (int i = 0; i < cols; i++) {
+            sb.append(" learning rate ").append(i + 1).append(" |");
+        }
+        sb.append("\n|---|").append("---|".repeat(cols)).append('\n');
+        for (String r : rules) {
+            sb.append("| ").append(r).append(" |");
+            int c = 0;
+            for (RunResult x : results) {
+                if (x.spec.rule().equals(r)) {
+                    sb.append(" lr ").append(ClassificationPlan.lrText(x.spec.lr())).append(": ")
+                            .append(outcomeCell(x, false)).append(" |");
+                    c++;
+                }
+            }
+            sb.append(" |".repeat(cols - c)).append('\n');
+        }
+        sb.append("\n## Every run\n\n");
+        sb.append("| rule | lr | final test accuracy | final test loss | best test-batch accuracy | outcome |"
+                + " median solver iterations | wall time |\n|---|---|---|---|---|---|---|---|\n");
+        for (RunResult x : results) {
+            EvalRecord f = x.finalTest();
+            sb.append("| ").append(x.spec.rule()).append(" | ").append(ClassificationPlan.lrText(x.spec.lr())).append(" | ")
+                    .append(f == null ? "-" : pct(f.accuracy())).append(" | ")
+                    .append(f == null ? "-" : String.format(Locale.ROOT, "%.4f", f.loss())).append(" | ")
+                    .append(pct(x.bestTestBatchAccuracy())).append(" | ")
+                    .append(x.failed() ? "failed: " + x.divergence
+                            : x.diverged() ? "diverged: " + x.divergence : "completed").append(" | ")
+                    .append(ClassificationRunner.fmt(x.medianIterations())).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f s", x.seconds)).append(" |\n");
+        }
+        int w = window(total);
+        sb.append("\n## Figures\n\n");
+        sb.append("Loss and accuracy on the test batch drawn at each step (top row) and on the training batch (bottom row)"
+                + (w > 1 ? ", as moving means over " + w + " steps" : "") + "; one panel per rule, one line per learning rate.\n\n");
+        sb.append("![loss](figures/loss.png)\n\n![accuracy](figures/accuracy.png)\n\n");
+        sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run).\n\n");
+        sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
+        sb.append("Forward-solver iterations per step (median over the training batch).\n\n");
+        sb.append("![iterations](figures/iterations.png)\n\n");
+        sb.append("## Files\n\n`metrics.jsonl` (one line per step and per full-test evaluation), `summary.json`,"
+                + " `runs/*.json` (per run, with the eigenvalues of W), `weights/*.safetensors` (parameters after"
+                + " training).\n\nTo reproduce: `").append(info.get("command")).append("`\n");
+        return sb.toString();
+    }
+
+    /** A number as written in the pages: integers without ".0". */
+    static String num(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
+    }
+}

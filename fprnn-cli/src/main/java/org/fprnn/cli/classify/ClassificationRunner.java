@@ -1,0 +1,375 @@
+package org.fprnn.cli.classify;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.fprnn.cli.UserError;
+import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
+import org.fprnn.cli.config.DataConfig;
+import org.fprnn.cli.report.ResultsFolder;
+import org.fprnn.data.DataNotFoundException;
+import org.fprnn.data.DataOptions;
+import org.fprnn.data.DataSets;
+import org.fprnn.data.DataSource;
+import org.fprnn.data.Dataset;
+import org.fprnn.data.Split;
+import org.fprnn.diag.Spectra;
+import org.fprnn.io.AtomicFiles;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.Safetensors;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.optim.Optimizer;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.StepRecord;
+import org.fprnn.train.Trainer;
+import org.fprnn.train.TrainSettings;
+
+/**
+ * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate of the
+ * plan, one after the other, each from the same network at start, into a results folder:
+ *
+ * <pre>
+ *   metrics.jsonl             one line per step and per full-test evaluation of every run
+ *   summary.json, results.md  written when every run has finished
+ *   figures/*.png             loss, accuracy, eigenvalues of W, solver iterations
+ *   runs/ID.json              a finished run (its presence makes a new invocation skip it)
+ *   runs/ID.metrics.jsonl     its metrics
+ *   weights/ID.safetensors    its parameters after training
+ *   checkpoints/ID.safetensors an unfinished run: parameters, optimizer state, steps done, metrics
+ * </pre>
+ *
+ * A checkpoint is written at every epoch end and when a stop is requested (Ctrl-C); running the
+ * same command again skips finished runs and resumes the unfinished one. Because the trainer's
+ * randomness depends only on (seed, step), a resumed run reaches bitwise the same weights and
+ * metrics (but the seconds) as an uninterrupted one at the same BLAS thread count.
+ */
+public final class ClassificationRunner {
+    /** Exit code of a sweep stopped before its end (as for SIGINT). */
+    public static final int EXIT_STOPPED = 130;
+
+    private final ClassificationPlan plan;
+    private final Path dir;
+    private final Path runsDir;
+    private final Path checkpointsDir;
+    private final Path weightsDir;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Map<String, Object> info;
+    private final String configText;
+    private final int stopAfterSteps;
+    private final boolean terminal;
+    private int sessionSteps;
+
+    /**
+     * @param stopAfterSteps stop (as Ctrl-C would) after this many training steps of this invocation;
+     *     0 for never (the hidden --stop-after-steps option, for tests)
+     */
+    public ClassificationRunner(ClassificationPlan plan, Path dir, PrintWriter out, PrintWriter err,
+                                Map<String, Object> info, String configText, int stopAfterSteps, boolean terminal) {
+        this.plan = plan;
+        this.dir = dir;
+        this.runsDir = dir.resolve("runs");
+        this.checkpointsDir = dir.resolve("checkpoints");
+        this.weightsDir = dir.resolve("weights");
+        this.out = out;
+        this.err = err;
+        this.info = info;
+        this.configText = configText;
+        this.stopAfterSteps = stopAfterSteps;
+        this.terminal = terminal;
+    }
+
+    /** A data set's two splits and where they came from. */
+    record Data(Dataset train, Dataset test, String name, String where) {
+    }
+
+    /** Runs the sweep; returns the exit code (0, 1 if a run failed, 130 if stopped). */
+    public int run() throws IOException {
+        checkFolder();
+        Data data = loadData(plan.config().data());
+        out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n", data.name(),
+                data.train().size(), data.test().size(), data.train().features(), data.train().classes(), data.where());
+        FixedPointNetwork start = plan.newNetwork(data.train().features(), data.train().classes());
+        double[][] startEig = eigenvalues(start);
+        List<RunSpec> specs = plan.runs();
+        Trainer probe = new Trainer(plan.trainSettings(specs.getFirst()), data.train(), data.test());
+        int epochs = plan.config().train().epochs();
+        out.printf(Locale.ROOT, "%d run%s of %d steps (%d epoch%s of %d) into %s%n", specs.size(),
+                specs.size() == 1 ? "" : "s", probe.totalSteps(), epochs, epochs == 1 ? "" : "s", probe.stepsPerEpoch(), dir);
+        ResultsFolder folder = new ResultsFolder(dir);
+        Files.createDirectories(runsDir);
+        long t0 = System.nanoTime();
+        List<RunResult> results = new ArrayList<>();
+        boolean stopped = false;
+        int failed = 0;
+        try (StopSignal stop = new StopSignal(err)) {
+            for (int k = 0; k < specs.size(); k++) {
+                RunSpec spec = specs.get(k);
+                String tag = String.format(Locale.ROOT, "[%d/%d] %s", k + 1, specs.size(), spec.label());
+                RunResult done = RunResult.load(runsDir, spec);
+                if (done != null) {
+                    results.add(done);
+                    out.println(tag + ": finished before, skipped: " + describe(done));
+                    continue;
+                }
+                if (stop.requested()) {
+                    stopped = true;
+                    break;
+                }
+                RunResult r = runOne(spec, tag, data, stop, results);
+                if (r == null) {
+                    stopped = true;
+                    break;
+                }
+                results.add(r);
+                if (r.failed()) {
+                    failed++;
+                }
+                out.println(tag + ": " + describe(r));
+            }
+            rewriteMetrics(results);
+            if (stopped) {
+                long finished = results.stream().filter(r -> !r.failed()).count();
+                out.printf(Locale.ROOT, "stopped: %d of %d runs finished; checkpoint in %s. Run the same command to resume:%n  %s%n",
+                        finished, specs.size(), checkpointsDir, info.get("command"));
+                return EXIT_STOPPED;
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            ClassificationReport.write(folder, plan, results, info, configText, startEig, data, wall);
+            out.print(ClassificationReport.table(results));
+            out.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
+                    wall, dir);
+        }
+        return failed > 0 ? 1 : 0;
+    }
+
+    /**
+     * One run from its start or its checkpoint. Returns its result, or null if it was stopped (its
+     * checkpoint is then written).
+     */
+    private RunResult runOne(RunSpec spec, String tag, Data data, StopSignal stop, List<RunResult> finished)
+            throws IOException {
+        TrainSettings ts = plan.trainSettings(spec);
+        String settings = plan.settingsJson(spec);
+        FixedPointNetwork net = plan.newNetwork(data.train().features(), data.train().classes());
+        Optimizer opt = ts.newOptimizer();
+        Trainer trainer = new Trainer(ts, data.train(), data.test());
+        int total = trainer.totalSteps();
+        int perEpoch = trainer.stepsPerEpoch();
+        int epochs = ts.epochs();
+        Path ckpt = checkpointFile(spec);
+        List<String> lines = new ArrayList<>();
+        int startStep = 0;
+        double prior = 0;
+        if (Files.isRegularFile(ckpt)) {
+            Checkpoint c = Checkpoint.read(ckpt, spec);
+            c.restore(net, opt);
+            startStep = c.step();
+            prior = c.seconds();
+            lines.addAll(c.lines());
+            out.printf(Locale.ROOT, "%s: resuming from its checkpoint at step %d of %d%n", tag, startStep, total);
+        } else {
+            out.printf(Locale.ROOT, "%s: %d steps%n", tag, total);
+        }
+        out.flush();
+        rewriteMetrics(finished);
+        Path metrics = dir.resolve("metrics.jsonl");
+        long t0 = System.nanoTime();
+        final double priorSeconds = prior;
+        Progress progress = Progress.create(terminal, out, spec.label(), total, startStep, prior);
+        Trainer.Listener listener = new Trainer.Listener() {
+            @Override
+            public void onStep(StepRecord s) {
+                add(MetricsLines.step(spec.rule(), spec.lr(), s));
+                sessionSteps++;
+                progress.step(s, epochs);
+            }
+
+            @Override
+            public void onEvaluation(EvalRecord e) {
+                add(MetricsLines.eval(spec.rule(), spec.lr(), e));
+                progress.line(String.format(Locale.ROOT, "    %s: full test set after epoch %d: accuracy %.4f, loss %.4f",
+                        spec.label(), e.epoch() + 1, e.accuracy(), e.loss()));
+            }
+
+            private void add(String line) {
+                lines.add(line);
+                try {
+                    Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean stopAfter(int stepsDone) {
+                if (stopAfterSteps > 0 && sessionSteps >= stopAfterSteps) {
+                    stop.request();
+                }
+                boolean stopNow = stop.requested();
+                if (stepsDone < total && (stopNow || stepsDone % perEpoch == 0)) {
+                    try {
+                        Checkpoint.write(ckpt, spec, settings, net, opt, stepsDone,
+                                priorSeconds + (System.nanoTime() - t0) / 1e9, lines);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("cannot write checkpoint " + ckpt, e);
+                    }
+                }
+                return stopNow;
+            }
+        };
+        Trainer.Result res;
+        try {
+            res = trainer.run(net, opt, startStep, listener);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } catch (RuntimeException e) {
+            err.println("fprnn: run " + spec.label() + " failed: " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return new RunResult(spec, settings, "failed", e.toString(), startStep, total, lines,
+                    prior + (System.nanoTime() - t0) / 1e9, null);
+        } finally {
+            progress.close();
+        }
+        double seconds = prior + (System.nanoTime() - t0) / 1e9;
+        if (res.outcome() == Trainer.Outcome.STOPPED) {
+            out.printf(Locale.ROOT, "%s: stopped after step %d of %d; checkpoint %s%n", tag, res.stepsDone(), total, ckpt);
+            return null;
+        }
+        String outcome = res.outcome() == Trainer.Outcome.DIVERGED ? "diverged" : "completed";
+        RunResult r = new RunResult(spec, settings, outcome, res.divergence(), res.stepsDone(), total, lines, seconds,
+                eigenvalues(net));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("rule", spec.rule());
+        meta.put("lr", Double.toString(spec.lr()));
+        meta.put("outcome", outcome);
+        meta.put("steps", Integer.toString(res.stepsDone()));
+        meta.put("settings", settings);
+        Safetensors.write(weightsDir.resolve(spec.id() + ".safetensors"), new LinkedHashMap<>(net.params().asMap()), meta);
+        r.save(runsDir);
+        Files.deleteIfExists(ckpt);
+        return r;
+    }
+
+    private Path checkpointFile(RunSpec spec) {
+        return checkpointsDir.resolve(spec.id() + ".safetensors");
+    }
+
+    /**
+     * Refuses a results folder that holds runs or checkpoints made with other settings (a changed
+     * config), before any work.
+     */
+    private void checkFolder() throws IOException {
+        for (RunSpec spec : plan.runs()) {
+            String want = plan.settingsJson(spec);
+            String saved = RunResult.savedSettings(runsDir, spec);
+            Path where = RunResult.jsonFile(runsDir, spec);
+            if (saved == null && Files.isRegularFile(checkpointFile(spec))) {
+                try {
+                    saved = Checkpoint.read(checkpointFile(spec), spec).settings();
+                } catch (FormatException e) {
+                    throw new UserError(e.getMessage() + "; delete it to start that run afresh", e);
+                }
+                where = checkpointFile(spec);
+            }
+            if (saved != null && !saved.equals(want)) {
+                throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
+                        + ") made with other settings: " + ClassificationPlan.firstDifference(saved, want)
+                        + ". Write elsewhere with --out DIR, or delete that folder to start again.");
+            }
+        }
+    }
+
+    /** metrics.jsonl from the finished runs and the checkpoints, in the plan's order. */
+    private void rewriteMetrics(List<RunResult> finished) throws IOException {
+        List<String> all = new ArrayList<>();
+        for (RunSpec spec : plan.runs()) {
+            RunResult r = finished.stream().filter(x -> x.spec.equals(spec)).findFirst().orElse(null);
+            if (r != null) {
+                all.addAll(r.lines);
+            } else if (Files.isRegularFile(checkpointFile(spec))) {
+                all.addAll(Checkpoint.read(checkpointFile(spec), spec).lines());
+            }
+        }
+        AtomicFiles.write(dir.resolve("metrics.jsonl"), RunResult.joinLines(all).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String describe(RunResult r) {
+        String time = String.format(Locale.ROOT, "%.1f s", r.seconds);
+        if (r.failed()) {
+            return "FAILED (" + r.divergence + ") after " + r.stepsDone + " steps, " + time;
+        }
+        if (r.diverged()) {
+            return "diverged (" + r.divergence + "), best test-batch accuracy "
+                    + String.format(Locale.ROOT, "%.4f", r.bestTestBatchAccuracy()) + ", " + time;
+        }
+        EvalRecord f = r.finalTest();
+        return String.format(Locale.ROOT, "test accuracy %.4f (loss %.4f) on the full test set, best test batch %.4f,"
+                + " median solver iterations %s, %s", f.accuracy(), f.loss(), r.bestTestBatchAccuracy(),
+                fmt(r.medianIterations()), time);
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** Eigenvalues of W (n x 2: re, im), or null if W is not finite. */
+    static double[][] eigenvalues(FixedPointNetwork net) {
+        var w = net.params().get("W");
+        if (!w.allFinite()) {
+            return null;
+        }
+        return Spectra.eigenvalues(w.toDouble());
+    }
+
+    /** Loads both splits (applying the limits); missing or broken data is a UserError (exit 2). */
+    static Data loadData(DataConfig dc) {
+        try {
+            Dataset train;
+            Dataset test;
+            String where;
+            String title;
+            if (dc.name().equals("idx")) {
+                Path d = Path.of(dc.dataDir());
+                Dataset[] both = IdxFolder.load(d);
+                train = both[0];
+                test = both[1];
+                where = d.toAbsolutePath().toString();
+                title = "IDX folder";
+            } else {
+                DataOptions opt = DataOptions.defaults().withDownload(dc.download());
+                if (dc.dataDir() != null) {
+                    opt = opt.withDir(Path.of(dc.dataDir()));
+                }
+                DataSource src = DataSets.source(dc.name());
+                Path trainDir = DataSets.locate(src, Split.TRAIN, opt);
+                Path testDir = DataSets.locate(src, Split.TEST, opt);
+                train = src.read(trainDir, Split.TRAIN);
+                test = src.read(testDir, Split.TEST);
+                where = trainDir.toAbsolutePath().normalize().toString();
+                title = src.title();
+            }
+            if (dc.trainLimit() != null && dc.trainLimit() < train.size()) {
+                train = train.subset(0, dc.trainLimit());
+            }
+            if (dc.testLimit() != null && dc.testLimit() < test.size()) {
+                test = test.subset(0, dc.testLimit());
+            }
+            return new Data(train, test, title, where);
+        } catch (DataNotFoundException | FormatException e) {
+            throw new UserError(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UserError("cannot read the " + dc.name() + " data: " + e.getMessage(), e);
+        }
+    }
+}

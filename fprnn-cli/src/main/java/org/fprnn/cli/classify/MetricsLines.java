@@ -1,0 +1,73 @@
+package org.fprnn.cli.classify;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.Json;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.StepRecord;
+
+/**
+ * Lines of metrics.jsonl. A step line: rule, lr, step, epoch, train_loss, train_acc, test_loss,
+ * test_acc, iterations_max, iterations_median, not_converged, seconds (test_* are on the test batch
+ * drawn at that step, measured after the update). An evaluation line: rule, lr, eval ("full_test"),
+ * step (steps done), epoch, full_test_loss, full_test_acc, iterations_median, not_converged.
+ * Non-finite numbers are written as null. Numbers round-trip exactly.
+ */
+final class MetricsLines {
+    private MetricsLines() {
+    }
+
+    static String step(String rule, double lr, StepRecord s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rule", rule);
+        m.put("lr", lr);
+        m.put("step", s.step());
+        m.put("epoch", s.epoch());
+        m.put("train_loss", s.trainLoss());
+        m.put("train_acc", s.trainAccuracy());
+        m.put("test_loss", s.testLoss());
+        m.put("test_acc", s.testAccuracy());
+        m.put("iterations_max", s.iterationsMax());
+        m.put("iterations_median", s.iterationsMedian());
+        m.put("not_converged", s.notConverged());
+        m.put("seconds", s.seconds());
+        return Json.write(m);
+    }
+
+    static String eval(String rule, double lr, EvalRecord e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rule", rule);
+        m.put("lr", lr);
+        m.put("eval", "full_test");
+        m.put("step", e.step());
+        m.put("epoch", e.epoch());
+        m.put("full_test_loss", e.loss());
+        m.put("full_test_acc", e.accuracy());
+        m.put("iterations_median", e.medianIterations());
+        m.put("not_converged", e.notConverged());
+        return Json.write(m);
+    }
+
+    /** A parsed line: a StepRecord or an EvalRecord. */
+    static Object parse(String line, String source) throws FormatException {
+        if (!(Json.parse(line, source) instanceof Map<?, ?> m)) {
+            throw new FormatException(source, "a metrics line is not a JSON object: " + line);
+        }
+        if (m.containsKey("eval")) {
+            return new EvalRecord(i(m, "step"), i(m, "epoch"), d(m, "full_test_loss"), d(m, "full_test_acc"),
+                    d(m, "iterations_median"), i(m, "not_converged"));
+        }
+        return new StepRecord(i(m, "step"), i(m, "epoch"), d(m, "train_loss"), d(m, "train_acc"), d(m, "test_loss"),
+                d(m, "test_acc"), i(m, "iterations_max"), d(m, "iterations_median"), i(m, "not_converged"),
+                d(m, "seconds"));
+    }
+
+    private static double d(Map<?, ?> m, String k) {
+        return m.get(k) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private static int i(Map<?, ?> m, String k) {
+        return m.get(k) instanceof Number n ? n.intValue() : -1;
+    }
+}

@@ -1,0 +1,35 @@
+package org.fprnn.cli.config;
+
+import org.fprnn.solve.SolverConfig;
+
+/**
+ * The [solver] table of a classification config: the forward solve of every training step, test
+ * batch and evaluation.
+ *
+ * @param method euler, picard, anderson (default), newton, broyden or direct (linear networks)
+ * @param alpha euler: alpha = dt/tau (default 0.1); picard: damping (default 1)
+ * @param maxIter iteration limit; for euler the number of steps (default 500 for euler, 200 otherwise)
+ * @param tol stop when every sample's max|r - f(W r + h)| is at or below it (default 1e-6); for euler
+ *     0 runs exactly max_iter steps
+ * @param memory Anderson memory (default 5)
+ * @param beta Anderson mixing (default 1)
+ */
+public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, Double tol, Integer memory,
+                                  Double beta) {
+    public ForwardSolverConfig {
+        method = Keys.oneOf("solver.method", method, "anderson", SolverConfig.METHODS);
+        alpha = Keys.inRange("solver.alpha", alpha, method.equals("euler") ? 0.1 : 1.0, 0, false, 1, true);
+        maxIter = Keys.intAtLeast("solver.max_iter", maxIter, method.equals("euler") ? 500 : 200, 1);
+        tol = Keys.number("solver.tol", tol, 1e-6, 0, true);
+        memory = Keys.intAtLeast("solver.memory", memory, 5, 1);
+        beta = Keys.inRange("solver.beta", beta, 1.0, 0, false, 1, true);
+    }
+
+    public static ForwardSolverConfig defaults() {
+        return new ForwardSolverConfig(null, null, null, null, null, null);
+    }
+
+    public SolverConfig toSolverConfig() {
+        return new SolverConfig(method, tol, maxIter, alpha, memory, beta);
+    }
+}
