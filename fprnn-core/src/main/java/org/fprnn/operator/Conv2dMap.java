@@ -49,6 +49,11 @@ public final class Conv2dMap implements LinearMap {
      * @param in the input feature shape (C_in must match the kernel)
      */
     public Conv2dMap(String name, Matrix kernel, FeatureShape in, int k, int stride, int pad) {
+        this(name, kernel, in, k, stride, pad, COLUMN_BUDGET);
+    }
+
+    /** As above with a given column-buffer budget in elements (tests use a small one to force chunks). */
+    Conv2dMap(String name, Matrix kernel, FeatureShape in, int k, int stride, int pad, int columnBudget) {
         if (k <= 0 || stride <= 0 || pad < 0 || in.height() + 2 * pad < k || in.width() + 2 * pad < k) {
             throw new IllegalArgumentException("convolution " + name + ": kernel " + k + ", stride " + stride
                     + ", padding " + pad + " do not fit input " + in);
@@ -83,7 +88,7 @@ public final class Conv2dMap implements LinearMap {
                 }
             }
         }
-        this.maxChunk = Math.max(1, COLUMN_BUDGET / (positions * Math.max(kk, out.channels())));
+        this.maxChunk = Math.max(1, columnBudget / (positions * Math.max(kk, out.channels())));
     }
 
     /**
