@@ -34,7 +34,14 @@ public final class BlockOperator implements RecurrentOperator {
     /** fb[k] maps layer k+1 into layer k (0-based k; fb[L-1] is null). */
     private final LinearMap[] fb;
     private final int[] offset;
+    private final List<String> names;
     private final Workspace ws = new Workspace();
+    /** Workspace keys and per-layer views, made once so that the operations allocate nothing. */
+    private final String[] xKeys;
+    private final String[] yKeys;
+    private final String[] oKeys;
+    private final Matrix[] xs;
+    private final Matrix[] ys;
 
     /**
      * @param layers W_1 .. W_L
@@ -71,6 +78,17 @@ public final class BlockOperator implements RecurrentOperator {
                 names.add(n);
             }
         }
+        this.names = List.copyOf(names);
+        this.xKeys = new String[l];
+        this.yKeys = new String[l];
+        this.oKeys = new String[l];
+        for (int k = 0; k < l; k++) {
+            xKeys[k] = "x" + k;
+            yKeys[k] = "y" + k;
+            oKeys[k] = "o" + k;
+        }
+        this.xs = new Matrix[l];
+        this.ys = new Matrix[l];
     }
 
     private void check(LinearMap m, int to, int from, String kind) {
@@ -191,23 +209,14 @@ public final class BlockOperator implements RecurrentOperator {
 
     @Override public UnitRange outputUnits() { return layerUnits(layers.length); }
 
-    /** Layer k's columns of m (0-based k), gathered into a workspace (or m itself for one layer). */
-    private Matrix part(String key, Matrix m, int k) {
-        if (layers.length == 1) {
-            return m;
-        }
-        int n = offset[k + 1] - offset[k];
-        Matrix g = ws.get(key + k, m.rows, n, m.precision());
-        Ops.copyColumns(m, offset[k], g, 0, n);
-        return g;
-    }
-
-    private Matrix[] parts(String key, Matrix m) {
-        Matrix[] p = new Matrix[layers.length];
+    /** Layer k's columns of m (0-based k), gathered into workspaces: into[k] (B x N_k). */
+    private Matrix[] parts(String[] keys, Matrix m, Matrix[] into) {
         for (int k = 0; k < layers.length; k++) {
-            p[k] = part(key, m, k);
+            int n = offset[k + 1] - offset[k];
+            into[k] = ws.get(keys[k], m.rows, n, m.precision());
+            Ops.copyColumns(m, offset[k], into[k], 0, n);
         }
-        return p;
+        return into;
     }
 
     /**
@@ -220,9 +229,9 @@ public final class BlockOperator implements RecurrentOperator {
             layers[0].apply(r, out, alpha, beta);
             return;
         }
-        Matrix[] x = parts("x", r);
+        Matrix[] x = parts(xKeys, r, xs);
         for (int k = 0; k < layers.length; k++) {
-            Matrix o = ws.get("o" + k, r.rows, layers[k].units(), r.precision());
+            Matrix o = ws.get(oKeys[k], r.rows, layers[k].units(), r.precision());
             layers[k].apply(x[k], o, 1, 0);
             if (ff[k] != null) {
                 ff[k].apply(x[k - 1], o, 1, 1);
@@ -243,9 +252,9 @@ public final class BlockOperator implements RecurrentOperator {
             layers[0].applyTranspose(a, out, alpha, beta);
             return;
         }
-        Matrix[] x = parts("x", a);
+        Matrix[] x = parts(xKeys, a, xs);
         for (int j = 0; j < layers.length; j++) {
-            Matrix o = ws.get("o" + j, a.rows, layers[j].units(), a.precision());
+            Matrix o = ws.get(oKeys[j], a.rows, layers[j].units(), a.precision());
             layers[j].applyTranspose(x[j], o, 1, 0);
             if (j + 1 < layers.length && ff[j + 1] != null) {
                 ff[j + 1].applyTranspose(x[j + 1], o, 1, 1);
@@ -266,8 +275,12 @@ public final class BlockOperator implements RecurrentOperator {
         if (!anyIn(into)) {
             return;
         }
-        Matrix[] pa = parts("x", a);
-        Matrix[] pb = parts("y", b);
+        if (layers.length == 1) {
+            layers[0].project(a, b, scale, into, accumulate);
+            return;
+        }
+        Matrix[] pa = parts(xKeys, a, xs);
+        Matrix[] pb = parts(yKeys, b, ys);
         for (int k = 0; k < layers.length; k++) {
             layers[k].project(pa[k], pb[k], scale, into, accumulate);
             if (ff[k] != null) {
@@ -281,10 +294,6 @@ public final class BlockOperator implements RecurrentOperator {
 
     @Override
     public List<String> parameterNames() {
-        List<String> names = new ArrayList<>();
-        for (LinearMap m : blocks()) {
-            names.addAll(m.parameterNames());
-        }
         return names;
     }
 
