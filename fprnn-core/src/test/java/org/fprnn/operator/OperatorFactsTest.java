@@ -108,4 +108,22 @@ class OperatorFactsTest {
             assertTrue(dirs.norm() > 0, name + " " + rule + ": zero direction");
         }
     }
+
+    /** toDouble is an independent double copy with the same matrix, for every map. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nets")
+    void toDoubleIsAnIndependentDoubleCopy(String name, Supplier<FixedPointNetwork> make) {
+        FixedPointNetwork net = make.get();
+        for (LinearMap map : List.of(net.recurrent(), net.readIn(), net.readOut())) {
+            LinearMap copy = map.toDouble();
+            DMatrix before = map.dense();
+            assertEquals(0, OperatorChecks.maxDiff(copy.dense(), before), name);
+            assertEquals(map.parameterNames(), copy.parameterNames());
+            for (Matrix p : copy.parameters().asMap().values()) {
+                assertTrue(p instanceof DMatrix);
+                p.fill(0.125);
+            }
+            assertEquals(0, OperatorChecks.maxDiff(map.dense(), before), name + ": the copy shares parameters");
+        }
+    }
 }

@@ -81,30 +81,30 @@ class StructuredGradientTest {
     }
 
     /**
-     * A float convolutional network solves the adjoint through the operator's double copy and
-     * agrees with the double network to float accuracy.
+     * Every structured network in float precision agrees with its double twin (same weights from
+     * the same seed) to float accuracy, for every rule; the float gradient rule solves the adjoint
+     * through the operator's double copy ({@link LinearMap#toDouble()}).
      */
-    @Test
-    void floatConvolutionalNetworkAgreesWithDouble() {
-        FixedPointNetwork dbl = StructuredNets.convNetwork(101);
-        FixedPointNetwork flt = FixedPointNetwork.builder().inputs(64).outputs(3).precision(Precision.FLOAT)
-                .nonlinearity(dbl.nonlinearity()).seed(101).trainInput(true).trainBias(true).trainReadout(true)
-                .readoutBias(true)
-                .recurrent(Conv2dOperator.factory("K", new FeatureShape(2, 4, 4), 3, 0.8))
-                .readIn(Conv2dMap.factory("U", new FeatureShape(1, 8, 8), 2, 3, 2, 1, 0.5))
-                .readOut(PooledReadout.factory("R", new FeatureShape(2, 4, 4), 3))
-                .build();
-        flt.params().get("b").copyFrom(dbl.params().get("b"));
-        Batch batch = TestNets.labelled(6, 64, 3, 1.0, 102);
-        SolverConfig fwd = SolverConfig.anderson(5, 0.8, 500, 1e-6);
-        RuleSettings rs = RuleSettings.of(Loss.CROSS_ENTROPY, fwd);
-        for (String rule : new String[] {"gradient", "linearized", "linearized_alt"}) {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("org.fprnn.operator.OperatorFactsTest#nets")
+    void floatNetworksAgreeWithDouble(String name, java.util.function.Supplier<FixedPointNetwork> ignored) {
+        FixedPointNetwork dbl = StructuredNets.all(Precision.DOUBLE).get(name).get();
+        FixedPointNetwork flt = StructuredNets.all(Precision.FLOAT).get(name).get();
+        assertEquals(Precision.FLOAT, flt.params().get("b").precision());
+        Batch batch = TestNets.labelled(6, dbl.inputs(), dbl.outputs(), 1.0, 102);
+        for (String rule : new String[] {"gradient", "linearized", "linearized_alt", "bptt"}) {
+            SolverConfig fwd = rule.equals("bptt") ? SolverConfig.euler(0.5, 60, 0)
+                    : SolverConfig.anderson(5, 0.8, 500, 1e-6);
+            RuleSettings rs = RuleSettings.of(Loss.CROSS_ENTROPY, fwd);
+            Equilibrium eqF = new EquilibriumSolver(fwd).solve(flt, batch.x());
+            if (!rule.equals("bptt")) {
+                assertEquals(batch.size(), eqF.convergedCount(), name + ": float forward solve");
+            }
+            Params f = Rules.create(rule, rs).compute(flt, batch, eqF).directions().copy();
             Params d = Rules.create(rule, rs).compute(dbl, batch, new EquilibriumSolver(fwd).solve(dbl, batch.x()))
                     .directions().copy();
-            Params f = Rules.create(rule, rs).compute(flt, batch, new EquilibriumSolver(fwd).solve(flt, batch.x()))
-                    .directions().copy();
             double err = OperatorChecks.relErr(f, d);
-            assertTrue(err < 1e-4, rule + ": float vs double " + err);
+            assertTrue(err < 1e-4, name + " " + rule + ": float vs double " + err);
         }
     }
 }
