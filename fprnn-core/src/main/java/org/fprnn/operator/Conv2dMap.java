@@ -18,9 +18,10 @@ import org.fprnn.model.Params;
  *
  * <p>One parameter, the kernel K, stored as a C_out x (C_in k k) matrix (row-major over ci, dy, dx).
  * The transpose is the transposed convolution; the projection is the weight gradient of a
- * convolution (a correlation of the feature maps). All three go through im2col (each output
- * position's receptive field as one row) and one BLAS product per chunk of samples; the im2col index
- * table is built once, the column buffers once per chunk size.
+ * convolution (a correlation of the feature maps). All three go through im2col (the receptive
+ * fields of a chunk of samples as the columns of a (C_in k k) x (chunk P) matrix, P = H_out W_out)
+ * and one wide BLAS product per chunk; the im2col index table is built once, the buffers once per
+ * chunk size.
  */
 public final class Conv2dMap implements LinearMap {
     /** Largest column buffer, in elements, before the batch is split into chunks. */
@@ -36,7 +37,7 @@ public final class Conv2dMap implements LinearMap {
     /** P = H_out W_out output positions, KK = C_in k k kernel entries per output channel. */
     private final int positions;
     private final int kk;
-    /** src[pos * KK + q]: the input unit read by kernel entry q at output position pos, or -1 (padding). */
+    /** src[q * P + pos]: the input unit read by kernel entry q at output position pos, or -1 (padding). */
     private final int[] src;
     private final int maxChunk;
     private float[] colF;
@@ -75,14 +76,15 @@ public final class Conv2dMap implements LinearMap {
         this.src = new int[positions * kk];
         for (int oy = 0; oy < out.height(); oy++) {
             for (int ox = 0; ox < out.width(); ox++) {
-                int base = (oy * out.width() + ox) * kk;
+                int pos = oy * out.width() + ox;
                 for (int ci = 0; ci < in.channels(); ci++) {
                     for (int dy = 0; dy < k; dy++) {
                         for (int dx = 0; dx < k; dx++) {
                             int iy = oy * stride + dy - pad;
                             int ix = ox * stride + dx - pad;
                             boolean inside = iy >= 0 && iy < in.height() && ix >= 0 && ix < in.width();
-                            src[base + (ci * k + dy) * k + dx] = inside ? (ci * in.height() + iy) * in.width() + ix : -1;
+                            int q = (ci * k + dy) * k + dx;
+                            src[q * positions + pos] = inside ? (ci * in.height() + iy) * in.width() + ix : -1;
                         }
                     }
                 }
@@ -138,8 +140,8 @@ public final class Conv2dMap implements LinearMap {
 
     /**
      * Convolution: out = alpha conv(x) + beta out (MATH section 4); x is B x (C_in H_in W_in), out is
-     * B x (C_out H_out W_out). Per chunk: colT = im2col(x) (cnt P x KK), T = colT K^T (cnt P x C_out),
-     * then T is written back channel-major.
+     * B x (C_out H_out W_out). Per chunk of c samples: col = im2col(x) (KK x c P), Y = K col
+     * (C_out x c P), then each (sample, channel) row segment of Y is written to out.
      */
     @Override
     public void apply(Matrix x, Matrix o, double alpha, double beta) {
@@ -154,15 +156,15 @@ public final class Conv2dMap implements LinearMap {
             switch (o) {
                 case FMatrix of -> {
                     im2col(((FMatrix) x).data, s0, cnt, colF);
-                    Blas.get().sgemm(false, true, m, co, kk, 1f, colF, 0, kk, ((FMatrix) kernel).data, 0, kk,
-                            0f, tF, 0, co);
-                    fromPositionMajor(tF, of.data, s0, cnt, (float) alpha, (float) beta);
+                    Blas.get().sgemm(false, false, co, m, kk, 1f, ((FMatrix) kernel).data, 0, kk, colF, 0, m,
+                            0f, tF, 0, m);
+                    fromChannelMajor(tF, of.data, s0, cnt, (float) alpha, (float) beta);
                 }
                 case DMatrix od -> {
                     im2col(((DMatrix) x).data, s0, cnt, colD);
-                    Blas.get().dgemm(false, true, m, co, kk, 1, colD, 0, kk, ((DMatrix) kernel).data, 0, kk,
-                            0, tD, 0, co);
-                    fromPositionMajor(tD, od.data, s0, cnt, alpha, beta);
+                    Blas.get().dgemm(false, false, co, m, kk, 1, ((DMatrix) kernel).data, 0, kk, colD, 0, m,
+                            0, tD, 0, m);
+                    fromChannelMajor(tD, od.data, s0, cnt, alpha, beta);
                 }
             }
         }
@@ -170,8 +172,8 @@ public final class Conv2dMap implements LinearMap {
 
     /**
      * Transposed convolution (correlation with the flipped kernel): out = alpha conv^T(a) + beta out;
-     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). Per chunk: T = a position-major
-     * (cnt P x C_out), colT = T K (cnt P x KK), then col2im adds colT into out.
+     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). Per chunk: A = a channel-major
+     * (C_out x c P), col = K^T A (KK x c P), then col2im adds col into out.
      */
     @Override
     public void applyTranspose(Matrix a, Matrix o, double alpha, double beta) {
@@ -186,15 +188,15 @@ public final class Conv2dMap implements LinearMap {
             int m = cnt * positions;
             switch (o) {
                 case FMatrix of -> {
-                    toPositionMajor(((FMatrix) a).data, s0, cnt, tF);
-                    Blas.get().sgemm(false, false, m, kk, co, 1f, tF, 0, co, ((FMatrix) kernel).data, 0, kk,
-                            0f, colF, 0, kk);
+                    toChannelMajor(((FMatrix) a).data, s0, cnt, tF);
+                    Blas.get().sgemm(true, false, kk, m, co, 1f, ((FMatrix) kernel).data, 0, kk, tF, 0, m,
+                            0f, colF, 0, m);
                     col2im(colF, of.data, s0, cnt, (float) alpha);
                 }
                 case DMatrix od -> {
-                    toPositionMajor(((DMatrix) a).data, s0, cnt, tD);
-                    Blas.get().dgemm(false, false, m, kk, co, 1, tD, 0, co, ((DMatrix) kernel).data, 0, kk,
-                            0, colD, 0, kk);
+                    toChannelMajor(((DMatrix) a).data, s0, cnt, tD);
+                    Blas.get().dgemm(true, false, kk, m, co, 1, ((DMatrix) kernel).data, 0, kk, tD, 0, m,
+                            0, colD, 0, m);
                     col2im(colD, od.data, s0, cnt, alpha);
                 }
             }
@@ -205,7 +207,7 @@ public final class Conv2dMap implements LinearMap {
      * Convolution: D_K = scale * sum_i corr(a_i, b_i), the weight gradient of a convolution
      * (MATH section 4), C_out x (C_in k k): D_K[co, (ci, dy, dx)] = scale sum_{i, oy, ox}
      * a_i[co, oy, ox] b_i[ci, oy*stride + dy - pad, ox*stride + dx - pad]. a is B x outputs, b is
-     * B x inputs. Per chunk one product T^T colT.
+     * B x inputs. Per chunk one product A col^T (C_out x c P times c P x KK).
      */
     @Override
     public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
@@ -227,61 +229,70 @@ public final class Conv2dMap implements LinearMap {
             boolean overwrite = s0 == 0 && !accumulate;
             switch (d) {
                 case FMatrix df -> {
-                    toPositionMajor(((FMatrix) a).data, s0, cnt, tF);
+                    toChannelMajor(((FMatrix) a).data, s0, cnt, tF);
                     im2col(((FMatrix) b).data, s0, cnt, colF);
-                    Blas.get().sgemm(true, false, co, kk, m, (float) scale, tF, 0, co, colF, 0, kk,
+                    Blas.get().sgemm(false, true, co, kk, m, (float) scale, tF, 0, m, colF, 0, m,
                             overwrite ? 0f : 1f, df.data, 0, kk);
                 }
                 case DMatrix dd -> {
-                    toPositionMajor(((DMatrix) a).data, s0, cnt, tD);
+                    toChannelMajor(((DMatrix) a).data, s0, cnt, tD);
                     im2col(((DMatrix) b).data, s0, cnt, colD);
-                    Blas.get().dgemm(true, false, co, kk, m, scale, tD, 0, co, colD, 0, kk,
+                    Blas.get().dgemm(false, true, co, kk, m, scale, tD, 0, m, colD, 0, m,
                             overwrite ? 0 : 1, dd.data, 0, kk);
                 }
             }
         }
     }
 
-    // ---- im2col and layout changes, float and double ----
+    // ---- im2col and layout changes, float and double; m = cnt P columns per chunk ----
 
-    /** col[(ls P + pos) KK + q] = x[s0 + ls][src[pos KK + q]] (0 for padding). */
+    /** col[q][ls P + pos] = x[s0 + ls][src[q P + pos]] (0 for padding). */
     private void im2col(float[] x, int s0, int cnt, float[] col) {
         int n = in.size();
-        int per = positions * kk;
-        for (int ls = 0; ls < cnt; ls++) {
-            int xo = (s0 + ls) * n;
-            int co = ls * per;
-            for (int t = 0; t < per; t++) {
-                int j = src[t];
-                col[co + t] = j < 0 ? 0f : x[xo + j];
+        int m = cnt * positions;
+        for (int q = 0; q < kk; q++) {
+            int sq = q * positions;
+            for (int ls = 0; ls < cnt; ls++) {
+                int xo = (s0 + ls) * n;
+                int co = q * m + ls * positions;
+                for (int pos = 0; pos < positions; pos++) {
+                    int j = src[sq + pos];
+                    col[co + pos] = j < 0 ? 0f : x[xo + j];
+                }
             }
         }
     }
 
     private void im2col(double[] x, int s0, int cnt, double[] col) {
         int n = in.size();
-        int per = positions * kk;
-        for (int ls = 0; ls < cnt; ls++) {
-            int xo = (s0 + ls) * n;
-            int co = ls * per;
-            for (int t = 0; t < per; t++) {
-                int j = src[t];
-                col[co + t] = j < 0 ? 0.0 : x[xo + j];
+        int m = cnt * positions;
+        for (int q = 0; q < kk; q++) {
+            int sq = q * positions;
+            for (int ls = 0; ls < cnt; ls++) {
+                int xo = (s0 + ls) * n;
+                int co = q * m + ls * positions;
+                for (int pos = 0; pos < positions; pos++) {
+                    int j = src[sq + pos];
+                    col[co + pos] = j < 0 ? 0.0 : x[xo + j];
+                }
             }
         }
     }
 
-    /** o[s0 + ls][src[pos KK + q]] += alpha col[(ls P + pos) KK + q]. */
+    /** o[s0 + ls][src[q P + pos]] += alpha col[q][ls P + pos]. */
     private void col2im(float[] col, float[] o, int s0, int cnt, float alpha) {
         int n = in.size();
-        int per = positions * kk;
-        for (int ls = 0; ls < cnt; ls++) {
-            int oo = (s0 + ls) * n;
-            int co = ls * per;
-            for (int t = 0; t < per; t++) {
-                int j = src[t];
-                if (j >= 0) {
-                    o[oo + j] += alpha * col[co + t];
+        int m = cnt * positions;
+        for (int q = 0; q < kk; q++) {
+            int sq = q * positions;
+            for (int ls = 0; ls < cnt; ls++) {
+                int oo = (s0 + ls) * n;
+                int co = q * m + ls * positions;
+                for (int pos = 0; pos < positions; pos++) {
+                    int j = src[sq + pos];
+                    if (j >= 0) {
+                        o[oo + j] += alpha * col[co + pos];
+                    }
                 }
             }
         }
@@ -289,76 +300,69 @@ public final class Conv2dMap implements LinearMap {
 
     private void col2im(double[] col, double[] o, int s0, int cnt, double alpha) {
         int n = in.size();
-        int per = positions * kk;
-        for (int ls = 0; ls < cnt; ls++) {
-            int oo = (s0 + ls) * n;
-            int co = ls * per;
-            for (int t = 0; t < per; t++) {
-                int j = src[t];
-                if (j >= 0) {
-                    o[oo + j] += alpha * col[co + t];
+        int m = cnt * positions;
+        for (int q = 0; q < kk; q++) {
+            int sq = q * positions;
+            for (int ls = 0; ls < cnt; ls++) {
+                int oo = (s0 + ls) * n;
+                int co = q * m + ls * positions;
+                for (int pos = 0; pos < positions; pos++) {
+                    int j = src[sq + pos];
+                    if (j >= 0) {
+                        o[oo + j] += alpha * col[co + pos];
+                    }
                 }
             }
         }
     }
 
-    /** t[(ls P + pos) C_out + c] = a[s0 + ls][c P + pos]. */
-    private void toPositionMajor(float[] a, int s0, int cnt, float[] t) {
-        int co = out.channels();
+    /** t[c][ls P + pos] = a[s0 + ls][c P + pos]: contiguous copies of P values. */
+    private void toChannelMajor(float[] a, int s0, int cnt, float[] t) {
         int n = out.size();
+        int m = cnt * positions;
         for (int ls = 0; ls < cnt; ls++) {
-            int ao = (s0 + ls) * n;
-            int to = ls * positions * co;
-            for (int c = 0; c < co; c++) {
+            for (int c = 0; c < out.channels(); c++) {
+                System.arraycopy(a, (s0 + ls) * n + c * positions, t, c * m + ls * positions, positions);
+            }
+        }
+    }
+
+    private void toChannelMajor(double[] a, int s0, int cnt, double[] t) {
+        int n = out.size();
+        int m = cnt * positions;
+        for (int ls = 0; ls < cnt; ls++) {
+            for (int c = 0; c < out.channels(); c++) {
+                System.arraycopy(a, (s0 + ls) * n + c * positions, t, c * m + ls * positions, positions);
+            }
+        }
+    }
+
+    /** o[s0 + ls][c P + pos] = alpha t[c][ls P + pos] + beta o[...] (beta 0 overwrites). */
+    private void fromChannelMajor(float[] t, float[] o, int s0, int cnt, float alpha, float beta) {
+        int n = out.size();
+        int m = cnt * positions;
+        for (int ls = 0; ls < cnt; ls++) {
+            for (int c = 0; c < out.channels(); c++) {
+                int oo = (s0 + ls) * n + c * positions;
+                int to = c * m + ls * positions;
                 for (int pos = 0; pos < positions; pos++) {
-                    t[to + pos * co + c] = a[ao + c * positions + pos];
+                    float v = alpha * t[to + pos];
+                    o[oo + pos] = beta == 0 ? v : v + beta * o[oo + pos];
                 }
             }
         }
     }
 
-    private void toPositionMajor(double[] a, int s0, int cnt, double[] t) {
-        int co = out.channels();
+    private void fromChannelMajor(double[] t, double[] o, int s0, int cnt, double alpha, double beta) {
         int n = out.size();
+        int m = cnt * positions;
         for (int ls = 0; ls < cnt; ls++) {
-            int ao = (s0 + ls) * n;
-            int to = ls * positions * co;
-            for (int c = 0; c < co; c++) {
+            for (int c = 0; c < out.channels(); c++) {
+                int oo = (s0 + ls) * n + c * positions;
+                int to = c * m + ls * positions;
                 for (int pos = 0; pos < positions; pos++) {
-                    t[to + pos * co + c] = a[ao + c * positions + pos];
-                }
-            }
-        }
-    }
-
-    /** o[s0 + ls][c P + pos] = alpha t[(ls P + pos) C_out + c] + beta o[...] (beta 0 overwrites). */
-    private void fromPositionMajor(float[] t, float[] o, int s0, int cnt, float alpha, float beta) {
-        int co = out.channels();
-        int n = out.size();
-        for (int ls = 0; ls < cnt; ls++) {
-            int oo = (s0 + ls) * n;
-            int to = ls * positions * co;
-            for (int c = 0; c < co; c++) {
-                for (int pos = 0; pos < positions; pos++) {
-                    float v = alpha * t[to + pos * co + c];
-                    int j = oo + c * positions + pos;
-                    o[j] = beta == 0 ? v : v + beta * o[j];
-                }
-            }
-        }
-    }
-
-    private void fromPositionMajor(double[] t, double[] o, int s0, int cnt, double alpha, double beta) {
-        int co = out.channels();
-        int n = out.size();
-        for (int ls = 0; ls < cnt; ls++) {
-            int oo = (s0 + ls) * n;
-            int to = ls * positions * co;
-            for (int c = 0; c < co; c++) {
-                for (int pos = 0; pos < positions; pos++) {
-                    double v = alpha * t[to + pos * co + c];
-                    int j = oo + c * positions + pos;
-                    o[j] = beta == 0 ? v : v + beta * o[j];
+                    double v = alpha * t[to + pos];
+                    o[oo + pos] = beta == 0 ? v : v + beta * o[oo + pos];
                 }
             }
         }
@@ -397,7 +401,7 @@ public final class Conv2dMap implements LinearMap {
             for (int pos = 0; pos < positions; pos++) {
                 int row = (c * positions + pos) * n;
                 for (int q = 0; q < kk; q++) {
-                    int j = src[pos * kk + q];
+                    int j = src[q * positions + pos];
                     if (j >= 0) {
                         m.data[row + j] += kernel.get(c, q);
                     }
