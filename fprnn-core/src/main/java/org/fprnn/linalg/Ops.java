@@ -256,4 +256,162 @@ public final class Ops {
             }
         }
     }
+    /**
+     * Row i of s moves toward row i of target with a step per column (per-unit time constants,
+     * MATH section 1): s_ij += alpha_j (target_ij - s_ij).
+     */
+    public static void relaxRow(Matrix s, Matrix target, int row, double[] alpha) {
+        int n = s.cols;
+        int o = row * n;
+        switch (s) {
+            case FMatrix f -> {
+                float[] x = f.data, t = ((FMatrix) target).data;
+                for (int j = 0; j < n; j++) {
+                    x[o + j] += (float) alpha[j] * (t[o + j] - x[o + j]);
+                }
+            }
+            case DMatrix d -> {
+                double[] x = d.data, t = ((DMatrix) target).data;
+                for (int j = 0; j < n; j++) {
+                    x[o + j] += alpha[j] * (t[o + j] - x[o + j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * out = (1 - alpha_j) s + alpha_j phi, column by column (one Euler step with per-unit steps, in
+     * the same form as {@code lincomb(1 - alpha, s, alpha, phi, out)} for a scalar step). out may alias
+     * s or phi.
+     */
+    public static void relaxColumns(Matrix s, Matrix phi, double[] alpha, Matrix out) {
+        check(s, phi, out);
+        int n = out.cols;
+        switch (out) {
+            case FMatrix o -> {
+                float[] x = ((FMatrix) s).data, p = ((FMatrix) phi).data, z = o.data;
+                for (int i = 0; i < z.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        float a = (float) alpha[j];
+                        z[i + j] = (1 - a) * x[i + j] + a * p[i + j];
+                    }
+                }
+            }
+            case DMatrix o -> {
+                double[] x = ((DMatrix) s).data, p = ((DMatrix) phi).data, z = o.data;
+                for (int i = 0; i < z.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        double a = alpha[j];
+                        z[i + j] = (1 - a) * x[i + j] + a * p[i + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** m[:, j] *= scale[j] for every column j. */
+    public static void scaleColumns(Matrix m, double[] scale) {
+        if (scale.length != m.cols) {
+            throw new IllegalArgumentException(scale.length + " column scales for " + m.shape());
+        }
+        int n = m.cols;
+        switch (m) {
+            case FMatrix f -> {
+                float[] x = f.data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        x[i + j] *= (float) scale[j];
+                    }
+                }
+            }
+            case DMatrix d -> {
+                double[] x = d.data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        x[i + j] *= scale[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies columns [srcCol, srcCol + count) of src into columns [dstCol, dstCol + count) of dst,
+     * every row (same number of rows and precision).
+     */
+    public static void copyColumns(Matrix src, int srcCol, Matrix dst, int dstCol, int count) {
+        checkColumns(src, srcCol, dst, dstCol, count);
+        int rows = src.rows;
+        switch (dst) {
+            case FMatrix d -> {
+                float[] x = ((FMatrix) src).data;
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(x, i * src.cols + srcCol, d.data, i * dst.cols + dstCol, count);
+                }
+            }
+            case DMatrix d -> {
+                double[] x = ((DMatrix) src).data;
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(x, i * src.cols + srcCol, d.data, i * dst.cols + dstCol, count);
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[:, dstCol + j] = alpha * src[:, srcCol + j] + beta * dst[:, dstCol + j] for j < count
+     * (beta == 0 overwrites, also over NaN).
+     */
+    public static void combineColumns(double alpha, Matrix src, int srcCol, double beta, Matrix dst,
+                                      int dstCol, int count) {
+        checkColumns(src, srcCol, dst, dstCol, count);
+        int rows = src.rows;
+        switch (dst) {
+            case FMatrix d -> {
+                float[] x = ((FMatrix) src).data, y = d.data;
+                float al = (float) alpha, be = (float) beta;
+                for (int i = 0; i < rows; i++) {
+                    int si = i * src.cols + srcCol;
+                    int di = i * dst.cols + dstCol;
+                    for (int j = 0; j < count; j++) {
+                        y[di + j] = beta == 0 ? al * x[si + j] : al * x[si + j] + be * y[di + j];
+                    }
+                }
+            }
+            case DMatrix d -> {
+                double[] x = ((DMatrix) src).data, y = d.data;
+                for (int i = 0; i < rows; i++) {
+                    int si = i * src.cols + srcCol;
+                    int di = i * dst.cols + dstCol;
+                    for (int j = 0; j < count; j++) {
+                        y[di + j] = beta == 0 ? alpha * x[si + j] : alpha * x[si + j] + beta * y[di + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** m[:, col .. col + count) *= beta (beta == 0 writes zeros, also over NaN). */
+    public static void scaleColumnRange(Matrix m, int col, int count, double beta) {
+        if (col < 0 || count < 0 || col + count > m.cols) {
+            throw new IllegalArgumentException("columns [" + col + ", " + (col + count) + ") of " + m.shape());
+        }
+        if (beta == 1) {
+            return;
+        }
+        for (int i = 0; i < m.rows; i++) {
+            int o = i * m.cols + col;
+            for (int j = 0; j < count; j++) {
+                m.setFlat(o + j, beta == 0 ? 0.0 : beta * m.getFlat(o + j));
+            }
+        }
+    }
+
+    private static void checkColumns(Matrix src, int srcCol, Matrix dst, int dstCol, int count) {
+        if (src.rows != dst.rows || src.precision() != dst.precision() || srcCol < 0 || dstCol < 0
+                || count < 0 || srcCol + count > src.cols || dstCol + count > dst.cols) {
+            throw new IllegalArgumentException("columns [" + srcCol + ", " + (srcCol + count) + ") of "
+                    + src + " to columns [" + dstCol + ", " + (dstCol + count) + ") of " + dst);
+        }
+    }
 }

@@ -8,8 +8,13 @@ import java.util.Set;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
+import org.fprnn.operator.DenseMap;
 import org.fprnn.operator.DenseOperator;
+import org.fprnn.operator.EmbeddedMap;
+import org.fprnn.operator.LinearMap;
+import org.fprnn.operator.MapFactory;
 import org.fprnn.operator.RecurrentOperator;
+import org.fprnn.operator.UnitRange;
 
 /**
  * A recurrent rate network evaluated at its fixed point r = f(W r + U x + b) with read-out
@@ -19,6 +24,21 @@ import org.fprnn.operator.RecurrentOperator;
  * <p>Parameters are held in one {@link Params}: W (N x N, through a {@link RecurrentOperator}),
  * U (N x n_in), b (1 x N, optional), R (n_out x N), c (1 x n_out, optional). Which of them are
  * trained is part of the network.
+ *
+ * <p>Structured networks (MATH section 4): the recurrent operator can be any
+ * {@link RecurrentOperator} (masked, Dale, convolution, a {@link org.fprnn.operator.BlockOperator}
+ * of layers), given to the builder as a {@link MapFactory} that registers its own named parameters
+ * here; they are trained by default. The read-in is a {@link LinearMap} from the inputs to the
+ * units (h = U x + b) and the read-out one from the units to the outputs (y_hat = R r + c). By
+ * default both are dense ("U", "R"); for an operator whose {@link RecurrentOperator#inputUnits()}
+ * and {@link RecurrentOperator#outputUnits()} are not all units (a block operator: its first and
+ * last layer) the default U feeds only the input units (U has shape N_1 x n_in) and the default R
+ * reads only the output units (R has shape n_out x N_L). The bias b is per unit, over all units.
+ *
+ * <p>Time constants: by default every unit has the same tau (the solvers' alpha = dt/tau). With
+ * {@link Builder#timeConstants} unit i has tau_i = tau * scale_i, so that the Euler solver and the
+ * bptt unroll step unit i by alpha_i = alpha / scale_i (MATH section 1, T = diag(tau_i)). Fixed
+ * points do not depend on tau.
  */
 public final class FixedPointNetwork {
     private final int inputs;
@@ -29,9 +49,13 @@ public final class FixedPointNetwork {
     private final Precision precision;
     private final Params params;
     private final RecurrentOperator recurrent;
+    private final LinearMap readIn;
+    private final LinearMap readOut;
+    private final double[] tauScale;
     private final Set<String> trained;
 
-    private FixedPointNetwork(Builder b, Params params, RecurrentOperator recurrent, Set<String> trained) {
+    private FixedPointNetwork(Builder b, Params params, RecurrentOperator recurrent, LinearMap readIn,
+                              LinearMap readOut, Set<String> trained) {
         this.inputs = b.inputs;
         this.units = b.units;
         this.outputs = b.outputs;
@@ -40,6 +64,9 @@ public final class FixedPointNetwork {
         this.precision = b.precision;
         this.params = params;
         this.recurrent = recurrent;
+        this.readIn = readIn;
+        this.readOut = readOut;
+        this.tauScale = b.tauScale == null ? null : b.tauScale.clone();
         this.trained = trained;
     }
 
@@ -51,6 +78,27 @@ public final class FixedPointNetwork {
     public Precision precision() { return precision; }
     public Params params() { return params; }
     public RecurrentOperator recurrent() { return recurrent; }
+
+    /** The read-in map, n_in to N: h = x U^T + b with U its matrix (MATH section 1). */
+    public LinearMap readIn() { return readIn; }
+
+    /** The read-out map, N to n_out: y_hat = r R^T + c with R its matrix (MATH section 1). */
+    public LinearMap readOut() { return readOut; }
+
+    /**
+     * Per-unit time-constant scales tau_i / tau (a copy), or null when every unit has the same tau.
+     */
+    public double[] timeConstants() { return tauScale == null ? null : tauScale.clone(); }
+
+    /**
+     * Enforces the constraints of the operator and maps after an optimizer step (for example the
+     * projection form of Dale's law); the training loop calls it after every step.
+     */
+    public void constrain() {
+        recurrent.constrain();
+        readIn.constrain();
+        readOut.constrain();
+    }
 
     /** Names of the trained parameters, in a fixed order (W first). */
     public Set<String> trained() { return trained; }
@@ -66,7 +114,7 @@ public final class FixedPointNetwork {
         if (x.cols != inputs) {
             throw new IllegalArgumentException("inputs have " + x.cols + " columns, the network expects " + inputs);
         }
-        Ops.gemm(false, true, 1, x, params.get("U"), 0, h);
+        readIn.apply(x, h, 1, 0);
         if (hasBias()) {
             Ops.addRowVector(h, params.get("b"));
         }
@@ -74,7 +122,7 @@ public final class FixedPointNetwork {
 
     /** y_hat = r R^T + c: the read-out, B x n_out (MATH section 1). */
     public void readout(Matrix r, Matrix yhat) {
-        Ops.gemm(false, true, 1, r, params.get("R"), 0, yhat);
+        readOut.apply(r, yhat, 1, 0);
         if (hasReadoutBias()) {
             Ops.addRowVector(yhat, params.get("c"));
         }
@@ -104,6 +152,11 @@ public final class FixedPointNetwork {
         private Matrix u;
         private Matrix bias;
         private Matrix r;
+        private MapFactory<? extends RecurrentOperator> recurrentFactory;
+        private MapFactory<? extends LinearMap> readInFactory;
+        private MapFactory<? extends LinearMap> readOutFactory;
+        private double[] tauScale;
+        private final Set<String> fixed = new LinkedHashSet<>();
 
         public Builder inputs(int n) { this.inputs = n; return this; }
         public Builder units(int n) { this.units = n; return this; }
@@ -131,48 +184,167 @@ public final class FixedPointNetwork {
         public Builder biasWeights(Matrix b) { this.bias = b; this.useBias = true; return this; }
         public Builder readoutWeights(Matrix r) { this.r = r; return this; }
 
+        /**
+         * The recurrent operator, made by a factory that registers its parameters in the network's
+         * parameters (MATH section 4); they are trained unless {@link #trainRecurrent} is false or
+         * they are {@link #fixed}. The number of units is the operator's. Without this the
+         * operator is a dense W ("W").
+         */
+        public Builder recurrent(MapFactory<? extends RecurrentOperator> f) { this.recurrentFactory = f; return this; }
+
+        /** An already built operator; its live parameters are registered (not copied). */
+        public Builder recurrent(RecurrentOperator op) { return recurrent(MapFactory.of(op)); }
+
+        /** A structured read-in (n_in to N), trained with {@link #trainInput}; default a dense U. */
+        public Builder readIn(MapFactory<? extends LinearMap> f) { this.readInFactory = f; return this; }
+
+        /** A structured read-out (N to n_out), trained with {@link #trainReadout}; default a dense R. */
+        public Builder readOut(MapFactory<? extends LinearMap> f) { this.readOutFactory = f; return this; }
+
+        /** Parameters that stay fixed although their group (recurrent, read-in, read-out) is trained. */
+        public Builder fixed(String... names) { fixed.addAll(java.util.Arrays.asList(names)); return this; }
+
+        /**
+         * Per-unit time constants as multiples of the common tau: tau_i = tau * scale[i] (length N,
+         * each > 0). The Euler solver and bptt step unit i by alpha / scale[i]; fixed points are
+         * unchanged. Null (the default) keeps one tau for all units.
+         */
+        public Builder timeConstants(double... scale) {
+            if (scale != null) {
+                for (double v : scale) {
+                    if (!(v > 0) || !Double.isFinite(v)) {
+                        throw new IllegalArgumentException("time constants must be positive numbers, got " + v);
+                    }
+                }
+            }
+            this.tauScale = scale == null ? null : scale.clone();
+            return this;
+        }
+
+        /**
+         * Per-population time constants: consecutive populations of the given sizes (summing to N)
+         * with time-constant scales {@code scales} (e.g. excitatory then inhibitory units).
+         */
+        public Builder populationTimeConstants(int[] sizes, double[] scales) {
+            if (sizes.length != scales.length) {
+                throw new IllegalArgumentException(sizes.length + " population sizes for " + scales.length + " time constants");
+            }
+            int n = 0;
+            for (int s : sizes) {
+                n += s;
+            }
+            double[] t = new double[n];
+            for (int p = 0, o = 0; p < sizes.length; o += sizes[p], p++) {
+                java.util.Arrays.fill(t, o, o + sizes[p], scales[p]);
+            }
+            return timeConstants(t);
+        }
+
         public FixedPointNetwork build() {
             if (units <= 0 && w != null) {
                 units = w.rows;
             }
-            if (inputs <= 0 && u != null) {
+            if (inputs <= 0 && u != null && readInFactory == null) {
                 inputs = u.cols;
             }
-            if (outputs <= 0 && r != null) {
+            if (outputs <= 0 && r != null && readOutFactory == null) {
                 outputs = r.rows;
             }
-            if (inputs <= 0 || units <= 0 || outputs <= 0) {
+            if (inputs <= 0 || outputs <= 0 || (units <= 0 && recurrentFactory == null)) {
                 throw new IllegalArgumentException("a network needs inputs, units and outputs > 0 (got "
                         + inputs + ", " + units + ", " + outputs + ")");
             }
             Random rng = new Random(seed);
             Params p = new Params();
-            p.put("W", given(w, units, units, "W", rng, recurrentScale / Math.sqrt(units)));
-            p.put("U", given(u, units, inputs, "U", rng, 1 / Math.sqrt(inputs)));
-            if (useBias) {
-                p.put("b", bias != null ? check(bias, 1, units, "b") : precision.zeros(1, units));
+            RecurrentOperator op;
+            if (recurrentFactory == null) {
+                p.put("W", given(w, units, units, "W", rng, recurrentScale / Math.sqrt(units)));
+                op = new DenseOperator(p, "W");
+            } else {
+                if (w != null) {
+                    throw new IllegalArgumentException("give either recurrent weights or a recurrent operator, not both");
+                }
+                op = recurrentFactory.create(p, precision, rng);
+                if (units > 0 && units != op.units()) {
+                    throw new IllegalArgumentException("the recurrent operator has " + op.units() + " units, not " + units);
+                }
+                units = op.units();
             }
-            p.put("R", given(r, outputs, units, "R", rng, 1 / Math.sqrt(units)));
+            if (tauScale != null && tauScale.length != units) {
+                throw new IllegalArgumentException(tauScale.length + " time constants for " + units + " units");
+            }
+            Set<String> opNames = new LinkedHashSet<>(p.names());
+            LinearMap in;
+            if (readInFactory == null) {
+                UnitRange range = op.inputUnits();
+                DenseMap dense = new DenseMap("U", register(p, "U",
+                        given(u, range.size(), inputs, "U", rng, 1 / Math.sqrt(inputs))));
+                in = range.covers(units) ? dense : new EmbeddedMap(dense, 0, inputs, range.start(), units);
+            } else {
+                if (u != null) {
+                    throw new IllegalArgumentException("give either input weights or a read-in map, not both");
+                }
+                in = checkMap(readInFactory.create(p, precision, rng), inputs, units, "read-in");
+            }
+            Set<String> inNames = new LinkedHashSet<>(in.parameterNames());
+            if (useBias) {
+                register(p, "b", bias != null ? check(bias, 1, units, "b") : precision.zeros(1, units));
+            }
+            LinearMap out;
+            if (readOutFactory == null) {
+                UnitRange range = op.outputUnits();
+                DenseMap dense = new DenseMap("R", register(p, "R",
+                        given(r, outputs, range.size(), "R", rng, 1 / Math.sqrt(range.size()))));
+                out = range.covers(units) ? dense : new EmbeddedMap(dense, range.start(), units, 0, outputs);
+            } else {
+                if (r != null) {
+                    throw new IllegalArgumentException("give either read-out weights or a read-out map, not both");
+                }
+                out = checkMap(readOutFactory.create(p, precision, rng), units, outputs, "read-out");
+            }
+            Set<String> outNames = new LinkedHashSet<>(out.parameterNames());
             if (readoutBias) {
-                p.put("c", precision.zeros(1, outputs));
+                register(p, "c", precision.zeros(1, outputs));
+            }
+            for (String name : fixed) {
+                if (!p.has(name)) {
+                    throw new IllegalArgumentException("fixed parameter '" + name + "' is not a parameter of the network");
+                }
             }
             Set<String> t = new LinkedHashSet<>();
             if (trainRecurrent) {
-                t.add("W");
+                t.addAll(opNames);
             }
             if (trainInput) {
-                t.add("U");
+                t.addAll(inNames);
             }
             if (trainBias) {
                 t.add("b");
             }
             if (trainReadout) {
-                t.add("R");
+                t.addAll(outNames);
                 if (readoutBias) {
                     t.add("c");
                 }
             }
-            return new FixedPointNetwork(this, p, new DenseOperator(p, "W"), java.util.Collections.unmodifiableSet(t));
+            t.removeAll(fixed);
+            return new FixedPointNetwork(this, p, op, in, out, java.util.Collections.unmodifiableSet(t));
+        }
+
+        private static Matrix register(Params p, String name, Matrix m) {
+            if (p.has(name)) {
+                throw new IllegalArgumentException("parameter name '" + name + "' is used twice");
+            }
+            p.put(name, m);
+            return m;
+        }
+
+        private static LinearMap checkMap(LinearMap m, int in, int out, String what) {
+            if (m.inputs() != in || m.outputs() != out) {
+                throw new IllegalArgumentException("the " + what + " maps " + m.inputs() + " to " + m.outputs()
+                        + " units, expected " + in + " to " + out);
+            }
+            return m;
         }
 
         private Matrix given(Matrix m, int rows, int cols, String name, Random rng, double std) {

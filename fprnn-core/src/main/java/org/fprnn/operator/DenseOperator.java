@@ -20,6 +20,17 @@ public final class DenseOperator implements RecurrentOperator {
         }
     }
 
+    /**
+     * A factory for a network builder (or a block of a {@link BlockOperator}): parameter {@code name}
+     * drawn as scale * randn(n, n) / sqrt(n).
+     */
+    public static MapFactory<DenseOperator> factory(String name, int n, double scale) {
+        return (params, precision, rng) -> {
+            Init.register(params, name, Init.gaussian(n, n, scale / Math.sqrt(n), precision, rng));
+            return new DenseOperator(params, name);
+        };
+    }
+
     private Matrix w() {
         return params.get(name);
     }
@@ -36,13 +47,17 @@ public final class DenseOperator implements RecurrentOperator {
         Ops.gemm(false, false, alpha, a, w(), beta, out);
     }
 
-    /** Dense: D_W = scale * a^T b (MATH section 4, "dense: a^T b / B"). */
+    /** Dense: D_W = scale * a^T b (MATH section 4, "dense: a^T b / B"); a, b are B x N. */
     @Override
     public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
-        Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, into.get(name));
+        if (into.has(name)) {
+            Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, into.get(name));
+        }
     }
 
     @Override public List<String> parameterNames() { return List.of(name); }
+
+    @Override public Params parameters() { return new Params().put(name, w()); }
 
     @Override public DMatrix dense() { return w().toDouble().copy(); }
 

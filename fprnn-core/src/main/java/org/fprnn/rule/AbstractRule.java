@@ -43,6 +43,8 @@ abstract class AbstractRule implements Rule {
      * Read-out step shared by all rules (MATH section 1): y_hat = r R^T + c (B x n_out), the mean
      * loss, eps_i = dl_i/dy_hat_i, e = eps R (B x N; row i is R^T eps_i = dl_i/dr_i), and the read-out's
      * plain gradient D_R = eps^T r / B (n_out x N), D_c = mean_i eps_i (1 x n_out) when they are trained.
+     * R is the network's read-out map: e is its transpose applied to eps and D_R its projection of
+     * (eps, r) (MATH section 4).
      */
     protected final Readout readout(FixedPointNetwork net, Batch batch, Matrix r, Params dirs) {
         int b = r.rows;
@@ -53,10 +55,8 @@ abstract class AbstractRule implements Rule {
         double l = loss.evaluate(yhat, batch, eps, null);
         int correct = batch.labels() != null ? Loss.correct(yhat, batch.labels()) : -1;
         Matrix e = ws.like("e", r);
-        Ops.gemm(false, false, 1, eps, net.params().get("R"), 0, e);
-        if (dirs.has("R")) {
-            Ops.gemm(true, false, 1.0 / b, eps, r, 0, dirs.get("R"));
-        }
+        net.readOut().applyTranspose(eps, e, 1, 0);
+        net.readOut().project(eps, r, 1.0 / b, dirs, false);
         if (dirs.has("c")) {
             Ops.columnSums(1.0 / b, eps, dirs.get("c"));
         }
@@ -87,16 +87,16 @@ abstract class AbstractRule implements Rule {
 
     /**
      * Directions of the recurrent side from row batches a and b (MATH sections 3.1, 3.4, 3.5, 4):
-     * D_W = project(a, b) / B through the operator, D_U = a^T x / B (N x n_in),
-     * D_b = mean_i a_i (1 x N), each only if trained.
+     * D_W = project(a, b) / B through the operator, D_U = project(a, x) / B through the read-in
+     * (dense: a^T x / B, N x n_in), D_b = mean_i a_i (1 x N), each only for trained parameters.
      */
     protected static void recurrentDirections(FixedPointNetwork net, Matrix x, Matrix a, Matrix b, Params dirs) {
         double inv = 1.0 / a.rows;
-        if (dirs.has("W")) {
+        if (net.recurrent().anyIn(dirs)) {
             net.recurrent().project(a, b, inv, dirs, false);
         }
-        if (dirs.has("U")) {
-            Ops.gemm(true, false, inv, a, x.to(a.precision()), 0, dirs.get("U"));
+        if (net.readIn().anyIn(dirs)) {
+            net.readIn().project(a, x.to(a.precision()), inv, dirs, false);
         }
         if (dirs.has("b")) {
             Ops.columnSums(inv, a, dirs.get("b"));

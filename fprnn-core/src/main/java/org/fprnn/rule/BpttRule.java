@@ -16,7 +16,9 @@ import org.fprnn.solve.SolverConfig;
  * from rest, exactly {@code forward.maxIter()} steps with step alpha (Euler on the rate or current
  * dynamics, or the discrete map), ignoring early stopping. It stores every state, so its memory grows
  * with the number of steps; the loss is taken at the unrolled final state. Defined for the euler
- * solver (and for the discrete dynamics).
+ * solver (and for the discrete dynamics). With per-unit time constants (rate and current dynamics)
+ * unit j steps by alpha_j = alpha / (tau_j / tau), forward and backward. Works on any operator and
+ * read-in through apply, applyTranspose and project.
  */
 final class BpttRule extends AbstractRule {
     private Matrix[] states = new Matrix[0];
@@ -48,6 +50,18 @@ final class BpttRule extends AbstractRule {
         Matrix tmp = ws.like("tmp", h);
         Matrix tmp2 = ws.like("tmp2", h);
         boolean current = dyn == Dynamics.CURRENT;
+        // Per-unit steps alpha_j = alpha / (tau_j / tau) and 1 - alpha_j, or null for one step.
+        double[] tau = dyn == Dynamics.DISCRETE ? null : net.timeConstants();
+        double[] al = null;
+        double[] om = null;
+        if (tau != null) {
+            al = ws.doubles("alphas", tau.length);
+            om = ws.doubles("oneMinusAlphas", tau.length);
+            for (int j = 0; j < tau.length; j++) {
+                al[j] = alpha / tau[j];
+                om[j] = 1 - al[j];
+            }
+        }
 
         // Forward unroll from rest, storing s_0 .. s_T (rates, or currents for the current dynamics).
         states[0].fill(0);
@@ -62,7 +76,11 @@ final class BpttRule extends AbstractRule {
                 w.apply(s, next, 1, 1);                     // z = W r + h
                 f.apply(next, next);                        // f(z)
             }
-            Ops.lincomb(1 - alpha, s, alpha, next, next);   // s + alpha (Phi(s) - s)
+            if (al == null) {
+                Ops.lincomb(1 - alpha, s, alpha, next, next);   // s + alpha (Phi(s) - s)
+            } else {
+                Ops.relaxColumns(s, next, al, next);            // s + alpha_j (Phi(s) - s), per unit
+            }
         }
         Matrix rT = ws.like("rT", h);
         if (current) {
@@ -74,6 +92,7 @@ final class BpttRule extends AbstractRule {
         Readout ro = readout(net, batch, rT, dirs);
 
         // Reverse pass. sbar holds dL/ds_t per sample (not divided by B); dh sums dL/dh over steps.
+        // The directions start at zero and the operator's projections accumulate into them.
         Matrix sbar = ws.like("sbar", h);
         Matrix dz = ws.like("dz", h);
         Matrix dh = ws.like("dh", h);
@@ -84,14 +103,11 @@ final class BpttRule extends AbstractRule {
         } else {
             sbar.copyFrom(ro.e());
         }
-        boolean trainW = dirs.has("W");
-        if (trainW) {
-            dirs.get("W").fill(0);
-        }
+        boolean trainW = w.anyIn(dirs);
         double inv = 1.0 / bsz;
         for (int t = steps - 1; t >= 0; t--) {
             Matrix s = states[t];
-            if (current) {
+            if (current && al == null) {
                 // v_{t+1} = (1-a) v_t + a (f(v_t) W^T + h)
                 Ops.scale(alpha, sbar);                      // dz = a vbar_{t+1}, kept in sbar
                 Ops.axpy(1, sbar, dh);
@@ -103,22 +119,45 @@ final class BpttRule extends AbstractRule {
                 f.derivative(s, tmp);
                 Ops.mul(tmp2, tmp, tmp2);
                 Ops.lincomb((1 - alpha) / alpha, sbar, 1, tmp2, sbar);  // (1-a) vbar + a (vbar W) * f'(v_t)
+            } else if (current) {
+                // v_{t+1} = (1-a_j) v_t + a_j (f(v_t) W^T + h), per unit j
+                dz.copyFrom(sbar);
+                Ops.scaleColumns(dz, al);                    // dz = a * vbar_{t+1}
+                Ops.axpy(1, dz, dh);
+                if (trainW) {
+                    f.apply(s, tmp);
+                    w.project(dz, tmp, inv, dirs, true);    // D_W += dz^T f(v_t) / B
+                }
+                w.applyTranspose(dz, tmp2, 1, 0);            // dz W
+                f.derivative(s, tmp);
+                Ops.mul(tmp2, tmp, tmp2);
+                Ops.scaleColumns(sbar, om);
+                Ops.axpy(1, tmp2, sbar);                     // (1-a) * vbar + (dz W) * f'(v_t)
             } else {
                 // r_{t+1} = (1-a) r_t + a f(r_t W^T + h)
                 tmp.copyFrom(h);
                 w.apply(s, tmp, 1, 1);                      // z_t
                 f.derivative(tmp, tmp);
                 Ops.mul(sbar, tmp, dz);
-                Ops.scale(alpha, dz);                        // dz = a rbar * f'(z_t)
+                if (al == null) {
+                    Ops.scale(alpha, dz);                    // dz = a rbar * f'(z_t)
+                } else {
+                    Ops.scaleColumns(dz, al);
+                }
                 Ops.axpy(1, dz, dh);
                 if (trainW) {
                     w.project(dz, s, inv, dirs, true);      // D_W += dz^T r_t / B
                 }
-                w.applyTranspose(dz, sbar, 1, 1 - alpha);    // (1-a) rbar + dz W
+                if (al == null) {
+                    w.applyTranspose(dz, sbar, 1, 1 - alpha);    // (1-a) rbar + dz W
+                } else {
+                    Ops.scaleColumns(sbar, om);
+                    w.applyTranspose(dz, sbar, 1, 1);
+                }
             }
         }
-        if (dirs.has("U")) {
-            Ops.gemm(true, false, inv, dh, batch.x().to(dh.precision()), 0, dirs.get("U"));
+        if (net.readIn().anyIn(dirs)) {
+            net.readIn().project(dh, batch.x().to(dh.precision()), inv, dirs, false);
         }
         if (dirs.has("b")) {
             Ops.columnSums(inv, dh, dirs.get("b"));

@@ -8,6 +8,7 @@ import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.model.Params;
+import org.fprnn.operator.DenseOperator;
 import org.fprnn.solve.Equilibrium;
 
 /**
@@ -37,6 +38,10 @@ final class ReparamRule extends AbstractRule {
         if (!(net.nonlinearity() instanceof Nonlinearity.Linear lin)) {
             throw new IllegalArgumentException("the reparam rule is defined for linear networks only"
                     + " (nonlinearity linear), not " + net.nonlinearity().name());
+        }
+        if (!(net.recurrent() instanceof DenseOperator) || !net.params().has("W")) {
+            throw new IllegalArgumentException("the reparam rule is defined for a dense recurrent matrix W only"
+                    + " (MATH section 3.3), not for " + net.recurrent().getClass().getSimpleName());
         }
         if (net.isTrained("U") || net.isTrained("b")) {
             throw new IllegalArgumentException("the reparam rule trains W (and the read-out) only;"

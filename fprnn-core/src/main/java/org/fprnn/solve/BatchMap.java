@@ -36,6 +36,15 @@ public interface BatchMap {
      */
     void jacobian(Matrix s, int row, DMatrix out);
 
+    /**
+     * Per-column multipliers of the Euler step (per-unit time constants, MATH section 1: unit j
+     * steps by alpha * stepScale[j] = dt / tau_j), or null for one step for all units. Only the
+     * euler solver reads it; the fixed points do not depend on it.
+     */
+    default double[] stepScale() {
+        return null;
+    }
+
     /** True if the Jacobian is the same for every state and sample (an affine map). */
     default boolean affine() {
         return false;

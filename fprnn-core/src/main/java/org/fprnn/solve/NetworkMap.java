@@ -20,6 +20,7 @@ final class NetworkMap implements BatchMap {
     private final boolean current;
     private final Matrix h;
     private final Matrix tmp;
+    private final double[] stepScale;
     private DMatrix denseW;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
@@ -28,6 +29,19 @@ final class NetworkMap implements BatchMap {
         this.current = net.dynamics() == Dynamics.CURRENT;
         this.h = h;
         this.tmp = ws.like("mapTmp", h);
+        double[] tau = net.dynamics() == Dynamics.DISCRETE ? null : net.timeConstants();
+        if (tau != null) {
+            for (int j = 0; j < tau.length; j++) {
+                tau[j] = 1 / tau[j];
+            }
+        }
+        this.stepScale = tau;
+    }
+
+    /** 1 / (tau_j / tau) for rate and current dynamics with per-unit time constants, else null. */
+    @Override
+    public double[] stepScale() {
+        return stepScale;
     }
 
     @Override public int dim() { return h.cols; }

@@ -103,6 +103,7 @@ public final class Trainer {
                         + "; the update was not applied");
             }
             optimizer.step(net.params(), res.directions());
+            net.constrain();   // projections such as Dale's law in projection form (no-op otherwise)
             double testLoss = Double.NaN;
             double testAcc = Double.NaN;
             if (settings.testBatch() > 0) {

@@ -1,0 +1,285 @@
+package org.fprnn.operator;
+
+import java.util.List;
+import java.util.Random;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.model.Params;
+
+/**
+ * Dale's law (MATH section 4): every presynaptic unit j is excitatory (s_j = +1, column j of W is
+ * >= 0) or inhibitory (s_j = -1, column j <= 0). Two ways, chosen by {@link Mode}; the rules see
+ * different parameters in each:
+ *
+ * <ul>
+ *   <li>{@link Mode#PARAMETERIZATION}: the parameter under {@code name} is W_raw and
+ *       W = |W_raw| * s_j, so the signs hold by construction for every rule and optimizer. The rules
+ *       see W_raw: the projection is the chain rule through |.|,
+ *       D_raw = (a^T b / B) * s_j * sign(W_raw) (an entry at exactly 0 gets 0 and stays there).</li>
+ *   <li>{@link Mode#PROJECTION}: the parameter is W itself; the rules see the plain dense direction
+ *       a^T b / B (the Euclidean gradient in W for the gradient rule), and {@link #constrain()},
+ *       which the training loop calls after every optimizer step, clamps entries of the wrong sign
+ *       to zero.</li>
+ * </ul>
+ *
+ * <p>{@link #balanced} draws an initial W without an outlier eigenvalue: every row sums to zero, so
+ * the mean excitation and inhibition each unit receives cancel exactly.
+ */
+public final class DaleOperator implements RecurrentOperator {
+
+    /** How the sign constraint is imposed. */
+    public enum Mode { PARAMETERIZATION, PROJECTION }
+
+    private final String name;
+    private final Matrix param;
+    private final double[] sign;
+    private final Mode mode;
+    private Matrix effective;
+    private Matrix scratch;
+
+    /**
+     * @param param the live N x N parameter: W_raw for the parameterization, W for the projection
+     * @param signs s_j per presynaptic unit (column), each +1 (excitatory) or -1 (inhibitory)
+     */
+    public DaleOperator(String name, Matrix param, double[] signs, Mode mode) {
+        if (param.rows != param.cols || signs.length != param.cols) {
+            throw new IllegalArgumentException("Dale operator " + name + ": parameter " + param.shape() + " with "
+                    + signs.length + " signs");
+        }
+        for (double s : signs) {
+            if (s != 1 && s != -1) {
+                throw new IllegalArgumentException("Dale signs must be +1 or -1, found " + s);
+            }
+        }
+        this.name = name;
+        this.param = param;
+        this.sign = signs.clone();
+        this.mode = mode;
+    }
+
+    /**
+     * Signs with the first round(fraction * n) units excitatory (+1) and the rest inhibitory (-1).
+     */
+    public static double[] signs(int n, double excitatoryFraction) {
+        if (!(excitatoryFraction >= 0 && excitatoryFraction <= 1)) {
+            throw new IllegalArgumentException("excitatory fraction must be in [0, 1], got " + excitatoryFraction);
+        }
+        int ne = (int) Math.round(excitatoryFraction * n);
+        double[] s = new double[n];
+        for (int j = 0; j < n; j++) {
+            s[j] = j < ne ? 1 : -1;
+        }
+        return s;
+    }
+
+    /**
+     * A factory: n units, the first round(fraction n) excitatory, W from {@link #balanced} with the
+     * given bulk spectral radius; the parameter is |W| for the parameterization, W for the projection.
+     */
+    public static MapFactory<DaleOperator> factory(String name, int n, double excitatoryFraction, double radius,
+                                                   Mode mode) {
+        return (params, precision, rng) -> {
+            double[] s = signs(n, excitatoryFraction);
+            DMatrix w = balanced(s, radius, rng);
+            Matrix p = precision.zeros(n, n);
+            for (int i = 0; i < w.data.length; i++) {
+                p.setFlat(i, mode == Mode.PARAMETERIZATION ? Math.abs(w.data[i]) : w.data[i]);
+            }
+            return new DaleOperator(name, Init.register(params, name, p), s, mode);
+        };
+    }
+
+    /**
+     * The balanced Dale initializer, N x N with signs s_j per column: magnitudes |N(0, 1)|; in each
+     * row the inhibitory magnitudes are rescaled so that the row sums to zero (the mean excitatory
+     * and inhibitory inputs cancel, which removes the outlier eigenvalue a nonzero mean row sum
+     * would put at about N times the mean weight); then W is scaled so that its bulk radius
+     * sqrt(sum_ij (W_ij - mu_pop(j))^2 / N), with mu the mean weight of each presynaptic population,
+     * equals {@code radius}. Needs at least one unit of each sign.
+     */
+    public static DMatrix balanced(double[] signs, double radius, Random rng) {
+        int n = signs.length;
+        int ne = 0;
+        for (double s : signs) {
+            ne += s > 0 ? 1 : 0;
+        }
+        if (ne == 0 || ne == n) {
+            throw new IllegalArgumentException("a balanced Dale matrix needs excitatory and inhibitory units (got "
+                    + ne + " of " + n + " excitatory)");
+        }
+        DMatrix w = new DMatrix(n, n);
+        for (int i = 0; i < n * n; i++) {
+            w.data[i] = Math.abs(rng.nextGaussian());
+        }
+        for (int i = 0; i < n; i++) {
+            double se = 0;
+            double si = 0;
+            for (int j = 0; j < n; j++) {
+                if (signs[j] > 0) {
+                    se += w.data[i * n + j];
+                } else {
+                    si += w.data[i * n + j];
+                }
+            }
+            double k = se / si;
+            for (int j = 0; j < n; j++) {
+                if (signs[j] < 0) {
+                    w.data[i * n + j] *= -k;
+                }
+            }
+        }
+        double muE = 0;
+        double muI = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (signs[j] > 0) {
+                    muE += w.data[i * n + j];
+                } else {
+                    muI += w.data[i * n + j];
+                }
+            }
+        }
+        muE /= (double) n * ne;
+        muI /= (double) n * (n - ne);
+        double var = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double d = w.data[i * n + j] - (signs[j] > 0 ? muE : muI);
+                var += d * d;
+            }
+        }
+        double bulk = Math.sqrt(var / n);
+        Ops.scale(radius / bulk, w);
+        return w;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The sign s_j of every presynaptic unit (a copy). */
+    public double[] signs() {
+        return sign.clone();
+    }
+
+    /** Parameterization: W = |W_raw| * s_j; projection: W itself (into a workspace). */
+    private Matrix effective() {
+        if (mode == Mode.PROJECTION) {
+            return param;
+        }
+        if (effective == null) {
+            effective = param.zerosLike();
+        }
+        int n = param.cols;
+        switch (effective) {
+            case FMatrix e -> {
+                float[] x = ((FMatrix) param).data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        e.data[i + j] = Math.abs(x[i + j]) * (float) sign[j];
+                    }
+                }
+            }
+            case DMatrix e -> {
+                double[] x = ((DMatrix) param).data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        e.data[i + j] = Math.abs(x[i + j]) * sign[j];
+                    }
+                }
+            }
+        }
+        return effective;
+    }
+
+    @Override public int units() { return param.rows; }
+
+    @Override
+    public void apply(Matrix r, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, true, alpha, r, effective(), beta, out);
+    }
+
+    @Override
+    public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, false, alpha, a, effective(), beta, out);
+    }
+
+    /**
+     * MATH section 4, Dale: parameterization D_raw = scale (a^T b) * s_j * sign(W_raw) (the chain rule
+     * through |.|); projection D_W = scale a^T b. N x N; a, b are B x N.
+     */
+    @Override
+    public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
+        if (!into.has(name)) {
+            return;
+        }
+        Matrix d = into.get(name);
+        if (mode == Mode.PROJECTION) {
+            Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, d);
+            return;
+        }
+        if (scratch == null || scratch.precision() != d.precision()) {
+            scratch = d.zerosLike();
+        }
+        Ops.gemm(true, false, scale, a, b, 0, scratch);
+        int n = d.cols;
+        switch (d) {
+            case FMatrix dd -> {
+                float[] x = ((FMatrix) param).data, t = ((FMatrix) scratch).data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        float v = t[i + j] * (float) sign[j] * Math.signum(x[i + j]);
+                        dd.data[i + j] = accumulate ? dd.data[i + j] + v : v;
+                    }
+                }
+            }
+            case DMatrix dd -> {
+                double[] x = ((DMatrix) param).data, t = ((DMatrix) scratch).data;
+                for (int i = 0; i < x.length; i += n) {
+                    for (int j = 0; j < n; j++) {
+                        double v = t[i + j] * sign[j] * Math.signum(x[i + j]);
+                        dd.data[i + j] = accumulate ? dd.data[i + j] + v : v;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Projection mode: clamps every entry of the wrong sign to 0. The parameterization needs nothing. */
+    @Override
+    public void constrain() {
+        if (mode != Mode.PROJECTION) {
+            return;
+        }
+        int n = param.cols;
+        for (int i = 0; i < param.size(); i++) {
+            double v = param.getFlat(i);
+            if (v * sign[i % n] < 0) {
+                param.setFlat(i, 0);
+            }
+        }
+    }
+
+    @Override public List<String> parameterNames() { return List.of(name); }
+
+    @Override public Params parameters() { return new Params().put(name, param); }
+
+    @Override
+    public DMatrix dense() {
+        DMatrix w = param.toDouble().copy();
+        if (mode == Mode.PARAMETERIZATION) {
+            int n = w.cols;
+            for (int i = 0; i < w.data.length; i++) {
+                w.data[i] = Math.abs(w.data[i]) * sign[i % n];
+            }
+        }
+        return w;
+    }
+
+    @Override
+    public DaleOperator toDouble() {
+        return new DaleOperator(name, param.toDouble().copy(), sign, mode);
+    }
+}

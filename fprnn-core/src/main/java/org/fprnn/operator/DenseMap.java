@@ -1,0 +1,59 @@
+package org.fprnn.operator;
+
+import java.util.List;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
+import org.fprnn.model.Params;
+
+/**
+ * A dense outputs x inputs matrix M, one parameter: the network's default read-in U (N x n_in) and
+ * read-out R (n_out x N), or a dense feedforward or feedback block of a {@link BlockOperator}.
+ */
+public final class DenseMap implements LinearMap {
+    private final String name;
+    private final Matrix m;
+
+    /** Reads the live matrix {@code m} (outputs x inputs) as parameter {@code name}. */
+    public DenseMap(String name, Matrix m) {
+        this.name = name;
+        this.m = m;
+    }
+
+    /** A factory: parameter {@code name} of shape outputs x inputs drawn as std * randn. */
+    public static MapFactory<DenseMap> factory(String name, int outputs, int inputs, double std) {
+        return (params, precision, rng) ->
+                new DenseMap(name, Init.register(params, name, Init.gaussian(outputs, inputs, std, precision, rng)));
+    }
+
+    @Override public int inputs() { return m.cols; }
+    @Override public int outputs() { return m.rows; }
+
+    /** out = alpha x M^T + beta out (x: B x inputs, out: B x outputs). */
+    @Override
+    public void apply(Matrix x, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, true, alpha, x, m, beta, out);
+    }
+
+    /** out = alpha a M + beta out (a: B x outputs, out: B x inputs). */
+    @Override
+    public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
+        Ops.gemm(false, false, alpha, a, m, beta, out);
+    }
+
+    /** Dense: D_M = scale * a^T b (MATH section 4), outputs x inputs; a: B x outputs, b: B x inputs. */
+    @Override
+    public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
+        if (into.has(name)) {
+            Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, into.get(name));
+        }
+    }
+
+    @Override public List<String> parameterNames() { return List.of(name); }
+
+    @Override public Params parameters() { return new Params().put(name, m); }
+
+    @Override public DMatrix dense() { return m.toDouble().copy(); }
+
+    @Override public DenseMap toDouble() { return new DenseMap(name, m.toDouble().copy()); }
+}
