@@ -8,7 +8,10 @@ final class Functional implements Stimulus {
     private final int inputs;
     private final InputFunction f;
 
-    Functional(int batch, int inputs, InputFunction f) {
+    private final String description;
+
+    Functional(int batch, int inputs, InputFunction f, String description) {
+        this.description = description;
         if (batch < 1 || inputs < 1) {
             throw new IllegalArgumentException("a stimulus needs batch and inputs >= 1, got " + batch + ", " + inputs);
         }
@@ -26,5 +29,10 @@ final class Functional implements Stimulus {
             throw new IllegalArgumentException("input matrix " + out.shape() + ", expected (" + batch + ", " + inputs + ")");
         }
         f.fill(t, out);
+    }
+
+    @Override
+    public String toString() {
+        return description;
     }
 }

@@ -59,7 +59,7 @@ public interface Stimulus {
 
     /** x(t) given by {@code f}, which fills a B x n_in matrix and should not allocate. */
     static Stimulus of(int batch, int inputs, InputFunction f) {
-        return new Functional(batch, inputs, f);
+        return new Functional(batch, inputs, f, "input function");
     }
 
     /** x(t) = f(t), a B x n_in matrix copied into place each step (convenient; it allocates if f does). */
@@ -71,7 +71,7 @@ public interface Stimulus {
                         + " at t = " + t + ", expected " + out.shape());
             }
             out.copyFrom(m);
-        });
+        }, "input function");
     }
 
     /**
@@ -124,7 +124,7 @@ public interface Stimulus {
             for (int i = 0; i < out.size(); i++) {
                 out.setFlat(i, a.getFlat(i) + t * b.getFlat(i));
             }
-        });
+        }, "ramp x0 + v t");
     }
 
     /** Throws if the stimulus does not fit the network's input dimension. */
