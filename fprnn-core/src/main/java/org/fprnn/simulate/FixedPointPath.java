@@ -56,6 +56,16 @@ public record FixedPointPath(double[] times, Matrix rates, int batch, int[] iter
         return m;
     }
 
+    /** The fixed-point rates as an n-d array: (T, B, N), or (T, N) when {@code squeeze} is set and B = 1. */
+    public org.fprnn.io.NdArray toNdArray(boolean squeeze) {
+        long[] shape = squeeze && batch == 1 ? new long[] {points(), rates.cols}
+                : new long[] {points(), batch, rates.cols};
+        return switch (rates) {
+            case org.fprnn.linalg.FMatrix f -> org.fprnn.io.NdArray.of(f.data, shape);
+            case org.fprnn.linalg.DMatrix d -> org.fprnn.io.NdArray.of(d.data, shape);
+        };
+    }
+
     /** Fixed points of the inputs x_k = inputs[k], with times 0, 1, 2, .... */
     public static FixedPointPath along(FixedPointNetwork net, Matrix[] inputs, EquilibriumSolver solver, boolean warm) {
         double[] times = new double[inputs.length];

@@ -57,8 +57,9 @@ public final class TrackingExperiment {
      * @param tau scalar time constant (used when tauPerUnit is null)
      * @param tauPerUnit per-unit time constants, or null
      * @param recordsPerRun at least this many records in the summary window (the whole run, or the
-     *     last period): each run records every ceil(window steps / recordsPerRun) steps, or more
-     *     often when needed to keep records at most tau_relax / 5 apart
+     *     last period; every step if it has fewer): each run records every
+     *     floor(window steps / recordsPerRun) steps, or more often when needed to keep records at
+     *     most tau_relax / 5 apart
      * @param periods periods simulated for {@link Kind#PERIODIC} (>= 2; the last is the window), at
      *     least; see {@link TrackingExperiment#periods(double)}
      * @param noise sigma of {@link SimulationSettings}
@@ -212,6 +213,10 @@ public final class TrackingExperiment {
         return settings;
     }
 
+    public FixedPointNetwork network() {
+        return net;
+    }
+
     /** The stimulus of a kind with time scale ts. */
     public Stimulus stimulus(Kind kind, double ts) {
         return switch (kind) {
@@ -237,7 +242,7 @@ public final class TrackingExperiment {
         // At least recordsPerRun records, and at most tau_relax / 5 apart so that time averages
         // resolve the slowest relaxation.
         double windowSteps = (duration - w0) / settings.dt();
-        int every = Math.max(1, (int) Math.ceil(windowSteps / settings.recordsPerRun() - 1e-9));
+        int every = Math.max(1, (int) Math.floor(windowSteps / settings.recordsPerRun() + 1e-9));
         if (relaxation.stable()) {
             every = Math.max(1, Math.min(every, (int) Math.floor(relaxation.value() / 5 / settings.dt())));
         }

@@ -216,7 +216,7 @@ class SimulatorTest {
     /**
      * The step loop allocates nothing per step beyond what the BLAS binding allocates per matrix
      * product (measured here too: the FFM downcall's heap segments are not always scalar-replaced):
-     * a run of 20,000 steps allocates at most that much more per step than one of 4,000 steps with
+     * a run of 10,000 steps allocates at most that much more per step than one of 2,000 steps with
      * the same number of records.
      */
     @Test
@@ -244,14 +244,14 @@ class SimulatorTest {
             for (int si = 0; si < stims.length; si++) {
                 Stimulus st = stims[si];
                 for (int rep = 0; rep < 2; rep++) { // warm up the JIT
-                    sd.run(st, SimulationSettings.of(0.01, 1, 4000).withRecordEvery(400).withNoise(0.01, 1));
+                    sd.run(st, SimulationSettings.of(0.01, 1, 2000).withRecordEvery(200).withNoise(0.01, 1));
                 }
                 long a0 = bean.getCurrentThreadAllocatedBytes();
-                sd.run(st, SimulationSettings.of(0.01, 1, 4000).withRecordEvery(400).withNoise(0.01, 1));
+                sd.run(st, SimulationSettings.of(0.01, 1, 2000).withRecordEvery(200).withNoise(0.01, 1));
                 long a1 = bean.getCurrentThreadAllocatedBytes();
-                sd.run(st, SimulationSettings.of(0.002, 1, 20000).withRecordEvery(2000).withNoise(0.01, 1));
+                sd.run(st, SimulationSettings.of(0.002, 1, 10000).withRecordEvery(1000).withNoise(0.01, 1));
                 long a2 = bean.getCurrentThreadAllocatedBytes();
-                double perStep = ((a2 - a1) - (a1 - a0)) / 16000.0;
+                double perStep = ((a2 - a1) - (a1 - a0)) / 8000.0;
                 System.out.printf(Locale.ROOT, "allocation: %s, %s: %.1f bytes per step (BLAS: %.1f bytes per product)%n",
                         dyn.label(), st, perStep, perGemm);
                 assertTrue(perStep <= gemmsPerStep[si] * perGemm + 1, dyn + " " + st + ": " + perStep + " bytes per step");
