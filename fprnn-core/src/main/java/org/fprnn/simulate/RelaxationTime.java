@@ -10,10 +10,11 @@ import org.fprnn.model.FixedPointNetwork;
  * The slowest relaxation time of a network at its fixed points (MATH section 7).
  *
  * <p>Linearized at a fixed point with gains G = diag(f'(z)), the rate dynamics relax as
- * T d(dr)/dt = (G W - I) dr (the current dynamics as T d(dv)/dt = (W G - I) dv, whose matrix has
- * the same eigenvalues), so the slowest mode decays at rate
+ * T d(dr)/dt = (G W - I) dr, so the slowest mode decays at rate
  * <pre>  rate = min over eigenvalues of -Re eig(T^{-1} (G W - I))</pre>
  * and tau_relax = 1 / rate; for a scalar tau this is tau_relax = tau / (1 - max Re eig(G W)).
+ * The current dynamics relax as T d(dv)/dt = (W G - I) dv, and since T and G are diagonal,
+ * T^{-1} (W G - I) = G^{-1} [T^{-1} (G W - I)] G has the same eigenvalues: one formula serves both.
  * The discrete map contracts by the spectral radius rho(G W) per step, so with dt the time of one
  * step, tau_relax = dt / (-ln rho(G W)). An unstable fixed point (rate <= 0, rho >= 1) has
  * tau_relax = +infinity.
@@ -50,6 +51,8 @@ public record RelaxationTime(double value, double eigenvalue, double[] perPoint,
         double worstEig = Double.NaN;
         Dynamics dyn = net.dynamics();
         for (int i = 0; i < z.rows; i++) {
+            // G W for every dynamics: the current dynamics' T^-1 (W G - I) = G^-1 T^-1 (G W - I) G is
+            // similar to it (T and G are diagonal), so their eigenvalues agree.
             DMatrix m = new DMatrix(n, n);
             for (int j = 0; j < n; j++) {
                 double gj = g.data[i * n + j];
@@ -112,7 +115,8 @@ public record RelaxationTime(double value, double eigenvalue, double[] perPoint,
             return "dt / (-ln rho(G W)), rho the spectral radius, G = diag(f'(z)) at the fixed point, dt the time per"
                     + " step; the largest over the fixed points examined";
         }
-        String of = dyn == Dynamics.CURRENT ? " (current dynamics: W G has the same eigenvalues)" : "";
+        String of = dyn == Dynamics.CURRENT
+                ? " (current dynamics linearize with W G - I, which is similar to G W - I through G)" : "";
         if (perUnit) {
             return "1 / min(-Re eig(T^{-1} (G W - I))), T = diag(tau_i), G = diag(f'(z)) at the fixed point" + of
                     + "; the largest over the fixed points examined";

@@ -24,7 +24,9 @@ import java.util.Arrays;
  * @param tau time constant (> 0), used when {@code tauPerUnit} is null
  * @param tauPerUnit per-unit time constants (length N, each > 0), or null
  * @param steps number of steps (>= 1)
- * @param recordEvery record the rates every this many steps (and at t = 0), >= 1
+ * @param recordEvery record the rates every this many steps (and at t = 0), >= 1; when it does not
+ *     divide {@code steps}, the last steps run but are not recorded (the trajectory's final state
+ *     holds them)
  * @param noise sigma >= 0 (0: deterministic)
  * @param seed seed of the noise
  * @param startTime time of step 0 (the stimulus is read at startTime + k dt)

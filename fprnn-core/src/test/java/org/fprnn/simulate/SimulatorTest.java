@@ -214,6 +214,77 @@ class SimulatorTest {
     }
 
     /**
+     * A small perturbation of a fixed point along the slowest mode decays at the rate 1 / tau_relax
+     * that {@link RelaxationTime} predicts, with per-unit time constants, for rate dynamics
+     * (perturbing r along an eigenvector of T^-1 (G W - I)) and current dynamics (perturbing v along
+     * one of T^-1 (W G - I), which has the same eigenvalues). W is symmetric, so the spectrum is real.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Dynamics.class, names = {"RATE", "CURRENT"})
+    void perturbationsDecayAtOneOverTauRelaxWithPerUnitTau(Dynamics dyn) {
+        int n = 12;
+        Random rng = new Random(21);
+        DMatrix w = TestNets.randn(n, n, 1.0 / Math.sqrt(n), rng);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                double v = 0.5 * (w.get(i, j) + w.get(j, i));
+                w.set(i, j, v);
+                w.set(j, i, v);
+            }
+        }
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(3).units(n).outputs(1).dynamics(dyn)
+                .nonlinearity(new Nonlinearity.Tanh()).recurrentWeights(w)
+                .inputWeights(TestNets.randn(n, 3, 1.0, rng)).readoutWeights(new DMatrix(1, n)).build();
+        DMatrix x = TestNets.randn(1, 3, 1.0, rng);
+        double[] taus = new double[n];
+        for (int i = 0; i < n; i++) {
+            taus[i] = 0.5 + 2.5 * i / (n - 1);
+        }
+        Equilibrium eq = new EquilibriumSolver(SolverConfig.newton(50, 1e-14)).solve(net, x);
+        RelaxationTime rt = RelaxationTime.atFixedPoints(net, eq.z(), 1, taus, 0.001);
+        // The linearization, built here independently: T^-1 (G W - I) or T^-1 (W G - I).
+        org.ejml.data.DMatrixRMaj m = new org.ejml.data.DMatrixRMaj(n, n);
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < n; k++) {
+                double g = 1 - Math.pow(Math.tanh(eq.z().get(0, dyn == Dynamics.RATE ? j : k)), 2);
+                m.set(j, k, (g * w.get(j, k) - (j == k ? 1 : 0)) / taus[j]);
+            }
+        }
+        var eig = org.ejml.dense.row.factory.DecompositionFactory_DDRM.eig(n, true);
+        assertTrue(eig.decompose(m.copy()));
+        int slow = 0;
+        for (int i = 1; i < n; i++) {
+            if (eig.getEigenvalue(i).real > eig.getEigenvalue(slow).real) {
+                slow = i;
+            }
+        }
+        assertEquals(0, eig.getEigenvalue(slow).imaginary, 1e-12);
+        assertEquals(-1 / rt.value(), eig.getEigenvalue(slow).real, 1e-10);
+        var vec = eig.getEigenVector(slow);
+        Matrix start = eq.state().copy();
+        for (int j = 0; j < n; j++) {
+            start.set(0, j, start.get(0, j) + 1e-6 * vec.get(j));
+        }
+        double dt = 0.001;
+        int steps = (int) Math.round(5 * rt.value() / dt);
+        Trajectory t = new Simulator(net).run(Stimulus.constant(x),
+                SimulationSettings.of(dt, 1, steps).withTauPerUnit(taus).withRecordEvery(steps / 5), start);
+        double[] dist = new double[t.records()];
+        for (int k = 0; k < t.records(); k++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                double e = t.get(k, 0, j) - eq.rates().get(0, j);
+                s += e * e;
+            }
+            dist[k] = Math.sqrt(s);
+        }
+        double rate = Math.log(dist[0] / dist[5]) / (t.times()[5] - t.times()[0]);
+        System.out.printf(Locale.ROOT, "%s, per-unit tau: perturbation along the slowest mode decays at %.6f,"
+                + " 1/tau_relax = %.6f%n", dyn.label(), rate, 1 / rt.value());
+        assertEquals(1 / rt.value(), rate, 1e-3 / rt.value());
+    }
+
+    /**
      * The step loop allocates nothing per step beyond what the BLAS binding allocates per matrix
      * product (measured here too: the FFM downcall's heap segments are not always scalar-replaced):
      * a run of 10,000 steps allocates at most that much more per step than one of 2,000 steps with
