@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "fprnn", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Train recurrent networks at their fixed points with the Euclidean gradient and the",
             "reparameterized (non-Euclidean) learning rules."},
-        subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, SimulateCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,78 @@
+package org.fprnn.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.NdArray;
+import org.fprnn.io.Npy;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+
+/** Reading user-given NPY files with messages that name the file; every problem is a {@link UserError}. */
+final class InputFiles {
+    private InputFiles() {
+    }
+
+    interface Io<T> {
+        T get() throws FormatException;
+    }
+
+    static <T> T conv(Io<T> s) {
+        try {
+            return s.get();
+        } catch (FormatException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    static <T> T parse(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    static NdArray read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": no such file");
+        }
+        try {
+            return Npy.read(file);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage() != null && e.getMessage().contains(file.toString()) ? e.getMessage()
+                    : file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A 2-d float array as a matrix, every value finite. */
+    static Matrix matrix(NdArray a, Precision p, String what) {
+        if (a.ndim() != 2) {
+            throw new UserError(a.source() + ": " + what + " must be a 2-d array, found shape " + a.shapeString());
+        }
+        return finite(conv(() -> a.toMatrix(p)), a.source());
+    }
+
+    static Matrix matrix(Path file, Precision p, String what) {
+        return matrix(read(file), p, what);
+    }
+
+    /** A vector (n,) or (1, n) as a 1 x n matrix, every value finite. */
+    static Matrix rowVector(NdArray a, Precision p, int n, String what) {
+        if (!(a.ndim() == 1 || (a.ndim() == 2 && a.dim(0) == 1)) || a.size() != n) {
+            throw new UserError(a.source() + ": " + what + " must have shape (" + n + ",), found " + a.shapeString());
+        }
+        return finite(conv(() -> a.asRowVector(p)), a.source());
+    }
+
+    static Matrix finite(Matrix m, String source) {
+        for (int i = 0; i < m.size(); i++) {
+            if (!Double.isFinite(m.getFlat(i))) {
+                throw new UserError(source + ": element " + i + " (row " + i / m.cols + ", column " + i % m.cols
+                        + ") is " + m.getFlat(i) + "; every value must be finite");
+            }
+        }
+        return m;
+    }
+}
