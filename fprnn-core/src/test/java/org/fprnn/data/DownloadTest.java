@@ -93,7 +93,7 @@ class DownloadTest {
     DataOptions options() {
         return DataOptions.defaults().withEnv(Map.of()).withDataRoot(dataRoot)
                 .withSystemRoot(tmp.resolve("nosys")).withLog(log::add)
-                .withStallTimeout(Duration.ofMillis(500));
+                .withStallTimeout(Duration.ofSeconds(3));   // generous: CI machines can be loaded
     }
 
     Set<String> list(Path dir) throws IOException {
