@@ -204,6 +204,8 @@ class SimulateCommandTest {
                 "--ratio-min", "1", "--ratio-max", "10", "--ratio-count", "3", "--records", "40", "--out", p("sw")));
         assertEquals(0, res.exitCode(), res.err());
         Map<String, Object> j = json(dir.resolve("sw/sweep.json"));
+        String page = Files.readString(dir.resolve("sw/results.md"));
+        assertTrue(page.contains("fprnn simulate") && page.contains("--sweep") && page.contains("tau_relax"), page);
         Map<?, ?> sweep = (Map<?, ?>) j.get("sweep");
         assertEquals(List.of("switch", "morph", "periodic"), new ArrayList<>(sweep.keySet()));
         for (Object rows : sweep.values()) {

@@ -159,4 +159,46 @@ public final class SimulateReport {
         }
         return n;
     }
+
+    /**
+     * The results page of a T_s sweep: how it was made (the command, tau_relax and how it was computed,
+     * the inputs) and the mean and max distance to the current fixed point per stimulus and T_s.
+     */
+    public static String sweepMarkdown(String command, java.util.Map<String, Object> info, String tauRelax,
+                                       String inputs, double scale, List<Point> points) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Tracking a moving input: distance to the current fixed point against T_s\n\n");
+        sb.append("Written by `").append(command).append("` (fprnn ").append(info.get("fprnn_version"))
+                .append(", commit ").append(info.get("git_commit")).append("; ").append(info.get("machine"))
+                .append(").\n\n");
+        sb.append("Inputs: ").append(inputs).append(". ").append(tauRelax).append(String.format(java.util.Locale.ROOT,
+                " Relative errors are divided by ||r*(xb) - r*(xa)|| = %.4g.%n%n", scale));
+        java.util.LinkedHashSet<String> kinds = new java.util.LinkedHashSet<>();
+        java.util.TreeSet<Double> ratios = new java.util.TreeSet<>();
+        for (Point p : points) {
+            kinds.add(p.kind());
+            ratios.add(p.ratio());
+        }
+        sb.append("Mean distance ||r(t) - r*(x(t))|| over the measured window (relative in brackets) and its maximum.\n\n");
+        sb.append("| T_s / tau_relax |");
+        for (String k : kinds) {
+            sb.append(' ').append(k).append(" mean | ").append(k).append(" max |");
+        }
+        sb.append("\n|---|").append("---|---|".repeat(kinds.size())).append('\n');
+        for (double r : ratios) {
+            sb.append(String.format(java.util.Locale.ROOT, "| %.3g |", r));
+            for (String k : kinds) {
+                Point p = points.stream().filter(q -> q.kind().equals(k) && q.ratio() == r).findFirst().orElse(null);
+                if (p == null) {
+                    sb.append(" - | - |");
+                } else {
+                    sb.append(String.format(java.util.Locale.ROOT, " %.4g (%.3g) | %.4g |", p.summary().meanDistance(),
+                            p.summary().meanDistance() / scale, p.summary().maxDistance()));
+                }
+            }
+            sb.append('\n');
+        }
+        sb.append("\n![error against T_s](figures/sweep.png)\n\n![distance over time](figures/tracking.png)\n");
+        return sb.toString();
+    }
 }
