@@ -606,7 +606,7 @@ public final class SimulateCommand implements Callable<Integer> {
         folder.writeText("sweep.json", Json.pretty(j));
         SimulateReport.sweepFigure(folder.figure("sweep.png"), points, ex.scale());
         SimulateReport.trackingFigure(folder.figure("tracking.png"), curves, "t / T_s", points);
-        String command = "fprnn simulate " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        String command = "fprnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         String relaxText = String.format(Locale.ROOT, "tau_relax = %.4g, computed as %s.", tr, ex.relaxation().method());
         folder.writeText("results.md", SimulateReport.sweepMarkdown(command,
                 org.fprnn.cli.report.RunInfo.collect(command, seed), relaxText, String.valueOf(ends.description),
