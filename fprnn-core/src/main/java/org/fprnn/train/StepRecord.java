@@ -14,8 +14,25 @@ package org.fprnn.train;
  * @param iterationsMedian median per-sample iteration count
  * @param notConverged training samples the solver did not converge
  * @param seconds wall time of the step
+ * @param refused why the update of this step was refused (non-finite loss or direction, a direction
+ *     norm above the limit, or weights that would become non-finite), or null
+ * @param skipped why this batch was skipped under train.on_nonconverged = "skip" (samples that did
+ *     not converge), or null; a refused or skipped step changes neither weights nor optimizer state
  */
 public record StepRecord(int step, int epoch, double trainLoss, double trainAccuracy, double testLoss,
                          double testAccuracy, int iterationsMax, double iterationsMedian, int notConverged,
-                         double seconds) {
+                         double seconds, String refused, String skipped) {
+
+    /** A step whose update was applied. */
+    public StepRecord(int step, int epoch, double trainLoss, double trainAccuracy, double testLoss,
+                      double testAccuracy, int iterationsMax, double iterationsMedian, int notConverged,
+                      double seconds) {
+        this(step, epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, iterationsMax, iterationsMedian,
+                notConverged, seconds, null, null);
+    }
+
+    /** True if the weights were not updated at this step (refused or skipped). */
+    public boolean withoutUpdate() {
+        return refused != null || skipped != null;
+    }
 }

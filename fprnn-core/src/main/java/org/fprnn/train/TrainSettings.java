@@ -22,11 +22,42 @@ import org.fprnn.solve.SolverConfig;
  * @param fullTestEveryEpoch evaluate the whole test set after every epoch (always at the end)
  * @param seed seeds the shuffles and test batches; a step's randomness depends only on (seed, step),
  *     so a resumed run draws exactly what an uninterrupted one would
+ * @param onNonconverged what a step does when training samples did not converge: "warn" (update
+ *     anyway; the count is in the step record), "skip" (no update for that batch) or "stop" (end the
+ *     run as diverged). Applies only when the forward solver has a tolerance > 0: with tol = 0 (e.g.
+ *     fixed-step Euler) no sample ever reports convergence, so there is nothing to act on
+ * @param maxDirectionNorm a step whose direction (Frobenius norm over all trained parameters) is
+ *     above this is refused, as one with non-finite values is
+ * @param maxConsecutiveRefusals the run ends as diverged after this many consecutive refused or
+ *     skipped steps
  */
 public record TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
                             int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
-                            int testBatch, boolean fullTestEveryEpoch, long seed) {
+                            int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
+                            double maxDirectionNorm, int maxConsecutiveRefusals) {
+    public static final String DEFAULT_ON_NONCONVERGED = "warn";
+    public static final java.util.List<String> ON_NONCONVERGED = java.util.List.of("warn", "skip", "stop");
+    public static final double DEFAULT_MAX_DIRECTION_NORM = 1e6;
+    public static final int DEFAULT_MAX_CONSECUTIVE_REFUSALS = 10;
+
+    /** Settings with the default safety policy (warn, 1e6, 10). */
+    public TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
+                         int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
+                         int testBatch, boolean fullTestEveryEpoch, long seed) {
+        this(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings, testBatch,
+                fullTestEveryEpoch, seed, DEFAULT_ON_NONCONVERGED, DEFAULT_MAX_DIRECTION_NORM,
+                DEFAULT_MAX_CONSECUTIVE_REFUSALS);
+    }
+
     public TrainSettings {
+        if (!ON_NONCONVERGED.contains(onNonconverged)) {
+            throw new IllegalArgumentException("on_nonconverged must be one of " + ON_NONCONVERGED + ", got "
+                    + onNonconverged);
+        }
+        if (!(maxDirectionNorm > 0) || maxConsecutiveRefusals < 1) {
+            throw new IllegalArgumentException("max_direction_norm must be > 0 and max_consecutive_refusals >= 1, got "
+                    + maxDirectionNorm + ", " + maxConsecutiveRefusals);
+        }
         if (!(lr > 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
         }

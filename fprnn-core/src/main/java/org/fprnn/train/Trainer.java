@@ -9,6 +9,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleResult;
@@ -67,6 +68,23 @@ public final class Trainer {
      * hold the state it had after that many steps).
      */
     public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, Listener listener) {
+        return run(net, optimizer, startStep, 0, listener);
+    }
+
+    /**
+     * As {@link #run(FixedPointNetwork, Optimizer, int, Listener)}, for a run resumed after
+     * {@code refusalsBefore} consecutive refused or skipped steps (so that the limit
+     * {@link TrainSettings#maxConsecutiveRefusals()} counts across a resume).
+     *
+     * <p>Safety: a step whose training loss is non-finite, whose direction has non-finite values or a
+     * norm above {@link TrainSettings#maxDirectionNorm()}, or whose update would leave a non-finite
+     * weight, is refused: weights and optimizer state stay as they were and the step record says why.
+     * Under on_nonconverged = "skip" a batch with samples that did not converge is skipped likewise;
+     * under "stop" the run ends there as diverged. After maxConsecutiveRefusals refused or skipped
+     * steps in a row the run ends as diverged. Weights therefore stay finite.
+     */
+    public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
+                      Listener listener) {
         Precision p = net.precision();
         EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
         EquilibriumSolver testSolver = new EquilibriumSolver(settings.forward());
@@ -79,6 +97,9 @@ public final class Trainer {
         int[] order = null;
         int orderEpoch = -1;
         Matrix yhat = null;
+        Params backup = null;
+        boolean convergenceChecked = settings.forward().tol() > 0;
+        int consecutive = refusalsBefore;
         for (int step = startStep; step < total; step++) {
             long t0 = System.nanoTime();
             int epoch = step / perEpoch;
@@ -90,23 +111,54 @@ public final class Trainer {
             int to = Math.min(train.size(), from + settings.batchSize());
             Batch batch = gather(train, order, from, to, p);
             Equilibrium eq = solver.solve(net, batch.x());
-            RuleResult res = rule.compute(net, batch, eq);
-            double trainLoss = res.loss();
-            if (!Double.isFinite(trainLoss) || !res.directions().allFinite()) {
-                String why = !Double.isFinite(trainLoss) ? "training loss is " + trainLoss
-                        : "the " + settings.rule() + " direction has non-finite values";
-                steps.add(new StepRecord(step, epoch, trainLoss, res.correct() / (double) batch.size(), Double.NaN,
-                        Double.NaN, eq.iterationsMax(), eq.medianIterations(), batch.size() - eq.convergedCount(),
-                        (System.nanoTime() - t0) / 1e9));
-                listener.onStep(steps.getLast());
-                return new Result(Outcome.DIVERGED, step, steps, evals, "step " + step + ": " + why
-                        + "; the update was not applied");
+            int notConverged = batch.size() - eq.convergedCount();
+            String skipped = null;
+            String refused = null;
+            double trainLoss;
+            double trainAcc;
+            if (convergenceChecked && notConverged > 0 && !settings.onNonconverged().equals("warn")) {
+                String why = String.format(java.util.Locale.ROOT,
+                        "%d of %d training samples did not converge (solver tol %s, max_iter %d)", notConverged,
+                        batch.size(), settings.forward().tol(), settings.forward().maxIter());
+                Matrix y = p.zeros(batch.size(), net.outputs());
+                net.readout(eq.rates(), y);
+                trainLoss = loss.evaluate(y, batch, null, null);
+                trainAcc = Loss.correct(y, batch.labels()) / (double) batch.size();
+                if (settings.onNonconverged().equals("stop")) {
+                    steps.add(new StepRecord(step, epoch, trainLoss, trainAcc, Double.NaN, Double.NaN,
+                            eq.iterationsMax(), eq.medianIterations(), notConverged, (System.nanoTime() - t0) / 1e9,
+                            null, why + "; the run stops (train.on_nonconverged = \"stop\")"));
+                    listener.onStep(steps.getLast());
+                    return new Result(Outcome.DIVERGED, step, steps, evals, "step " + step + ": " + why
+                            + "; train.on_nonconverged = \"stop\" ended the run; the update was not applied");
+                }
+                skipped = why;
+            } else {
+                RuleResult res = rule.compute(net, batch, eq);
+                trainLoss = res.loss();
+                trainAcc = res.correct() / (double) batch.size();
+                refused = refusal(trainLoss, res.directions());
+                if (refused == null) {
+                    if (backup == null) {
+                        backup = net.params().copy();
+                    } else {
+                        backup.copyFrom(net.params());
+                    }
+                    Params optState = optimizer.state().copy();   // Sgd hands out its live buffers
+                    optimizer.step(net.params(), res.directions());
+                    net.constrain();   // projections such as Dale's law in projection form (no-op otherwise)
+                    if (!net.params().allFinite()) {
+                        net.params().copyFrom(backup);
+                        optimizer.restore(optState);
+                        refused = "the update would make weights non-finite";
+                    }
+                }
             }
-            optimizer.step(net.params(), res.directions());
-            net.constrain();   // projections such as Dale's law in projection form (no-op otherwise)
             double testLoss = Double.NaN;
             double testAcc = Double.NaN;
-            if (settings.testBatch() > 0) {
+            boolean updated = refused == null && skipped == null;
+            consecutive = updated ? 0 : consecutive + 1;
+            if (updated && settings.testBatch() > 0) {
                 int[] idx = sample(test.size(), settings.testBatch(), new SplittableRandom(mix(settings.seed(), 2, step)));
                 Batch tb = gather(test, idx, 0, idx.length, p);
                 // Measured after the update, with the same forward solver as training.
@@ -118,11 +170,15 @@ public final class Trainer {
                 testLoss = loss.evaluate(yhat, tb, null, null);
                 testAcc = Loss.correct(yhat, tb.labels()) / (double) tb.size();
             }
-            StepRecord rec = new StepRecord(step, epoch, trainLoss, res.correct() / (double) batch.size(),
-                    testLoss, testAcc, eq.iterationsMax(), eq.medianIterations(), batch.size() - eq.convergedCount(),
-                    (System.nanoTime() - t0) / 1e9);
+            StepRecord rec = new StepRecord(step, epoch, trainLoss, trainAcc, testLoss, testAcc, eq.iterationsMax(),
+                    eq.medianIterations(), notConverged, (System.nanoTime() - t0) / 1e9, refused, skipped);
             steps.add(rec);
             listener.onStep(rec);
+            if (consecutive >= settings.maxConsecutiveRefusals()) {
+                return new Result(Outcome.DIVERGED, step + 1, steps, evals, "step " + step + ": " + consecutive
+                        + " consecutive steps refused or skipped (train.max_consecutive_refusals = "
+                        + settings.maxConsecutiveRefusals() + "); last: " + (refused != null ? refused : skipped));
+            }
             boolean epochEnd = (step + 1) % perEpoch == 0;
             if (epochEnd && (settings.fullTestEveryEpoch() || step + 1 == total)) {
                 EvalRecord ev = evaluate(net, test, step + 1, epoch);
@@ -134,6 +190,22 @@ public final class Trainer {
             }
         }
         return new Result(Outcome.COMPLETED, total, steps, evals, null);
+    }
+
+    /** Why a step with this loss and direction must not be applied, or null if it may. */
+    private String refusal(double trainLoss, Params directions) {
+        if (!Double.isFinite(trainLoss)) {
+            return "training loss is " + trainLoss;
+        }
+        if (!directions.allFinite()) {
+            return "the " + settings.rule() + " direction has non-finite values";
+        }
+        double norm = directions.norm();
+        if (!(norm <= settings.maxDirectionNorm())) {
+            return String.format(java.util.Locale.ROOT, "the %s direction has norm %.4g > train.max_direction_norm = %s",
+                    settings.rule(), norm, settings.maxDirectionNorm());
+        }
+        return null;
     }
 
     /** Loss and accuracy on a whole data set, in chunks, with the run's forward solver. */

@@ -66,7 +66,8 @@ public final class ClassificationPlan {
         var forward = cfg.solver().toSolverConfig();
         var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), forward, r.lr());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
-                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed());
+                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed(), t.onNonconverged(),
+                t.maxDirectionNorm(), t.maxConsecutiveRefusals());
     }
 
     /**
@@ -122,6 +123,12 @@ public final class ClassificationPlan {
         train.put("weight_decay", t.weightDecay());
         train.put("test_batch", t.testBatch());
         train.put("full_test_every_epoch", t.fullTestEveryEpoch());
+        // Left out at their defaults, so that folders made before these keys existed still match.
+        if (!t.defaultSafety()) {
+            train.put("on_nonconverged", t.onNonconverged());
+            train.put("max_direction_norm", t.maxDirectionNorm());
+            train.put("max_consecutive_refusals", t.maxConsecutiveRefusals());
+        }
         m.put("train", train);
         return Json.write(m);
     }

@@ -181,6 +181,9 @@ public final class ClassificationRunner {
         }
         out.flush();
         rewriteMetrics(finished);
+        int refusalsBefore = trailingRefusals(lines, spec);
+        boolean checked = ts.forward().tol() > 0;
+        boolean[] warned = {false};
         Path metrics = dir.resolve("metrics.jsonl");
         long t0 = System.nanoTime();
         final double priorSeconds = prior;
@@ -190,6 +193,19 @@ public final class ClassificationRunner {
             public void onStep(StepRecord s) {
                 add(MetricsLines.step(spec.rule(), spec.lr(), s));
                 sessionSteps++;
+                if (s.refused() != null) {
+                    progress.line(String.format(Locale.ROOT, "    %s: step %d refused (weights unchanged): %s",
+                            spec.label(), s.step(), s.refused()));
+                } else if (s.skipped() != null) {
+                    progress.line(String.format(Locale.ROOT, "    %s: step %d skipped (weights unchanged): %s",
+                            spec.label(), s.step(), s.skipped()));
+                } else if (checked && s.notConverged() > 0 && !warned[0]) {
+                    warned[0] = true;
+                    progress.line(String.format(Locale.ROOT, "    %s: warning: %d training samples did not converge at step %d"
+                            + " (solver.tol %s); counted in metrics not_converged and summary.json; set"
+                            + " train.on_nonconverged = \"skip\" or \"stop\" to act on it", spec.label(), s.notConverged(),
+                            s.step(), ts.forward().tol()));
+                }
                 progress.step(s, epochs);
             }
 
@@ -229,7 +245,7 @@ public final class ClassificationRunner {
         };
         Trainer.Result res;
         try {
-            res = trainer.run(net, opt, startStep, listener);
+            res = trainer.run(net, opt, startStep, refusalsBefore, listener);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
@@ -259,6 +275,21 @@ public final class ClassificationRunner {
         r.save(runsDir);
         Files.deleteIfExists(ckpt);
         return r;
+    }
+
+    /** Refused or skipped steps at the end of the metrics so far (a resumed run's streak). */
+    static int trailingRefusals(List<String> lines, RunSpec spec) throws FormatException {
+        int n = 0;
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Object rec = MetricsLines.parse(lines.get(i), spec.id() + " checkpoint metrics");
+            if (rec instanceof StepRecord s) {
+                if (!s.withoutUpdate()) {
+                    break;
+                }
+                n++;
+            }
+        }
+        return n;
     }
 
     private Path checkpointFile(RunSpec spec) {

@@ -12,7 +12,10 @@ import org.fprnn.train.StepRecord;
  * test_acc, iterations_max, iterations_median, not_converged, seconds (test_* are on the test batch
  * drawn at that step, measured after the update). An evaluation line: rule, lr, eval ("full_test"),
  * step (steps done), epoch, full_test_loss, full_test_acc, iterations_median, not_converged.
- * Non-finite numbers are written as null. Numbers round-trip exactly.
+ * A step whose update was not applied also has "refused" (why: non-finite loss or direction, a
+ * direction norm above train.max_direction_norm, weights that would become non-finite) or
+ * "skipped" (samples that did not converge, under train.on_nonconverged = "skip" or "stop"); its
+ * test_* are null. Non-finite numbers are written as null. Numbers round-trip exactly.
  */
 final class MetricsLines {
     private MetricsLines() {
@@ -32,6 +35,12 @@ final class MetricsLines {
         m.put("iterations_median", s.iterationsMedian());
         m.put("not_converged", s.notConverged());
         m.put("seconds", s.seconds());
+        if (s.refused() != null) {
+            m.put("refused", s.refused());
+        }
+        if (s.skipped() != null) {
+            m.put("skipped", s.skipped());
+        }
         return Json.write(m);
     }
 
@@ -60,7 +69,11 @@ final class MetricsLines {
         }
         return new StepRecord(i(m, "step"), i(m, "epoch"), d(m, "train_loss"), d(m, "train_acc"), d(m, "test_loss"),
                 d(m, "test_acc"), i(m, "iterations_max"), d(m, "iterations_median"), i(m, "not_converged"),
-                d(m, "seconds"));
+                d(m, "seconds"), str(m, "refused"), str(m, "skipped"));
+    }
+
+    private static String str(Map<?, ?> m, String k) {
+        return m.get(k) == null ? null : String.valueOf(m.get(k));
     }
 
     private static double d(Map<?, ?> m, String k) {

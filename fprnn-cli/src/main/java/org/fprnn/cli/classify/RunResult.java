@@ -69,6 +69,19 @@ final class RunResult {
         return last.step() == totalSteps ? last : null;
     }
 
+    /** True if the run's solver has a tolerance > 0 (so per-sample convergence means something). */
+    boolean convergenceChecked() {
+        try {
+            if (Json.parse(settings, "settings") instanceof Map<?, ?> m && m.get("solver") instanceof Map<?, ?> s
+                    && s.get("tol") instanceof Number t) {
+                return t.doubleValue() > 0;
+            }
+        } catch (FormatException e) {
+            // unreadable settings: fall through
+        }
+        return true;
+    }
+
     double bestTestBatchAccuracy() {
         return steps.stream().mapToDouble(StepRecord::testAccuracy).filter(Double::isFinite).max().orElse(Double.NaN);
     }
@@ -99,6 +112,14 @@ final class RunResult {
         m.put("final_train_loss", steps.isEmpty() ? Double.NaN : steps.getLast().trainLoss());
         m.put("median_iterations", medianIterations());
         m.put("steps_not_all_converged", steps.stream().filter(s -> s.notConverged() > 0).count());
+        // Safety policy (train.on_nonconverged, max_direction_norm): steps without an update, and
+        // training samples that did not converge (counted only when solver.tol > 0: with tol = 0,
+        // e.g. fixed-step Euler, convergence is not checked and this is null).
+        m.put("refused_steps", steps.stream().filter(s -> s.refused() != null).count());
+        m.put("skipped_steps", steps.stream().filter(s -> s.skipped() != null).count());
+        boolean checked = convergenceChecked();
+        m.put("convergence_checked", checked);
+        m.put("not_converged_samples", checked ? steps.stream().mapToLong(StepRecord::notConverged).sum() : null);
         List<Object> ev = new ArrayList<>();
         for (EvalRecord e : evals) {
             Map<String, Object> x = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package org.fprnn.cli.config;
 
 import java.util.List;
+import org.fprnn.train.TrainSettings;
 
 /**
  * The [train] table of a classification config.
@@ -13,9 +14,19 @@ import java.util.List;
  * @param testBatch test samples drawn afresh at every step for the test-batch curve (default 512; 0: none)
  * @param fullTestEveryEpoch evaluate the whole test set after every epoch, not only at the end
  *     (default false)
+ * @param onNonconverged "warn" (default: update anyway, count the samples in metrics not_converged),
+ *     "skip" (no update for a batch with a sample that did not converge) or "stop" (end the run as
+ *     diverged). Only when solver.tol > 0: with tol = 0 (fixed-step Euler) convergence is never
+ *     checked, so this key has no effect
+ * @param maxDirectionNorm a step whose direction (Frobenius norm over every trained parameter) is
+ *     larger is refused, like one with non-finite values (default 1e6: far above what a trainable
+ *     network gives, reached only near a singularity of I - G W)
+ * @param maxConsecutiveRefusals the run ends as diverged after this many refused or skipped steps in
+ *     a row (default 10)
  */
 public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, Double momentum, Double weightDecay,
-                          Integer testBatch, Boolean fullTestEveryEpoch) {
+                          Integer testBatch, Boolean fullTestEveryEpoch, String onNonconverged,
+                          Double maxDirectionNorm, Integer maxConsecutiveRefusals) {
     public TrainConfig {
         batchSize = Keys.intAtLeast("train.batch_size", batchSize, 512, 1);
         epochs = Keys.intAtLeast("train.epochs", epochs, 1, 1);
@@ -28,9 +39,22 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
         weightDecay = Keys.number("train.weight_decay", weightDecay, 0.0, 0, true);
         testBatch = Keys.intAtLeast("train.test_batch", testBatch, 512, 0);
         fullTestEveryEpoch = fullTestEveryEpoch != null && fullTestEveryEpoch;
+        onNonconverged = Keys.oneOf("train.on_nonconverged", onNonconverged, TrainSettings.DEFAULT_ON_NONCONVERGED,
+                TrainSettings.ON_NONCONVERGED);
+        maxDirectionNorm = Keys.number("train.max_direction_norm", maxDirectionNorm,
+                TrainSettings.DEFAULT_MAX_DIRECTION_NORM, 0, false);
+        maxConsecutiveRefusals = Keys.intAtLeast("train.max_consecutive_refusals", maxConsecutiveRefusals,
+                TrainSettings.DEFAULT_MAX_CONSECUTIVE_REFUSALS, 1);
+    }
+
+    /** True if the safety keys are all at their defaults (then settings JSON leaves them out). */
+    public boolean defaultSafety() {
+        return onNonconverged.equals(TrainSettings.DEFAULT_ON_NONCONVERGED)
+                && maxDirectionNorm == TrainSettings.DEFAULT_MAX_DIRECTION_NORM
+                && maxConsecutiveRefusals == TrainSettings.DEFAULT_MAX_CONSECUTIVE_REFUSALS;
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(null, null, null, null, null, null, null);
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null);
     }
 }
