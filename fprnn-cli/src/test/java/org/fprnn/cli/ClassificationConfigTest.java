@@ -64,6 +64,14 @@ class ClassificationConfigTest {
         assertEquals("rate", c.network().dynamics());
         assertEquals("float", c.network().precision());
         assertEquals(0.5, c.network().recurrentScale());
+        assertEquals("warn", c.train().onNonconverged());
+        assertEquals(1e6, c.train().maxDirectionNorm());
+        assertEquals(10, c.train().maxConsecutiveRefusals());
+        RunConfig s = parse(MINIMAL + "[train]\non_nonconverged = \"SKIP\"\nmax_direction_norm = 1e3\n"
+                + "max_consecutive_refusals = 3\n");
+        assertEquals("skip", s.train().onNonconverged());
+        assertEquals(1e3, s.train().maxDirectionNorm());
+        assertEquals(3, s.train().maxConsecutiveRefusals());
         assertFalse(c.network().trainInput() || c.network().trainBias() || c.network().trainReadout());
         assertEquals("anderson", c.solver().method());
         assertEquals(1e-6, c.solver().tol());
@@ -120,6 +128,14 @@ class ClassificationConfigTest {
                 new Case("train.optimizer=\"rmsprop\"", "train.optimizer", "adam"),
                 new Case("train.momentum=1", "train.momentum", "[0, 1)"),
                 new Case("train.test_batch=-1", "train.test_batch"),
+                new Case("train.on_nonconverged=\"ignore\"", "train.on_nonconverged", "warn", "skip", "stop"),
+                new Case("train.on_nonconverged=1", "on_nonconverged"),
+                new Case("train.max_direction_norm=-1", "train.max_direction_norm", "> 0"),
+                new Case("train.max_direction_norm=0", "train.max_direction_norm", "> 0"),
+                new Case("train.max_direction_norm=inf", "train.max_direction_norm", "finite"),
+                new Case("train.max_direction_norm=\"big\"", "max_direction_norm"),
+                new Case("train.max_consecutive_refusals=0", "train.max_consecutive_refusals", ">= 1"),
+                new Case("train.max_consecutive_refusals=2.5", "max_consecutive_refusals"),
                 new Case("network.units=0", "network.units"),
                 new Case("network.nonlinearity=\"sigmoid\"", "network.nonlinearity", "tanh"),
                 new Case("network.dynamics=\"fast\"", "network.dynamics", "rate"),
