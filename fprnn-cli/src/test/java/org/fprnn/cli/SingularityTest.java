@@ -131,6 +131,23 @@ class SingularityTest {
     }
 
     @Test
+    void theRefusalLimitCountsAcrossAResume() throws IOException {
+        Path cfg = dir.resolve("c.toml");
+        Files.writeString(cfg, config("gradient", "0.1", "max_consecutive_refusals = 3"));
+        Path out = dir.resolve("out");
+        CliRunner first = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--stop-after-steps", "2");
+        assertEquals(130, first.exitCode(), first.err() + first.out());
+        CliRunner second = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+        assertEquals(0, second.exitCode(), second.err() + second.out());
+        assertTrue(second.out().contains("resuming from its checkpoint at step 2"), second.out());
+        Map<?, ?> run = (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")),
+                "summary")).get("runs")).getFirst();
+        assertEquals("diverged", run.get("outcome"), run.toString());
+        assertEquals(3, ((Number) run.get("steps_done")).intValue(), run.toString());
+        assertEquals(3L, ((Number) run.get("refused_steps")).longValue(), run.toString());
+    }
+
+    @Test
     void skipPolicySkipsBatchesThatDidNotConverge() throws IOException {
         Run r = run(config("linearized", "0.1", "on_nonconverged = \"skip\"\nmax_consecutive_refusals = 2"));
         assertFiniteWeights(r);

@@ -167,6 +167,7 @@ public final class ClassificationRunner {
         int epochs = ts.epochs();
         Path ckpt = checkpointFile(spec);
         List<String> lines = new ArrayList<>();
+        removeStaleTempFiles(ckpt);
         int startStep = 0;
         double prior = 0;
         if (Files.isRegularFile(ckpt)) {
@@ -275,6 +276,24 @@ public final class ClassificationRunner {
         r.save(runsDir);
         Files.deleteIfExists(ckpt);
         return r;
+    }
+
+    /**
+     * Deletes temporary files a killed process left while writing this run's checkpoint (the
+     * checkpoint itself is only ever replaced by a rename, so it is whole).
+     */
+    private static void removeStaleTempFiles(Path ckpt) throws IOException {
+        Path folder = ckpt.getParent();
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        String prefix = "." + ckpt.getFileName() + ".";
+        try (var s = Files.list(folder)) {
+            for (Path f : s.filter(f -> f.getFileName().toString().startsWith(prefix)
+                    && f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     /** Refused or skipped steps at the end of the metrics so far (a resumed run's streak). */
