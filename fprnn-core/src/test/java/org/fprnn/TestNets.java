@@ -61,4 +61,40 @@ public final class TestNets {
         }
         return Math.sqrt(num) / Math.max(Math.sqrt(Math.max(da, db)), 1e-300);
     }
+
+    /**
+     * Central finite differences of {@code loss} with respect to every entry of the named parameters:
+     * each entry is moved by +-step, the loss re-evaluated, and the entry restored.
+     */
+    public static org.fprnn.model.Params centralDifferences(org.fprnn.model.Params params, Iterable<String> names,
+                                                            java.util.function.DoubleSupplier loss, double step) {
+        org.fprnn.model.Params fd = params.zerosLike(names);
+        for (String name : names) {
+            Matrix p = params.get(name);
+            for (int i = 0; i < p.size(); i++) {
+                double v = p.getFlat(i);
+                p.setFlat(i, v + step);
+                double up = loss.getAsDouble();
+                p.setFlat(i, v - step);
+                double down = loss.getAsDouble();
+                p.setFlat(i, v);
+                fd.get(name).setFlat(i, (up - down) / (2 * step));
+            }
+        }
+        return fd;
+    }
+
+    /** ||a - b|| / max(||a||, ||b||) over the parameters of a. */
+    public static double relErr(org.fprnn.model.Params a, org.fprnn.model.Params b) {
+        double num = 0;
+        for (String n : a.names()) {
+            Matrix x = a.get(n);
+            Matrix y = b.get(n);
+            for (int i = 0; i < x.size(); i++) {
+                double d = x.getFlat(i) - y.getFlat(i);
+                num += d * d;
+            }
+        }
+        return Math.sqrt(num) / Math.max(Math.max(a.norm(), b.norm()), 1e-300);
+    }
 }

@@ -61,21 +61,10 @@ final class OperatorChecks {
 
     /** ||a - b|| / max(||a||, ||b||) over the names of a. */
     static double relErr(Params a, Params b) {
-        double num = 0;
-        double na = 0;
-        double nb = 0;
         for (String n : a.names()) {
-            Matrix x = a.get(n);
-            Matrix y = b.get(n);
-            assertEquals(x.size(), y.size(), n);
-            for (int i = 0; i < x.size(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i);
-                num += d * d;
-                na += x.getFlat(i) * x.getFlat(i);
-                nb += y.getFlat(i) * y.getFlat(i);
-            }
+            assertEquals(a.get(n).size(), b.get(n).size(), n);
         }
-        return Math.sqrt(num) / Math.max(Math.sqrt(Math.max(na, nb)), 1e-300);
+        return org.fprnn.TestNets.relErr(a, b);
     }
 
     static double meanLoss(FixedPointNetwork net, Batch batch, Loss loss) {
@@ -88,20 +77,7 @@ final class OperatorChecks {
 
     /** Central finite differences of the mean loss at the fixed point for every trained entry. */
     static Params finiteDifferences(FixedPointNetwork net, Batch batch, Loss loss, double step) {
-        Params fd = net.params().zerosLike(net.trained());
-        for (String name : net.trained()) {
-            Matrix p = net.params().get(name);
-            for (int i = 0; i < p.size(); i++) {
-                double v = p.getFlat(i);
-                p.setFlat(i, v + step);
-                double up = meanLoss(net, batch, loss);
-                p.setFlat(i, v - step);
-                double down = meanLoss(net, batch, loss);
-                p.setFlat(i, v);
-                fd.get(name).setFlat(i, (up - down) / (2 * step));
-            }
-        }
-        return fd;
+        return org.fprnn.TestNets.centralDifferences(net.params(), net.trained(), () -> meanLoss(net, batch, loss), step);
     }
 
     /**

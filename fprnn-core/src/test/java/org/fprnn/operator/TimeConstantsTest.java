@@ -62,20 +62,7 @@ class TimeConstantsTest {
         EquilibriumSolver fwd = new EquilibriumSolver(unroll);
         Params dirs = Rules.create("bptt", OperatorChecks.settings(Loss.MSE, unroll))
                 .compute(net, batch, fwd.solve(net, batch.x())).directions().copy();
-        Params fd = net.params().zerosLike(net.trained());
-        double step = 1e-6;
-        for (String name : net.trained()) {
-            Matrix p = net.params().get(name);
-            for (int i = 0; i < p.size(); i++) {
-                double v = p.getFlat(i);
-                p.setFlat(i, v + step);
-                double up = unrolledLoss(net, batch, fwd);
-                p.setFlat(i, v - step);
-                double down = unrolledLoss(net, batch, fwd);
-                p.setFlat(i, v);
-                fd.get(name).setFlat(i, (up - down) / (2 * step));
-            }
-        }
+        Params fd = TestNets.centralDifferences(net.params(), net.trained(), () -> unrolledLoss(net, batch, fwd), 1e-6);
         double err = OperatorChecks.relErr(dirs, fd);
         assertTrue(err < 1e-7, dyn + ": bptt vs finite differences of the unroll " + err);
         // And it differs from the scalar-tau unroll's gradient: the time constants matter here.

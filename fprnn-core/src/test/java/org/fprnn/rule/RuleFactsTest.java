@@ -36,33 +36,11 @@ class RuleFactsTest {
 
     /** Central finite differences of the mean loss for every entry of every trained parameter. */
     private static Params finiteDifferences(FixedPointNetwork net, Batch batch, Loss loss, double step) {
-        Params fd = net.params().zerosLike(net.trained());
-        for (String name : net.trained()) {
-            Matrix p = net.params().get(name);
-            for (int i = 0; i < p.size(); i++) {
-                double v = p.getFlat(i);
-                p.setFlat(i, v + step);
-                double up = meanLoss(net, batch, loss);
-                p.setFlat(i, v - step);
-                double down = meanLoss(net, batch, loss);
-                p.setFlat(i, v);
-                fd.get(name).setFlat(i, (up - down) / (2 * step));
-            }
-        }
-        return fd;
+        return TestNets.centralDifferences(net.params(), net.trained(), () -> meanLoss(net, batch, loss), step);
     }
 
     private static double relErr(Params a, Params b) {
-        double num = 0;
-        for (String n : a.names()) {
-            Matrix x = a.get(n);
-            Matrix y = b.get(n);
-            for (int i = 0; i < x.size(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i);
-                num += d * d;
-            }
-        }
-        return Math.sqrt(num) / Math.max(a.norm(), b.norm());
+        return TestNets.relErr(a, b);
     }
 
     private static RuleSettings settings(Loss loss, SolverConfig fwd) {
@@ -114,20 +92,7 @@ class RuleFactsTest {
         EquilibriumSolver fwd = new EquilibriumSolver(unroll);
         Rule bptt = Rules.create("bptt", settings(Loss.MSE, unroll));
         Params dirs = bptt.compute(net, batch, fwd.solve(net, batch.x())).directions().copy();
-        Params fd = net.params().zerosLike(net.trained());
-        double step = 1e-6;
-        for (String name : net.trained()) {
-            Matrix p = net.params().get(name);
-            for (int i = 0; i < p.size(); i++) {
-                double v = p.getFlat(i);
-                p.setFlat(i, v + step);
-                double up = unrolledLoss(net, batch, fwd);
-                p.setFlat(i, v - step);
-                double down = unrolledLoss(net, batch, fwd);
-                p.setFlat(i, v);
-                fd.get(name).setFlat(i, (up - down) / (2 * step));
-            }
-        }
+        Params fd = TestNets.centralDifferences(net.params(), net.trained(), () -> unrolledLoss(net, batch, fwd), 1e-6);
         double err = relErr(dirs, fd);
         assertTrue(err < 1e-7, dyn + ": bptt vs finite differences of the unroll " + err);
     }
