@@ -1,12 +1,17 @@
 package org.fprnn.cli;
 
+import static org.fprnn.cli.InputFiles.conv;
+import static org.fprnn.cli.InputFiles.finite;
+import static org.fprnn.cli.InputFiles.matrix;
+import static org.fprnn.cli.InputFiles.parse;
+import static org.fprnn.cli.InputFiles.read;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Npy;
@@ -200,7 +205,7 @@ public final class RuleCommand implements Callable<Integer> {
             if (a.ndim() != 1 || a.dim(0) != n) {
                 throw new UserError(b + ": b must have shape (N,) with N = " + n + ", found " + a.shapeString());
             }
-            bm = finite(conv(() -> a.asRowVector(p)), b);
+            bm = finite(conv(() -> a.asRowVector(p)), b.toString());
         }
         Matrix xm = matrix(x, p, "X");
         if (xm.cols != nIn) {
@@ -297,54 +302,5 @@ public final class RuleCommand implements Callable<Integer> {
             case org.fprnn.linalg.FMatrix fm -> NdArray.vector(fm.data);
             case org.fprnn.linalg.DMatrix dm -> NdArray.vector(dm.data);
         };
-    }
-
-    private interface Io<T> {
-        T get() throws FormatException;
-    }
-
-    private static <T> T conv(Io<T> s) {
-        try {
-            return s.get();
-        } catch (FormatException e) {
-            throw new UserError(e.getMessage(), e);
-        }
-    }
-
-    private static <T> T parse(java.util.function.Supplier<T> s) {
-        try {
-            return s.get();
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage(), e);
-        }
-    }
-
-    private static NdArray read(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserError(file + ": no such file");
-        }
-        try {
-            return Npy.read(file);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage().contains(file.toString()) ? e.getMessage() : file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Matrix matrix(Path file, Precision p, String what) {
-        NdArray a = read(file);
-        if (a.ndim() != 2) {
-            throw new UserError(file + ": " + what + " must be a 2-d array, found shape " + a.shapeString());
-        }
-        return finite(conv(() -> a.toMatrix(p)), file);
-    }
-
-    private static Matrix finite(Matrix m, Path file) {
-        for (int i = 0; i < m.size(); i++) {
-            if (!Double.isFinite(m.getFlat(i))) {
-                throw new UserError(file + ": element " + i + " (row " + i / m.cols + ", column " + i % m.cols
-                        + ") is " + m.getFlat(i) + "; every value must be finite");
-            }
-        }
-        return m;
     }
 }
