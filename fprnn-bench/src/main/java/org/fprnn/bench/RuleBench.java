@@ -9,7 +9,6 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.rule.NaiveRules;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.rule.Rules;
