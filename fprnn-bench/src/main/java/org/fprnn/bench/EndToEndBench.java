@@ -57,7 +57,8 @@ final class EndToEndBench {
         for (Outcome r : out) {
             table.row(r.side(), r.reached() ? "yes" : "no", r.reached() ? r.steps() : ">= " + r.steps(),
                     r.reached() ? Section.sec(r.trainSeconds()) : ">= " + Section.sec(r.trainSeconds()) + ", not reached",
-                    Section.f("%.2f%%", 100 * r.accuracy()), Section.f("%.2f%% (%d)", 100 * r.best(), r.bestStep()),
+                    Double.isNaN(r.accuracy()) ? "-" : Section.f("%.2f%%", 100 * r.accuracy()),
+                    r.evaluations() == 0 ? "-" : Section.f("%.2f%% (%d)", 100 * r.best(), r.bestStep()),
                     Section.f("%d (%s s)", r.evaluations(), Section.sec(r.evalSeconds())));
         }
         Outcome p1 = out.get(0);

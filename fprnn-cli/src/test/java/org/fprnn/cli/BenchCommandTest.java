@@ -107,6 +107,26 @@ class BenchCommandTest {
         assertTrue(missing.err().contains("nope.safetensors does not exist"), missing.err());
     }
 
+    /** Both sides reach a low target: the section gives their steps and the ratio of their times. */
+    @Test
+    void endToEndReportsTheRatioWhenBothReachTheTarget() throws Exception {
+        Path md = dir.resolve("B.md");
+        CliRunner r = CliRunner.run("bench", "end-to-end", "--quick", "--synthetic-data", "--target", "0.3", "--out",
+                md.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String section = BenchmarksFile.section(Files.readString(md), "end-to-end");
+        assertTrue(section.contains("## Time to 30% test accuracy"), section);
+        List<List<String>> rows = tableRows(section);
+        assertEquals(2, rows.size(), section);
+        for (List<String> row : rows) {
+            assertEquals("yes", row.get(1), section);
+            assertTrue(Double.parseDouble(row.get(3)) > 0, section);
+        }
+        Matcher m = Pattern.compile("P1-converged reached 30% (\\S+) times sooner than P1").matcher(section);
+        assertTrue(m.find(), section);
+        assertTrue(Double.parseDouble(m.group(1)) > 0, section);
+    }
+
     @Test
     void badArgumentsAreUsageErrors() {
         CliRunner r = CliRunner.run("bench", "rulez", "--quick");
