@@ -1,16 +1,12 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes their sections of BENCHMARKS.md. Usage: scripts/bench.sh [rules|solver|convergence|all] [--quick]
-# (--quick: small shapes, prints only). Build first with ./setup.sh.
+# Runs the benchmarks and writes their sections of BENCHMARKS.md: the same code as `./fprnn bench`
+# (this script only calls it). Usage:
+#   scripts/bench.sh [rules|solver|convergence|end-to-end|scaling|memory|threads|all ...] [--quick] [--out FILE]
+# --quick: tiny shapes, prints only unless --out is given. `./fprnn bench --help` lists every option.
+# Build first with ./setup.sh (or mvn -DskipTests install); run on a quiet machine.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-source scripts/java-env.sh
-cp_file=fprnn-bench/target/classpath.txt
-if [ ! -f "$cp_file" ] || [ fprnn-bench/pom.xml -nt "$cp_file" ]; then
-  mvn -B -q -pl fprnn-bench dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >/dev/null
-fi
-# The project's own classes come from this checkout's build, not from ~/.m2.
-deps=$(tr ':' '\n' < "$cp_file" | grep -v '/org/fprnn/' | paste -sd: -)
-cp="fprnn-bench/target/classes:fprnn-core/target/classes:fprnn-core/target/test-classes:$deps"
-exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m -Xmx8g \
-  -cp "$cp" org.fprnn.bench.BenchMain "$@" 2> >(grep -v "incubator modules" >&2)
+# The scaling benchmark's largest shapes (N = 3000, B = 4096) need about 2 GB of heap.
+export FPRNN_JAVA_OPTS="${FPRNN_JAVA_OPTS:--Xmx8g}"
+exec "$here/fprnn" bench "$@"

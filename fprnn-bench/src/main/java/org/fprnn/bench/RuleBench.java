@@ -1,15 +1,14 @@
 package org.fprnn.bench;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
+import java.util.Random;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.rule.NaiveRules;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.rule.Rules;
@@ -18,85 +17,149 @@ import org.fprnn.solve.EquilibriumSolver;
 import org.fprnn.solve.SolverConfig;
 
 /**
- * Each batched rule (MATH 3.6) against the naive per-sample forms of the same formula, measured in
- * the same run: the matrix form with per-sample N x N matrices (O(B N^3), as the published code
- * computes it) and the per-sample matrix-vector form (O(B N^2), no matrix-matrix products).
+ * Each batched rule (MATH 3.6) against the naive per-sample forms of the same formula
+ * ({@link NaiveRules}), measured in the same run: the matrix form with per-sample N x N matrices
+ * (O(B N^3), as the published code computes it) and the per-sample matrix-vector form (O(B N^2), no
+ * matrix-matrix products). A naive form too slow for the whole batch is timed on its first k samples
+ * and scaled by B / k; its agreement is then checked against the batched rule on the same k samples.
  */
 final class RuleBench {
-    record Row(String rule, int n, int b, double batched, double naiveMatrix, double naiveVector, double relDiff) {
+    static final String ID = "rules";
+    static final List<String> RULES = List.of("linearized", "linearized_alt", "gradient", "bptt");
+
+    private RuleBench() {
     }
 
-    static List<Row> run(int n, int b, Precision p, List<String> rules, int reps) {
-        FixedPointNetwork net = FixedPointNetwork.builder().inputs(784).units(n).outputs(10).precision(p).seed(7).build();
-        java.util.Random rng = new java.util.Random(8);
-        Matrix x = p.zeros(b, 784);
-        int[] y = new int[b];
-        for (int i = 0; i < x.size(); i++) {
-            x.setFlat(i, rng.nextDouble());
+    /** A naive form's time for the whole batch, measured on {@code timed} of its {@code of} samples. */
+    record Naive(double seconds, int timed, int of) {
+        String cell() {
+            return timed < of ? Section.ms(seconds) + " (" + timed + " of " + of + " timed)" : Section.ms(seconds);
         }
-        for (int i = 0; i < b; i++) {
-            y[i] = rng.nextInt(10);
-        }
-        Batch batch = Batch.labelled(x, y);
-        SolverConfig fwd = SolverConfig.anderson(5, 1.0, 200, 1e-5);
-        Equilibrium eq = new EquilibriumSolver(fwd).solve(net, x);
-        // Inputs of the naive forms: e = R^T eps and g = f'(z), as the rules compute them.
-        Matrix yhat = p.zeros(b, 10);
-        net.readout(eq.rates(), yhat);
-        Matrix eps = yhat.zerosLike();
-        Loss.CROSS_ENTROPY.evaluate(yhat, batch, eps, null);
-        Matrix e = p.zeros(b, n);
-        Ops.gemm(false, false, 1, eps, net.params().get("R"), 0, e);
-        Matrix g = p.zeros(b, n);
-        net.nonlinearity().derivative(eq.z(), g);
-        NaiveRules naive = new NaiveRules(n, e);
-        Matrix w = net.params().get("W");
-        Matrix dMat = p.zeros(n, n);
-        Matrix dVec = p.zeros(n, n);
-        List<Row> rows = new ArrayList<>();
-        for (String name : rules) {
-            Rule rule = Rules.create(name, RuleSettings.of(Loss.CROSS_ENTROPY, fwd));
-            double tb = Timer.median(() -> rule.compute(net, batch, eq), 10, Math.max(reps, 7));
-            Matrix dBatched = rule.compute(net, batch, eq).directions().get("W").copy();
-            double tm;
-            double tv = Double.NaN;
-            boolean alt = name.equals("linearized_alt");
-            if (name.equals("gradient")) {
-                tm = Timer.median(() -> naive.gradientMatrixForm(w, eq.rates(), e, g, dMat), 1, reps);
-            } else {
-                tm = Timer.median(() -> naive.matrixForm(w, eq.rates(), e, g, alt, dMat), 1, reps);
-                tv = Timer.median(() -> naive.vectorForm(w, eq.rates(), e, g, alt, dVec), 1, reps);
+    }
+
+    /** A naive form over samples from..to-1 into its output. */
+    @FunctionalInterface
+    interface RangeForm {
+        void run(int from, int to);
+    }
+
+    static Section run(BenchOptions o) {
+        Precision p = Precision.FLOAT;
+        int[] ns = o.quick() ? new int[] {16, 32} : new int[] {100, 300, 1000};
+        int[] bs = o.quick() ? new int[] {8, 16} : new int[] {128, 512};
+        int bpttSteps = o.quick() ? 5 : 100;
+        double bpttAlpha = P1.EULER_ALPHA;
+        double naiveBudget = o.quick() ? 0.002 : 1.5;
+        Timer.Plan batchedPlan = o.timing();
+        Timer.Plan naivePlan = new Timer.Plan(0, o.quick() ? 1 : 3, o.quick() ? 0.5 : 3 * naiveBudget);
+        Table table = new Table("rule", "N", "B", "batched (ms)", "naive matrix (ms)", "speed-up", "naive vector (ms)",
+                "speed-up", "rel diff");
+        for (int n : ns) {
+            for (int b : bs) {
+                FixedPointNetwork net = FixedPointNetwork.builder().inputs(P1.INPUTS).units(n).outputs(P1.OUTPUTS)
+                        .precision(p).seed(7).build();
+                Random rng = new Random(8);
+                Matrix x = p.zeros(b, P1.INPUTS);
+                int[] y = new int[b];
+                for (int i = 0; i < x.size(); i++) {
+                    x.setFlat(i, rng.nextDouble());
+                }
+                for (int i = 0; i < b; i++) {
+                    y[i] = rng.nextInt(P1.OUTPUTS);
+                }
+                Batch batch = Batch.labelled(x, y);
+                SolverConfig fwd = SolverConfig.anderson(5, 1.0, 300, 1e-6);
+                Equilibrium eq = new EquilibriumSolver(fwd).solve(net, x).copy();
+                // Inputs of the naive forms: e = R^T eps and g = f'(z), as the rules compute them.
+                Matrix yhat = p.zeros(b, P1.OUTPUTS);
+                net.readout(eq.rates(), yhat);
+                Matrix eps = yhat.zerosLike();
+                Loss.CROSS_ENTROPY.evaluate(yhat, batch, eps, null);
+                Matrix e = p.zeros(b, n);
+                Ops.gemm(false, false, 1, eps, net.params().get("R"), 0, e);
+                Matrix g = p.zeros(b, n);
+                net.nonlinearity().derivative(eq.z(), g);
+                NaiveRules naive = new NaiveRules(n, e);
+                Matrix w = net.params().get("W");
+                Matrix dMat = p.zeros(n, n);
+                Matrix dVec = p.zeros(n, n);
+                for (String name : RULES) {
+                    boolean bptt = name.equals("bptt");
+                    SolverConfig ruleFwd = bptt ? SolverConfig.euler(bpttAlpha, bpttSteps, 0) : fwd;
+                    Rule rule = Rules.create(name, RuleSettings.of(Loss.CROSS_ENTROPY, ruleFwd));
+                    double tb = Timer.median(() -> rule.compute(net, batch, eq), batchedPlan);
+                    boolean alt = name.equals("linearized_alt");
+                    RangeForm matrixForm = switch (name) {
+                        case "gradient" -> (from, to) -> naive.gradientMatrixForm(w, eq.rates(), e, g, from, to, dMat);
+                        case "bptt" -> null;
+                        default -> (from, to) -> naive.matrixForm(w, eq.rates(), e, g, alt, from, to, dMat);
+                    };
+                    RangeForm vectorForm = switch (name) {
+                        case "gradient" -> null;
+                        case "bptt" -> (from, to) -> naive.bpttVectorForm(net, batch, eq.h(), Loss.CROSS_ENTROPY,
+                                bpttAlpha, bpttSteps, from, to, dVec);
+                        default -> (from, to) -> naive.vectorForm(w, eq.rates(), e, g, alt, from, to, dVec);
+                    };
+                    Naive nm = matrixForm == null ? null : time(matrixForm, b, naiveBudget, naivePlan);
+                    Naive nv = vectorForm == null ? null : time(vectorForm, b, naiveBudget, naivePlan);
+                    // Agreement of the matrix form (bptt: the vector form), whose output holds its last
+                    // timed range, with the batched rule on the same samples.
+                    Naive checked = nm != null ? nm : nv;
+                    Matrix naiveOut = nm != null ? dMat : dVec;
+                    int k = checked.timed();
+                    Matrix dBatched = k == b ? rule.compute(net, batch, eq).directions().get("W").copy()
+                            : rule.compute(net, batch.slice(0, k), firstRows(eq, k)).directions().get("W").copy();
+                    Matrix diff = dBatched.copy();
+                    Ops.sub(dBatched, naiveOut, diff);
+                    double rel = Ops.norm(diff) / Ops.norm(naiveOut);
+                    table.row(name, n, b, Section.ms(tb), nm == null ? "-" : nm.cell(),
+                            nm == null ? "-" : Section.ratio(nm.seconds() / tb), nv == null ? "-" : nv.cell(),
+                            nv == null ? "-" : Section.ratio(nv.seconds() / tb), Section.f("%.1e", rel));
+                    o.say("rules: %-14s N=%-5d B=%-4d batched %s ms; naive matrix %s; naive vector %s; rel diff %.1e", name,
+                            n, b, Section.ms(tb), nm == null ? "-" : nm.cell() + " ms", nv == null ? "-" : nv.cell() + " ms", rel);
+                }
             }
-            Matrix diff = dMat.copy();
-            Ops.sub(dBatched, dMat, diff);
-            rows.add(new Row(name, n, b, tb, tm, tv, Ops.norm(diff) / Ops.norm(dMat)));
-            System.out.printf(Locale.ROOT, "%-15s N=%-5d B=%-5d batched %9.3f ms  naive matrix %10.1f ms (x%.0f)"
-                            + "  naive vector %s  rel diff %.1e%n", name, n, b, tb * 1e3, tm * 1e3, tm / tb,
-                    Double.isNaN(tv) ? "-" : String.format(Locale.ROOT, "%.1f ms (x%.1f)", tv * 1e3, tv / tb),
-                    rows.getLast().relDiff());
         }
-        return rows;
+        String explanation = Section.f("""
+                Precision float; random network W = 0.5 randn / sqrt(N) with the MNIST read-in and read-out shapes \
+                (784 inputs, 10 outputs), uniform random inputs and labels, the state from Anderson to 1e-6. Median \
+                wall time of one direction (the read-out step included in the batched time); the gradient's \
+                adjoint is solved to 1e-8 (in double), and bptt unrolls %d Euler steps of alpha %s (P1 unrolls \
+                500; bptt's time grows linearly with the steps). 'naive matrix' forms per-sample N x N matrices as \
+                the formulas read (the gradient's naive form solves a dense N x N system per sample by LU in \
+                double, as the published code inverts); 'naive vector' is the per-sample matrix-vector form \
+                (for bptt: the unroll and its reverse pass one sample at a time). Speed-up = naive time / batched \
+                time, both measured in this run. '(k of B timed)': the naive form was timed on the first k samples \
+                only and its time scaled by B / k (each sample costs the same). 'rel diff' is \
+                ||D_batched - D_naive|| / ||D_naive|| for D_W against the matrix form (bptt: the vector form), on \
+                the samples it ran.""", bpttSteps, bpttAlpha);
+        return Section.of(ID, "Batched rules against naive per-sample forms", o, explanation, table, null);
     }
 
-    static String markdown(List<Row> rows, Precision p, String command) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("## Batched rules against naive per-sample forms\n\n");
-        sb.append("Written by `").append(command).append("` on ").append(org.fprnn.diag.Environment.describe()).append(".\n\n");
-        sb.append("Precision ").append(p.name().toLowerCase(Locale.ROOT)).append("; median wall time of one direction"
-                + " (N x N recurrent weights, the read-out step included in the batched time). 'naive matrix' forms"
-                + " per-sample N x N matrices as the formulas read (the gradient's naive form solves a dense"
-                + " N x N system per sample, as the published code inverts); 'naive vector' is the per-sample"
-                + " matrix-vector form. Speed-up = naive time / batched time, both measured in this run."
-                + " 'rel diff' is ||D_batched - D_naive|| / ||D_naive||.\n\n");
-        sb.append("| rule | N | B | batched (ms) | naive matrix (ms) | speed-up | naive vector (ms) | speed-up | rel diff |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.2f | %.1f | %.0f | %s | %s | %.1e |%n", r.rule(), r.n(),
-                    r.b(), r.batched() * 1e3, r.naiveMatrix() * 1e3, r.naiveMatrix() / r.batched(),
-                    Double.isNaN(r.naiveVector()) ? "-" : String.format(Locale.ROOT, "%.1f", r.naiveVector() * 1e3),
-                    Double.isNaN(r.naiveVector()) ? "-" : String.format(Locale.ROOT, "%.1f", r.naiveVector() / r.batched()),
-                    r.relDiff()));
+    /**
+     * Times a naive form on the whole batch, or on its first k samples scaled by B / k when the whole
+     * batch would take longer than {@code budget} seconds (estimated from one sample, run twice).
+     */
+    static Naive time(RangeForm form, int b, double budget, Timer.Plan plan) {
+        form.run(0, 1);
+        double one = Timer.once(() -> form.run(0, 1));
+        int k = (int) Math.max(1, Math.min(b, Math.floor(budget / Math.max(one, 1e-9))));
+        double t = Timer.median(() -> form.run(0, k), plan);
+        return new Naive(t * b / k, k, b);
+    }
+
+    /** The first k samples of an equilibrium. */
+    static Equilibrium firstRows(Equilibrium eq, int k) {
+        int[] it = Arrays.copyOf(eq.iterations(), k);
+        return new Equilibrium(rows(eq.rates(), k), rows(eq.z(), k), rows(eq.h(), k), rows(eq.state(), k),
+                Arrays.copyOf(eq.residual(), k), Arrays.copyOf(eq.converged(), k), it, Arrays.stream(it).max().orElse(0));
+    }
+
+    private static Matrix rows(Matrix m, int k) {
+        Matrix out = m.like(k, m.cols);
+        for (int i = 0; i < k; i++) {
+            out.copyRow(m, i, i);
         }
-        return sb.toString();
+        return out;
     }
 }

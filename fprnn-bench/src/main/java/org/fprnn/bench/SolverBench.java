@@ -1,66 +1,174 @@
 package org.fprnn.bench;
 
-import java.util.Locale;
-import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
-import org.fprnn.linalg.Precision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.fprnn.io.Safetensors;
+import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.optim.Optimizer;
+import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.train.Trainer;
+import org.fprnn.train.TrainSettings;
 
 /**
- * Achieved GFLOP/s of one solver iteration against the raw matrix product of the same shape,
- * measured in the same run. One iteration costs one B x N x N product (2 B N^2 flops) plus
- * elementwise work; the fraction says how much of the product's speed the iteration keeps.
+ * Iterations and time for each solver to reach max|r - f(W r + h)| <= 1e-6 on trained P1 networks
+ * and MNIST test images, each time a ratio against P1's fixed cost, 500 Euler steps of alpha 0.01,
+ * on the same network and batch in the same run.
  */
 final class SolverBench {
-    record Row(String solver, int n, int b, double iterSeconds, double gemmSeconds) {
-        double gflops(double seconds) {
-            return 2.0 * b * n * (double) n / seconds / 1e9;
-        }
+    static final String ID = "solver";
+    static final double TOL = 1e-6;
+
+    /** The trained networks looked for under the results folder (docs/results), in this order. */
+    static final List<String> DEFAULT_WEIGHTS = List.of(
+            "paper-mnist/weights/linearized_lr0.25.safetensors",
+            "paper-mnist/weights/gradient_lr0.025.safetensors",
+            "paper-mnist-converged/weights/linearized_lr0.25.safetensors",
+            "paper-mnist-converged/weights/gradient_lr0.025.safetensors");
+
+    private SolverBench() {
     }
 
-    static Row run(String solver, int n, int b, Precision p, int iterations, int reps) {
-        FixedPointNetwork net = FixedPointNetwork.builder().inputs(784).units(n).outputs(10).precision(p).seed(3).build();
-        java.util.Random rng = new java.util.Random(4);
-        Matrix x = p.zeros(b, 784);
-        for (int i = 0; i < x.size(); i++) {
-            x.setFlat(i, rng.nextDouble());
-        }
-        // tol = 0: every sample runs all iterations, so the time per iteration is well defined.
-        SolverConfig c = solver.equals("euler") ? SolverConfig.euler(0.01, iterations, 0)
-                : SolverConfig.anderson(5, 1.0, iterations, 0);
-        EquilibriumSolver s = new EquilibriumSolver(c);
-        double t = Timer.median(() -> s.solve(net, x), 2, reps) / iterations;
-        Matrix r = p.zeros(b, n);
-        Matrix z = p.zeros(b, n);
-        Matrix w = net.params().get("W");
-        double tg = Timer.median(() -> {
-            for (int k = 0; k < iterations; k++) {
-                Ops.gemm(false, true, 1, r, w, 1, z);
+    record Named(String label, FixedPointNetwork net) {
+    }
+
+    static Section run(BenchOptions o, Supplier<BenchData> data) throws IOException {
+        BenchData d = data.get();
+        int b = o.quick() ? 8 : P1.BATCH;
+        Batch batch = BenchData.first(d.test(), b);
+        List<Named> nets = new ArrayList<>();
+        nets.add(new Named("P1 network at start (untrained, seed 1)", P1.network(P1.UNITS)));
+        String source = trainedNetworks(o, d, nets);
+        int eulerMax = o.quick() ? 200 : 20_000;
+        SolverConfig[] configs = {
+            SolverConfig.euler(P1.EULER_ALPHA, eulerMax, TOL),
+            SolverConfig.picard(0.5, 5_000, TOL),
+            SolverConfig.anderson(5, 1.0, 1_000, TOL),
+            new SolverConfig("broyden", TOL, 1_000, 1.0, 8, 1.0),
+            SolverConfig.newton(50, TOL),
+        };
+        Timer.Plan plan = o.timing().withReps(o.quick() ? 1 : 3);
+        Table table = new Table("network", "solver", "samples at 1e-6", "median iterations", "max iterations",
+                "max residual", "seconds", "time / 500 Euler steps");
+        for (Named nn : nets) {
+            EquilibriumSolver base = new EquilibriumSolver(P1.euler(P1.EULER_STEPS));
+            Equilibrium[] last = new Equilibrium[1];
+            double t500 = Timer.median(() -> last[0] = base.solve(nn.net(), batch.x()), plan);
+            addRow(table, o, nn.label(), "euler, alpha 0.01, 500 steps (P1's fixed cost)", last[0], t500, t500, true);
+            for (SolverConfig c : configs) {
+                EquilibriumSolver s = new EquilibriumSolver(c);
+                double t = Timer.median(() -> last[0] = s.solve(nn.net(), batch.x()), plan);
+                addRow(table, o, nn.label(), name(c), last[0], t, t500, false);
             }
-        }, 2, reps) / iterations;
-        Row row = new Row(solver, n, b, t, tg);
-        System.out.printf(Locale.ROOT, "%-9s N=%-5d B=%-5d iteration %.3f ms = %.1f GFLOP/s; raw product %.3f ms = %.1f GFLOP/s;"
-                + " fraction %.0f%%%n", solver, n, b, t * 1e3, row.gflops(t), tg * 1e3, row.gflops(tg), 100 * tg / t);
-        return row;
+        }
+        String explanation = Section.f("""
+                The first %d images of the %s test set; P1's tanh rate network (N = 300, float) from rest. \
+                Each solver runs until every sample's residual max|r - f(W r + h)| is at most 1e-6 (or its \
+                iteration limit: Euler %d steps, picard 5,000, Anderson and Broyden 1,000, Newton 50). The \
+                baseline of each network is P1's forward solve, exactly 500 Euler steps of alpha 0.01, on the \
+                same batch in the same run: 'time / 500 Euler steps' is a solver's time over that baseline's ('>=': not every sample reached \
+                1e-6 within the limit, so the time to 1e-6 is at least that). \
+                'samples at 1e-6' counts samples whose returned residual is at most 1e-6; iterations are per \
+                sample (median and max over the batch); seconds are the median wall time of the whole solve. \
+                In float, Euler with alpha 0.01 can stall above 1e-6: alpha times the residual falls below the \
+                resolution of the rates. Networks: %s""", b, d.description(), eulerMax, source);
+        return Section.of(ID, "Solvers on trained P1 networks against P1's 500 Euler steps", o, explanation, table, null);
     }
 
-    static String markdown(java.util.List<Row> rows, Precision p, String command) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("## Solver iteration speed against the raw matrix product\n\n");
-        sb.append("Written by `").append(command).append("` on ").append(org.fprnn.diag.Environment.describe()).append(".\n\n");
-        sb.append("Precision ").append(p.name().toLowerCase(Locale.ROOT)).append("; rate dynamics, tanh, from rest with"
-                + " tolerance 0 so that every sample runs every iteration; median time per iteration. GFLOP/s counts"
-                + " 2 B N^2 flops per iteration (the product; elementwise work is not counted). The raw product is"
-                + " the same B x N times N x N product alone, measured in the same run.\n\n");
-        sb.append("| solver | N | B | ms / iteration | GFLOP/s | raw product ms | raw GFLOP/s | fraction |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.3f | %.1f | %.3f | %.1f | %.0f%% |%n", r.solver(), r.n(),
-                    r.b(), r.iterSeconds() * 1e3, r.gflops(r.iterSeconds()), r.gemmSeconds() * 1e3,
-                    r.gflops(r.gemmSeconds()), 100 * r.gemmSeconds() / r.iterSeconds()));
+    private static String name(SolverConfig c) {
+        return switch (c.method()) {
+            case "euler" -> "euler, alpha " + c.alpha();
+            case "picard" -> "picard, damping " + c.alpha();
+            case "anderson" -> "anderson, memory " + c.memory() + ", mixing " + c.beta();
+            case "broyden" -> "broyden, memory " + Math.max(8, c.memory());
+            default -> c.method();
+        };
+    }
+
+    private static void addRow(Table table, BenchOptions o, String net, String solver, Equilibrium eq, double t,
+                               double t500, boolean baseline) {
+        int atTol = 0;
+        for (double r : eq.residual()) {
+            if (r <= TOL) {
+                atTol++;
+            }
         }
-        return sb.toString();
+        String ratio = (baseline || atTol == eq.samples() ? "" : ">= ") + Section.ratio(t / t500);
+        table.row(net, solver, atTol + "/" + eq.samples(), Section.f("%.0f", eq.medianIterations()), eq.iterationsMax(),
+                Section.f("%.1e", eq.maxResidual()), Section.sec(t), ratio);
+        o.say("solver: %-40s %-48s %d/%d at 1e-6, iterations median %.0f max %d, max residual %.1e, %s s (x%s)",
+                net, solver, atTol, eq.samples(), eq.medianIterations(), eq.iterationsMax(), eq.maxResidual(),
+                Section.sec(t), ratio);
+    }
+
+    /**
+     * Adds the trained networks: the --weights files, else the P1 and P1-converged weights found under
+     * the results folder (only the first in a --quick run), else one trained here. Returns a sentence
+     * saying where they came from.
+     */
+    private static String trainedNetworks(BenchOptions o, BenchData d, List<Named> nets) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (!o.weights().isEmpty()) {
+            for (Path f : o.weights()) {
+                if (!Files.isRegularFile(f)) {
+                    throw new IllegalArgumentException("weights file " + f + " does not exist");
+                }
+                files.add(f);
+            }
+        } else {
+            for (String rel : DEFAULT_WEIGHTS) {
+                Path f = o.resultsDir().resolve(rel);
+                if (Files.isRegularFile(f) && (files.isEmpty() || !o.quick())) {
+                    files.add(f);
+                }
+            }
+        }
+        for (Path f : files) {
+            Map<String, String> meta = Safetensors.read(f).metadata();
+            String what = meta.containsKey("rule") ? " (" + meta.get("rule") + ", lr " + meta.get("lr")
+                    + (meta.containsKey("steps") ? ", " + meta.get("steps") + " steps" : "") + ")" : "";
+            nets.add(new Named("`" + label(o, f) + "`" + what, P1.fromWeights(f)));
+            o.say("solver: loaded %s%s", f, what);
+        }
+        if (!files.isEmpty()) {
+            return "the untrained P1 network and the trained weights named (written by `fprnn run`"
+                    + " into RESULTS/weights/).";
+        }
+        int steps = o.quick() ? 5 : 118;
+        int batch = o.quick() ? 64 : P1.BATCH;
+        o.say("solver: no trained weights under %s (%s); training P1-converged linearized lr 0.25 for %d steps first",
+                o.resultsDir(), String.join(", ", DEFAULT_WEIGHTS), steps);
+        FixedPointNetwork net = P1.network(P1.UNITS);
+        TrainSettings ts = P1.training("linearized", 0.25, P1.converged(), batch, 1);
+        Optimizer opt = ts.newOptimizer();
+        new Trainer(ts, d.train(), d.test()).run(net, opt, 0, new Trainer.Listener() {
+            @Override
+            public void onStep(org.fprnn.train.StepRecord step) {
+            }
+
+            @Override
+            public boolean stopAfter(int stepsDone) {
+                return stepsDone >= steps;
+            }
+        });
+        nets.add(new Named(Section.f("trained here: P1-converged, linearized lr 0.25, %d steps of batch %d, seed 1",
+                steps, batch), net));
+        return Section.f("no trained P1 weights were found (looked for %s under %s), so this run trained its own"
+                + " network first (the last rows: P1-converged settings, linearized rule, lr 0.25, %d steps of"
+                + " batch %d on the training set, seed 1); pass --weights FILE to use others.",
+                String.join(", ", DEFAULT_WEIGHTS), o.resultsDir(), steps, batch);
+    }
+
+    private static String label(BenchOptions o, Path f) {
+        Path abs = f.toAbsolutePath().normalize();
+        Path root = o.resultsDir().toAbsolutePath().normalize();
+        return abs.startsWith(root) ? root.relativize(abs).toString() : f.toString();
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = {"Train recurrent networks at their fixed points with the Euclidean gradient and the",
             "reparameterized (non-Euclidean) learning rules."},
         subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, SimulateCommand.class,
-            CommandLine.HelpCommand.class})
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

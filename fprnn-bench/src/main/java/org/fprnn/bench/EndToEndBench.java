@@ -1,0 +1,151 @@
+package org.fprnn.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.fprnn.data.Dataset;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.optim.Optimizer;
+import org.fprnn.solve.SolverConfig;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.StepRecord;
+import org.fprnn.train.Trainer;
+import org.fprnn.train.TrainSettings;
+
+/**
+ * Wall time to reach a test accuracy (85%) on MNIST with the P1 network and the linearized rule at
+ * lr 0.25: P1's forward solve (500 Euler steps) against P1-converged's (Anderson to 1e-6), trained
+ * one after the other in the same run from the same network and the same batches.
+ */
+final class EndToEndBench {
+    static final String ID = "end-to-end";
+    static final String RULE = "linearized";
+    static final double LR = 0.25;
+
+    private EndToEndBench() {
+    }
+
+    /** One side's run: when (if) it reached the target, and the best accuracy it saw. */
+    record Outcome(String side, boolean reached, int steps, double trainSeconds, double accuracy, double best,
+                   int bestStep, int evaluations, double evalSeconds) {
+    }
+
+    static Section run(BenchOptions o, Supplier<BenchData> data) {
+        BenchData d = data.get();
+        int units = o.quick() ? 32 : P1.UNITS;
+        int batch = o.quick() ? 64 : P1.BATCH;
+        int budget = o.quick() ? 20 : 354;
+        int every = o.quick() ? 5 : 10;
+        int testSize = Math.min(o.quick() ? 500 : 2000, d.test().size());
+        Dataset testSubset = d.test().subset(0, testSize);
+        double target = o.targetAccuracy();
+        // Warm-up, not counted: a few steps of each side on a throwaway network, so that neither side
+        // pays for the JIT compiling the shared code.
+        for (SolverConfig fwd : List.of(P1.euler(P1.EULER_STEPS), P1.converged())) {
+            TrainingStep warm = new TrainingStep(P1.network(units), BenchData.first(d.train(), batch), fwd, RULE);
+            for (int i = 0; i < 3; i++) {
+                warm.run();
+            }
+        }
+        List<Outcome> out = new ArrayList<>();
+        out.add(train(o, "P1: euler, alpha 0.01, 500 steps", P1.euler(P1.EULER_STEPS), d, testSubset, units, batch,
+                budget, every, target));
+        out.add(train(o, "P1-converged: anderson to 1e-6", P1.converged(), d, testSubset, units, batch, budget, every,
+                target));
+        Table table = new Table("forward solve", Section.f("reached %.0f%%", 100 * target), "steps", "training seconds",
+                "accuracy then", "best accuracy (step)", "evaluations (seconds, not counted)");
+        for (Outcome r : out) {
+            table.row(r.side(), r.reached() ? "yes" : "no", r.reached() ? r.steps() : ">= " + r.steps(),
+                    r.reached() ? Section.sec(r.trainSeconds()) : ">= " + Section.sec(r.trainSeconds()) + ", not reached",
+                    Double.isNaN(r.accuracy()) ? "-" : Section.f("%.2f%%", 100 * r.accuracy()),
+                    r.evaluations() == 0 ? "-" : Section.f("%.2f%% (%d)", 100 * r.best(), r.bestStep()),
+                    Section.f("%d (%s s)", r.evaluations(), Section.sec(r.evalSeconds())));
+        }
+        Outcome p1 = out.get(0);
+        Outcome conv = out.get(1);
+        String ratio;
+        if (p1.reached() && conv.reached()) {
+            ratio = Section.f("P1-converged reached %.0f%% %s times sooner than P1 (training seconds, P1 / P1-converged).",
+                    100 * target, Section.ratio(p1.trainSeconds() / conv.trainSeconds()));
+        } else if (conv.reached()) {
+            ratio = Section.f("P1 did not reach %.0f%% within %d steps; P1-converged reached it at least %s times sooner"
+                    + " (P1's training seconds over its whole budget / P1-converged's).", 100 * target, budget,
+                    Section.ratio(p1.trainSeconds() / conv.trainSeconds()));
+        } else if (p1.reached()) {
+            ratio = Section.f("P1-converged did not reach %.0f%% within %d steps; P1 did, after %s s.", 100 * target,
+                    budget, Section.sec(p1.trainSeconds()));
+        } else {
+            ratio = Section.f("Neither reached %.0f%% within %d steps; no ratio.", 100 * target, budget);
+        }
+        String explanation = Section.f("""
+                %s. P1's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from seed 1, fixed \
+                read-in and read-out), the linearized rule at lr %s with gains 1 - r^2, plain SGD, batches of %d \
+                reshuffled every epoch (seed 1, so both sides see the same batches). The two sides differ only \
+                in the forward solve, and run one after the other in this run. Accuracy is measured on a fixed \
+                subset, the first %d test images, every %d steps, with each side's own forward solve; a side \
+                stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
+                'training seconds' add up the wall time of the training steps up to that evaluation; the \
+                evaluations themselves are not counted (their count and time are shown). So the time to the \
+                target is known to within %d steps.""", d.description(), units, LR, batch, testSize, every,
+                100 * target, budget, every);
+        return Section.of(ID, Section.f("Time to %.0f%% test accuracy: P1 against P1-converged", 100 * target), o,
+                explanation, table, ratio);
+    }
+
+    private static Outcome train(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSubset,
+                                 int units, int batch, int budget, int every, double target) {
+        FixedPointNetwork net = P1.network(units);
+        int perEpoch = (d.train().size() + batch - 1) / batch;
+        TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
+        Optimizer opt = ts.newOptimizer();
+        // The trainer's test set is the subset too, so that its own end-of-run evaluation stays small.
+        Trainer trainer = new Trainer(ts, d.train(), testSubset);
+        double[] seconds = {0, 0};
+        double[] best = {0};
+        int[] bestStep = {0};
+        int[] evals = {0};
+        Outcome[] reached = {null};
+        Trainer.Result result = trainer.run(net, opt, 0, new Trainer.Listener() {
+            @Override
+            public void onStep(StepRecord s) {
+                seconds[0] += s.seconds();
+            }
+
+            @Override
+            public boolean stopAfter(int done) {
+                if (done % every != 0 && done < budget) {
+                    return false;
+                }
+                long t0 = System.nanoTime();
+                EvalRecord ev = trainer.evaluate(net, testSubset, done, 0);
+                seconds[1] += (System.nanoTime() - t0) / 1e9;
+                evals[0]++;
+                if (ev.accuracy() > best[0]) {
+                    best[0] = ev.accuracy();
+                    bestStep[0] = done;
+                }
+                o.say("end-to-end: %-34s step %4d: %.2f%% on %d test images after %s s of training", side, done,
+                        100 * ev.accuracy(), testSubset.size(), Section.sec(seconds[0]));
+                if (ev.accuracy() >= target) {
+                    reached[0] = new Outcome(side, true, done, seconds[0], ev.accuracy(), best[0], bestStep[0], evals[0],
+                            seconds[1]);
+                    return true;
+                }
+                if (done >= budget) {
+                    reached[0] = new Outcome(side, false, done, seconds[0], ev.accuracy(), best[0], bestStep[0],
+                            evals[0], seconds[1]);
+                    return true;
+                }
+                return false;
+            }
+        });
+        if (reached[0] == null) {
+            // The trainer ended the run early (diverged: too many refused steps).
+            o.say("end-to-end: %s: training ended at step %d: %s", side, result.stepsDone(), result.divergence());
+            return new Outcome(side + " (training " + result.outcome().name().toLowerCase(java.util.Locale.ROOT)
+                    + " at step " + result.stepsDone() + ")", false, result.stepsDone(), seconds[0], Double.NaN, best[0],
+                    bestStep[0], evals[0], seconds[1]);
+        }
+        return reached[0];
+    }
+}

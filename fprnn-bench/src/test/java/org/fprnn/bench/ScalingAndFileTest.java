@@ -1,0 +1,101 @@
+package org.fprnn.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scaling benchmark's skip rule and slope table, BENCHMARKS.md sections, and the table writer. */
+class ScalingAndFileTest {
+    @TempDir
+    Path dir;
+
+    private static ScalingBench.Point measured(int n, int b, double step) {
+        return new ScalingBench.Point(n, b, step, step / 2, 1000, 1e-3, 10, 12, null);
+    }
+
+    @Test
+    void slopesComeFromTheMeasuredShapesOnly() {
+        List<ScalingBench.Point> pts = new ArrayList<>();
+        for (int n : new int[] {100, 200, 400}) {
+            for (int b : new int[] {10, 20}) {
+                pts.add(measured(n, b, 1e-9 * b * n * n));
+            }
+        }
+        pts.add(new ScalingBench.Point(800, 20, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, "too slow"));
+        Table t = ScalingBench.slopes(pts, new int[] {100, 200, 400, 800}, new int[] {10, 20});
+        String md = t.markdown();
+        assertTrue(md.contains("| B = 10 | N | 100 to 400 | 2.00 |"), md);
+        assertTrue(md.contains("| B = 20 | N | 100 to 400 | 2.00 |"), md);
+        assertTrue(md.contains("| N = 100 | B | 10 to 20 | 1.00 |"), md);
+        assertTrue(!md.contains("N = 800"), "a single skipped shape gives no slope: " + md);
+        assertEquals(5, t.size());
+    }
+
+    @Test
+    void shapesEstimatedOverTheCapAreSkipped() {
+        List<ScalingBench.Point> pts = new ArrayList<>(List.of(measured(300, 128, 0.1), measured(300, 512, 0.4)));
+        assertNull(ScalingBench.skipReason(pts, 300, 1024, 1.0), "0.8 s estimated");
+        String why = ScalingBench.skipReason(pts, 300, 4096, 1.0);
+        assertTrue(why != null && why.contains("estimated 3.20 s"), why);
+        // A new N is estimated from the same B at the last N measured, as B N^2.
+        assertTrue(ScalingBench.skipReason(pts, 3000, 128, 5.0).contains("estimated 10.0 s"));
+        assertNull(ScalingBench.skipReason(List.of(), 300, 128, 1.0), "nothing measured yet: measure");
+    }
+
+    @Test
+    void sectionsAreReplacedInPlaceOrAppended() throws IOException {
+        Path f = dir.resolve("BENCHMARKS.md");
+        BenchmarksFile.replaceSection(f, "a", "## A\n\none");
+        String first = Files.readString(f);
+        assertTrue(first.startsWith(BenchmarksFile.PREAMBLE), first);
+        BenchmarksFile.replaceSection(f, "b", "## B\n\ntwo");
+        BenchmarksFile.replaceSection(f, "a", "## A\n\nthree");
+        String text = Files.readString(f);
+        assertEquals("## A\n\nthree", BenchmarksFile.section(text, "a"));
+        assertEquals("## B\n\ntwo", BenchmarksFile.section(text, "b"));
+        assertTrue(text.indexOf("<!-- begin a -->") < text.indexOf("<!-- begin b -->"), "order kept: " + text);
+        Files.writeString(f, text.replace("<!-- end b -->", ""));
+        IOException e = assertThrows(IOException.class, () -> BenchmarksFile.replaceSection(f, "b", "x"));
+        assertTrue(e.getMessage().contains("broken section 'b'"), e.getMessage());
+    }
+
+    @Test
+    void tablesAreMarkdownAndAlignedText() {
+        Table t = new Table("rule", "ms").row("linearized", "3.82").row("gradient", "89.3");
+        assertEquals("| rule | ms |\n|---|---|\n| linearized | 3.82 |\n| gradient | 89.3 |\n", t.markdown());
+        assertEquals("rule        ms\n----------  ----\nlinearized  3.82\ngradient    89.3\n", t.console());
+        assertThrows(IllegalArgumentException.class, () -> t.row("one cell"));
+    }
+
+    @Test
+    void timerTakesTheMedianWithinItsBudget() {
+        int[] calls = {0};
+        double t = Timer.median(() -> calls[0]++, new Timer.Plan(0, 5, 10));
+        assertEquals(6, calls[0], "one warm-up call and five timed");
+        assertTrue(t >= 0 && t < 0.1, "t = " + t);
+        calls[0] = 0;
+        Timer.median(() -> {
+            calls[0]++;
+            sleep(30);
+        }, new Timer.Plan(0, 5, 0.01));
+        assertEquals(1, calls[0], "a first call over the budget is the measurement");
+        assertEquals(2.5, Timer.median(new double[] {4, 1, 2, 3}));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

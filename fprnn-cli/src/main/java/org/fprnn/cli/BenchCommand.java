@@ -1,0 +1,104 @@
+package org.fprnn.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.fprnn.bench.BenchOptions;
+import org.fprnn.bench.Benchmarks;
+import org.fprnn.data.DataNotFoundException;
+import org.fprnn.io.FormatException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * fprnn bench: runs the benchmarks (module fprnn-bench), prints their tables and writes their
+ * sections of BENCHMARKS.md. scripts/bench.sh calls this command.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run benchmarks, each against a baseline measured in the same run, print",
+            "their tables and write their sections of BENCHMARKS.md (each section names the",
+            "command and the machine; other sections are left as they are).",
+            "",
+            "  rules        batched rules against their naive per-sample forms (N 100..1000)",
+            "  solver       solvers to a residual of 1e-6 on trained P1 networks, against",
+            "               P1's 500 Euler steps (needs MNIST; trained weights from",
+            "               docs/results, else it trains a network first)",
+            "  convergence  solvers to 1e-6 on random networks, against picard",
+            "  end-to-end   time to 85%% MNIST test accuracy, P1 against P1-converged (needs",
+            "               MNIST; about 10 minutes on 2 cores)",
+            "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
+            "               slopes, solve GFLOP/s against the raw sgemm",
+            "  memory       heap of a gradient step against a bptt step as iterations grow",
+            "  threads      time per step with 1 and 2 BLAS threads",
+            "  all          every one of them, in this order",
+            "",
+            "Run on a quiet machine: timings on a busy one mean little. --quick runs tiny",
+            "shapes in seconds, to check that a benchmark works; it writes BENCHMARKS.md only",
+            "when --out is given, and its sections say they come from a --quick run.",
+            "", "Example: fprnn bench rules scaling"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
+            description = "rules, solver, convergence, end-to-end, scaling, memory, threads or all (default all)")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")
+    boolean quick;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "the BENCHMARKS.md to write the sections into (default BENCHMARKS.md; with --quick, none)")
+    Path out;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "folder with MNIST's IDX files (default: $FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, data/mnist)")
+    Path dataDir;
+
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "a trained network (safetensors with W, U, R) for the solver benchmark; repeatable"
+                    + " (default: P1's and P1-converged's linearized lr 0.25 and gradient lr 0.025 weights under"
+                    + " --results-dir)")
+    List<Path> weights = new ArrayList<>();
+
+    @Option(names = "--results-dir", defaultValue = "docs/results", paramLabel = "DIR",
+            description = "where the P1 results folders are (default ${DEFAULT-VALUE})")
+    Path resultsDir;
+
+    @Option(names = "--target", defaultValue = "0.85", paramLabel = "ACC",
+            description = "test accuracy the end-to-end benchmark trains to (default ${DEFAULT-VALUE})")
+    double target;
+
+    /** Generated MNIST-shaped data instead of MNIST (tests); the sections say so. */
+    @Option(names = "--synthetic-data", hidden = true)
+    boolean syntheticData;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> which;
+        try {
+            which = Benchmarks.select(names);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (!(target > 0 && target <= 1)) {
+            throw new UserError("--target must be a fraction in (0, 1], got " + target);
+        }
+        Path file = out != null ? out : quick ? null : Path.of("BENCHMARKS.md");
+        String command = CommandText.of(spec, Set.of());
+        var o = new BenchOptions(quick, file, dataDir, syntheticData, weights, resultsDir, target, command,
+                spec.commandLine().getOut());
+        try {
+            Benchmarks.run(which, o);
+        } catch (DataNotFoundException | FormatException e) {
+            throw new UserError(e.getMessage());
+        }
+        return 0;
+    }
+}

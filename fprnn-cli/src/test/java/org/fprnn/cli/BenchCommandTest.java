@@ -1,0 +1,172 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.fprnn.bench.Benchmarks;
+import org.fprnn.bench.BenchmarksFile;
+import org.fprnn.io.Safetensors;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.FixedPointNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * fprnn bench: every benchmark's --quick mode runs end to end (on synthetic MNIST-shaped data where
+ * it needs data) and writes a well-formed section into a BENCHMARKS.md: its markers, the command and
+ * machine, a table with rows, and only finite numbers.
+ */
+class BenchCommandTest {
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?(e[-+]?\\d+)?");
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "scaling", "memory", "threads"})
+    void quickModeWritesAWellFormedSection(String name) throws Exception {
+        Path md = dir.resolve("BENCHMARKS.md");
+        Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");
+        CliRunner r = CliRunner.run("bench", name, "--quick", "--synthetic-data", "--results-dir",
+                dir.resolve("no-results").toString(), "--out", md.toString());
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        String text = Files.readString(md);
+        assertTrue(text.startsWith("# Benchmarks\n\nIntro kept."), text);
+        assertEquals("other section kept", BenchmarksFile.section(text, "other"));
+        String section = BenchmarksFile.section(text, name);
+        assertNotNull(section, "no section " + name + " in\n" + text);
+        assertTrue(section.startsWith("## "), section);
+        assertTrue(section.contains("Written by `fprnn bench " + name + " --quick"), section);
+        assertTrue(section.contains("cores; Java "), "the machine is named: " + section);
+        assertTrue(section.contains("A --quick run"), section);
+        List<List<String>> rows = tableRows(section);
+        assertFalse(rows.isEmpty(), "no table rows in\n" + section);
+        assertFalse(section.contains("NaN") || section.contains("Infinity"), section);
+        for (List<String> row : rows) {
+            boolean anyNumber = false;
+            for (String cell : row.subList(1, row.size())) {
+                Matcher m = NUMBER.matcher(cell);
+                while (m.find()) {
+                    anyNumber = true;
+                    assertTrue(Double.isFinite(Double.parseDouble(m.group())), cell);
+                }
+            }
+            assertTrue(anyNumber, "a row without numbers: " + row);
+        }
+        // The console shows the same table.
+        assertTrue(r.out().contains(rows.getFirst().getFirst()), r.out());
+        assertEquals(1, count(text, BenchmarksFile.begin(name)));
+    }
+
+    /** Rerunning a benchmark replaces its section in place. */
+    @Test
+    void aSecondRunReplacesTheSection() throws Exception {
+        Path md = dir.resolve("B.md");
+        for (int i = 0; i < 2; i++) {
+            CliRunner r = CliRunner.run("bench", "memory", "--quick", "--out", md.toString());
+            assertEquals(0, r.exitCode(), r.err());
+        }
+        String text = Files.readString(md);
+        assertEquals(1, count(text, BenchmarksFile.begin("memory")));
+        assertEquals(1, count(text, BenchmarksFile.end("memory")));
+    }
+
+    /** The solver benchmark loads trained weights given with --weights and names them. */
+    @Test
+    void solverBenchmarkLoadsWeightsFiles() throws Exception {
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(784).units(300).outputs(10).precision(Precision.FLOAT)
+                .seed(4).recurrentScale(0.6).build();
+        Path w = dir.resolve("paper-mnist").resolve("weights").resolve("linearized_lr0.25.safetensors");
+        Files.createDirectories(w.getParent());
+        Safetensors.write(w, new LinkedHashMap<>(net.params().asMap()), Map.of("rule", "linearized", "lr", "0.25",
+                "steps", "354"));
+        Path md = dir.resolve("B.md");
+        CliRunner r = CliRunner.run("bench", "solver", "--quick", "--synthetic-data", "--results-dir", dir.toString(),
+                "--out", md.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String section = BenchmarksFile.section(Files.readString(md), "solver");
+        assertTrue(section.contains("`paper-mnist/weights/linearized_lr0.25.safetensors` (linearized, lr 0.25, 354 steps)"),
+                section);
+        assertFalse(section.contains("trained here"), section);
+
+        CliRunner missing = CliRunner.run("bench", "solver", "--quick", "--synthetic-data", "--weights",
+                dir.resolve("nope.safetensors").toString(), "--out", md.toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("nope.safetensors does not exist"), missing.err());
+    }
+
+    /** Both sides reach a low target: the section gives their steps and the ratio of their times. */
+    @Test
+    void endToEndReportsTheRatioWhenBothReachTheTarget() throws Exception {
+        Path md = dir.resolve("B.md");
+        CliRunner r = CliRunner.run("bench", "end-to-end", "--quick", "--synthetic-data", "--target", "0.3", "--out",
+                md.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String section = BenchmarksFile.section(Files.readString(md), "end-to-end");
+        assertTrue(section.contains("## Time to 30% test accuracy"), section);
+        List<List<String>> rows = tableRows(section);
+        assertEquals(2, rows.size(), section);
+        for (List<String> row : rows) {
+            assertEquals("yes", row.get(1), section);
+            assertTrue(Double.parseDouble(row.get(3)) > 0, section);
+        }
+        Matcher m = Pattern.compile("P1-converged reached 30% (\\S+) times sooner than P1").matcher(section);
+        assertTrue(m.find(), section);
+        assertTrue(Double.parseDouble(m.group(1)) > 0, section);
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        CliRunner r = CliRunner.run("bench", "rulez", "--quick");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unknown benchmark 'rulez'") && r.err().contains("end-to-end"), r.err());
+        CliRunner t = CliRunner.run("bench", "end-to-end", "--quick", "--target", "85");
+        assertEquals(2, t.exitCode());
+        assertTrue(t.err().contains("--target"), t.err());
+    }
+
+    @Test
+    void allSelectsEveryBenchmarkInOrder() {
+        assertEquals(Benchmarks.NAMES, Benchmarks.select(List.of("all")));
+        assertEquals(Benchmarks.NAMES, Benchmarks.select(List.of()));
+        assertEquals(List.of("rules", "threads"), Benchmarks.select(List.of("threads", "rules", "threads")));
+    }
+
+    /** The data rows of the Markdown tables in a section (cells trimmed; header and rule rows left out). */
+    static List<List<String>> tableRows(String section) {
+        List<List<String>> rows = new ArrayList<>();
+        String[] lines = section.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i].strip();
+            boolean header = i + 1 < lines.length && lines[i + 1].startsWith("|---");
+            if (l.startsWith("|") && !l.startsWith("|---") && !header) {
+                List<String> cells = new ArrayList<>();
+                for (String c : l.substring(1, l.length() - 1).split("\\|")) {
+                    cells.add(c.strip());
+                }
+                rows.add(cells);
+            }
+        }
+        return rows;
+    }
+
+    private static int count(String text, String s) {
+        int n = 0;
+        for (int i = text.indexOf(s); i >= 0; i = text.indexOf(s, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
