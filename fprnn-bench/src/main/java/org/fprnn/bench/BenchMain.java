@@ -3,6 +3,7 @@ package org.fprnn.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fprnn.io.BenchmarksFile;
 import org.fprnn.linalg.Precision;
 
 /**

@@ -1,4 +1,4 @@
-package org.fprnn.bench;
+package org.fprnn.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,13 +7,15 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * BENCHMARKS.md is written by the benchmark commands: each benchmark owns one section between
- * markers and replaces only that section, so benchmarks can be rerun one at a time.
+ * markers and replaces only that section, so benchmarks can be rerun one at a time. Used by fprnn-bench
+ * and by fprnn-spark's benchmark.
  */
-final class BenchmarksFile {
+public final class BenchmarksFile {
     private BenchmarksFile() {
     }
 
-    static void replaceSection(Path file, String id, String body) throws IOException {
+    /** Replaces the section {@code id} of {@code file} by {@code body} (appends it if absent; creates the file). */
+    public static void replaceSection(Path file, String id, String body) throws IOException {
         String begin = "<!-- begin " + id + " -->";
         String end = "<!-- end " + id + " -->";
         String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n\n"
