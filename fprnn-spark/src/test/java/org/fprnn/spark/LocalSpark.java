@@ -1,0 +1,26 @@
+package org.fprnn.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** One local[2] Spark context for all tests of the module (starting one takes seconds). */
+final class LocalSpark {
+    private static JavaSparkContext context;
+
+    private LocalSpark() {
+    }
+
+    static synchronized JavaSparkContext context() {
+        if (context == null) {
+            SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("fprnn-spark tests")
+                    .set("spark.ui.enabled", "false")
+                    .set("spark.driver.host", "127.0.0.1")
+                    .set("spark.driver.bindAddress", "127.0.0.1");
+            context = new JavaSparkContext(conf);
+            context.setLogLevel("WARN");
+            JavaSparkContext sc = context;
+            Runtime.getRuntime().addShutdownHook(new Thread(sc::stop));
+        }
+        return context;
+    }
+}
