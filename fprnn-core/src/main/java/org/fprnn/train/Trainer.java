@@ -58,6 +58,10 @@ public final class Trainer {
     private EquilibriumSolver testSolver;
     private Matrix testYhat;
 
+    /**
+     * @param test the test set for test batches and evaluations; may be null when the settings ask for
+     *     no test batches (no evaluations are made then)
+     */
     public Trainer(TrainSettings settings, Dataset train, Dataset test) {
         this.settings = settings;
         this.train = train;
@@ -190,7 +194,7 @@ public final class Trainer {
                         + settings.maxConsecutiveRefusals() + "); last: " + (refused != null ? refused : skipped));
             }
             boolean epochEnd = (step + 1) % perEpoch == 0;
-            if (epochEnd && (settings.fullTestEveryEpoch() || step + 1 == total)) {
+            if (epochEnd && test != null && (settings.fullTestEveryEpoch() || step + 1 == total)) {
                 EvalRecord ev = evaluate(net, test, step + 1, epoch);
                 evals.add(ev);
                 listener.onEvaluation(ev);

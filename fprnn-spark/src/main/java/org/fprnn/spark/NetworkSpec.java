@@ -39,17 +39,6 @@ public record NetworkSpec(int inputs, int units, int outputs, Nonlinearity nonli
         }
     }
 
-    /** A tanh rate network training only W, as protocol P1 does. */
-    public static NetworkSpec recurrentOnly(int inputs, int units, int outputs, Precision precision, long seed) {
-        return new NetworkSpec(inputs, units, outputs, new Nonlinearity.Tanh(), Dynamics.RATE, precision, false, false,
-                false, false, 0.5, seed);
-    }
-
-    public NetworkSpec withSeed(long s) {
-        return new NetworkSpec(inputs, units, outputs, nonlinearity, dynamics, precision, trainInput, trainBias,
-                trainReadout, readoutBias, recurrentScale, s);
-    }
-
     /** A new network with its weights at start. */
     public FixedPointNetwork build() {
         return FixedPointNetwork.builder().inputs(inputs).units(units).outputs(outputs).nonlinearity(nonlinearity)

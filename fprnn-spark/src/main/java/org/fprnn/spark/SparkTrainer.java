@@ -285,7 +285,7 @@ public final class SparkTrainer {
                 epochEnded |= (step + 1) % perEpoch == 0;
             }
             done += k;
-            if (epochEnded && (settings.fullTestEveryEpoch() || done == trainer.totalSteps())) {
+            if (epochEnded && test != null && (settings.fullTestEveryEpoch() || done == trainer.totalSteps())) {
                 EvalRecord ev = trainer.evaluate(net, test, done, schedule.epoch(last));
                 evals.add(ev);
                 listener.onEvaluation(ev);
