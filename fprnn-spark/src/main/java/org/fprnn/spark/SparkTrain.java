@@ -289,6 +289,7 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("no Spark master: run under spark-submit (--master ...), or give"
                     + " --master local[2] to train in this JVM on 2 cores");
         }
+        LocalSpark.loopback(conf);
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");
         return sc;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
@@ -19,30 +20,41 @@ import org.fprnn.data.Dataset;
  */
 public final class TrainingData implements AutoCloseable {
     private final JavaRDD<DataBlock> blocks;
+    /** The broadcasts the blocks were shipped in (kept while the blocks may be recomputed), or empty. */
+    private final List<Broadcast<DataBlock>> shipped;
     private final int size;
     private final int partitions;
     private final int features;
     private final int classes;
 
-    private TrainingData(JavaRDD<DataBlock> blocks, int size, int partitions, int features, int classes) {
+    private TrainingData(JavaRDD<DataBlock> blocks, List<Broadcast<DataBlock>> shipped, int size, int partitions,
+                         int features, int classes) {
         this.blocks = blocks;
+        this.shipped = shipped;
         this.size = size;
         this.partitions = partitions;
         this.features = features;
         this.classes = classes;
     }
 
-    /** Splits a data set the driver holds into {@code partitions} blocks and sends them to the executors. */
+    /**
+     * Splits a data set the driver holds into {@code partitions} blocks and sends them to the
+     * executors, each block as a broadcast of its own (fetched once by the executor that computes that
+     * partition, then cached there). Tasks therefore carry only a partition number: with
+     * sc.parallelize of the blocks themselves every task of every step would carry its block again.
+     */
     public static TrainingData ship(JavaSparkContext sc, Dataset train, int partitions) {
         checkPartitions(train.size(), partitions);
-        List<DataBlock> list = new ArrayList<>(partitions);
+        List<Broadcast<DataBlock>> parts = new ArrayList<>(partitions);
+        List<Integer> ids = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
-            list.add(DataBlock.slice(train, p, partitions));
+            parts.add(sc.broadcast(DataBlock.slice(train, p, partitions)));
+            ids.add(p);
         }
-        JavaRDD<DataBlock> rdd = sc.parallelize(list, partitions).setName("fprnn training data (" + train.name() + ")")
-                .persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<DataBlock> rdd = sc.parallelize(ids, partitions).map(p -> parts.get(p).value())
+                .setName("fprnn training data (" + train.name() + ")").persist(StorageLevel.MEMORY_ONLY());
         rdd.count();   // materialize the cache now, so that the first step's time is the step's
-        return new TrainingData(rdd, train.size(), partitions, train.features(), train.classes());
+        return new TrainingData(rdd, parts, train.size(), partitions, train.features(), train.classes());
     }
 
     /**
@@ -78,7 +90,7 @@ public final class TrainingData implements AutoCloseable {
                         + "; give every executor the same files");
             }
         }
-        return new TrainingData(rdd, first[1], partitions, first[2], first[3]);
+        return new TrainingData(rdd, List.of(), first[1], partitions, first[2], first[3]);
     }
 
     /** The training split as {@link #readOnExecutors} reads it (on the driver, for the same data). */
@@ -125,9 +137,12 @@ public final class TrainingData implements AutoCloseable {
         return classes;
     }
 
-    /** Drops the cached blocks from the executors. */
+    /** Drops the cached blocks (and the broadcasts that shipped them) from the executors. */
     @Override
     public void close() {
         blocks.unpersist(false);
+        for (Broadcast<DataBlock> b : shipped) {
+            b.destroy();
+        }
     }
 }

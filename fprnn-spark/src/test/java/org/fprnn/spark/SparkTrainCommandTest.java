@@ -39,7 +39,7 @@ class SparkTrainCommandTest {
     private static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = SparkTrain.execute(LocalSpark.context(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+        int code = SparkTrain.execute(TestSpark.context(), new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Outcome(code, out.toString(), err.toString());
     }
 
@@ -134,5 +134,20 @@ class SparkTrainCommandTest {
         assertEquals("completed", summary.get("outcome"));
         assertEquals(3L, summary.get("steps"));
         assertEquals(3L, ((Map<?, ?>) summary.get("settings")).get("partitions"));
+
+        // The same run with every executor reading its part of the training set itself.
+        Path out2 = tmp.resolve("read-on-executors");
+        Outcome o2 = run("--data", "mnist", "--data-dir", mnist.toString(), "--read-on-executors", "--train-samples",
+                "300", "--units", "16", "--precision", "double", "--train-readout", "--batch", "64", "--steps", "3",
+                "--partitions", "3", "--solver", "euler", "--alpha", "0.2", "--max-iter", "60", "--tol", "0", "--rule",
+                "linearized", "--lr", "0.05", "--seed", "4", "--out", out2.toString(), "--no-eval");
+        assertEquals(0, o2.code(), o2.out() + o2.err());
+        assertTrue(o2.out().contains("read on the executors"), o2.out());
+        Safetensors.Contents weights2 = Safetensors.read(out2.resolve("weights.safetensors"));
+        for (String name : expected.params().names()) {
+            double err = TestNets.relErr(got.get(name), weights2.get(name).toMatrix(Precision.DOUBLE));
+            assertTrue(err < 1e-12, name + ": reading on the executors changed the weights by " + err);
+        }
+        assertEquals(3, Files.readAllLines(out2.resolve("metrics.jsonl")).size(), "--no-eval: no evaluation line");
     }
 }

@@ -55,7 +55,7 @@ class SparkTrainingTest {
 
     @BeforeAll
     static void start() {
-        sc = LocalSpark.context();
+        sc = TestSpark.context();
         train = synthetic("synthetic-train", 150, 1);
         test = synthetic("synthetic-test", 60, 2);
         data = TrainingData.ship(sc, train, 3);

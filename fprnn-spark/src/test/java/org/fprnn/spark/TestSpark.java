@@ -4,18 +4,16 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /** One local[2] Spark context for all tests of the module (starting one takes seconds). */
-final class LocalSpark {
+final class TestSpark {
     private static JavaSparkContext context;
 
-    private LocalSpark() {
+    private TestSpark() {
     }
 
     static synchronized JavaSparkContext context() {
         if (context == null) {
-            SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("fprnn-spark tests")
-                    .set("spark.ui.enabled", "false")
-                    .set("spark.driver.host", "127.0.0.1")
-                    .set("spark.driver.bindAddress", "127.0.0.1");
+            SparkConf conf = LocalSpark.loopback(new SparkConf().setMaster("local[2]").setAppName("fprnn-spark tests")
+                    .set("spark.ui.enabled", "false"));
             context = new JavaSparkContext(conf);
             context.setLogLevel("WARN");
             JavaSparkContext sc = context;
