@@ -305,6 +305,7 @@ public final class SparkTrain implements Callable<Integer> {
                 settings.optimizer(), data.size(), data.partitions(), readOnExecutors ? "read on the executors" : "shipped",
                 settings.batchSize(), total, localSteps == 0 ? "synchronous" : "local SGD, " + localSteps
                         + " local steps per average", sc.master(), blasThreads);
+        stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
         long t0 = System.nanoTime();
         Trainer.Result res = trainer.run(net, opt, total, new Trainer.Listener() {
             @Override

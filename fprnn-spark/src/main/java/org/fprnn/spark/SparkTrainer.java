@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.fprnn.data.Dataset;
+import org.fprnn.linalg.Blas;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
@@ -110,6 +111,22 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("test batches and evaluations need a test set on the driver");
         }
         this.trainer = new Trainer(settings, data.size(), test);
+    }
+
+    /**
+     * Runs one small job on every partition before training: checks the executor JVMs' flags (a
+     * missing flag fails here, with a message that names the setting), sets their BLAS threads per
+     * task, and returns the distinct matrix products the executors use (e.g. "OpenBLAS 0.3.21 ...
+     * (native, 1 thread)" or the slower pure-Java fallback).
+     */
+    public List<String> executorBlas() {
+        int threads = options.blasThreads();
+        List<String> names = data.blocks().map(b -> {
+            JvmChecks.require("executor");
+            Blas.setThreads(threads);
+            return Blas.get().name();
+        }).collect();
+        return List.copyOf(new java.util.TreeSet<>(names));
     }
 
     /** The single-process trainer this one shares its loop, schedule and evaluations with. */

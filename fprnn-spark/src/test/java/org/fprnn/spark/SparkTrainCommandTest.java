@@ -86,7 +86,8 @@ class SparkTrainCommandTest {
                 "--solver", "euler", "--alpha", "0.2", "--max-iter", "60", "--tol", "0", "--rule", "linearized",
                 "--lr", "0.05", "--seed", "4", "--out", out.toString(), "--log-every", "1");
         assertEquals(0, o.code(), o.out() + o.err());
-        assertTrue(o.out().contains("300 training samples in 3 partitions") && o.out().contains("step 3/3"), o.out());
+        assertTrue(o.out().contains("300 training samples in 3 partitions") && o.out().contains("step 3/3")
+                && o.out().contains("executors' BLAS: ") && o.out().contains("1 thread"), o.out());
 
         // The same 3 steps single-process, with the settings the options stand for.
         Dataset train = TrainingData.loadTrain("mnist", mnist.toString(), 300);
