@@ -54,10 +54,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "fprnn-spark", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         version = "fprnn-spark 0.1.0",
-        description = {"Trains a recurrent network at its fixed points on Apache Spark: every step's batch is split",
-            "over the partitions of the training set (synchronous data parallelism; the same weights as",
-            "single-process fprnn training on the same batches), or every partition takes --local-steps",
-            "steps of its own between averages (local SGD, which is not the same as synchronous training)."})
+        description = {"Trains a recurrent network at its fixed points on Apache Spark: every step's batch is split"
+            + " over the partitions of the training set (synchronous data parallelism; the same weights as"
+            + " single-process fprnn training on the same batches), or every partition takes --local-steps"
+            + " steps of its own between averages (local SGD, which is not the same as synchronous training).",
+            "Writes weights.safetensors, metrics.jsonl and summary.json into --out. See fprnn-spark/README.md."})
 public final class SparkTrain implements Callable<Integer> {
 
     // ---------------------------------------------------------------- data
@@ -253,6 +254,7 @@ public final class SparkTrain implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         JvmChecks.require("driver");
+        SparkConf conf = given != null ? null : sparkConf();   // no master: fail before reading data
         TrainSettings settings = trainSettings();
         if (steps < 0 || trainSamples < 0 || logEvery < 0) {
             throw new IllegalArgumentException("--steps, --train-samples and --log-every must be >= 0");
@@ -266,7 +268,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (out != null) {
             Files.createDirectories(out);
         }
-        JavaSparkContext sc = given != null ? given : startSpark();
+        JavaSparkContext sc = given != null ? given : startSpark(conf);
         try {
             int parts = partitions != null ? partitions : sc.defaultParallelism();
             try (TrainingData data = readOnExecutors
@@ -281,7 +283,8 @@ public final class SparkTrain implements Callable<Integer> {
         }
     }
 
-    private JavaSparkContext startSpark() {
+    /** The Spark configuration: spark-submit's, with --master if given. */
+    private SparkConf sparkConf() {
         SparkConf conf = new SparkConf().setAppName("fprnn-spark " + rule + " lr " + lr);
         if (master != null) {
             conf.setMaster(master);
@@ -289,7 +292,10 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("no Spark master: run under spark-submit (--master ...), or give"
                     + " --master local[2] to train in this JVM on 2 cores");
         }
-        LocalSpark.loopback(conf);
+        return LocalSpark.loopback(conf);
+    }
+
+    private static JavaSparkContext startSpark(SparkConf conf) {
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel("WARN");
         return sc;
