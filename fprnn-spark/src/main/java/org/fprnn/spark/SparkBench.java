@@ -40,6 +40,9 @@ import picocli.CommandLine.Option;
 @Command(name = "fprnn-spark-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Times synchronous Spark training in local mode against single-process training on the same batches.")
 public final class SparkBench implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--steps", defaultValue = "300", description = "timed steps (default ${DEFAULT-VALUE})")
     int steps;
 
@@ -212,8 +215,9 @@ public final class SparkBench implements Callable<Integer> {
         List<String> l = new ArrayList<>();
         l.add("## Spark overhead per synchronous step");
         l.add("");
-        l.add(String.format(Locale.ROOT, "Written by `scripts/spark.sh bench --steps %d --batch %d --units %d --master %s"
-                + " --partitions %d` on %s; %s.", steps, batch, units, master, partitions, LocalDate.now(),
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        l.add(String.format(Locale.ROOT, "Written by `scripts/spark.sh bench%s` on %s; %s.",
+                args.isEmpty() ? "" : " " + String.join(" ", args), LocalDate.now(),
                 Environment.describe().replaceAll("; BLAS: .*?;", ";")));
         l.add("");
         l.add(String.format(Locale.ROOT, "%s, %d training samples; N = %d, B = %d, rule %s, plain SGD, Euler alpha %s"
