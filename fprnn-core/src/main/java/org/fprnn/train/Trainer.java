@@ -224,7 +224,8 @@ public final class Trainer {
             testYhat = p.zeros(tb.size(), net.outputs());
         }
         net.readout(teq.rates(), testYhat);
-        return new double[] {loss.evaluate(testYhat, tb, null, null), Loss.correct(testYhat, tb.labels()) / (double) tb.size()};
+        return new double[] {loss.evaluate(testYhat, tb, null, null),
+            Loss.correct(testYhat, tb.labels()) / (double) tb.size()};
     }
 
     /** Loss and accuracy on a whole data set, in chunks, with the run's forward solver. */

@@ -48,7 +48,8 @@ class ShardSumsTest {
     void shardsAddUpToTheWholeBatchForEveryRuleThatIsAMean() {
         Batch batch = TestNets.labelled(30, 6, 4, 1.0, 11);
         for (String rule : new String[] {"gradient", "bptt", "linearized", "linearized_alt"}) {
-            SolverConfig fwd = rule.equals("bptt") ? SolverConfig.euler(0.2, 80, 0) : SolverConfig.anderson(5, 1.0, 300, 1e-12);
+            SolverConfig fwd = rule.equals("bptt") ? SolverConfig.euler(0.2, 80, 0)
+                    : SolverConfig.anderson(5, 1.0, 300, 1e-12);
             TrainSettings ts = settings(rule, fwd, "warn");
             FixedPointNetwork net = TestNets.tanhNet(6, 12, 4, 0.8, Dynamics.RATE, 5);
             assertTrue(Rules.create(rule, ts.ruleSettings()).meanOverSamples(), rule);

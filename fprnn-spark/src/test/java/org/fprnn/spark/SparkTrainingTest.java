@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,6 +19,7 @@ import org.fprnn.model.Nonlinearity;
 import org.fprnn.model.Params;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.train.BatchSchedule;
 import org.fprnn.train.StepRecord;
 import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
@@ -127,6 +129,21 @@ class SparkTrainingTest {
 
     @Test
     void synchronousStepsEqualSingleProcessTraining() {
+        // Every compared batch is spread over all three partitions, unevenly: a real split.
+        BatchSchedule schedule = BatchSchedule.of(settings("linearized", forwardFor("linearized"), "sgd", 0),
+                train.size());
+        for (int step = 0; step < STEPS; step++) {
+            int[] perPartition = new int[3];
+            for (int row : schedule.rows(step)) {
+                for (int p = 0; p < 3; p++) {
+                    if (row >= DataBlock.start(150, p, 3) && row < DataBlock.start(150, p + 1, 3)) {
+                        perPartition[p]++;
+                    }
+                }
+            }
+            assertTrue(Arrays.stream(perPartition).allMatch(c -> c > 0)
+                    && Arrays.stream(perPartition).distinct().count() > 1, Arrays.toString(perPartition));
+        }
         for (String rule : new String[] {"gradient", "linearized", "linearized_alt", "bptt"}) {
             TrainSettings ts = settings(rule, forwardFor(rule), "sgd", 0);
             Run one = single(ts, STEPS);
