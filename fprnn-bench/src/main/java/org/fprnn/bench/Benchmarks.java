@@ -1,5 +1,6 @@
 package org.fprnn.bench;
 
+import org.fprnn.io.BenchmarksFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package org.fprnn.bench;
 
+import org.fprnn.io.BenchmarksFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fprnn.bench.Benchmarks;
-import org.fprnn.bench.BenchmarksFile;
+import org.fprnn.io.BenchmarksFile;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;

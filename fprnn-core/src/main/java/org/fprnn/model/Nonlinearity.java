@@ -9,7 +9,7 @@ import org.fprnn.linalg.VectorMath;
  * The pointwise nonlinearity f of r = f(W r + U x + b) (MATH section 1) and its derivative, which
  * gives the gains G = diag(f'(z)). Every method works on whole batches in place or into {@code out}.
  */
-public sealed interface Nonlinearity {
+public sealed interface Nonlinearity extends java.io.Serializable {
 
     /** out = f(z) elementwise (out may be z). */
     void apply(Matrix z, Matrix out);

@@ -33,6 +33,12 @@ final class ReparamRule extends AbstractRule {
         return "reparam";
     }
 
+    /** False: W' inverts A' built from the whole batch's mean, so shard directions do not add up. */
+    @Override
+    public boolean meanOverSamples() {
+        return false;
+    }
+
     @Override
     public RuleResult compute(FixedPointNetwork net, Batch batch, Equilibrium eq) {
         if (!(net.nonlinearity() instanceof Nonlinearity.Linear lin)) {

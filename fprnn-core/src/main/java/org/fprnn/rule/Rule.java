@@ -15,4 +15,13 @@ public interface Rule {
     String name();
 
     RuleResult compute(FixedPointNetwork net, Batch batch, Equilibrium eq);
+
+    /**
+     * True if the direction is the mean over the batch of per-sample terms, so that the directions of
+     * the shards of a batch, weighted by shard size, add up to the batch's direction (data-parallel
+     * training relies on it). All rules but reparam, whose step inverts a matrix built from the batch.
+     */
+    default boolean meanOverSamples() {
+        return true;
+    }
 }

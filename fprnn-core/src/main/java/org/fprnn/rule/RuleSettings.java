@@ -13,7 +13,8 @@ import org.fprnn.solve.SolverConfig;
  * @param forward the forward solver's settings; bptt unrolls exactly its alpha and maxIter steps
  * @param lr the step size of the reparam rule (its direction depends on it); ignored by the others
  */
-public record RuleSettings(Loss loss, GainMode gains, SolverConfig adjoint, SolverConfig forward, double lr) {
+public record RuleSettings(Loss loss, GainMode gains, SolverConfig adjoint, SolverConfig forward, double lr)
+        implements java.io.Serializable {
 
     public static final SolverConfig DEFAULT_ADJOINT = SolverConfig.anderson(6, 0.5, 2000, 1e-8);
 

@@ -32,7 +32,12 @@ public record Equilibrium(Matrix rates, Matrix z, Matrix h, Matrix state, double
 
     /** Median of the per-sample iteration counts. */
     public double medianIterations() {
-        int[] s = iterations.clone();
+        return median(iterations);
+    }
+
+    /** Median of iteration counts (the mean of the middle two for an even count; 0 for none). */
+    public static double median(int[] counts) {
+        int[] s = counts.clone();
         java.util.Arrays.sort(s);
         int n = s.length;
         return n == 0 ? 0 : (n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]));

@@ -12,7 +12,8 @@ import java.util.Locale;
  *   <li>newton, broyden, direct: {@code tol}, {@code maxIter}.</li>
  * </ul>
  */
-public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta) {
+public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta)
+        implements java.io.Serializable {
 
     public static final java.util.List<String> METHODS =
             java.util.List.of("euler", "picard", "anderson", "newton", "broyden", "direct");

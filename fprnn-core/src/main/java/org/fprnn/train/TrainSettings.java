@@ -30,11 +30,13 @@ import org.fprnn.solve.SolverConfig;
  *     above this is refused, as one with non-finite values is
  * @param maxConsecutiveRefusals the run ends as diverged after this many consecutive refused or
  *     skipped steps
+ *
+ * <p>Serializable (with its solver and rule settings) so that fprnn-spark can ship it to executors.
  */
 public record TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
                             int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
                             int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
-                            double maxDirectionNorm, int maxConsecutiveRefusals) {
+                            double maxDirectionNorm, int maxConsecutiveRefusals) implements java.io.Serializable {
     public static final String DEFAULT_ON_NONCONVERGED = "warn";
     public static final java.util.List<String> ON_NONCONVERGED = java.util.List.of("warn", "skip", "stop");
     public static final double DEFAULT_MAX_DIRECTION_NORM = 1e6;

@@ -9,11 +9,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
-import org.fprnn.rule.Rule;
-import org.fprnn.rule.RuleResult;
-import org.fprnn.rule.Rules;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
 
@@ -44,19 +40,61 @@ public final class Trainer {
                          String divergence) {
     }
 
+    /**
+     * Computes a step's directions on its global batch, given by its rows of the training set (see
+     * {@link BatchSchedule}). The single-process source gathers the rows and runs {@link BatchStep} on
+     * them; fprnn-spark splits them over the partitions of a cluster and combines the shards' results.
+     * The result's directions are batch means (MATH section 0) and are not kept past the next call.
+     */
+    @FunctionalInterface
+    public interface StepSource {
+        BatchStep.Result compute(FixedPointNetwork net, int step, int[] rows);
+    }
+
     private final TrainSettings settings;
     private final Dataset train;
+    private final int trainSize;
     private final Dataset test;
+    private EquilibriumSolver testSolver;
+    private Matrix testYhat;
 
+    /**
+     * @param test the test set for test batches and evaluations; may be null when the settings ask for
+     *     no test batches (no evaluations are made then)
+     */
     public Trainer(TrainSettings settings, Dataset train, Dataset test) {
         this.settings = settings;
         this.train = train;
+        this.trainSize = train.size();
         this.test = test;
+    }
+
+    /**
+     * A trainer whose training set is held elsewhere (on the executors of a Spark cluster, say): it
+     * knows only the training set's size and runs only with a {@link StepSource}.
+     */
+    public Trainer(TrainSettings settings, int trainSize, Dataset test) {
+        if (trainSize < 1) {
+            throw new IllegalArgumentException("the training set must have at least one sample, got " + trainSize);
+        }
+        this.settings = settings;
+        this.train = null;
+        this.trainSize = trainSize;
+        this.test = test;
+    }
+
+    public TrainSettings settings() {
+        return settings;
+    }
+
+    /** The batches of this run. */
+    public BatchSchedule schedule() {
+        return BatchSchedule.of(settings, trainSize);
     }
 
     /** Steps per epoch: the last batch keeps the remainder (60,000 / 512 gives 117 of 512 and one of 96). */
     public int stepsPerEpoch() {
-        return (train.size() + settings.batchSize() - 1) / settings.batchSize();
+        return schedule().stepsPerEpoch();
     }
 
     public int totalSteps() {
@@ -85,48 +123,49 @@ public final class Trainer {
      */
     public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
                       Listener listener) {
-        Precision p = net.precision();
-        EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
-        EquilibriumSolver testSolver = new EquilibriumSolver(settings.forward());
-        Rule rule = Rules.create(settings.rule(), settings.ruleSettings());
-        Loss loss = settings.ruleSettings().loss();
+        if (train == null) {
+            throw new IllegalStateException("this trainer holds no training set (it was made from the training set's"
+                    + " size only); run it with a StepSource");
+        }
+        return run(net, optimizer, startStep, refusalsBefore, listener, localSource(net.precision()));
+    }
+
+    /** The single-process source: gathers the batch's rows and runs {@link BatchStep} on them. */
+    private StepSource localSource(Precision p) {
+        BatchStep batchStep = new BatchStep(settings);
+        return (net, step, rows) -> batchStep.compute(net, gather(train, rows, 0, rows.length, p));
+    }
+
+    /**
+     * As {@link #run(FixedPointNetwork, Optimizer, int, int, Listener)}, with the directions of every
+     * step computed by {@code source}: the loop, the safety policy, the test batches and the
+     * evaluations are the same whoever computes the directions.
+     */
+    public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
+                      Listener listener, StepSource source) {
+        GuardedUpdate update = new GuardedUpdate(settings);
+        BatchSchedule schedule = schedule();
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
-        int perEpoch = stepsPerEpoch();
+        int perEpoch = schedule.stepsPerEpoch();
         int total = totalSteps();
-        int[] order = null;
-        int orderEpoch = -1;
-        Matrix yhat = null;
-        Params backup = null;
-        boolean convergenceChecked = settings.forward().tol() > 0;
         int consecutive = refusalsBefore;
         for (int step = startStep; step < total; step++) {
             long t0 = System.nanoTime();
-            int epoch = step / perEpoch;
-            if (epoch != orderEpoch) {
-                order = permutation(train.size(), new SplittableRandom(mix(settings.seed(), 1, epoch)));
-                orderEpoch = epoch;
-            }
-            int from = (step % perEpoch) * settings.batchSize();
-            int to = Math.min(train.size(), from + settings.batchSize());
-            Batch batch = gather(train, order, from, to, p);
-            Equilibrium eq = solver.solve(net, batch.x());
-            int notConverged = batch.size() - eq.convergedCount();
+            int epoch = schedule.epoch(step);
+            BatchStep.Result res = source.compute(net, step, schedule.rows(step));
+            int notConverged = res.notConverged();
             String skipped = null;
             String refused = null;
-            double trainLoss;
-            double trainAcc;
-            if (convergenceChecked && notConverged > 0 && !settings.onNonconverged().equals("warn")) {
+            double trainLoss = res.loss();
+            double trainAcc = res.correct() / (double) res.samples();
+            if (res.directions() == null) {
                 String why = String.format(java.util.Locale.ROOT,
                         "%d of %d training samples did not converge (solver tol %s, max_iter %d)", notConverged,
-                        batch.size(), settings.forward().tol(), settings.forward().maxIter());
-                Matrix y = p.zeros(batch.size(), net.outputs());
-                net.readout(eq.rates(), y);
-                trainLoss = loss.evaluate(y, batch, null, null);
-                trainAcc = Loss.correct(y, batch.labels()) / (double) batch.size();
+                        res.samples(), settings.forward().tol(), settings.forward().maxIter());
                 if (settings.onNonconverged().equals("stop")) {
                     steps.add(new StepRecord(step, epoch, trainLoss, trainAcc, Double.NaN, Double.NaN,
-                            eq.iterationsMax(), eq.medianIterations(), notConverged, (System.nanoTime() - t0) / 1e9,
+                            res.iterationsMax(), res.iterationsMedian(), notConverged, (System.nanoTime() - t0) / 1e9,
                             null, why + "; the run stops (train.on_nonconverged = \"stop\")"));
                     listener.onStep(steps.getLast());
                     return new Result(Outcome.DIVERGED, step, steps, evals, "step " + step + ": " + why
@@ -134,44 +173,19 @@ public final class Trainer {
                 }
                 skipped = why;
             } else {
-                RuleResult res = rule.compute(net, batch, eq);
-                trainLoss = res.loss();
-                trainAcc = res.correct() / (double) batch.size();
-                refused = refusal(trainLoss, res.directions());
-                if (refused == null) {
-                    if (backup == null) {
-                        backup = net.params().copy();
-                    } else {
-                        backup.copyFrom(net.params());
-                    }
-                    Params optState = optimizer.state().copy();   // Sgd hands out its live buffers
-                    optimizer.step(net.params(), res.directions());
-                    net.constrain();   // projections such as Dale's law in projection form (no-op otherwise)
-                    if (!net.params().allFinite()) {
-                        net.params().copyFrom(backup);
-                        optimizer.restore(optState);
-                        refused = "the update would make weights non-finite";
-                    }
-                }
+                refused = update.apply(net, optimizer, trainLoss, res.directions());
             }
             double testLoss = Double.NaN;
             double testAcc = Double.NaN;
             boolean updated = refused == null && skipped == null;
             consecutive = updated ? 0 : consecutive + 1;
             if (updated && settings.testBatch() > 0) {
-                int[] idx = sample(test.size(), settings.testBatch(), new SplittableRandom(mix(settings.seed(), 2, step)));
-                Batch tb = gather(test, idx, 0, idx.length, p);
-                // Measured after the update, with the same forward solver as training.
-                Equilibrium teq = testSolver.solve(net, tb.x());
-                if (yhat == null || yhat.rows != tb.size()) {
-                    yhat = p.zeros(tb.size(), net.outputs());
-                }
-                net.readout(teq.rates(), yhat);
-                testLoss = loss.evaluate(yhat, tb, null, null);
-                testAcc = Loss.correct(yhat, tb.labels()) / (double) tb.size();
+                double[] t = testBatch(net, step);
+                testLoss = t[0];
+                testAcc = t[1];
             }
-            StepRecord rec = new StepRecord(step, epoch, trainLoss, trainAcc, testLoss, testAcc, eq.iterationsMax(),
-                    eq.medianIterations(), notConverged, (System.nanoTime() - t0) / 1e9, refused, skipped);
+            StepRecord rec = new StepRecord(step, epoch, trainLoss, trainAcc, testLoss, testAcc, res.iterationsMax(),
+                    res.iterationsMedian(), notConverged, (System.nanoTime() - t0) / 1e9, refused, skipped);
             steps.add(rec);
             listener.onStep(rec);
             if (consecutive >= settings.maxConsecutiveRefusals()) {
@@ -180,7 +194,7 @@ public final class Trainer {
                         + settings.maxConsecutiveRefusals() + "); last: " + (refused != null ? refused : skipped));
             }
             boolean epochEnd = (step + 1) % perEpoch == 0;
-            if (epochEnd && (settings.fullTestEveryEpoch() || step + 1 == total)) {
+            if (epochEnd && test != null && (settings.fullTestEveryEpoch() || step + 1 == total)) {
                 EvalRecord ev = evaluate(net, test, step + 1, epoch);
                 evals.add(ev);
                 listener.onEvaluation(ev);
@@ -192,20 +206,26 @@ public final class Trainer {
         return new Result(Outcome.COMPLETED, total, steps, evals, null);
     }
 
-    /** Why a step with this loss and direction must not be applied, or null if it may. */
-    private String refusal(double trainLoss, Params directions) {
-        if (!Double.isFinite(trainLoss)) {
-            return "training loss is " + trainLoss;
+    /**
+     * Loss and accuracy {loss, accuracy} on the test batch of {@code step}: {@link TrainSettings#testBatch()}
+     * test samples drawn from (seed, step), solved with the run's forward solver, measured after the
+     * step's update.
+     */
+    public double[] testBatch(FixedPointNetwork net, int step) {
+        Precision p = net.precision();
+        Loss loss = settings.ruleSettings().loss();
+        if (testSolver == null) {
+            testSolver = new EquilibriumSolver(settings.forward());
         }
-        if (!directions.allFinite()) {
-            return "the " + settings.rule() + " direction has non-finite values";
+        int[] idx = sample(test.size(), settings.testBatch(), new SplittableRandom(mix(settings.seed(), 2, step)));
+        Batch tb = gather(test, idx, 0, idx.length, p);
+        Equilibrium teq = testSolver.solve(net, tb.x());
+        if (testYhat == null || testYhat.rows != tb.size() || testYhat.precision() != p) {
+            testYhat = p.zeros(tb.size(), net.outputs());
         }
-        double norm = directions.norm();
-        if (!(norm <= settings.maxDirectionNorm())) {
-            return String.format(java.util.Locale.ROOT, "the %s direction has norm %.4g > train.max_direction_norm = %s",
-                    settings.rule(), norm, settings.maxDirectionNorm());
-        }
-        return null;
+        net.readout(teq.rates(), testYhat);
+        return new double[] {loss.evaluate(testYhat, tb, null, null),
+            Loss.correct(testYhat, tb.labels()) / (double) tb.size()};
     }
 
     /** Loss and accuracy on a whole data set, in chunks, with the run's forward solver. */
@@ -237,7 +257,7 @@ public final class Trainer {
     }
 
     /** Rows order[from..to) of a data set as a batch (order null: rows from..to). */
-    static Batch gather(Dataset d, int[] order, int from, int to, Precision p) {
+    public static Batch gather(Dataset d, int[] order, int from, int to, Precision p) {
         int n = to - from;
         Matrix x = p.zeros(n, d.features());
         int[] y = new int[n];

@@ -28,9 +28,10 @@ import org.fprnn.io.Safetensors;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.train.EvalRecord;
+import org.fprnn.train.MetricsLines;
 import org.fprnn.train.StepRecord;
-import org.fprnn.train.Trainer;
 import org.fprnn.train.TrainSettings;
+import org.fprnn.train.Trainer;
 
 /**
  * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate of the

@@ -12,6 +12,7 @@ import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.train.EvalRecord;
+import org.fprnn.train.MetricsLines;
 import org.fprnn.train.StepRecord;
 
 /**

@@ -1,4 +1,4 @@
-package org.fprnn.bench;
+package org.fprnn.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,13 +8,14 @@ import java.nio.file.StandardCopyOption;
 /**
  * BENCHMARKS.md is written by the benchmark commands: each benchmark owns one section between
  * markers ({@code <!-- begin ID -->} and {@code <!-- end ID -->}) and replaces only that section, so
- * benchmarks can be rerun one at a time. A section not yet in the file is appended.
+ * benchmarks can be rerun one at a time. A section not yet in the file is appended. Used by fprnn-bench
+ * and by fprnn-spark's benchmark.
  */
 public final class BenchmarksFile {
     private BenchmarksFile() {
     }
 
-    static final String PREAMBLE = "# Benchmarks\n\n"
+    public static final String PREAMBLE = "# Benchmarks\n\n"
             + "Every number on this page is written by a benchmark command of the project (`fprnn bench`,"
             + " named in each section); nothing here is typed by hand. Speed is always a ratio against a"
             + " baseline measured in the same run, on the machine named in the section.\n\n";

@@ -1,11 +1,9 @@
-package org.fprnn.cli.classify;
+package org.fprnn.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
-import org.fprnn.train.EvalRecord;
-import org.fprnn.train.StepRecord;
 
 /**
  * Lines of metrics.jsonl. A step line: rule, lr, step, epoch, train_loss, train_acc, test_loss,
@@ -15,13 +13,14 @@ import org.fprnn.train.StepRecord;
  * A step whose update was not applied also has "refused" (why: non-finite loss or direction, a
  * direction norm above train.max_direction_norm, weights that would become non-finite) or
  * "skipped" (samples that did not converge, under train.on_nonconverged = "skip" or "stop"); its
- * test_* are null. Non-finite numbers are written as null. Numbers round-trip exactly.
+ * test_* are null. Non-finite numbers are written as null. Numbers round-trip exactly. Written by
+ * fprnn run (fprnn-cli) and by fprnn-spark.
  */
-final class MetricsLines {
+public final class MetricsLines {
     private MetricsLines() {
     }
 
-    static String step(String rule, double lr, StepRecord s) {
+    public static String step(String rule, double lr, StepRecord s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rule", rule);
         m.put("lr", lr);
@@ -44,7 +43,7 @@ final class MetricsLines {
         return Json.write(m);
     }
 
-    static String eval(String rule, double lr, EvalRecord e) {
+    public static String eval(String rule, double lr, EvalRecord e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rule", rule);
         m.put("lr", lr);
@@ -59,7 +58,7 @@ final class MetricsLines {
     }
 
     /** A parsed line: a StepRecord or an EvalRecord. */
-    static Object parse(String line, String source) throws FormatException {
+    public static Object parse(String line, String source) throws FormatException {
         if (!(Json.parse(line, source) instanceof Map<?, ?> m)) {
             throw new FormatException(source, "a metrics line is not a JSON object: " + line);
         }

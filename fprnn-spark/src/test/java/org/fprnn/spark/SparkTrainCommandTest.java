@@ -1,0 +1,154 @@
+package org.fprnn.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.fprnn.TestNets;
+import org.fprnn.data.DataOptions;
+import org.fprnn.data.DataSets;
+import org.fprnn.data.Dataset;
+import org.fprnn.io.Json;
+import org.fprnn.io.Safetensors;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.model.Params;
+import org.fprnn.rule.RuleSettings;
+import org.fprnn.solve.SolverConfig;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.MetricsLines;
+import org.fprnn.train.StepRecord;
+import org.fprnn.train.TrainSettings;
+import org.fprnn.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spark-submit entry point: its options, its errors, and an end-to-end run on MNIST when installed. */
+class SparkTrainCommandTest {
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = SparkTrain.execute(TestSpark.context(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    /** The repository's data folder: the first data/ found walking up from the working directory. */
+    private static Path dataRoot() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isDirectory(d.resolve("data"))) {
+                return d.resolve("data");
+            }
+            if (Files.exists(d.resolve(".git"))) {
+                break;
+            }
+        }
+        return Path.of("data").toAbsolutePath();
+    }
+
+    @Test
+    void badInputExitsWithCode2AndSaysWhatWasWrong() {
+        Outcome noLr = run("--data", "mnist");
+        assertEquals(2, noLr.code());
+        assertTrue(noLr.err().contains("--lr"), noLr.err());
+
+        Outcome badRule = run("--lr", "0.1", "--rule", "hebbian");
+        assertEquals(2, badRule.code());
+        assertTrue(badRule.err().contains("unknown rule 'hebbian'") && badRule.err().contains("linearized"),
+                badRule.err());
+
+        Outcome adamMomentum = run("--lr", "0.1", "--optimizer", "adam", "--momentum", "0.9");
+        assertEquals(2, adamMomentum.code());
+        assertTrue(adamMomentum.err().contains("--momentum"), adamMomentum.err());
+
+        Outcome noData = run("--lr", "0.1", "--data-dir", "/nonexistent/fprnn-data");
+        assertEquals(2, noData.code());
+        assertTrue(noData.err().contains("/nonexistent/fprnn-data"), noData.err());
+    }
+
+    @Test
+    void trainsOnMnistLikeTheSingleProcessTrainerAndWritesWeightsAndMetrics(@TempDir Path tmp) throws Exception {
+        Path mnist = dataRoot().resolve("mnist");
+        assumeTrue(Files.isDirectory(mnist), "MNIST is not installed in " + mnist + " (run scripts/fetch-data.sh)");
+        Path out = tmp.resolve("run");
+        Outcome o = run("--data", "mnist", "--data-dir", mnist.toString(), "--train-samples", "300", "--units", "16",
+                "--precision", "double", "--train-readout", "--batch", "64", "--steps", "3", "--partitions", "3",
+                "--solver", "euler", "--alpha", "0.2", "--max-iter", "60", "--tol", "0", "--rule", "linearized",
+                "--lr", "0.05", "--seed", "4", "--out", out.toString(), "--log-every", "1");
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("300 training samples in 3 partitions") && o.out().contains("step 3/3")
+                && o.out().contains("executors' BLAS: ") && o.out().contains("1 thread"), o.out());
+
+        // The same 3 steps single-process, with the settings the options stand for.
+        Dataset train = TrainingData.loadTrain("mnist", mnist.toString(), 300);
+        SolverConfig fwd = SolverConfig.euler(0.2, 60, 0);
+        TrainSettings ts = new TrainSettings("linearized", 0.05, "sgd", 0, 0, 64, 1, fwd,
+                RuleSettings.of(Loss.CROSS_ENTROPY, fwd).withLr(0.05), 0, false, 4);
+        FixedPointNetwork expected = FixedPointNetwork.builder().inputs(784).units(16).outputs(10)
+                .precision(Precision.DOUBLE).trainReadout(true).seed(4).build();
+        Trainer.Result res = new Trainer(ts, train, null).run(expected, ts.newOptimizer(), 0, new Trainer.Listener() {
+            @Override public void onStep(StepRecord s) { }
+            @Override public boolean stopAfter(int done) { return done >= 3; }
+        });
+        assertEquals(3, res.stepsDone());
+
+        Safetensors.Contents weights = Safetensors.read(out.resolve("weights.safetensors"));
+        assertEquals("linearized", weights.metadata().get("rule"));
+        assertEquals("3", weights.metadata().get("steps"));
+        Params got = new Params();
+        for (String name : expected.params().names()) {
+            got.put(name, weights.get(name).toMatrix(Precision.DOUBLE));
+        }
+        for (String name : expected.params().names()) {
+            double err = TestNets.relErr(expected.params().get(name), got.get(name));
+            assertTrue(err < 1e-10, name + " differs from single-process training by " + err);
+        }
+        double moved = TestNets.relErr(FixedPointNetwork.builder().inputs(784).units(16).outputs(10)
+                .precision(Precision.DOUBLE).trainReadout(true).seed(4).build().params().get("R"), got.get("R"));
+        assertTrue(moved > 1e-4, "R hardly moved: " + moved);
+
+        List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(4, lines.size(), String.join("\n", lines));
+        for (int i = 0; i < 3; i++) {
+            StepRecord s = (StepRecord) MetricsLines.parse(lines.get(i), "metrics.jsonl");
+            assertEquals(i, s.step());
+            assertEquals(res.steps().get(i).trainLoss(), s.trainLoss(), 1e-10 * s.trainLoss());
+        }
+        EvalRecord eval = (EvalRecord) MetricsLines.parse(lines.get(3), "metrics.jsonl");
+        Dataset test = DataSets.load("mnist", "test", DataOptions.defaults().withDir(mnist));
+        EvalRecord direct = new Trainer(ts, train, null).evaluate(expected, test, 3, 0);
+        assertEquals(3, eval.step());
+        assertEquals(direct.accuracy(), eval.accuracy(), 1e-12);
+        assertEquals(direct.loss(), eval.loss(), 1e-10 * direct.loss());
+
+        Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")), "summary.json");
+        assertEquals("completed", summary.get("outcome"));
+        assertEquals(3L, summary.get("steps"));
+        assertEquals(3L, ((Map<?, ?>) summary.get("settings")).get("partitions"));
+
+        // The same run with every executor reading its part of the training set itself.
+        Path out2 = tmp.resolve("read-on-executors");
+        Outcome o2 = run("--data", "mnist", "--data-dir", mnist.toString(), "--read-on-executors", "--train-samples",
+                "300", "--units", "16", "--precision", "double", "--train-readout", "--batch", "64", "--steps", "3",
+                "--partitions", "3", "--solver", "euler", "--alpha", "0.2", "--max-iter", "60", "--tol", "0", "--rule",
+                "linearized", "--lr", "0.05", "--seed", "4", "--out", out2.toString(), "--no-eval");
+        assertEquals(0, o2.code(), o2.out() + o2.err());
+        assertTrue(o2.out().contains("read on the executors"), o2.out());
+        Safetensors.Contents weights2 = Safetensors.read(out2.resolve("weights.safetensors"));
+        for (String name : expected.params().names()) {
+            double err = TestNets.relErr(got.get(name), weights2.get(name).toMatrix(Precision.DOUBLE));
+            assertTrue(err < 1e-12, name + ": reading on the executors changed the weights by " + err);
+        }
+        assertEquals(3, Files.readAllLines(out2.resolve("metrics.jsonl")).size(), "--no-eval: no evaluation line");
+    }
+}
