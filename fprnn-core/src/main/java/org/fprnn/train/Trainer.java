@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.fprnn.data.Dataset;
+import org.fprnn.diag.StepDiagnostics;
+import org.fprnn.diag.TrainingDiagnostics;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
@@ -89,6 +91,8 @@ public final class Trainer {
         EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
         EquilibriumSolver testSolver = new EquilibriumSolver(settings.forward());
         Rule rule = Rules.create(settings.rule(), settings.ruleSettings());
+        TrainingDiagnostics diagnostics = settings.diagnostics().enabled()
+                ? new TrainingDiagnostics(settings.diagnostics(), settings.rule(), settings.ruleSettings()) : null;
         Loss loss = settings.ruleSettings().loss();
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
@@ -114,6 +118,7 @@ public final class Trainer {
             int notConverged = batch.size() - eq.convergedCount();
             String skipped = null;
             String refused = null;
+            StepDiagnostics diag = null;
             double trainLoss;
             double trainAcc;
             if (convergenceChecked && notConverged > 0 && !settings.onNonconverged().equals("warn")) {
@@ -135,6 +140,10 @@ public final class Trainer {
                 skipped = why;
             } else {
                 RuleResult res = rule.compute(net, batch, eq);
+                if (diagnostics != null && settings.diagnostics().due(step)) {
+                    // Reads the network, batch, state and direction only: the step below is unchanged.
+                    diag = diagnostics.measure(net, batch, eq, res.directions());
+                }
                 trainLoss = res.loss();
                 trainAcc = res.correct() / (double) batch.size();
                 refused = refusal(trainLoss, res.directions());
@@ -170,8 +179,9 @@ public final class Trainer {
                 testLoss = loss.evaluate(yhat, tb, null, null);
                 testAcc = Loss.correct(yhat, tb.labels()) / (double) tb.size();
             }
+            double seconds = (System.nanoTime() - t0) / 1e9 - (diag == null ? 0 : diag.seconds());
             StepRecord rec = new StepRecord(step, epoch, trainLoss, trainAcc, testLoss, testAcc, eq.iterationsMax(),
-                    eq.medianIterations(), notConverged, (System.nanoTime() - t0) / 1e9, refused, skipped);
+                    eq.medianIterations(), notConverged, seconds, refused, skipped, diag);
             steps.add(rec);
             listener.onStep(rec);
             if (consecutive >= settings.maxConsecutiveRefusals()) {
