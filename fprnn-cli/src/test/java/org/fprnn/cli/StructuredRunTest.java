@@ -77,15 +77,15 @@ class StructuredRunTest {
             units = 8
             """;
 
-    /** Conv layers 2x14x14 and 3x7x7 (N = 539: the exact SVD), a pooled read-out. */
+    /** Conv layers 1x14x14 and 2x7x7 (N = 294: the exact SVD), a pooled read-out. */
     static final String CONV = """
             connectivity = "conv"
             readout = "pooled"
             [[network.layers]]
-            channels = 2
+            channels = 1
             stride = 2
             [[network.layers]]
-            channels = 3
+            channels = 2
             stride = 2
             """;
 

@@ -433,8 +433,14 @@ final class ClassificationReport {
         sb.append("Loss and accuracy on the test batch drawn at each step (top row) and on the training batch (bottom row)"
                 + (w > 1 ? ", as moving means over " + w + " steps" : "") + "; one panel per rule, one line per learning rate.\n\n");
         sb.append("![loss](figures/loss.png)\n\n![accuracy](figures/accuracy.png)\n\n");
-        sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run).\n\n");
-        sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
+        if (results.stream().allMatch(r -> r.eigenvalues == null)) {
+            sb.append("Eigenvalues of W are not computed for networks of more than ")
+                    .append(ClassificationRunner.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
+        } else {
+            sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run"
+                    + (n.plainDense() ? "" : "; W is the recurrent operator's whole N x N matrix") + ").\n\n");
+            sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
+        }
         sb.append("Forward-solver iterations per step (median over the training batch).\n\n");
         sb.append("![iterations](figures/iterations.png)\n\n");
         if (anyDiagnostics(results)) {
