@@ -362,6 +362,8 @@ class NetworkConfigTest {
             String header = Files.readString(f);
             assertTrue(header.contains("# Time:") && header.contains("s per step") && !header.contains("TIME"),
                     name + ": the header gives the measured time per step and the estimate");
+            assertTrue(header.contains("# Run:    ./fprnn run configs/" + name + "\n"), name + ": the header's command");
+            assertEquals("results/" + c.name(), c.output(), name);
             ClassificationPlan plan = new ClassificationPlan(c);
             FixedPointNetwork net = plan.newNetwork(MNIST, 10);
             assertTrue(net.trained().size() >= 3, name);
