@@ -26,4 +26,15 @@ public final class Angles {
     public static double degrees(Params direction, Params gradient, String name) {
         return degrees(new Params().put(name, direction.get(name)), new Params().put(name, gradient.get(name)));
     }
+
+    /** Angle restricted to the named parameters (each must be in both). */
+    public static double degrees(Params direction, Params gradient, java.util.Collection<String> names) {
+        Params a = new Params();
+        Params b = new Params();
+        for (String n : names) {
+            a.put(n, direction.get(n));
+            b.put(n, gradient.get(n));
+        }
+        return degrees(a, b);
+    }
 }

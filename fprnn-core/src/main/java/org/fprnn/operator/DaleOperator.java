@@ -26,6 +26,10 @@ import org.fprnn.model.Params;
  *
  * <p>{@link #balanced} draws an initial W without an outlier eigenvalue: every row sums to zero, so
  * the mean excitation and inhibition each unit receives cancel exactly.
+ *
+ * <p>Sparse Dale: with a fixed 0/1 mask M (N x N) the effective matrix is additionally multiplied by
+ * M (MATH section 4, "Masks": W = |W_raw| * s_j * M, or W * M in projection form); entries off the
+ * mask receive zero direction and {@link #constrain()} keeps them at zero.
  */
 public final class DaleOperator implements RecurrentOperator {
 
@@ -36,6 +40,8 @@ public final class DaleOperator implements RecurrentOperator {
     private final Matrix param;
     private final double[] sign;
     private final Mode mode;
+    /** The 0/1 mask in the parameter's precision, or null for all connections. */
+    private final Matrix mask;
     private Matrix effective;
     private Matrix scratch;
 
@@ -44,6 +50,13 @@ public final class DaleOperator implements RecurrentOperator {
      * @param signs s_j per presynaptic unit (column), each +1 (excitatory) or -1 (inhibitory)
      */
     public DaleOperator(String name, Matrix param, double[] signs, Mode mode) {
+        this(name, param, signs, mode, null);
+    }
+
+    /**
+     * Sparse Dale: as above with a fixed N x N 0/1 mask (null: all connections).
+     */
+    public DaleOperator(String name, Matrix param, double[] signs, Mode mode, Matrix mask) {
         if (param.rows != param.cols || signs.length != param.cols) {
             throw new IllegalArgumentException("Dale operator " + name + ": parameter " + param.shape() + " with "
                     + signs.length + " signs");
@@ -57,6 +70,18 @@ public final class DaleOperator implements RecurrentOperator {
         this.param = param;
         this.sign = signs.clone();
         this.mode = mode;
+        if (mask != null) {
+            Init.checkShape(mask, param.rows, param.cols, "Dale mask");
+            for (int i = 0; i < mask.size(); i++) {
+                double v = mask.getFlat(i);
+                if (v != 0 && v != 1) {
+                    throw new IllegalArgumentException("mask entries must be 0 or 1, found " + v);
+                }
+            }
+            this.mask = mask.to(param.precision()).copy();
+        } else {
+            this.mask = null;
+        }
     }
 
     /**
@@ -80,14 +105,26 @@ public final class DaleOperator implements RecurrentOperator {
      */
     public static MapFactory<DaleOperator> factory(String name, int n, double excitatoryFraction, double radius,
                                                    Mode mode) {
+        return factory(name, n, excitatoryFraction, radius, mode, 1.0);
+    }
+
+    /**
+     * Sparse Dale: as {@link #factory(String, int, double, double, Mode)}, with a random mask whose
+     * entries are 1 with probability {@code density} (drawn first from the network's random stream,
+     * see {@link MaskedOperator#randomMask}); density 1 gives the dense operator (no mask, no draws).
+     * W is {@link #balanced(double[], double, Random, Matrix)} on the mask.
+     */
+    public static MapFactory<DaleOperator> factory(String name, int n, double excitatoryFraction, double radius,
+                                                   Mode mode, double density) {
         return (params, precision, rng) -> {
             double[] s = signs(n, excitatoryFraction);
-            DMatrix w = balanced(s, radius, rng);
+            Matrix mask = density == 1.0 ? null : MaskedOperator.randomMask(n, density, precision, rng);
+            DMatrix w = balanced(s, radius, rng, mask);
             Matrix p = precision.zeros(n, n);
             for (int i = 0; i < w.data.length; i++) {
                 p.setFlat(i, mode == Mode.PARAMETERIZATION ? Math.abs(w.data[i]) : w.data[i]);
             }
-            return new DaleOperator(name, Init.register(params, name, p), s, mode);
+            return new DaleOperator(name, Init.register(params, name, p), s, mode, mask);
         };
     }
 
@@ -100,6 +137,17 @@ public final class DaleOperator implements RecurrentOperator {
      * equals {@code radius}. Needs at least one unit of each sign.
      */
     public static DMatrix balanced(double[] signs, double radius, Random rng) {
+        return balanced(signs, radius, rng, null);
+    }
+
+    /**
+     * The balanced initializer on a 0/1 mask M (null: every connection): magnitudes |N(0, 1)| M_ij
+     * (all N^2 draws are made, so the stream does not depend on the mask); each row's inhibitory
+     * magnitudes are rescaled so that the row sums to zero (rows without inhibitory connections on
+     * the mask are left as drawn); the population means and the bulk radius run over the entries on
+     * the mask. With M = null this is exactly {@link #balanced(double[], double, Random)}.
+     */
+    public static DMatrix balanced(double[] signs, double radius, Random rng, Matrix mask) {
         int n = signs.length;
         int ne = 0;
         for (double s : signs) {
@@ -113,6 +161,11 @@ public final class DaleOperator implements RecurrentOperator {
         for (int i = 0; i < n * n; i++) {
             w.data[i] = Math.abs(rng.nextGaussian());
         }
+        if (mask != null) {
+            for (int i = 0; i < n * n; i++) {
+                w.data[i] *= mask.getFlat(i);
+            }
+        }
         for (int i = 0; i < n; i++) {
             double se = 0;
             double si = 0;
@@ -123,6 +176,9 @@ public final class DaleOperator implements RecurrentOperator {
                     si += w.data[i * n + j];
                 }
             }
+            if (!(si > 0)) {
+                continue;   // no inhibitory connection on the mask in this row
+            }
             double k = se / si;
             for (int j = 0; j < n; j++) {
                 if (signs[j] < 0) {
@@ -132,20 +188,30 @@ public final class DaleOperator implements RecurrentOperator {
         }
         double muE = 0;
         double muI = 0;
+        long countE = 0;
+        long countI = 0;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
+                if (mask != null && mask.getFlat(i * n + j) == 0) {
+                    continue;
+                }
                 if (signs[j] > 0) {
                     muE += w.data[i * n + j];
+                    countE++;
                 } else {
                     muI += w.data[i * n + j];
+                    countI++;
                 }
             }
         }
-        muE /= (double) n * ne;
-        muI /= (double) n * (n - ne);
+        muE /= (double) Math.max(countE, 1);
+        muI /= (double) Math.max(countI, 1);
         double var = 0;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
+                if (mask != null && mask.getFlat(i * n + j) == 0) {
+                    continue;
+                }
                 double d = w.data[i * n + j] - (signs[j] > 0 ? muE : muI);
                 var += d * d;
             }
@@ -159,18 +225,30 @@ public final class DaleOperator implements RecurrentOperator {
         return mode;
     }
 
+    /** The 0/1 mask (a copy), or null if every connection is allowed. */
+    public Matrix mask() {
+        return mask == null ? null : mask.copy();
+    }
+
     /** The sign s_j of every presynaptic unit (a copy). */
     public double[] signs() {
         return sign.clone();
     }
 
-    /** Parameterization: W = |W_raw| * s_j; projection: W itself (into a workspace). */
+    /**
+     * Parameterization: W = |W_raw| * s_j (* M); projection: W itself, or W * M with a mask (into a
+     * workspace).
+     */
     private Matrix effective() {
-        if (mode == Mode.PROJECTION) {
+        if (mode == Mode.PROJECTION && mask == null) {
             return param;
         }
         if (effective == null) {
             effective = param.zerosLike();
+        }
+        if (mode == Mode.PROJECTION) {
+            Ops.mul(param, mask, effective);
+            return effective;
         }
         int n = param.cols;
         switch (effective) {
@@ -190,6 +268,9 @@ public final class DaleOperator implements RecurrentOperator {
                     }
                 }
             }
+        }
+        if (mask != null) {
+            Ops.mul(effective, mask, effective);
         }
         return effective;
     }
@@ -216,7 +297,7 @@ public final class DaleOperator implements RecurrentOperator {
             return;
         }
         Matrix d = into.get(name);
-        if (mode == Mode.PROJECTION) {
+        if (mode == Mode.PROJECTION && mask == null) {
             Ops.gemm(true, false, scale, a, b, accumulate ? 1 : 0, d);
             return;
         }
@@ -224,6 +305,17 @@ public final class DaleOperator implements RecurrentOperator {
             scratch = d.zerosLike();
         }
         Ops.gemm(true, false, scale, a, b, 0, scratch);
+        if (mask != null) {
+            Ops.mul(scratch, mask, scratch);
+        }
+        if (mode == Mode.PROJECTION) {
+            if (accumulate) {
+                Ops.axpy(1, scratch, d);
+            } else {
+                d.copyFrom(scratch);
+            }
+            return;
+        }
         int n = d.cols;
         switch (d) {
             case FMatrix dd -> {
@@ -247,7 +339,10 @@ public final class DaleOperator implements RecurrentOperator {
         }
     }
 
-    /** Projection mode: clamps every entry of the wrong sign to 0. The parameterization needs nothing. */
+    /**
+     * Projection mode: clamps every entry of the wrong sign to 0, and every entry off the mask (if
+     * any). The parameterization needs nothing.
+     */
     @Override
     public void constrain() {
         if (mode != Mode.PROJECTION) {
@@ -256,7 +351,7 @@ public final class DaleOperator implements RecurrentOperator {
         int n = param.cols;
         for (int i = 0; i < param.size(); i++) {
             double v = param.getFlat(i);
-            if (v * sign[i % n] < 0) {
+            if (v * sign[i % n] < 0 || (mask != null && v != 0 && mask.getFlat(i) == 0)) {
                 param.setFlat(i, 0);
             }
         }
@@ -275,11 +370,16 @@ public final class DaleOperator implements RecurrentOperator {
                 w.data[i] = Math.abs(w.data[i]) * sign[i % n];
             }
         }
+        if (mask != null) {
+            for (int i = 0; i < w.data.length; i++) {
+                w.data[i] *= mask.getFlat(i);
+            }
+        }
         return w;
     }
 
     @Override
     public DaleOperator toDouble() {
-        return new DaleOperator(name, param.toDouble().copy(), sign, mode);
+        return new DaleOperator(name, param.toDouble().copy(), sign, mode, mask);
     }
 }

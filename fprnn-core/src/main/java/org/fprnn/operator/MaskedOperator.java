@@ -59,6 +59,35 @@ public final class MaskedOperator implements RecurrentOperator {
         };
     }
 
+    /**
+     * A factory that draws the mask too: each entry of M is 1 with probability {@code density}
+     * (independently, from the network's random stream, before W_raw), then W_raw as in
+     * {@link #factory(String, Matrix, double)}.
+     *
+     * @param density expected fraction of nonzero connections, in (0, 1]
+     */
+    public static MapFactory<MaskedOperator> random(String name, int n, double density, double scale) {
+        checkDensity(density);
+        return (params, precision, rng) -> factory(name, randomMask(n, density, precision, rng), scale)
+                .create(params, precision, rng);
+    }
+
+    /** An n x n 0/1 mask with entries 1 with probability {@code density}, drawn row by row from rng. */
+    public static Matrix randomMask(int n, double density, org.fprnn.linalg.Precision precision, java.util.Random rng) {
+        checkDensity(density);
+        Matrix m = precision.zeros(n, n);
+        for (int i = 0; i < m.size(); i++) {
+            m.setFlat(i, rng.nextDouble() < density ? 1 : 0);
+        }
+        return m;
+    }
+
+    private static void checkDensity(double density) {
+        if (!(density > 0 && density <= 1)) {
+            throw new IllegalArgumentException("mask density must be in (0, 1], got " + density);
+        }
+    }
+
     /** The fixed mask (a copy). */
     public Matrix mask() {
         return mask.copy();

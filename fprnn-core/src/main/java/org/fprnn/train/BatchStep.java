@@ -1,5 +1,7 @@
 package org.fprnn.train;
 
+import org.fprnn.diag.StepDiagnostics;
+import org.fprnn.diag.TrainingDiagnostics;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
@@ -22,11 +24,14 @@ public final class BatchStep {
     private final TrainSettings settings;
     private final EquilibriumSolver solver;
     private final Rule rule;
+    private final TrainingDiagnostics diagnostics;
 
     public BatchStep(TrainSettings settings) {
         this.settings = settings;
         this.solver = new EquilibriumSolver(settings.forward());
         this.rule = Rules.create(settings.rule(), settings.ruleSettings());
+        this.diagnostics = settings.diagnostics().enabled()
+                ? new TrainingDiagnostics(settings.diagnostics(), settings.rule(), settings.ruleSettings()) : null;
     }
 
     /**
@@ -42,9 +47,11 @@ public final class BatchStep {
      * @param iterations per-sample forward iteration counts (a copy)
      * @param iterationsMax the largest of them
      * @param iterationsMedian their median
+     * @param diagnostics the angle to the gradient and the distance to singularity at this step
+     *     (MATH section 5), or null when not measured
      */
     public record Result(Params directions, int samples, double loss, int correct, int notConverged,
-                         int[] iterations, int iterationsMax, double iterationsMedian) {
+                         int[] iterations, int iterationsMax, double iterationsMedian, StepDiagnostics diagnostics) {
     }
 
     /**
@@ -58,6 +65,15 @@ public final class BatchStep {
 
     /** Solves for the batch's equilibrium and computes the rule's directions (see {@link Result}). */
     public Result compute(FixedPointNetwork net, Batch batch) {
+        return compute(net, batch, false);
+    }
+
+    /**
+     * As {@link #compute(FixedPointNetwork, Batch)}; with {@code measure} and diagnostics enabled in the
+     * settings, also measures the diagnostics on the batch, its state and the rule's direction (they
+     * only read these, so the step is the same with or without them).
+     */
+    public Result compute(FixedPointNetwork net, Batch batch, boolean measure) {
         Equilibrium eq = solver.solve(net, batch.x());
         int notConverged = batch.size() - eq.convergedCount();
         int[] iterations = eq.iterations().clone();
@@ -68,10 +84,12 @@ public final class BatchStep {
             double l = loss.evaluate(y, batch, null, null);
             int correct = Loss.correct(y, batch.labels());
             return new Result(null, batch.size(), l, correct, notConverged, iterations, eq.iterationsMax(),
-                    eq.medianIterations());
+                    eq.medianIterations(), null);
         }
         RuleResult res = rule.compute(net, batch, eq);
+        StepDiagnostics diag = measure && diagnostics != null
+                ? diagnostics.measure(net, batch, eq, res.directions()) : null;
         return new Result(res.directions(), batch.size(), res.loss(), res.correct(), notConverged, iterations,
-                eq.iterationsMax(), eq.medianIterations());
+                eq.iterationsMax(), eq.medianIterations(), diag);
     }
 }

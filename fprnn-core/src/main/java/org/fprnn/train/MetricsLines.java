@@ -2,6 +2,7 @@ package org.fprnn.train;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.fprnn.diag.StepDiagnostics;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 
@@ -13,8 +14,13 @@ import org.fprnn.io.Json;
  * A step whose update was not applied also has "refused" (why: non-finite loss or direction, a
  * direction norm above train.max_direction_norm, weights that would become non-finite) or
  * "skipped" (samples that did not converge, under train.on_nonconverged = "skip" or "stop"); its
- * test_* are null. Non-finite numbers are written as null. Numbers round-trip exactly. Written by
- * fprnn run (fprnn-cli) and by fprnn-spark.
+ * test_* are null. A step measured by the diagnostics ([diagnostics] every) also has, after those:
+ * angle and angle_recurrent (degrees between the rule's direction and the gradient rule's, over all
+ * trained parameters and over the recurrent operator's), sigma_min and sigma_median (smallest and
+ * median sigma_min(I - G_i W) over sigma_samples samples of the training batch, by sigma_method
+ * "exact", "estimate" or "none") and diag_seconds (the measurement's time, not in seconds).
+ * Non-finite numbers are written as null. Numbers round-trip exactly. Written by fprnn run
+ * (fprnn-cli) and by fprnn-spark.
  */
 public final class MetricsLines {
     private MetricsLines() {
@@ -39,6 +45,16 @@ public final class MetricsLines {
         }
         if (s.skipped() != null) {
             m.put("skipped", s.skipped());
+        }
+        StepDiagnostics d = s.diagnostics();
+        if (d != null) {
+            m.put("angle", d.angle());
+            m.put("angle_recurrent", d.angleRecurrent());
+            m.put("sigma_min", d.sigmaMin());
+            m.put("sigma_median", d.sigmaMedian());
+            m.put("sigma_samples", d.sigmaSamples());
+            m.put("sigma_method", d.sigmaMethod());
+            m.put("diag_seconds", d.seconds());
         }
         return Json.write(m);
     }
@@ -66,9 +82,13 @@ public final class MetricsLines {
             return new EvalRecord(i(m, "step"), i(m, "epoch"), d(m, "full_test_loss"), d(m, "full_test_acc"),
                     d(m, "iterations_median"), i(m, "not_converged"));
         }
+        StepDiagnostics diag = m.containsKey("sigma_method")
+                ? new StepDiagnostics(d(m, "angle"), d(m, "angle_recurrent"), d(m, "sigma_min"), d(m, "sigma_median"),
+                        i(m, "sigma_samples"), str(m, "sigma_method"), d(m, "diag_seconds"))
+                : null;
         return new StepRecord(i(m, "step"), i(m, "epoch"), d(m, "train_loss"), d(m, "train_acc"), d(m, "test_loss"),
                 d(m, "test_acc"), i(m, "iterations_max"), d(m, "iterations_median"), i(m, "not_converged"),
-                d(m, "seconds"), str(m, "refused"), str(m, "skipped"));
+                d(m, "seconds"), str(m, "refused"), str(m, "skipped"), diag);
     }
 
     private static String str(Map<?, ?> m, String k) {

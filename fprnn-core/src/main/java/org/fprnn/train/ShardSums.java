@@ -157,6 +157,6 @@ public final class ShardSums implements Serializable {
             out = directions;
         }
         return new BatchStep.Result(out, samples, lossSum / samples, (int) correct, notConverged, iterations.clone(),
-                iterationsMax, Equilibrium.median(iterations));
+                iterationsMax, Equilibrium.median(iterations), null);
     }
 }

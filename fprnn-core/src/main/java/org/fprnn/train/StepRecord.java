@@ -18,10 +18,21 @@ package org.fprnn.train;
  *     norm above the limit, or weights that would become non-finite), or null
  * @param skipped why this batch was skipped under train.on_nonconverged = "skip" (samples that did
  *     not converge), or null; a refused or skipped step changes neither weights nor optimizer state
+ * @param diagnostics the diagnostics of MATH section 5 measured at this step (angle to the
+ *     gradient, distance to singularity), or null when none were measured; their time is not in
+ *     {@code seconds}
  */
 public record StepRecord(int step, int epoch, double trainLoss, double trainAccuracy, double testLoss,
                          double testAccuracy, int iterationsMax, double iterationsMedian, int notConverged,
-                         double seconds, String refused, String skipped) {
+                         double seconds, String refused, String skipped, org.fprnn.diag.StepDiagnostics diagnostics) {
+
+    /** A step without diagnostics. */
+    public StepRecord(int step, int epoch, double trainLoss, double trainAccuracy, double testLoss,
+                      double testAccuracy, int iterationsMax, double iterationsMedian, int notConverged,
+                      double seconds, String refused, String skipped) {
+        this(step, epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, iterationsMax, iterationsMedian,
+                notConverged, seconds, refused, skipped, null);
+    }
 
     /** A step whose update was applied. */
     public StepRecord(int step, int epoch, double trainLoss, double trainAccuracy, double testLoss,

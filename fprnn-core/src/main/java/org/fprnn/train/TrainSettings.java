@@ -1,5 +1,6 @@
 package org.fprnn.train;
 
+import org.fprnn.diag.DiagnosticSettings;
 import org.fprnn.optim.Adam;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.optim.Sgd;
@@ -30,17 +31,37 @@ import org.fprnn.solve.SolverConfig;
  *     above this is refused, as one with non-finite values is
  * @param maxConsecutiveRefusals the run ends as diverged after this many consecutive refused or
  *     skipped steps
+ * @param diagnostics when to measure the angle to the gradient and the distance to singularity
+ *     (MATH section 5) during training; they never change the trajectory
  *
- * <p>Serializable (with its solver and rule settings) so that fprnn-spark can ship it to executors.
+ * <p>Serializable (with its solver, rule and diagnostics settings) so that fprnn-spark can ship it to
+ * executors.
  */
 public record TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
                             int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
                             int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
-                            double maxDirectionNorm, int maxConsecutiveRefusals) implements java.io.Serializable {
+                            double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics)
+        implements java.io.Serializable {
     public static final String DEFAULT_ON_NONCONVERGED = "warn";
     public static final java.util.List<String> ON_NONCONVERGED = java.util.List.of("warn", "skip", "stop");
     public static final double DEFAULT_MAX_DIRECTION_NORM = 1e6;
     public static final int DEFAULT_MAX_CONSECUTIVE_REFUSALS = 10;
+
+    /** Settings without diagnostics. */
+    public TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
+                         int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
+                         int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
+                         double maxDirectionNorm, int maxConsecutiveRefusals) {
+        this(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings, testBatch,
+                fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals,
+                DiagnosticSettings.OFF);
+    }
+
+    /** The same settings with the given diagnostics. */
+    public TrainSettings withDiagnostics(DiagnosticSettings d) {
+        return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
+                testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, d);
+    }
 
     /** Settings with the default safety policy (warn, 1e6, 10). */
     public TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
@@ -52,6 +73,9 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
     }
 
     public TrainSettings {
+        if (diagnostics == null) {
+            diagnostics = DiagnosticSettings.OFF;
+        }
         if (!ON_NONCONVERGED.contains(onNonconverged)) {
             throw new IllegalArgumentException("on_nonconverged must be one of " + ON_NONCONVERGED + ", got "
                     + onNonconverged);

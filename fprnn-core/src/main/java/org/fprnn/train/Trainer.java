@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.fprnn.data.Dataset;
+import org.fprnn.diag.StepDiagnostics;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
@@ -133,7 +134,8 @@ public final class Trainer {
     /** The single-process source: gathers the batch's rows and runs {@link BatchStep} on them. */
     private StepSource localSource(Precision p) {
         BatchStep batchStep = new BatchStep(settings);
-        return (net, step, rows) -> batchStep.compute(net, gather(train, rows, 0, rows.length, p));
+        return (net, step, rows) -> batchStep.compute(net, gather(train, rows, 0, rows.length, p),
+                settings.diagnostics().due(step));
     }
 
     /**
@@ -184,8 +186,11 @@ public final class Trainer {
                 testLoss = t[0];
                 testAcc = t[1];
             }
+            StepDiagnostics diag = res.diagnostics();
+            // The diagnostics' own time is not part of the step's.
+            double seconds = (System.nanoTime() - t0) / 1e9 - (diag == null ? 0 : diag.seconds());
             StepRecord rec = new StepRecord(step, epoch, trainLoss, trainAcc, testLoss, testAcc, res.iterationsMax(),
-                    res.iterationsMedian(), notConverged, (System.nanoTime() - t0) / 1e9, refused, skipped);
+                    res.iterationsMedian(), notConverged, seconds, refused, skipped, diag);
             steps.add(rec);
             listener.onStep(rec);
             if (consecutive >= settings.maxConsecutiveRefusals()) {

@@ -130,4 +130,68 @@ class DaleTest {
         }
         assertEquals(9, Arrays.stream(((DaleOperator) p.recurrent()).signs()).filter(v -> v > 0).count());
     }
+
+    /**
+     * Sparse Dale (a mask drawn from the seed): the effective W is zero off the mask and has the
+     * right signs on it at start and after 8 large steps of every rule with Adam (after
+     * constrain() in projection form); every row sums to zero at start; the mask's density is near
+     * the one asked for.
+     */
+    @ParameterizedTest
+    @EnumSource(DaleOperator.Mode.class)
+    void sparseDaleKeepsMaskAndSigns(DaleOperator.Mode mode) {
+        for (String rule : new String[] {"gradient", "bptt", "linearized", "linearized_alt"}) {
+            FixedPointNetwork net = OperatorChecks.base(3, 2, 7).recurrent(
+                    DaleOperator.factory("W", 20, 0.8, 0.9, mode, 0.3)).build();
+            DaleOperator dale = (DaleOperator) net.recurrent();
+            double[] s = dale.signs();
+            var mask = dale.mask();
+            double density = 0;
+            for (int i = 0; i < mask.size(); i++) {
+                density += mask.getFlat(i) / mask.size();
+            }
+            assertTrue(density > 0.2 && density < 0.4, "mask density " + density);
+            DMatrix w0 = dale.dense();
+            for (int i = 0; i < 20; i++) {
+                double row = 0;
+                double abs = 0;
+                for (int j = 0; j < 20; j++) {
+                    row += w0.get(i, j);
+                    abs += Math.abs(w0.get(i, j));
+                }
+                boolean hasInhibitory = false;
+                for (int j = 16; j < 20; j++) {
+                    hasInhibitory |= mask.get(i, j) == 1;
+                }
+                if (hasInhibitory) {
+                    assertEquals(0, row, 1e-12 * Math.max(abs, 1), "row " + i);
+                }
+            }
+            Batch batch = TestNets.labelled(8, 3, 2, 1.5, 8);
+            SolverConfig fwd = rule.equals("bptt") ? SolverConfig.euler(0.5, 60, 0)
+                    : SolverConfig.anderson(5, 0.8, 500, 1e-10);
+            Rule r = Rules.create(rule, OperatorChecks.settings(Loss.CROSS_ENTROPY, fwd));
+            Optimizer o = new Adam(0.2, 0.9, 0.999, 1e-8, 0);
+            EquilibriumSolver solver = new EquilibriumSolver(fwd);
+            int onMaskChanged = 0;
+            for (int step = 0; step < 8; step++) {
+                Equilibrium eq = solver.solve(net, batch.x());
+                o.step(net.params(), r.compute(net, batch, eq).directions());
+                net.constrain();
+                DMatrix w = dale.dense();
+                assertEquals(0, wrongSigns(w, s), mode + " " + rule + " step " + step);
+                for (int i = 0; i < w.data.length; i++) {
+                    if (mask.getFlat(i) == 0) {
+                        assertTrue(w.data[i] == 0, mode + " " + rule + ": entry " + i + " off the mask is " + w.data[i]);
+                        if (mode == DaleOperator.Mode.PROJECTION) {
+                            assertTrue(net.params().get("W").getFlat(i) == 0, "parameter off the mask");
+                        }
+                    } else if (w.data[i] != w0.data[i]) {
+                        onMaskChanged++;
+                    }
+                }
+            }
+            assertTrue(onMaskChanged > 0, rule + ": training changed nothing on the mask");
+        }
+    }
 }

@@ -29,11 +29,19 @@ final class StructuredNets {
                 .build(), 13), 23));
         m.put("dale-projection", () -> OperatorChecks.withRandomBias(base(4, p)
                 .recurrent(DaleOperator.factory("W", 6, 0.67, 0.8, DaleOperator.Mode.PROJECTION)).build(), 14));
+        m.put("sparse-dale-parameterization", () -> flipRawSigns(OperatorChecks.withRandomBias(base(9, p)
+                .recurrent(DaleOperator.factory("W", 7, 0.7, 0.8, DaleOperator.Mode.PARAMETERIZATION, 0.6))
+                .build(), 16), 24));
+        m.put("sparse-dale-projection", () -> OperatorChecks.withRandomBias(base(10, p)
+                .recurrent(DaleOperator.factory("W", 7, 0.7, 0.8, DaleOperator.Mode.PROJECTION, 0.6)).build(), 17));
+        m.put("masked-random", () -> OperatorChecks.withRandomBias(base(11, p)
+                .recurrent(MaskedOperator.random("W", 6, 0.5, 0.9)).build(), 18));
         m.put("conv", () -> OperatorChecks.withRandomBias(base(5, p)
                 .recurrent(Conv2dOperator.factory("K", new FeatureShape(2, 3, 3), 3, 0.8)).build(), 15));
         m.put("two-layer", () -> twoLayer(6, p));
         m.put("conv-layers", () -> convLayers(7, p));
         m.put("conv-network", () -> convNetwork(8, p));
+        m.put("conv-layers-transposed-feedback", () -> convLayersTransposedFeedback(12, p));
         return m;
     }
 
@@ -93,6 +101,26 @@ final class StructuredNets {
                         .feedforward(2, Conv2dMap.factory("F2", l1, 2, 3, 2, 1, 0.4))
                         .feedback(1, DenseMap.factory("B1", l1.size(), l2.size(), 0.2))
                         .factory())
+                .build(), seed + 100);
+    }
+
+    /**
+     * As {@link #convLayers}, with the feedback B1 the transpose of a stride-2 3x3 convolution from
+     * layer 1's shape to layer 2's ({@link TransposedMap}), and a pooled read-out of layer 2.
+     */
+    static FixedPointNetwork convLayersTransposedFeedback(long seed, Precision p) {
+        FeatureShape l1 = new FeatureShape(2, 4, 4);
+        FeatureShape l2 = new FeatureShape(3, 2, 2);
+        BlockOperator.Builder b = BlockOperator.builder()
+                .layer(Conv2dOperator.factory("K1", l1, 3, 0.6))
+                .layer(Conv2dOperator.factory("K2", l2, 3, 0.6))
+                .feedforward(2, Conv2dMap.factory("F2", l1, 3, 3, 2, 1, 0.4))
+                .feedback(1, TransposedMap.of(Conv2dMap.factory("B1", l1, 3, 3, 2, 1, 0.3)));
+        int units = l1.size() + l2.size();
+        return OperatorChecks.withRandomBias(base(seed, p)
+                .recurrent(b.factory())
+                .readOut(EmbeddedMap.fromInputs(PooledReadout.factory("R", l2, OUTPUTS), new UnitRange(l1.size(), units),
+                        units))
                 .build(), seed + 100);
     }
 

@@ -5,10 +5,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fprnn.cli.config.LayerConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.io.Json;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.operator.BlockOperator;
+import org.fprnn.operator.Conv2dMap;
+import org.fprnn.operator.Conv2dOperator;
+import org.fprnn.operator.DaleOperator;
+import org.fprnn.operator.DenseMap;
+import org.fprnn.operator.DenseOperator;
+import org.fprnn.operator.EmbeddedMap;
+import org.fprnn.operator.FeatureShape;
+import org.fprnn.operator.LinearMap;
+import org.fprnn.operator.MapFactory;
+import org.fprnn.operator.MaskedOperator;
+import org.fprnn.operator.PooledReadout;
+import org.fprnn.operator.RecurrentOperator;
+import org.fprnn.operator.TransposedMap;
+import org.fprnn.operator.UnitRange;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.train.TrainSettings;
 
@@ -51,23 +67,191 @@ public final class ClassificationPlan {
         return runs;
     }
 
-    /** The network at start, for a data set with this many features and classes. */
+    /** The network at start, for flat inputs with this many features (dense read-in only) and classes. */
     public FixedPointNetwork newNetwork(int inputs, int outputs) {
+        return newNetwork(new FeatureShape(1, 1, inputs), outputs);
+    }
+
+    /**
+     * The network at start for images of the given shape (channels x height x width, as the data
+     * set stores them) and this many classes; see {@link org.fprnn.cli.config.NetworkConfig} for
+     * what each connectivity builds. A plain dense layer is built exactly as before the other
+     * connectivities existed (same draws from the seed). Layered networks name their blocks W1..WL,
+     * F2..FL and B1..B(L-1); single layers W; the read-in is U and the read-out R.
+     *
+     * @throws IllegalArgumentException if the network does not fit the data (conv on flat samples)
+     */
+    public FixedPointNetwork newNetwork(FeatureShape image, int outputs) {
         var n = cfg.network();
-        return FixedPointNetwork.builder().inputs(inputs).units(n.units()).outputs(outputs)
+        FixedPointNetwork.Builder b = FixedPointNetwork.builder().inputs(image.size()).outputs(outputs)
                 .nonlinearity(n.f()).dynamics(n.dynamicsValue()).precision(n.precisionValue())
                 .trainInput(n.trainInput()).trainBias(n.trainBias()).trainReadout(n.trainReadout())
-                .readoutBias(n.readoutBias()).recurrentScale(n.recurrentScale()).seed(cfg.seed())
-                .build();
+                .readoutBias(n.readoutBias()).recurrentScale(n.recurrentScale()).seed(cfg.seed());
+        if (n.plainDense()) {
+            return b.units(n.units()).build();
+        }
+        boolean layered = n.layers() != null;
+        List<LayerConfig> layers = layered ? n.layers()
+                : List.of(new LayerConfig(n.units(), n.channels(), n.kernel(), n.stride(), false));
+        boolean conv = n.conv();
+        List<FeatureShape> shapes = layerShapes(image);
+        int total = shapes.stream().mapToInt(FeatureShape::size).sum();
+        if (layered) {
+            BlockOperator.Builder ops = BlockOperator.builder();
+            for (int k = 0; k < layers.size(); k++) {
+                ops.layer(recurrentBlock("W" + (k + 1), shapes.get(k), layers.get(k)));
+                if (k >= 1) {
+                    ops.feedforward(k + 1, feedforwardBlock("F" + (k + 1), shapes.get(k - 1), shapes.get(k),
+                            layers.get(k), n.feedforwardScale()));
+                }
+                if (layers.get(k).feedback()) {
+                    ops.feedback(k + 1, feedbackBlock("B" + (k + 1), shapes.get(k), shapes.get(k + 1),
+                            layers.get(k + 1), n.feedbackScale()));
+                }
+            }
+            b.recurrent(ops.factory());
+        } else {
+            b.recurrent(recurrentBlock("W", shapes.getFirst(), layers.getFirst()));
+        }
+        FeatureShape first = shapes.getFirst();
+        FeatureShape last = shapes.getLast();
+        if (conv) {
+            LayerConfig l1 = layers.getFirst();
+            MapFactory<Conv2dMap> in = Conv2dMap.factory("U", image, l1.channels(), l1.kernel(), l1.stride(),
+                    (l1.kernel() - 1) / 2, 1 / Math.sqrt((double) image.channels() * l1.kernel() * l1.kernel()));
+            b.readIn(layered ? EmbeddedMap.intoOutputs(in, new UnitRange(0, first.size()), total) : in);
+            if (n.readout().equals("pooled")) {
+                MapFactory<PooledReadout> out = PooledReadout.factory("R", last, outputs);
+                b.readOut(layered ? EmbeddedMap.fromInputs(out, new UnitRange(total - last.size(), total), total) : out);
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * The state shape of each layer for images of this shape: conv layers C_k x H_k x W_k with
+     * H_k = (H_{k-1} + 2 pad - k) / stride + 1, pad = (k - 1) / 2 (H_0 the image's); other layers
+     * 1 x 1 x N_k.
+     */
+    public List<FeatureShape> layerShapes(FeatureShape image) {
+        var n = cfg.network();
+        boolean layered = n.layers() != null;
+        List<LayerConfig> layers = layered ? n.layers()
+                : List.of(new LayerConfig(n.units(), n.channels(), n.kernel(), n.stride(), false));
+        List<FeatureShape> shapes = new ArrayList<>();
+        FeatureShape prev = image;
+        for (int k = 0; k < layers.size(); k++) {
+            LayerConfig l = layers.get(k);
+            FeatureShape s;
+            if (n.conv()) {
+                if (image.height() == 1 && image.width() == 1 && k == 0) {
+                    throw new IllegalArgumentException("network.connectivity = \"conv\" needs images; the data set has"
+                            + " flat samples of " + image.size() + " values");
+                }
+                // Same padding with an odd kernel: H_k = (H_{k-1} - 1) / stride + 1 >= 1 always.
+                int pad = (l.kernel() - 1) / 2;
+                int h = (prev.height() + 2 * pad - l.kernel()) / l.stride() + 1;
+                int w = (prev.width() + 2 * pad - l.kernel()) / l.stride() + 1;
+                s = new FeatureShape(l.channels(), h, w);
+            } else {
+                s = new FeatureShape(1, 1, l.units());
+            }
+            shapes.add(s);
+            prev = s;
+        }
+        return shapes;
+    }
+
+    /** W_k of the network's connectivity on a layer of this shape (MATH section 4). */
+    private MapFactory<? extends RecurrentOperator> recurrentBlock(String name, FeatureShape shape, LayerConfig l) {
+        var n = cfg.network();
+        int units = shape.size();
+        return switch (n.connectivity()) {
+            case "dense" -> DenseOperator.factory(name, units, n.recurrentScale());
+            case "masked" -> MaskedOperator.random(name, units, n.density(), n.recurrentScale());
+            case "dale" -> DaleOperator.factory(name, units, n.excitatoryFraction(), n.recurrentScale(),
+                    n.daleMode().equals("projection") ? DaleOperator.Mode.PROJECTION : DaleOperator.Mode.PARAMETERIZATION,
+                    n.density() == null ? 1.0 : n.density());
+            case "conv" -> Conv2dOperator.factory(name, shape, l.kernel(), n.recurrentScale());
+            default -> throw new IllegalStateException(n.connectivity());
+        };
+    }
+
+    /** F_k from a layer of shape {@code from} into layer k of shape {@code to}. */
+    private MapFactory<? extends LinearMap> feedforwardBlock(String name, FeatureShape from, FeatureShape to,
+                                                             LayerConfig l, double scale) {
+        if (cfg.network().conv()) {
+            return Conv2dMap.factory(name, from, to.channels(), l.kernel(), l.stride(), (l.kernel() - 1) / 2,
+                    scale / Math.sqrt((double) from.channels() * l.kernel() * l.kernel()));
+        }
+        return DenseMap.factory(name, to.size(), from.size(), scale / Math.sqrt(from.size()));
+    }
+
+    /**
+     * B_k from layer k+1 (shape {@code above}, made from this layer by {@code upper}'s F_{k+1}) into
+     * layer k: dense, or for conv the transpose of a convolution with F_{k+1}'s geometry.
+     */
+    private MapFactory<? extends LinearMap> feedbackBlock(String name, FeatureShape here, FeatureShape above,
+                                                          LayerConfig upper, double scale) {
+        if (cfg.network().conv()) {
+            return TransposedMap.of(Conv2dMap.factory(name, here, above.channels(), upper.kernel(), upper.stride(),
+                    (upper.kernel() - 1) / 2,
+                    scale / Math.sqrt((double) above.channels() * upper.kernel() * upper.kernel())));
+        }
+        return DenseMap.factory(name, here.size(), above.size(), scale / Math.sqrt(above.size()));
+    }
+
+    /** One line describing the network for results pages, e.g. "2 dense layers (256 units, 128 units; ...)". */
+    public String describeNetwork(FixedPointNetwork net) {
+        var n = cfg.network();
+        StringBuilder sb = new StringBuilder();
+        String conn = switch (n.connectivity()) {
+            case "masked" -> "masked (density " + n.density() + ")";
+            case "dale" -> "Dale " + Math.round(100 * n.excitatoryFraction()) + "/"
+                    + Math.round(100 * (1 - n.excitatoryFraction())) + " (" + n.daleMode()
+                    + (n.density() == null ? "" : ", density " + n.density()) + ")";
+            case "conv" -> "convolutional";
+            default -> "dense";
+        };
+        if (net.recurrent() instanceof BlockOperator bo) {
+            sb.append(bo.layerCount()).append(" ").append(conn).append(" layers (");
+            for (int k = 1; k <= bo.layerCount(); k++) {
+                sb.append(k > 1 ? ", " : "").append(layerText(bo.layer(k)));
+            }
+            List<String> fb = new ArrayList<>();
+            for (int k = 1; k < bo.layerCount(); k++) {
+                if (bo.feedback(k) != null) {
+                    fb.add("B" + k);
+                }
+            }
+            sb.append(fb.isEmpty() ? "; no feedback" : "; feedback " + String.join(", ", fb)).append("), N = ")
+                    .append(net.units());
+        } else {
+            sb.append(conn).append(", ").append(layerText(net.recurrent())).append(", N = ").append(net.units());
+        }
+        if (n.conv()) {
+            LinearMap in = net.readIn() instanceof EmbeddedMap e ? e.inner() : net.readIn();
+            sb.append("; read-in ").append(in instanceof Conv2dMap c ? c.kernelSize() + "x" + c.kernelSize()
+                    + " convolution with stride " + c.stride() : "dense").append("; read-out ").append(n.readout());
+        }
+        return sb.toString();
+    }
+
+    private static String layerText(RecurrentOperator op) {
+        if (op instanceof Conv2dOperator c) {
+            return c.shape() + " maps with a " + c.kernelSize() + "x" + c.kernelSize() + " kernel";
+        }
+        return op.units() + " units";
     }
 
     public TrainSettings trainSettings(RunSpec r) {
         var t = cfg.train();
         var forward = cfg.solver().toSolverConfig();
-        var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), forward, r.lr());
+        var unroll = r.rule().equals("bptt") && cfg.rule().bpttUnroll() != null ? cfg.rule().bpttUnroll() : forward;
+        var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
                 t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed(), t.onNonconverged(),
-                t.maxDirectionNorm(), t.maxConsecutiveRefusals());
+                t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings());
     }
 
     /**
@@ -98,6 +282,46 @@ public final class ClassificationPlan {
         net.put("train_readout", n.trainReadout());
         net.put("readout_bias", n.readoutBias());
         net.put("recurrent_scale", n.recurrentScale());
+        // Keys of the other connectivities only when used, so that a plain dense config's settings (and
+        // with them the runs saved before these keys existed) stay as they were.
+        if (!n.plainDense()) {
+            net.put("connectivity", n.connectivity());
+            if (n.density() != null) {
+                net.put("density", n.density());
+            }
+            if (n.connectivity().equals("dale")) {
+                net.put("excitatory_fraction", n.excitatoryFraction());
+                net.put("dale_mode", n.daleMode());
+            }
+            if (n.conv() && n.layers() == null) {
+                net.put("channels", n.channels());
+                net.put("kernel", n.kernel());
+                net.put("stride", n.stride());
+            }
+            net.put("readout", n.readout());
+            if (n.layers() != null) {
+                List<Object> layers = new ArrayList<>();
+                boolean fb = false;
+                for (LayerConfig l : n.layers()) {
+                    Map<String, Object> lm = new LinkedHashMap<>();
+                    if (n.conv()) {
+                        lm.put("channels", l.channels());
+                        lm.put("kernel", l.kernel());
+                        lm.put("stride", l.stride());
+                    } else {
+                        lm.put("units", l.units());
+                    }
+                    lm.put("feedback", l.feedback());
+                    fb |= l.feedback();
+                    layers.add(lm);
+                }
+                net.put("layers", layers);
+                net.put("feedforward_scale", n.feedforwardScale());
+                if (fb) {
+                    net.put("feedback_scale", n.feedbackScale());
+                }
+            }
+        }
         m.put("network", net);
         var s = cfg.solver();
         Map<String, Object> solver = new LinkedHashMap<>();
@@ -113,6 +337,10 @@ public final class ClassificationPlan {
         rule.put("gains", ru.gains());
         rule.put("adjoint_tol", ru.adjointTol());
         rule.put("adjoint_max_iter", ru.adjointMaxIter());
+        if (r.rule().equals("bptt") && ru.bpttSteps() != null) {
+            rule.put("bptt_steps", ru.bpttSteps());
+            rule.put("bptt_alpha", ru.bpttAlpha());
+        }
         m.put("rule_settings", rule);
         var t = cfg.train();
         Map<String, Object> train = new LinkedHashMap<>();
@@ -130,6 +358,17 @@ public final class ClassificationPlan {
             train.put("max_consecutive_refusals", t.maxConsecutiveRefusals());
         }
         m.put("train", train);
+        // Diagnostics do not change the trajectory, but they are part of what the metrics record.
+        var dg = cfg.diagnostics();
+        if (dg.every() > 0) {
+            Map<String, Object> diag = new LinkedHashMap<>();
+            diag.put("every", dg.every());
+            diag.put("samples", dg.samples());
+            diag.put("singularity", dg.singularity());
+            diag.put("exact_max_units", dg.exactMaxUnits());
+            diag.put("dense_max_units", dg.denseMaxUnits());
+            m.put("diagnostics", diag);
+        }
         return Json.write(m);
     }
 

@@ -33,8 +33,8 @@ final class ClassificationReport {
     static final String[] FIGURES = {"loss.png", "accuracy.png", "eigenvalues.png", "iterations.png"};
 
     static void write(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                      String configText, double[][] startEig, ClassificationRunner.Data data, double wall)
-            throws IOException {
+                      String configText, double[][] startEig, ClassificationRunner.Data data, double wall,
+                      String network) throws IOException {
         RunConfig cfg = plan.config();
         Map<String, Object> summary = new LinkedHashMap<>(info);
         summary.put("name", cfg.name());
@@ -50,6 +50,7 @@ final class ClassificationReport {
         d.put("features", data.train().features());
         d.put("classes", data.train().classes());
         summary.put("data", d);
+        summary.put("network", network);
         summary.put("total_steps_per_run", results.isEmpty() ? 0 : results.getFirst().totalSteps);
         summary.put("wall_seconds_this_invocation", wall);
         summary.put("wall_seconds_all_runs", results.stream().mapToDouble(r -> r.seconds).sum());
@@ -61,7 +62,7 @@ final class ClassificationReport {
         summary.put("runs", runs);
         folder.writeText("summary.json", Json.pretty(summary));
         writeFigures(folder, plan, results, startEig);
-        folder.writeText("results.md", markdown(plan, results, info, data));
+        folder.writeText("results.md", markdown(plan, results, info, data, network));
     }
 
     /** Moving-mean window for the noisy per-step curves: about 1/25 of a run, 1 to 20 steps. */
@@ -99,6 +100,24 @@ final class ClassificationReport {
                     rule, StepRecord::iterationsMedian, 1));
         }
         Figures.saveGrid(it, rules.size(), folder.figure("iterations.png"));
+        if (anyDiagnostics(results)) {
+            List<XYChart> diag = new ArrayList<>();
+            for (String rule : rules) {
+                diag.add(curves(rule + ": angle to the gradient", "degrees", false, results, rule,
+                        s -> s.diagnostics() == null ? Double.NaN : s.diagnostics().angle(), 1));
+            }
+            for (String rule : rules) {
+                diag.add(curves(rule + ": distance to singularity", "smallest sigma_min(I - G W)", true, results, rule,
+                        s -> s.diagnostics() == null ? Double.NaN : s.diagnostics().sigmaMin(), 1));
+            }
+            Figures.saveGrid(diag, rules.size(), folder.figure(DIAGNOSTICS_FIGURE));
+        }
+    }
+
+    static final String DIAGNOSTICS_FIGURE = "diagnostics.png";
+
+    static boolean anyDiagnostics(List<RunResult> results) {
+        return results.stream().anyMatch(r -> !r.diagnostics().isEmpty());
     }
 
     /**
@@ -239,17 +258,37 @@ final class ClassificationReport {
         }
     }
 
-    /** The plain-text table printed at the end of a sweep. */
+    /**
+     * The plain-text table printed at the end of a sweep: per run the final and best full-test
+     * accuracy, the best test-batch accuracy, diverged (PROTOCOLS P3: see
+     * {@link RunResult#divergedByLoss()}), median solver iterations, median angle to the gradient,
+     * smallest distance to singularity seen ("–" when no diagnostics were recorded) and wall time.
+     */
     static String table(List<RunResult> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-8s %s%n", "rule", "lr", "final test accuracy",
-                "best batch", "iters", "wall time"));
+        sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-10s %-8s %-8s %-8s %-10s %s%n", "rule", "lr",
+                "final test accuracy", "best test", "best batch", "diverged", "iters", "angle", "min sigma", "wall time"));
         for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-8s %.1f s%n", r.spec.rule(),
-                    ClassificationPlan.lrText(r.spec.lr()), outcomeCell(r, false), pct(r.bestTestBatchAccuracy()),
-                    ClassificationRunner.fmt(r.medianIterations()), r.seconds));
+            sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-10s %-8s %-8s %-8s %-10s %.1f s%n",
+                    r.spec.rule(), ClassificationPlan.lrText(r.spec.lr()), outcomeCell(r, false),
+                    pct(r.bestFullTestAccuracy()), pct(r.bestTestBatchAccuracy()), r.divergedByLoss() ? "yes" : "no",
+                    ClassificationRunner.fmt(r.medianIterations()), degrees(r.medianAngle()), sigma(r.minSigma()),
+                    r.seconds));
         }
         return sb.toString();
+    }
+
+    /** Shown where a diagnostic was not recorded. */
+    static final String NOT_RECORDED = "\u2013";
+
+    /** An angle as "12.3°", or "–". */
+    static String degrees(double a) {
+        return Double.isFinite(a) ? String.format(Locale.ROOT, "%.1f\u00b0", a) : NOT_RECORDED;
+    }
+
+    /** A distance to singularity with 3 significant digits, or "–". */
+    static String sigma(double s) {
+        return Double.isFinite(s) ? String.format(Locale.ROOT, "%.3g", s) : NOT_RECORDED;
     }
 
     /** "91.23%", "diverged at step 12" or "failed". */
@@ -270,7 +309,7 @@ final class ClassificationReport {
     }
 
     static String markdown(ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                           ClassificationRunner.Data data) {
+                           ClassificationRunner.Data data, String network) {
         RunConfig cfg = plan.config();
         var n = cfg.network();
         var s = cfg.solver();
@@ -284,7 +323,8 @@ final class ClassificationReport {
                 .append(", commit ").append(info.get("git_commit")).append("), started ").append(info.get("started"))
                 .append(".\nMachine: ").append(info.get("machine")).append("; BLAS: ").append(info.get("blas"))
                 .append("; Java ").append(info.get("java")).append("; seed ").append(cfg.seed()).append(".\n\n");
-        List<String> trained = new ArrayList<>(List.of("W"));
+        List<String> trained = new ArrayList<>(List.of(n.layers() == null ? "W" : "W_k, F_k" + (
+                n.layers().stream().anyMatch(l -> l.feedback()) ? ", B_k" : "")));
         if (n.trainInput()) {
             trained.add("U");
         }
@@ -297,9 +337,15 @@ final class ClassificationReport {
         int total = results.isEmpty() ? 0 : results.getFirst().totalSteps;
         sb.append(String.format(Locale.ROOT, "- data: %s, %d training and %d test samples (%d features, %d classes)%n",
                 cfg.data().name(), data.train().size(), data.test().size(), data.train().features(), data.train().classes()));
-        sb.append(String.format(Locale.ROOT, "- network: N = %d, %s, %s dynamics, %s; W at start %s randn(N, N)/sqrt(N);"
-                        + " trained: %s%s%n", n.units(), n.nonlinearity(), n.dynamics(), n.precision(),
-                num(n.recurrentScale()), String.join(", ", trained), n.trainBias() ? "" : "; no bias"));
+        if (n.plainDense()) {
+            sb.append(String.format(Locale.ROOT, "- network: N = %d, %s, %s dynamics, %s; W at start %s randn(N, N)/sqrt(N);"
+                            + " trained: %s%s%n", n.units(), n.nonlinearity(), n.dynamics(), n.precision(),
+                    num(n.recurrentScale()), String.join(", ", trained), n.trainBias() ? "" : "; no bias"));
+        } else {
+            sb.append(String.format(Locale.ROOT, "- network: %s; %s, %s dynamics, %s; recurrent scale %s at start;"
+                            + " trained: %s%s%n", network, n.nonlinearity(), n.dynamics(), n.precision(),
+                    num(n.recurrentScale()), String.join(", ", trained), n.trainBias() ? "" : "; no bias"));
+        }
         sb.append("- forward solver: ").append(s.method());
         if (s.method().equals("euler")) {
             sb.append(String.format(Locale.ROOT, ", alpha = %s, %s %d steps", num(s.alpha()),
@@ -317,6 +363,19 @@ final class ClassificationReport {
         sb.append('\n');
         sb.append("- gains: ").append(cfg.rule().gains()).append("; adjoint of the gradient rule solved to relative residual ")
                 .append(num(cfg.rule().adjointTol())).append('\n');
+        if (cfg.rule().bpttSteps() != null && cfg.sweep().rules().contains("bptt")) {
+            sb.append(String.format(Locale.ROOT, "- bptt: backpropagation through its own unroll of %d Euler steps with"
+                    + " alpha = %s from rest (the forward solver above gives the state for its test metrics)%n",
+                    cfg.rule().bpttSteps(), num(cfg.rule().bpttAlpha())));
+        }
+        var dg = cfg.diagnostics();
+        if (dg.every() > 0) {
+            sb.append(String.format(Locale.ROOT, "- diagnostics every %d steps on the training batch before the update:"
+                    + " angle between the rule's direction and the gradient's (all trained parameters); distance to"
+                    + " singularity sigma_min(I - G_i W) on %d samples, G_i = f'(z_i), %s%n", dg.every(), dg.samples(),
+                    dg.singularity() ? "exact SVD up to " + dg.exactMaxUnits() + " units, inverse-iteration estimate"
+                            + " (an upper bound) up to " + dg.denseMaxUnits() + ", not computed above" : "not computed"));
+        }
         sb.append(String.format(Locale.ROOT, "- training: %s%s, batch %d, %d epoch%s (%d steps per run), cross-entropy;"
                         + " test batch of %d drawn afresh at every step; full test set %s%n", t.optimizer(),
                 t.momentum() > 0 ? " (momentum " + num(t.momentum()) + ")" : "",
@@ -346,28 +405,49 @@ final class ClassificationReport {
             sb.append(" |".repeat(cols - c)).append('\n');
         }
         sb.append("\n## Every run\n\n");
-        sb.append("| rule | lr | final test accuracy | final test loss | best test-batch accuracy | outcome |"
-                + " median solver iterations | wall time |\n|---|---|---|---|---|---|---|---|\n");
+        sb.append("| rule | lr | final test accuracy | final test loss | best test accuracy | best test-batch accuracy |"
+                + " diverged | outcome | median solver iterations | median angle to gradient |"
+                + " min distance to singularity | wall time |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (RunResult x : results) {
             EvalRecord f = x.finalTest();
             sb.append("| ").append(x.spec.rule()).append(" | ").append(ClassificationPlan.lrText(x.spec.lr())).append(" | ")
                     .append(f == null ? "-" : pct(f.accuracy())).append(" | ")
                     .append(f == null ? "-" : String.format(Locale.ROOT, "%.4f", f.loss())).append(" | ")
+                    .append(pct(x.bestFullTestAccuracy())).append(" | ")
                     .append(pct(x.bestTestBatchAccuracy())).append(" | ")
+                    .append(x.divergedByLoss() ? "yes" : "no").append(" | ")
                     .append(x.failed() ? "failed: " + x.divergence
                             : x.diverged() ? "diverged: " + x.divergence : "completed").append(" | ")
                     .append(ClassificationRunner.fmt(x.medianIterations())).append(" | ")
+                    .append(degrees(x.medianAngle())).append(" | ")
+                    .append(sigma(x.minSigma())).append(" | ")
                     .append(String.format(Locale.ROOT, "%.1f s", x.seconds)).append(" |\n");
         }
+        sb.append("\nBest test accuracy: the best full-test-set evaluation (after every epoch when"
+                + " train.full_test_every_epoch, else only the end). Diverged: the run ended as diverged, a training loss"
+                + " was not finite, or the mean training-batch loss of the last " + RunResult.END_WINDOW + " steps is"
+                + " above that of the first step. Median angle to gradient and min distance to singularity: over the"
+                + " steps measured by [diagnostics] (" + NOT_RECORDED + ": not recorded).\n");
         int w = window(total);
         sb.append("\n## Figures\n\n");
         sb.append("Loss and accuracy on the test batch drawn at each step (top row) and on the training batch (bottom row)"
                 + (w > 1 ? ", as moving means over " + w + " steps" : "") + "; one panel per rule, one line per learning rate.\n\n");
         sb.append("![loss](figures/loss.png)\n\n![accuracy](figures/accuracy.png)\n\n");
-        sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run).\n\n");
-        sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
+        if (results.stream().allMatch(r -> r.eigenvalues == null)) {
+            sb.append("Eigenvalues of W are not computed for networks of more than ")
+                    .append(ClassificationRunner.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
+        } else {
+            sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run"
+                    + (n.plainDense() ? "" : "; W is the recurrent operator's whole N x N matrix") + ").\n\n");
+            sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
+        }
         sb.append("Forward-solver iterations per step (median over the training batch).\n\n");
         sb.append("![iterations](figures/iterations.png)\n\n");
+        if (anyDiagnostics(results)) {
+            sb.append("Diagnostics at the measured steps: angle between each rule's direction and the gradient (top row),"
+                    + " smallest sigma_min(I - G_i W) over the samples measured (bottom row, log scale).\n\n");
+            sb.append("![diagnostics](figures/" + DIAGNOSTICS_FIGURE + ")\n\n");
+        }
         sb.append("## Files\n\n`metrics.jsonl` (one line per step and per full-test evaluation), `summary.json`,"
                 + " `runs/*.json` (per run, with the eigenvalues of W), `weights/*.safetensors` (parameters after"
                 + " training).\n\nTo reproduce: `").append(info.get("command")).append("`\n");

@@ -26,6 +26,7 @@ import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
 import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.operator.FeatureShape;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.train.EvalRecord;
 import org.fprnn.train.MetricsLines;
@@ -98,7 +99,21 @@ public final class ClassificationRunner {
         Data data = loadData(plan.config().data());
         out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n", data.name(),
                 data.train().size(), data.test().size(), data.train().features(), data.train().classes(), data.where());
-        FixedPointNetwork start = plan.newNetwork(data.train().features(), data.train().classes());
+        FixedPointNetwork start = newNetwork(data);
+        String network = plan.describeNetwork(start);
+        out.println("network: " + network + "; " + start.trained().size() + " trained parameter matrices ("
+                + String.join(", ", start.trained()) + ")");
+        var diag = plan.config().diagnostics().toSettings();
+        if (diag.enabled() && diag.singularity() && diag.singularityMethod(start.units()).equals("none")) {
+            out.printf(Locale.ROOT, "diagnostics: N = %d is above diagnostics.dense_max_units = %d, so the distance to"
+                    + " singularity is not computed (it needs the dense N x N operator, 8 N^2 bytes per copy); raise"
+                    + " dense_max_units, or set diagnostics.singularity = false to record only the angles%n",
+                    start.units(), diag.denseMaxUnits());
+        }
+        if (start.units() > EIGENVALUES_MAX_UNITS) {
+            out.printf(Locale.ROOT, "eigenvalues of W are not computed for N = %d > %d units%n", start.units(),
+                    EIGENVALUES_MAX_UNITS);
+        }
         double[][] startEig = eigenvalues(start);
         List<RunSpec> specs = plan.runs();
         Trainer probe = new Trainer(plan.trainSettings(specs.getFirst()), data.train(), data.test());
@@ -144,7 +159,7 @@ public final class ClassificationRunner {
                 return EXIT_STOPPED;
             }
             double wall = (System.nanoTime() - t0) / 1e9;
-            ClassificationReport.write(folder, plan, results, info, configText, startEig, data, wall);
+            ClassificationReport.write(folder, plan, results, info, configText, startEig, data, wall, network);
             out.print(ClassificationReport.table(results));
             out.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
                     wall, dir);
@@ -160,7 +175,7 @@ public final class ClassificationRunner {
             throws IOException {
         TrainSettings ts = plan.trainSettings(spec);
         String settings = plan.settingsJson(spec);
-        FixedPointNetwork net = plan.newNetwork(data.train().features(), data.train().classes());
+        FixedPointNetwork net = newNetwork(data);
         Optimizer opt = ts.newOptimizer();
         Trainer trainer = new Trainer(ts, data.train(), data.test());
         int total = trainer.totalSteps();
@@ -374,13 +389,34 @@ public final class ClassificationRunner {
         return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    /** Eigenvalues of W (n x 2: re, im), or null if W is not finite. */
+    /** Largest N for which the eigenvalues of W are computed (a dense eigendecomposition). */
+    static final int EIGENVALUES_MAX_UNITS = 1000;
+
+    /** The plan's network for this data set's image shape; a network that does not fit is a UserError. */
+    FixedPointNetwork newNetwork(Data data) {
+        Dataset d = data.train();
+        try {
+            return plan.newNetwork(new FeatureShape(d.channels(), d.height(), d.width()), d.classes());
+        } catch (IllegalArgumentException e) {
+            throw new UserError("the [network] of " + plan.config().name() + " does not fit the " + data.name()
+                    + " images (" + d.channels() + "x" + d.height() + "x" + d.width() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Eigenvalues (n x 2: re, im) of the recurrent operator's effective N x N matrix (MATH section
+     * 5; for a layered network the whole stacked operator), or null if it is not finite or N is above
+     * {@link #EIGENVALUES_MAX_UNITS}.
+     */
     static double[][] eigenvalues(FixedPointNetwork net) {
-        var w = net.params().get("W");
+        if (net.units() > EIGENVALUES_MAX_UNITS) {
+            return null;
+        }
+        var w = net.recurrent().dense();
         if (!w.allFinite()) {
             return null;
         }
-        return Spectra.eigenvalues(w.toDouble());
+        return Spectra.eigenvalues(w);
     }
 
     /** Loads both splits (applying the limits); missing or broken data is a UserError (exit 2). */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
+import org.fprnn.diag.StepDiagnostics;
 import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
@@ -87,6 +88,81 @@ final class RunResult {
         return steps.stream().mapToDouble(StepRecord::testAccuracy).filter(Double::isFinite).max().orElse(Double.NaN);
     }
 
+    /** Best accuracy over the full-test evaluations (every epoch, or only the end), or NaN if none. */
+    double bestFullTestAccuracy() {
+        return evals.stream().mapToDouble(EvalRecord::accuracy).filter(Double::isFinite).max().orElse(Double.NaN);
+    }
+
+    /** Steps over which the end of training is averaged for {@link #endTrainLoss()}. */
+    static final int END_WINDOW = 10;
+
+    /** Mean training-batch loss over the last (up to) 10 steps, NaN if one of them is not finite. */
+    double endTrainLoss() {
+        if (steps.isEmpty()) {
+            return Double.NaN;
+        }
+        double s = 0;
+        int n = Math.min(END_WINDOW, steps.size());
+        for (int i = steps.size() - n; i < steps.size(); i++) {
+            s += steps.get(i).trainLoss();
+        }
+        return s / n;
+    }
+
+    /**
+     * Diverged in the sense of PROTOCOLS P3: the run ended as diverged or failed, a training loss was
+     * not finite, or the loss at the end (mean training-batch loss over the last 10 steps) is above
+     * its starting value (the training-batch loss of step 0).
+     */
+    boolean divergedByLoss() {
+        if (diverged() || failed()) {
+            return true;
+        }
+        if (steps.isEmpty()) {
+            return false;
+        }
+        for (StepRecord s : steps) {
+            if (!Double.isFinite(s.trainLoss())) {
+                return true;
+            }
+        }
+        return endTrainLoss() > steps.getFirst().trainLoss();
+    }
+
+    /** The diagnostics recorded, in step order. */
+    List<StepDiagnostics> diagnostics() {
+        return steps.stream().map(StepRecord::diagnostics).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** Median over the diagnosed steps of the angle to the gradient (all parameters), NaN if none. */
+    double medianAngle() {
+        return median(diagnostics().stream().mapToDouble(StepDiagnostics::angle));
+    }
+
+    double medianAngleRecurrent() {
+        return median(diagnostics().stream().mapToDouble(StepDiagnostics::angleRecurrent));
+    }
+
+    /** Smallest sigma_min(I - G_i W) seen over every diagnosed step and sample, NaN if none. */
+    double minSigma() {
+        return diagnostics().stream().mapToDouble(StepDiagnostics::sigmaMin).filter(Double::isFinite).min()
+                .orElse(Double.NaN);
+    }
+
+    /** Median median over the diagnosed steps of sigma_min(I - G_i W). */
+    double medianSigma() {
+        return median(diagnostics().stream().mapToDouble(StepDiagnostics::sigmaMedian));
+    }
+
+    /** Median of the finite values, NaN if there is none. */
+    static double median(java.util.stream.DoubleStream values) {
+        double[] v = values.filter(Double::isFinite).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : 0.5 * (v[v.length / 2 - 1] + v[v.length / 2]);
+    }
+
     double medianIterations() {
         double[] v = steps.stream().mapToDouble(StepRecord::iterationsMedian).sorted().toArray();
         if (v.length == 0) {
@@ -112,6 +188,17 @@ final class RunResult {
         m.put("initial_train_loss", steps.isEmpty() ? Double.NaN : steps.getFirst().trainLoss());
         m.put("final_train_loss", steps.isEmpty() ? Double.NaN : steps.getLast().trainLoss());
         m.put("median_iterations", medianIterations());
+        m.put("best_full_test_acc", bestFullTestAccuracy());
+        m.put("end_train_loss", endTrainLoss());
+        m.put("loss_diverged", divergedByLoss());
+        List<StepDiagnostics> diag = diagnostics();
+        m.put("diagnosed_steps", diag.size());
+        m.put("median_angle", medianAngle());
+        m.put("median_angle_recurrent", medianAngleRecurrent());
+        m.put("steps_angle_above_90", diag.stream().filter(d -> d.angle() > 90).count());
+        m.put("min_sigma", minSigma());
+        m.put("median_sigma", medianSigma());
+        m.put("sigma_method", diag.isEmpty() ? null : diag.getLast().sigmaMethod());
         m.put("steps_not_all_converged", steps.stream().filter(s -> s.notConverged() > 0).count());
         // Safety policy (train.on_nonconverged, max_direction_norm): steps without an update, and
         // training samples that did not converge (counted only when solver.tol > 0: with tol = 0,

@@ -64,7 +64,8 @@ public final class ConfigLoader {
             return MAPPER.treeToValue(root, type);
         } catch (UnrecognizedPropertyException e) {
             String where = e.getPath().stream().limit(Math.max(0, e.getPath().size() - 1))
-                    .map(r -> r.getFieldName()).collect(Collectors.joining("."));
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
             List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw new UserError("config " + source + ": unknown key '" + e.getPropertyName() + "'"
                     + (where.isEmpty() ? " at the top level" : " in [" + where + "]") + "; allowed keys: " + known);

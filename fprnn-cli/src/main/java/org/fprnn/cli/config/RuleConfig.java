@@ -12,16 +12,37 @@ import org.fprnn.solve.SolverConfig;
  *     only, as the published code does)
  * @param adjointTol relative residual of the gradient rule's adjoint solve (default 1e-8)
  * @param adjointMaxIter iteration limit of the adjoint solve (default 2000)
+ * @param bpttSteps the bptt rule's own unroll (MATH section 3.2): this many Euler steps of the
+ *     network's dynamics from rest, whatever the forward solver (which still gives the state for the
+ *     test metrics and the other rules). Absent: bptt unrolls the euler forward solver itself
+ *     (solver.alpha, solver.max_iter), which is then required
+ * @param bpttAlpha the Euler step alpha = dt/tau of that unroll (default 0.5; only with bptt_steps)
  */
-public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter) {
+public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter, Integer bpttSteps,
+                         Double bpttAlpha) {
     public RuleConfig {
         gains = Keys.oneOf("rule.gains", gains, "derivative", List.of("derivative", "from_rates"));
         adjointTol = Keys.number("rule.adjoint_tol", adjointTol, 1e-8, 0, false);
         adjointMaxIter = Keys.intAtLeast("rule.adjoint_max_iter", adjointMaxIter, 2000, 1);
+        if (bpttSteps != null) {
+            Keys.intAtLeast("rule.bptt_steps", bpttSteps, 1, 1);
+            bpttAlpha = Keys.inRange("rule.bptt_alpha", bpttAlpha, 0.5, 0, false, 1, true);
+        } else if (bpttAlpha != null) {
+            throw new IllegalArgumentException("rule.bptt_alpha is the step of the bptt rule's own unroll and needs"
+                    + " rule.bptt_steps (its number of steps); give both, or neither to unroll the euler forward solver");
+        }
     }
 
     public static RuleConfig defaults() {
-        return new RuleConfig(null, null, null);
+        return new RuleConfig(null, null, null, null, null);
+    }
+
+    /**
+     * The Euler unroll of the bptt rule when rule.bptt_steps is given (tolerance 0: exactly
+     * bpttSteps steps), else null (bptt unrolls the forward solver).
+     */
+    public SolverConfig bpttUnroll() {
+        return bpttSteps == null ? null : SolverConfig.euler(bpttAlpha, bpttSteps, 0);
     }
 
     public GainMode gainMode() {

@@ -10,8 +10,8 @@ import org.fprnn.rule.Rules;
  * description, and one table per part. Protocols:
  * <ul>
  *   <li>"linear_teacher" (P2): tables [teacher] and [sweep] (one list of learning rates);</li>
- *   <li>"classification" (P1, P3): tables [data] (required), [network], [solver], [rule], [train]
- *       and [sweep] (rules, and learning rates per rule).</li>
+ *   <li>"classification" (P1, P3): tables [data] (required), [network], [solver], [rule], [train],
+ *       [diagnostics] and [sweep] (rules, and learning rates per rule).</li>
  * </ul>
  * Every key has a default or, when it has none (data.name, sweep.rules, sweep.learning_rates), its
  * absence is an error; impossible values are errors that name the key, before any work.
@@ -21,7 +21,8 @@ import org.fprnn.rule.Rules;
  */
 public record RunConfig(String name, String protocol, Long seed, Integer threads, String output,
                         String description, LinearTeacherConfig teacher, DataConfig data, NetworkConfig network,
-                        ForwardSolverConfig solver, RuleConfig rule, TrainConfig train, SweepConfig sweep) {
+                        ForwardSolverConfig solver, RuleConfig rule, TrainConfig train, SweepConfig sweep,
+                        DiagnosticsConfig diagnostics) {
     public static final List<String> PROTOCOLS = List.of("linear_teacher", "classification");
 
     public RunConfig {
@@ -45,7 +46,8 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         List<String> foreign = new ArrayList<>();
         if (protocol.equals("linear_teacher")) {
             for (var t : List.of(new Object[] {"data", data}, new Object[] {"network", network},
-                    new Object[] {"solver", solver}, new Object[] {"rule", rule}, new Object[] {"train", train})) {
+                    new Object[] {"solver", solver}, new Object[] {"rule", rule}, new Object[] {"train", train},
+                    new Object[] {"diagnostics", diagnostics})) {
                 if (t[1] != null) {
                     foreign.add("[" + t[0] + "]");
                 }
@@ -58,7 +60,7 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         } else {
             if (teacher != null) {
                 throw new IllegalArgumentException("protocol classification does not use [teacher]; it takes [data],"
-                        + " [network], [solver], [rule], [train] and [sweep]");
+                        + " [network], [solver], [rule], [train], [diagnostics] and [sweep]");
             }
             if (data == null) {
                 throw new IllegalArgumentException("the [data] table is missing: protocol classification needs at least"
@@ -68,6 +70,7 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             solver = solver == null ? ForwardSolverConfig.defaults() : solver;
             rule = rule == null ? RuleConfig.defaults() : rule;
             train = train == null ? TrainConfig.defaults() : train;
+            diagnostics = diagnostics == null ? DiagnosticsConfig.defaults() : diagnostics;
             checkClassification(network, solver, rule, sweep);
         }
     }
@@ -94,9 +97,15 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             throw new IllegalArgumentException("solver.method = \"direct\" solves linear networks only; with"
                     + " network.nonlinearity = \"" + network.nonlinearity() + "\" use euler, picard, anderson, newton or broyden");
         }
-        if (perRule.containsKey("bptt") && !solver.method().equals("euler") && !network.dynamics().equals("discrete")) {
+        if (perRule.containsKey("bptt") && rule.bpttSteps() == null && !solver.method().equals("euler")
+                && !network.dynamics().equals("discrete")) {
             throw new IllegalArgumentException("rule bptt unrolls the euler solver (rate or current dynamics) or the"
-                    + " discrete dynamics: set solver.method = \"euler\" or network.dynamics = \"discrete\"");
+                    + " discrete dynamics; with solver.method = \"" + solver.method() + "\" give it its own unroll,"
+                    + " rule.bptt_steps = T (and rule.bptt_alpha, default 0.5), or set solver.method = \"euler\"");
+        }
+        if (perRule.containsKey("reparam") && !network.plainDense()) {
+            throw new IllegalArgumentException("rule reparam is defined for a single dense linear layer only: set"
+                    + " network.connectivity = \"dense\" without [[network.layers]], or drop it from sweep.rules");
         }
         if (perRule.containsKey("reparam")) {
             if (!f.isLinear()) {
