@@ -225,10 +225,14 @@ public final class NativeBlas implements Blas {
                     GemmArgs.scale(m, n, 0f, c, cOff, ldc);
                 }
                 try {
-                    sgemm.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k, alpha,
-                            MemorySegment.ofArray(a).asSlice(aOff * 4L), lda,
-                            MemorySegment.ofArray(b).asSlice(bOff * 4L), ldb, beta,
-                            MemorySegment.ofArray(c).asSlice(cOff * 4L), ldc);
+                    if ((aOff | bOff | cOff) == 0) {
+                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
+                                MemorySegment.ofArray(c), ldc);
+                    } else {
+                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
+                    }
                 } catch (Throwable t) {
                     throw new IllegalStateException("cblas_sgemm failed", t);
                 }
@@ -248,10 +252,14 @@ public final class NativeBlas implements Blas {
                     GemmArgs.scale(m, n, 0.0, c, cOff, ldc);
                 }
                 try {
-                    dgemm.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k, alpha,
-                            MemorySegment.ofArray(a).asSlice(aOff * 8L), lda,
-                            MemorySegment.ofArray(b).asSlice(bOff * 8L), ldb, beta,
-                            MemorySegment.ofArray(c).asSlice(cOff * 8L), ldc);
+                    if ((aOff | bOff | cOff) == 0) {
+                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
+                                MemorySegment.ofArray(c), ldc);
+                    } else {
+                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
+                    }
                 } catch (Throwable t) {
                     throw new IllegalStateException("cblas_dgemm failed", t);
                 }
@@ -262,5 +270,40 @@ public final class NativeBlas implements Blas {
     @Override
     public String toString() {
         return name();
+    }
+
+    /**
+     * The array from element {@code off} on, as a heap segment. Only products at non-zero offsets
+     * (the convolution's) slice: {@code asSlice} dispatches on the segment's class, and once other
+     * code in the process has sliced segments of other kinds that call is megamorphic and the segments
+     * escape. Products at offset 0 (every product of {@link Ops#gemm}) take the other branch, whose
+     * segments never meet that call.
+     */
+    private static MemorySegment slice(float[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(off * 4L);
+    }
+
+    private static MemorySegment slice(double[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(off * 8L);
+    }
+
+    /**
+     * The gemm downcalls as static final fields, which the JIT treats as constants and inlines with
+     * exact types (through the instance fields above they are not constants, and each product
+     * allocated some 200 to 300 bytes). Initialized on the first product, which only an instance
+     * returned by {@link #load()} can make.
+     */
+    private static final class Downcalls {
+        static final MethodHandle SGEMM;
+        static final MethodHandle DGEMM;
+
+        static {
+            NativeBlas nb = load(); // already loaded: the instance making the call came from here
+            SGEMM = nb.sgemm;
+            DGEMM = nb.dgemm;
+        }
+
+        private Downcalls() {
+        }
     }
 }
