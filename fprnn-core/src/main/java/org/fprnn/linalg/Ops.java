@@ -187,23 +187,30 @@ public final class Ops {
             case FMatrix f -> {
                 float[] x = f.data, y = ((FMatrix) b).data;
                 for (int i = 0; i < a.rows; i++) {
-                    double m = 0;
-                    for (int j = i * n, e = j + n; j < e; j++) {
-                        m = Math.max(m, Math.abs(x[j] - y[j]));
-                    }
-                    res[i] = m;
+                    res[i] = RowKernels.maxAbsDiff(x, y, i * n, n);
                 }
             }
             case DMatrix d -> {
                 double[] x = d.data, y = ((DMatrix) b).data;
                 for (int i = 0; i < a.rows; i++) {
-                    double m = 0;
-                    for (int j = i * n, e = j + n; j < e; j++) {
-                        m = Math.max(m, Math.abs(x[j] - y[j]));
-                    }
-                    res[i] = m;
+                    res[i] = RowKernels.maxAbsDiff(x, y, i * n, n);
                 }
             }
+        }
+    }
+
+    /** res[i] = max_j |a[i, j]| for every row i (NaN if the row holds a NaN). */
+    public static void rowMaxAbs(Matrix a, double[] res) {
+        if (res.length < a.rows) {
+            throw new IllegalArgumentException("row maxima of " + a.shape() + " into " + res.length + " values");
+        }
+        int n = a.cols;
+        for (int i = 0; i < a.rows; i++) {
+            double m = 0;
+            for (int j = i * n, e = j + n; j < e; j++) {
+                m = Math.max(m, Math.abs(a.getFlat(j)));
+            }
+            res[i] = m;
         }
     }
 

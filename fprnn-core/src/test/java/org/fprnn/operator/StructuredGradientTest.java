@@ -93,8 +93,13 @@ class StructuredGradientTest {
         assertEquals(Precision.FLOAT, flt.params().get("b").precision());
         Batch batch = TestNets.labelled(6, dbl.inputs(), dbl.outputs(), 1.0, 102);
         for (String rule : new String[] {"gradient", "linearized", "linearized_alt", "bptt"}) {
+            // Anderson with memory 10: with memory 5 the conv-layers network sits at the edge of
+            // convergence (batches whose solve takes 37 to 57 iterations, or 446, or never converges,
+            // depending on round-off), so the comparison measured where a stalled float solve stopped
+            // rather than float accuracy. With memory 10 every structured network converges in both
+            // precisions (checked over six batches each).
             SolverConfig fwd = rule.equals("bptt") ? SolverConfig.euler(0.5, 60, 0)
-                    : SolverConfig.anderson(5, 0.8, 500, 1e-6);
+                    : SolverConfig.anderson(10, 0.8, 500, 1e-6);
             RuleSettings rs = RuleSettings.of(Loss.CROSS_ENTROPY, fwd);
             Equilibrium eqF = new EquilibriumSolver(fwd).solve(flt, batch.x());
             if (!rule.equals("bptt")) {
