@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The simulation's step loop allocates nothing: a run of 10,000 steps allocates no more than one of
  * 2,000 steps with the same number of records. Measured on the pure-Java matrix product (the
- * without-native-blas test execution of fprnn-core runs this class): the OpenBLAS downcall itself
- * allocates a varying amount per product (its heap memory segments are not always scalar-replaced;
- * 200 to 550 bytes measured here), which would hide the loop's own allocations, so on native BLAS
- * the test is skipped.
+ * without-native-blas test execution of fprnn-core runs this class): the OpenBLAS downcall's heap
+ * memory segments are scalar-replaced only in C2-compiled code, and after a deoptimization the
+ * downcall runs as C1 code that allocates some 200 bytes per product until C2 has compiled it
+ * again; this test's limit (under 1 byte per step) would catch that, so on native BLAS it is
+ * skipped. {@code org.fprnn.AllocationTest} checks the solvers and rules on both products.
  */
 class SimulatorAllocationTest {
 
