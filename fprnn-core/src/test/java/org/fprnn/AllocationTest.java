@@ -62,14 +62,15 @@ class AllocationTest {
     /**
      * (bytes of {@code big}) - (bytes of {@code small}), each the smallest of repeated measurements
      * taken in turns after a few unmeasured runs; at least three measurements, then stopping once the
-     * difference is at most {@link #GOOD} (code still being compiled allocates in either run) or
-     * after {@link #PATIENCE_NANOS}.
+     * difference is within {@link #GOOD} of 0 or after {@link #PATIENCE_NANOS}. (Code still being
+     * compiled allocates in either run: a large negative difference means the short run's minimum is
+     * not settled yet, and could hide allocations of the long run.)
      */
     private static long extraBytes(Runnable small, Runnable big) {
         return extraBytes(small, big, GOOD);
     }
 
-    /** {@link #extraBytes(Runnable, Runnable)}, stopping once the difference is at most {@code good}. */
+    /** {@link #extraBytes(Runnable, Runnable)}, stopping once the difference is within {@code good} of 0. */
     private static long extraBytes(Runnable small, Runnable big, long good) {
         for (int w = 0; w < 3; w++) {
             small.run();
@@ -78,7 +79,7 @@ class AllocationTest {
         long bestSmall = Long.MAX_VALUE;
         long bestBig = Long.MAX_VALUE;
         long start = System.nanoTime();
-        for (int rep = 0; rep < 3 || (bestBig - bestSmall > good
+        for (int rep = 0; rep < 3 || (Math.abs(bestBig - bestSmall) > good
                 && System.nanoTime() - start < PATIENCE_NANOS); rep++) {
             long a0 = allocated();
             small.run();

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Per-row (per-sample) kernels on the Vector API for the solvers' bookkeeping: dot products
- * accumulated in double, largest absolute differences, and Anderson's history update and mixing
+ * Per-row (per-sample) kernels on the Vector API for Anderson's bookkeeping: dot products
+ * accumulated in double, the history update (residual, damped step, largest residual) and the mixing
  * step.
  *
  * <p>They allocate nothing once compiled: no vector crosses a method boundary (a vector passed to
@@ -108,38 +108,6 @@ public final class RowKernels {
             s = Math.fma(x[xOff + j], y[yOff + j], s);
         }
         return s;
-    }
-
-    /**
-     * max_j |a[off + j] - b[off + j]| over j < len (each difference rounded to float), NaN if any
-     * difference is NaN.
-     */
-    public static double maxAbsDiff(float[] a, float[] b, int off, int len) {
-        FloatVector mx = FloatVector.zero(FS);
-        int j = 0;
-        for (int end = len - FL; j <= end; j += FL) {
-            mx = mx.max(FloatVector.fromArray(FS, a, off + j).sub(FloatVector.fromArray(FS, b, off + j)).abs());
-        }
-        // lane-wise max and its reduction follow Math.max: NaN propagates, and the order does not matter
-        float m = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < len; j++) {
-            m = Math.max(m, Math.abs(a[off + j] - b[off + j]));
-        }
-        return m;
-    }
-
-    /** The double version of {@link #maxAbsDiff(float[], float[], int, int)}. */
-    public static double maxAbsDiff(double[] a, double[] b, int off, int len) {
-        DoubleVector mx = DoubleVector.zero(DS);
-        int j = 0;
-        for (int end = len - L; j <= end; j += L) {
-            mx = mx.max(DoubleVector.fromArray(DS, a, off + j).sub(DoubleVector.fromArray(DS, b, off + j)).abs());
-        }
-        double m = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < len; j++) {
-            m = Math.max(m, Math.abs(a[off + j] - b[off + j]));
-        }
-        return m;
     }
 
     /**
