@@ -34,10 +34,9 @@ import org.junit.jupiter.api.Test;
  * per-sample result arrays and per-solve objects of the adjoint solve), far below one B x N matrix.
  *
  * <p>This is an allocation test, not a timing test: bytes come from the thread's allocation counter
- * (com.sun.management.ThreadMXBean). Code not yet compiled by C2 allocates (interpreted Vector API
- * code boxes vectors; C1 code of the native downcall does not scalar-replace its memory segments),
- * so every figure is the smallest of repeated measurements, taken until it is small or 30 seconds
- * have passed. It runs on native BLAS and once more on the pure-Java product (the
+ * (com.sun.management.ThreadMXBean). Code not yet compiled by C2 allocates (interpreted and C1
+ * Vector API code boxes vectors), so every figure is the smallest of repeated measurements, taken
+ * until it is small or 30 seconds have passed. It runs on native BLAS and once more on the pure-Java product (the
  * without-native-blas execution of fprnn-core).
  */
 class AllocationTest {
@@ -45,8 +44,8 @@ class AllocationTest {
     private static final long SLACK = 1024;
     /**
      * Measurements go on until the figure is good or this much time has passed: after a
-     * deoptimization a method runs as C1 code (which allocates) until C2 has compiled it again, and
-     * with the processors busy that can take a while.
+     * deoptimization a method runs as C1 code (whose vector code allocates) until C2 has compiled it
+     * again, and with the processors busy that can take a while.
      */
     private static final long PATIENCE_NANOS = 30_000_000_000L;
     /** Measurements stop early once the figure is at most this. */
@@ -112,10 +111,7 @@ class AllocationTest {
                 .trainInput(true).trainBias(true).trainReadout(true).readoutBias(true).build();
     }
 
-    /**
-     * Compiles the matrix product before anything is measured: the native downcall's memory segments
-     * are scalar-replaced only once it is compiled (some 10,000 calls).
-     */
+    /** Compiles the matrix product (every branch of it) before anything is measured. */
     @org.junit.jupiter.api.BeforeAll
     static void warmUpTheProduct() {
         for (Precision p : Precision.values()) {
