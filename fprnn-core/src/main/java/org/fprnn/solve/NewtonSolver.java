@@ -128,10 +128,12 @@ final class NewtonSolver implements Solver {
 
     /**
      * Largest N whose per-sample systems are factored here, in place in the workspace (nothing
-     * allocated per sample and iteration); larger ones go to {@link Lapack}, whose O(N^3) work dwarfs
-     * its allocations.
+     * allocated per sample and iteration); larger ones go to {@link Lapack}. Measured here (one
+     * thread, per sample and iteration): the two take the same time up to N = 96, and at N = 128 and
+     * 150 the plain-Java LU takes 2 to 2.5 times as long as OpenBLAS's, whose allocations there are
+     * small next to its O(N^3) work.
      */
-    static final int SMALL = 200;
+    static final int SMALL = 96;
 
     private int[] pivots(int n) {
         if (piv == null || piv.length != n) {
