@@ -1,10 +1,13 @@
 package org.fprnn.linalg;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /** Row-major double matrix. */
 public final class DMatrix extends Matrix {
     public final double[] data;
+    /** {@link #data} as a heap memory segment, made on first use by the native matrix product. */
+    private MemorySegment segment;
 
     public DMatrix(int rows, int cols) {
         super(rows, cols);
@@ -75,5 +78,18 @@ public final class DMatrix extends Matrix {
             }
         }
         return true;
+    }
+
+    /**
+     * The data as a heap memory segment for {@link NativeBlas}, kept so that a product makes no
+     * new one (a benign race: two threads may each make an equal segment).
+     */
+    MemorySegment segment() {
+        MemorySegment s = segment;
+        if (s == null) {
+            s = MemorySegment.ofArray(data);
+            segment = s;
+        }
+        return s;
     }
 }

@@ -1,10 +1,13 @@
 package org.fprnn.linalg;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /** Row-major float matrix. */
 public final class FMatrix extends Matrix {
     public final float[] data;
+    /** {@link #data} as a heap memory segment, made on first use by the native matrix product. */
+    private MemorySegment segment;
 
     public FMatrix(int rows, int cols) {
         super(rows, cols);
@@ -81,5 +84,18 @@ public final class FMatrix extends Matrix {
             }
         }
         return true;
+    }
+
+    /**
+     * The data as a heap memory segment for {@link NativeBlas}, kept so that a product makes no
+     * new one (a benign race: two threads may each make an equal segment).
+     */
+    MemorySegment segment() {
+        MemorySegment s = segment;
+        if (s == null) {
+            s = MemorySegment.ofArray(data);
+            segment = s;
+        }
+        return s;
     }
 }

@@ -166,6 +166,12 @@ public final class JavaBlas implements Blas {
                     float[] bp = ps.f1(panels * k * FNR);
                     packB(tB, n, k, b, bOff, ldb, bp, panels);
                     int parts = parts(m, n, k);
+                    if (parts == 1) {
+                        // No lambda on the common path: a capturing lambda is an allocation per product
+                        // whenever escape analysis gives up on it.
+                        rowsF(tA, 0, m, n, k, alpha, a, aOff, lda, bp, panels, beta, c, cOff, ldc);
+                        return;
+                    }
                     int rowsPer = ((m + parts - 1) / parts + MR - 1) / MR * MR;
                     runParts(parts, part -> {
                         int i0 = part * rowsPer;
@@ -356,6 +362,12 @@ public final class JavaBlas implements Blas {
                     double[] bp = ps.d1(panels * k * DNR);
                     packB(tB, n, k, b, bOff, ldb, bp, panels);
                     int parts = parts(m, n, k);
+                    if (parts == 1) {
+                        // No lambda on the common path: a capturing lambda is an allocation per product
+                        // whenever escape analysis gives up on it.
+                        rowsD(tA, 0, m, n, k, alpha, a, aOff, lda, bp, panels, beta, c, cOff, ldc);
+                        return;
+                    }
                     int rowsPer = ((m + parts - 1) / parts + MR - 1) / MR * MR;
                     runParts(parts, part -> {
                         int i0 = part * rowsPer;

@@ -225,12 +225,63 @@ public final class NativeBlas implements Blas {
                     GemmArgs.scale(m, n, 0f, c, cOff, ldc);
                 }
                 try {
-                    sgemm.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k, alpha,
-                            MemorySegment.ofArray(a).asSlice(aOff * 4L), lda,
-                            MemorySegment.ofArray(b).asSlice(bOff * 4L), ldb, beta,
-                            MemorySegment.ofArray(c).asSlice(cOff * 4L), ldc);
+                    if ((aOff | bOff | cOff) == 0) {
+                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
+                                MemorySegment.ofArray(c), ldc);
+                    } else {
+                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
+                    }
                 } catch (Throwable t) {
                     throw new IllegalStateException("cblas_sgemm failed", t);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sgemm} on whole matrices (offset 0) through the heap segments they keep
+     * ({@link FMatrix#segment()}): nothing is allocated per product, whatever the JIT made of the
+     * caller. (A new segment per argument, as the array form makes, is usually scalar-replaced, but
+     * its memory session was seen to escape in some compilations: 96 to 216 bytes per product.)
+     */
+    void sgemm(boolean tA, boolean tB, int m, int n, int k, float alpha, FMatrix a, int lda, FMatrix b, int ldb,
+               float beta, FMatrix c, int ldc) {
+        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, 0, lda, b.data, b.data.length, 0,
+                ldb, c.data, c.data.length, 0, ldc)) {
+            case NOTHING -> { }
+            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
+            case PRODUCT -> {
+                if (beta == 0) {
+                    GemmArgs.scale(m, n, 0f, c.data, 0, ldc);
+                }
+                try {
+                    Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                            alpha, a.segment(), lda, b.segment(), ldb, beta, c.segment(), ldc);
+                } catch (Throwable t) {
+                    throw new IllegalStateException("cblas_sgemm failed", t);
+                }
+            }
+        }
+    }
+
+    /** {@link #dgemm} on whole matrices through their kept segments; see the float version. */
+    void dgemm(boolean tA, boolean tB, int m, int n, int k, double alpha, DMatrix a, int lda, DMatrix b, int ldb,
+               double beta, DMatrix c, int ldc) {
+        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, 0, lda, b.data, b.data.length, 0,
+                ldb, c.data, c.data.length, 0, ldc)) {
+            case NOTHING -> { }
+            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
+            case PRODUCT -> {
+                if (beta == 0) {
+                    GemmArgs.scale(m, n, 0.0, c.data, 0, ldc);
+                }
+                try {
+                    Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                            alpha, a.segment(), lda, b.segment(), ldb, beta, c.segment(), ldc);
+                } catch (Throwable t) {
+                    throw new IllegalStateException("cblas_dgemm failed", t);
                 }
             }
         }
@@ -248,10 +299,14 @@ public final class NativeBlas implements Blas {
                     GemmArgs.scale(m, n, 0.0, c, cOff, ldc);
                 }
                 try {
-                    dgemm.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k, alpha,
-                            MemorySegment.ofArray(a).asSlice(aOff * 8L), lda,
-                            MemorySegment.ofArray(b).asSlice(bOff * 8L), ldb, beta,
-                            MemorySegment.ofArray(c).asSlice(cOff * 8L), ldc);
+                    if ((aOff | bOff | cOff) == 0) {
+                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
+                                MemorySegment.ofArray(c), ldc);
+                    } else {
+                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
+                    }
                 } catch (Throwable t) {
                     throw new IllegalStateException("cblas_dgemm failed", t);
                 }
@@ -262,5 +317,40 @@ public final class NativeBlas implements Blas {
     @Override
     public String toString() {
         return name();
+    }
+
+    /**
+     * The array from element {@code off} on, as a heap segment. Only products at non-zero offsets
+     * (the convolution's) slice: {@code asSlice} dispatches on the segment's class, and once other
+     * code in the process has sliced segments of other kinds that call is megamorphic and the segments
+     * escape. Products at offset 0 (every product of {@link Ops#gemm}) take the other branch, whose
+     * segments never meet that call.
+     */
+    private static MemorySegment slice(float[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(off * 4L);
+    }
+
+    private static MemorySegment slice(double[] a, int off) {
+        return MemorySegment.ofArray(a).asSlice(off * 8L);
+    }
+
+    /**
+     * The gemm downcalls as static final fields, which the JIT treats as constants and inlines with
+     * exact types (through the instance fields above they are not constants, and each product
+     * allocated some 200 to 300 bytes). Initialized on the first product, which only an instance
+     * returned by {@link #load()} can make.
+     */
+    private static final class Downcalls {
+        static final MethodHandle SGEMM;
+        static final MethodHandle DGEMM;
+
+        static {
+            NativeBlas nb = load(); // already loaded: the instance making the call came from here
+            SGEMM = nb.sgemm;
+            DGEMM = nb.dgemm;
+        }
+
+        private Downcalls() {
+        }
     }
 }

@@ -25,13 +25,26 @@ public final class Ops {
             throw new IllegalArgumentException("gemm shapes: op(A) " + m + "x" + k + ", op(B) " + kb
                     + "x" + n + ", C " + c.shape());
         }
+        Blas blas = Blas.get();
         switch (c) {
-            case FMatrix fc -> Blas.get().sgemm(transA, transB, m, n, k, (float) alpha,
-                    ((FMatrix) a).data, 0, a.cols, ((FMatrix) b).data, 0, b.cols, (float) beta,
-                    fc.data, 0, c.cols);
-            case DMatrix dc -> Blas.get().dgemm(transA, transB, m, n, k, alpha,
-                    ((DMatrix) a).data, 0, a.cols, ((DMatrix) b).data, 0, b.cols, beta,
-                    dc.data, 0, c.cols);
+            case FMatrix fc -> {
+                if (blas instanceof NativeBlas nb) {
+                    nb.sgemm(transA, transB, m, n, k, (float) alpha, (FMatrix) a, a.cols, (FMatrix) b, b.cols,
+                            (float) beta, fc, c.cols);
+                } else {
+                    blas.sgemm(transA, transB, m, n, k, (float) alpha, ((FMatrix) a).data, 0, a.cols,
+                            ((FMatrix) b).data, 0, b.cols, (float) beta, fc.data, 0, c.cols);
+                }
+            }
+            case DMatrix dc -> {
+                if (blas instanceof NativeBlas nb) {
+                    nb.dgemm(transA, transB, m, n, k, alpha, (DMatrix) a, a.cols, (DMatrix) b, b.cols, beta, dc,
+                            c.cols);
+                } else {
+                    blas.dgemm(transA, transB, m, n, k, alpha, ((DMatrix) a).data, 0, a.cols,
+                            ((DMatrix) b).data, 0, b.cols, beta, dc.data, 0, c.cols);
+                }
+            }
         }
     }
 
@@ -204,6 +217,21 @@ public final class Ops {
                     res[i] = m;
                 }
             }
+        }
+    }
+
+    /** res[i] = max_j |a[i, j]| for every row i (NaN if the row holds a NaN). */
+    public static void rowMaxAbs(Matrix a, double[] res) {
+        if (res.length < a.rows) {
+            throw new IllegalArgumentException("row maxima of " + a.shape() + " into " + res.length + " values");
+        }
+        int n = a.cols;
+        for (int i = 0; i < a.rows; i++) {
+            double m = 0;
+            for (int j = i * n, e = j + n; j < e; j++) {
+                m = Math.max(m, Math.abs(a.getFlat(j)));
+            }
+            res[i] = m;
         }
     }
 

@@ -28,6 +28,10 @@ public final class Conv2dMap implements LinearMap {
     private static final int COLUMN_BUDGET = 1 << 22;
 
     private final String name;
+
+    /** parameterNames(), made once: the rules ask for it on every call. */
+
+    private final List<String> names;
     private final Matrix kernel;
     private final FeatureShape in;
     private final FeatureShape out;
@@ -64,6 +68,7 @@ public final class Conv2dMap implements LinearMap {
                     + " does not match " + in.channels() + " input channels and a " + k + "x" + k + " kernel");
         }
         this.name = name;
+        this.names = List.of(name);
         this.kernel = kernel;
         this.in = in;
         this.k = k;
@@ -387,7 +392,7 @@ public final class Conv2dMap implements LinearMap {
         }
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
 
     @Override public Params parameters() { return new Params().put(name, kernel); }
 

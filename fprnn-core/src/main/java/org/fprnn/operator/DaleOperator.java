@@ -37,6 +37,10 @@ public final class DaleOperator implements RecurrentOperator {
     public enum Mode { PARAMETERIZATION, PROJECTION }
 
     private final String name;
+
+    /** parameterNames(), made once: the rules ask for it on every call. */
+
+    private final List<String> names;
     private final Matrix param;
     private final double[] sign;
     private final Mode mode;
@@ -67,6 +71,7 @@ public final class DaleOperator implements RecurrentOperator {
             }
         }
         this.name = name;
+        this.names = List.of(name);
         this.param = param;
         this.sign = signs.clone();
         this.mode = mode;
@@ -357,7 +362,7 @@ public final class DaleOperator implements RecurrentOperator {
         }
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
 
     @Override public Params parameters() { return new Params().put(name, param); }
 

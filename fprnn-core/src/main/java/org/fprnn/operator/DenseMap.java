@@ -12,11 +12,14 @@ import org.fprnn.model.Params;
  */
 public final class DenseMap implements LinearMap {
     private final String name;
+    /** parameterNames(), made once: the rules ask for it on every call. */
+    private final List<String> names;
     private final Matrix m;
 
     /** Reads the live matrix {@code m} (outputs x inputs) as parameter {@code name}. */
     public DenseMap(String name, Matrix m) {
         this.name = name;
+        this.names = List.of(name);
         this.m = m;
     }
 
@@ -49,7 +52,7 @@ public final class DenseMap implements LinearMap {
         }
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
 
     @Override public Params parameters() { return new Params().put(name, m); }
 

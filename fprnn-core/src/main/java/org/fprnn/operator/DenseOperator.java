@@ -10,10 +10,13 @@ import org.fprnn.model.Params;
 public final class DenseOperator implements RecurrentOperator {
     private final Params params;
     private final String name;
+    /** parameterNames(), made once: the rules ask for it on every call. */
+    private final List<String> names;
 
     public DenseOperator(Params params, String name) {
         this.params = params;
         this.name = name;
+        this.names = List.of(name);
         Matrix w = params.get(name);
         if (w.rows != w.cols) {
             throw new IllegalArgumentException("recurrent matrix " + name + " must be square, got " + w.shape());
@@ -55,7 +58,7 @@ public final class DenseOperator implements RecurrentOperator {
         }
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
 
     @Override public Params parameters() { return new Params().put(name, w()); }
 

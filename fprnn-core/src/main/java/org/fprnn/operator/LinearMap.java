@@ -78,8 +78,9 @@ public interface LinearMap {
 
     /** True if {@code into} holds a direction for at least one of this map's parameters. */
     default boolean anyIn(Params into) {
-        for (String n : parameterNames()) {
-            if (into.has(n)) {
+        List<String> names = parameterNames();
+        for (int i = 0; i < names.size(); i++) {
+            if (into.has(names.get(i))) {
                 return true;
             }
         }

@@ -14,6 +14,8 @@ import org.fprnn.model.Params;
  */
 public final class MaskedOperator implements RecurrentOperator {
     private final String name;
+    /** parameterNames(), made once: the rules ask for it on every call. */
+    private final List<String> names;
     private final Matrix raw;
     private final Matrix mask;
     private Matrix effective;
@@ -35,6 +37,7 @@ public final class MaskedOperator implements RecurrentOperator {
             }
         }
         this.name = name;
+        this.names = List.of(name);
         this.raw = raw;
         this.mask = mask.to(raw.precision()).copy();
     }
@@ -136,7 +139,7 @@ public final class MaskedOperator implements RecurrentOperator {
         Ops.axpy(1, scratch, d);
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
 
     @Override public Params parameters() { return new Params().put(name, raw); }
 

@@ -14,6 +14,8 @@ import org.fprnn.model.Params;
  */
 public final class PooledReadout implements LinearMap {
     private final String name;
+    /** parameterNames(), made once: the rules ask for it on every call. */
+    private final List<String> names;
     private final Matrix r;
     private final FeatureShape shape;
     private final Workspace ws = new Workspace();
@@ -22,6 +24,7 @@ public final class PooledReadout implements LinearMap {
     public PooledReadout(String name, Matrix r, FeatureShape shape) {
         Init.checkShape(r, r.rows, shape.channels(), "pooled read-out " + name);
         this.name = name;
+        this.names = List.of(name);
         this.r = r;
         this.shape = shape;
     }
@@ -84,7 +87,7 @@ public final class PooledReadout implements LinearMap {
         }
     }
 
-    @Override public List<String> parameterNames() { return List.of(name); }
+    @Override public List<String> parameterNames() { return names; }
     @Override public Params parameters() { return new Params().put(name, r); }
 
     @Override

@@ -35,6 +35,19 @@ abstract class AbstractRule implements Rule {
         return directions;
     }
 
+    /**
+     * x itself if it has precision p, else its values in a workspace matrix of that precision (no new
+     * matrix per call: inputs given in double to a float network are converted on every call).
+     */
+    protected final Matrix inPrecision(Matrix x, org.fprnn.linalg.Precision p) {
+        if (x.precision() == p) {
+            return x;
+        }
+        Matrix c = ws.get("inputs", x.rows, x.cols, p);
+        c.copyFrom(x);
+        return c;
+    }
+
     /** The loss at a state and dl/dr per sample. */
     protected record Readout(double loss, int correct, Matrix e) {
     }
@@ -90,13 +103,13 @@ abstract class AbstractRule implements Rule {
      * D_W = project(a, b) / B through the operator, D_U = project(a, x) / B through the read-in
      * (dense: a^T x / B, N x n_in), D_b = mean_i a_i (1 x N), each only for trained parameters.
      */
-    protected static void recurrentDirections(FixedPointNetwork net, Matrix x, Matrix a, Matrix b, Params dirs) {
+    protected final void recurrentDirections(FixedPointNetwork net, Matrix x, Matrix a, Matrix b, Params dirs) {
         double inv = 1.0 / a.rows;
         if (net.recurrent().anyIn(dirs)) {
             net.recurrent().project(a, b, inv, dirs, false);
         }
         if (net.readIn().anyIn(dirs)) {
-            net.readIn().project(a, x.to(a.precision()), inv, dirs, false);
+            net.readIn().project(a, inPrecision(x, a.precision()), inv, dirs, false);
         }
         if (dirs.has("b")) {
             Ops.columnSums(inv, a, dirs.get("b"));

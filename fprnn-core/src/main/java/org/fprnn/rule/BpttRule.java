@@ -157,7 +157,7 @@ final class BpttRule extends AbstractRule {
             }
         }
         if (net.readIn().anyIn(dirs)) {
-            net.readIn().project(dh, batch.x().to(dh.precision()), inv, dirs, false);
+            net.readIn().project(dh, inPrecision(batch.x(), dh.precision()), inv, dirs, false);
         }
         if (dirs.has("b")) {
             Ops.columnSums(inv, dh, dirs.get("b"));

@@ -22,6 +22,10 @@ import org.fprnn.solve.Solvers;
  */
 final class GradientRule extends AbstractRule {
     private final Solver adjointSolver;
+    /** The double copy of a float network's operator (see {@link #doubleOperator}) and its source. */
+    private RecurrentOperator doubleOp;
+    private RecurrentOperator doubleSource;
+    private Params doubleParams;
 
     GradientRule(RuleSettings settings) {
         super(settings);
@@ -47,7 +51,7 @@ final class GradientRule extends AbstractRule {
             Matrix ed = ws.get("eD", g.rows, g.cols, Precision.DOUBLE);
             ed.copyFrom(ro.e());
             Matrix lambda = ws.like("lambdaD", ed);
-            adj = solveAdjoint(net.recurrent().toDouble(), net.units(), ed, gd, lambda);
+            adj = solveAdjoint(doubleOperator(net.recurrent()), net.units(), ed, gd, lambda);
             Ops.mul(gd, lambda, lambda);
             delta.copyFrom(lambda);
         } else {
@@ -57,6 +61,26 @@ final class GradientRule extends AbstractRule {
         }
         recurrentDirections(net, batch.x(), delta, eq.rates(), dirs);
         return new RuleResult(dirs, ro.loss(), ro.correct(), adj);
+    }
+
+    /**
+     * The operator in double precision for the adjoint of a float network: made once per operator by
+     * {@link RecurrentOperator#toDouble()}, and on later calls refreshed from the operator's live
+     * parameters (the optimizer changes them in place between calls) instead of copied anew.
+     */
+    private RecurrentOperator doubleOperator(RecurrentOperator op) {
+        if (doubleSource != op) {
+            doubleOp = op.toDouble();
+            doubleParams = doubleOp.parameters();
+            doubleSource = op;
+            return doubleOp;
+        }
+        Params live = op.parameters();
+        Params copy = doubleParams;
+        for (String name : op.parameterNames()) {
+            copy.get(name).copyFrom(live.get(name));
+        }
+        return doubleOp;
     }
 
     /**

@@ -31,7 +31,7 @@ public final class AdjointMap implements BatchMap {
         this.g = g;
         this.tmp = tmp;
         this.scale = new double[e.rows];
-        Ops.rowMaxAbsDiff(e, tmp.zerosLike(), scale);
+        Ops.rowMaxAbs(e, scale);
         for (int i = 0; i < scale.length; i++) {
             if (!(scale[i] > 0)) {
                 scale[i] = 1.0;

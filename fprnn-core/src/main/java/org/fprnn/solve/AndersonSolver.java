@@ -1,28 +1,67 @@
 package org.fprnn.solve;
 
-import java.util.Arrays;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.RowKernels;
 import org.fprnn.linalg.Workspace;
 
 /**
  * Anderson acceleration with per-sample mixing coefficients (MATH section 6 fact 7). Each sample
- * keeps its last m iterates X_j and residuals F_j = Phi(X_j) - X_j and takes
- * s <- sum_j a_j (X_j + beta F_j), with a = argmin ||sum_j a_j F_j|| subject to sum_j a_j = 1
- * (solved per sample from an m x m Gram matrix kept up to date one row per iteration, in double).
- * Mixing beta < 1 damps the step so that maps whose plain iteration diverges (an eigenvalue of the
- * Jacobian at -2, say) still converge when the underlying dynamics are stable.
+ * keeps, for its last m iterates X_j, the residuals F_j = Phi(X_j) - X_j and the damped steps
+ * Y_j = X_j + beta F_j, and takes s <- sum_j a_j Y_j, with a = argmin ||sum_j a_j F_j|| subject to
+ * sum_j a_j = 1 (solved per sample from an m x m Gram matrix kept up to date one row per iteration,
+ * in double, by a Cholesky factorization; the sum is formed as Y_k + sum_j a_j (Y_j - Y_k), whose
+ * rounding error scales with the differences of the iterates). Mixing beta < 1 damps the step so
+ * that maps whose plain iteration diverges (an eigenvalue of the Jacobian at -2, say) still converge
+ * when the underlying dynamics are stable.
+ *
+ * <p>The per-sample work (residual, Gram row, mixing) runs on Vector API kernels
+ * ({@link RowKernels}) whose results do not depend on the other samples, and nothing is allocated
+ * per iteration.
  */
 final class AndersonSolver implements Solver {
     private static final double RIDGE = 1e-10;
 
     private final SolverConfig config;
     private final Workspace ws = new Workspace();
+    private final String[] yKeys;
+    private final String[] fKeys;
+    /** Reused while the state, the history and the shapes stay the same (no new objects per solve). */
+    private Rows rows;
+    private Matrix rowsState;
+    private int[] stepped;
+    private boolean[] mixes;
 
     AndersonSolver(SolverConfig config) {
         this.config = config;
+        int m = config.memory();
+        yKeys = new String[m];
+        fKeys = new String[m];
+        for (int j = 0; j < m; j++) {
+            yKeys[j] = "y" + j;
+            fKeys[j] = "f" + j;
+        }
+    }
+
+    /** The row kernels on the history for this state matrix (made anew when it or a shape changes). */
+    private Rows rows(Matrix s, Matrix phi, int b, int n, int m, double beta) {
+        Matrix y0 = ws.get(yKeys[0], b, n, s.precision());
+        if (rows != null && rowsState == s && rows.uses(phi, y0)) {
+            return rows;
+        }
+        Matrix[] ys = new Matrix[m];
+        Matrix[] fs = new Matrix[m];
+        for (int j = 0; j < m; j++) {
+            ys[j] = ws.get(yKeys[j], b, n, s.precision());
+            fs[j] = ws.get(fKeys[j], b, n, s.precision());
+        }
+        rows = switch (s) {
+            case FMatrix sf -> new FloatRows(sf, (FMatrix) phi, ys, fs, n, beta);
+            case DMatrix sd -> new DoubleRows(sd, (DMatrix) phi, ys, fs, beta);
+        };
+        rowsState = s;
+        return rows;
     }
 
     @Override
@@ -32,102 +71,203 @@ final class AndersonSolver implements Solver {
         final int m = config.memory();
         final double beta = config.beta();
         final double tol = config.tol();
-        Matrix[] xs = new Matrix[m];
-        Matrix[] fs = new Matrix[m];
-        for (int j = 0; j < m; j++) {
-            xs[j] = ws.get("x" + j, b, n, s.precision());
-            fs[j] = ws.get("f" + j, b, n, s.precision());
-        }
         Matrix phi = ws.like("phi", s);
         double[] gram = ws.doubles("gram", b * m * m);
-        double[] sys = new double[(m + 1) * (m + 1)];
-        double[] rhs = new double[m + 1];
-        double[] coef = new double[m];
+        Rows rows = rows(s, phi, b, n, m, beta);
+        // Per sample: the Cholesky factor of its Gram matrix, its coefficients; the samples stepped
+        // in this iteration, and which of them mix (the others take a plain damped step).
+        double[] chol = ws.doubles("chol", b * m * m);
+        double[] coef = ws.doubles("coef", b * m);
+        if (stepped == null || stepped.length != b) {
+            stepped = new int[b];
+            mixes = new boolean[b];
+        }
+        int[] stepped = this.stepped;
+        boolean[] mixes = this.mixes;
         SampleTracker track = new SampleTracker(b);
         for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
             int slot = k % m;
             int hist = Math.min(k + 1, m);
             map.apply(s, phi);
-            Matrix xk = xs[slot];
-            Matrix fk = fs[slot];
+            // Three passes over the samples, each sample independent of the others: residuals and Gram
+            // rows; the small solves (one after the other, so that the processor overlaps their
+            // dependency chains); the mixing.
+            int count = 0;
             for (int i = 0; i < b; i++) {
                 if (!track.active(i)) {
                     continue;
                 }
-                xk.copyRow(s, i, i);
-                if (track.stopIfDone(i, residualRow(s, phi, fk, i, n) / map.residualScale(i), k, tol, true)) {
+                int o = i * n;
+                if (track.stopIfDone(i, rows.residual(slot, o, n) / map.residualScale(i), k, tol, true)) {
                     continue;
                 }
                 // Gram row of the new residual against the history, accumulated in double.
                 int g0 = i * m * m;
                 for (int j = 0; j < hist; j++) {
-                    double d = rowDot(fk, fs[j], i, n);
+                    double d = rows.dot(slot, j, o, n);
                     gram[g0 + slot * m + j] = d;
                     gram[g0 + j * m + slot] = d;
                 }
-                if (!solveCoefficients(gram, g0, m, hist, sys, rhs, coef)) {
-                    Ops.relaxRow(s, phi, i, beta);
-                    continue;
+                stepped[count++] = i;
+            }
+            for (int c = 0; c < count; c++) {
+                int i = stepped[c];
+                mixes[i] = solveCoefficients(gram, i * m * m, m, hist, chol, coef, i * m);
+            }
+            for (int c = 0; c < count; c++) {
+                int i = stepped[c];
+                if (mixes[i]) {
+                    rows.mix(slot, coef, i * m, hist, i * n, n);
+                } else {
+                    rows.step(slot, i * n, n); // a plain damped step, s + beta (Phi(s) - s)
                 }
-                mixRow(s, xs, fs, coef, hist, beta, i, n);
             }
         }
         return track.finish(map, s, phi, tol);
     }
 
-    /** f_i = phi_i - s_i; returns max|f_i| (NaN if any is NaN). */
-    private static double residualRow(Matrix s, Matrix phi, Matrix f, int i, int n) {
-        int o = i * n;
-        double mx = 0;
-        switch (s) {
-            case FMatrix sf -> {
-                float[] x = sf.data, p = ((FMatrix) phi).data, d = ((FMatrix) f).data;
-                for (int j = o; j < o + n; j++) {
-                    float v = p[j] - x[j];
-                    d[j] = v;
-                    mx = Math.max(mx, Math.abs(v));
-                }
-            }
-            case DMatrix sd -> {
-                double[] x = sd.data, p = ((DMatrix) phi).data, d = ((DMatrix) f).data;
-                for (int j = o; j < o + n; j++) {
-                    double v = p[j] - x[j];
-                    d[j] = v;
-                    mx = Math.max(mx, Math.abs(v));
-                }
-            }
-        }
-        return mx;
+    /**
+     * The per-sample row work of one iteration on the storage arrays of one precision (looked up
+     * once per solve, not per sample). The history keeps, per entry h, the residual F_h = Phi(X_h) - X_h
+     * and the damped step Y_h = X_h + beta F_h, which is all the mixing needs (X_h itself is not kept).
+     */
+    private sealed interface Rows permits FloatRows, DoubleRows {
+        /** True if these are the kernels on image phi with first history matrix y0. */
+        boolean uses(Matrix phi, Matrix y0);
+
+        /**
+         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o; returns max|F_slot| (NaN if any
+         * is NaN).
+         */
+        double residual(int slot, int o, int n);
+
+        /** Dot product of rows o of F_slot and F_j, accumulated in double. */
+        double dot(int slot, int j, int o, int n);
+
+        /**
+         * s = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
+         * Y_slot + sum_h a_h (Y_h - Y_slot) (accurate in float near convergence).
+         */
+        void mix(int slot, double[] coef, int c0, int hist, int o, int n);
+
+        /** s = Y_slot at row offset o. */
+        void step(int slot, int o, int n);
     }
 
-    /** Dot product of row i of a and c, accumulated in double. */
-    private static double rowDot(Matrix a, Matrix c, int i, int n) {
-        int o = i * n;
-        double d = 0;
-        switch (a) {
-            case FMatrix af -> {
-                float[] x = af.data, y = ((FMatrix) c).data;
-                for (int j = o; j < o + n; j++) {
-                    d += (double) x[j] * y[j];
-                }
-            }
-            case DMatrix ad -> {
-                double[] x = ad.data, y = ((DMatrix) c).data;
-                for (int j = o; j < o + n; j++) {
-                    d += x[j] * y[j];
-                }
-            }
+    private static final class FloatRows implements Rows {
+        private final float[] s;
+        private final float[] phi;
+        private final float[][] ys;
+        private final float[][] fs;
+        private final float beta;
+        /** The current residual row widened to double, dotted with every history row. */
+        private final double[] wide;
+        private final double[] lanes = RowKernels.laneScratch();
+
+        private final FMatrix phiM;
+        private final Matrix y0;
+
+        @Override
+        public boolean uses(Matrix phi, Matrix y0) {
+            return phi == phiM && y0 == this.y0;
         }
-        return d;
+
+        FloatRows(FMatrix s, FMatrix phi, Matrix[] ys, Matrix[] fs, int n, double beta) {
+            this.phiM = phi;
+            this.y0 = ys[0];
+            this.s = s.data;
+            this.phi = phi.data;
+            this.ys = new float[ys.length][];
+            this.fs = new float[fs.length][];
+            for (int j = 0; j < ys.length; j++) {
+                this.ys[j] = ((FMatrix) ys[j]).data;
+                this.fs[j] = ((FMatrix) fs[j]).data;
+            }
+            this.beta = (float) beta;
+            this.wide = new double[n];
+        }
+
+        @Override
+        public double residual(int slot, int o, int n) {
+            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide, o, n);
+        }
+
+        /** F_slot's row is the one {@link #residual} just widened. */
+        @Override
+        public double dot(int slot, int j, int o, int n) {
+            return RowKernels.dot(wide, 0, fs[j], o, n, lanes);
+        }
+
+        @Override
+        public void mix(int slot, double[] coef, int c0, int hist, int o, int n) {
+            RowKernels.combine(s, ys, slot, coef, c0, hist, o, n);
+        }
+
+        @Override
+        public void step(int slot, int o, int n) {
+            System.arraycopy(ys[slot], o, s, o, n);
+        }
+    }
+
+    private static final class DoubleRows implements Rows {
+        private final double[] s;
+        private final double[] phi;
+        private final double[][] ys;
+        private final double[][] fs;
+        private final double beta;
+        private final double[] lanes = RowKernels.laneScratch();
+
+        private final DMatrix phiM;
+        private final Matrix y0;
+
+        @Override
+        public boolean uses(Matrix phi, Matrix y0) {
+            return phi == phiM && y0 == this.y0;
+        }
+
+        DoubleRows(DMatrix s, DMatrix phi, Matrix[] ys, Matrix[] fs, double beta) {
+            this.phiM = phi;
+            this.y0 = ys[0];
+            this.s = s.data;
+            this.phi = phi.data;
+            this.ys = new double[ys.length][];
+            this.fs = new double[fs.length][];
+            for (int j = 0; j < ys.length; j++) {
+                this.ys[j] = ((DMatrix) ys[j]).data;
+                this.fs[j] = ((DMatrix) fs[j]).data;
+            }
+            this.beta = beta;
+        }
+
+        @Override
+        public double residual(int slot, int o, int n) {
+            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
+        }
+
+        @Override
+        public double dot(int slot, int j, int o, int n) {
+            return RowKernels.dot(fs[slot], o, fs[j], o, n, lanes);
+        }
+
+        @Override
+        public void mix(int slot, double[] coef, int c0, int hist, int o, int n) {
+            RowKernels.combine(s, ys, slot, coef, c0, hist, o, n);
+        }
+
+        @Override
+        public void step(int slot, int o, int n) {
+            System.arraycopy(ys[slot], o, s, o, n);
+        }
     }
 
     /**
-     * Solves the bordered system [H + ridge I, 1; 1^T, 0] [a; nu] = [0; 1] for the mixing
-     * coefficients a of one sample (Gaussian elimination with partial pivoting, size hist + 1).
+     * The mixing coefficients of one sample: a = argmin a^T H a subject to sum_j a_j = 1, that is
+     * a = y / sum(y) with (H / scale + ridge I) y = 1, H the hist x hist Gram matrix of its residuals
+     * and scale its largest diagonal entry (Cholesky; H is positive semi-definite and the ridge makes
+     * the system definite). Returns false if the residuals are zero or not finite, or the system is
+     * numerically not positive definite; the caller then takes a plain damped step.
      */
-    private static boolean solveCoefficients(double[] gram, int g0, int m, int hist, double[] sys,
-                                             double[] rhs, double[] coef) {
-        int sz = hist + 1;
+    static boolean solveCoefficients(double[] gram, int g0, int m, int hist, double[] sys, double[] coef, int c0) {
         double scale = 0;
         for (int j = 0; j < hist; j++) {
             scale = Math.max(scale, gram[g0 + j * m + j]);
@@ -135,92 +275,57 @@ final class AndersonSolver implements Solver {
         if (!(scale > 0) || !Double.isFinite(scale)) {
             return false;
         }
+        double inv = 1 / scale;
+        // Cholesky H / scale + ridge I = L L^T: L's off-diagonal part in the lower triangle of sys (row
+        // stride hist, from g0), the reciprocals of its diagonal in coef (from c0; each a single division).
         for (int r = 0; r < hist; r++) {
-            for (int c = 0; c < hist; c++) {
-                sys[r * sz + c] = gram[g0 + r * m + c] / scale + (r == c ? RIDGE : 0);
-            }
-            sys[r * sz + hist] = 1;
-            sys[hist * sz + r] = 1;
-            rhs[r] = 0;
-        }
-        sys[hist * sz + hist] = 0;
-        rhs[hist] = 1;
-        for (int col = 0; col < sz; col++) {
-            int piv = col;
-            for (int r = col + 1; r < sz; r++) {
-                if (Math.abs(sys[r * sz + col]) > Math.abs(sys[piv * sz + col])) {
-                    piv = r;
+            for (int c = 0; c < r; c++) {
+                double v = gram[g0 + r * m + c] * inv;
+                for (int p = 0; p < c; p++) {
+                    v -= sys[g0 + r * hist + p] * sys[g0 + c * hist + p];
                 }
+                sys[g0 + r * hist + c] = v * coef[c0 + c];
             }
-            if (sys[piv * sz + col] == 0) {
+            double v = gram[g0 + r * m + r] * inv + RIDGE;
+            for (int p = 0; p < r; p++) {
+                v -= sys[g0 + r * hist + p] * sys[g0 + r * hist + p];
+            }
+            if (!(v > 0)) {
                 return false;
             }
-            if (piv != col) {
-                for (int c = 0; c < sz; c++) {
-                    double t = sys[col * sz + c];
-                    sys[col * sz + c] = sys[piv * sz + c];
-                    sys[piv * sz + c] = t;
-                }
-                double t = rhs[col];
-                rhs[col] = rhs[piv];
-                rhs[piv] = t;
-            }
-            for (int r = col + 1; r < sz; r++) {
-                double f = sys[r * sz + col] / sys[col * sz + col];
-                for (int c = col; c < sz; c++) {
-                    sys[r * sz + c] -= f * sys[col * sz + c];
-                }
-                rhs[r] -= f * rhs[col];
-            }
+            coef[c0 + r] = 1 / Math.sqrt(v);
+            sys[g0 + r * hist + r] = coef[c0 + r];
         }
-        for (int r = sz - 1; r >= 0; r--) {
-            double v = rhs[r];
-            for (int c = r + 1; c < sz; c++) {
-                v -= sys[r * sz + c] * rhs[c];
+        // L z = 1, then L^T y = z (both in coef), then a = y / sum(y).
+        for (int r = 0; r < hist; r++) {
+            double v = 1;
+            for (int p = 0; p < r; p++) {
+                v -= sys[g0 + r * hist + p] * coef[c0 + p];
             }
-            rhs[r] = v / sys[r * sz + r];
+            coef[c0 + r] = v * sys[g0 + r * hist + r];
         }
+        for (int r = hist - 1; r >= 0; r--) {
+            double v = coef[c0 + r];
+            for (int p = r + 1; p < hist; p++) {
+                v -= sys[g0 + p * hist + r] * coef[c0 + p];
+            }
+            coef[c0 + r] = v * sys[g0 + r * hist + r];
+        }
+        double sum = 0;
         for (int j = 0; j < hist; j++) {
-            coef[j] = rhs[j];
-            if (!Double.isFinite(coef[j])) {
+            sum += coef[c0 + j];
+        }
+        if (!(sum != 0) || !Double.isFinite(sum)) {
+            return false;
+        }
+        double invSum = 1 / sum;
+        for (int j = 0; j < hist; j++) {
+            coef[c0 + j] *= invSum;
+            if (!Double.isFinite(coef[c0 + j])) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** s_i = sum_h a_h (X_h,i + beta F_h,i), one contiguous pass per history entry. */
-    private static void mixRow(Matrix s, Matrix[] xs, Matrix[] fs, double[] coef, int hist, double beta,
-                               int i, int n) {
-        int o = i * n;
-        switch (s) {
-            case FMatrix sf -> {
-                float[] out = sf.data;
-                Arrays.fill(out, o, o + n, 0f);
-                for (int h = 0; h < hist; h++) {
-                    float[] x = ((FMatrix) xs[h]).data;
-                    float[] f = ((FMatrix) fs[h]).data;
-                    float a = (float) coef[h];
-                    float ab = (float) (coef[h] * beta);
-                    for (int j = o; j < o + n; j++) {
-                        out[j] += a * x[j] + ab * f[j];
-                    }
-                }
-            }
-            case DMatrix sd -> {
-                double[] out = sd.data;
-                Arrays.fill(out, o, o + n, 0.0);
-                for (int h = 0; h < hist; h++) {
-                    double[] x = ((DMatrix) xs[h]).data;
-                    double[] f = ((DMatrix) fs[h]).data;
-                    double a = coef[h];
-                    double ab = coef[h] * beta;
-                    for (int j = o; j < o + n; j++) {
-                        out[j] += a * x[j] + ab * f[j];
-                    }
-                }
-            }
-        }
     }
 
     @Override public String name() { return "anderson"; }

@@ -45,7 +45,12 @@ public final class EquilibriumSolver {
         int n = net.units();
         var p = net.precision();
         Matrix h = ws.get("h", b, n, p);
-        net.inputDrive(x.to(p), h);
+        Matrix xp = x;
+        if (x.precision() != p) {
+            xp = ws.get("inputs", x.rows, x.cols, p);
+            xp.copyFrom(x);
+        }
+        net.inputDrive(xp, h);
         Matrix state = ws.get("state", b, n, p);
         if (warmState != null) {
             if (!warmState.sameShape(state)) {

@@ -22,6 +22,9 @@ final class NetworkMap implements BatchMap {
     private final Matrix tmp;
     private final double[] stepScale;
     private DMatrix denseW;
+    /** One row of total input and of gains, for {@link #jacobian} (made with denseW). */
+    private DMatrix zRow;
+    private DMatrix gRow;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
         this.op = net.recurrent();
@@ -67,8 +70,10 @@ final class NetworkMap implements BatchMap {
         int n = dim();
         if (denseW == null) {
             denseW = op.dense();
+            zRow = new DMatrix(1, n);
+            gRow = new DMatrix(1, n);
         }
-        DMatrix z = new DMatrix(1, n);
+        DMatrix z = zRow;
         for (int j = 0; j < n; j++) {
             double v = current ? s.get(row, j) : h.get(row, j);
             if (!current) {
@@ -78,7 +83,7 @@ final class NetworkMap implements BatchMap {
             }
             z.data[j] = v;
         }
-        DMatrix g = new DMatrix(1, n);
+        DMatrix g = gRow;
         f.derivative(z, g);
         for (int j = 0; j < n; j++) {
             for (int k = 0; k < n; k++) {

@@ -87,6 +87,7 @@ final class KernelFixture {
             putF(m, "powerLaw(n=" + n + ")/float", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xf);
         }
         gemm(m);
+        rows(m);
         return m;
     }
 
@@ -108,6 +109,76 @@ final class KernelFixture {
             bits[i] = Float.floatToIntBits(out[i]);
         }
         m.put(name, bits);
+    }
+
+    /**
+     * The per-row kernels of the solvers ({@link RowKernels}) on rows of every length from 1 to 70 at
+     * odd offsets: dot products, Anderson's history step and mixing.
+     */
+    private static void rows(Map<String, long[]> m) {
+        SplittableRandom rnd = new SplittableRandom(17);
+        int len = 300;
+        double[] xd = new double[len];
+        double[] yd = new double[len];
+        float[] xf = new float[len];
+        float[] yf = new float[len];
+        float[][] hf = new float[4][len];
+        double[][] hd = new double[4][len];
+        for (int i = 0; i < len; i++) {
+            xd[i] = rnd.nextDouble(-1, 1);
+            yd[i] = rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-5, 5));
+            xf[i] = (float) xd[i];
+            yf[i] = (float) yd[i];
+            for (int h = 0; h < 4; h++) {
+                hd[h][i] = xd[i] + 1e-3 * rnd.nextDouble(-1, 1);
+                hf[h][i] = (float) hd[h][i];
+            }
+        }
+        double[] wide = new double[len];
+        for (int i = 0; i < len; i++) {
+            wide[i] = xf[i];
+        }
+        double[] coef = {2.5, -1.75, 0.125, 0.125};
+        double[] lanes = RowKernels.laneScratch();
+        int count = 70;
+        long[] dots = new long[2 * count];
+        long[] outF = new long[count * 2];
+        long[] outD = new long[count * 2];
+        // Ten rounds (the same results each time): 60 calls of outputs() then make some 40,000 calls of
+        // each kernel, enough for C2 to compile them.
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                dots[2 * (n - 1)] = Double.doubleToLongBits(RowKernels.dot(wide, off, yf, off, n, lanes));
+                dots[2 * (n - 1) + 1] = Double.doubleToLongBits(RowKernels.dot(xd, off, yd, off, n, lanes));
+                float[] f = new float[len];
+                float[] y = new float[len];
+                double[] w = new double[len];
+                double r = RowKernels.residualStep(xf, yf, f, y, 0.8f, w, off, n);
+                float[] mixed = new float[len];
+                RowKernels.combine(mixed, hf, n % 4, coef, 0, 4, off, n);
+                double[] fd = new double[len];
+                double[] ydd = new double[len];
+                double rd = RowKernels.residualStep(xd, yd, fd, ydd, 0.8, off, n);
+                double[] mixedD = new double[len];
+                RowKernels.combine(mixedD, hd, n % 4, coef, 0, 4, off, n);
+                long hF = Double.doubleToLongBits(r);
+                long hD = Double.doubleToLongBits(rd);
+                for (int j = 0; j < len; j++) {
+                    hF = 31 * hF + Float.floatToIntBits(f[j]) + 7L * Float.floatToIntBits(y[j])
+                            + 13L * Double.doubleToLongBits(w[j]) + 17L * Float.floatToIntBits(mixed[j]);
+                    hD = 31 * hD + Double.doubleToLongBits(fd[j]) + 7L * Double.doubleToLongBits(ydd[j])
+                            + 17L * Double.doubleToLongBits(mixedD[j]);
+                }
+                outF[2 * (n - 1)] = hF;
+                outF[2 * (n - 1) + 1] = Float.floatToIntBits(mixed[off + n / 2]);
+                outD[2 * (n - 1)] = hD;
+                outD[2 * (n - 1) + 1] = Double.doubleToLongBits(mixedD[off + n / 2]);
+            }
+        }
+        m.put("rowKernels/dots", dots);
+        m.put("rowKernels/float", outF);
+        m.put("rowKernels/double", outD);
     }
 
     /** The pure-Java gemm in all transpose combinations, on a fixed odd-sized problem. */

@@ -1,0 +1,236 @@
+package org.fprnn.linalg;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Per-row (per-sample) kernels on the Vector API for Anderson's bookkeeping: dot products
+ * accumulated in double, the history update (residual, damped step, largest residual) and the mixing
+ * step.
+ *
+ * <p>They allocate nothing once compiled: no vector crosses a method boundary (a vector passed to
+ * or returned from a method that C2 does not inline is boxed, and whether it inlines depends on
+ * everything else the process has compiled), and lane sums go through a caller's scratch array.
+ *
+ * <p>They give the same bits interpreted and JIT-compiled: only exactly rounded lane operations
+ * are used; sums have a fixed order (four vector accumulators over consecutive vectors of the row,
+ * added as (a0 + a1) + (a2 + a3), lanes then added in order, then the tail one element at a time);
+ * the Vector API's add reductions (whose order is unspecified) are not used, only its max
+ * reduction, whose result does not depend on the order. A result depends only on the row's values
+ * and length, not on where the row sits in its array, so a sample's result does not depend on the
+ * other samples of its batch (MATH section 6 fact 7).
+ */
+public final class RowKernels {
+    private RowKernels() {
+    }
+
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 128
+            ? DoubleVector.SPECIES_PREFERRED : DoubleVector.SPECIES_128;
+    /** Float species with as many lanes as DS: float rows are widened to double lanes. */
+    private static final VectorSpecies<Float> FH =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int L = DS.length();
+    private static final int FL = FS.length();
+    private static final VectorOperators.Conversion<Float, Double> F2D = VectorOperators.F2D;
+
+    /** A scratch array for the lane sums of the dot products (one per thread of use). */
+    public static double[] laneScratch() {
+        return new double[L];
+    }
+
+    /**
+     * sum_j x[xOff + j] * y[yOff + j] over j < len in double, y widened from float (if x holds
+     * float values widened to double, every product is exact). {@code lanes} is a
+     * {@link #laneScratch()} array.
+     */
+    public static double dot(double[] x, int xOff, float[] y, int yOff, int len, double[] lanes) {
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        int j = 0;
+        for (int end = len - 4 * L; j <= end; j += 4 * L) {
+            DoubleVector y0 = (DoubleVector) FloatVector.fromArray(FH, y, yOff + j).convertShape(F2D, DS, 0);
+            DoubleVector y1 = (DoubleVector) FloatVector.fromArray(FH, y, yOff + j + L).convertShape(F2D, DS, 0);
+            DoubleVector y2 = (DoubleVector) FloatVector.fromArray(FH, y, yOff + j + 2 * L).convertShape(F2D, DS, 0);
+            DoubleVector y3 = (DoubleVector) FloatVector.fromArray(FH, y, yOff + j + 3 * L).convertShape(F2D, DS, 0);
+            a0 = DoubleVector.fromArray(DS, x, xOff + j).fma(y0, a0);
+            a1 = DoubleVector.fromArray(DS, x, xOff + j + L).fma(y1, a1);
+            a2 = DoubleVector.fromArray(DS, x, xOff + j + 2 * L).fma(y2, a2);
+            a3 = DoubleVector.fromArray(DS, x, xOff + j + 3 * L).fma(y3, a3);
+        }
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector y0 = (DoubleVector) FloatVector.fromArray(FH, y, yOff + j).convertShape(F2D, DS, 0);
+            a0 = DoubleVector.fromArray(DS, x, xOff + j).fma(y0, a0);
+        }
+        a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
+        double s = lanes[0];
+        for (int l = 1; l < L; l++) {
+            s += lanes[l];
+        }
+        for (; j < len; j++) {
+            s = Math.fma(x[xOff + j], y[yOff + j], s);
+        }
+        return s;
+    }
+
+    /**
+     * sum_j x[xOff + j] * y[yOff + j] over j < len, each step a fused multiply-add. {@code lanes} is
+     * a {@link #laneScratch()} array.
+     */
+    public static double dot(double[] x, int xOff, double[] y, int yOff, int len, double[] lanes) {
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        int j = 0;
+        for (int end = len - 4 * L; j <= end; j += 4 * L) {
+            a0 = DoubleVector.fromArray(DS, x, xOff + j).fma(DoubleVector.fromArray(DS, y, yOff + j), a0);
+            a1 = DoubleVector.fromArray(DS, x, xOff + j + L).fma(DoubleVector.fromArray(DS, y, yOff + j + L), a1);
+            a2 = DoubleVector.fromArray(DS, x, xOff + j + 2 * L)
+                    .fma(DoubleVector.fromArray(DS, y, yOff + j + 2 * L), a2);
+            a3 = DoubleVector.fromArray(DS, x, xOff + j + 3 * L)
+                    .fma(DoubleVector.fromArray(DS, y, yOff + j + 3 * L), a3);
+        }
+        for (int end = len - L; j <= end; j += L) {
+            a0 = DoubleVector.fromArray(DS, x, xOff + j).fma(DoubleVector.fromArray(DS, y, yOff + j), a0);
+        }
+        a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
+        double s = lanes[0];
+        for (int l = 1; l < L; l++) {
+            s += lanes[l];
+        }
+        for (; j < len; j++) {
+            s = Math.fma(x[xOff + j], y[yOff + j], s);
+        }
+        return s;
+    }
+
+    /**
+     * One Anderson history entry from a state row s and its image p: f = p - s (rounded to float) and
+     * y = s + beta f (one fused multiply-add), at offset off, for j < len, and f widened to double into
+     * wide[0, len) (for {@link #dot(double[], int, float[], int, int, double[])}); returns
+     * max_j |f| (NaN if any is NaN).
+     */
+    public static double residualStep(float[] p, float[] s, float[] f, float[] y, float beta, double[] wide,
+                                      int off, int len) {
+        FloatVector mx0 = FloatVector.zero(FS);
+        FloatVector mx1 = mx0;
+        FloatVector bv = FloatVector.broadcast(FS, beta);
+        int j = 0;
+        for (int end = len - 2 * FL; j <= end; j += 2 * FL) {
+            FloatVector s0 = FloatVector.fromArray(FS, s, off + j);
+            FloatVector s1 = FloatVector.fromArray(FS, s, off + j + FL);
+            FloatVector f0 = FloatVector.fromArray(FS, p, off + j).sub(s0);
+            FloatVector f1 = FloatVector.fromArray(FS, p, off + j + FL).sub(s1);
+            f0.intoArray(f, off + j);
+            f1.intoArray(f, off + j + FL);
+            for (int part = 0; part < FL / L; part++) {
+                ((DoubleVector) f0.convertShape(F2D, DS, part)).intoArray(wide, j + part * L);
+                ((DoubleVector) f1.convertShape(F2D, DS, part)).intoArray(wide, j + FL + part * L);
+            }
+            f0.fma(bv, s0).intoArray(y, off + j);
+            f1.fma(bv, s1).intoArray(y, off + j + FL);
+            mx0 = mx0.max(f0.abs());
+            mx1 = mx1.max(f1.abs());
+        }
+        float m = mx0.max(mx1).reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            float v = p[off + j] - s[off + j];
+            f[off + j] = v;
+            wide[j] = v;
+            y[off + j] = Math.fma(v, beta, s[off + j]);
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    /**
+     * The double version of {@link #residualStep(float[], float[], float[], float[], float, double[], int, int)},
+     * without the widened copy.
+     */
+    public static double residualStep(double[] p, double[] s, double[] f, double[] y, double beta, int off,
+                                      int len) {
+        DoubleVector mx0 = DoubleVector.zero(DS);
+        DoubleVector mx1 = mx0;
+        DoubleVector bv = DoubleVector.broadcast(DS, beta);
+        int j = 0;
+        for (int end = len - 2 * L; j <= end; j += 2 * L) {
+            DoubleVector s0 = DoubleVector.fromArray(DS, s, off + j);
+            DoubleVector s1 = DoubleVector.fromArray(DS, s, off + j + L);
+            DoubleVector f0 = DoubleVector.fromArray(DS, p, off + j).sub(s0);
+            DoubleVector f1 = DoubleVector.fromArray(DS, p, off + j + L).sub(s1);
+            f0.intoArray(f, off + j);
+            f1.intoArray(f, off + j + L);
+            f0.fma(bv, s0).intoArray(y, off + j);
+            f1.fma(bv, s1).intoArray(y, off + j + L);
+            mx0 = mx0.max(f0.abs());
+            mx1 = mx1.max(f1.abs());
+        }
+        double m = mx0.max(mx1).reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            double v = p[off + j] - s[off + j];
+            f[off + j] = v;
+            y[off + j] = Math.fma(v, beta, s[off + j]);
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    /**
+     * out[off + j] = sum over h < hist of a_h ys[h][off + j], with a_h = coef[c0 + h] and
+     * sum_h a_h = 1, computed as ys[last] + sum over h != last, in order, of a_h (ys[h] - ys[last])
+     * (one fused multiply-add per term; in float for float rows, the coefficient rounded to float):
+     * Anderson's mixing step. Near convergence the rows are close and the coefficients may be large
+     * with opposite signs; in this form the rounding error scales with the differences of the rows,
+     * not with the rows themselves. For j < len; one pass over the row per term (it stays in L1).
+     */
+    public static void combine(float[] out, float[][] ys, int last, double[] coef, int c0, int hist, int off,
+                               int len) {
+        int vend = len - len % FL;
+        float[] yl = ys[last];
+        System.arraycopy(yl, off, out, off, len);
+        for (int h = 0; h < hist; h++) {
+            if (h == last) {
+                continue;
+            }
+            float a = (float) coef[c0 + h];
+            float[] yh = ys[h];
+            FloatVector ah = FloatVector.broadcast(FS, a);
+            for (int j = 0; j < vend; j += FL) {
+                FloatVector.fromArray(FS, yh, off + j).sub(FloatVector.fromArray(FS, yl, off + j))
+                        .fma(ah, FloatVector.fromArray(FS, out, off + j)).intoArray(out, off + j);
+            }
+            for (int j = vend; j < len; j++) {
+                out[off + j] = Math.fma(yh[off + j] - yl[off + j], a, out[off + j]);
+            }
+        }
+    }
+
+    /** The double version of {@link #combine(float[], float[][], int, double[], int, int, int, int)}. */
+    public static void combine(double[] out, double[][] ys, int last, double[] coef, int c0, int hist, int off,
+                               int len) {
+        int vend = len - len % L;
+        double[] yl = ys[last];
+        System.arraycopy(yl, off, out, off, len);
+        for (int h = 0; h < hist; h++) {
+            if (h == last) {
+                continue;
+            }
+            double a = coef[c0 + h];
+            double[] yh = ys[h];
+            DoubleVector ah = DoubleVector.broadcast(DS, a);
+            for (int j = 0; j < vend; j += L) {
+                DoubleVector.fromArray(DS, yh, off + j).sub(DoubleVector.fromArray(DS, yl, off + j))
+                        .fma(ah, DoubleVector.fromArray(DS, out, off + j)).intoArray(out, off + j);
+            }
+            for (int j = vend; j < len; j++) {
+                out[off + j] = Math.fma(yh[off + j] - yl[off + j], a, out[off + j]);
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package org.fprnn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Random;
+import org.fprnn.linalg.Blas;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.model.Batch;
+import org.fprnn.model.Dynamics;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Loss;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.rule.Rule;
+import org.fprnn.rule.RuleSettings;
+import org.fprnn.rule.Rules;
+import org.fprnn.solve.AdjointMap;
+import org.fprnn.solve.Equilibrium;
+import org.fprnn.solve.EquilibriumSolver;
+import org.fprnn.solve.Solver;
+import org.fprnn.solve.SolverConfig;
+import org.fprnn.solve.Solvers;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot loops allocate nothing per iteration (ARCHITECTURE.md, "The hot loops"): a solve of 150
+ * iterations allocates no more than one of 50 iterations at the same shapes (Newton: 30 and 10), for
+ * every solver, on float and double; the same for the adjoint equation of the gradient rule as the
+ * rule sets it up (AdjointMap) and for bptt's unroll; a matrix product allocates nothing; and a rule
+ * computation allocates only a small fixed amount (its result records, and for the gradient rule the
+ * per-sample result arrays and per-solve objects of the adjoint solve), far below one B x N matrix.
+ *
+ * <p>This is an allocation test, not a timing test: bytes come from the thread's allocation counter
+ * (com.sun.management.ThreadMXBean). Code not yet compiled by C2 allocates (interpreted and C1
+ * Vector API code boxes vectors), so every figure is the smallest of repeated measurements, taken
+ * until it is small or 30 seconds have passed. It runs on native BLAS and once more on the pure-Java product (the
+ * without-native-blas execution of fprnn-core).
+ */
+class AllocationTest {
+    /** Largest allowed difference between a long and a short run, in bytes. */
+    private static final long SLACK = 1024;
+    /**
+     * Measurements go on until the figure is good or this much time has passed: after a
+     * deoptimization a method runs as C1 code (whose vector code allocates) until C2 has compiled it
+     * again, and with the processors busy that can take a while.
+     */
+    private static final long PATIENCE_NANOS = 30_000_000_000L;
+    /** Measurements stop early once the figure is at most this. */
+    private static final long GOOD = 256;
+
+    private static final com.sun.management.ThreadMXBean BEAN =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private static long allocated() {
+        return BEAN.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * (bytes of {@code big}) - (bytes of {@code small}), each the smallest of repeated measurements
+     * taken in turns after a few unmeasured runs; at least three measurements, then stopping once the
+     * difference is within {@link #GOOD} of 0 or after {@link #PATIENCE_NANOS}. (Code still being
+     * compiled allocates in either run: a large negative difference means the short run's minimum is
+     * not settled yet, and could hide allocations of the long run.)
+     */
+    private static long extraBytes(Runnable small, Runnable big) {
+        return extraBytes(small, big, GOOD);
+    }
+
+    /** {@link #extraBytes(Runnable, Runnable)}, stopping once the difference is within {@code good} of 0. */
+    private static long extraBytes(Runnable small, Runnable big, long good) {
+        for (int w = 0; w < 3; w++) {
+            small.run();
+            big.run();
+        }
+        long bestSmall = Long.MAX_VALUE;
+        long bestBig = Long.MAX_VALUE;
+        long start = System.nanoTime();
+        for (int rep = 0; rep < 3 || (Math.abs(bestBig - bestSmall) > good
+                && System.nanoTime() - start < PATIENCE_NANOS); rep++) {
+            long a0 = allocated();
+            small.run();
+            long a1 = allocated();
+            big.run();
+            long a2 = allocated();
+            bestSmall = Math.min(bestSmall, a1 - a0);
+            bestBig = Math.min(bestBig, a2 - a1);
+        }
+        return bestBig - bestSmall;
+    }
+
+    /** The smallest over repeated measurements of the bytes of one run of {@code r}. */
+    private static long bytesOf(Runnable r) {
+        r.run();
+        long best = Long.MAX_VALUE;
+        long start = System.nanoTime();
+        for (int rep = 0; best > GOOD && System.nanoTime() - start < PATIENCE_NANOS; rep++) {
+            long a0 = allocated();
+            r.run();
+            best = Math.min(best, allocated() - a0);
+        }
+        return best;
+    }
+
+    static FixedPointNetwork net(int nIn, int n, int nOut, Precision p, double scale, long seed) {
+        return FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)
+                .nonlinearity(new Nonlinearity.Tanh()).dynamics(Dynamics.RATE).precision(p)
+                .recurrentScale(scale).seed(seed)
+                .trainInput(true).trainBias(true).trainReadout(true).readoutBias(true).build();
+    }
+
+    /** Compiles the matrix product (every branch of it) before anything is measured. */
+    @org.junit.jupiter.api.BeforeAll
+    static void warmUpTheProduct() {
+        for (Precision p : Precision.values()) {
+            Matrix a = p.zeros(2, 3);
+            Matrix c = p.zeros(2, 3);
+            Matrix w = p.zeros(3, 3);
+            for (int k = 0; k < 40_000; k++) {
+                // every transpose combination, beta 0 and not: no branch is left for a later deoptimization
+                org.fprnn.linalg.Ops.gemm((k & 1) != 0, (k & 2) != 0, 1, w, w, (k & 4) != 0 ? 0 : 0.5, w);
+                org.fprnn.linalg.Ops.gemm(false, (k & 2) != 0, 1, a, w, (k & 4) != 0 ? 0 : 0.5, c);
+            }
+        }
+    }
+
+    private static String blas() {
+        return Blas.get().name();
+    }
+
+    @Test
+    void solverIterationsAllocateNothing() {
+        Batch batch = TestNets.labelled(24, 10, 4, 1.0, 2);
+        for (Precision p : Precision.values()) {
+            FixedPointNetwork net = net(10, 48, 4, p, 0.8, 1);
+            Matrix x = batch.x().to(p);
+            for (String method : new String[] {"euler", "picard", "anderson", "broyden", "newton"}) {
+                // tol = 0: every sample runs every iteration, so the two runs differ by 100 iterations
+                // (Newton, whose iterations cost a dense LU per sample: 10 vs 30).
+                boolean newton = method.equals("newton");
+                int few = newton ? 10 : 50;
+                int many = newton ? 30 : 150;
+                SolverConfig cFew = new SolverConfig(method, 0, few, method.equals("euler") ? 0.2 : 1.0, 5,
+                        method.equals("anderson") ? 0.5 : 1.0);
+                EquilibriumSolver sFew = new EquilibriumSolver(cFew);
+                EquilibriumSolver sMany = new EquilibriumSolver(cFew.withMaxIter(many));
+                Equilibrium eFew = sFew.solve(net, x);
+                Equilibrium eMany = sMany.solve(net, x);
+                if (!newton) {
+                    // Newton may reach a residual of exactly 0 and stop early; the others run on.
+                    assertEquals(few, eFew.iterationsMax(), method);
+                    assertEquals(many, eMany.iterationsMax(), method);
+                }
+                long extra = extraBytes(() -> sFew.solve(net, x), () -> sMany.solve(net, x));
+                System.out.printf(Locale.ROOT, "allocation: %s %s, %d more iterations: %d bytes (%s)%n",
+                        method, p, many - few, extra, blas());
+                assertTrue(extra < SLACK, method + " " + p + ": " + (many - few) + " more iterations allocate "
+                        + extra + " bytes on " + blas());
+            }
+        }
+    }
+
+    @Test
+    void ruleComputationsAllocateAFixedSmallAmount() {
+        Batch batch = TestNets.labelled(24, 10, 4, 1.0, 2);
+        for (Precision p : Precision.values()) {
+            FixedPointNetwork net = net(10, 48, 4, p, 0.8, 1);
+            SolverConfig fwd = SolverConfig.euler(0.5, 200, 1e-10);
+            Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
+            for (String name : new String[] {"linearized", "linearized_alt", "gradient"}) {
+                Rule rule = Rules.create(name, RuleSettings.of(Loss.CROSS_ENTROPY, fwd));
+                Runnable ten = () -> {
+                    for (int k = 0; k < 10; k++) {
+                        rule.compute(net, batch, eq);
+                    }
+                };
+                Runnable thirty = () -> {
+                    for (int k = 0; k < 30; k++) {
+                        rule.compute(net, batch, eq);
+                    }
+                };
+                // The result records; for gradient also the adjoint's per-sample arrays (B values
+                // each) and per-solve objects. A B x N matrix would be 4.6 KB (float) or 9.2 KB here.
+                long bound = name.equals("gradient") ? 512 + 40L * batch.size() : 256;
+                long perCall = extraBytes(ten, thirty, 20 * bound) / 20;
+                System.out.printf(Locale.ROOT, "allocation: rule %s %s: %d bytes per computation (%s)%n",
+                        name, p, perCall, blas());
+                assertTrue(perCall <= bound, name + " " + p + ": " + perCall + " bytes per computation on "
+                        + blas());
+            }
+        }
+    }
+
+    @Test
+    void adjointIterationsAndBpttStepsAllocateNothing() {
+        Batch batch = TestNets.labelled(24, 10, 4, 1.0, 2);
+        for (Precision p : Precision.values()) {
+            FixedPointNetwork net = net(10, 48, 4, p, 0.8, 1);
+            SolverConfig fwd = SolverConfig.euler(0.5, 200, 1e-10);
+            Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
+            // The adjoint equation of the gradient rule (MATH 3.1) at this equilibrium, as the rule sets it up.
+            Matrix e = TestNets.randn(batch.size(), 48, 1, new Random(3)).to(p);
+            Matrix g = p.zeros(batch.size(), 48);
+            net.nonlinearity().derivative(eq.z(), g);
+            Matrix tmp = g.zerosLike();
+            Matrix lambda = g.zerosLike();
+            for (String adj : new String[] {"anderson", "picard", "euler", "broyden"}) {
+                // tol = 0 runs every iteration.
+                SolverConfig a50 = new SolverConfig(adj, 0, 50, 0.5, 6, 0.5);
+                Solver s50 = Solvers.create(a50);
+                Solver s150 = Solvers.create(a50.withMaxIter(150));
+                Runnable short50 = () -> {
+                    lambda.copyFrom(e);
+                    s50.solve(new AdjointMap(net.recurrent(), e, g, tmp), lambda);
+                };
+                Runnable long150 = () -> {
+                    lambda.copyFrom(e);
+                    s150.solve(new AdjointMap(net.recurrent(), e, g, tmp), lambda);
+                };
+                lambda.copyFrom(e);
+                assertEquals(150, s150.solve(new AdjointMap(net.recurrent(), e, g, tmp), lambda).iterationsMax());
+                long extra = extraBytes(short50, long150);
+                System.out.printf(Locale.ROOT, "allocation: adjoint %s %s, 100 more iterations: %d bytes (%s)%n",
+                        adj, p, extra, blas());
+                assertTrue(extra < SLACK, "adjoint " + adj + " " + p + ": " + extra + " bytes on " + blas());
+            }
+            Rule b50 = Rules.create("bptt", RuleSettings.of(Loss.CROSS_ENTROPY, SolverConfig.euler(0.5, 50, 0)));
+            Rule b150 = Rules.create("bptt", RuleSettings.of(Loss.CROSS_ENTROPY, SolverConfig.euler(0.5, 150, 0)));
+            long extra = extraBytes(() -> b50.compute(net, batch, eq), () -> b150.compute(net, batch, eq));
+            System.out.printf(Locale.ROOT, "allocation: bptt %s, 100 more steps: %d bytes (%s)%n", p, extra, blas());
+            assertTrue(extra < SLACK, "bptt " + p + ": " + extra + " bytes on " + blas());
+        }
+    }
+
+    @Test
+    void aMatrixProductAllocatesNothing() {
+        Random rng = new Random(5);
+        for (Precision p : Precision.values()) {
+            Matrix a = TestNets.randn(24, 48, 1, rng).to(p);
+            Matrix w = TestNets.randn(48, 48, 1, rng).to(p);
+            Matrix c = p.zeros(24, 48);
+            Runnable products = () -> {
+                for (int k = 0; k < 1000; k++) {
+                    org.fprnn.linalg.Ops.gemm(false, true, 1, a, w, 0.5, c);
+                }
+            };
+            long bytes = bytesOf(products);
+            System.out.printf(Locale.ROOT, "allocation: 1000 products %s: %d bytes (%s)%n", p, bytes, blas());
+            assertTrue(bytes < SLACK, "1000 " + p + " products allocate " + bytes + " bytes on " + blas());
+        }
+    }
+}
