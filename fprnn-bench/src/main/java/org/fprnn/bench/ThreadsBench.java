@@ -96,7 +96,7 @@ final class ThreadsBench {
         List<Object> cells = new ArrayList<>();
         cells.add(name);
         for (double v : t) {
-            cells.add(v < 0.1 ? Section.ms(v) + " ms" : Section.sec(v));
+            cells.add(v < 0.1 ? Section.ms(v) + " ms" : Section.sec(v) + " s");
         }
         for (int i = 1; i < t.length; i++) {
             cells.add(Section.ratio(t[0] / t[i]));
