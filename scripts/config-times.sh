@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Writes the "# Time:" header of each named config from the sweep it measured: the wall time of the
+# whole sweep and the range per rule, read from docs/results/NAME/summary.json (written by
+# `fprnn run configs/NAME.toml --out docs/results/NAME`). Replaces the header's "# Time:" block
+# (that line and the "#         " lines after it). Usage: scripts/config-times.sh p3a-mnist [...]
+# NOTE is appended as the header's second line, e.g. NOTE="with one BLAS thread beside another sweep".
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+for name in "$@"; do
+  python3 - "$name" "${NOTE:-on the 2-core machine}" <<'PY'
+import json, sys
+name, note = sys.argv[1], sys.argv[2]
+path = f"configs/{name}.toml"
+summary = json.load(open(f"docs/results/{name}/summary.json"))
+if not summary.get("complete"):
+    sys.exit(f"config-times: docs/results/{name} is not complete; finish the sweep first")
+by_rule = {}
+for run in summary["runs"]:
+    by_rule.setdefault(run["rule"], []).append(run["wall_seconds"])
+per = ", ".join(f"{r} {min(v):.0f} s" if len(v) == 1 else f"{r} {min(v):.0f}-{max(v):.0f} s" for r, v in by_rule.items())
+block = [f"# Time:   measured: the whole sweep took {summary['wall_seconds_all_runs'] / 60:.0f} minutes "
+         f"({len(summary['runs'])} runs; {per})",
+         f"#         {note};",
+         f"#         every run's wall time is on docs/results/{name}/results.md. Runs resume from checkpoints."]
+lines = open(path).read().split("\n")
+starts = [i for i, l in enumerate(lines) if l.startswith("# Time:")]
+if not starts:
+    sys.exit(f"config-times: {path} has no '# Time:' line in its header")
+i = j = starts[0]
+j += 1
+while j < len(lines) and lines[j].startswith("#         "):
+    j += 1
+lines[i:j] = block
+open(path, "w").write("\n".join(lines))
+print(f"{path}: {block[0]}")
+PY
+done
