@@ -36,8 +36,10 @@ final class EndToEndBench {
         int batch = o.quick() ? 64 : P1.BATCH;
         int budget = o.quick() ? 20 : 354;
         int every = o.quick() ? 5 : 10;
-        int testSize = Math.min(o.quick() ? 500 : 2000, d.test().size());
-        Dataset testSubset = d.test().subset(0, testSize);
+        // The whole test set: MNIST's test images are not shuffled, and the first 2000 are about 3 points
+        // harder for this network than the whole set (84% against 87% after P1's 354 steps).
+        int testSize = o.quick() ? Math.min(500, d.test().size()) : d.test().size();
+        Dataset testSubset = testSize == d.test().size() ? d.test() : d.test().subset(0, testSize);
         double target = o.targetAccuracy();
         // Warm-up, not counted: a few steps of each side on a throwaway network, so that neither side
         // pays for the JIT compiling the shared code.
@@ -81,12 +83,14 @@ final class EndToEndBench {
                 %s. P1's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from seed 1, fixed \
                 read-in and read-out), the linearized rule at lr %s with gains 1 - r^2, plain SGD, batches of %d \
                 reshuffled every epoch (seed 1, so both sides see the same batches). The two sides differ only \
-                in the forward solve, and run one after the other in this run. Accuracy is measured on a fixed \
-                subset, the first %d test images, every %d steps, with each side's own forward solve; a side \
+                in the forward solve, and run one after the other in this run. Accuracy is measured on %s, \
+                every %d steps, with each side's own forward solve; a side \
                 stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
                 'training seconds' add up the wall time of the training steps up to that evaluation; the \
                 evaluations themselves are not counted (their count and time are shown). So the time to the \
-                target is known to within %d steps.""", d.description(), units, LR, batch, testSize, every,
+                target is known to within %d steps.""", d.description(), units, LR, batch,
+                testSize == d.test().size() ? Section.f("the whole test set (%d images)", testSize)
+                        : Section.f("the first %d test images (--quick)", testSize), every,
                 100 * target, budget, every);
         return Section.of(ID, Section.f("Time to %.0f%% test accuracy: P1 against P1-converged", 100 * target), o,
                 explanation, table, ratio);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
             "               docs/results, else it trains a network first)",
             "  convergence  solvers to 1e-6 on random networks, against picard",
             "  end-to-end   time to 85%% MNIST test accuracy, P1 against P1-converged (needs",
-            "               MNIST; about 10 minutes on 2 cores)",
+            "               MNIST; a few minutes on 2 cores)",
             "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
             "               slopes, solve GFLOP/s against the raw sgemm",
             "  memory       heap of a gradient step against a bptt step as iterations grow",
