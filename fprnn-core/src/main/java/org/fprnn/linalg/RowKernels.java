@@ -3,7 +3,6 @@ package org.fprnn.linalg;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,12 +26,10 @@ public final class RowKernels {
     private RowKernels() {
     }
 
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 128
-            ? DoubleVector.SPECIES_PREFERRED : DoubleVector.SPECIES_128;
-    /** Float species with as many lanes as DS: float rows are widened to double lanes. */
-    private static final VectorSpecies<Float> FH =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    // The species of VectorMath; FH has as many lanes as DS (float rows are widened to double lanes).
+    private static final VectorSpecies<Double> DS = VectorMath.DS;
+    private static final VectorSpecies<Float> FH = VectorMath.FH;
+    private static final VectorSpecies<Float> FS = VectorMath.FS;
     private static final int L = DS.length();
     private static final int FL = FS.length();
     private static final VectorOperators.Conversion<Float, Double> F2D = VectorOperators.F2D;

@@ -45,12 +45,13 @@ public final class VectorMath {
     private VectorMath() {
     }
 
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 128
+    /** The double species of the kernels here and in {@link RowKernels}. */
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 128
             ? DoubleVector.SPECIES_PREFERRED : DoubleVector.SPECIES_128;
     /** Float species with as many lanes as DS: float kernels widen to double lanes. */
-    private static final VectorSpecies<Float> FH =
+    static final VectorSpecies<Float> FH =
             VectorSpecies.of(float.class, VectorShape.forBitSize(DS.vectorBitSize() / 2));
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final int L = DS.length();
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, DS.vectorShape());
 
