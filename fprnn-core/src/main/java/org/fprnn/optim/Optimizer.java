@@ -21,13 +21,4 @@ public interface Optimizer {
 
     /** Restores what {@link #state()} returned. */
     void restore(Params state);
-
-    static Optimizer parse(String name, double lr, double momentum, double weightDecay) {
-        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-            case "sgd" -> new Sgd(lr, momentum, weightDecay, false);
-            case "nesterov" -> new Sgd(lr, momentum, weightDecay, true);
-            case "adam" -> new Adam(lr, 0.9, 0.999, 1e-8, weightDecay);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "': use sgd, nesterov or adam");
-        };
-    }
 }

@@ -5,9 +5,11 @@ import org.fprnn.linalg.Ops;
 import org.fprnn.model.Params;
 
 /**
- * Stochastic gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight decay:
- * d = D + wd P;  v = mu v + d;  P -= lr (nesterov ? d + mu v : v). Directions are not modified. With mu = wd = 0 this is the plain
- * P -= lr D of MATH section 0.
+ * Stochastic gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight decay,
+ * P being the parameters before the step:
+ * d = D + wd P;  v = mu v + d;  P -= lr (nesterov ? d + mu v : v). With mu = 0 (no velocity is kept)
+ * this is P -= lr d, and with mu = wd = 0 the plain P -= lr D of MATH section 0. Directions are not
+ * modified.
  */
 public final class Sgd implements Optimizer {
     private double lr;
@@ -58,10 +60,11 @@ public final class Sgd implements Optimizer {
                 Ops.axpy(weightDecay, p, v);                    //   + wd P
             }
             if (nesterov) {
-                Ops.axpy(-lr, d, p);
+                // P -= lr (D + wd P + mu v): the decay uses P before this step, so it goes first.
                 if (weightDecay != 0) {
                     Ops.scale(1 - lr * weightDecay, p);
                 }
+                Ops.axpy(-lr, d, p);
                 Ops.axpy(-lr * momentum, v, p);
             } else {
                 Ops.axpy(-lr, v, p);
