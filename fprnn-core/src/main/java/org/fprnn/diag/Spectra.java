@@ -5,7 +5,6 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.Matrix;
 
 /** Spectra of MATH section 5: eigenvalues of W and of G W with G the mean gain. */
 public final class Spectra {
@@ -46,23 +45,5 @@ public final class Spectra {
             r = Math.max(r, e[0]);
         }
         return r;
-    }
-
-    /** G W with G = diag(column means of the gains g, B x N), in double. */
-    public static DMatrix meanGainTimesW(DMatrix w, Matrix g) {
-        int n = w.rows;
-        double[] mean = new double[n];
-        for (int i = 0; i < g.rows; i++) {
-            for (int j = 0; j < n; j++) {
-                mean[j] += g.get(i, j) / g.rows;
-            }
-        }
-        DMatrix gw = new DMatrix(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                gw.data[i * n + j] = mean[i] * w.data[i * n + j];
-            }
-        }
-        return gw;
     }
 }

@@ -128,11 +128,6 @@ public record NdArray(String source, DType dtype, long[] shape, Object data) {
         };
     }
 
-    /** The same array with another source name. */
-    public NdArray withSource(String newSource) {
-        return new NdArray(newSource, dtype, shape, data);
-    }
-
     // ---------------------------------------------------------------- shape
 
     public int ndim() {
@@ -269,18 +264,6 @@ public record NdArray(String source, DType dtype, long[] shape, Object data) {
             }
             default -> throw new FormatException(source, "holds " + dtype
                     + " values but integers are required here: save it as int32 or int64");
-        };
-    }
-
-    /** Element i (C order) as a double, for any dtype. */
-    public double getDouble(int i) {
-        return switch (data) {
-            case float[] a -> a[i];
-            case double[] a -> a[i];
-            case int[] a -> a[i];
-            case long[] a -> a[i];
-            case byte[] a -> a[i] & 0xFF;
-            default -> throw new IllegalStateException();
         };
     }
 

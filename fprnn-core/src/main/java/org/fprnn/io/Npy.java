@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Precision;
 
 /**
  * Reads and writes numpy's .npy format.
@@ -54,11 +53,6 @@ public final class Npy {
                     + " bytes; fprnn reads NPY files of at most 2 GiB");
         }
         return parse(Files.readAllBytes(file), file.toString());
-    }
-
-    /** Reads a 2-d float array as a matrix of the given precision. */
-    public static Matrix readMatrix(Path file, Precision precision) throws IOException {
-        return read(file).toMatrix(precision);
     }
 
     /**

@@ -235,19 +235,6 @@ public final class Ops {
         }
     }
 
-    /** res[i] = Euclidean norm of row i, accumulated in double. */
-    public static void rowNorms(Matrix a, double[] res) {
-        int n = a.cols;
-        for (int i = 0; i < a.rows; i++) {
-            double s = 0;
-            for (int j = i * n, e = j + n; j < e; j++) {
-                double v = a.getFlat(j);
-                s += v * v;
-            }
-            res[i] = Math.sqrt(s);
-        }
-    }
-
     private static void check(Matrix a, Matrix b, Matrix out) {
         if (!a.sameShape(b) || !a.sameShape(out) || a.precision() != out.precision()
                 || b.precision() != out.precision()) {

@@ -70,24 +70,6 @@ public final class Figures {
         s.setMarker(SeriesMarkers.NONE);
     }
 
-    /** Adds a scatter series (for spectra). */
-    public static void addScatter(XYChart chart, String name, double[] x, double[] y) {
-        List<Double> xs = new ArrayList<>();
-        List<Double> ys = new ArrayList<>();
-        for (int i = 0; i < Math.min(x.length, y.length); i++) {
-            if (Double.isFinite(x[i]) && Double.isFinite(y[i])) {
-                xs.add(x[i]);
-                ys.add(y[i]);
-            }
-        }
-        if (xs.isEmpty()) {
-            return;
-        }
-        XYSeries s = chart.addSeries(name, xs, ys);
-        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        s.setMarker(SeriesMarkers.CIRCLE);
-    }
-
     /** Tiles charts into a grid with {@code cols} columns and writes one PNG atomically. */
     public static void saveGrid(List<XYChart> charts, int cols, Path png) throws IOException {
         if (charts.isEmpty()) {
