@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
             "",
             "Protocols: linear_teacher (P2) and classification (P1 and relatives on",
             "MNIST, Fashion-MNIST, CIFAR-10). A classification sweep runs its runs one",
-            "after the other; Ctrl-C (or SIGTERM) stops after the current step and",
-            "writes a checkpoint (exit code 130), as does every epoch end. Running the",
+            "after the other; Ctrl-C (SIGINT) or SIGTERM stops after the current step",
+            "and writes a checkpoint, as does every epoch end; the exit code is then 130",
+            "after SIGINT and 143 after SIGTERM (128 + the signal's number). Running the",
             "same command again skips finished runs and resumes the interrupted one.",
+            "Exit codes otherwise: 0 done, 1 a run failed, 2 bad input.",
             "", "Example: fprnn run configs/quick-mnist.toml"})
 public final class RunCommand implements Callable<Integer> {
     static final String STOP_OPTION = "--stop-after-steps";

@@ -411,7 +411,6 @@ public final class SimulateCommand implements Callable<Integer> {
             ratios = parseRatios(compare);
         }
         Endpoints ends = loadEndpoints(p, net.inputs());
-        OutputFolder.prepare(out);
         var settings = new TrackingExperiment.Settings(step, tau, tauVec, records, periods, noise, seed, sc);
         TrackingExperiment ex = new TrackingExperiment(net, ends.xa, ends.xb, settings);
         Map<String, Object> relax = relaxationInfo(ex.relaxation(), "the fixed points of xa, xb and (xa + xb) / 2");
@@ -428,6 +427,7 @@ public final class SimulateCommand implements Callable<Integer> {
                         + " infinite; max Re eig = " + ex.relaxation().eigenvalue() + "): a sweep over T_s / tau_relax"
                         + " is not defined");
             }
+            OutputFolder.prepare(out);
             return runSweep(ex, kinds, ratios, ends, network, solverInfo, relax, new ResultsFolder(out));
         }
         double mainTs;
@@ -443,6 +443,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
+        OutputFolder.prepare(out);
         return runBuiltIn(ex, kinds.getFirst(), mainTs, ratios, ends, network, solverInfo, relax, new ResultsFolder(out));
     }
 
@@ -465,6 +466,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!init.equals("rest") && !init.equals("fixed-point")) {
             throw new UserError("--init must be rest or fixed-point, got '" + init + "'");
         }
+        OutputFolder.prepare(out);
         ResultsFolder folder = new ResultsFolder(out);
         Stimulus stim = Stimulus.sequence(frames, frameSteps * step);
         EquilibriumSolver solverW = new EquilibriumSolver(sc);

@@ -54,7 +54,10 @@ import org.fprnn.train.Trainer;
  * metrics (but the seconds) as an uninterrupted one at the same BLAS thread count.
  */
 public final class ClassificationRunner {
-    /** Exit code of a sweep stopped before its end (as for SIGINT). */
+    /**
+     * Exit code of a sweep stopped before its end (as for SIGINT). After SIGTERM the JVM, which is
+     * then shutting down, exits with 143 whatever this returns.
+     */
     public static final int EXIT_STOPPED = 130;
 
     private final ClassificationPlan plan;
