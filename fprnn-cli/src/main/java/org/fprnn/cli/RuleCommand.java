@@ -144,8 +144,12 @@ public final class RuleCommand implements Callable<Integer> {
             + " this call does not write (stale direction_*.npy); files fprnn rule does not write are never removed")
     boolean overwrite;
 
-    /** The names of the files fprnn rule writes. */
+    /** The names of the files fprnn rule writes, and of the temporary files of a call killed while writing them. */
     static boolean ownFile(String name) {
+        if (name.startsWith(".") && name.endsWith(".tmp")) {
+            int end = name.lastIndexOf('.', name.length() - 5); // ".NAME.RANDOM.tmp", as AtomicFiles names them
+            return end > 1 && ownFile(name.substring(1, end));
+        }
         return name.equals("summary.json") || name.equals("rates.npy")
                 || (name.startsWith("direction_") && name.endsWith(".npy"));
     }
@@ -317,8 +321,10 @@ public final class RuleCommand implements Callable<Integer> {
         OutputFolder.removeStale(out, before, written);
         if (eq.convergedCount() < bsz) {
             spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: %d of %d samples did not converge (max residual %.3g,"
-                    + " tol %.3g, %d iterations); outputs are written at the returned state%n",
-                    bsz - eq.convergedCount(), bsz, eq.maxResidual(), tol, eq.iterationsMax());
+                    + " tol %.3g, %d iterations)%s; outputs are written at the returned state%n",
+                    bsz - eq.convergedCount(), bsz, eq.maxResidual(), tol, eq.iterationsMax(),
+                    eq.iterationsMax() < maxIter ? ", stopped before --max-iter because the residual stopped falling"
+                            + " (no 0.1% progress in " + SolverConfig.STALL_ITERATIONS + " iterations) or was not finite" : "");
         }
         if (res.adjoint() != null && !res.adjoint().allConverged()) {
             spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: the adjoint solve did not converge for %d samples"

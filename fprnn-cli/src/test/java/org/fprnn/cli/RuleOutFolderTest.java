@@ -47,6 +47,12 @@ class RuleOutFolderTest {
         assertEquals(0, over.exitCode(), over.err());
         assertEquals(List.of("direction_W.npy", "rates.npy", "summary.json"), names(out), "stale directions removed");
 
+        // The temporary file of a call killed while writing counts as the command's own.
+        Files.writeString(out.resolve(".direction_U.npy.5f3a.tmp"), "partial");
+        CliRunner afterKill = CliRunner.run(RuleInputs.args(in, out, "--overwrite").toArray(String[]::new));
+        assertEquals(0, afterKill.exitCode(), afterKill.err());
+        assertEquals(List.of("direction_W.npy", "rates.npy", "summary.json"), names(out));
+
         Files.writeString(out.resolve("notes.txt"), "mine");
         CliRunner foreign = CliRunner.run(RuleInputs.args(in, out, "--overwrite").toArray(String[]::new));
         assertEquals(2, foreign.exitCode(), foreign.err());

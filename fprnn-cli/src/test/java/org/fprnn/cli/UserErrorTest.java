@@ -48,7 +48,7 @@ class UserErrorTest {
 
     List<String> train(Path data, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--lr", "0.1", "--data", "idx", "--data-dir", data.toString(),
-                "--units", "8", "--batch-size", "20", "--test-batch", "10", "--threads", "1"));
+                "--batch-size", "20", "--test-batch", "10", "--threads", "1"));
         a.addAll(List.of(extra));
         return a;
     }
