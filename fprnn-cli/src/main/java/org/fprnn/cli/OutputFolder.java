@@ -15,18 +15,41 @@ import java.util.stream.Stream;
  * folder and writable (a file, a read-only or an immutable folder is a {@link UserError} at once,
  * not after the computation).
  */
-final class OutputFolder {
+public final class OutputFolder {
     private OutputFolder() {
     }
 
     /** Creates dir if missing and checks that a file can be created in it. */
     static void prepare(Path dir) throws IOException {
+        requireFolder(dir);
+        Files.createDirectories(dir);
+        requireWritable(dir);
+    }
+
+    /**
+     * For a results folder that is made later (fprnn run, fprnn train): refuses a path that is a file,
+     * or an existing folder in which no file can be created, before any work.
+     */
+    public static void check(Path dir) throws IOException {
+        requireFolder(dir);
+        if (Files.isDirectory(dir)) {
+            requireWritable(dir);
+        }
+    }
+
+    private static void requireFolder(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UserError(dir + " exists and is not a folder; give a folder (new or existing) as --out");
         }
-        Files.createDirectories(dir);
-        Path probe = Files.createTempFile(dir, ".fprnn-write-check", ".tmp");
-        Files.delete(probe);
+    }
+
+    private static void requireWritable(Path dir) throws IOException {
+        try {
+            Files.delete(Files.createTempFile(dir, ".fprnn-write-check", ".tmp"));
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserError(UserError.cannotWrite("the folder " + dir, e instanceof java.nio.file.AccessDeniedException
+                    ? "permission denied" : e.getReason()), e);
+        }
     }
 
     /**

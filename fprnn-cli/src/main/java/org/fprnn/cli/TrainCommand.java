@@ -163,6 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
         RunConfig cfg = ConfigLoader.parse(toml, "from the fprnn train flags", List.of(), RunConfig.class);
         Path dir = out != null ? out : Path.of("results", "train", LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + rule + "-lr" + ClassificationPlan.lrText(lr));
+        OutputFolder.check(dir);
         String command = CommandText.of(spec, Set.of(RunCommand.STOP_OPTION));
         if (out == null) {
             command += " --out " + CommandText.quote(dir.toString());

@@ -52,17 +52,24 @@ public final class UserError extends RuntimeException {
         String other = f.getOtherFile() != null ? " (to " + f.getOtherFile() + ")" : "";
         String reason = f.getReason() == null ? "" : f.getReason();
         return switch (f) {
-            case AccessDeniedException a -> "cannot write or read " + file + other + ": permission denied; choose a"
-                    + " folder you can write to (or fix its permissions)";
+            case AccessDeniedException a -> cannotWrite(file + other, "permission denied");
             case FileAlreadyExistsException a -> file + " exists and is not a folder; give a folder (new or"
                     + " existing) as the output";
             case NotDirectoryException a -> file + " is not a folder; give a folder as the output";
             case NoSuchFileException a -> file + other + " does not exist";
-            default -> "cannot write or read " + file + other + (reason.isEmpty() ? "" : ": " + reason)
-                    + (reason.contains("not permitted") || reason.contains("Read-only")
-                    ? "; the folder is read-only or immutable (lsattr shows the i attribute): choose another folder"
-                    : "");
+            default -> reason.contains("Not a directory")
+                    ? file + other + ": part of this path is a file, not a folder; give a folder (new or existing)"
+                    : cannotWrite(file + other, reason);
         };
+    }
+
+    /** "cannot write or read WHAT: REASON", with what to do when the reason is a read-only or immutable folder. */
+    static String cannotWrite(String what, String reason) {
+        return "cannot write or read " + what + (reason == null || reason.isEmpty() ? "" : ": " + reason)
+                + (reason != null && (reason.contains("not permitted") || reason.contains("Read-only"))
+                ? "; the folder is read-only or immutable (lsattr shows the i attribute): choose another folder"
+                : reason != null && reason.contains("permission denied")
+                ? "; choose a folder you can write to (or fix its permissions)" : "");
     }
 
     /** What to do when the heap is too small; names the current limit. */

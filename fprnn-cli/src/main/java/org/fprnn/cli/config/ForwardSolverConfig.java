@@ -22,24 +22,27 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
 
     public ForwardSolverConfig {
         method = Keys.oneOf("solver.method", method, DEFAULT_METHOD, SolverConfig.METHODS);
-        // Keys the method does not read are errors, not ignored (and so never saved with a run).
-        if (alpha != null && !SolverConfig.usesAlpha(method)) {
-            throw Keys.notApplicable("solver.alpha", alpha, "solver.method = \"" + method + "\"",
-                    "it is euler's alpha = dt/tau and picard's damping");
-        }
-        if (memory != null && !SolverConfig.usesMixing(method)) {
-            throw Keys.notApplicable("solver.memory", memory, "solver.method = \"" + method + "\"",
-                    "it is Anderson's memory");
-        }
-        if (beta != null && !SolverConfig.usesMixing(method)) {
-            throw Keys.notApplicable("solver.beta", beta, "solver.method = \"" + method + "\"",
-                    "it is Anderson's mixing");
-        }
+        Double alphaGiven = alpha;
+        Integer memoryGiven = memory;
+        Double betaGiven = beta;
         alpha = Keys.inRange("solver.alpha", alpha, method.equals("euler") ? 0.1 : 1.0, 0, false, 1, true);
         maxIter = Keys.intAtLeast("solver.max_iter", maxIter, method.equals("euler") ? 500 : 200, 1);
         tol = Keys.number("solver.tol", tol, 1e-6, 0, true);
         memory = Keys.intAtLeast("solver.memory", memory, 5, 1);
         beta = Keys.inRange("solver.beta", beta, 1.0, 0, false, 1, true);
+        // Keys the method does not read are errors, not ignored (and so never saved with a run).
+        if (alphaGiven != null && !SolverConfig.usesAlpha(method)) {
+            throw Keys.notApplicable("solver.alpha", alpha, "solver.method = \"" + method + "\"",
+                    "it is euler's alpha = dt/tau and picard's damping");
+        }
+        if (memoryGiven != null && !SolverConfig.usesMixing(method)) {
+            throw Keys.notApplicable("solver.memory", memory, "solver.method = \"" + method + "\"",
+                    "it is Anderson's memory");
+        }
+        if (betaGiven != null && !SolverConfig.usesMixing(method)) {
+            throw Keys.notApplicable("solver.beta", beta, "solver.method = \"" + method + "\"",
+                    "it is Anderson's mixing");
+        }
     }
 
     public static ForwardSolverConfig defaults() {

@@ -48,12 +48,6 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         if (threads < 1) {
             throw Keys.bad("threads", threads, "it must be an integer >= 1");
         }
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (threads > cores) {
-            throw Keys.bad("threads", threads, "this machine has " + cores + " processor" + (cores == 1 ? "" : "s")
-                    + ", and more threads than that would not be used (OpenBLAS caps them); give 1 to " + cores
-                    + " (with fprnn run: --set threads=" + cores + ")");
-        }
         output = output == null ? "results/" + name : output;
         description = description == null ? "" : description;
         sweep = sweep == null ? SweepConfig.empty() : sweep;
