@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
             "other than linear, --dt but a solver other than euler or picard, --lr but a rule other than",
             "reparam, --adjoint-tol but a rule other than gradient), exit with code 2 before any work.",
             "--out must be empty or new, unless --overwrite. A sample whose best residual has not fallen",
-            "by 0.1% in " + SolverConfig.STALL_ITERATIONS + " iterations stops there and counts as not converged."})
+            "by 0.1%% in " + SolverConfig.STALL_ITERATIONS + " iterations stops there and counts as not converged."})
 public final class RuleCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
