@@ -9,17 +9,23 @@ import picocli.CommandLine.Command;
             "reparameterized (non-Euclidean) learning rules."},
         subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, SimulateCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** No subcommand: the usage on stderr and exit code 2, as for any other usage error. */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        spec.commandLine().getErr().println("fprnn: give a command");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
-    /** Exit codes: 0 success, 1 failure while running, 2 bad input or usage. */
+    /**
+     * Exit codes: 0 success, 1 failure while running (an internal error, or a run of a sweep that
+     * failed), 2 bad input or usage; 130 and 143 after SIGINT and SIGTERM.
+     */
     public static int execute(String... args) {
         java.io.PrintWriter out = new java.io.PrintWriter(System.out, true);
         consoleOut = out;
@@ -39,16 +45,31 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
-                cmd.getErr().println("fprnn: " + ex.getMessage());
-                return 2;
-            }
-            cmd.getErr().println("fprnn: " + ex);
-            ex.printStackTrace(cmd.getErr());
-            return 1;
-        });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr(), args));
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an OutOfMemoryError or a StackOverflowError
+            // from a command comes here.
+            return report(e, err, args);
+        }
+    }
+
+    /**
+     * The one place where a failure of a command becomes a message and an exit code: a user error
+     * (see {@link UserError#of}) is its message and exit code 2; anything else is an internal error,
+     * reported in one line with the file that holds its full stack trace, exit code 1.
+     */
+    static int report(Throwable ex, java.io.PrintWriter err, String[] args) {
+        UserError user = UserError.of(ex);
+        if (user != null) {
+            err.println("fprnn: " + user.getMessage());
+            err.flush();
+            return 2;
+        }
+        err.println("fprnn: internal error: " + ex + "; " + CrashReport.write(ex, args));
+        err.flush();
+        return 1;
     }
 
     public static void main(String[] args) {

@@ -46,7 +46,11 @@ import picocli.CommandLine.Option;
             "trained parameters), rates.npy (B, N), and summary.json with loss, samples, converged,",
             "iterations (max over samples) and max_residual. Samples that do not converge are reported",
             "on stderr and in summary.json; the outputs are still written and the exit code is 0.",
-            "Bad input exits with code 2 before any work."})
+            "Bad input, and options that do not apply to the other settings (--gain but a nonlinearity",
+            "other than linear, --dt but a solver other than euler or picard, --lr but a rule other than",
+            "reparam, --adjoint-tol but a rule other than gradient), exit with code 2 before any work.",
+            "--out must be empty or new, unless --overwrite. A sample whose best residual has not fallen",
+            "by 0.1%% in " + SolverConfig.STALL_ITERATIONS + " iterations stops there and counts as not converged."})
 public final class RuleCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -132,8 +136,23 @@ public final class RuleCommand implements Callable<Integer> {
     @Option(names = "--precision", required = true, paramLabel = "P", description = "float or double")
     String precision;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (created if missing)")
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "output folder (created if missing); one that holds files is refused unless --overwrite")
     Path out;
+
+    @Option(names = "--overwrite", description = "replace the outputs of an earlier call in --out, and remove those"
+            + " this call does not write (stale direction_*.npy); files fprnn rule does not write are never removed")
+    boolean overwrite;
+
+    /** The names of the files fprnn rule writes, and of the temporary files of a call killed while writing them. */
+    static boolean ownFile(String name) {
+        if (name.startsWith(".") && name.endsWith(".tmp")) {
+            int end = name.lastIndexOf('.', name.length() - 5); // ".NAME.RANDOM.tmp", as AtomicFiles names them
+            return end > 1 && ownFile(name.substring(1, end));
+        }
+        return name.equals("summary.json") || name.equals("rates.npy")
+                || (name.startsWith("direction_") && name.endsWith(".npy"));
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -160,6 +179,14 @@ public final class RuleCommand implements Callable<Integer> {
         if (maxIter < 1) {
             throw new UserError("--max-iter must be >= 1, got " + maxIter);
         }
+        OptionCheck.of(spec)
+                .onlyIf(f instanceof Nonlinearity.Linear, "--gain", "--nonlinearity " + nonlinearity
+                        + ": it is the gain of the linear nonlinearity")
+                .onlyIf(SolverConfig.usesAlpha(solver), "--dt", "--solver " + solver
+                        + ": it is euler's alpha = dt/tau and picard's damping")
+                .onlyIf(rule.equals("reparam"), "--lr", "--rule " + rule + ": it is the learning rate of the reparam rule")
+                .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
+                        + ": it is the tolerance of the gradient rule's adjoint solve");
         double alpha = dt != null ? dt : solver.equals("euler") ? 0.1 : 1.0;
         if (!(alpha > 0 && alpha <= 1)) {
             throw new UserError("--dt must be in (0, 1], got " + alpha);
@@ -245,6 +272,8 @@ public final class RuleCommand implements Callable<Integer> {
             batch = Batch.regression(xm, tm);
         }
 
+        java.util.Set<String> before = OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
+
         FixedPointNetwork.Builder nb = FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)
                 .nonlinearity(f).dynamics(dyn).precision(p)
                 .recurrentWeights(wm).inputWeights(um).readoutWeights(rm)
@@ -259,17 +288,20 @@ public final class RuleCommand implements Callable<Integer> {
 
         Equilibrium eq = new EquilibriumSolver(sc).solve(net, xm);
         RuleResult res = Rules.create(rule, rs).compute(net, batch, eq);
-        Files.createDirectories(out);
         Params dirs = res.directions();
+        java.util.Set<String> written = new java.util.HashSet<>();
         for (String name : dirs.names()) {
             Matrix d = dirs.get(name);
+            String file = "direction_" + name + ".npy";
             if (name.equals("b")) {
-                Npy.write(out.resolve("direction_b.npy"), vector(d));
+                Npy.write(out.resolve(file), vector(d));
             } else {
-                Npy.write(out.resolve("direction_" + name + ".npy"), d);
+                Npy.write(out.resolve(file), d);
             }
+            written.add(file);
         }
         Npy.write(out.resolve("rates.npy"), eq.rates());
+        written.add("rates.npy");
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("rule", rule);
         summary.put("loss", res.loss());
@@ -285,10 +317,14 @@ public final class RuleCommand implements Callable<Integer> {
             summary.put("adjoint_max_residual", res.adjoint().maxResidual());
         }
         org.fprnn.cli.report.ResultsFolder.writeAtomically(out.resolve("summary.json"), Json.pretty(summary));
+        written.add("summary.json");
+        OutputFolder.removeStale(out, before, written);
         if (eq.convergedCount() < bsz) {
             spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: %d of %d samples did not converge (max residual %.3g,"
-                    + " tol %.3g, %d iterations); outputs are written at the returned state%n",
-                    bsz - eq.convergedCount(), bsz, eq.maxResidual(), tol, eq.iterationsMax());
+                    + " tol %.3g, %d iterations)%s; outputs are written at the returned state%n",
+                    bsz - eq.convergedCount(), bsz, eq.maxResidual(), tol, eq.iterationsMax(),
+                    eq.iterationsMax() < maxIter ? ", stopped before --max-iter because the residual stopped falling"
+                            + " (no 0.1% progress in " + SolverConfig.STALL_ITERATIONS + " iterations) or was not finite" : "");
         }
         if (res.adjoint() != null && !res.adjoint().allConverged()) {
             spec.commandLine().getErr().printf(java.util.Locale.ROOT, "fprnn rule: the adjoint solve did not converge for %d samples"

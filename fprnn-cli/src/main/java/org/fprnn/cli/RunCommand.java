@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
             "",
             "Protocols: linear_teacher (P2) and classification (P1 and relatives on",
             "MNIST, Fashion-MNIST, CIFAR-10). A classification sweep runs its runs one",
-            "after the other; Ctrl-C (or SIGTERM) stops after the current step and",
-            "writes a checkpoint (exit code 130), as does every epoch end. Running the",
+            "after the other; Ctrl-C (SIGINT) or SIGTERM stops after the current step",
+            "and writes a checkpoint, as does every epoch end; the exit code is then 130",
+            "after SIGINT and 143 after SIGTERM (128 + the signal's number). Running the",
             "same command again skips finished runs and resumes the interrupted one.",
+            "Exit codes otherwise: 0 done, 1 a run failed, 2 bad input.",
             "", "Example: fprnn run configs/quick-mnist.toml"})
 public final class RunCommand implements Callable<Integer> {
     static final String STOP_OPTION = "--stop-after-steps";
@@ -62,6 +64,7 @@ public final class RunCommand implements Callable<Integer> {
         RunConfig cfg = ConfigLoader.load(config, overrides, RunConfig.class);
         String configText = Files.readString(config);
         Path dir = out != null ? out : Path.of(cfg.output());
+        OutputFolder.check(dir);
         String command = CommandText.of(spec, Set.of(STOP_OPTION));
         PrintWriter pout = spec.commandLine().getOut();
         return switch (cfg.protocol()) {
@@ -78,12 +81,29 @@ public final class RunCommand implements Callable<Integer> {
             throw new UserError(STOP_OPTION + " must be >= 0");
         }
         ClassificationPlan plan = new ClassificationPlan(cfg);
-        Blas.setThreads(cfg.threads());
+        setBlasThreads(cfg.threads());
         var info = RunInfo.collect(command, cfg.seed());
         PrintWriter pout = spec.commandLine().getOut();
         PrintWriter perr = spec.commandLine().getErr();
         boolean terminal = Main.isConsole(pout) && Progress.terminal();
         return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal).run();
+    }
+
+    /**
+     * Sets the BLAS thread count, refusing a count the library would silently lower (OpenBLAS caps
+     * it at the MAX_THREADS it was built with), so that the count a results folder records is the
+     * one used.
+     */
+    static void setBlasThreads(int threads) {
+        int before = Blas.get().threads();
+        Blas.setThreads(threads);
+        int got = Blas.get().threads();
+        if (got != threads) {
+            Blas.setThreads(before);
+            throw new UserError("threads = " + threads + " does not apply to this BLAS: it runs at most " + got
+                    + " threads (this machine has " + Runtime.getRuntime().availableProcessors() + " processors); give"
+                    + " 1 to " + got + " (fprnn run: --set threads=N; fprnn train: --threads N)");
+        }
     }
 
     private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText,

@@ -297,6 +297,31 @@ public final class SimulateCommand implements Callable<Integer> {
         if (sweep && !builtIn) {
             throw new UserError("--sweep needs a built-in stimulus (--stimulus with --endpoints, --digits or --images)");
         }
+        String noTau = "--dynamics discrete: it steps r <- f(W r + h) once per dt, without a time constant";
+        String withInput = "built-in stimuli: they run for T_s (switch, morph) or --periods periods and start at the"
+                + " fixed point of xa; it applies to --input";
+        String oneRun = sweep ? "--sweep: the sweep takes T_s / tau_relax from --ratio-min, --ratio-max, --ratio-count"
+                : "--input: it sets T_s of a built-in stimulus";
+        OptionCheck.of(spec)
+                .onlyIf(f instanceof Nonlinearity.Linear, "--gain", "--nonlinearity " + nonlinearity
+                        + ": it is the gain of the linear nonlinearity")
+                .onlyIf(dyn != Dynamics.DISCRETE, "--tau", noTau)
+                .onlyIf(dyn != Dynamics.DISCRETE, "--tau-units", noTau)
+                .onlyIf(noise > 0, "--seed", "a run without noise (--noise 0): it seeds the noise")
+                .onlyIf(!builtIn, "--steps", withInput)
+                .onlyIf(!builtIn, "--record-every", withInput + " (built-in stimuli take --records)")
+                .onlyIf(!builtIn, "--init", withInput)
+                .onlyIf(!builtIn, "--frame-steps", withInput)
+                .onlyIf(builtIn, "--records", "--input: it is the record count of built-in stimuli; with --input"
+                        + " use --record-every")
+                .onlyIf(builtIn && !sweep, "--ts", oneRun)
+                .onlyIf(builtIn && !sweep, "--ts-relax", oneRun)
+                .onlyIf(builtIn && !sweep, "--compare", sweep ? oneRun
+                        : "--input: it compares T_s values of a built-in stimulus")
+                .onlyIf(sweep, "--ratio-min", "a run without --sweep")
+                .onlyIf(sweep, "--ratio-max", "a run without --sweep")
+                .onlyIf(sweep, "--ratio-count", "a run without --sweep")
+                .onlyIf(builtIn, "--periods", "--input: it is the number of periods of the periodic stimulus");
 
         FixedPointNetwork net = loadNetwork(p, f, dyn);
         int n = net.units();
@@ -358,10 +383,8 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!sweep && kinds.size() != 1) {
             throw new UserError("--stimulus takes one kind without --sweep, got " + stimulus);
         }
-        if (steps != null || recordEvery != null || !init.equals("rest") || frameSteps != 1) {
-            throw new UserError("--steps, --record-every, --init and --frame-steps apply to --input; built-in stimuli run"
-                    + " for T_s (switch, morph) or --periods periods and start at the fixed point of xa");
-        }
+        OptionCheck.of(spec).onlyIf(kinds.contains(Kind.PERIODIC), "--periods", "--stimulus " + String.join(",", stimulus)
+                + ": it is the number of periods of the periodic stimulus");
         if (periods < 2) {
             throw new UserError("--periods must be >= 2 (the last period is measured), got " + periods);
         }
@@ -404,6 +427,7 @@ public final class SimulateCommand implements Callable<Integer> {
                         + " infinite; max Re eig = " + ex.relaxation().eigenvalue() + "): a sweep over T_s / tau_relax"
                         + " is not defined");
             }
+            OutputFolder.prepare(out);
             return runSweep(ex, kinds, ratios, ends, network, solverInfo, relax, new ResultsFolder(out));
         }
         double mainTs;
@@ -419,6 +443,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
+        OutputFolder.prepare(out);
         return runBuiltIn(ex, kinds.getFirst(), mainTs, ratios, ends, network, solverInfo, relax, new ResultsFolder(out));
     }
 
@@ -441,6 +466,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!init.equals("rest") && !init.equals("fixed-point")) {
             throw new UserError("--init must be rest or fixed-point, got '" + init + "'");
         }
+        OutputFolder.prepare(out);
         ResultsFolder folder = new ResultsFolder(out);
         Stimulus stim = Stimulus.sequence(frames, frameSteps * step);
         EquilibriumSolver solverW = new EquilibriumSolver(sc);

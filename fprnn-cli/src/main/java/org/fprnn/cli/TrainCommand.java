@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.fprnn.cli.classify.ClassificationPlan;
 import org.fprnn.cli.config.ConfigLoader;
+import org.fprnn.cli.config.ForwardSolverConfig;
 import org.fprnn.cli.config.RunConfig;
+import org.fprnn.solve.SolverConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -147,10 +149,21 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String method = solver == null ? ForwardSolverConfig.DEFAULT_METHOD : solver.toLowerCase(Locale.ROOT);
+        OptionCheck.of(spec)
+                .onlyIf(SolverConfig.usesAlpha(method), "--alpha", "--solver " + method
+                        + ": it is euler's alpha = dt/tau and picard's damping")
+                .onlyIf(SolverConfig.usesMixing(method), "--memory", "--solver " + method + ": it is Anderson's memory")
+                .onlyIf(SolverConfig.usesMixing(method), "--beta", "--solver " + method + ": it is Anderson's mixing")
+                .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
+                        + ": it is the tolerance of the gradient rule's adjoint solve")
+                .onlyIf(!"adam".equalsIgnoreCase(optimizer), "--momentum", "--optimizer adam: Adam has its own"
+                        + " (beta1 = 0.9)");
         String toml = toml();
         RunConfig cfg = ConfigLoader.parse(toml, "from the fprnn train flags", List.of(), RunConfig.class);
         Path dir = out != null ? out : Path.of("results", "train", LocalDateTime.now().format(
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + rule + "-lr" + ClassificationPlan.lrText(lr));
+        OutputFolder.check(dir);
         String command = CommandText.of(spec, Set.of(RunCommand.STOP_OPTION));
         if (out == null) {
             command += " --out " + CommandText.quote(dir.toString());

@@ -140,13 +140,16 @@ public final class Idx {
         long n = 1;
         for (int k = 0; k < ndim; k++) {
             dims[k] = db.getInt();
+        }
+        // Every dimension is read before any is judged, so that the messages show them all.
+        for (int k = 0; k < ndim; k++) {
             if (dims[k] < 0) {
-                throw new FormatException(source, "IDX dimension " + k + " is negative ("
-                        + dims[k] + "); the file is corrupt");
+                throw new FormatException(source, "IDX dimension " + k + " of " + dimString(dims)
+                        + " is negative (" + dims[k] + "); the file is corrupt");
             }
             n *= dims[k];
             if (n > Integer.MAX_VALUE - 8) {
-                throw new FormatException(source, "IDX dimensions " + Arrays.toString(dims)
+                throw new FormatException(source, "IDX dimensions " + dimString(dims)
                         + " announce more than 2 GiB of data; the file is corrupt");
             }
         }

@@ -7,14 +7,20 @@ import org.fprnn.linalg.Ops;
 /**
  * Per-sample convergence bookkeeping shared by the solvers (MATH section 6 fact 7): a sample whose
  * residual meets the tolerance stops being updated; one whose residual is not finite stops and is
- * reported as not converged; the others run to the iteration limit and are reported with the
- * residual of the state actually returned.
+ * reported as not converged; one that makes no progress for {@link SolverConfig#STALL_ITERATIONS}
+ * iterations (its best residual not below (1 - {@link SolverConfig#STALL_DECREASE}) times the best
+ * at the start of that window) stops too, not converged; the others run to the iteration limit. Every
+ * sample is reported with the residual of the state actually returned. Nothing here allocates after
+ * construction.
  */
 final class SampleTracker {
     private final double[] residual;
     private final boolean[] converged;
     private final boolean[] active;
     private final int[] iterations;
+    /** Per sample: the best residual at the start of the current progress window, and that iteration. */
+    private final double[] anchor;
+    private final int[] anchorAt;
     private int remaining;
 
     SampleTracker(int samples) {
@@ -22,6 +28,9 @@ final class SampleTracker {
         converged = new boolean[samples];
         active = new boolean[samples];
         iterations = new int[samples];
+        anchor = new double[samples];
+        anchorAt = new int[samples];
+        Arrays.fill(anchor, Double.POSITIVE_INFINITY);
         Arrays.fill(active, true);
         remaining = samples;
     }
@@ -38,13 +47,14 @@ final class SampleTracker {
     /**
      * Records sample i's residual (already divided by its scale) at iteration k, before its update.
      *
-     * @param stopAtTolerance false runs to the limit whatever the residual (Euler with tol = 0)
-     * @return true if the sample stops here (converged, or not finite); false if it is to be updated,
-     *     which counts as iteration k + 1
+     * @param stopAtTolerance false runs to the limit whatever the residual (Euler with tol = 0), and
+     *     then no stagnation stop either
+     * @return true if the sample stops here (converged, not finite, or stalled); false if it is to be
+     *     updated, which counts as iteration k + 1
      */
     boolean stopIfDone(int i, double r, int k, double tol, boolean stopAtTolerance) {
         residual[i] = r;
-        boolean done = (stopAtTolerance && r <= tol) || !Double.isFinite(r);
+        boolean done = (stopAtTolerance && (r <= tol || stalled(i, r, k))) || !Double.isFinite(r);
         if (done) {
             active[i] = false;
             converged[i] = r <= tol;
@@ -54,6 +64,16 @@ final class SampleTracker {
             iterations[i] = k + 1;
         }
         return done;
+    }
+
+    /** Progress bookkeeping of {@link SolverConfig#STALL_ITERATIONS}; true if sample i has stalled at k. */
+    private boolean stalled(int i, double r, int k) {
+        if (r < anchor[i] * (1 - SolverConfig.STALL_DECREASE)) {
+            anchor[i] = r;
+            anchorAt[i] = k;
+            return false;
+        }
+        return k - anchorAt[i] >= SolverConfig.STALL_ITERATIONS;
     }
 
     /**

@@ -11,12 +11,37 @@ import java.util.Locale;
  *   <li>anderson: {@code memory} past iterates, mixing {@code beta}, {@code tol}, {@code maxIter};</li>
  *   <li>newton, broyden, direct: {@code tol}, {@code maxIter}.</li>
  * </ul>
+ * Every iterative solver stops a sample that makes no progress (see {@link #STALL_ITERATIONS}) and
+ * reports it as not converged, so a tolerance below what the precision can reach ends promptly.
  */
 public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta)
         implements java.io.Serializable {
 
     public static final java.util.List<String> METHODS =
             java.util.List.of("euler", "picard", "anderson", "newton", "broyden", "direct");
+
+    /**
+     * Stagnation: a sample whose best residual has not fallen below (1 - {@link #STALL_DECREASE})
+     * times the best of {@value #STALL_ITERATIONS} iterations earlier stops there, not converged. Only
+     * solves that stop at the tolerance are affected (not euler with tol = 0), and none whose
+     * iteration limit is at most {@value #STALL_ITERATIONS}. A solver converging at a rate q per
+     * iteration stalls only if q^{@value #STALL_ITERATIONS} > 1 - {@link #STALL_DECREASE}, i.e. q above
+     * about 1 - 1e-6, where reaching any tolerance would take millions of iterations anyway.
+     */
+    public static final int STALL_ITERATIONS = 1000;
+
+    /** The relative decrease of the best residual that counts as progress (see {@link #STALL_ITERATIONS}). */
+    public static final double STALL_DECREASE = 1e-3;
+
+    /** True if the method reads {@code alpha} (euler's dt/tau, picard's damping). */
+    public static boolean usesAlpha(String method) {
+        return method.equals("euler") || method.equals("picard");
+    }
+
+    /** True if the method reads {@code memory} and {@code beta} (Anderson mixing). */
+    public static boolean usesMixing(String method) {
+        return method.equals("anderson");
+    }
 
     public SolverConfig {
         method = method.toLowerCase(Locale.ROOT);

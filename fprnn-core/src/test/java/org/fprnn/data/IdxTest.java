@@ -123,4 +123,13 @@ class IdxTest {
         neg[4] = (byte) 0xFF;
         assertRejected(file("negative", neg), false, "negative");
     }
+
+    /** Issue 16 item 8: a count too large for memory is reported with every dimension, as the header has them. */
+    @Test
+    void hugeDimensionsAreReportedInFull() throws IOException {
+        byte[] head = java.nio.ByteBuffer.allocate(16).putInt(0x00000803).putInt(1 << 30).putInt(28).putInt(28).array();
+        assertRejected(file("huge", head), true, "IDX dimensions 1073741824 x 28 x 28", "more than 2 GiB");
+        byte[] neg = java.nio.ByteBuffer.allocate(16).putInt(0x00000803).putInt(5).putInt(-28).putInt(28).array();
+        assertRejected(file("neg", neg), true, "dimension 1 of 5 x -28 x 28 is negative");
+    }
 }

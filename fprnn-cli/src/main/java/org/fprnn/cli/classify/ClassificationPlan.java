@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.fprnn.cli.config.LayerConfig;
 import org.fprnn.cli.config.RunConfig;
@@ -126,6 +127,57 @@ public final class ClassificationPlan {
             }
         }
         return b.build();
+    }
+
+    /**
+     * A lower estimate of the heap a run of this plan needs, in bytes, for images of this shape and
+     * this many classes, computed before anything is allocated: every parameter (recurrent blocks,
+     * read-in, read-out) held {@code 4 + optimizer slots} times (the network at start, the network
+     * being trained, the direction, the copy written to a checkpoint, and the optimizer's moments),
+     * plus the batch states of the solver. Convolutions count as no parameters (their kernels are small).
+     *
+     * @throws org.fprnn.cli.UserError if one matrix has more elements than a Java array holds
+     */
+    public long memoryEstimate(FeatureShape image, int outputs) {
+        var n = cfg.network();
+        List<FeatureShape> shapes = layerShapes(image);
+        long total = 0;
+        long params = 0;
+        for (int k = 0; k < shapes.size(); k++) {
+            long size = shapes.get(k).size();
+            total += size;
+            if (!n.conv()) {
+                long copies = n.connectivity().equals("dense") ? 1 : 2; // masked and Dale keep a mask or signs
+                params += copies * elements(shapes.size() == 1 ? "W" : "W" + (k + 1), size, size);
+                if (k > 0) {
+                    params += elements("F" + (k + 1), size, shapes.get(k - 1).size());
+                    if (n.layers() != null && n.layers().get(k - 1).feedback()) {
+                        params += elements("B" + k, shapes.get(k - 1).size(), size);
+                    }
+                }
+            }
+        }
+        if (!n.conv()) {
+            params += elements("U", shapes.getFirst().size(), image.size());
+        }
+        params += elements("R", outputs, shapes.getLast().size());
+        var t = cfg.train();
+        int slots = t.optimizer().equals("adam") ? 2 : t.optimizer().equals("nesterov") || t.momentum() > 0 ? 1 : 0;
+        long bytesPer = n.precision().equals("double") ? 8 : 4;
+        long batchRows = (long) t.batchSize() + t.testBatch();
+        long states = batchRows * total * (2L * cfg.solver().memory() + 8);
+        return bytesPer * ((4 + slots) * params + states);
+    }
+
+    /** rows * cols, refused when a Java array cannot hold it. */
+    private static long elements(String name, long rows, long cols) {
+        long e = rows * cols;
+        if (e > Integer.MAX_VALUE - 8) {
+            throw new org.fprnn.cli.UserError(String.format(Locale.ROOT, "the network is too large: %s would be a"
+                    + " %d x %d matrix, %,d elements, more than a Java array holds (2^31 - 1); use fewer units (a"
+                    + " dense layer has at most 46,340)", name, rows, cols, e));
+        }
+        return e;
     }
 
     /**
@@ -269,6 +321,10 @@ public final class ClassificationPlan {
         data.put("name", d.name());
         data.put("train_limit", d.trainLimit());
         data.put("test_limit", d.testLimit());
+        if (d.classes() != null) {
+            // Only when given, so that the settings of runs saved before the key existed stay as they were.
+            data.put("classes", d.classes());
+        }
         m.put("data", data);
         var n = cfg.network();
         Map<String, Object> net = new LinkedHashMap<>();

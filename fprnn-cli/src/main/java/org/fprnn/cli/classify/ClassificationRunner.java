@@ -54,7 +54,10 @@ import org.fprnn.train.Trainer;
  * metrics (but the seconds) as an uninterrupted one at the same BLAS thread count.
  */
 public final class ClassificationRunner {
-    /** Exit code of a sweep stopped before its end (as for SIGINT). */
+    /**
+     * Exit code of a sweep stopped before its end (as for SIGINT). After SIGTERM the JVM, which is
+     * then shutting down, exits with 143 whatever this returns.
+     */
     public static final int EXIT_STOPPED = 130;
 
     private final ClassificationPlan plan;
@@ -266,8 +269,8 @@ public final class ClassificationRunner {
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
-            err.println("fprnn: run " + spec.label() + " failed: " + e);
-            e.printStackTrace(err);
+            err.println("fprnn: run " + spec.label() + " failed: " + e + "; "
+                    + org.fprnn.cli.CrashReport.write(e, new String[] {String.valueOf(info.get("command"))}));
             err.flush();
             return new RunResult(spec, settings, "failed", e.toString(), startStep, total, lines,
                     prior + (System.nanoTime() - t0) / 1e9, null);
@@ -395,8 +398,11 @@ public final class ClassificationRunner {
     /** The plan's network for this data set's image shape; a network that does not fit is a UserError. */
     FixedPointNetwork newNetwork(Data data) {
         Dataset d = data.train();
+        FeatureShape image = new FeatureShape(d.channels(), d.height(), d.width());
         try {
-            return plan.newNetwork(new FeatureShape(d.channels(), d.height(), d.width()), d.classes());
+            org.fprnn.cli.Heap.require(plan.memoryEstimate(image, d.classes()), "the network of " + plan.config().name()
+                    + " (its parameters, their copies for training, and the solver's batch states)");
+            return plan.newNetwork(image, d.classes());
         } catch (IllegalArgumentException e) {
             throw new UserError("the [network] of " + plan.config().name() + " does not fit the " + data.name()
                     + " images (" + d.channels() + "x" + d.height() + "x" + d.width() + "): " + e.getMessage(), e);
@@ -428,7 +434,7 @@ public final class ClassificationRunner {
             String title;
             if (dc.name().equals("idx")) {
                 Path d = Path.of(dc.dataDir());
-                Dataset[] both = IdxFolder.load(d);
+                Dataset[] both = IdxFolder.load(d, dc.classes());
                 train = both[0];
                 test = both[1];
                 where = d.toAbsolutePath().toString();

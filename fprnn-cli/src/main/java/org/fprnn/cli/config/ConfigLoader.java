@@ -51,6 +51,9 @@ public final class ConfigLoader {
         JsonNode tree;
         try {
             tree = MAPPER.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UserError("config " + source + " is not valid TOML" + at(e.getLocation()) + ": "
+                    + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new UserError("config " + source + " is not valid TOML: " + firstLine(e.getMessage()));
         }
@@ -127,6 +130,14 @@ public final class ConfigLoader {
             node = on;
         }
         node.set(path[path.length - 1], parsed);
+    }
+
+    /** " at line L, column C" of a parser location, or "" when it has none. */
+    static String at(com.fasterxml.jackson.core.JsonLocation loc) {
+        if (loc == null || loc.getLineNr() < 1) {
+            return "";
+        }
+        return " at line " + loc.getLineNr() + (loc.getColumnNr() >= 1 ? ", column " + loc.getColumnNr() : "");
     }
 
     private static String firstLine(String s) {

@@ -12,8 +12,12 @@ import java.util.List;
  * @param download fetch a missing data set into the data folder (default false)
  * @param trainLimit use only the first train_limit training samples (quick runs); absent: all
  * @param testLimit use only the first test_limit test samples; absent: all
+ * @param classes idx only: the number of classes, labels 0 to classes - 1 (absent: the training labels'
+ *     range, which must then leave no class empty); a label outside them in either split is an error.
+ *     The standard data sets have theirs (10 each) and refuse the key
  */
-public record DataConfig(String name, String dataDir, Boolean download, Integer trainLimit, Integer testLimit) {
+public record DataConfig(String name, String dataDir, Boolean download, Integer trainLimit, Integer testLimit,
+                         Integer classes) {
     public static final List<String> NAMES = List.of("mnist", "fashion-mnist", "cifar10", "idx");
 
     public DataConfig {
@@ -34,6 +38,16 @@ public record DataConfig(String name, String dataDir, Boolean download, Integer 
         }
         if (testLimit != null) {
             Keys.intAtLeast("data.test_limit", testLimit, 1, 1);
+        }
+        if (classes != null) {
+            if (!name.equals("idx")) {
+                throw Keys.notApplicable("data.classes", classes, "data.name = \"" + name + "\"",
+                        "that data set has its own classes (10); the key is for data.name = \"idx\"");
+            }
+            Keys.intAtLeast("data.classes", classes, 1, 2);
+            if (classes > 256) {
+                throw Keys.bad("data.classes", classes, "IDX labels are single bytes, so at most 256 classes");
+            }
         }
     }
 }

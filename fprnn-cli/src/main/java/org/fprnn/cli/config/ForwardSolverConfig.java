@@ -7,7 +7,8 @@ import org.fprnn.solve.SolverConfig;
  * batch and evaluation.
  *
  * @param method euler, picard, anderson (default), newton, broyden or direct (linear networks)
- * @param alpha euler: alpha = dt/tau (default 0.1); picard: damping (default 1)
+ * @param alpha euler: alpha = dt/tau (default 0.1); picard: damping (default 1); an error with the
+ *     other methods, as memory and beta are with methods other than anderson
  * @param maxIter iteration limit; for euler the number of steps (default 500 for euler, 200 otherwise)
  * @param tol stop when every sample's max|r - f(W r + h)| is at or below it (default 1e-6); for euler
  *     0 runs exactly max_iter steps
@@ -16,13 +17,32 @@ import org.fprnn.solve.SolverConfig;
  */
 public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, Double tol, Integer memory,
                                   Double beta) {
+    /** The method when solver.method is absent. */
+    public static final String DEFAULT_METHOD = "anderson";
+
     public ForwardSolverConfig {
-        method = Keys.oneOf("solver.method", method, "anderson", SolverConfig.METHODS);
+        method = Keys.oneOf("solver.method", method, DEFAULT_METHOD, SolverConfig.METHODS);
+        Double alphaGiven = alpha;
+        Integer memoryGiven = memory;
+        Double betaGiven = beta;
         alpha = Keys.inRange("solver.alpha", alpha, method.equals("euler") ? 0.1 : 1.0, 0, false, 1, true);
         maxIter = Keys.intAtLeast("solver.max_iter", maxIter, method.equals("euler") ? 500 : 200, 1);
         tol = Keys.number("solver.tol", tol, 1e-6, 0, true);
         memory = Keys.intAtLeast("solver.memory", memory, 5, 1);
         beta = Keys.inRange("solver.beta", beta, 1.0, 0, false, 1, true);
+        // Keys the method does not read are errors, not ignored (and so never saved with a run).
+        if (alphaGiven != null && !SolverConfig.usesAlpha(method)) {
+            throw Keys.notApplicable("solver.alpha", alpha, "solver.method = \"" + method + "\"",
+                    "it is euler's alpha = dt/tau and picard's damping");
+        }
+        if (memoryGiven != null && !SolverConfig.usesMixing(method)) {
+            throw Keys.notApplicable("solver.memory", memory, "solver.method = \"" + method + "\"",
+                    "it is Anderson's memory");
+        }
+        if (betaGiven != null && !SolverConfig.usesMixing(method)) {
+            throw Keys.notApplicable("solver.beta", beta, "solver.method = \"" + method + "\"",
+                    "it is Anderson's mixing");
+        }
     }
 
     public static ForwardSolverConfig defaults() {

@@ -15,6 +15,12 @@ final class Keys {
         return new IllegalArgumentException(key + " = " + show(value) + " is not allowed: " + allowed);
     }
 
+    /** A key given although the other settings do not use it: "KEY = V does not apply to WHAT: WHY; leave it out". */
+    static IllegalArgumentException notApplicable(String key, Object value, String what, String why) {
+        return new IllegalArgumentException(key + " = " + show(value) + " does not apply to " + what + ": " + why
+                + "; leave it out");
+    }
+
     static String show(Object v) {
         return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
     }

@@ -25,6 +25,9 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                         DiagnosticsConfig diagnostics) {
     public static final List<String> PROTOCOLS = List.of("linear_teacher", "classification");
 
+    /** The characters a config name may hold (it becomes the folder results/NAME). */
+    public static final String NAME_PATTERN = "[A-Za-z0-9._-]+";
+
     public RunConfig {
         if (protocol == null) {
             throw new IllegalArgumentException("the config must say which protocol it runs: protocol = one of " + PROTOCOLS);
@@ -34,6 +37,11 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         }
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("the config needs a name (used for the results folder)");
+        }
+        if (!name.matches(NAME_PATTERN) || name.equals(".") || name.equals("..")) {
+            throw Keys.bad("name", name, "it names the results folder results/<name>, so it may hold only letters,"
+                    + " digits, '.', '_' and '-' (no path separators, no spaces) and may not be '.' or '..';"
+                    + " to write elsewhere give output = \"PATH\" or --out");
         }
         seed = seed == null ? 1L : seed;
         threads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;

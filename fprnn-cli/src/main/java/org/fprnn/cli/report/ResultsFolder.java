@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.fprnn.io.AtomicFiles;
 
 /** A results folder: files are written atomically (temp file, then rename) so a crash leaves no half file. */
 public final class ResultsFolder {
@@ -27,15 +27,11 @@ public final class ResultsFolder {
         writeAtomically(root.resolve(name), text);
     }
 
+    /**
+     * Writes text (UTF-8) atomically, through {@link AtomicFiles}, whose temporary file is created with
+     * the default permissions (0644 under a usual umask), as every other file of the folder.
+     */
     public static void writeAtomically(Path file, String text) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,0 +1,87 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16 item 8, what only a real process shows: fprnn without arguments prints its usage and exits
+ * with code 2; SIGTERM stops a sweep with exit code 143 after writing a checkpoint, as run --help
+ * says (130 for Ctrl-C). Every wait is bounded.
+ */
+class ProcessExitCodesTest {
+    @TempDir
+    Path dir;
+
+    Process start(String name, String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "org.fprnn.cli.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("FPRNN_THREADS", "1");
+        pb.redirectOutput(dir.resolve(name + ".out").toFile());
+        pb.redirectError(dir.resolve(name + ".err").toFile());
+        return pb.start();
+    }
+
+    String read(String file) throws IOException {
+        return Files.readString(dir.resolve(file));
+    }
+
+    @Test
+    void noArgumentsPrintsUsageAndExits2() throws Exception {
+        Process p = start("none");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out");
+        assertEquals(2, p.exitValue());
+        String err = read("none.err");
+        assertTrue(err.contains("Usage: fprnn") && err.contains("Commands:"), err);
+    }
+
+    @Test
+    void sigtermStopsWithExitCode143AsTheHelpSays() throws Exception {
+        CliRunner help = CliRunner.run("run", "--help");
+        assertTrue(help.out().contains("143") && help.out().contains("SIGTERM"), help.out());
+        assertTrue(help.out().contains("130") && help.out().contains("SIGINT"), help.out());
+
+        Path data = Files.createDirectories(dir.resolve("data"));
+        TinyIdx.write(data, 400, 60, 4);
+        String text = ClassificationRunTest.config(data, "gradient = [0.2]")
+                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]")
+                .replace("threads = 2", "threads = 1").replace("units = 16", "units = 48")
+                .replace("batch_size = 64", "batch_size = 10").replace("epochs = 2", "epochs = 200");
+        Path cfg = Files.writeString(dir.resolve("long.toml"), text);
+        Path out = dir.resolve("res");
+        Process p = start("term", "run", cfg.toString(), "--out", out.toString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!read("term.out").contains("[1/1] gradient lr 0.2: 8000 steps")) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("the run did not start: " + read("term.out") + read("term.err"));
+            }
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+        assertTrue(p.isAlive(), "200 epochs are still running");
+        p.destroy(); // SIGTERM
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            fail("no exit within 60 s of SIGTERM");
+        }
+        assertEquals(143, p.exitValue(), read("term.out") + read("term.err"));
+        assertTrue(Files.isRegularFile(out.resolve("checkpoints").resolve("gradient_lr0.2.safetensors")),
+                "checkpoint written: " + read("term.out"));
+        assertFalse(UserErrorTest.hasTrace(read("term.err")), read("term.err"));
+    }
+}
