@@ -44,7 +44,7 @@ final class ClassificationReport {
         summary.put("complete", results.stream().noneMatch(RunResult::failed));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", cfg.data().name());
-        d.put("folder", data.where());
+        d.put("folder", data.folder());   // relative to the project root, or null: never a machine's absolute path
         d.put("train_samples", data.train().size());
         d.put("test_samples", data.test().size());
         d.put("features", data.train().features());
