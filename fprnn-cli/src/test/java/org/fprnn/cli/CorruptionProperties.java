@@ -98,7 +98,10 @@ class CorruptionProperties {
                 return t;
             }, m -> m, c.damage() == Damage.NAN_WITH_CHECKSUMS);
             case STEP -> TinySweep.rewrite(file, t -> t, m -> {
-                m.put(m.containsKey("step") ? "step" : "steps", Integer.toString(c.step()));
+                String key = m.containsKey("step") ? "step" : "steps";
+                // An edit, not a rewrite of the same value (the finished run's weights record 10 steps).
+                long step = Integer.toString(c.step()).equals(m.get(key)) ? c.step() + 1L : c.step();
+                m.put(key, Long.toString(step));
                 return m;
             }, true);
             case DELETE -> Files.delete(file);

@@ -16,13 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 16, item 1, with real processes: while one `fprnn run` writes a results folder, a second
  * into the same folder refuses at once (exit 2) naming the first (pid, host, start time) and writes
  * nothing; once the first is killed with SIGKILL (no shutdown hook runs), a third takes the lock
- * over, says so, and resumes. Every wait is bounded.
+ * over, says so, and runs. Every wait is bounded.
  */
 class FolderLockTest {
     @TempDir
     Path dir;
 
-    static final long TIMEOUT_S = 60;
+    static final long TIMEOUT_S = 180;
 
     @Test
     void secondRunIntoABusyFolderIsRefusedAndAKilledHoldersLockIsTakenOver() throws Exception {
@@ -33,18 +33,19 @@ class FolderLockTest {
         Path logs = dir.resolve("logs");
         Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());
         try {
-            Path ckpt = out.resolve("checkpoints").resolve("gradient_lr0.2.safetensors");
+            Path lockFile = out.resolve(FolderLock.FILE);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-            while (!Files.isRegularFile(ckpt)) {   // a's first epoch is done: it holds the lock
+            // a holds the lock once the file names it (it locks a new folder after reading the data)
+            while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
                 if (!a.isAlive()) {
                     fail("the first run ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
                 }
                 if (System.nanoTime() > deadline) {
-                    fail("no checkpoint within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
+                    fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
                 }
                 Thread.sleep(10);
             }
-            String lockInfo = Files.readString(out.resolve(FolderLock.FILE));
+            String lockInfo = Files.readString(lockFile);
             assertTrue(lockInfo.contains("\"pid\":" + a.pid()), lockInfo);
 
             Process b = Processes.start(logs, "b", "run", cfg.toString(), "--out", out.toString());
@@ -69,7 +70,6 @@ class FolderLockTest {
         assertEquals(130, c.exitValue(), Processes.log(logs, "c"));
         String cout = Processes.out(logs, "c");
         assertTrue(cout.contains("took over the lock") && cout.contains("pid " + a.pid()), cout);
-        assertTrue(cout.contains("resuming from its checkpoint"), cout);
         assertEquals("", Files.readString(out.resolve(FolderLock.FILE)), "a finished command releases the lock");
     }
 

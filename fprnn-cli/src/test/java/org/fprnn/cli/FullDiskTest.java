@@ -23,7 +23,7 @@ class FullDiskTest {
     @TempDir
     Path dir;
 
-    static final long TIMEOUT_S = 60;
+    static final long TIMEOUT_S = 240;
 
     @Test
     void aRunThatFillsTheDiskStopsCleanlyAndResumesLater() throws Exception {

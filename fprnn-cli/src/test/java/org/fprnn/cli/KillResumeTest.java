@@ -25,7 +25,7 @@ class KillResumeTest {
     @TempDir
     Path dir;
 
-    static final long RUN_TIMEOUT_S = 40;
+    static final long RUN_TIMEOUT_S = 120;
 
     @Test
     void killedProcessResumesToBitwiseTheSameResult() throws Exception {

@@ -114,37 +114,30 @@ public final class ClassificationRunner {
      * results folder, a busy folder and a failed write are UserErrors (exit 2).
      */
     public int run() throws IOException {
-        boolean existed = Files.exists(dir);
-        boolean wrote = false;
-        try (FolderLock lock = FolderLock.acquire(dir, String.valueOf(info.get("command")), out)) {
-            int code = runLocked();
-            wrote = true;
-            return code;
+        String command = String.valueOf(info.get("command"));
+        // An existing folder is locked at once, so that a busy one is refused before the data are read;
+        // a new one is made (and locked) only once the data and the network are known to be good.
+        FolderLock lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
+        try {
+            checkFolder();
+            Data data = loadData(plan.config().data());
+            out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n",
+                    data.name(), data.train().size(), data.test().size(), data.train().features(),
+                    data.train().classes(), data.where());
+            FixedPointNetwork start = newNetwork(data);
+            if (lock == null) {
+                lock = FolderLock.acquire(dir, command, out);
+                checkFolder();   // another command may have made the folder meanwhile
+            }
+            return run(data, start);
         } finally {
-            if (!existed && !wrote) {
-                removeIfOnlyLock(dir);
+            if (lock != null) {
+                lock.close();
             }
         }
     }
 
-    /** Removes a folder this invocation created if it holds nothing but the released lock file. */
-    private static void removeIfOnlyLock(Path dir) {
-        try (var s = Files.list(dir)) {
-            if (s.allMatch(f -> f.getFileName().toString().equals(FolderLock.FILE))) {
-                Files.deleteIfExists(dir.resolve(FolderLock.FILE));
-                Files.deleteIfExists(dir);
-            }
-        } catch (IOException e) {
-            // best effort: an empty folder left behind does no harm
-        }
-    }
-
-    private int runLocked() throws IOException {
-        checkFolder();
-        Data data = loadData(plan.config().data());
-        out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n", data.name(),
-                data.train().size(), data.test().size(), data.train().features(), data.train().classes(), data.where());
-        FixedPointNetwork start = newNetwork(data);
+    private int run(Data data, FixedPointNetwork start) throws IOException {
         String network = plan.describeNetwork(start);
         out.println("network: " + network + "; " + start.trained().size() + " trained parameter matrices ("
                 + String.join(", ", start.trained()) + ")");
@@ -382,7 +375,8 @@ public final class ClassificationRunner {
         try {
             rewriteMetrics(finished);
         } catch (FormatException e) {
-            throw e;
+            throw new UserError(e.getMessage() + ". Nothing was changed; put back an intact copy of that file, or"
+                    + " delete it (a checkpoint: that run restarts from its first step).", e);
         } catch (IOException e) {
             throw new UserError("cannot write " + dir.resolve("metrics.jsonl") + ": " + e.getMessage() + ". Every"
                     + " finished run and checkpoint is kept; free some space (or make the folder writable) and run"
