@@ -13,6 +13,7 @@ import org.fprnn.cli.classify.ClassificationRunner;
 import org.fprnn.cli.classify.Progress;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.RunConfig;
+import org.fprnn.cli.report.FolderLock;
 import org.fprnn.cli.report.LinearTeacherReport;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.cli.report.RunInfo;
@@ -109,6 +110,14 @@ public final class RunCommand implements Callable<Integer> {
     private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText,
                                  PrintWriter pout) throws Exception {
         var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().commonLearningRates(), cfg.seed(), cfg.threads());
+        try (FolderLock lock = FolderLock.acquire(dir, String.valueOf(info.get("command")), pout)) {
+            return runLinearTeacher(settings, dir, info, configText, pout);
+        }
+    }
+
+    private static int runLinearTeacher(LinearTeacherProtocol.Settings settings, Path dir,
+                                        java.util.Map<String, Object> info, String configText, PrintWriter pout)
+            throws Exception {
         ResultsFolder folder = new ResultsFolder(dir);
         int total = settings.rules().size() * settings.learningRates().size();
         pout.printf(Locale.ROOT, "P2 linear teacher: %d runs of %d steps (N = %d), %d at a time, into %s%n",

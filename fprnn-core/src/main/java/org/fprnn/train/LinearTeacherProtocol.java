@@ -33,7 +33,12 @@ import org.fprnn.solve.SolverConfig;
  */
 public final class LinearTeacherProtocol {
 
-    /** Settings of P2; {@link #paper()} gives the published ones. */
+    /**
+     * Settings of P2; {@link #paper()} gives the published ones.
+     *
+     * @param divergeAbove a run has diverged when J(W) exceeds this (or is not finite); see
+     *     {@link Run#divergedAt()}
+     */
     public record Settings(int units, int samples, double inputScale, double teacherScale, double noise,
                            double initScale, List<String> rules, List<Double> learningRates, int iterations,
                            long seed, int threads, double divergeAbove) {
@@ -67,14 +72,23 @@ public final class LinearTeacherProtocol {
      * @param angle per iteration, degrees: reparam vs gradient (rule reparam), reparam vs linearized
      *     (rule linearized), gradient vs the rule otherwise
      * @param angleToGradient per iteration, degrees, the rule's direction vs the gradient
-     * @param divergedAt iteration at which J became non-finite or exceeded the threshold, or -1
+     * @param divergedAt the first iteration k at which the run had diverged, or -1: W_k non-finite or
+     *     ||W_k||_F above {@link #WEIGHT_GROWTH_LIMIT} times max(||W_0||_F, 1) (weights that blew up:
+     *     as W grows without bound, r = (I - W)^-1 x goes to 0 and J stays finite, near J at r = 0,
+     *     so J alone would hide it), the fixed point singular or non-finite, or J(W_k) non-finite or
+     *     above {@link Settings#divergeAbove()}. loss[k] and everything after it are NaN then, so no
+     *     finite J is reported for a diverged run.
+     * @param maxWeightNorm the largest ||W_k||_F seen (W at start included)
      */
     public record Run(String rule, double lr, double[] loss, double[] angle, double[] angleToGradient,
-                      int divergedAt, double seconds) {
+                      int divergedAt, double maxWeightNorm, double seconds) {
         public double finalLoss() {
             return loss[loss.length - 1];
         }
     }
+
+    /** A run whose ||W||_F grows above this many times max(||W_0||_F, 1) has blown up (diverged). */
+    public static final double WEIGHT_GROWTH_LIMIT = 1000;
 
     private final Settings settings;
 
@@ -161,7 +175,15 @@ public final class LinearTeacherProtocol {
         Arrays.fill(angle, Double.NaN);
         Arrays.fill(angleToGrad, Double.NaN);
         int divergedAt = -1;
+        double maxWeightNorm = 0;
+        double weightLimit = WEIGHT_GROWTH_LIMIT * Math.max(frobenius(w0), 1);
         for (int k = 0; k <= iters; k++) {
+            double wNorm = frobenius(net.params().get("W"));
+            maxWeightNorm = Double.isNaN(wNorm) ? wNorm : Math.max(maxWeightNorm, wNorm);
+            if (!(wNorm <= weightLimit)) {
+                divergedAt = k;
+                break;
+            }
             Equilibrium eq;
             RuleResult res;
             try {
@@ -194,6 +216,17 @@ public final class LinearTeacherProtocol {
             }
             sgd.step(net.params(), dir);
         }
-        return new Run(ruleName, lr, loss, angle, angleToGrad, divergedAt, (System.nanoTime() - t0) / 1e9);
+        return new Run(ruleName, lr, loss, angle, angleToGrad, divergedAt, maxWeightNorm,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Frobenius norm of a matrix; NaN or infinity if an entry is not finite. */
+    static double frobenius(org.fprnn.linalg.Matrix m) {
+        double s = 0;
+        for (int i = 0; i < m.size(); i++) {
+            double v = m.getFlat(i);
+            s += v * v;
+        }
+        return Math.sqrt(s);
     }
 }

@@ -120,7 +120,8 @@ public final class Trainer {
      * weight, is refused: weights and optimizer state stay as they were and the step record says why.
      * Under on_nonconverged = "skip" a batch with samples that did not converge is skipped likewise;
      * under "stop" the run ends there as diverged. After maxConsecutiveRefusals refused or skipped
-     * steps in a row the run ends as diverged. Weights therefore stay finite.
+     * steps in a row the run ends as diverged, and so does a run shorter than that limit none of whose
+     * steps was applied (it never learned). Weights therefore stay finite.
      */
     public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
                       Listener listener) {
@@ -207,6 +208,12 @@ public final class Trainer {
             if (listener.stopAfter(step + 1) && step + 1 < total) {
                 return new Result(Outcome.STOPPED, step + 1, steps, evals, null);
             }
+        }
+        if (consecutive >= total) {
+            // Fewer steps than the refusal limit, none applied: the network never learned.
+            return new Result(Outcome.DIVERGED, total, steps, evals, "no step of the run was applied: all " + total
+                    + " steps were refused or skipped; last: " + (steps.isEmpty() ? "before this resume"
+                            : steps.getLast().refused() != null ? steps.getLast().refused() : steps.getLast().skipped()));
         }
         return new Result(Outcome.COMPLETED, total, steps, evals, null);
     }

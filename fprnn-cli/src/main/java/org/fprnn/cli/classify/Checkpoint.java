@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
+import org.fprnn.io.Checksums;
 import org.fprnn.io.DType;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.NdArray;
@@ -16,16 +17,28 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
+import org.fprnn.train.EvalRecord;
+import org.fprnn.train.MetricsLines;
+import org.fprnn.train.StepRecord;
 
 /**
  * A run's checkpoint: one safetensors file, written atomically, so that Python users can open it.
  * Tensors: the network's parameters under their own names (W, U, R, and b, c when present) and the
  * optimizer's state under "optimizer." + its names (empty for plain SGD). Metadata (strings):
  * format, rule, lr, step (steps done), seconds (wall time so far), settings (the run's settings as
- * JSON) and metrics (the metrics.jsonl lines so far).
+ * JSON), metrics (the metrics.jsonl lines so far), and the SHA-256 checksums of every tensor and of
+ * the metadata ({@link Checksums#stamp}).
+ *
+ * <p>A checkpoint is never trusted blindly: {@link #read} verifies the checksums and the metadata
+ * (rule and learning rate of its run, 1 <= step, finite seconds, metrics lines that number the steps
+ * 0..step-1, every tensor finite) and {@link #check} the step against the run's length and every
+ * tensor's shape against the network, before anything is restored. A file that fails is refused
+ * with a {@link FormatException} naming it and what is wrong. Checkpoints of earlier versions,
+ * written without checksums, are accepted with the same metadata checks ({@link #verified()} false:
+ * the caller prints a one-line note).
  */
 record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<String> lines,
-                  Safetensors.Contents contents) {
+                  Safetensors.Contents contents, boolean verified) {
     static final String FORMAT = "fprnn-checkpoint/1";
     private static final String OPT = "optimizer.";
 
@@ -45,9 +58,10 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         meta.put("seconds", Double.toString(seconds));
         meta.put("settings", settings);
         meta.put("metrics", RunResult.joinLines(lines));
-        Safetensors.write(file, tensors, meta);
+        Safetensors.write(file, tensors, Checksums.stamp(tensors, meta));
     }
 
+    /** Reads a checkpoint and verifies its checksums and metadata (see the class comment). */
     static Checkpoint read(Path file, RunSpec spec) throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         Map<String, String> meta = c.metadata();
@@ -55,17 +69,126 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
             throw new FormatException(file, "is not an fprnn checkpoint (metadata format is "
                     + meta.get("format") + ", expected " + FORMAT + ")");
         }
-        try {
-            List<String> lines = new ArrayList<>();
-            for (String l : meta.getOrDefault("metrics", "").split("\n")) {
-                if (!l.isBlank()) {
-                    lines.add(l);
-                }
+        boolean verified = Checksums.verify(c);
+        for (String key : List.of("rule", "lr", "step", "seconds", "settings")) {
+            if (meta.get(key) == null) {
+                throw new FormatException(file, "has no '" + key + "' in its checkpoint metadata");
             }
-            return new Checkpoint(spec, meta.get("settings"), Integer.parseInt(meta.get("step")),
-                    Double.parseDouble(meta.get("seconds")), lines, c);
-        } catch (RuntimeException e) {
-            throw new FormatException(file, "has unreadable checkpoint metadata: " + e.getMessage());
+        }
+        if (!spec.rule().equals(meta.get("rule"))) {
+            throw new FormatException(file, "is a checkpoint of rule " + meta.get("rule") + ", not of " + spec.rule());
+        }
+        int step = (int) number(file, meta, "step", true);
+        double seconds = number(file, meta, "seconds", false);
+        double lr = number(file, meta, "lr", false);
+        if (lr != spec.lr()) {
+            throw new FormatException(file, "is a checkpoint of learning rate " + meta.get("lr") + ", not of " + spec.lr());
+        }
+        if (step < 1) {
+            throw new FormatException(file, "records step " + step + "; a checkpoint holds at least one step");
+        }
+        if (!(seconds >= 0 && Double.isFinite(seconds))) {
+            throw new FormatException(file, "records a wall time of " + meta.get("seconds") + " s");
+        }
+        List<String> lines = new ArrayList<>();
+        for (String l : meta.getOrDefault("metrics", "").split("\n")) {
+            if (!l.isBlank()) {
+                lines.add(l);
+            }
+        }
+        checkLines(file, lines, step);
+        for (var e : c.tensors().entrySet()) {
+            if (!allFinite(e.getValue())) {
+                throw new FormatException(file, "holds non-finite values (NaN or infinity) in tensor " + e.getKey()
+                        + "; training never saves such weights, so the file was altered or damaged");
+            }
+        }
+        return new Checkpoint(spec, meta.get("settings"), step, seconds, lines, c, verified);
+    }
+
+    /** A number of the metadata; a FormatException naming the key if it is not one (or not whole). */
+    private static double number(Path file, Map<String, String> meta, String key, boolean whole) throws FormatException {
+        try {
+            return whole ? Integer.parseInt(meta.get(key).strip()) : Double.parseDouble(meta.get(key));
+        } catch (NumberFormatException e) {
+            throw new FormatException(file, "records " + key + " '" + meta.get(key) + "', not a"
+                    + (whole ? " whole number" : " number"));
+        }
+    }
+
+    /** The metrics lines must be those of steps 0..step-1, in order (with evaluations between them). */
+    private static void checkLines(Path file, List<String> lines, int step) throws FormatException {
+        int next = 0;
+        for (String l : lines) {
+            Object rec = MetricsLines.parse(l, file + " (metrics in its metadata)");
+            if (rec instanceof StepRecord s) {
+                if (s.step() != next) {
+                    throw new FormatException(file, "its metrics give step " + s.step() + " where step " + next
+                            + " belongs; the file was altered");
+                }
+                next++;
+            } else if (rec instanceof EvalRecord e && (e.step() < 1 || e.step() > next)) {
+                throw new FormatException(file, "its metrics give an evaluation after step " + e.step() + " among the"
+                        + " first " + next + " steps; the file was altered");
+            }
+        }
+        if (next != step) {
+            throw new FormatException(file, "records step " + step + " but its metrics hold " + next + " steps;"
+                    + " the file was altered");
+        }
+    }
+
+    private static boolean allFinite(NdArray a) {
+        for (int i = 0; i < a.size(); i++) {
+            if (!Double.isFinite(a.getDouble(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Checks that this checkpoint fits its run: a step before the run's end and, for every parameter
+     * of the network and every optimizer state tensor, a tensor of the same shape. Changes nothing.
+     */
+    void check(int totalSteps, FixedPointNetwork net) throws FormatException {
+        String file = contents.source();
+        if (step >= totalSteps) {
+            throw new FormatException(file, "records step " + step + " but the run has " + totalSteps
+                    + " steps (a checkpoint is written only before a run's end)");
+        }
+        Params params = net.params();
+        for (String name : params.names()) {
+            NdArray a = contents.get(name);
+            Matrix p = params.get(name);
+            if (a.ndim() != 2 || a.dim(0) != p.rows || a.dim(1) != p.cols) {
+                throw new FormatException(file, "holds " + name + " of shape " + a.shapeString()
+                        + " but the network's is " + p.shape());
+            }
+        }
+        for (var e : contents.tensors().entrySet()) {
+            if (!e.getKey().startsWith(OPT)) {
+                continue;
+            }
+            String n = e.getKey().substring(OPT.length());
+            NdArray a = e.getValue();
+            if (n.equals("step")) {
+                double t = a.size() == 1 ? a.getDouble(0) : Double.NaN;
+                if (!(t >= 0 && t <= step && t == Math.rint(t))) {
+                    throw new FormatException(file, "holds an optimizer step count of " + t + " after " + step
+                            + " steps; the file was altered");
+                }
+                continue;
+            }
+            String param = params.names().contains(n) ? n : n.substring(n.indexOf('.') + 1);
+            if (!params.names().contains(param)) {
+                throw new FormatException(file, "holds optimizer state " + n + " for no parameter of the network");
+            }
+            Matrix p = params.get(param);
+            if (a.ndim() != 2 || a.dim(0) != p.rows || a.dim(1) != p.cols) {
+                throw new FormatException(file, "holds optimizer state " + n + " of shape " + a.shapeString()
+                        + " but the parameter " + param + " has shape " + p.shape());
+            }
         }
     }
 

@@ -44,7 +44,7 @@ final class ClassificationReport {
         summary.put("complete", results.stream().noneMatch(RunResult::failed));
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", cfg.data().name());
-        d.put("folder", data.where());
+        d.put("folder", data.folder());   // relative to the project root, or null: never a machine's absolute path
         d.put("train_samples", data.train().size());
         d.put("test_samples", data.test().size());
         d.put("features", data.train().features());
@@ -425,8 +425,9 @@ final class ClassificationReport {
         }
         sb.append("\nBest test accuracy: the best full-test-set evaluation (after every epoch when"
                 + " train.full_test_every_epoch, else only the end). Diverged: the run ended as diverged, a training loss"
-                + " was not finite, or the mean training-batch loss of the last " + RunResult.END_WINDOW + " steps is"
-                + " above that of the first step. Median angle to gradient and min distance to singularity: over the"
+                + " was not finite, no step's update was applied, or the loss rose: the mean training-batch loss of the"
+                + " last w = min(" + RunResult.END_WINDOW + ", steps / 2) steps exceeds that of the first w by more than"
+                + " twice the standard error of the difference (judged when w >= 2). Median angle to gradient and min distance to singularity: over the"
                 + " steps measured by [diagnostics] (" + NOT_RECORDED + ": not recorded).\n");
         int w = window(total);
         sb.append("\n## Figures\n\n");

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.fprnn.cli.UserError;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.config.DataConfig;
+import org.fprnn.cli.report.FolderLock;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.data.DataNotFoundException;
 import org.fprnn.data.DataOptions;
@@ -23,6 +24,7 @@ import org.fprnn.data.Dataset;
 import org.fprnn.data.Split;
 import org.fprnn.diag.Spectra;
 import org.fprnn.io.AtomicFiles;
+import org.fprnn.io.Checksums;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
 import org.fprnn.model.FixedPointNetwork;
@@ -52,6 +54,14 @@ import org.fprnn.train.Trainer;
  * same command again skips finished runs and resumes the unfinished one. Because the trainer's
  * randomness depends only on (seed, step), a resumed run reaches bitwise the same weights and
  * metrics (but the seconds) as an uninterrupted one at the same BLAS thread count.
+ *
+ * <p>Reliability: one process at a time writes into a folder ({@link FolderLock}; a second is
+ * refused, exit 2, naming the holder). Before any work, every finished run's record, metrics and
+ * weights and every checkpoint are verified (checksums, metadata, steps within the run, shapes of
+ * the network); a damaged file is refused with exit 2, naming it and what to do, and nothing is
+ * read from it, written or recorded. A write that fails during a run (a full disk, say) stops the
+ * sweep with exit 2 and a message; the run's last good checkpoint stays, so the same command
+ * resumes once the disk has room.
  */
 public final class ClassificationRunner {
     /**
@@ -92,17 +102,45 @@ public final class ClassificationRunner {
         this.terminal = terminal;
     }
 
-    /** A data set's two splits and where they came from. */
-    record Data(Dataset train, Dataset test, String name, String where) {
+    /**
+     * A data set's two splits and where they came from.
+     *
+     * @param where the folder, as printed (absolute)
+     * @param folder the folder as summary.json records it: relative to the working directory (the
+     *     project root), or null if it lies outside it (a machine's absolute path is never recorded)
+     */
+    record Data(Dataset train, Dataset test, String name, String where, String folder) {
     }
 
-    /** Runs the sweep; returns the exit code (0, 1 if a run failed, 130 if stopped). */
+    /**
+     * Runs the sweep; returns the exit code (0, 1 if a run failed, 130 if stopped). Bad files in the
+     * results folder, a busy folder and a failed write are UserErrors (exit 2).
+     */
     public int run() throws IOException {
-        checkFolder();
-        Data data = loadData(plan.config().data());
-        out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n", data.name(),
-                data.train().size(), data.test().size(), data.train().features(), data.train().classes(), data.where());
-        FixedPointNetwork start = newNetwork(data);
+        String command = String.valueOf(info.get("command"));
+        // An existing folder is locked at once, so that a busy one is refused before the data are read;
+        // a new one is made (and locked) only once the data and the network are known to be good.
+        FolderLock lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
+        try {
+            checkFolder();
+            Data data = loadData(plan.config().data());
+            out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n",
+                    data.name(), data.train().size(), data.test().size(), data.train().features(),
+                    data.train().classes(), data.where());
+            FixedPointNetwork start = newNetwork(data);
+            if (lock == null) {
+                lock = FolderLock.acquire(dir, command, out);
+                checkFolder();   // another command may have made the folder meanwhile
+            }
+            return run(data, start);
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private int run(Data data, FixedPointNetwork start) throws IOException {
         String network = plan.describeNetwork(start);
         out.println("network: " + network + "; " + start.trained().size() + " trained parameter matrices ("
                 + String.join(", ", start.trained()) + ")");
@@ -120,6 +158,7 @@ public final class ClassificationRunner {
         double[][] startEig = eigenvalues(start);
         List<RunSpec> specs = plan.runs();
         Trainer probe = new Trainer(plan.trainSettings(specs.getFirst()), data.train(), data.test());
+        checkCheckpoints(probe.totalSteps(), start);
         int epochs = plan.config().train().epochs();
         out.printf(Locale.ROOT, "%d run%s of %d steps (%d epoch%s of %d) into %s%n", specs.size(),
                 specs.size() == 1 ? "" : "s", probe.totalSteps(), epochs, epochs == 1 ? "" : "s", probe.stepsPerEpoch(), dir);
@@ -154,7 +193,7 @@ public final class ClassificationRunner {
                 }
                 out.println(tag + ": " + describe(r));
             }
-            rewriteMetrics(results);
+            rewriteMetricsOrStop(results);
             if (stopped) {
                 long finished = results.stream().filter(r -> !r.failed()).count();
                 out.printf(Locale.ROOT, "stopped: %d of %d runs finished; checkpoint in %s. Run the same command to resume:%n  %s%n",
@@ -162,7 +201,13 @@ public final class ClassificationRunner {
                 return EXIT_STOPPED;
             }
             double wall = (System.nanoTime() - t0) / 1e9;
-            ClassificationReport.write(folder, plan, results, info, configText, startEig, data, wall, network);
+            try {
+                ClassificationReport.write(folder, plan, results, info, configText, startEig, data, wall, network);
+            } catch (IOException e) {
+                throw new UserError("cannot write the pages of " + dir + ": " + e.getMessage() + ". Every run is"
+                        + " saved; free some space (or make the folder writable) and run the same command to write"
+                        + " them:\n  " + info.get("command"), e);
+            }
             out.print(ClassificationReport.table(results));
             out.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
                     wall, dir);
@@ -190,7 +235,8 @@ public final class ClassificationRunner {
         int startStep = 0;
         double prior = 0;
         if (Files.isRegularFile(ckpt)) {
-            Checkpoint c = Checkpoint.read(ckpt, spec);
+            Checkpoint c = readCheckpoint(spec);
+            c.check(total, net);
             c.restore(net, opt);
             startStep = c.step();
             prior = c.seconds();
@@ -200,7 +246,7 @@ public final class ClassificationRunner {
             out.printf(Locale.ROOT, "%s: %d steps%n", tag, total);
         }
         out.flush();
-        rewriteMetrics(finished);
+        rewriteMetricsOrStop(finished);
         int refusalsBefore = trailingRefusals(lines, spec);
         boolean checked = ts.forward().tol() > 0;
         boolean[] warned = {false};
@@ -242,7 +288,8 @@ public final class ClassificationRunner {
                     Files.writeString(metrics, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                             StandardOpenOption.APPEND);
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new java.io.UncheckedIOException(new IOException("cannot append to " + metrics + ": "
+                            + e.getMessage(), e));
                 }
             }
 
@@ -257,7 +304,8 @@ public final class ClassificationRunner {
                         Checkpoint.write(ckpt, spec, settings, net, opt, stepsDone,
                                 priorSeconds + (System.nanoTime() - t0) / 1e9, lines);
                     } catch (IOException e) {
-                        throw new java.io.UncheckedIOException("cannot write checkpoint " + ckpt, e);
+                        throw new java.io.UncheckedIOException(new IOException("cannot write checkpoint " + ckpt + ": "
+                                + e.getMessage(), e));
                     }
                 }
                 return stopNow;
@@ -267,13 +315,15 @@ public final class ClassificationRunner {
         try {
             res = trainer.run(net, opt, startStep, refusalsBefore, listener);
         } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
+            throw writeFailure(e.getCause(), spec, ckpt);
+        } catch (UserError e) {
+            throw e;
         } catch (RuntimeException e) {
             err.println("fprnn: run " + spec.label() + " failed: " + e + "; "
                     + org.fprnn.cli.CrashReport.write(e, new String[] {String.valueOf(info.get("command"))}));
             err.flush();
             return new RunResult(spec, settings, "failed", e.toString(), startStep, total, lines,
-                    prior + (System.nanoTime() - t0) / 1e9, null);
+                    prior + (System.nanoTime() - t0) / 1e9, null, null);
         } finally {
             progress.close();
         }
@@ -283,18 +333,94 @@ public final class ClassificationRunner {
             return null;
         }
         String outcome = res.outcome() == Trainer.Outcome.DIVERGED ? "diverged" : "completed";
-        RunResult r = new RunResult(spec, settings, outcome, res.divergence(), res.stepsDone(), total, lines, seconds,
-                eigenvalues(net));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("rule", spec.rule());
         meta.put("lr", Double.toString(spec.lr()));
         meta.put("outcome", outcome);
         meta.put("steps", Integer.toString(res.stepsDone()));
         meta.put("settings", settings);
-        Safetensors.write(weightsDir.resolve(spec.id() + ".safetensors"), new LinkedHashMap<>(net.params().asMap()), meta);
-        r.save(runsDir);
-        Files.deleteIfExists(ckpt);
-        return r;
+        Map<String, Object> tensors = new LinkedHashMap<>(net.params().asMap());
+        Path weights = weightsDir.resolve(spec.id() + ".safetensors");
+        try {
+            Safetensors.write(weights, tensors, Checksums.stamp(tensors, meta));
+            RunResult r = new RunResult(spec, settings, outcome, res.divergence(), res.stepsDone(), total, lines,
+                    seconds, eigenvalues(net), Checksums.ofFile(weights));
+            r.save(runsDir);
+            Files.deleteIfExists(ckpt);
+            return r;
+        } catch (IOException e) {
+            throw writeFailure(e, spec, ckpt);
+        }
+    }
+
+    /**
+     * A write into the results folder failed during a run (a full disk, say): the sweep stops with a
+     * message (exit 2). Nothing half-written is left (every file but metrics.jsonl is replaced by a
+     * rename, and metrics.jsonl is rewritten from the runs and checkpoints when the sweep resumes),
+     * so the run's last good checkpoint stays and the same command resumes from it.
+     */
+    private UserError writeFailure(IOException e, RunSpec spec, Path ckpt) {
+        String kept;
+        try {
+            kept = Files.isRegularFile(ckpt) ? "its last checkpoint, " + ckpt + " (step "
+                    + Safetensors.read(ckpt).metadata().get("step") + "), is kept"
+                    : "it has no checkpoint yet, so it restarts from its first step";
+        } catch (IOException unreadable) {
+            kept = "its checkpoint " + ckpt + " is kept";
+        }
+        return new UserError("cannot write to the results folder " + dir + ": " + e.getMessage() + ". Run "
+                + spec.label() + " stopped; " + kept + ". Free some space (or make the folder writable) and run the"
+                + " same command to resume:\n  " + info.get("command"), e);
+    }
+
+    /** {@link #rewriteMetrics} at the start of a run or of the end, a failed write stopping the sweep. */
+    private void rewriteMetricsOrStop(List<RunResult> finished) throws IOException {
+        try {
+            rewriteMetrics(finished);
+        } catch (FormatException e) {
+            throw new UserError(e.getMessage() + ". Nothing was changed; put back an intact copy of that file, or"
+                    + " delete it (a checkpoint: that run restarts from its first step).", e);
+        } catch (IOException e) {
+            throw new UserError("cannot write " + dir.resolve("metrics.jsonl") + ": " + e.getMessage() + ". Every"
+                    + " finished run and checkpoint is kept; free some space (or make the folder writable) and run"
+                    + " the same command to resume:\n  " + info.get("command"), e);
+        }
+    }
+
+    /** A verified checkpoint of this run; a damaged one is a UserError saying what to do. */
+    private Checkpoint readCheckpoint(RunSpec spec) throws IOException {
+        try {
+            return Checkpoint.read(checkpointFile(spec), spec);
+        } catch (FormatException e) {
+            throw badCheckpoint(e, spec);
+        }
+    }
+
+    private UserError badCheckpoint(FormatException e, RunSpec spec) {
+        return new UserError("checkpoint refused: " + e.getMessage() + ". Nothing was changed. Delete "
+                + checkpointFile(spec) + " to restart run " + spec.label() + " from its first step (finished runs"
+                + " are kept), or put back an intact copy of it.", e);
+    }
+
+    /**
+     * Checks every checkpoint against its run's length and the network's shapes before any run
+     * starts, so a bad checkpoint stops the sweep before anything is written.
+     */
+    private void checkCheckpoints(int totalSteps, FixedPointNetwork net) throws IOException {
+        for (RunSpec spec : plan.runs()) {
+            if (Files.isRegularFile(checkpointFile(spec)) && !Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
+                Checkpoint c = readCheckpoint(spec);
+                try {
+                    c.check(totalSteps, net);
+                } catch (FormatException e) {
+                    throw badCheckpoint(e, spec);
+                }
+                if (!c.verified()) {
+                    out.println("note: " + checkpointFile(spec) + " was written by an earlier fprnn without checksums;"
+                            + " its metadata, steps and shapes were checked, its values cannot be verified");
+                }
+            }
+        }
     }
 
     /**
@@ -335,20 +461,29 @@ public final class ClassificationRunner {
     }
 
     /**
-     * Refuses a results folder that holds runs or checkpoints made with other settings (a changed
-     * config), before any work.
+     * Refuses, before any work, a results folder that holds runs or checkpoints made with other
+     * settings (a changed config), or a finished run whose record, metrics or weights are missing,
+     * malformed or do not match their recorded checksums, or a checkpoint that fails its checks.
      */
     private void checkFolder() throws IOException {
+        int unverified = 0;
         for (RunSpec spec : plan.runs()) {
             String want = plan.settingsJson(spec);
-            String saved = RunResult.savedSettings(runsDir, spec);
             Path where = RunResult.jsonFile(runsDir, spec);
-            if (saved == null && Files.isRegularFile(checkpointFile(spec))) {
-                try {
-                    saved = Checkpoint.read(checkpointFile(spec), spec).settings();
-                } catch (FormatException e) {
-                    throw new UserError(e.getMessage() + "; delete it to start that run afresh", e);
+            String saved;
+            try {
+                saved = RunResult.savedSettings(runsDir, spec);
+                RunResult done = RunResult.load(runsDir, spec);
+                if (done != null && !done.verified) {
+                    unverified++;
                 }
+            } catch (FormatException e) {
+                throw new UserError("finished run refused: " + e.getMessage() + ". Nothing was changed. Put back"
+                        + " intact copies of runs/" + spec.id() + ".json, runs/" + spec.id() + ".metrics.jsonl and weights/"
+                        + spec.id() + ".safetensors, or delete those three files to run " + spec.label() + " again.", e);
+            }
+            if (saved == null && Files.isRegularFile(checkpointFile(spec))) {
+                saved = readCheckpoint(spec).settings();
                 where = checkpointFile(spec);
             }
             if (saved != null && !saved.equals(want)) {
@@ -356,6 +491,10 @@ public final class ClassificationRunner {
                         + ") made with other settings: " + ClassificationPlan.firstDifference(saved, want)
                         + ". Write elsewhere with --out DIR, or delete that folder to start again.");
             }
+        }
+        if (unverified > 0) {
+            out.println("note: " + unverified + " finished run" + (unverified == 1 ? " was" : "s were") + " recorded"
+                    + " by an earlier fprnn without checksums of its metrics and weights; they are used as they are");
         }
     }
 
@@ -425,12 +564,27 @@ public final class ClassificationRunner {
         return Spectra.eigenvalues(w);
     }
 
+    /**
+     * A data folder as results record it: relative to the working directory (the project root, where
+     * ./data lives), with '/' separators, or null if it lies outside it.
+     */
+    static String portableFolder(Path folder) {
+        Path root = Path.of("").toAbsolutePath().normalize();
+        Path abs = folder.toAbsolutePath().normalize();
+        if (!abs.startsWith(root)) {
+            return null;
+        }
+        String rel = root.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+        return rel.isEmpty() ? "." : rel;
+    }
+
     /** Loads both splits (applying the limits); missing or broken data is a UserError (exit 2). */
     static Data loadData(DataConfig dc) {
         try {
             Dataset train;
             Dataset test;
             String where;
+            String folder;
             String title;
             if (dc.name().equals("idx")) {
                 Path d = Path.of(dc.dataDir());
@@ -438,6 +592,7 @@ public final class ClassificationRunner {
                 train = both[0];
                 test = both[1];
                 where = d.toAbsolutePath().toString();
+                folder = portableFolder(d);
                 title = "IDX folder";
             } else {
                 DataOptions opt = DataOptions.defaults().withDownload(dc.download());
@@ -450,6 +605,7 @@ public final class ClassificationRunner {
                 train = src.read(trainDir, Split.TRAIN);
                 test = src.read(testDir, Split.TEST);
                 where = trainDir.toAbsolutePath().normalize().toString();
+                folder = portableFolder(trainDir);
                 title = src.title();
             }
             if (dc.trainLimit() != null && dc.trainLimit() < train.size()) {
@@ -458,7 +614,7 @@ public final class ClassificationRunner {
             if (dc.testLimit() != null && dc.testLimit() < test.size()) {
                 test = test.subset(0, dc.testLimit());
             }
-            return new Data(train, test, title, where);
+            return new Data(train, test, title, where, folder);
         } catch (DataNotFoundException | FormatException e) {
             throw new UserError(e.getMessage(), e);
         } catch (IOException e) {

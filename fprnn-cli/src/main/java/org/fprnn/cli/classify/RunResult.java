@@ -10,6 +10,7 @@ import java.util.Map;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.diag.StepDiagnostics;
 import org.fprnn.io.AtomicFiles;
+import org.fprnn.io.Checksums;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.train.EvalRecord;
@@ -19,7 +20,11 @@ import org.fprnn.train.StepRecord;
 /**
  * A finished run of a sweep (completed, diverged or failed) with its metrics, as kept in
  * runs/ID.json and runs/ID.metrics.jsonl of the results folder. The .json file is written last, so
- * its presence means the run is done and a new invocation skips it.
+ * its presence means the run is done and a new invocation skips it. It records the SHA-256 of its
+ * metrics file (metrics_sha256) and of its weights file (weights_sha256, as sha256sum prints it);
+ * {@link #load} checks both, so a finished run whose weights were deleted or altered is refused,
+ * not reported as finished. Records of earlier versions hold no checksums: their files are checked
+ * for presence and form only ({@link #verified} false).
  */
 final class RunResult {
     final RunSpec spec;
@@ -33,9 +38,20 @@ final class RunResult {
     final List<EvalRecord> evals = new ArrayList<>();
     final double seconds;
     final double[][] eigenvalues;
+    /** SHA-256 of weights/ID.safetensors, or null (a run that failed, or a record of an earlier version). */
+    final String weightsSha256;
+    /** True if this run was loaded from a record whose checksums were all checked (or was made now). */
+    final boolean verified;
 
     RunResult(RunSpec spec, String settings, String outcome, String divergence, int stepsDone, int totalSteps,
-              List<String> lines, double seconds, double[][] eigenvalues) throws FormatException {
+              List<String> lines, double seconds, double[][] eigenvalues, String weightsSha256) throws FormatException {
+        this(spec, settings, outcome, divergence, stepsDone, totalSteps, lines, seconds, eigenvalues, weightsSha256,
+                true, spec.id() + " metrics");
+    }
+
+    private RunResult(RunSpec spec, String settings, String outcome, String divergence, int stepsDone, int totalSteps,
+                      List<String> lines, double seconds, double[][] eigenvalues, String weightsSha256, boolean verified,
+                      String linesSource) throws FormatException {
         this.spec = spec;
         this.settings = settings;
         this.outcome = outcome;
@@ -45,8 +61,10 @@ final class RunResult {
         this.lines = List.copyOf(lines);
         this.seconds = seconds;
         this.eigenvalues = eigenvalues;
+        this.weightsSha256 = weightsSha256;
+        this.verified = verified;
         for (String l : lines) {
-            switch (MetricsLines.parse(l, spec.id() + " metrics")) {
+            switch (MetricsLines.parse(l, linesSource)) {
                 case StepRecord s -> steps.add(s);
                 case EvalRecord e -> evals.add(e);
                 default -> throw new IllegalStateException();
@@ -110,9 +128,18 @@ final class RunResult {
     }
 
     /**
-     * Diverged in the sense of PROTOCOLS P3: the run ended as diverged or failed, a training loss was
-     * not finite, or the loss at the end (mean training-batch loss over the last 10 steps) is above
-     * its starting value (the training-batch loss of step 0).
+     * Diverged in the sense of PROTOCOLS P3 ("non-finite loss or loss above its starting value at the
+     * end"), made precise so that neither a run that never learned passes nor a healthy short run
+     * fails. A run diverged if
+     * <ul>
+     *   <li>it ended as diverged or failed, or
+     *   <li>a training-batch loss was not finite, or
+     *   <li>no step's update was applied (every step refused or skipped), or
+     *   <li>its loss rose: with n steps and w = min(10, n / 2) steps at each end (judged only when
+     *       w >= 2), the mean training-batch loss of the last w steps exceeds the mean of the first w
+     *       by more than twice the standard error of that difference, so that batch-to-batch noise
+     *       is not taken for a rise.
+     * </ul>
      */
     boolean divergedByLoss() {
         if (diverged() || failed()) {
@@ -126,7 +153,40 @@ final class RunResult {
                 return true;
             }
         }
-        return endTrainLoss() > steps.getFirst().trainLoss();
+        if (steps.stream().allMatch(StepRecord::withoutUpdate)) {
+            return true;
+        }
+        return lossRose(steps.stream().mapToDouble(StepRecord::trainLoss).toArray());
+    }
+
+    /** The rise test of {@link #divergedByLoss()} on a run's training-batch losses (all finite). */
+    static boolean lossRose(double[] loss) {
+        int w = Math.min(END_WINDOW, loss.length / 2);
+        if (w < 2) {
+            return false;
+        }
+        double[] first = java.util.Arrays.copyOfRange(loss, 0, w);
+        double[] last = java.util.Arrays.copyOfRange(loss, loss.length - w, loss.length);
+        double se = Math.sqrt((variance(first) + variance(last)) / w);
+        return mean(last) - mean(first) > 2 * se;
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** Sample variance (n - 1 in the denominator). */
+    private static double variance(double[] v) {
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return s / (v.length - 1);
     }
 
     /** The diagnostics recorded, in step order. */
@@ -230,6 +290,7 @@ final class RunResult {
         }
         m.put("wall_seconds", seconds);
         m.put("weights", "weights/" + spec.id() + ".safetensors");
+        m.put("weights_sha256", weightsSha256);
         return m;
     }
 
@@ -243,8 +304,10 @@ final class RunResult {
 
     /** Writes the metrics, then the record (whose presence marks the run done). */
     void save(Path runsDir) throws IOException {
-        AtomicFiles.write(metricsFile(runsDir, spec), joinLines(lines).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] metrics = joinLines(lines).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        AtomicFiles.write(metricsFile(runsDir, spec), metrics);
         Map<String, Object> m = summary();
+        m.put("metrics_sha256", Checksums.of(metrics));
         m.put("settings", Json.parse(settings, "settings"));
         List<Object> eig = new ArrayList<>();
         if (eigenvalues != null) {
@@ -256,25 +319,82 @@ final class RunResult {
         AtomicFiles.write(jsonFile(runsDir, spec), Json.pretty(m).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    /** The saved run, or null if it has not finished. */
+    /**
+     * The saved run, or null if it has not finished. Checks the record, its metrics file and its
+     * weights file (present, and matching their recorded checksums); a problem is a FormatException
+     * naming the file.
+     */
     static RunResult load(Path runsDir, RunSpec spec) throws IOException {
         Path jf = jsonFile(runsDir, spec);
         if (!Files.isRegularFile(jf)) {
             return null;
         }
-        if (!(Json.parse(Files.readString(jf), jf.toString()) instanceof Map<?, ?> m)) {
-            throw new FormatException(jf, "is not a JSON object");
+        Map<?, ?> m = record(jf);
+        String outcome = String.valueOf(m.get("outcome"));
+        if (!List.of("completed", "diverged").contains(outcome)) {
+            throw new FormatException(jf, "records the outcome " + m.get("outcome") + "; a finished run's is"
+                    + " completed or diverged");
         }
-        List<String> lines = Files.readAllLines(metricsFile(runsDir, spec)).stream().filter(l -> !l.isBlank()).toList();
+        int stepsDone = count(m, "steps_done", jf);
+        int totalSteps = count(m, "total_steps", jf);
+        if (stepsDone > totalSteps) {
+            throw new FormatException(jf, "records " + stepsDone + " steps done of " + totalSteps);
+        }
+        Path mf = metricsFile(runsDir, spec);
+        if (!Files.isRegularFile(mf)) {
+            throw new FormatException(mf, "is missing (the metrics of the finished run in " + jf.getFileName() + ")");
+        }
+        byte[] metricsBytes = Files.readAllBytes(mf);
+        boolean verified = m.get("metrics_sha256") != null;
+        if (verified && !Checksums.of(metricsBytes).equals(m.get("metrics_sha256"))) {
+            throw new FormatException(mf, "does not match the SHA-256 recorded in " + jf.getFileName()
+                    + ": the file was altered or damaged");
+        }
+        List<String> lines = new String(metricsBytes, java.nio.charset.StandardCharsets.UTF_8).lines()
+                .filter(l -> !l.isBlank()).toList();
+        Path wf = runsDir.resolveSibling("weights").resolve(spec.id() + ".safetensors");
+        if (!Files.isRegularFile(wf)) {
+            throw new FormatException(wf, "is missing (the weights of the finished run in " + jf.getFileName() + ")");
+        }
+        String weightsSha = m.get("weights_sha256") instanceof String w ? w : null;
+        if (weightsSha != null && !weightsSha.equals(Checksums.ofFile(wf))) {
+            throw new FormatException(wf, "does not match the SHA-256 recorded in " + jf.getFileName()
+                    + ": the weights were altered or replaced");
+        }
+        verified &= weightsSha != null;
         List<?> eig = m.get("eigenvalues_W") instanceof List<?> l ? l : List.of();
         double[][] e = eig.isEmpty() ? null : new double[eig.size()][];
         for (int i = 0; i < eig.size(); i++) {
-            List<?> p = (List<?>) eig.get(i);
+            if (!(eig.get(i) instanceof List<?> p) || p.size() != 2) {
+                throw new FormatException(jf, "has an eigenvalue that is not a pair [re, im]: " + eig.get(i));
+            }
             e[i] = new double[] {num(p.get(0)), num(p.get(1))};
         }
-        return new RunResult(spec, Json.write(m.get("settings")), String.valueOf(m.get("outcome")),
+        return new RunResult(spec, Json.write(m.get("settings")), outcome,
                 m.get("divergence") == null ? null : String.valueOf(m.get("divergence")),
-                (int) num(m.get("steps_done")), (int) num(m.get("total_steps")), lines, num(m.get("wall_seconds")), e);
+                stepsDone, totalSteps, lines, num(m.get("wall_seconds")), e, weightsSha, verified, mf.toString());
+    }
+
+    /** A run record's JSON object; a FormatException if it is not one. */
+    private static Map<?, ?> record(Path jf) throws IOException {
+        String text;
+        try {
+            text = Files.readString(jf);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new FormatException(jf, "is not UTF-8 text: the file was damaged");
+        }
+        if (!(Json.parse(text, jf.toString()) instanceof Map<?, ?> m)) {
+            throw new FormatException(jf, "is not a JSON object");
+        }
+        return m;
+    }
+
+    private static int count(Map<?, ?> m, String key, Path jf) throws FormatException {
+        if (!(m.get(key) instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() != Math.rint(n.doubleValue())
+                || n.doubleValue() > Integer.MAX_VALUE) {
+            throw new FormatException(jf, "has " + key + " = " + m.get(key) + "; it must be a whole number >= 0");
+        }
+        return n.intValue();
     }
 
     /** The settings a saved run was made with, or null if there is none. */
@@ -283,10 +403,7 @@ final class RunResult {
         if (!Files.isRegularFile(jf)) {
             return null;
         }
-        if (!(Json.parse(Files.readString(jf), jf.toString()) instanceof Map<?, ?> m)) {
-            throw new FormatException(jf, "is not a JSON object");
-        }
-        return Json.write(m.get("settings"));
+        return Json.write(record(jf).get("settings"));
     }
 
     static String joinLines(List<String> lines) {

@@ -36,6 +36,7 @@ public final class LinearTeacherReport {
             m.put("min_loss", min(r.loss()));
             m.put("diverged", r.divergedAt() >= 0);
             m.put("diverged_at", r.divergedAt());
+            m.put("max_weight_norm", r.maxWeightNorm());
             m.put("median_angle", median(r.angle()));
             m.put("median_angle_to_gradient", median(r.angleToGradient()));
             m.put("seconds", r.seconds());
@@ -111,8 +112,11 @@ public final class LinearTeacherReport {
                         + "wall time %.1f s.%n%n", s.units(), s.samples(), s.iterations(), s.seed(), info.get("blas"),
                 info.get("machine"), wall));
         sb.append("Final J(W) (mean squared error over samples) after ").append(s.iterations())
-                .append(" steps; 'diverged at k' means J became non-finite or exceeded ")
-                .append(s.divergeAbove()).append(" at step k.\n\n");
+                .append(" steps; 'diverged at k' means that at step k J exceeded ").append(s.divergeAbove())
+                .append(" or was not finite, the fixed point was singular, or the weights blew up: ||W||_F above ")
+                .append(String.format(Locale.ROOT, "%.0f", LinearTeacherProtocol.WEIGHT_GROWTH_LIMIT))
+                .append(" times that of W at start (or non-finite); J stays finite as W grows without bound"
+                        + " (r = (I - W)^-1 x goes to 0), so J alone would hide it.\n\n");
         sb.append("| rule |");
         for (double lr : s.learningRates()) {
             sb.append(" lr ").append(fmt(lr)).append(" |");

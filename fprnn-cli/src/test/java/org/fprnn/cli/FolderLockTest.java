@@ -1,0 +1,89 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.fprnn.cli.report.FolderLock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16, item 1, with real processes: while one `fprnn run` writes a results folder, a second
+ * into the same folder refuses at once (exit 2) naming the first (pid, host, start time) and writes
+ * nothing; once the first is killed with SIGKILL (no shutdown hook runs), a third takes the lock
+ * over, says so, and runs. Every wait is bounded.
+ */
+class FolderLockTest {
+    @TempDir
+    Path dir;
+
+    static final long TIMEOUT_S = 180;
+
+    @Test
+    void secondRunIntoABusyFolderIsRefusedAndAKilledHoldersLockIsTakenOver() throws Exception {
+        Path cfg = TinySweep.config(dir);
+        // Long enough to be still running while the second command starts: 400 epochs of 5 steps.
+        Files.writeString(cfg, Files.readString(cfg).replace("epochs = 2", "epochs = 400"));
+        Path out = dir.resolve("res");
+        Path logs = dir.resolve("logs");
+        Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());
+        try {
+            Path lockFile = out.resolve(FolderLock.FILE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            // a holds the lock once the file names it (it locks a new folder after reading the data)
+            while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
+                if (!a.isAlive()) {
+                    fail("the first run ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
+                }
+                Thread.sleep(10);
+            }
+            String lockInfo = Files.readString(lockFile);
+            assertTrue(lockInfo.contains("\"pid\":" + a.pid()), lockInfo);
+
+            Process b = Processes.start(logs, "b", "run", cfg.toString(), "--out", out.toString());
+            assertTrue(b.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "the second run did not stop");
+            assertTrue(a.isAlive(), "the first run must still hold the lock: " + Processes.log(logs, "a"));
+            assertEquals(2, b.exitValue(), Processes.log(logs, "b"));
+            String err = Processes.err(logs, "b");
+            assertTrue(err.contains("is in use by another fprnn command") && err.contains("pid " + a.pid())
+                    && err.contains("on host ") && err.contains("started 20"), err);
+            assertFalse(err.contains("\tat "), err);
+            assertFalse(Processes.out(logs, "b").contains("steps into"), "the second run did no work");
+            assertTrue(Files.readString(out.resolve(FolderLock.FILE)).contains("\"pid\":" + a.pid()),
+                    "the refused run left the holder's lock as it was");
+        } finally {
+            a.destroyForcibly();   // SIGKILL: the lock file still names a, but the OS lock is gone
+            assertTrue(a.waitFor(10, TimeUnit.SECONDS), "the first run did not end when killed");
+        }
+        assertTrue(Files.readString(out.resolve(FolderLock.FILE)).contains("\"pid\":" + a.pid()));
+
+        Process c = Processes.start(logs, "c", "run", cfg.toString(), "--out", out.toString(), "--stop-after-steps", "1");
+        assertTrue(c.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "the third run did not stop");
+        assertEquals(130, c.exitValue(), Processes.log(logs, "c"));
+        String cout = Processes.out(logs, "c");
+        assertTrue(cout.contains("took over the lock") && cout.contains("pid " + a.pid()), cout);
+        assertEquals("", Files.readString(out.resolve(FolderLock.FILE)), "a finished command releases the lock");
+    }
+
+    @Test
+    void aSecondCommandInTheSameProcessIsRefusedToo() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("res"));
+        try (FolderLock held = FolderLock.acquire(out, "test", new java.io.PrintWriter(System.out, true))) {
+            Path cfg = TinySweep.config(dir);
+            CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+            assertEquals(2, r.exitCode(), r.err() + r.out());
+            assertTrue(r.err().contains("in use by another fprnn command"), r.err());
+        }
+        Path cfg = dir.resolve("tiny.toml");
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--stop-after-steps", "1");
+        assertEquals(130, r.exitCode(), r.err() + r.out());
+    }
+}
