@@ -71,6 +71,17 @@ public final class RowParallel {
         threads = n;
     }
 
+    /** Elements of elementwise work below which a block is not worth waking a thread for. */
+    private static final int MIN_BLOCK_ELEMENTS = 8192;
+
+    /**
+     * The fewest rows of {@code cols} elements each worth a block of their own for light elementwise
+     * work (a few operations per element): the minRows argument of {@link #forRows(int, int, RowBlock)}.
+     */
+    public static int minRows(int cols) {
+        return Math.max(1, MIN_BLOCK_ELEMENTS / Math.max(cols, 1));
+    }
+
     /** {@link #forRows(int, int, RowBlock)} with blocks of at least one row. */
     public static void forRows(int rows, RowBlock block) {
         forRows(rows, 1, block);
