@@ -84,6 +84,7 @@ public final class DMatrix extends Matrix {
      * The data as a heap memory segment for {@link NativeBlas}, kept so that a product makes no
      * new one (a benign race: two threads may each make an equal segment).
      */
+    @Override
     MemorySegment segment() {
         MemorySegment s = segment;
         if (s == null) {

@@ -93,4 +93,42 @@ public sealed abstract class Matrix permits FMatrix, DMatrix {
     public String toString() {
         return getClass().getSimpleName() + shape();
     }
+
+    /** The storage array as a heap memory segment for {@link NativeBlas}, kept by the matrix. */
+    abstract java.lang.foreign.MemorySegment segment();
+
+    /** A slice of {@link #segment()} and where it starts, in elements. */
+    private record Slice(long offset, java.lang.foreign.MemorySegment segment) {
+    }
+
+    /** Slices made for the blocks of split products (few per matrix: the blocks are fixed by shape). */
+    private Slice[] slices;
+    private int nextSlice;
+
+    /**
+     * {@link #segment()} from element {@code offset} on, kept for the next call with the same offset
+     * (a product split into blocks uses the same few offsets again and again, so steady-state
+     * products make no new segment). Races between threads only cost an extra segment.
+     */
+    final java.lang.foreign.MemorySegment segmentAt(long offset) {
+        if (offset == 0) {
+            return segment();
+        }
+        Slice[] kept = slices;
+        if (kept == null) {
+            kept = new Slice[8];
+            slices = kept;
+        }
+        for (Slice s : kept) {
+            if (s != null && s.offset == offset) {
+                return s.segment;
+            }
+        }
+        long bytes = offset * (precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES);
+        Slice made = new Slice(offset, segment().asSlice(bytes));
+        int at = nextSlice;
+        kept[at] = made;
+        nextSlice = (at + 1) % kept.length;
+        return made.segment;
+    }
 }

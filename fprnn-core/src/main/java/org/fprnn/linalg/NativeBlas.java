@@ -17,13 +17,22 @@ import java.util.Optional;
  * OpenBLAS's cblas_sgemm / cblas_dgemm through the FFM API. The downcalls are critical with heap
  * access, so the float[] / double[] arrays are handed to OpenBLAS in place, without copies. Every
  * call is checked in Java first ({@link GemmArgs}); degenerate products (m, n or k = 0, alpha = 0)
- * never reach the library.
+ * never reach the library. With beta = 0 OpenBLAS overwrites C without reading it (NaN in C does
+ * not leak; GemmTest checks it at the shapes fprnn uses), so no pass of ours clears C first.
+ *
+ * <p>Threads: OpenBLAS itself runs on one thread. A large product is split into a fixed number of
+ * blocks of rows of C (of columns, when C is wider than tall), each one single-threaded OpenBLAS
+ * call, and the blocks run on {@link RowParallel}'s threads. The split depends on the shape and the
+ * machine's core count only, never on the thread count, so the bits are the same with 1 thread
+ * and with 2: OpenBLAS's own threading, and any other split, changes them (its kernels round
+ * differently with the partition; ThreadCountDeterminismTest). For fixed shapes OpenBLAS gives
+ * the same bits on every run.
  *
  * <p>The library is looked up at the path in env FPRNN_OPENBLAS (or system property
- * fprnn.openblas), then at the usual Debian, Fedora and Homebrew paths, then by name through the
- * dynamic linker. The thread count is OpenBLAS's own (OPENBLAS_NUM_THREADS or the core count)
- * unless FPRNN_THREADS / fprnn.threads or {@link #setThreads(int)} sets it. For fixed shapes and a
- * fixed thread count OpenBLAS gives the same bits on every run.
+ * fprnn.openblas), then the OpenBLAS the build unpacked from its Maven dependency
+ * ({@link BundledOpenBlas}), then at the usual Debian, Fedora and Homebrew paths, then by name
+ * through the dynamic linker. The thread count is FPRNN_THREADS / fprnn.threads, else the number
+ * of processors, unless {@link #setThreads(int)} sets it.
  */
 @SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
 public final class NativeBlas implements Blas {
@@ -94,10 +103,7 @@ public final class NativeBlas implements Blas {
             }
             try {
                 NativeBlas nb = open();
-                int t = GemmArgs.requestedThreads();
-                if (t > 0) {
-                    nb.setThreads(t);
-                }
+                nb.setOpenBlasThreads(1); // the blocks of a product are threaded by RowParallel instead
                 loaded = nb;
                 return nb;
             } catch (Throwable t) {
@@ -179,11 +185,12 @@ public final class NativeBlas implements Blas {
         return library;
     }
 
-    /** Sets OpenBLAS's thread count (process-wide; n >= 1). */
+    /** Sets the thread count of products and row work (process-wide; n >= 1): {@link RowParallel}'s. */
     public void setThreads(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("thread count must be >= 1, got " + n);
-        }
+        RowParallel.setThreads(n);
+    }
+
+    private void setOpenBlasThreads(int n) {
         if (setThreads == null) {
             return;
         }
@@ -194,8 +201,14 @@ public final class NativeBlas implements Blas {
         }
     }
 
+    /** Threads a product's blocks run on ({@link RowParallel#threads()}); OpenBLAS itself uses one. */
     @Override
     public int threads() {
+        return RowParallel.threads();
+    }
+
+    /** OpenBLAS's own thread count (1 once loaded: fprnn threads the blocks of a product itself). */
+    public int openBlasThreads() {
         if (getThreads == null) {
             return 1;
         }
@@ -219,32 +232,16 @@ public final class NativeBlas implements Blas {
                 c, c.length, cOff, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c, cOff, ldc);
-            case PRODUCT -> {
-                if (beta == 0) {
-                    // BLAS ignores C when beta == 0; make that explicit so NaN in C never leaks
-                    GemmArgs.scale(m, n, 0f, c, cOff, ldc);
-                }
-                try {
-                    if ((aOff | bOff | cOff) == 0) {
-                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
-                                MemorySegment.ofArray(c), ldc);
-                    } else {
-                        Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
-                    }
-                } catch (Throwable t) {
-                    throw new IllegalStateException("cblas_sgemm failed", t);
-                }
-            }
+            case PRODUCT -> product(false, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 
     /**
      * {@link #sgemm} on whole matrices (offset 0) through the heap segments they keep
-     * ({@link FMatrix#segment()}): nothing is allocated per product, whatever the JIT made of the
-     * caller. (A new segment per argument, as the array form makes, is usually scalar-replaced, but
-     * its memory session was seen to escape in some compilations: 96 to 216 bytes per product.)
+     * ({@link Matrix#segment()}, {@link Matrix#segmentAt(long)}): nothing is allocated per product,
+     * whatever the JIT made of the caller. (A new segment per argument, as the array form makes, is
+     * usually scalar-replaced, but its memory session was seen to escape in some compilations: 96 to
+     * 216 bytes per product.)
      */
     void sgemm(boolean tA, boolean tB, int m, int n, int k, float alpha, FMatrix a, int lda, FMatrix b, int ldb,
                float beta, FMatrix c, int ldc) {
@@ -252,17 +249,7 @@ public final class NativeBlas implements Blas {
                 ldb, c.data, c.data.length, 0, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> {
-                if (beta == 0) {
-                    GemmArgs.scale(m, n, 0f, c.data, 0, ldc);
-                }
-                try {
-                    Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                            alpha, a.segment(), lda, b.segment(), ldb, beta, c.segment(), ldc);
-                } catch (Throwable t) {
-                    throw new IllegalStateException("cblas_sgemm failed", t);
-                }
-            }
+            case PRODUCT -> product(false, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
         }
     }
 
@@ -273,17 +260,7 @@ public final class NativeBlas implements Blas {
                 ldb, c.data, c.data.length, 0, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> {
-                if (beta == 0) {
-                    GemmArgs.scale(m, n, 0.0, c.data, 0, ldc);
-                }
-                try {
-                    Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                            alpha, a.segment(), lda, b.segment(), ldb, beta, c.segment(), ldc);
-                } catch (Throwable t) {
-                    throw new IllegalStateException("cblas_dgemm failed", t);
-                }
-            }
+            case PRODUCT -> product(true, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
         }
     }
 
@@ -294,44 +271,158 @@ public final class NativeBlas implements Blas {
                 c, c.length, cOff, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c, cOff, ldc);
-            case PRODUCT -> {
-                if (beta == 0) {
-                    GemmArgs.scale(m, n, 0.0, c, cOff, ldc);
-                }
-                try {
-                    if ((aOff | bOff | cOff) == 0) {
-                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                                alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
-                                MemorySegment.ofArray(c), ldc);
-                    } else {
-                        Downcalls.DGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
-                                alpha, slice(a, aOff), lda, slice(b, bOff), ldb, beta, slice(c, cOff), ldc);
-                    }
-                } catch (Throwable t) {
-                    throw new IllegalStateException("cblas_dgemm failed", t);
-                }
+            case PRODUCT -> product(true, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    // ------------------------------------------------------------------ products split into blocks
+
+    /**
+     * Products are split into at most this many blocks, a number fixed per machine (not per thread
+     * count, which must not change the bits); 2 on a 2-core machine.
+     */
+    static final int MAX_BLOCKS = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+    /** The fewest rows (or columns) of C in a block. */
+    private static final int MIN_BLOCK = 32;
+    /** Products with fewer multiply-adds than this stay one call. */
+    private static final long MIN_SPLIT_WORK = 1L << 18;
+
+    /**
+     * The blocks an m x n by k product is split into: a positive count splits the rows of C, a
+     * negative one its columns (when C is wider than tall), 1 is one call. Depends on the shape only.
+     */
+    static int blocks(int m, int n, int k) {
+        if ((long) m * n * k < MIN_SPLIT_WORK) {
+            return 1;
+        }
+        boolean byRows = m >= n;
+        int count = Math.min(MAX_BLOCKS, (byRows ? m : n) / MIN_BLOCK);
+        return count <= 1 ? 1 : byRows ? count : -count;
+    }
+
+    /**
+     * C = alpha op(A) op(B) + beta C, checked, in {@link #blocks} single-threaded calls on
+     * {@link RowParallel}'s threads. The operands are matrices (whose kept segments are sliced) or
+     * arrays (sliced anew per call).
+     */
+    private static void product(boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, Object a,
+                                int aOff, int lda, Object b, int bOff, int ldb, double beta, Object c, int cOff,
+                                int ldc) {
+        Product p = PRODUCT.get();
+        int blocks = blocks(m, n, k);
+        p.set(dbl, tA, tB, m, n, k, alpha, lda, ldb, beta, ldc, blocks);
+        for (int q = 0; q < p.blocks; q++) {
+            int lo = p.start(q);
+            if (p.byRows) {
+                p.a[q] = segment(a, aOff + (tA ? lo : (long) lo * lda));
+                p.b[q] = segment(b, bOff);
+                p.c[q] = segment(c, cOff + (long) lo * ldc);
+            } else {
+                p.a[q] = segment(a, aOff);
+                p.b[q] = segment(b, bOff + (tB ? (long) lo * ldb : lo));
+                p.c[q] = segment(c, cOff + (long) lo);
             }
+        }
+        try {
+            if (p.blocks == 1) {
+                p.block(0);
+            } else {
+                RowParallel.forRows(p.blocks, p);
+            }
+        } finally {
+            p.clear();
+        }
+    }
+
+    /** The operand from element off on: a matrix's kept slice, or a new slice of an array. */
+    private static MemorySegment segment(Object operand, long off) {
+        return switch (operand) {
+            case Matrix mat -> mat.segmentAt(off);
+            case float[] f -> off == 0 ? MemorySegment.ofArray(f) : MemorySegment.ofArray(f).asSlice(off * Float.BYTES);
+            case double[] d -> off == 0 ? MemorySegment.ofArray(d) : MemorySegment.ofArray(d).asSlice(off * Double.BYTES);
+            default -> throw new IllegalArgumentException("not a matrix operand: " + operand.getClass());
+        };
+    }
+
+    /** One product's blocks (one object per calling thread, reused: nothing allocated per product). */
+    private static final ThreadLocal<Product> PRODUCT = ThreadLocal.withInitial(Product::new);
+
+    private static final class Product implements RowParallel.RowBlock {
+        final MemorySegment[] a = new MemorySegment[MAX_BLOCKS];
+        final MemorySegment[] b = new MemorySegment[MAX_BLOCKS];
+        final MemorySegment[] c = new MemorySegment[MAX_BLOCKS];
+        boolean dbl;
+        int transA;
+        int transB;
+        int m;
+        int n;
+        int k;
+        int lda;
+        int ldb;
+        int ldc;
+        double alpha;
+        double beta;
+        int blocks;
+        boolean byRows;
+
+        void set(boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, int lda, int ldb,
+                 double beta, int ldc, int blocks) {
+            this.dbl = dbl;
+            this.transA = tA ? TRANS : NO_TRANS;
+            this.transB = tB ? TRANS : NO_TRANS;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.lda = lda;
+            this.ldb = ldb;
+            this.beta = beta;
+            this.ldc = ldc;
+            this.byRows = blocks > 0;
+            this.blocks = Math.abs(blocks);
+        }
+
+        /** First row (column) of C in block q. */
+        int start(int q) {
+            return (int) ((long) (byRows ? m : n) * q / blocks);
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            for (int q = from; q < to; q++) {
+                block(q);
+            }
+        }
+
+        void block(int q) {
+            int lo = start(q);
+            int hi = start(q + 1);
+            int mm = byRows ? hi - lo : m;
+            int nn = byRows ? n : hi - lo;
+            try {
+                if (dbl) {
+                    Downcalls.DGEMM.invokeExact(ROW_MAJOR, transA, transB, mm, nn, k, alpha, a[q], lda, b[q], ldb,
+                            beta, c[q], ldc);
+                } else {
+                    Downcalls.SGEMM.invokeExact(ROW_MAJOR, transA, transB, mm, nn, k, (float) alpha, a[q], lda, b[q],
+                            ldb, (float) beta, c[q], ldc);
+                }
+            } catch (Throwable t) {
+                throw new IllegalStateException(dbl ? "cblas_dgemm failed" : "cblas_sgemm failed", t);
+            }
+        }
+
+        /** Drops the segments (they keep the arrays alive). */
+        void clear() {
+            java.util.Arrays.fill(a, null);
+            java.util.Arrays.fill(b, null);
+            java.util.Arrays.fill(c, null);
         }
     }
 
     @Override
     public String toString() {
         return name();
-    }
-
-    /**
-     * The array from element {@code off} on, as a heap segment. Only products at non-zero offsets
-     * (the convolution's) slice: {@code asSlice} dispatches on the segment's class, and once other
-     * code in the process has sliced segments of other kinds that call is megamorphic and the segments
-     * escape. Products at offset 0 (every product of {@link Ops#gemm}) take the other branch, whose
-     * segments never meet that call.
-     */
-    private static MemorySegment slice(float[] a, int off) {
-        return MemorySegment.ofArray(a).asSlice(off * 4L);
-    }
-
-    private static MemorySegment slice(double[] a, int off) {
-        return MemorySegment.ofArray(a).asSlice(off * 8L);
     }
 
     /**

@@ -179,6 +179,95 @@ public final class RowKernels {
     }
 
     /**
+     * One Euler (damped fixed-point) step of a row: next = s + alpha (p - s), as s + (alpha (p - s)) with
+     * each operation rounded (alpha = 1 copies p exactly), at offset off for j < len; returns
+     * max_j |p - s| (NaN if any is NaN).
+     */
+    public static double eulerStep(float[] p, float[] s, float[] next, float alpha, int off, int len) {
+        FloatVector mx = FloatVector.zero(FS);
+        FloatVector av = FloatVector.broadcast(FS, alpha);
+        boolean copy = alpha == 1f;
+        int j = 0;
+        for (int end = len - FL; j <= end; j += FL) {
+            FloatVector sv = FloatVector.fromArray(FS, s, off + j);
+            FloatVector pv = FloatVector.fromArray(FS, p, off + j);
+            FloatVector d = pv.sub(sv);
+            (copy ? pv : d.mul(av).add(sv)).intoArray(next, off + j);
+            mx = mx.max(d.abs());
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            float d = p[off + j] - s[off + j];
+            next[off + j] = copy ? p[off + j] : s[off + j] + alpha * d;
+            m = Math.max(m, Math.abs(d));
+        }
+        return m;
+    }
+
+    /**
+     * {@link #eulerStep(float[], float[], float[], float, int, int)} with a step per column:
+     * next_j = s_j + alpha[j] (p_j - s_j) (per-unit time constants, MATH section 1).
+     */
+    public static double eulerStep(float[] p, float[] s, float[] next, float[] alpha, int off, int len) {
+        FloatVector mx = FloatVector.zero(FS);
+        int j = 0;
+        for (int end = len - FL; j <= end; j += FL) {
+            FloatVector sv = FloatVector.fromArray(FS, s, off + j);
+            FloatVector d = FloatVector.fromArray(FS, p, off + j).sub(sv);
+            d.mul(FloatVector.fromArray(FS, alpha, j)).add(sv).intoArray(next, off + j);
+            mx = mx.max(d.abs());
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            float d = p[off + j] - s[off + j];
+            next[off + j] = s[off + j] + alpha[j] * d;
+            m = Math.max(m, Math.abs(d));
+        }
+        return m;
+    }
+
+    /** The double version of {@link #eulerStep(float[], float[], float[], float, int, int)}. */
+    public static double eulerStep(double[] p, double[] s, double[] next, double alpha, int off, int len) {
+        DoubleVector mx = DoubleVector.zero(DS);
+        DoubleVector av = DoubleVector.broadcast(DS, alpha);
+        boolean copy = alpha == 1.0;
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector sv = DoubleVector.fromArray(DS, s, off + j);
+            DoubleVector pv = DoubleVector.fromArray(DS, p, off + j);
+            DoubleVector d = pv.sub(sv);
+            (copy ? pv : d.mul(av).add(sv)).intoArray(next, off + j);
+            mx = mx.max(d.abs());
+        }
+        double m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            double d = p[off + j] - s[off + j];
+            next[off + j] = copy ? p[off + j] : s[off + j] + alpha * d;
+            m = Math.max(m, Math.abs(d));
+        }
+        return m;
+    }
+
+    /** The double version of {@link #eulerStep(float[], float[], float[], float[], int, int)}. */
+    public static double eulerStep(double[] p, double[] s, double[] next, double[] alpha, int off, int len) {
+        DoubleVector mx = DoubleVector.zero(DS);
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector sv = DoubleVector.fromArray(DS, s, off + j);
+            DoubleVector d = DoubleVector.fromArray(DS, p, off + j).sub(sv);
+            d.mul(DoubleVector.fromArray(DS, alpha, j)).add(sv).intoArray(next, off + j);
+            mx = mx.max(d.abs());
+        }
+        double m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            double d = p[off + j] - s[off + j];
+            next[off + j] = s[off + j] + alpha[j] * d;
+            m = Math.max(m, Math.abs(d));
+        }
+        return m;
+    }
+
+    /**
      * out[off + j] = sum over h < hist of a_h ys[h][off + j], with a_h = coef[c0 + h] and
      * sum_h a_h = 1, computed as ys[last] + sum over h != last, in order, of a_h (ys[h] - ys[last])
      * (one fused multiply-add per term; in float for float rows, the coefficient rounded to float):

@@ -12,7 +12,15 @@ import org.fprnn.linalg.VectorMath;
 public sealed interface Nonlinearity extends java.io.Serializable {
 
     /** out = f(z) elementwise (out may be z). */
-    void apply(Matrix z, Matrix out);
+    default void apply(Matrix z, Matrix out) {
+        apply(z, out, 0, out.rows);
+    }
+
+    /**
+     * out = f(z) elementwise on rows [from, to) only (out may be z). Each element depends on its own
+     * input only, so disjoint row ranges may run at once and give the bits of the whole-matrix call.
+     */
+    void apply(Matrix z, Matrix out, int from, int to);
 
     /** out = f'(z) elementwise (out may be z). */
     void derivative(Matrix z, Matrix out);
@@ -46,10 +54,12 @@ public sealed interface Nonlinearity extends java.io.Serializable {
     /** f = tanh, f' = 1 - tanh^2. */
     record Tanh() implements Nonlinearity {
         @Override
-        public void apply(Matrix z, Matrix out) {
+        public void apply(Matrix z, Matrix out, int from, int to) {
+            int o0 = from * out.cols;
+            int len = (to - from) * out.cols;
             switch (out) {
-                case FMatrix o -> VectorMath.tanh(((FMatrix) z).data, 0, o.data, 0, o.data.length);
-                case DMatrix o -> VectorMath.tanh(((DMatrix) z).data, 0, o.data, 0, o.data.length);
+                case FMatrix o -> VectorMath.tanh(((FMatrix) z).data, o0, o.data, o0, len);
+                case DMatrix o -> VectorMath.tanh(((DMatrix) z).data, o0, o.data, o0, len);
             }
         }
 
@@ -78,8 +88,8 @@ public sealed interface Nonlinearity extends java.io.Serializable {
     /** f = max(z, 0), f' = 1 for z > 0 else 0. */
     record Relu() implements Nonlinearity {
         @Override
-        public void apply(Matrix z, Matrix out) {
-            for (int i = 0; i < out.size(); i++) {
+        public void apply(Matrix z, Matrix out, int from, int to) {
+            for (int i = from * out.cols, e = to * out.cols; i < e; i++) {
                 out.setFlat(i, Math.max(z.getFlat(i), 0.0));
             }
         }
@@ -97,10 +107,12 @@ public sealed interface Nonlinearity extends java.io.Serializable {
     /** f = log(1 + e^z), f' = sigmoid(z). */
     record Softplus() implements Nonlinearity {
         @Override
-        public void apply(Matrix z, Matrix out) {
+        public void apply(Matrix z, Matrix out, int from, int to) {
+            int o0 = from * out.cols;
+            int len = (to - from) * out.cols;
             switch (out) {
-                case FMatrix o -> VectorMath.softplus(((FMatrix) z).data, 0, o.data, 0, o.data.length);
-                case DMatrix o -> VectorMath.softplus(((DMatrix) z).data, 0, o.data, 0, o.data.length);
+                case FMatrix o -> VectorMath.softplus(((FMatrix) z).data, o0, o.data, o0, len);
+                case DMatrix o -> VectorMath.softplus(((DMatrix) z).data, o0, o.data, o0, len);
             }
         }
 
@@ -124,8 +136,8 @@ public sealed interface Nonlinearity extends java.io.Serializable {
         }
 
         @Override
-        public void apply(Matrix z, Matrix out) {
-            for (int i = 0; i < out.size(); i++) {
+        public void apply(Matrix z, Matrix out, int from, int to) {
+            for (int i = from * out.cols, e = to * out.cols; i < e; i++) {
                 out.setFlat(i, gain * z.getFlat(i));
             }
         }
@@ -148,10 +160,12 @@ public sealed interface Nonlinearity extends java.io.Serializable {
         }
 
         @Override
-        public void apply(Matrix z, Matrix out) {
+        public void apply(Matrix z, Matrix out, int from, int to) {
+            int o0 = from * out.cols;
+            int len = (to - from) * out.cols;
             switch (out) {
-                case FMatrix o -> VectorMath.powerLaw(((FMatrix) z).data, 0, o.data, 0, o.data.length, k, n);
-                case DMatrix o -> VectorMath.powerLaw(((DMatrix) z).data, 0, o.data, 0, o.data.length, k, n);
+                case FMatrix o -> VectorMath.powerLaw(((FMatrix) z).data, o0, o.data, o0, len, k, n);
+                case DMatrix o -> VectorMath.powerLaw(((DMatrix) z).data, o0, o.data, o0, len, k, n);
             }
         }
 

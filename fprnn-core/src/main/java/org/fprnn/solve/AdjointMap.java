@@ -1,9 +1,12 @@
 package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.RowParallel;
+import org.fprnn.linalg.VectorMath;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -19,6 +22,11 @@ public final class AdjointMap implements BatchMap {
     private final double[] scale;
     private final boolean sameGains;
     private DMatrix denseW;
+    /** Row blocks of the elementwise parts, made once (a lambda per call would allocate). */
+    private final RowParallel.RowBlock gainBlock = (part, from, to) -> gainRows(this.source, from, to);
+    private final RowParallel.RowBlock finishBlock = (part, from, to) -> finishRows(this.target, from, to);
+    private Matrix source;
+    private Matrix target;
 
     /**
      * @param e B x N, dl/dr per sample
@@ -55,9 +63,40 @@ public final class AdjointMap implements BatchMap {
 
     @Override
     public void apply(Matrix lambda, Matrix out) {
-        Ops.mul(g, lambda, tmp);
-        out.copyFrom(e);
-        op.applyTranspose(tmp, out, 1, 1);
+        applyProducts(lambda, out);
+        target = out;
+        RowParallel.forRows(out.rows, RowParallel.minRows(out.cols), finishBlock);
+        target = null;
+    }
+
+    /** out = (g * lambda) W, the product with g * lambda formed on row blocks over the cores. */
+    @Override
+    public void applyProducts(Matrix lambda, Matrix out) {
+        source = lambda;
+        RowParallel.forRows(lambda.rows, RowParallel.minRows(lambda.cols), gainBlock);
+        source = null;
+        op.applyTranspose(tmp, out, 1, 0);
+    }
+
+    /** out += e on rows [from, to). */
+    @Override
+    public void finishRows(Matrix out, int from, int to) {
+        int o = from * out.cols;
+        int len = (to - from) * out.cols;
+        switch (out) {
+            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) e).data, o, of.data, o, len);
+            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) e).data, o, od.data, o, len);
+        }
+    }
+
+    /** tmp = g * lambda on rows [from, to). */
+    private void gainRows(Matrix lambda, int from, int to) {
+        int o = from * lambda.cols;
+        int len = (to - from) * lambda.cols;
+        switch (tmp) {
+            case FMatrix t -> VectorMath.mul(((FMatrix) g).data, o, ((FMatrix) lambda).data, o, t.data, o, len);
+            case DMatrix t -> VectorMath.mul(((DMatrix) g).data, o, ((DMatrix) lambda).data, o, t.data, o, len);
+        }
     }
 
     @Override

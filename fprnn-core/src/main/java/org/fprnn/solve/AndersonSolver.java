@@ -4,6 +4,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.RowKernels;
+import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 
 /**
@@ -27,11 +28,9 @@ final class AndersonSolver implements Solver {
     private final Workspace ws = new Workspace();
     private final String[] yKeys;
     private final String[] fKeys;
-    /** Reused while the state, the history and the shapes stay the same (no new objects per solve). */
+    /** Reused while the state matrices, the history and the shapes stay the same (no new objects per solve). */
     private Rows rows;
-    private Matrix rowsState;
-    private int[] stepped;
-    private boolean[] mixes;
+    private final Pass pass = new Pass();
 
     AndersonSolver(SolverConfig config) {
         this.config = config;
@@ -44,10 +43,14 @@ final class AndersonSolver implements Solver {
         }
     }
 
-    /** The row kernels on the history for this state matrix (made anew when it or a shape changes). */
-    private Rows rows(Matrix s, Matrix phi, int b, int n, int m, double beta) {
+    /**
+     * The row kernels on the history for this state matrix and its second buffer (made anew when one
+     * of them, a shape or the thread count changes).
+     */
+    private Rows rows(Matrix s, Matrix next, Matrix phi, int b, int n, int m, double beta) {
         Matrix y0 = ws.get(yKeys[0], b, n, s.precision());
-        if (rows != null && rowsState == s && rows.uses(phi, y0)) {
+        int parts = RowParallel.threads();
+        if (rows != null && rows.uses(s, next, phi, y0, parts)) {
             return rows;
         }
         Matrix[] ys = new Matrix[m];
@@ -57,10 +60,9 @@ final class AndersonSolver implements Solver {
             fs[j] = ws.get(fKeys[j], b, n, s.precision());
         }
         rows = switch (s) {
-            case FMatrix sf -> new FloatRows(sf, (FMatrix) phi, ys, fs, n, beta);
-            case DMatrix sd -> new DoubleRows(sd, (DMatrix) phi, ys, fs, beta);
+            case FMatrix sf -> new FloatRows(sf, (FMatrix) next, (FMatrix) phi, ys, fs, n, beta, parts);
+            case DMatrix sd -> new DoubleRows(sd, (DMatrix) next, (DMatrix) phi, ys, fs, beta, parts);
         };
-        rowsState = s;
         return rows;
     }
 
@@ -72,110 +74,156 @@ final class AndersonSolver implements Solver {
         final double beta = config.beta();
         final double tol = config.tol();
         Matrix phi = ws.like("phi", s);
-        double[] gram = ws.doubles("gram", b * m * m);
-        Rows rows = rows(s, phi, b, n, m, beta);
-        // Per sample: the Cholesky factor of its Gram matrix, its coefficients; the samples stepped
-        // in this iteration, and which of them mix (the others take a plain damped step).
-        double[] chol = ws.doubles("chol", b * m * m);
-        double[] coef = ws.doubles("coef", b * m);
-        if (stepped == null || stepped.length != b) {
-            stepped = new int[b];
-            mixes = new boolean[b];
-        }
-        int[] stepped = this.stepped;
-        boolean[] mixes = this.mixes;
+        Matrix other = ws.like("next", s);
+        Rows rows = rows(s, other, phi, b, n, m, beta);
         SampleTracker track = new SampleTracker(b);
+        pass.begin(map, rows, track, ws.doubles("raw", b), ws.doubles("gram", b * m * m),
+                ws.doubles("chol", b * m * m), ws.doubles("coef", b * m), m);
+        double[] raw = pass.raw;
+        int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
+        boolean swapped = false;
         for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
-            int slot = k % m;
-            int hist = Math.min(k + 1, m);
-            map.apply(s, phi);
-            // Three passes over the samples, each sample independent of the others: residuals and Gram
-            // rows; the small solves (one after the other, so that the processor overlaps their
-            // dependency chains); the mixing.
-            int count = 0;
+            map.applyProducts(swapped ? other : s, phi);
+            pass.slot = k % m;
+            pass.hist = Math.min(k + 1, m);
+            RowParallel.forRows(b, minRows, pass);
             for (int i = 0; i < b; i++) {
-                if (!track.active(i)) {
-                    continue;
-                }
-                int o = i * n;
-                if (track.stopIfDone(i, rows.residual(slot, o, n) / map.residualScale(i), k, tol, true)) {
-                    continue;
-                }
-                // Gram row of the new residual against the history, accumulated in double.
-                int g0 = i * m * m;
-                for (int j = 0; j < hist; j++) {
-                    double d = rows.dot(slot, j, o, n);
-                    gram[g0 + slot * m + j] = d;
-                    gram[g0 + j * m + slot] = d;
-                }
-                stepped[count++] = i;
-            }
-            for (int c = 0; c < count; c++) {
-                int i = stepped[c];
-                mixes[i] = solveCoefficients(gram, i * m * m, m, hist, chol, coef, i * m);
-            }
-            for (int c = 0; c < count; c++) {
-                int i = stepped[c];
-                if (mixes[i]) {
-                    rows.mix(slot, coef, i * m, hist, i * n, n);
-                } else {
-                    rows.step(slot, i * n, n); // a plain damped step, s + beta (Phi(s) - s)
+                if (track.active(i) && track.stopIfDone(i, raw[i], k, tol, true)) {
+                    rows.keep(i * n, n); // a sample that stops keeps the state its residual was measured at
                 }
             }
+            rows.swap();
+            swapped = !swapped;
         }
+        if (swapped) {
+            rows.swap();
+            s.copyFrom(other);
+        }
+        pass.end();
         return track.finish(map, s, phi, tol);
     }
 
     /**
+     * One iteration's work on the rows of a block, each sample independent of the others: the rest of
+     * Phi, the residual (divided by the sample's scale, into raw) and history entry, the Gram row,
+     * the mixing coefficients and the mixed (or plain damped) next state.
+     */
+    private static final class Pass implements RowParallel.RowBlock {
+        BatchMap map;
+        Rows rows;
+        SampleTracker track;
+        double[] raw;
+        double[] gram;
+        double[] chol;
+        double[] coef;
+        int m;
+        int slot;
+        int hist;
+
+        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] chol,
+                   double[] coef, int m) {
+            this.map = map;
+            this.rows = rows;
+            this.track = track;
+            this.raw = raw;
+            this.gram = gram;
+            this.chol = chol;
+            this.coef = coef;
+            this.m = m;
+        }
+
+        void end() {
+            map = null;
+            track = null;
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            int n = map.dim();
+            for (int i = from; i < to; i++) {
+                if (!track.active(i)) {
+                    continue;
+                }
+                int o = i * n;
+                map.finishRows(rows.phi(), i, i + 1);
+                raw[i] = rows.residual(part, slot, o, n) / map.residualScale(i);
+                // Gram row of the new residual against the history, accumulated in double.
+                int g0 = i * m * m;
+                for (int j = 0; j < hist; j++) {
+                    double d = rows.dot(part, slot, j, o, n);
+                    gram[g0 + slot * m + j] = d;
+                    gram[g0 + j * m + slot] = d;
+                }
+                if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
+                    rows.mix(slot, coef, i * m, hist, o, n);
+                } else {
+                    rows.step(slot, o, n); // a plain damped step, s + beta (Phi(s) - s)
+                }
+            }
+        }
+    }
+
+    /**
      * The per-sample row work of one iteration on the storage arrays of one precision (looked up
-     * once per solve, not per sample). The history keeps, per entry h, the residual F_h = Phi(X_h) - X_h
-     * and the damped step Y_h = X_h + beta F_h, which is all the mixing needs (X_h itself is not kept).
+     * once, not per sample), reading the current state and writing the next into the other buffer.
+     * The history keeps, per entry h, the residual F_h = Phi(X_h) - X_h and the damped step
+     * Y_h = X_h + beta F_h, which is all the mixing needs (X_h itself is not kept). Methods taking a
+     * part use that block's scratch.
      */
     private sealed interface Rows permits FloatRows, DoubleRows {
-        /** True if these are the kernels on image phi with first history matrix y0. */
-        boolean uses(Matrix phi, Matrix y0);
+        /** True if these are the kernels on these matrices with scratch for this many blocks. */
+        boolean uses(Matrix s, Matrix next, Matrix phi, Matrix y0, int parts);
+
+        Matrix phi();
 
         /**
          * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o; returns max|F_slot| (NaN if any
          * is NaN).
          */
-        double residual(int slot, int o, int n);
+        double residual(int part, int slot, int o, int n);
 
-        /** Dot product of rows o of F_slot and F_j, accumulated in double. */
-        double dot(int slot, int j, int o, int n);
+        /** Dot product of rows o of F_slot (the one {@link #residual} just made) and F_j, in double. */
+        double dot(int part, int slot, int j, int o, int n);
 
         /**
-         * s = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
+         * next = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
          * Y_slot + sum_h a_h (Y_h - Y_slot) (accurate in float near convergence).
          */
         void mix(int slot, double[] coef, int c0, int hist, int o, int n);
 
-        /** s = Y_slot at row offset o. */
+        /** next = Y_slot at row offset o. */
         void step(int slot, int o, int n);
+
+        /** next = current at row offset o. */
+        void keep(int o, int n);
+
+        /** The next state becomes the current one. */
+        void swap();
     }
 
     private static final class FloatRows implements Rows {
-        private final float[] s;
+        private float[] s;
+        private float[] next;
         private final float[] phi;
         private final float[][] ys;
         private final float[][] fs;
         private final float beta;
-        /** The current residual row widened to double, dotted with every history row. */
-        private final double[] wide;
-        private final double[] lanes = RowKernels.laneScratch();
+        /** Per block: the current residual row widened to double, dotted with every history row. */
+        private final double[][] wide;
+        private final double[][] lanes;
 
+        private final FMatrix sM;
+        private final FMatrix nextM;
         private final FMatrix phiM;
         private final Matrix y0;
 
-        @Override
-        public boolean uses(Matrix phi, Matrix y0) {
-            return phi == phiM && y0 == this.y0;
-        }
-
-        FloatRows(FMatrix s, FMatrix phi, Matrix[] ys, Matrix[] fs, int n, double beta) {
+        FloatRows(FMatrix s, FMatrix next, FMatrix phi, Matrix[] ys, Matrix[] fs, int n, double beta, int parts) {
+            this.sM = s;
+            this.nextM = next;
             this.phiM = phi;
             this.y0 = ys[0];
             this.s = s.data;
+            this.next = next.data;
             this.phi = phi.data;
             this.ys = new float[ys.length][];
             this.fs = new float[fs.length][];
@@ -184,51 +232,78 @@ final class AndersonSolver implements Solver {
                 this.fs[j] = ((FMatrix) fs[j]).data;
             }
             this.beta = (float) beta;
-            this.wide = new double[n];
+            this.wide = new double[parts][n];
+            this.lanes = new double[parts][];
+            for (int p = 0; p < parts; p++) {
+                lanes[p] = RowKernels.laneScratch();
+            }
         }
 
         @Override
-        public double residual(int slot, int o, int n) {
-            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide, o, n);
+        public boolean uses(Matrix s, Matrix next, Matrix phi, Matrix y0, int parts) {
+            return s == sM && next == nextM && phi == phiM && y0 == this.y0 && parts <= wide.length
+                    && this.s == sM.data;
         }
 
-        /** F_slot's row is the one {@link #residual} just widened. */
         @Override
-        public double dot(int slot, int j, int o, int n) {
-            return RowKernels.dot(wide, 0, fs[j], o, n, lanes);
+        public Matrix phi() {
+            return phiM;
+        }
+
+        @Override
+        public double residual(int part, int slot, int o, int n) {
+            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
+        }
+
+        @Override
+        public double dot(int part, int slot, int j, int o, int n) {
+            return RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
         }
 
         @Override
         public void mix(int slot, double[] coef, int c0, int hist, int o, int n) {
-            RowKernels.combine(s, ys, slot, coef, c0, hist, o, n);
+            RowKernels.combine(next, ys, slot, coef, c0, hist, o, n);
         }
 
         @Override
         public void step(int slot, int o, int n) {
-            System.arraycopy(ys[slot], o, s, o, n);
+            System.arraycopy(ys[slot], o, next, o, n);
+        }
+
+        @Override
+        public void keep(int o, int n) {
+            System.arraycopy(s, o, next, o, n);
+        }
+
+        @Override
+        public void swap() {
+            float[] t = s;
+            s = next;
+            next = t;
         }
     }
 
     private static final class DoubleRows implements Rows {
-        private final double[] s;
+        private double[] s;
+        private double[] next;
         private final double[] phi;
         private final double[][] ys;
         private final double[][] fs;
         private final double beta;
-        private final double[] lanes = RowKernels.laneScratch();
+        private final double[][] lanes;
 
+        private final DMatrix sM;
+        private final DMatrix nextM;
         private final DMatrix phiM;
         private final Matrix y0;
 
-        @Override
-        public boolean uses(Matrix phi, Matrix y0) {
-            return phi == phiM && y0 == this.y0;
-        }
-
-        DoubleRows(DMatrix s, DMatrix phi, Matrix[] ys, Matrix[] fs, double beta) {
+        DoubleRows(DMatrix s, DMatrix next, DMatrix phi, Matrix[] ys, Matrix[] fs, double beta, int parts) {
+            this.sM = s;
+            this.nextM = next;
             this.phiM = phi;
             this.y0 = ys[0];
             this.s = s.data;
+            this.next = next.data;
             this.phi = phi.data;
             this.ys = new double[ys.length][];
             this.fs = new double[fs.length][];
@@ -237,26 +312,53 @@ final class AndersonSolver implements Solver {
                 this.fs[j] = ((DMatrix) fs[j]).data;
             }
             this.beta = beta;
+            this.lanes = new double[parts][];
+            for (int p = 0; p < parts; p++) {
+                lanes[p] = RowKernels.laneScratch();
+            }
         }
 
         @Override
-        public double residual(int slot, int o, int n) {
+        public boolean uses(Matrix s, Matrix next, Matrix phi, Matrix y0, int parts) {
+            return s == sM && next == nextM && phi == phiM && y0 == this.y0 && parts <= lanes.length
+                    && this.s == sM.data;
+        }
+
+        @Override
+        public Matrix phi() {
+            return phiM;
+        }
+
+        @Override
+        public double residual(int part, int slot, int o, int n) {
             return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
         }
 
         @Override
-        public double dot(int slot, int j, int o, int n) {
-            return RowKernels.dot(fs[slot], o, fs[j], o, n, lanes);
+        public double dot(int part, int slot, int j, int o, int n) {
+            return RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
         }
 
         @Override
         public void mix(int slot, double[] coef, int c0, int hist, int o, int n) {
-            RowKernels.combine(s, ys, slot, coef, c0, hist, o, n);
+            RowKernels.combine(next, ys, slot, coef, c0, hist, o, n);
         }
 
         @Override
         public void step(int slot, int o, int n) {
-            System.arraycopy(ys[slot], o, s, o, n);
+            System.arraycopy(ys[slot], o, next, o, n);
+        }
+
+        @Override
+        public void keep(int o, int n) {
+            System.arraycopy(s, o, next, o, n);
+        }
+
+        @Override
+        public void swap() {
+            double[] t = s;
+            s = next;
+            next = t;
         }
     }
 

@@ -23,6 +23,22 @@ public interface BatchMap {
     void apply(Matrix s, Matrix out);
 
     /**
+     * The batch-wide part of Phi(s) (its matrix products) into out; {@link #finishRows} then completes
+     * out = Phi(s) row by row. Solvers call these two instead of {@link #apply} to fuse Phi's
+     * elementwise tail with their own per-row work in one pass. The default does all of Phi here.
+     */
+    default void applyProducts(Matrix s, Matrix out) {
+        apply(s, out);
+    }
+
+    /**
+     * Completes out = Phi(s) on rows [from, to) after {@link #applyProducts}. A row is finished from
+     * that row's data only, so disjoint row ranges may be finished at the same time, on any threads.
+     */
+    default void finishRows(Matrix out, int from, int to) {
+    }
+
+    /**
      * Divisor of row i's residual max|s_i - Phi(s_i)|: 1 for an absolute tolerance, or a norm of the
      * right-hand side for a relative one.
      */

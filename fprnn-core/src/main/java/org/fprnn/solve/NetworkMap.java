@@ -1,8 +1,11 @@
 package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.RowParallel;
+import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
@@ -21,6 +24,11 @@ final class NetworkMap implements BatchMap {
     private final Matrix h;
     private final Matrix tmp;
     private final double[] stepScale;
+    /** Row blocks of {@link #apply}'s elementwise parts, made once (a lambda per call would allocate). */
+    private final RowParallel.RowBlock finishBlock = (part, from, to) -> finishRows(this.target, from, to);
+    private final RowParallel.RowBlock rateBlock = (part, from, to) -> rates(from, to);
+    private Matrix target;
+    private Matrix source;
     private DMatrix denseW;
     /** One row of total input and of gains, for {@link #jacobian} (made with denseW). */
     private DMatrix zRow;
@@ -53,14 +61,41 @@ final class NetworkMap implements BatchMap {
 
     @Override
     public void apply(Matrix s, Matrix out) {
+        applyProducts(s, out);
+        target = out;
+        RowParallel.forRows(out.rows, RowParallel.minRows(out.cols), finishBlock);
+        target = null;
+    }
+
+    /** Rate: out = s W^T; current: out = f(v) W^T (f on row blocks over the cores first). */
+    @Override
+    public void applyProducts(Matrix s, Matrix out) {
         if (current) {
-            f.apply(s, tmp);
-            out.copyFrom(h);
-            op.apply(tmp, out, 1, 1);
+            source = s;
+            RowParallel.forRows(s.rows, RowParallel.minRows(s.cols), rateBlock);
+            source = null;
+            op.apply(tmp, out, 1, 0);
         } else {
-            out.copyFrom(h);
-            op.apply(s, out, 1, 1);
-            f.apply(out, out);
+            op.apply(s, out, 1, 0);
+        }
+    }
+
+    /** tmp = f(source) on rows [from, to) (current dynamics: the rates of the state). */
+    private void rates(int from, int to) {
+        f.apply(source, tmp, from, to);
+    }
+
+    /** Rate: out = f(out + h); current: out = out + h; on rows [from, to). */
+    @Override
+    public void finishRows(Matrix out, int from, int to) {
+        int o = from * out.cols;
+        int len = (to - from) * out.cols;
+        switch (out) {
+            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
+            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
+        }
+        if (!current) {
+            f.apply(out, out, from, to);
         }
     }
 

@@ -173,6 +173,39 @@ class GemmTest {
         }
     }
 
+    /**
+     * beta = 0 overwrites a C full of NaN at the shapes fprnn's steps use (NativeBlas leaves that to
+     * OpenBLAS, whose small- and large-matrix paths both must not read C), through Ops.gemm on
+     * matrices of both precisions, every transpose combination.
+     */
+    @Test
+    void betaZeroOverwritesNaNAtStepShapes() {
+        java.util.Random rng = new java.util.Random(3);
+        int[][] shapes = {{512, 300, 300}, {300, 300, 512}, {64, 10, 300}, {7, 5, 3}, {512, 304, 304}};
+        for (Precision p : Precision.values()) {
+            for (int[] sh : shapes) {
+                for (int t = 0; t < 4; t++) {
+                    boolean tA = (t & 1) != 0;
+                    boolean tB = (t & 2) != 0;
+                    int m = sh[0], n = sh[1], k = sh[2];
+                    Matrix a = tA ? p.zeros(k, m) : p.zeros(m, k);
+                    Matrix b = tB ? p.zeros(n, k) : p.zeros(k, n);
+                    for (int i = 0; i < a.size(); i++) {
+                        a.setFlat(i, rng.nextGaussian());
+                    }
+                    for (int i = 0; i < b.size(); i++) {
+                        b.setFlat(i, rng.nextGaussian());
+                    }
+                    Matrix c = p.zeros(m, n);
+                    c.fill(Double.NaN);
+                    Ops.gemm(tA, tB, 1, a, b, 0, c);
+                    assertTrue(c.allFinite(), p + " " + m + "x" + k + " by " + k + "x" + n + " tA=" + tA + " tB=" + tB
+                            + " on " + Blas.get().name());
+                }
+            }
+        }
+    }
+
     @Test
     void betaZeroOverwritesNaNAndAlphaZeroOnlyScales() {
         for (Blas blas : impls()) {

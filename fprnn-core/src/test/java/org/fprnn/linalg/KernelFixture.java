@@ -176,6 +176,39 @@ final class KernelFixture {
                 outD[2 * (n - 1) + 1] = Double.doubleToLongBits(mixedD[off + n / 2]);
             }
         }
+        // Euler steps (scalar step, the exact-copy step alpha = 1, and a step per column)
+        float[] alphaF = new float[len];
+        double[] alphaD = new double[len];
+        for (int j = 0; j < len; j++) {
+            alphaD[j] = 0.01 + 0.5 * rnd.nextDouble();
+            alphaF[j] = (float) alphaD[j];
+        }
+        long[] euler = new long[count];
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                float[] a = new float[len];
+                float[] b = new float[len];
+                float[] c = new float[len];
+                double[] ad = new double[len];
+                double[] bd = new double[len];
+                double r1 = RowKernels.eulerStep(yf, xf, a, 0.01f, off, n);
+                double r2 = RowKernels.eulerStep(yf, xf, b, 1f, off, n);
+                double r3 = RowKernels.eulerStep(yf, xf, c, alphaF, off, n);
+                double r4 = RowKernels.eulerStep(yd, xd, ad, 0.01, off, n);
+                double r5 = RowKernels.eulerStep(yd, xd, bd, alphaD, off, n);
+                long h = Double.doubleToLongBits(r1) + 3 * Double.doubleToLongBits(r2)
+                        + 5 * Double.doubleToLongBits(r3) + 7 * Double.doubleToLongBits(r4)
+                        + 11 * Double.doubleToLongBits(r5);
+                for (int j = 0; j < len; j++) {
+                    h = 31 * h + Float.floatToIntBits(a[j]) + 7L * Float.floatToIntBits(b[j])
+                            + 13L * Float.floatToIntBits(c[j]) + 17L * Double.doubleToLongBits(ad[j])
+                            + 19L * Double.doubleToLongBits(bd[j]);
+                }
+                euler[n - 1] = h;
+            }
+        }
+        m.put("rowKernels/euler", euler);
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);
