@@ -15,12 +15,10 @@ import org.fprnn.data.Dataset;
 import org.fprnn.diag.Environment;
 import org.fprnn.io.BenchmarksFile;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
@@ -157,7 +155,7 @@ public final class SparkBench implements Callable<Integer> {
             Trainer.Result many = trainer.run(distributed, ts.newOptimizer(), total, bounded);
             Timing t2 = Timing.of(many.steps(), warmup);
             double empty = emptyJobSeconds(sc, data, distributed, 30);
-            double diff = maxRelErr(single.params(), distributed.params());
+            double diff = CompareWeights.maxRelErr(single.params(), distributed.params());
             String md = markdown(t1, t2, threads, singleBlas, contextSeconds, shipSeconds, empty, diff, train.size(),
                     one.stepsDone(), many.stepsDone());
             System.out.println(md);
@@ -190,23 +188,6 @@ public final class SparkBench implements Callable<Integer> {
         }
         Arrays.sort(t);
         return t[reps / 2];
-    }
-
-    private static double maxRelErr(Params a, Params b) {
-        double worst = 0;
-        for (String n : a.names()) {
-            Matrix x = a.get(n);
-            Matrix y = b.get(n);
-            double num = 0;
-            double den = 0;
-            for (int i = 0; i < x.size(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i);
-                num += d * d;
-                den += x.getFlat(i) * x.getFlat(i);
-            }
-            worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-300)));
-        }
-        return worst;
     }
 
     private String markdown(Timing single, Timing spark, int threads, String singleBlas, double contextSeconds,
