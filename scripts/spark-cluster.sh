@@ -8,6 +8,8 @@
 #   scripts/spark-cluster.sh [--dir D] submit ARGS      SparkTrain ARGS through org.apache.spark.deploy.SparkSubmit
 #   scripts/spark-cluster.sh [--dir D] stop             ends the processes this script started (by pid)
 #   scripts/spark-cluster.sh [--dir D] test [NETWORK]   cluster vs single process, worker and driver faults
+#   scripts/spark-cluster.sh [--dir D] bench [--write BENCHMARKS.md] [SparkBench options]
+#                                                       single process vs local[2] vs this cluster
 #
 # D (default results/spark-cluster; test: results/spark-cluster-test) holds spark-home/, logs/, pids/,
 # work/ (the workers' folders) and master-url. submit takes spark-submit options first (--class C,
@@ -56,21 +58,24 @@ cluster_pids() {
 }
 
 # SPARK_HOME: jars/ from `mvn dependency:copy-dependencies` of fprnn-spark's compile scope (Spark,
-# Hadoop client 3.5.0, picocli, EJML; fprnn itself travels in the application jar). Rebuilt when a pom
-# changes.
+# Hadoop client 3.5.0, picocli, EJML; fprnn itself travels in the application jar), made once into
+# fprnn-spark/target/spark-jars (again when a pom changes) and linked as $spark_home/jars, so that every
+# executor's class path names this cluster's folder.
 prepare_home() {
-  if [ ! -f "$spark_home/jars.done" ] || [ pom.xml -nt "$spark_home/jars.done" ] \
-     || [ fprnn-spark/pom.xml -nt "$spark_home/jars.done" ]; then
-    echo "spark-cluster: filling $spark_home/jars with fprnn-spark's compile-scope dependencies"
-    rm -rf "$spark_home"
-    mkdir -p "$spark_home/jars"
+  local jars="$here/fprnn-spark/target/spark-jars"
+  if [ ! -f "$jars.done" ] || [ pom.xml -nt "$jars.done" ] || [ fprnn-spark/pom.xml -nt "$jars.done" ]; then
+    echo "spark-cluster: filling fprnn-spark/target/spark-jars with fprnn-spark's compile-scope dependencies"
+    rm -rf "$jars" "$jars.done"
+    mkdir -p "$jars"
     mvn -B -q -pl fprnn-spark dependency:copy-dependencies -DincludeScope=compile -DexcludeGroupIds=org.fprnn \
-      -DoutputDirectory="$spark_home/jars" >"$dir/logs/copy-dependencies.log" 2>&1 \
+      -DoutputDirectory="$jars" >"$dir/logs/copy-dependencies.log" 2>&1 \
       || { cat "$dir/logs/copy-dependencies.log" >&2; die "mvn dependency:copy-dependencies failed"; }
-    touch "$spark_home/jars.done"
+    touch "$jars.done"
   fi
-  ls "$spark_home"/jars/hadoop-client-api-3.5.*.jar >/dev/null 2>&1 \
-    || die "$spark_home/jars has no hadoop-client-api 3.5.x: executors on Java 25 need Hadoop client 3.5.0 or later"
+  ls "$jars"/hadoop-client-api-3.5.*.jar >/dev/null 2>&1 \
+    || die "$jars has no hadoop-client-api 3.5.x: executors on Java 25 need Hadoop client 3.5.0 or later"
+  mkdir -p "$spark_home"
+  [ "$(readlink "$spark_home/jars" 2>/dev/null)" = "$jars" ] || { rm -rf "$spark_home/jars"; ln -s "$jars" "$spark_home/jars"; }
 }
 
 # The environment of every cluster JVM; the workers pass it on to the executors they start.
@@ -202,7 +207,18 @@ submit() {
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
     --conf "spark.driver.extraJavaOptions=$jvm_flags" --conf "spark.executor.extraJavaOptions=$jvm_flags" \
     --conf spark.executorEnv.JAVA_HOME="$JAVA_HOME" --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
-    --conf spark.ui.enabled=false "${spark_args[@]}" "$app_jar" "$@"
+    --conf spark.ui.enabled=false --conf spark.scheduler.minRegisteredResourcesRatio=1 \
+    --conf spark.scheduler.maxRegisteredResourcesWaitingTime=300s "${spark_args[@]}" "$app_jar" "$@"
+}
+
+# SparkBench on the cluster: single process, local[2] and this cluster, on the same batches. Starts the
+# cluster for the benchmark if it is not running, and stops it again afterwards.
+bench() {
+  local started=0 rc=0
+  alive master || { start; started=1; }
+  ( submit --class org.fprnn.spark.SparkBench --driver-memory 6g --cluster "$@" ) || rc=$?
+  [ "$started" -eq 0 ] || stop
+  return "$rc"
 }
 
 case "$cmd" in
@@ -210,6 +226,7 @@ case "$cmd" in
   stop) stop ;;
   status) status ;;
   submit) submit "$@" ;;
+  bench) bench "$@" ;;
   test) exec bash scripts/spark-cluster-test.sh "$dir" "$@" ;;
-  *) echo "usage: scripts/spark-cluster.sh [--dir D] start|stop|status|submit ARGS|test [NETWORK]" >&2; exit 2 ;;
+  *) echo "usage: scripts/spark-cluster.sh [--dir D] start|stop|status|submit ARGS|test [NETWORK]|bench [OPTIONS]" >&2; exit 2 ;;
 esac
