@@ -3,6 +3,7 @@
 # the Maven build's class path). Build first: mvn -B -q -DskipTests install -pl fprnn-spark -am
 #   scripts/spark.sh train --master 'local[2]' --data mnist --lr 0.1 --steps 100 --out results/spark
 #   scripts/spark.sh bench [--steps 300 --batch 512 --write BENCHMARKS.md]
+#   scripts/spark.sh compare results/a results/b 1e-10   (largest relative weight difference of two runs)
 # (train --help and bench --help list the options). On a cluster use spark-submit instead: see
 # fprnn-spark/README.md.
 set -euo pipefail
@@ -12,7 +13,9 @@ source scripts/java-env.sh
 case "${1:-}" in
   train) main=org.fprnn.spark.SparkTrain ;;
   bench) main=org.fprnn.spark.SparkBench ;;
-  *) echo "usage: scripts/spark.sh train|bench [options]   (--help after either lists them)" >&2; exit 2 ;;
+  compare) main=org.fprnn.spark.CompareWeights ;;
+  *) echo "usage: scripts/spark.sh train|bench [options]   (--help after either lists them)" >&2
+     echo "       scripts/spark.sh compare A B [MAX]   (weights of two runs: largest relative difference)" >&2; exit 2 ;;
 esac
 shift
 if [ ! -f fprnn-spark/target/classes/org/fprnn/spark/SparkTrain.class ]; then

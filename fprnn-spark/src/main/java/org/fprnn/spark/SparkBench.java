@@ -15,15 +15,14 @@ import org.fprnn.data.Dataset;
 import org.fprnn.diag.Environment;
 import org.fprnn.io.BenchmarksFile;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.train.BatchSchedule;
 import org.fprnn.train.StepRecord;
 import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
@@ -85,6 +84,10 @@ public final class SparkBench implements Callable<Integer> {
     @Option(names = "--single-threads", description = "BLAS threads of the single-process run (default: all cores)")
     Integer singleThreads;
 
+    @Option(names = "--cluster", description = "also time the standalone cluster that spark-submit names (run"
+            + " through scripts/spark-cluster.sh bench)")
+    boolean cluster;
+
     @Option(names = "--write", description = "put the results into this Markdown file as the section 'spark' (e.g. BENCHMARKS.md)")
     Path write;
 
@@ -140,10 +143,42 @@ public final class SparkBench implements Callable<Integer> {
         Trainer.Result one = new Trainer(ts, train, null).run(single, ts.newOptimizer(), 0, bounded);
         Timing t1 = Timing.of(one.steps(), warmup);
 
+        List<SparkRun> runs = new ArrayList<>();
+        runs.add(timeOn(LocalSpark.loopback(new SparkConf().setMaster(master)), train, spec, ts, bounded, single));
+        if (cluster) {
+            // spark-submit's settings: the standalone master, the application jar, the executors' flags.
+            SparkConf conf = new SparkConf(true);
+            if (!conf.contains("spark.master") || conf.get("spark.master").startsWith("local")) {
+                throw new IllegalArgumentException("--cluster times the standalone cluster that spark-submit names:"
+                        + " run it with  scripts/spark-cluster.sh bench");
+            }
+            runs.add(timeOn(conf, train, spec, ts, bounded, single));
+        }
+        String md = markdown(t1, runs, threads, singleBlas, train.size(), one.stepsDone());
+        System.out.println(md);
+        if (write != null) {
+            BenchmarksFile.replaceSection(write, "spark", md);
+            System.err.println("wrote the section 'spark' of " + write.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /**
+     * One Spark run of the benchmark: per-step times, Spark's machinery alone, the once-per-run costs,
+     * the bytes that cross the network per step, and the largest weight difference to single-process.
+     *
+     * @param broadcastBytes the step's broadcast (global batch rows and trained weights), Java-serialized
+     * @param aggregatedBytes the partitions' shard sums added up by treeAggregate, Java-serialized, all
+     *     partitions together
+     */
+    private record SparkRun(String master, int executors, Timing timing, double contextSeconds, double shipSeconds,
+                            double emptyJob, long broadcastBytes, long aggregatedBytes, double diff, int stepsDone) {
+    }
+
+    private SparkRun timeOn(SparkConf conf, Dataset train, NetworkSpec spec, TrainSettings ts, Trainer.Listener bounded,
+                            FixedPointNetwork single) throws Exception {
         long c0 = System.nanoTime();
-        SparkConf conf = LocalSpark.loopback(new SparkConf().setMaster(master).setAppName("fprnn-spark-bench")
-                .set("spark.ui.enabled", "false"));
-        JavaSparkContext sc = new JavaSparkContext(conf);
+        JavaSparkContext sc = new JavaSparkContext(conf.setAppName("fprnn-spark-bench").set("spark.ui.enabled", "false"));
         sc.setLogLevel("WARN");
         double contextSeconds = (System.nanoTime() - c0) / 1e9;
         try {
@@ -151,25 +186,53 @@ public final class SparkBench implements Callable<Integer> {
             TrainingData data = TrainingData.ship(sc, train, partitions);
             double shipSeconds = (System.nanoTime() - d0) / 1e9;
             SparkTrainer trainer = new SparkTrainer(sc, data, null, spec, ts, SparkTrainer.Options.synchronous());
-            System.err.printf(Locale.ROOT, "Spark %s, %d partitions, 1 BLAS thread per task: %d steps%n", master,
-                    partitions, total);
+            trainer.executorBlas();
+            int executors = sc.sc().getExecutorMemoryStatus().size() - (sc.master().startsWith("local") ? 0 : 1);
+            System.err.printf(Locale.ROOT, "Spark %s, %d partitions, 1 BLAS thread per task: %d steps%n", sc.master(),
+                    partitions, steps + warmup);
             FixedPointNetwork distributed = spec.build();
-            Trainer.Result many = trainer.run(distributed, ts.newOptimizer(), total, bounded);
-            Timing t2 = Timing.of(many.steps(), warmup);
+            long[] bytes = stepBytes(sc, data, spec, ts, distributed);
+            Trainer.Result many = trainer.run(distributed, ts.newOptimizer(), steps + warmup, bounded);
             double empty = emptyJobSeconds(sc, data, distributed, 30);
-            double diff = maxRelErr(single.params(), distributed.params());
-            String md = markdown(t1, t2, threads, singleBlas, contextSeconds, shipSeconds, empty, diff, train.size(),
-                    one.stepsDone(), many.stepsDone());
-            System.out.println(md);
-            if (write != null) {
-                BenchmarksFile.replaceSection(write, "spark", md);
-                System.err.println("wrote the section 'spark' of " + write.toAbsolutePath());
-            }
             data.close();
+            return new SparkRun(sc.master(), executors, Timing.of(many.steps(), warmup), contextSeconds, shipSeconds,
+                    empty, bytes[0], bytes[1], CompareWeights.maxRelErr(single.params(), distributed.params()),
+                    many.stepsDone());
         } finally {
             sc.stop();
         }
-        return 0;
+    }
+
+    /**
+     * The bytes of step 0 that cross the network: {broadcast, aggregated}. The broadcast is the step's
+     * task (the batch's rows and the trained weights); the aggregated bytes are every partition's
+     * shard sums (sample count times directions, loss, counts), each Java-serialized as Spark's default
+     * serializer sends them (before Spark's compression).
+     */
+    private static long[] stepBytes(JavaSparkContext sc, TrainingData data, NetworkSpec spec, TrainSettings ts,
+                                    FixedPointNetwork net) {
+        int[] rows = BatchSchedule.of(ts, data.size()).rows(0);
+        StepTask task = new StepTask(0, rows, NamedArrays.of(net.params(), net.trained()));
+        Broadcast<StepTask> taskCast = sc.broadcast(task);
+        Broadcast<RunSpec> runCast = sc.broadcast(new RunSpec("bench-bytes", ts, spec, NamedArrays.of(net.params()), 1));
+        try {
+            long aggregated = data.blocks().map(b -> serializedSize(b.worker(runCast.value()).directions(b,
+                    taskCast.value()))).reduce(Long::sum);
+            return new long[] {serializedSize(task), aggregated};
+        } finally {
+            taskCast.destroy();
+            runCast.destroy();
+        }
+    }
+
+    private static long serializedSize(Object o) {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.size();
     }
 
     /**
@@ -192,58 +255,115 @@ public final class SparkBench implements Callable<Integer> {
         return t[reps / 2];
     }
 
-    private static double maxRelErr(Params a, Params b) {
-        double worst = 0;
-        for (String n : a.names()) {
-            Matrix x = a.get(n);
-            Matrix y = b.get(n);
-            double num = 0;
-            double den = 0;
-            for (int i = 0; i < x.size(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i);
-                num += d * d;
-                den += x.getFlat(i) * x.getFlat(i);
-            }
-            worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-300)));
-        }
-        return worst;
-    }
-
-    private String markdown(Timing single, Timing spark, int threads, String singleBlas, double contextSeconds,
-                            double shipSeconds, double emptyJob, double diff, int trainSize, int stepsSingle,
-                            int stepsSpark) {
+    private String markdown(Timing single, List<SparkRun> runs, int threads, String singleBlas, int trainSize,
+                            int stepsSingle) {
         List<String> l = new ArrayList<>();
         l.add("## Spark overhead per synchronous step");
         l.add("");
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        l.add(String.format(Locale.ROOT, "Written by `scripts/spark.sh bench%s` on %s; %s.",
-                args.isEmpty() ? "" : " " + String.join(" ", args), LocalDate.now(),
+        l.add(String.format(Locale.ROOT, "Written by `%s%s` on %s; %s.", cluster ? "scripts/spark-cluster.sh bench"
+                        : "scripts/spark.sh bench", args.isEmpty() ? "" : " " + String.join(" ", args.stream()
+                        .filter(a -> !a.equals("--cluster")).toList()), LocalDate.now(),
                 Environment.describe().replaceAll("; BLAS: .*?;", ";")));
         l.add("");
         l.add(String.format(Locale.ROOT, "%s, %d training samples; N = %d, B = %d, rule %s, plain SGD, Euler alpha %s"
-                + " for %d steps, precision %s. Both runs take the same global batches from the same weights; the"
-                + " first %d steps of each are left out. Single process: %s. Spark: %s, %d partitions, each task"
-                + " 1 BLAS thread, weights broadcast every step and shard directions summed with treeAggregate."
-                + " Overhead = Spark time per step minus single-process time per step, measured in this run.",
-                dataset, trainSize, units, batch, rule, alpha, maxIter, precision, warmup, singleBlas, master,
-                partitions));
+                + " for %d steps, precision %s. Every run takes the same global batches from the same weights; the"
+                + " first %d steps of each are left out. Single process: %s. Spark: %d partitions, each task"
+                + " 1 BLAS thread, weights broadcast every step and shard directions summed with treeAggregate;"
+                + " local[2] is one JVM, the cluster (scripts/spark-cluster.sh) a master and two workers of 1 core"
+                + " each, every executor a JVM of its own, on 127.0.0.1. Overhead = Spark time per step minus"
+                + " single-process time per step, measured in this run.",
+                dataset, trainSize, units, batch, rule, alpha, maxIter, precision, warmup, singleBlas, partitions));
         l.add("");
-        l.add("| run | steps timed | median s / step | mean s / step |");
-        l.add("|---|---|---|---|");
-        l.add(String.format(Locale.ROOT, "| single process, %d BLAS thread%s | %d | %.4f | %.4f |", threads,
+        l.add("| run | steps timed | median s / step | mean s / step | overhead (median) | Spark machinery alone"
+                + " | start: context, data | bytes broadcast / step | bytes aggregated / step | largest rel. weight"
+                + " difference to single process |");
+        l.add("|---|---|---|---|---|---|---|---|---|---|");
+        l.add(String.format(Locale.ROOT, "| single process, %d BLAS thread%s | %d | %.4f | %.4f | | | | | | |", threads,
                 threads == 1 ? "" : "s", single.steps(), single.median(), single.mean()));
-        l.add(String.format(Locale.ROOT, "| Spark %s, %d partitions | %d | %.4f | %.4f |", master, partitions,
-                spark.steps(), spark.median(), spark.mean()));
-        l.add(String.format(Locale.ROOT, "| overhead | | %+.4f (%+.1f%%) | %+.4f (%+.1f%%) |",
-                spark.median() - single.median(), 100 * (spark.median() / single.median() - 1),
-                spark.mean() - single.mean(), 100 * (spark.mean() / single.mean() - 1)));
+        for (SparkRun r : runs) {
+            Timing t = r.timing();
+            l.add(String.format(Locale.ROOT, "| Spark %s, %d executor%s | %d | %.4f | %.4f | %+.4f (%+.1f%%) | %.4f |"
+                            + " %.2f s, %.2f s | %,d | %,d | %.1e%s |", r.master().startsWith("spark://") ? "standalone"
+                            : r.master(), r.executors(), r.executors() == 1 ? "" : "s", t.steps(), t.median(), t.mean(),
+                    t.median() - single.median(), 100 * (t.median() / single.median() - 1), r.emptyJob(),
+                    r.contextSeconds(), r.shipSeconds(), r.broadcastBytes(), r.aggregatedBytes(), r.diff(),
+                    r.stepsDone() == stepsSingle ? "" : " (" + r.stepsDone() + " vs " + stepsSingle + " steps)"));
+        }
         l.add("");
-        l.add(String.format(Locale.ROOT, "Spark's machinery alone (broadcast of the trained weights and an empty"
-                + " treeAggregate job, median of 30 after 10 warm-up jobs): %.4f s per step. Once per run: starting the Spark context %.2f s,"
-                + " shipping the training set to the executors %.2f s. Weights after %d steps: largest relative"
-                + " difference between the two runs %.1e (%s precision, %s).", emptyJob, contextSeconds, shipSeconds,
-                Math.min(stepsSingle, stepsSpark), diff, precision,
-                stepsSingle == stepsSpark ? "same steps" : "different step counts: " + stepsSingle + " and " + stepsSpark));
+        l.add("Spark machinery alone: a broadcast of the trained weights and a treeAggregate job that computes"
+                + " nothing, median of 30 after 10 warm-up jobs. Bytes: Java serialization of step 0's broadcast"
+                + " (the batch's rows and the trained weights) and of every partition's shard sums, before Spark's"
+                + " compression.");
+        l.add("");
+        l.addAll(model(single, runs));
         return String.join("\n", l);
+    }
+
+    /**
+     * The model of when data parallelism pays, its prediction for the runs measured here, and what it
+     * says for the network sizes fprnn trains.
+     */
+    private List<String> model(Timing single, List<SparkRun> runs) {
+        List<String> l = new ArrayList<>();
+        int bytesPerValue = precision.equals("double") ? 8 : 4;
+        long p = (long) units * units;   // the trained parameters of this benchmark: W only
+        l.add("### When data parallelism pays");
+        l.add("");
+        l.add("A synchronous step on M workers costs t(M) = t_c / M + t_job + 2 P s M / BW: t_c the step's"
+                + " compute on all M workers' cores as one (single-process time here, since the single process has"
+                + " the cluster's cores), t_job Spark's fixed cost of a job, and 2 P s M bytes of traffic at the"
+                + " driver, P trained parameters of s bytes broadcast to M executors and M directions of P values"
+                + " aggregated (treeAggregate of depth 2 adds them on the executors in part, so this is an upper"
+                + " bound), over a bandwidth BW. It pays when t_c (1 - 1/M) > t_job + 2 P s M / BW, i.e. when the"
+                + " compute saved exceeds the job and the traffic. Checked on the runs above: the machinery-alone"
+                + " time holds t_job and the broadcast, so the model predicts t = single-process time + machinery"
+                + " alone for the same cores:");
+        l.add("");
+        l.add("| run | predicted s / step | measured median s / step | measured / predicted |");
+        l.add("|---|---|---|---|");
+        for (SparkRun r : runs) {
+            double predicted = single.median() + r.emptyJob();
+            l.add(String.format(Locale.ROOT, "| Spark %s | %.4f | %.4f | %.2f |", r.master().startsWith("spark://")
+                    ? "standalone" : r.master(), predicted, r.timing().median(), r.timing().median() / predicted));
+        }
+        l.add("");
+        SparkRun ref = runs.getLast();
+        double tJob = ref.emptyJob();
+        double tc = single.median() * Runtime.getRuntime().availableProcessors();   // one core's compute
+        double bw = 125e6;   // 1 Gbit/s Ethernet
+        l.add(String.format(Locale.ROOT, "For M machines of one core each, with t_job = %.4f s (the %s machinery-alone"
+                        + " time), BW = 1 Gbit/s, and one core's compute scaled from this run's single-process step"
+                        + " (%.4f s on %d cores, taken as %.3f s on one; the Euler solve costs B N^2 per iteration, so t_c"
+                        + " scales as N^2 at fixed B), the predicted speed-up t_c / t(M) of dense networks with W"
+                        + " trained (P = N^2, %d-byte values, B = %d):", tJob, ref.master().startsWith("spark://")
+                        ? "cluster's" : ref.master(), single.median(), Runtime.getRuntime().availableProcessors(), tc,
+                bytesPerValue, batch));
+        l.add("");
+        int[] ms = {2, 4, 8, 16, 64};
+        StringBuilder head = new StringBuilder("| N | P | t_c one core (s) |");
+        StringBuilder rule = new StringBuilder("|---|---|---|");
+        for (int m : ms) {
+            head.append(" M = ").append(m).append(" |");
+            rule.append("---|");
+        }
+        l.add(head.toString());
+        l.add(rule.toString());
+        for (int n : new int[] {100, 300, 1000, 3000}) {
+            long pn = (long) n * n;
+            double tcn = tc * (n / (double) units) * (n / (double) units);
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %d | %,d | %.3f |", n, pn, tcn));
+            for (int m : ms) {
+                double t = tcn / m + tJob + 2.0 * pn * bytesPerValue * m / bw;
+                row.append(String.format(Locale.ROOT, " %.2f |", tcn / t));
+            }
+            l.add(row.toString());
+        }
+        l.add("");
+        l.add(String.format(Locale.ROOT, "Speed-ups below 1 mean that data parallelism loses. This benchmark's network"
+                + " (N = %d, P = %,d) broadcasts %.1f MB per worker per step. The P3 network (convolutional) waits for"
+                + " the network description in fprnn-core (NetworkSpec): fprnn-spark trains the dense network only.",
+                units, p, p * bytesPerValue / 1e6));
+        return l;
     }
 }

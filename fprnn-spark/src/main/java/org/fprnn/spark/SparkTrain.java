@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,9 +19,11 @@ import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
 import org.fprnn.data.Dataset;
 import org.fprnn.diag.Environment;
+import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.io.Safetensors;
+import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
@@ -186,6 +189,15 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(names = "--out", description = "folder for weights.safetensors, metrics.jsonl and summary.json")
     Path out;
 
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "with --out: also write the checkpoint"
+            + " every K steps (it is always written at the end; in local-SGD mode at the end of the round that reaches"
+            + " a multiple of K). The same command resumes from --out's checkpoint (default ${DEFAULT-VALUE}: only at the end)")
+    int checkpointEvery;
+
+    @Option(names = "--single-process", description = "train in this JVM without Spark, with fprnn-core's trainer on"
+            + " the same batches: the reference that Spark runs are compared with")
+    boolean singleProcess;
+
     @Option(names = "--log-every", defaultValue = "10", description = "print a progress line every this many steps (default ${DEFAULT-VALUE})")
     int logEvery;
 
@@ -254,10 +266,17 @@ public final class SparkTrain implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         JvmChecks.require("driver");
-        SparkConf conf = given != null ? null : sparkConf();   // no master: fail before reading data
+        if (singleProcess && (master != null || partitions != null || localSteps != 0 || readOnExecutors)) {
+            throw new IllegalArgumentException("--single-process trains in this JVM without Spark: leave out --master,"
+                    + " --partitions, --local-steps and --read-on-executors");
+        }
+        SparkConf conf = given != null || singleProcess ? null : sparkConf();   // no master: fail before reading data
         TrainSettings settings = trainSettings();
-        if (steps < 0 || trainSamples < 0 || logEvery < 0) {
-            throw new IllegalArgumentException("--steps, --train-samples and --log-every must be >= 0");
+        if (steps < 0 || trainSamples < 0 || logEvery < 0 || checkpointEvery < 0) {
+            throw new IllegalArgumentException("--steps, --train-samples, --log-every and --checkpoint-every must be >= 0");
+        }
+        if (checkpointEvery > 0 && out == null) {
+            throw new IllegalArgumentException("--checkpoint-every writes into --out: give --out too");
         }
         SparkTrainer.Options options = new SparkTrainer.Options(localSteps, treeDepth, blasThreads);
         DataOptions dataOptions = dataDir == null ? DataOptions.defaults() : DataOptions.defaults().withDir(Path.of(dataDir));
@@ -265,8 +284,16 @@ public final class SparkTrain implements Callable<Integer> {
         Dataset train = readOnExecutors ? null : TrainingData.loadTrain(dataset, dataDir, trainSamples);
         NetworkSpec spec = networkSpec(test.features(), test.classes());
         FixedPointNetwork net = spec.build();
+        Checkpoint saved = null;
         if (out != null) {
             Files.createDirectories(out);
+            saved = Checkpoint.readIfPresent(out);
+        }
+        if (singleProcess) {
+            Blas.setThreads(blasThreads);
+            Trainer plain = new Trainer(settings, train, test);
+            return train(plain, plain::run, new Shape(train.size(), 1, "single process", "in this JVM, " + Blas.get().name()),
+                    net, test, settings, saved);
         }
         JavaSparkContext sc = given != null ? given : startSpark(conf);
         try {
@@ -274,13 +301,34 @@ public final class SparkTrain implements Callable<Integer> {
             try (TrainingData data = readOnExecutors
                     ? TrainingData.readOnExecutors(sc, dataset, dataDir, trainSamples, parts)
                     : TrainingData.ship(sc, train, parts)) {
-                return train(sc, data, test, spec, net, settings, options);
+                SparkTrainer trainer = new SparkTrainer(sc, data, test, spec, settings, options);
+                stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
+                String where = String.format(Locale.ROOT, "%d partitions (%s), %s; master %s, %d BLAS thread(s) per task",
+                        data.partitions(), readOnExecutors ? "read on the executors" : "shipped", localSteps == 0
+                                ? "synchronous" : "local SGD, " + localSteps + " local steps per average", sc.master(),
+                        blasThreads);
+                return train(trainer.trainer(), (n, o, start, refusals, l) -> trainer.run(n, o, start, refusals, 0, l),
+                        new Shape(data.size(), data.partitions(), sc.master(), where), net, test, settings, saved);
             }
         } finally {
             if (given == null) {
                 sc.stop();
             }
         }
+    }
+
+    /** Trains from a step on (single-process or on Spark). */
+    @FunctionalInterface
+    private interface Runner {
+        Trainer.Result run(FixedPointNetwork net, Optimizer opt, int startStep, int refusalsBefore,
+                           Trainer.Listener listener);
+    }
+
+    /**
+     * Where a run trains: the training samples, the partitions, what summary.json names as the master,
+     * and a description for the first line printed.
+     */
+    private record Shape(int trainSize, int partitions, String master, String description) {
     }
 
     /** The Spark configuration: spark-submit's, with --master if given. */
@@ -301,65 +349,158 @@ public final class SparkTrain implements Callable<Integer> {
         return sc;
     }
 
-    private int train(JavaSparkContext sc, TrainingData data, Dataset test, NetworkSpec spec, FixedPointNetwork net,
-                      TrainSettings settings, SparkTrainer.Options options) throws IOException {
-        SparkTrainer trainer = new SparkTrainer(sc, data, test, spec, settings, options);
+    private int train(Trainer trainer, Runner runner, Shape shape, FixedPointNetwork net, Dataset test,
+                      TrainSettings settings, Checkpoint saved) throws IOException {
         Optimizer opt = settings.newOptimizer();
-        int total = steps > 0 ? Math.min(steps, trainer.trainer().totalSteps()) : trainer.trainer().totalSteps();
-        stdout.printf(Locale.ROOT, "fprnn-spark: %s, lr %s, %s; %d training samples in %d partitions (%s), batch %d,"
-                        + " %d steps, %s; master %s, %d BLAS thread(s) per task%n", settings.rule(), settings.lr(),
-                settings.optimizer(), data.size(), data.partitions(), readOnExecutors ? "read on the executors" : "shipped",
-                settings.batchSize(), total, localSteps == 0 ? "synchronous" : "local SGD, " + localSteps
-                        + " local steps per average", sc.master(), blasThreads);
-        stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
+        String settingsJson = Json.write(settingsMap(settings, shape));
+        int start = 0;
+        int refusalsBefore = 0;
+        double secondsBefore = 0;
+        List<String> lines = new ArrayList<>();
+        if (saved != null) {
+            saved.requireSettings(settingsJson);
+            saved.restore(net, opt);
+            start = saved.step();
+            refusalsBefore = saved.refusals();
+            secondsBefore = saved.seconds();
+            lines.addAll(saved.lines());
+        }
+        int total = steps > 0 ? Math.min(steps, trainer.totalSteps()) : trainer.totalSteps();
+        stdout.printf(Locale.ROOT, "fprnn-spark: %s, lr %s, %s; %d training samples, batch %d, %d steps; %s%n",
+                settings.rule(), settings.lr(), settings.optimizer(), shape.trainSize(), settings.batchSize(), total,
+                shape.description());
+        if (saved != null) {
+            stdout.printf(Locale.ROOT, "fprnn-spark: resuming from %s after step %d%n", out.resolve(Checkpoint.FILE),
+                    start);
+        }
+        CheckpointingListener listener = new CheckpointingListener(settings, settingsJson, net, opt, total, start,
+                refusalsBefore, secondsBefore, lines);
         long t0 = System.nanoTime();
-        Trainer.Result res = trainer.run(net, opt, total, new Trainer.Listener() {
-            @Override
-            public void onStep(StepRecord s) {
-                if (s.withoutUpdate()) {
-                    stdout.printf(Locale.ROOT, "step %d: no update: %s%n", s.step(),
-                            s.refused() != null ? s.refused() : s.skipped());
-                } else if (logEvery > 0 && ((s.step() + 1) % logEvery == 0 || s.step() + 1 == total)) {
-                    stdout.printf(Locale.ROOT, "step %d/%d: train loss %.4f, acc %.3f%s, %.3f s/step%n", s.step() + 1,
-                            total, s.trainLoss(), s.trainAccuracy(), Double.isNaN(s.testLoss()) ? ""
-                                    : String.format(Locale.ROOT, "; test batch loss %.4f, acc %.3f", s.testLoss(),
-                                    s.testAccuracy()), s.seconds());
-                }
-            }
-        });
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        EvalRecord eval = res.evaluations().isEmpty() ? null : res.evaluations().getLast();
+        Trainer.Result res = start >= total
+                ? new Trainer.Result(start >= trainer.totalSteps() ? Trainer.Outcome.COMPLETED : Trainer.Outcome.STOPPED,
+                        start, List.of(), List.of(), null)
+                : runner.run(net, opt, start, refusalsBefore, listener);
+        double seconds = secondsBefore + (System.nanoTime() - t0) / 1e9;
+        if (out != null) {
+            listener.checkpoint(res.stepsDone(), seconds);
+        }
+        List<String> outLines = new ArrayList<>(lines);
+        EvalRecord eval = lastEvaluation(lines, res.stepsDone());
         if (eval == null && !noEval && res.stepsDone() > 0) {
-            eval = trainer.trainer().evaluate(net, test, res.stepsDone(), trainer.trainer().schedule().epoch(res.stepsDone() - 1));
+            eval = trainer.evaluate(net, test, res.stepsDone(),
+                    trainer.schedule().epoch(res.stepsDone() - 1));
+            outLines.add(MetricsLines.eval(settings.rule(), settings.lr(), eval));
         }
         String outcome = switch (res.outcome()) {
             case COMPLETED, STOPPED -> "completed";
             case DIVERGED -> "diverged";
         };
-        stdout.printf(Locale.ROOT, "fprnn-spark: %s after %d steps in %.1f s (%.3f s/step)%s%n", outcome, res.stepsDone(),
-                seconds, seconds / Math.max(1, res.stepsDone()), res.divergence() == null ? "" : ": " + res.divergence());
+        int trained = res.stepsDone() - start;
+        stdout.printf(Locale.ROOT, "fprnn-spark: %s after %d steps (%d in this run) in %.1f s (%.3f s/step)%s%n",
+                outcome, res.stepsDone(), trained, seconds, seconds / Math.max(1, res.stepsDone()),
+                res.divergence() == null ? "" : ": " + res.divergence());
         if (eval != null) {
-            stdout.printf(Locale.ROOT, "test set (%d samples): loss %.4f, accuracy %.4f%n", test.size(), eval.loss(),
-                    eval.accuracy());
+            stdout.printf(Locale.ROOT, "test set (%d samples): loss %.4f, accuracy %.4f%n", test.size(),
+                    eval.loss(), eval.accuracy());
         }
         if (out != null) {
-            write(net, settings, data, res, eval, seconds, outcome, sc.master());
+            write(net, settings, shape, res, outLines, eval, seconds, outcome);
             stdout.println("fprnn-spark: wrote " + out.toAbsolutePath());
         }
         return 0;
     }
 
-    private void write(FixedPointNetwork net, TrainSettings settings, TrainingData data, Trainer.Result res,
-                       EvalRecord eval, double seconds, String outcome, String sparkMaster) throws IOException {
+    /** The last line's evaluation if it is one made after {@code stepsDone} steps, else null. */
+    private static EvalRecord lastEvaluation(List<String> lines, int stepsDone) throws FormatException {
+        if (lines.isEmpty()) {
+            return null;
+        }
+        return MetricsLines.parse(lines.getLast(), "metrics") instanceof EvalRecord e && e.step() == stepsDone ? e : null;
+    }
+
+    /**
+     * Prints progress, keeps the metrics lines, and writes the checkpoint every --checkpoint-every
+     * steps (after the step's update and evaluation, where weights and optimizer state belong to the
+     * same step). Stops the run after {@code total} steps.
+     */
+    private final class CheckpointingListener implements Trainer.Listener {
+        private final TrainSettings settings;
+        private final String settingsJson;
+        private final FixedPointNetwork net;
+        private final Optimizer opt;
+        private final int total;
+        private final double secondsBefore;
+        private final List<String> lines;
+        private final long t0 = System.nanoTime();
+        private int refusals;
+        private int lastCheckpoint;
+
+        CheckpointingListener(TrainSettings settings, String settingsJson, FixedPointNetwork net, Optimizer opt,
+                              int total, int start, int refusalsBefore, double secondsBefore, List<String> lines) {
+            this.settings = settings;
+            this.settingsJson = settingsJson;
+            this.net = net;
+            this.opt = opt;
+            this.total = total;
+            this.lastCheckpoint = start;
+            this.refusals = refusalsBefore;
+            this.secondsBefore = secondsBefore;
+            this.lines = lines;
+        }
+
+        @Override
+        public void onStep(StepRecord s) {
+            lines.add(MetricsLines.step(settings.rule(), settings.lr(), s));
+            refusals = s.withoutUpdate() ? refusals + 1 : 0;
+            if (s.withoutUpdate()) {
+                stdout.printf(Locale.ROOT, "step %d: no update: %s%n", s.step(),
+                        s.refused() != null ? s.refused() : s.skipped());
+            } else if (logEvery > 0 && ((s.step() + 1) % logEvery == 0 || s.step() + 1 == total)) {
+                stdout.printf(Locale.ROOT, "step %d/%d: train loss %.4f, acc %.3f%s, %.3f s/step%n", s.step() + 1,
+                        total, s.trainLoss(), s.trainAccuracy(), Double.isNaN(s.testLoss()) ? ""
+                                : String.format(Locale.ROOT, "; test batch loss %.4f, acc %.3f", s.testLoss(),
+                                s.testAccuracy()), s.seconds());
+            }
+        }
+
+        @Override
+        public void onEvaluation(EvalRecord eval) {
+            lines.add(MetricsLines.eval(settings.rule(), settings.lr(), eval));
+        }
+
+        @Override
+        public boolean stopAfter(int stepsDone) {
+            if (checkpointEvery > 0 && stepsDone < total && stepsDone / checkpointEvery > lastCheckpoint / checkpointEvery) {
+                checkpoint(stepsDone, secondsBefore + (System.nanoTime() - t0) / 1e9);
+                stdout.printf(Locale.ROOT, "fprnn-spark: checkpoint after step %d%n", stepsDone);
+            }
+            return stepsDone >= total;
+        }
+
+        void checkpoint(int stepsDone, double seconds) {
+            try {
+                Checkpoint.write(out, settings.rule(), settings.lr(), settingsJson, net, opt, stepsDone, seconds,
+                        refusals, lines);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the checkpoint into " + out + ": " + e.getMessage(), e);
+            }
+            lastCheckpoint = stepsDone;
+        }
+    }
+
+    private void write(FixedPointNetwork net, TrainSettings settings, Shape shape, Trainer.Result res, List<String> lines,
+                       EvalRecord eval, double seconds, String outcome) throws IOException {
+        Map<String, Object> settingsMap = settingsMap(settings, shape);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("rule", settings.rule());
         meta.put("lr", Double.toString(settings.lr()));
         meta.put("outcome", outcome);
         meta.put("steps", Integer.toString(res.stepsDone()));
         meta.put("trainer", "fprnn-spark");
-        meta.put("settings", Json.write(settingsMap(settings, data)));
+        meta.put("settings", Json.write(settingsMap));
         Safetensors.write(out.resolve("weights.safetensors"), new LinkedHashMap<>(net.params().asMap()), meta);
-        Files.writeString(out.resolve("metrics.jsonl"), metricsText(res, settings, eval), StandardCharsets.UTF_8);
+        AtomicFiles.write(out.resolve("metrics.jsonl"), (lines.isEmpty() ? "" : String.join("\n", lines) + "\n")
+                .getBytes(StandardCharsets.UTF_8));
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("outcome", outcome);
         summary.put("divergence", res.divergence());
@@ -370,27 +511,17 @@ public final class SparkTrain implements Callable<Integer> {
         summary.put("final_train_loss", st.isEmpty() ? null : st.getLast().trainLoss());
         summary.put("test_loss", eval == null ? null : eval.loss());
         summary.put("test_accuracy", eval == null ? null : eval.accuracy());
-        summary.put("spark_master", sparkMaster);
+        summary.put("spark_master", shape.master());
         summary.put("machine", Environment.describe());
-        summary.put("settings", settingsMap(settings, data));
-        Files.writeString(out.resolve("summary.json"), Json.pretty(summary), StandardCharsets.UTF_8);
+        summary.put("settings", settingsMap);
+        AtomicFiles.write(out.resolve("summary.json"), Json.pretty(summary).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String metricsText(Trainer.Result res, TrainSettings settings, EvalRecord eval) {
-        StringBuilder sb = new StringBuilder();
-        for (StepRecord s : res.steps()) {
-            sb.append(MetricsLines.step(settings.rule(), settings.lr(), s)).append('\n');
-        }
-        if (eval != null) {
-            sb.append(MetricsLines.eval(settings.rule(), settings.lr(), eval)).append('\n');
-        }
-        return sb.toString();
-    }
-
-    private Map<String, Object> settingsMap(TrainSettings s, TrainingData data) {
+    private Map<String, Object> settingsMap(TrainSettings s, Shape shape) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("trainer", singleProcess ? "single process" : "spark");
         m.put("data", dataset);
-        m.put("train_samples", data.size());
+        m.put("train_samples", shape.trainSize());
         m.put("units", units);
         m.put("nonlinearity", nonlinearity);
         m.put("dynamics", dynamics);
@@ -413,7 +544,7 @@ public final class SparkTrain implements Callable<Integer> {
         m.put("batch", s.batchSize());
         m.put("epochs", s.epochs());
         m.put("seed", s.seed());
-        m.put("partitions", data.partitions());
+        m.put("partitions", shape.partitions());
         m.put("local_steps", localSteps);
         m.put("tree_depth", treeDepth);
         m.put("blas_threads", blasThreads);

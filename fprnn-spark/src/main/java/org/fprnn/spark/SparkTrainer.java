@@ -139,6 +139,17 @@ public final class SparkTrainer {
      * {@code maxSteps} steps (0: every epoch of the settings).
      */
     public Trainer.Result run(FixedPointNetwork net, Optimizer optimizer, int maxSteps, Trainer.Listener listener) {
+        return run(net, optimizer, 0, 0, maxSteps, listener);
+    }
+
+    /**
+     * As {@link #run(FixedPointNetwork, Optimizer, int, Trainer.Listener)}, for a run resumed from a
+     * checkpoint: from step {@code startStep} (the network and the optimizer then hold what they held
+     * after that many steps; in local-SGD mode a checkpoint is taken only at the end of a round) after
+     * {@code refusalsBefore} consecutive steps without an update.
+     */
+    public Trainer.Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
+                              int maxSteps, Trainer.Listener listener) {
         checkNetwork(net);
         int total = maxSteps > 0 ? Math.min(maxSteps, trainer.totalSteps()) : trainer.totalSteps();
         RunSpec run = new RunSpec(UUID.randomUUID().toString(), settings, spec, NamedArrays.of(net.params()),
@@ -153,10 +164,10 @@ public final class SparkTrainer {
                         return stepsDone >= total || listener.stopAfter(stepsDone);
                     }
                 };
-                return trainer.run(net, optimizer, 0, 0, bounded, new SparkStepSource(sc, data.blocks(), runCast,
-                        options.treeDepth()));
+                return trainer.run(net, optimizer, startStep, refusalsBefore, bounded,
+                        new SparkStepSource(sc, data.blocks(), runCast, options.treeDepth()));
             }
-            return localSgd(net, optimizer, total, listener, runCast);
+            return localSgd(net, optimizer, startStep, refusalsBefore, total, listener, runCast);
         } finally {
             runCast.destroy();
         }
@@ -210,14 +221,14 @@ public final class SparkTrainer {
     }
 
     /** Local SGD: rounds of localSteps steps per partition, then sample-weighted averaging. */
-    private Trainer.Result localSgd(FixedPointNetwork net, Optimizer optimizer, int total, Trainer.Listener listener,
-                                    Broadcast<RunSpec> runCast) {
+    private Trainer.Result localSgd(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
+                                    int total, Trainer.Listener listener, Broadcast<RunSpec> runCast) {
         BatchSchedule schedule = trainer.schedule();
         int perEpoch = schedule.stepsPerEpoch();
         List<StepRecord> steps = new ArrayList<>();
         List<EvalRecord> evals = new ArrayList<>();
-        int consecutive = 0;
-        int done = 0;
+        int consecutive = refusalsBefore;
+        int done = startStep;
         while (done < total) {
             long t0 = System.nanoTime();
             int k = Math.min(options.localSteps(), total - done);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# scripts/spark-cluster.sh test [NETWORK]: fprnn-spark on a standalone cluster of separate JVMs (a master
+# and two workers on 127.0.0.1), against single-process training of the same network on the same batches:
+#   1. fault-free: largest relative weight difference <= 1e-10;
+#   2. worker 1 killed with SIGKILL mid-run: the run completes (Spark reschedules the lost tasks on the
+#      other worker) with the weights of the fault-free cluster run, bitwise;
+#   3. driver killed with SIGKILL mid-run, then the same command again: it resumes from the driver's
+#      checkpoint and ends with the weights of the fault-free cluster run, bitwise;
+#   4. the checkpoint refuses a run with other settings;
+#   5. stop: no process of the cluster is left.
+# Exit 0 on success. NETWORK is the network type (dense; conv waits for fprnn-core's NetworkSpec).
+# Called by scripts/spark-cluster.sh with the cluster's folder first.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+source scripts/java-env.sh
+dir="$1"
+shift
+network="${1:-dense}"
+cluster=(scripts/spark-cluster.sh --dir "$dir")
+runs="$dir/runs"
+t_start=$(date +%s)
+driver_pid=""
+
+say() { echo "spark-cluster test [$(( $(date +%s) - t_start )) s]: $*"; }
+fail() { echo "spark-cluster test: FAILED: $*" >&2; exit 1; }
+cleanup() {
+  [ -n "$driver_pid" ] && kill -KILL "$driver_pid" 2>/dev/null || true
+  "${cluster[@]}" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# The network, as SparkTrain options: small enough that a step is mostly Spark's own cost.
+case "$network" in
+  dense) net_args=(--units 16 --precision double --solver euler --alpha 0.1 --max-iter 40 --tol 0 --gains from_rates) ;;
+  conv) echo "spark-cluster test: the conv network waits for the network description in fprnn-core (NetworkSpec," \
+          "issue 14); fprnn-spark trains the dense network only" >&2; exit 2 ;;
+  *) echo "spark-cluster test: unknown network '$network': use dense" >&2; exit 2 ;;
+esac
+
+# Data: the first 256 MNIST training samples (./setup.sh installs MNIST into data/mnist).
+if [ ! -f data/mnist/train-images-idx3-ubyte ] && [ ! -f data/mnist/train-images-idx3-ubyte.gz ]; then
+  echo "spark-cluster test: needs MNIST in data/mnist: run ./setup.sh (or scripts/fetch-data.sh)" >&2
+  exit 2
+fi
+data_args=(--data mnist --data-dir data/mnist --train-samples 256)
+# Adam, so that the checkpoint's optimizer state (moments and step count) matters; 12 steps of 64.
+train_args=(--optimizer adam --batch 64 --epochs 3 --seed 3 --log-every 1)
+args=("${data_args[@]}" "${net_args[@]}" "${train_args[@]}" --lr 0.01)
+cluster_args=("${args[@]}" --partitions 2 --checkpoint-every 2)
+
+# The application jar, rebuilt when a source is newer.
+jar=fprnn-spark/target/fprnn-spark.jar
+if [ ! -f "$jar" ] || [ -n "$(find fprnn-spark/src/main fprnn-core/src/main fprnn-spark/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
+  say "building $jar"
+  mvn -B -q -DskipTests package -pl fprnn-spark -am >/dev/null
+fi
+
+rm -rf "$runs"
+mkdir -p "$runs"
+"${cluster[@]}" stop >/dev/null 2>&1 || true
+
+# Waits until log $1 has a line matching $2 while pid $3 runs (up to 10 minutes).
+wait_line() {
+  local i
+  for ((i = 0; i < 3000; i++)); do
+    grep -q "$2" "$1" && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+compare() { scripts/spark.sh compare "$@" | sed 's/^/  /'; }
+
+say "network $network; single-process reference"
+scripts/spark.sh train --single-process "${args[@]}" --out "$runs/single" >"$runs/single.log" 2>&1 \
+  || { cat "$runs/single.log" >&2; fail "the single-process run failed"; }
+
+say "starting the cluster in $dir"
+"${cluster[@]}" start
+
+say "1. fault-free run on the cluster"
+"${cluster[@]}" submit "${cluster_args[@]}" --out "$runs/cluster" >"$runs/cluster.log" 2>&1 \
+  || { tail -30 "$runs/cluster.log" >&2; fail "the cluster run failed"; }
+compare "$runs/single" "$runs/cluster" 1e-10 || fail "cluster and single-process weights differ by more than 1e-10"
+
+say "2. worker 1 killed with SIGKILL after step 3"
+"${cluster[@]}" submit "${cluster_args[@]}" --out "$runs/worker-kill" >"$runs/worker-kill.log" 2>&1 &
+driver_pid=$!
+wait_line "$runs/worker-kill.log" '^step 3/' "$driver_pid" || { tail -30 "$runs/worker-kill.log" >&2; fail "the run did not reach step 3"; }
+kill -KILL "$(cat "$dir/pids/worker-1.pid")"
+rc=0; wait "$driver_pid" || rc=$?; driver_pid=""
+[ "$rc" -eq 0 ] || { tail -30 "$runs/worker-kill.log" >&2; fail "the run with a killed worker failed (exit $rc)"; }
+grep -q '^step 4/' "$runs/worker-kill.log" || fail "step 4 is not in the log"
+grep -q 'Lost executor' "$runs/worker-kill.log" || fail "Spark did not report the lost executor: was the worker killed mid-run?"
+grep 'Lost executor' "$runs/worker-kill.log" | head -1 | sed 's/^/  driver: /'
+compare "$runs/cluster" "$runs/worker-kill" 0 || fail "the run with a killed worker ended with other weights"
+compare "$runs/single" "$runs/worker-kill" 1e-10 || fail "the run with a killed worker differs from single-process training"
+say "restarting worker 1"
+"${cluster[@]}" start
+
+say "3. driver killed with SIGKILL after the checkpoint of step 6, then the same command again"
+"${cluster[@]}" submit "${cluster_args[@]}" --out "$runs/driver-kill" >"$runs/driver-kill.log" 2>&1 &
+driver_pid=$!
+wait_line "$runs/driver-kill.log" 'checkpoint after step 6' "$driver_pid" || { tail -30 "$runs/driver-kill.log" >&2; fail "no checkpoint after step 6"; }
+kill -KILL "$driver_pid"
+wait "$driver_pid" 2>/dev/null || true; driver_pid=""
+[ ! -f "$runs/driver-kill/weights.safetensors" ] || fail "the run had ended before the driver was killed"
+"${cluster[@]}" submit "${cluster_args[@]}" --out "$runs/driver-kill" >"$runs/driver-kill-resumed.log" 2>&1 \
+  || { tail -30 "$runs/driver-kill-resumed.log" >&2; fail "the resubmitted run failed"; }
+grep 'resuming from' "$runs/driver-kill-resumed.log" | sed 's/^/  driver: /'
+grep -q 'resuming from .* after step [1-9]' "$runs/driver-kill-resumed.log" || fail "the resubmitted run did not resume"
+compare "$runs/cluster" "$runs/driver-kill" 0 || fail "the resumed run ended with other weights"
+compare "$runs/single" "$runs/driver-kill" 1e-10 || fail "the resumed run differs from single-process training"
+
+say "4. a run with other settings into a checkpointed folder is refused"
+rc=0
+scripts/spark.sh train --single-process "${data_args[@]}" "${net_args[@]}" "${train_args[@]}" --lr 0.02 --out "$runs/single" >"$runs/refused.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'other settings (lr 0.01 (saved) vs 0.02 (now))' "$runs/refused.log" \
+  || { cat "$runs/refused.log" >&2; fail "the checkpoint did not refuse other settings (exit $rc)"; }
+sed 's/^/  /' "$runs/refused.log" | grep 'other settings' | cut -c1-200
+
+say "5. stopping the cluster"
+"${cluster[@]}" stop
+left=$(ps -eo pid=,args= | grep -F "$dir/" | grep -v grep || true)
+[ -z "$left" ] || fail "processes of the cluster are left: $left"
+trap - EXIT
+say "passed ($network network; $(( $(date +%s) - t_start )) s)"
