@@ -32,7 +32,8 @@ public interface Blas {
      * Sets the thread count of the process-wide implementation: OpenBLAS's own threads (process-wide;
      * OpenBLAS results are reproducible for a fixed count), or the number of row blocks the Java
      * product splits into (which does not change its results). At start-up the count comes from env
-     * FPRNN_THREADS or system property fprnn.threads when set.
+     * FPRNN_THREADS or system property fprnn.threads when set. The same count splits the elementwise
+     * row work ({@link RowParallel}).
      *
      * @param n threads, at least 1 (one per Spark task, say)
      */
@@ -42,5 +43,6 @@ public interface Blas {
             case JavaBlas jb -> jb.setThreads(n);
             default -> throw new IllegalStateException("unknown Blas " + get().name());
         }
+        RowParallel.setThreads(n);
     }
 }
