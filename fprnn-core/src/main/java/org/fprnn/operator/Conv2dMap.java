@@ -2,7 +2,6 @@ package org.fprnn.operator;
 
 import java.util.List;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.ConvKernels;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
@@ -19,9 +18,9 @@ import org.fprnn.model.Params;
  *
  * <p>One parameter, the kernel K, stored as a C_out x (C_in k k) matrix (row-major over ci, dy, dx).
  * The transpose is the transposed convolution; the projection is the weight gradient of a
- * convolution (a correlation of the feature maps). The convolution and its transpose are direct
- * stencils vectorized over the samples ({@link ConvKernels}: a chunk of samples is turned unit-major,
- * each output pixel gathers its taps inside the image); the projection, once per training step,
+ * convolution (a correlation of the feature maps). The convolution and its transpose are computed
+ * directly, sample by sample, as shift stencils over polyphase planes vectorized over the pixels
+ * ({@link DirectConv}, {@link org.fprnn.linalg.ConvKernels}); the projection, once per training step,
  * goes through im2col (the receptive fields of a chunk of samples as the columns of a (C_in k k) x
  * (chunk P) matrix, P = H_out W_out) and one wide BLAS product per chunk. The index tables are built
  * once, the buffers once per chunk size.
@@ -47,24 +46,8 @@ public final class Conv2dMap implements LinearMap {
     /** src[q * P + pos]: the input unit read by kernel entry q at output position pos, or -1 (padding). */
     private final int[] src;
     private final int maxChunk;
-    /** Forward stencil (see {@link ConvKernels}): per output pixel its (tap, input pixel) pairs inside the image. */
-    private final int[] fwdStart;
-    private final int[] fwdTap;
-    private final int[] fwdPos;
-    /** Transposed stencil: per input pixel the (tap, output pixel) pairs that read it. */
-    private final int[] adjStart;
-    private final int[] adjTap;
-    private final int[] adjPos;
-    /** Most samples per unit-major chunk of apply and applyTranspose. */
-    private final int maxSamples;
-    /** Kernel entries in the stencils' order, refreshed from the live kernel on every call. */
-    private float[] coefF;
-    private double[] coefD;
-    /** Unit-major argument and result buffers, grown to the largest chunk seen. */
-    private float[] uaF;
-    private float[] ubF;
-    private double[] uaD;
-    private double[] ubD;
+    /** The convolution and its transpose, computed directly. */
+    private final DirectConv direct;
     private float[] colF;
     private float[] tF;
     private double[] colD;
@@ -117,58 +100,7 @@ public final class Conv2dMap implements LinearMap {
             }
         }
         this.maxChunk = Math.max(1, columnBudget / (positions * Math.max(kk, out.channels())));
-        this.maxSamples = Math.max(1, columnBudget / (2 * Math.max(in.size(), out.size())));
-        int inPixels = in.pixels();
-        int[] fwdCount = new int[positions];
-        int[] adjCount = new int[inPixels];
-        forEachTap((p, t, s) -> {
-            fwdCount[p]++;
-            adjCount[s]++;
-        });
-        this.fwdStart = prefixSums(fwdCount);
-        this.adjStart = prefixSums(adjCount);
-        int entries = fwdStart[positions];
-        this.fwdTap = new int[entries];
-        this.fwdPos = new int[entries];
-        this.adjTap = new int[entries];
-        this.adjPos = new int[entries];
-        int[] fNext = java.util.Arrays.copyOf(fwdStart, positions);
-        int[] aNext = java.util.Arrays.copyOf(adjStart, inPixels);
-        forEachTap((p, t, s) -> {
-            fwdTap[fNext[p]] = t;
-            fwdPos[fNext[p]++] = s;
-            adjTap[aNext[s]] = t;
-            adjPos[aNext[s]++] = p;
-        });
-    }
-
-    private interface TapVisitor {
-        void visit(int outPixel, int tap, int inPixel);
-    }
-
-    /** Every (output pixel, tap dy k + dx, input pixel) inside the image, output pixels then taps in order. */
-    private void forEachTap(TapVisitor v) {
-        for (int oy = 0; oy < out.height(); oy++) {
-            for (int ox = 0; ox < out.width(); ox++) {
-                for (int dy = 0; dy < k; dy++) {
-                    for (int dx = 0; dx < k; dx++) {
-                        int iy = oy * stride + dy - pad;
-                        int ix = ox * stride + dx - pad;
-                        if (iy >= 0 && iy < in.height() && ix >= 0 && ix < in.width()) {
-                            v.visit(oy * out.width() + ox, dy * k + dx, iy * in.width() + ix);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static int[] prefixSums(int[] counts) {
-        int[] start = new int[counts.length + 1];
-        for (int i = 0; i < counts.length; i++) {
-            start[i + 1] = start[i] + counts[i];
-        }
-        return start;
+        this.direct = new DirectConv(in, out, k, stride, pad);
     }
 
     /**
@@ -218,112 +150,26 @@ public final class Conv2dMap implements LinearMap {
 
     /**
      * Convolution: out = alpha conv(x) + beta out (MATH section 4); x is B x (C_in H_in W_in), out is
-     * B x (C_out H_out W_out). Per chunk of samples: x into a unit-major buffer, the forward stencil
-     * of {@link ConvKernels} (one batch vector per multiply-add), the result back into out.
+     * B x (C_out H_out W_out). Sample by sample, a shift stencil over the polyphase planes of the
+     * padded input ({@link DirectConv}).
      */
     @Override
     public void apply(Matrix x, Matrix o, double alpha, double beta) {
         check(x, inputs(), "argument");
         check(o, outputs(), "result");
-        stencil(x, o, alpha, beta, false);
+        direct.run(kernel, x, o, alpha, beta, false);
     }
 
     /**
      * Transposed convolution (correlation with the flipped kernel): out = alpha conv^T(a) + beta out;
-     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). As {@link #apply}, with the
-     * transposed stencil: each input pixel gathers from the output pixels that read it.
+     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). Sample by sample, the adjoint
+     * of each step of {@link #apply} ({@link DirectConv}).
      */
     @Override
     public void applyTranspose(Matrix a, Matrix o, double alpha, double beta) {
         check(a, outputs(), "argument");
         check(o, inputs(), "result");
-        stencil(a, o, alpha, beta, true);
-    }
-
-    /** out = alpha S(arg) + beta out for the forward stencil S (or the transposed one), chunk by chunk. */
-    private void stencil(Matrix arg, Matrix o, double alpha, double beta, boolean transpose) {
-        int b = arg.rows;
-        int cin = transpose ? out.channels() : in.channels();
-        int cout = transpose ? in.channels() : out.channels();
-        int pin = transpose ? positions : in.pixels();
-        int pout = transpose ? in.pixels() : positions;
-        int nin = cin * pin;
-        int nout = cout * pout;
-        int[] start = transpose ? adjStart : fwdStart;
-        int[] tap = transpose ? adjTap : fwdTap;
-        int[] pos = transpose ? adjPos : fwdPos;
-        int c = Math.min(Math.max(b, 1), maxSamples);
-        int lanes = ConvKernels.lanes(c, o.precision());
-        switch (o) {
-            case FMatrix of -> {
-                float[] xs = ((FMatrix) arg).data;
-                float[] coef = coefficients((FMatrix) kernel, transpose);
-                if (uaF == null || uaF.length < lanes * Math.max(nin, nout)) {
-                    uaF = new float[lanes * Math.max(inputs(), outputs())];
-                    ubF = new float[uaF.length];
-                }
-                for (int s0 = 0; s0 < b; s0 += c) {
-                    int cnt = Math.min(c, b - s0);
-                    ConvKernels.toUnitMajor(xs, s0, cnt, nin, uaF, lanes);
-                    ConvKernels.stencil(uaF, cin, pin, ubF, cout, pout, lanes, start, tap, pos, coef, 0, pout);
-                    ConvKernels.fromUnitMajor(ubF, lanes, of.data, s0, cnt, nout, (float) alpha, (float) beta);
-                }
-            }
-            case DMatrix od -> {
-                double[] xs = ((DMatrix) arg).data;
-                double[] coef = coefficients((DMatrix) kernel, transpose);
-                if (uaD == null || uaD.length < lanes * Math.max(nin, nout)) {
-                    uaD = new double[lanes * Math.max(inputs(), outputs())];
-                    ubD = new double[uaD.length];
-                }
-                for (int s0 = 0; s0 < b; s0 += c) {
-                    int cnt = Math.min(c, b - s0);
-                    ConvKernels.toUnitMajor(xs, s0, cnt, nin, uaD, lanes);
-                    ConvKernels.stencil(uaD, cin, pin, ubD, cout, pout, lanes, start, tap, pos, coef, 0, pout);
-                    ConvKernels.fromUnitMajor(ubD, lanes, od.data, s0, cnt, nout, alpha, beta);
-                }
-            }
-        }
-    }
-
-    /**
-     * The kernel in the stencils' coefficient order: forward coef[(t C_in + ci) C_out + co] =
-     * K[co, ci k^2 + t]; transposed coef[(t C_out + co) C_in + ci] = the same entry.
-     */
-    private float[] coefficients(FMatrix kern, boolean transpose) {
-        if (coefF == null) {
-            coefF = new float[kern.data.length];
-        }
-        int cin = in.channels();
-        int cout = out.channels();
-        int taps = k * k;
-        for (int co = 0; co < cout; co++) {
-            for (int ci = 0; ci < cin; ci++) {
-                for (int t = 0; t < taps; t++) {
-                    float v = kern.data[co * kk + ci * taps + t];
-                    coefF[transpose ? (t * cout + co) * cin + ci : (t * cin + ci) * cout + co] = v;
-                }
-            }
-        }
-        return coefF;
-    }
-
-    private double[] coefficients(DMatrix kern, boolean transpose) {
-        if (coefD == null) {
-            coefD = new double[kern.data.length];
-        }
-        int cin = in.channels();
-        int cout = out.channels();
-        int taps = k * k;
-        for (int co = 0; co < cout; co++) {
-            for (int ci = 0; ci < cin; ci++) {
-                for (int t = 0; t < taps; t++) {
-                    double v = kern.data[co * kk + ci * taps + t];
-                    coefD[transpose ? (t * cout + co) * cin + ci : (t * cin + ci) * cout + co] = v;
-                }
-            }
-        }
-        return coefD;
+        direct.run(kernel, a, o, alpha, beta, true);
     }
 
     /**
