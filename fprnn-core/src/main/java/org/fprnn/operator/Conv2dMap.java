@@ -25,7 +25,7 @@ import org.fprnn.model.Params;
  * (chunk P) matrix, P = H_out W_out) and one wide BLAS product per chunk. The index tables are built
  * once, the buffers once per chunk size.
  */
-public final class Conv2dMap implements LinearMap {
+public final class Conv2dMap implements ColumnMap {
     /** Largest column buffer, in elements, before the batch is split into chunks. */
     private static final int COLUMN_BUDGET = 1 << 22;
 
@@ -157,7 +157,7 @@ public final class Conv2dMap implements LinearMap {
     public void apply(Matrix x, Matrix o, double alpha, double beta) {
         check(x, inputs(), "argument");
         check(o, outputs(), "result");
-        direct.run(kernel, x, o, alpha, beta, false);
+        direct.run(kernel, x, 0, o, 0, alpha, beta, false);
     }
 
     /**
@@ -169,7 +169,28 @@ public final class Conv2dMap implements LinearMap {
     public void applyTranspose(Matrix a, Matrix o, double alpha, double beta) {
         check(a, outputs(), "argument");
         check(o, inputs(), "result");
-        direct.run(kernel, a, o, alpha, beta, true);
+        direct.run(kernel, a, 0, o, 0, alpha, beta, true);
+    }
+
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix o, int oCol, double alpha, double beta) {
+        checkColumns(x, xCol, inputs(), o, oCol, outputs());
+        direct.run(kernel, x, xCol, o, oCol, alpha, beta, false);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix o, int oCol, double alpha, double beta) {
+        checkColumns(a, aCol, outputs(), o, oCol, inputs());
+        direct.run(kernel, a, aCol, o, oCol, alpha, beta, true);
+    }
+
+    private void checkColumns(Matrix x, int xCol, int xCount, Matrix o, int oCol, int oCount) {
+        if (xCol < 0 || xCol + xCount > x.cols || oCol < 0 || oCol + oCount > o.cols || x.rows != o.rows
+                || x.precision() != kernel.precision() || o.precision() != kernel.precision() || x == o) {
+            throw new IllegalArgumentException("convolution " + name + ": columns [" + xCol + ", " + (xCol + xCount)
+                    + ") of " + x + " into columns [" + oCol + ", " + (oCol + oCount) + ") of " + o
+                    + " do not fit (or are the same matrix)");
+        }
     }
 
     /**

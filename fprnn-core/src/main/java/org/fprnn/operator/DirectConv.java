@@ -59,6 +59,8 @@ final class DirectConv {
     /** The current call, read by {@link #block}: set before each parallel section. */
     private Matrix arg;
     private Matrix res;
+    private int argCol;
+    private int resCol;
     private double alpha;
     private double beta;
     private boolean transpose;
@@ -128,10 +130,12 @@ final class DirectConv {
     }
 
     /**
-     * res = alpha conv(arg) + beta res (or with the transposed convolution), arg and res row batches;
+     * res = alpha conv(arg) + beta res (or with the transposed convolution), arg and res row batches
+     * whose columns from argCol and resCol hold the argument and the result (the rows may be wider);
      * the kernel is read now (C_out x C_in k^2, live).
      */
-    void run(Matrix kernel, Matrix arg, Matrix res, double alpha, double beta, boolean transpose) {
+    void run(Matrix kernel, Matrix arg, int argCol, Matrix res, int resCol, double alpha, double beta,
+             boolean transpose) {
         switch (kernel) {
             case FMatrix kf -> {
                 if (coefF == null) {
@@ -156,6 +160,8 @@ final class DirectConv {
         }
         this.arg = arg;
         this.res = res;
+        this.argCol = argCol;
+        this.resCol = resCol;
         this.alpha = alpha;
         this.beta = beta;
         this.transpose = transpose;
@@ -194,10 +200,12 @@ final class DirectConv {
             float al = (float) alpha;
             float be = (float) beta;
             for (int s = from; s < to; s++) {
+                int xo = s * arg.cols + argCol;
+                int ro = s * res.cols + resCol;
                 if (transpose) {
-                    transposeSample(x, s * outputs, rf.data, s * inputs, al, be, b);
+                    transposeSample(x, xo, rf.data, ro, al, be, b);
                 } else {
-                    forwardSample(x, s * inputs, rf.data, s * outputs, al, be, b);
+                    forwardSample(x, xo, rf.data, ro, al, be, b);
                 }
             }
         } else {
@@ -205,10 +213,12 @@ final class DirectConv {
             double[] x = ((DMatrix) arg).data;
             double[] r = ((DMatrix) res).data;
             for (int s = from; s < to; s++) {
+                int xo = s * arg.cols + argCol;
+                int ro = s * res.cols + resCol;
                 if (transpose) {
-                    transposeSample(x, s * outputs, r, s * inputs, alpha, beta, b);
+                    transposeSample(x, xo, r, ro, alpha, beta, b);
                 } else {
-                    forwardSample(x, s * inputs, r, s * outputs, alpha, beta, b);
+                    forwardSample(x, xo, r, ro, alpha, beta, b);
                 }
             }
         }
