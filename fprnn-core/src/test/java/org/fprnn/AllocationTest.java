@@ -251,4 +251,44 @@ class AllocationTest {
             assertTrue(bytes < SLACK, "1000 " + p + " products allocate " + bytes + " bytes on " + blas());
         }
     }
+
+    /**
+     * The direct convolution and its transpose allocate nothing per call once their per-thread
+     * buffers exist (one thread, so that all of the work is on the measured thread), for the
+     * stride-1 and stride-2 maps of P3c.
+     */
+    @Test
+    void convolutionsAllocateNothing() {
+        Random rng = new Random(9);
+        int before = org.fprnn.linalg.RowParallel.threads();
+        org.fprnn.linalg.RowParallel.setThreads(1);
+        try {
+            for (Precision p : Precision.values()) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    org.fprnn.operator.FeatureShape in = new org.fprnn.operator.FeatureShape(4, 14, 14);
+                    var conv = new org.fprnn.operator.Conv2dMap("K", TestNets.randn(8, 36, 0.3, rng).to(p), in, 3,
+                            stride, 1);
+                    Matrix x = TestNets.randn(16, conv.inputs(), 1, rng).to(p);
+                    Matrix y = p.zeros(16, conv.outputs());
+                    Matrix t = p.zeros(16, conv.inputs());
+                    long extra = extraBytes(() -> {
+                        for (int k = 0; k < 10; k++) {
+                            conv.apply(x, y, 1, 0.5);
+                            conv.applyTranspose(y, t, 1, 0);
+                        }
+                    }, () -> {
+                        for (int k = 0; k < 40; k++) {
+                            conv.apply(x, y, 1, 0.5);
+                            conv.applyTranspose(y, t, 1, 0);
+                        }
+                    });
+                    System.out.printf(Locale.ROOT, "allocation: convolution %s stride %d, 30 more calls: %d bytes%n", p,
+                            stride, extra);
+                    assertTrue(extra < SLACK, "convolution " + p + " stride " + stride + ": " + extra + " bytes");
+                }
+            }
+        } finally {
+            org.fprnn.linalg.RowParallel.setThreads(before);
+        }
+    }
 }

@@ -8,14 +8,22 @@ import org.fprnn.operator.RecurrentOperator;
 
 /**
  * A recurrent operator that counts the flops of its products with the state (2 B N^2 per apply or
- * applyTranspose on B rows) and otherwise does what the operator it wraps does.
+ * applyTranspose on B rows, or a given count per row) and otherwise does what the operator it wraps
+ * does.
  */
 final class CountingOperator implements RecurrentOperator {
     private final RecurrentOperator inner;
+    private final long flopsPerRow;
     private long flops;
 
     CountingOperator(RecurrentOperator inner) {
+        this(inner, 2L * inner.inputs() * inner.outputs());
+    }
+
+    /** Counting {@code flopsPerRow} per row of each product (a structured operator's true count). */
+    CountingOperator(RecurrentOperator inner, long flopsPerRow) {
         this.inner = inner;
+        this.flopsPerRow = flopsPerRow;
     }
 
     long flops() {
@@ -27,16 +35,18 @@ final class CountingOperator implements RecurrentOperator {
     }
 
     @Override public int units() { return inner.units(); }
+    @Override public org.fprnn.operator.UnitRange inputUnits() { return inner.inputUnits(); }
+    @Override public org.fprnn.operator.UnitRange outputUnits() { return inner.outputUnits(); }
 
     @Override
     public void apply(Matrix x, Matrix out, double alpha, double beta) {
-        flops += 2L * x.rows * inner.inputs() * inner.outputs();
+        flops += x.rows * flopsPerRow;
         inner.apply(x, out, alpha, beta);
     }
 
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
-        flops += 2L * a.rows * inner.inputs() * inner.outputs();
+        flops += a.rows * flopsPerRow;
         inner.applyTranspose(a, out, alpha, beta);
     }
 

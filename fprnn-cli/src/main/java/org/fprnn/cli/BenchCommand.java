@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
             "               slopes, solve GFLOP/s against the raw sgemm",
             "  memory       heap of a gradient step against a bptt step as iterations grow",
             "  threads      time per step with 1 and 2 BLAS threads",
+            "  conv         P3c's convolutional step against the PyTorch peer",
+            "               (../shared/peers, when /usr/bin/python3 imports torch;",
+            "               needs MNIST; OPENBLAS_CORETYPE/L2_SIZE unset for it)",
             "  all          every one of them, in this order",
             "",
             "Run on a quiet machine: timings on a busy one mean little. --quick runs tiny",
@@ -47,7 +50,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
-            description = "rules, solver, convergence, end-to-end, scaling, memory, threads or all (default all)")
+            description = "rules, solver, convergence, end-to-end, scaling, memory, threads, conv or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")

@@ -25,7 +25,9 @@ import org.fprnn.model.Params;
  * the read-in, is the network's, not this operator's. Each block owns its own named parameters
  * ("W1", "F2", "B1", ...); the projection is each block's projection of the matching sub-blocks of
  * a and b. Layers are numbered from 1 as in MATH. The default read-in of a network with this
- * operator feeds layer 1 only and the default read-out reads layer L only.
+ * operator feeds layer 1 only and the default read-out reads layer L only. When every block is a
+ * {@link ColumnMap} (the convolutions), apply and applyTranspose work on the stacked rows in place;
+ * otherwise each layer's columns are copied out and the result copied back.
  */
 public final class BlockOperator implements RecurrentOperator {
     private final RecurrentOperator[] layers;
@@ -42,6 +44,8 @@ public final class BlockOperator implements RecurrentOperator {
     private final String[] oKeys;
     private final Matrix[] xs;
     private final Matrix[] ys;
+    /** Every block is a {@link ColumnMap}: apply and applyTranspose work on the stacked state in place. */
+    private final boolean inPlace;
 
     /**
      * @param layers W_1 .. W_L
@@ -89,6 +93,7 @@ public final class BlockOperator implements RecurrentOperator {
         }
         this.xs = new Matrix[l];
         this.ys = new Matrix[l];
+        this.inPlace = blocks().stream().allMatch(m -> m instanceof ColumnMap);
     }
 
     private void check(LinearMap m, int to, int from, String kind) {
@@ -229,6 +234,18 @@ public final class BlockOperator implements RecurrentOperator {
             layers[0].apply(r, out, alpha, beta);
             return;
         }
+        if (inPlace && r != out) {
+            for (int k = 0; k < layers.length; k++) {
+                ((ColumnMap) layers[k]).applyColumns(r, offset[k], out, offset[k], alpha, beta);
+                if (ff[k] != null) {
+                    ((ColumnMap) ff[k]).applyColumns(r, offset[k - 1], out, offset[k], alpha, 1);
+                }
+                if (fb[k] != null) {
+                    ((ColumnMap) fb[k]).applyColumns(r, offset[k + 1], out, offset[k], alpha, 1);
+                }
+            }
+            return;
+        }
         Matrix[] x = parts(xKeys, r, xs);
         for (int k = 0; k < layers.length; k++) {
             Matrix o = ws.get(oKeys[k], r.rows, layers[k].units(), r.precision());
@@ -250,6 +267,18 @@ public final class BlockOperator implements RecurrentOperator {
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
         if (layers.length == 1) {
             layers[0].applyTranspose(a, out, alpha, beta);
+            return;
+        }
+        if (inPlace && a != out) {
+            for (int j = 0; j < layers.length; j++) {
+                ((ColumnMap) layers[j]).applyTransposeColumns(a, offset[j], out, offset[j], alpha, beta);
+                if (j + 1 < layers.length && ff[j + 1] != null) {
+                    ((ColumnMap) ff[j + 1]).applyTransposeColumns(a, offset[j + 1], out, offset[j], alpha, 1);
+                }
+                if (j > 0 && fb[j - 1] != null) {
+                    ((ColumnMap) fb[j - 1]).applyTransposeColumns(a, offset[j - 1], out, offset[j], alpha, 1);
+                }
+            }
             return;
         }
         Matrix[] x = parts(xKeys, a, xs);

@@ -18,12 +18,14 @@ import org.fprnn.model.Params;
  *
  * <p>One parameter, the kernel K, stored as a C_out x (C_in k k) matrix (row-major over ci, dy, dx).
  * The transpose is the transposed convolution; the projection is the weight gradient of a
- * convolution (a correlation of the feature maps). All three go through im2col (the receptive
- * fields of a chunk of samples as the columns of a (C_in k k) x (chunk P) matrix, P = H_out W_out)
- * and one wide BLAS product per chunk; the im2col index table is built once, the buffers once per
- * chunk size.
+ * convolution (a correlation of the feature maps). The convolution and its transpose are computed
+ * directly, sample by sample, as shift stencils over polyphase planes vectorized over the pixels
+ * ({@link DirectConv}, {@link org.fprnn.linalg.ConvKernels}); the projection, once per training step,
+ * goes through im2col (the receptive fields of a chunk of samples as the columns of a (C_in k k) x
+ * (chunk P) matrix, P = H_out W_out) and one wide BLAS product per chunk. The index tables are built
+ * once, the buffers once per chunk size.
  */
-public final class Conv2dMap implements LinearMap {
+public final class Conv2dMap implements ColumnMap {
     /** Largest column buffer, in elements, before the batch is split into chunks. */
     private static final int COLUMN_BUDGET = 1 << 22;
 
@@ -44,6 +46,8 @@ public final class Conv2dMap implements LinearMap {
     /** src[q * P + pos]: the input unit read by kernel entry q at output position pos, or -1 (padding). */
     private final int[] src;
     private final int maxChunk;
+    /** The convolution and its transpose, computed directly. */
+    private final DirectConv direct;
     private float[] colF;
     private float[] tF;
     private double[] colD;
@@ -96,6 +100,7 @@ public final class Conv2dMap implements LinearMap {
             }
         }
         this.maxChunk = Math.max(1, columnBudget / (positions * Math.max(kk, out.channels())));
+        this.direct = new DirectConv(in, out, k, stride, pad);
     }
 
     /**
@@ -145,66 +150,46 @@ public final class Conv2dMap implements LinearMap {
 
     /**
      * Convolution: out = alpha conv(x) + beta out (MATH section 4); x is B x (C_in H_in W_in), out is
-     * B x (C_out H_out W_out). Per chunk of c samples: col = im2col(x) (KK x c P), Y = K col
-     * (C_out x c P), then each (sample, channel) row segment of Y is written to out.
+     * B x (C_out H_out W_out). Sample by sample, a shift stencil over the polyphase planes of the
+     * padded input ({@link DirectConv}).
      */
     @Override
     public void apply(Matrix x, Matrix o, double alpha, double beta) {
         check(x, inputs(), "argument");
         check(o, outputs(), "result");
-        int b = x.rows;
-        int c = chunk(b);
-        int co = out.channels();
-        for (int s0 = 0; s0 < b; s0 += c) {
-            int cnt = Math.min(c, b - s0);
-            int m = cnt * positions;
-            switch (o) {
-                case FMatrix of -> {
-                    im2col(((FMatrix) x).data, s0, cnt, colF);
-                    Blas.get().sgemm(false, false, co, m, kk, 1f, ((FMatrix) kernel).data, 0, kk, colF, 0, m,
-                            0f, tF, 0, m);
-                    fromChannelMajor(tF, of.data, s0, cnt, (float) alpha, (float) beta);
-                }
-                case DMatrix od -> {
-                    im2col(((DMatrix) x).data, s0, cnt, colD);
-                    Blas.get().dgemm(false, false, co, m, kk, 1, ((DMatrix) kernel).data, 0, kk, colD, 0, m,
-                            0, tD, 0, m);
-                    fromChannelMajor(tD, od.data, s0, cnt, alpha, beta);
-                }
-            }
-        }
+        direct.run(kernel, x, 0, o, 0, alpha, beta, false);
     }
 
     /**
      * Transposed convolution (correlation with the flipped kernel): out = alpha conv^T(a) + beta out;
-     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). Per chunk: A = a channel-major
-     * (C_out x c P), col = K^T A (KK x c P), then col2im adds col into out.
+     * a is B x (C_out H_out W_out), out is B x (C_in H_in W_in). Sample by sample, the adjoint
+     * of each step of {@link #apply} ({@link DirectConv}).
      */
     @Override
     public void applyTranspose(Matrix a, Matrix o, double alpha, double beta) {
         check(a, outputs(), "argument");
         check(o, inputs(), "result");
-        int b = a.rows;
-        int c = chunk(b);
-        int co = out.channels();
-        scale(o, beta);
-        for (int s0 = 0; s0 < b; s0 += c) {
-            int cnt = Math.min(c, b - s0);
-            int m = cnt * positions;
-            switch (o) {
-                case FMatrix of -> {
-                    toChannelMajor(((FMatrix) a).data, s0, cnt, tF);
-                    Blas.get().sgemm(true, false, kk, m, co, 1f, ((FMatrix) kernel).data, 0, kk, tF, 0, m,
-                            0f, colF, 0, m);
-                    col2im(colF, of.data, s0, cnt, (float) alpha);
-                }
-                case DMatrix od -> {
-                    toChannelMajor(((DMatrix) a).data, s0, cnt, tD);
-                    Blas.get().dgemm(true, false, kk, m, co, 1, ((DMatrix) kernel).data, 0, kk, tD, 0, m,
-                            0, colD, 0, m);
-                    col2im(colD, od.data, s0, cnt, alpha);
-                }
-            }
+        direct.run(kernel, a, 0, o, 0, alpha, beta, true);
+    }
+
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix o, int oCol, double alpha, double beta) {
+        checkColumns(x, xCol, inputs(), o, oCol, outputs());
+        direct.run(kernel, x, xCol, o, oCol, alpha, beta, false);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix o, int oCol, double alpha, double beta) {
+        checkColumns(a, aCol, outputs(), o, oCol, inputs());
+        direct.run(kernel, a, aCol, o, oCol, alpha, beta, true);
+    }
+
+    private void checkColumns(Matrix x, int xCol, int xCount, Matrix o, int oCol, int oCount) {
+        if (xCol < 0 || xCol + xCount > x.cols || oCol < 0 || oCol + oCount > o.cols || x.rows != o.rows
+                || x.precision() != kernel.precision() || o.precision() != kernel.precision() || x == o) {
+            throw new IllegalArgumentException("convolution " + name + ": columns [" + xCol + ", " + (xCol + xCount)
+                    + ") of " + x + " into columns [" + oCol + ", " + (oCol + oCount) + ") of " + o
+                    + " do not fit (or are the same matrix)");
         }
     }
 
@@ -284,43 +269,6 @@ public final class Conv2dMap implements LinearMap {
         }
     }
 
-    /** o[s0 + ls][src[q P + pos]] += alpha col[q][ls P + pos]. */
-    private void col2im(float[] col, float[] o, int s0, int cnt, float alpha) {
-        int n = in.size();
-        int m = cnt * positions;
-        for (int q = 0; q < kk; q++) {
-            int sq = q * positions;
-            for (int ls = 0; ls < cnt; ls++) {
-                int oo = (s0 + ls) * n;
-                int co = q * m + ls * positions;
-                for (int pos = 0; pos < positions; pos++) {
-                    int j = src[sq + pos];
-                    if (j >= 0) {
-                        o[oo + j] += alpha * col[co + pos];
-                    }
-                }
-            }
-        }
-    }
-
-    private void col2im(double[] col, double[] o, int s0, int cnt, double alpha) {
-        int n = in.size();
-        int m = cnt * positions;
-        for (int q = 0; q < kk; q++) {
-            int sq = q * positions;
-            for (int ls = 0; ls < cnt; ls++) {
-                int oo = (s0 + ls) * n;
-                int co = q * m + ls * positions;
-                for (int pos = 0; pos < positions; pos++) {
-                    int j = src[sq + pos];
-                    if (j >= 0) {
-                        o[oo + j] += alpha * col[co + pos];
-                    }
-                }
-            }
-        }
-    }
-
     /** t[c][ls P + pos] = a[s0 + ls][c P + pos]: contiguous copies of P values. */
     private void toChannelMajor(float[] a, int s0, int cnt, float[] t) {
         int n = out.size();
@@ -338,56 +286,6 @@ public final class Conv2dMap implements LinearMap {
         for (int ls = 0; ls < cnt; ls++) {
             for (int c = 0; c < out.channels(); c++) {
                 System.arraycopy(a, (s0 + ls) * n + c * positions, t, c * m + ls * positions, positions);
-            }
-        }
-    }
-
-    /** o[s0 + ls][c P + pos] = alpha t[c][ls P + pos] + beta o[...] (beta 0 overwrites). */
-    private void fromChannelMajor(float[] t, float[] o, int s0, int cnt, float alpha, float beta) {
-        int n = out.size();
-        int m = cnt * positions;
-        for (int ls = 0; ls < cnt; ls++) {
-            for (int c = 0; c < out.channels(); c++) {
-                int oo = (s0 + ls) * n + c * positions;
-                int to = c * m + ls * positions;
-                for (int pos = 0; pos < positions; pos++) {
-                    float v = alpha * t[to + pos];
-                    o[oo + pos] = beta == 0 ? v : v + beta * o[oo + pos];
-                }
-            }
-        }
-    }
-
-    private void fromChannelMajor(double[] t, double[] o, int s0, int cnt, double alpha, double beta) {
-        int n = out.size();
-        int m = cnt * positions;
-        for (int ls = 0; ls < cnt; ls++) {
-            for (int c = 0; c < out.channels(); c++) {
-                int oo = (s0 + ls) * n + c * positions;
-                int to = c * m + ls * positions;
-                for (int pos = 0; pos < positions; pos++) {
-                    double v = alpha * t[to + pos];
-                    o[oo + pos] = beta == 0 ? v : v + beta * o[oo + pos];
-                }
-            }
-        }
-    }
-
-    private static void scale(Matrix m, double beta) {
-        if (beta == 1) {
-            return;
-        }
-        switch (m) {
-            case FMatrix f -> {
-                float be = (float) beta;
-                for (int i = 0; i < f.data.length; i++) {
-                    f.data[i] = beta == 0 ? 0f : be * f.data[i];
-                }
-            }
-            case DMatrix d -> {
-                for (int i = 0; i < d.data.length; i++) {
-                    d.data[i] = beta == 0 ? 0.0 : beta * d.data[i];
-                }
             }
         }
     }

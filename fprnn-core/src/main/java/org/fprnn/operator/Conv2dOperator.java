@@ -12,7 +12,7 @@ import org.fprnn.model.Params;
  * Its parameter is the C x (C k k) kernel; apply is the convolution, applyTranspose the transposed
  * convolution, project the weight gradient (see {@link Conv2dMap}).
  */
-public final class Conv2dOperator implements RecurrentOperator {
+public final class Conv2dOperator implements RecurrentOperator, ColumnMap {
     private final Conv2dMap conv;
 
     /**
@@ -59,6 +59,16 @@ public final class Conv2dOperator implements RecurrentOperator {
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
         conv.applyTranspose(a, out, alpha, beta);
+    }
+
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix out, int outCol, double alpha, double beta) {
+        conv.applyColumns(x, xCol, out, outCol, alpha, beta);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix out, int outCol, double alpha, double beta) {
+        conv.applyTransposeColumns(a, aCol, out, outCol, alpha, beta);
     }
 
     /** The convolution's weight gradient, see {@link Conv2dMap#project}. */

@@ -88,6 +88,7 @@ final class KernelFixture {
         }
         gemm(m);
         rows(m);
+        conv(m);
         return m;
     }
 
@@ -212,6 +213,46 @@ final class KernelFixture {
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);
+    }
+
+    /**
+     * The convolution stencil ({@link ConvKernels}) with 3 input and 5 output channels (a block of
+     * four and a single one) over five shifted taps, on the fixed inputs (special values included).
+     */
+    private static void conv(Map<String, long[]> m) {
+        int cin = 3;
+        int cout = 5;
+        int len = 4 * ConvKernels.tile(Precision.FLOAT);
+        int stride = len + 40;
+        int[] base = {0, 1, 7, 19, 40};
+        float[] xf = floatInputs();
+        double[] xd = doubleInputs();
+        float[] coefF = new float[base.length * cin * cout];
+        double[] coefD = new double[coefF.length];
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int i = 0; i < coefF.length; i++) {
+            coefD[i] = rnd.nextDouble(-1, 1);
+            coefF[i] = (float) coefD[i];
+        }
+        long[] bitsF = new long[cout * len * 4];
+        long[] bitsD = new long[cout * len * 4];
+        float[] outF = new float[cout * len];
+        double[] outD = new double[cout * len];
+        // four windows of the inputs (the ramp, the wide magnitudes, the random bits), ten rounds with
+        // the same results so that C2 compiles the stencil within the 60 calls of outputs()
+        for (int round = 0; round < 10; round++) {
+            for (int w = 0; w < 4; w++) {
+                int off = w * (N / 4) + 5;
+                ConvKernels.stencil(xf, off, stride, cin, outF, 0, len, cout, len, base, coefF, 0, base.length);
+                ConvKernels.stencil(xd, off, stride, cin, outD, 0, len, cout, len, base, coefD, 0, base.length);
+                for (int i = 0; i < outF.length; i++) {
+                    bitsF[w * outF.length + i] = Float.floatToIntBits(outF[i]);
+                    bitsD[w * outD.length + i] = Double.doubleToLongBits(outD[i]);
+                }
+            }
+        }
+        m.put("conv/float", bitsF);
+        m.put("conv/double", bitsD);
     }
 
     /** The pure-Java gemm in all transpose combinations, on a fixed odd-sized problem. */

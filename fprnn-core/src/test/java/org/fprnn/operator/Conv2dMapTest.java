@@ -13,6 +13,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.RowParallel;
 import org.fprnn.model.Params;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +129,144 @@ class Conv2dMapTest {
         f.project(yf, xf, 0.5, pf, false);
         assertTrue(TestNets.relErr(pd.get("K"), pf.get("K")) < 1e-6);
         assertThrows(IllegalArgumentException.class, () -> d.apply(xf, yd, 1, 0));
+    }
+
+    /** conv^T(a)[ci, iy, ix] = sum of K[co, ci, dy, dx] a[co, oy, ox] over the taps that read (iy, ix), by scattering. */
+    private static DMatrix naiveTranspose(DMatrix kernel, DMatrix a, FeatureShape in, int k, int stride, int pad) {
+        int co = kernel.rows;
+        int ho = (in.height() + 2 * pad - k) / stride + 1;
+        int wo = (in.width() + 2 * pad - k) / stride + 1;
+        DMatrix out = new DMatrix(a.rows, in.size());
+        for (int s = 0; s < a.rows; s++) {
+            for (int o = 0; o < co; o++) {
+                for (int oy = 0; oy < ho; oy++) {
+                    for (int ox = 0; ox < wo; ox++) {
+                        double v = a.get(s, (o * ho + oy) * wo + ox);
+                        for (int c = 0; c < in.channels(); c++) {
+                            for (int dy = 0; dy < k; dy++) {
+                                for (int dx = 0; dx < k; dx++) {
+                                    int iy = oy * stride + dy - pad;
+                                    int ix = ox * stride + dx - pad;
+                                    if (iy >= 0 && iy < in.height() && ix >= 0 && ix < in.width()) {
+                                        int j = (c * in.height() + iy) * in.width() + ix;
+                                        out.set(s, j, out.get(s, j) + kernel.get(o, (c * k + dy) * k + dx) * v);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The direct kernels on edge cases, in double and float, against the defining sums: one channel,
+     * a 1x1 image, odd sizes, channel counts around the block of four, strides 1 to 3, no padding and
+     * padding k - 1, even kernels, a kernel as large as the padded image, and P3c's own maps; with
+     * alpha and beta (beta = 0 overwrites NaN).
+     */
+    @Test
+    void directKernelsMatchTheDefiningSumsOnEdgeCases() {
+        int[][] cases = {
+            // cin, cout, h, w, k, stride, pad
+            {1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 3, 1, 1}, {1, 1, 5, 7, 3, 1, 1}, {1, 4, 28, 28, 3, 2, 1},
+            {4, 4, 14, 14, 3, 1, 1}, {4, 8, 14, 14, 3, 2, 1}, {8, 8, 7, 7, 3, 1, 1}, {3, 5, 9, 4, 3, 2, 1},
+            {2, 1, 6, 6, 5, 3, 2}, {5, 3, 4, 6, 2, 2, 0}, {2, 6, 5, 5, 4, 1, 3}, {3, 7, 3, 3, 7, 1, 2},
+            {6, 2, 11, 13, 3, 3, 0}, {1, 9, 8, 3, 1, 2, 0},
+        };
+        Random rng = new Random(11);
+        for (int[] c : cases) {
+            FeatureShape in = new FeatureShape(c[0], c[2], c[3]);
+            int k = c[4];
+            int stride = c[5];
+            int pad = c[6];
+            String what = java.util.Arrays.toString(c);
+            DMatrix kern = TestNets.randn(c[1], c[0] * k * k, 1, rng);
+            Conv2dMap conv = new Conv2dMap("K", kern, in, k, stride, pad);
+            int batch = 5;
+            DMatrix x = TestNets.randn(batch, in.size(), 1, rng);
+            DMatrix a = TestNets.randn(batch, conv.outputs(), 1, rng);
+            DMatrix y0 = TestNets.randn(batch, conv.outputs(), 1, rng);
+            DMatrix t0 = TestNets.randn(batch, conv.inputs(), 1, rng);
+            DMatrix wantY = naive(kern, x, in, k, stride, pad);
+            DMatrix wantT = naiveTranspose(kern, a, in, k, stride, pad);
+            DMatrix y = new DMatrix(batch, conv.outputs());
+            y.fill(Double.NaN);
+            conv.apply(x, y, 1, 0);
+            assertTrue(TestNets.relErr(y, wantY) < 1e-14, what + " apply " + TestNets.relErr(y, wantY));
+            DMatrix t = new DMatrix(batch, conv.inputs());
+            t.fill(Double.NaN);
+            conv.applyTranspose(a, t, 1, 0);
+            assertTrue(TestNets.relErr(t, wantT) < 1e-14, what + " transpose " + TestNets.relErr(t, wantT));
+            // alpha and beta: y = -0.5 conv(x) + 2 y0
+            DMatrix yab = y0.copy();
+            conv.apply(x, yab, -0.5, 2);
+            DMatrix wantYab = y0.copy();
+            Ops.scale(2, wantYab);
+            Ops.axpy(-0.5, wantY, wantYab);
+            assertTrue(TestNets.relErr(yab, wantYab) < 1e-14, what + " apply alpha beta");
+            DMatrix tab = t0.copy();
+            conv.applyTranspose(a, tab, 3, -1);
+            DMatrix wantTab = t0.copy();
+            Ops.scale(-1, wantTab);
+            Ops.axpy(3, wantT, wantTab);
+            assertTrue(TestNets.relErr(tab, wantTab) < 1e-14, what + " transpose alpha beta");
+            // float: the float kernels against the double sums
+            FMatrix kf = new FMatrix(kern.rows, kern.cols);
+            kf.copyFrom(kern);
+            Conv2dMap convF = new Conv2dMap("K", kf, in, k, stride, pad);
+            Matrix yf = new FMatrix(batch, conv.outputs());
+            yf.fill(Double.NaN);
+            convF.apply(x.to(org.fprnn.linalg.Precision.FLOAT), yf, 1, 0);
+            assertTrue(TestNets.relErr(yf.toDouble(), wantY) < 1e-5, what + " float apply " + TestNets.relErr(yf.toDouble(), wantY));
+            Matrix tf = new FMatrix(batch, conv.inputs());
+            tf.fill(Double.NaN);
+            convF.applyTranspose(a.to(org.fprnn.linalg.Precision.FLOAT), tf, 1, 0);
+            assertTrue(TestNets.relErr(tf.toDouble(), wantT) < 1e-5, what + " float transpose " + TestNets.relErr(tf.toDouble(), wantT));
+        }
+    }
+
+    /**
+     * A sample's result has the same bits whatever its batch and however many threads share the
+     * batch (the samples are split over RowParallel's threads), in float and double.
+     */
+    @Test
+    void resultsDoNotDependOnThreadsOrBatch() {
+        Random rng = new Random(3);
+        FeatureShape in = new FeatureShape(4, 14, 14);
+        int before = RowParallel.threads();
+        try {
+            for (org.fprnn.linalg.Precision p : org.fprnn.linalg.Precision.values()) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    Matrix kern = TestNets.randn(8, 4 * 9, 1, rng).to(p);
+                    Conv2dMap conv = new Conv2dMap("K", kern, in, 3, stride, 1);
+                    Matrix x = TestNets.randn(37, in.size(), 1, rng).to(p);
+                    Matrix a = TestNets.randn(37, conv.outputs(), 1, rng).to(p);
+                    Matrix[] y = new Matrix[2];
+                    Matrix[] t = new Matrix[2];
+                    for (int threads = 1; threads <= 2; threads++) {
+                        RowParallel.setThreads(threads);
+                        y[threads - 1] = x.like(37, conv.outputs());
+                        t[threads - 1] = x.like(37, conv.inputs());
+                        conv.apply(x, y[threads - 1], 1, 0);
+                        conv.applyTranspose(a, t[threads - 1], 1, 0);
+                    }
+                    assertTrue(java.util.Arrays.equals(y[0].toDoubleArray(), y[1].toDoubleArray()), p + " apply, 1 vs 2 threads");
+                    assertTrue(java.util.Arrays.equals(t[0].toDoubleArray(), t[1].toDoubleArray()), p + " transpose, 1 vs 2 threads");
+                    Matrix one = x.like(1, in.size());
+                    one.copyRow(x, 30, 0);
+                    Matrix y1 = x.like(1, conv.outputs());
+                    conv.apply(one, y1, 1, 0);
+                    for (int j = 0; j < conv.outputs(); j++) {
+                        assertEquals(y[1].get(30, j), y1.get(0, j), 0.0, p + " sample 30 alone, unit " + j);
+                    }
+                }
+            }
+        } finally {
+            RowParallel.setThreads(before);
+        }
     }
 
     /** The recurrent convolution keeps the feature shape and refuses even kernels. */

@@ -42,6 +42,7 @@ final class StructuredNets {
         m.put("conv-layers", () -> convLayers(7, p));
         m.put("conv-network", () -> convNetwork(8, p));
         m.put("conv-layers-transposed-feedback", () -> convLayersTransposedFeedback(12, p));
+        m.put("conv-layers-in-place", () -> convLayersInPlace(13, p));
         return m;
     }
 
@@ -100,6 +101,22 @@ final class StructuredNets {
                         .layer(Conv2dOperator.factory("K2", l2, 3, 0.6))
                         .feedforward(2, Conv2dMap.factory("F2", l1, 2, 3, 2, 1, 0.4))
                         .feedback(1, DenseMap.factory("B1", l1.size(), l2.size(), 0.2))
+                        .factory())
+                .build(), seed + 100);
+    }
+
+    /**
+     * P3c's structure: two convolutional layers, 3x5x5 then 4x3x3, and a stride-2 3x3 convolution F2,
+     * no feedback; every block is a {@link ColumnMap}, so the block operator works in place.
+     */
+    static FixedPointNetwork convLayersInPlace(long seed, Precision p) {
+        FeatureShape l1 = new FeatureShape(3, 5, 5);
+        FeatureShape l2 = new FeatureShape(4, 3, 3);
+        return OperatorChecks.withRandomBias(base(seed, p)
+                .recurrent(BlockOperator.builder()
+                        .layer(Conv2dOperator.factory("K1", l1, 3, 0.6))
+                        .layer(Conv2dOperator.factory("K2", l2, 3, 0.6))
+                        .feedforward(2, Conv2dMap.factory("F2", l1, 4, 3, 2, 1, 0.4))
                         .factory())
                 .build(), seed + 100);
     }
