@@ -16,11 +16,13 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
+import org.fprnn.train.WarmStartCache;
 
 /**
  * A run's checkpoint: one safetensors file, written atomically, so that Python users can open it.
  * Tensors: the network's parameters under their own names (W, U, R, and b, c when present) and the
- * optimizer's state under "optimizer." + its names (empty for plain SGD). Metadata (strings):
+ * optimizer's state under "optimizer." + its names (empty for plain SGD), and with warm starts the
+ * per-sample states of {@link WarmStartCache} under its names. Metadata (strings):
  * format, rule, lr, step (steps done), seconds (wall time so far), settings (the run's settings as
  * JSON) and metrics (the metrics.jsonl lines so far).
  */
@@ -29,13 +31,16 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
     static final String FORMAT = "fprnn-checkpoint/1";
     private static final String OPT = "optimizer.";
 
-    static void write(Path file, RunSpec spec, String settings, FixedPointNetwork net, Optimizer opt, int step,
-                      double seconds, List<String> lines) throws IOException {
+    static void write(Path file, RunSpec spec, String settings, FixedPointNetwork net, Optimizer opt,
+                      WarmStartCache warm, int step, double seconds, List<String> lines) throws IOException {
         Map<String, Object> tensors = new LinkedHashMap<>();
         net.params().asMap().forEach(tensors::put);
         Params state = opt.state();
         for (String n : state.names()) {
             tensors.put(OPT + n, state.get(n));
+        }
+        if (warm != null) {
+            tensors.putAll(warm.tensors());
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -69,8 +74,24 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         }
     }
 
-    /** Copies the saved parameters into the network and the saved state into the optimizer. */
-    void restore(FixedPointNetwork net, Optimizer opt) throws FormatException {
+    /**
+     * Copies the saved parameters into the network, the saved state into the optimizer and, with warm
+     * starts ({@code warm} not null), the saved per-sample states into the cache.
+     */
+    void restore(FixedPointNetwork net, Optimizer opt, WarmStartCache warm) throws FormatException {
+        if (warm != null) {
+            for (String name : warm.tensors().keySet()) {
+                if (!contents.tensors().containsKey(name)) {
+                    throw new FormatException(contents.source(), "holds no " + name + " (the warm starts of a run with"
+                            + " solver.warm_start = true); delete it to start that run afresh");
+                }
+                try {
+                    warm.restore(name, contents.get(name).toMatrix(Precision.FLOAT));
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(contents.source(), "holds " + e.getMessage());
+                }
+            }
+        }
         for (String name : net.params().names()) {
             Matrix m = contents.get(name).toMatrix(net.precision());
             Matrix p = net.params().get(name);
