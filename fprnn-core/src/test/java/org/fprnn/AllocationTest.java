@@ -182,8 +182,10 @@ class AllocationTest {
                     }
                 };
                 // The result records; for gradient also the adjoint's per-sample arrays (B values
-                // each) and per-solve objects. A B x N matrix would be 4.6 KB (float) or 9.2 KB here.
-                long bound = name.equals("gradient") ? 512 + 40L * batch.size() : 256;
+                // each) and per-solve objects, for each solve: a float network's adjoint is refined in
+                // a few rounds (RefinedAdjoint), a solve each. A B x N matrix would be 4.6 KB (float)
+                // or 9.2 KB here.
+                long bound = name.equals("gradient") ? 512 + (p == Precision.FLOAT ? 160L : 40L) * batch.size() : 256;
                 long perCall = extraBytes(ten, thirty, 20 * bound) / 20;
                 System.out.printf(Locale.ROOT, "allocation: rule %s %s: %d bytes per computation (%s)%n",
                         name, p, perCall, blas());

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
-            List.of("rules", "solver", "convergence", "end-to-end", "scaling", "memory", "threads", "conv");
+            List.of("rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "conv");
 
     private Benchmarks() {
     }
@@ -74,6 +74,7 @@ public final class Benchmarks {
                     case SolverBench.ID -> SolverBench.run(o, data);
                     case ConvergenceBench.ID -> ConvergenceBench.run(o);
                     case EndToEndBench.ID -> EndToEndBench.run(o, data);
+                    case WarmBench.ID -> WarmBench.run(o, data);
                     case ScalingBench.ID -> ScalingBench.run(o);
                     case MemoryBench.ID -> MemoryBench.run(o);
                     case ThreadsBench.ID -> ThreadsBench.run(o);

@@ -31,6 +31,9 @@ import picocli.CommandLine.Spec;
             "  convergence  solvers to 1e-6 on random networks, against picard",
             "  end-to-end   time to 85%% MNIST test accuracy, P1 against P1-converged (needs",
             "               MNIST; a few minutes on 2 cores)",
+            "  warm         warm starts across epochs against cold starts on P1-converged:",
+            "               iterations and time per step in epochs 2-3, linearized and",
+            "               gradient (needs MNIST; 3 epochs x 4 runs)",
             "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
             "               slopes, solve GFLOP/s against the raw sgemm",
             "  memory       heap of a gradient step against a bptt step as iterations grow",
@@ -50,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
-            description = "rules, solver, convergence, end-to-end, scaling, memory, threads, conv or all (default all)")
+            description = "rules, solver, convergence, end-to-end, warm, scaling, memory, threads, conv or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")

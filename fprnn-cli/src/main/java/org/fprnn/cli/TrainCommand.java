@@ -109,6 +109,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--beta", paramLabel = "B", description = "Anderson mixing [solver.beta] (default 1)")
     Double beta;
 
+    @Option(names = "--warm-start",
+            description = "start each training sample's solves where its previous visit ended [solver.warm_start]"
+                    + " (default off; needs a tolerance > 0)")
+    boolean warmStart;
+
     @Option(names = "--gains", paramLabel = "MODE", description = "derivative or from_rates [rule.gains] (default derivative)")
     String gains;
 
@@ -205,6 +210,9 @@ public final class TrainCommand implements Callable<Integer> {
         kv(sb, "alpha", alpha);
         kv(sb, "memory", memory);
         kv(sb, "beta", beta);
+        if (warmStart) {
+            kv(sb, "warm_start", true);
+        }
         sb.append("\n[rule]\n");
         kv(sb, "gains", gains);
         kv(sb, "adjoint_tol", adjointTol);

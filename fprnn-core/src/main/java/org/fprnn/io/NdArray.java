@@ -267,6 +267,18 @@ public record NdArray(String source, DType dtype, long[] shape, Object data) {
         };
     }
 
+    /** Element i (C order) as a double, for any dtype. */
+    public double getDouble(int i) {
+        return switch (data) {
+            case float[] a -> a[i];
+            case double[] a -> a[i];
+            case int[] a -> a[i];
+            case long[] a -> a[i];
+            case byte[] a -> a[i] & 0xFF;
+            default -> throw new IllegalStateException();
+        };
+    }
+
     private Matrix matrix(int rows, int cols, Precision precision) {
         if (precision == Precision.FLOAT) {
             return data instanceof float[] f ? new FMatrix(rows, cols, f)

@@ -25,6 +25,8 @@ public final class BatchStep {
     private final EquilibriumSolver solver;
     private final Rule rule;
     private final TrainingDiagnostics diagnostics;
+    /** The forward solve's start under warm starts (B x N, made anew when the batch size changes). */
+    private Matrix warmStart;
 
     public BatchStep(TrainSettings settings) {
         this.settings = settings;
@@ -63,6 +65,11 @@ public final class BatchStep {
         return settings.forward().tol() > 0 && notConverged > 0 && !settings.onNonconverged().equals("warn");
     }
 
+    /** True if this step's rule solves an adjoint, whose start a {@link WarmStartCache} can keep too. */
+    public boolean solvesAdjoint() {
+        return rule.solvesAdjoint();
+    }
+
     /** Solves for the batch's equilibrium and computes the rule's directions (see {@link Result}). */
     public Result compute(FixedPointNetwork net, Batch batch) {
         return compute(net, batch, false);
@@ -74,7 +81,24 @@ public final class BatchStep {
      * only read these, so the step is the same with or without them).
      */
     public Result compute(FixedPointNetwork net, Batch batch, boolean measure) {
-        Equilibrium eq = solver.solve(net, batch.x());
+        return compute(net, batch, measure, null, null);
+    }
+
+    /**
+     * As {@link #compute(FixedPointNetwork, Batch, boolean)}, with warm starts: the batch holds training
+     * rows {@code rows}, whose forward solves (and adjoint solves) start from, and leave their result
+     * in, {@code warm} (both null for cold starts).
+     */
+    public Result compute(FixedPointNetwork net, Batch batch, boolean measure, int[] rows, WarmStartCache warm) {
+        Equilibrium eq;
+        if (warm != null) {
+            if (warmStart == null || warmStart.rows != batch.size() || warmStart.precision() != net.precision()) {
+                warmStart = net.precision().zeros(batch.size(), net.units());
+            }
+            eq = warm.solve(solver, net, batch.x(), rows, warmStart);
+        } else {
+            eq = solver.solve(net, batch.x());
+        }
         int notConverged = batch.size() - eq.convergedCount();
         int[] iterations = eq.iterations().clone();
         if (blocksUpdate(settings, notConverged)) {
@@ -86,7 +110,7 @@ public final class BatchStep {
             return new Result(null, batch.size(), l, correct, notConverged, iterations, eq.iterationsMax(),
                     eq.medianIterations(), null);
         }
-        RuleResult res = rule.compute(net, batch, eq);
+        RuleResult res = rule.compute(net, batch, eq, warm == null ? null : warm.adjointStart(rows));
         StepDiagnostics diag = measure && diagnostics != null
                 ? diagnostics.measure(net, batch, eq, res.directions()) : null;
         return new Result(res.directions(), batch.size(), res.loss(), res.correct(), notConverged, iterations,

@@ -33,6 +33,9 @@ import org.fprnn.solve.SolverConfig;
  *     skipped steps
  * @param diagnostics when to measure the angle to the gradient and the distance to singularity
  *     (MATH section 5) during training; they never change the trajectory
+ * @param warmStart start each training sample's forward solve (and the gradient rule's adjoint) from
+ *     where its previous visit ended ({@link WarmStartCache}); needs a forward solver with a tolerance
+ *     > 0, since a fixed number of steps would end elsewhere from another start
  *
  * <p>Serializable (with its solver, rule and diagnostics settings) so that fprnn-spark can ship it to
  * executors.
@@ -40,7 +43,8 @@ import org.fprnn.solve.SolverConfig;
 public record TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
                             int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
                             int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
-                            double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics)
+                            double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics,
+                            boolean warmStart)
         implements java.io.Serializable {
     public static final String DEFAULT_ON_NONCONVERGED = "warn";
     public static final java.util.List<String> ON_NONCONVERGED = java.util.List.of("warn", "skip", "stop");
@@ -57,10 +61,27 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
                 DiagnosticSettings.OFF);
     }
 
+    /** Settings with diagnostics and no warm starts. */
+    public TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
+                         int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
+                         int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
+                         double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics) {
+        this(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings, testBatch,
+                fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, diagnostics, false);
+    }
+
     /** The same settings with the given diagnostics. */
     public TrainSettings withDiagnostics(DiagnosticSettings d) {
         return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
-                testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, d);
+                testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, d,
+                warmStart);
+    }
+
+    /** The same settings with warm starts across epochs on or off. */
+    public TrainSettings withWarmStart(boolean on) {
+        return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
+                testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals,
+                diagnostics, on);
     }
 
     /** Settings with the default safety policy (warn, 1e6, 10). */
@@ -86,6 +107,11 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
         }
         if (!(lr > 0) || Double.isInfinite(lr)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+        }
+        if (warmStart && !(forward.tol() > 0)) {
+            throw new IllegalArgumentException("warm starts need a forward solver with a tolerance > 0: with tol = 0 ("
+                    + forward.method() + ", " + forward.maxIter() + " iterations) the state returned depends on where"
+                    + " the solve starts");
         }
         if (batchSize < 1 || epochs < 1 || testBatch < 0) {
             throw new IllegalArgumentException("batch size and epochs must be >= 1 and the test batch >= 0, got "

@@ -58,6 +58,8 @@ public final class Trainer {
     private final Dataset test;
     private EquilibriumSolver testSolver;
     private Matrix testYhat;
+    /** Warm starts across epochs (settings.warmStart()), made at first use. */
+    private WarmStartCache warmStarts;
 
     /**
      * @param test the test set for test batches and evaluations; may be null when the settings ask for
@@ -129,14 +131,38 @@ public final class Trainer {
             throw new IllegalStateException("this trainer holds no training set (it was made from the training set's"
                     + " size only); run it with a StepSource");
         }
-        return run(net, optimizer, startStep, refusalsBefore, listener, localSource(net.precision()));
+        return loop(net, optimizer, startStep, refusalsBefore, listener, localSource(net));
     }
 
-    /** The single-process source: gathers the batch's rows and runs {@link BatchStep} on them. */
-    private StepSource localSource(Precision p) {
+    /**
+     * The single-process source: gathers the batch's rows and runs {@link BatchStep} on them, with
+     * this run's warm starts when the settings ask for them.
+     */
+    private StepSource localSource(FixedPointNetwork net) {
         BatchStep batchStep = new BatchStep(settings);
-        return (net, step, rows) -> batchStep.compute(net, gather(train, rows, 0, rows.length, p),
-                settings.diagnostics().due(step));
+        WarmStartCache warm = warmStarts(net);
+        Precision p = net.precision();
+        return (n, step, rows) -> batchStep.compute(n, gather(train, rows, 0, rows.length, p),
+                settings.diagnostics().due(step), rows, warm);
+    }
+
+    /**
+     * This run's warm-start cache (made at the first call, one per trainer, sized by the training set
+     * and the network's units), or null when the settings do not ask for warm starts. A checkpoint
+     * saves it and a resumed run restores it before {@link #run}.
+     */
+    public WarmStartCache warmStarts(FixedPointNetwork net) {
+        if (!settings.warmStart()) {
+            return null;
+        }
+        if (warmStarts == null) {
+            boolean adjoint = org.fprnn.rule.Rules.create(settings.rule(), settings.ruleSettings()).solvesAdjoint();
+            warmStarts = new WarmStartCache(trainSize, net.units(), adjoint);
+        } else if (warmStarts.units() != net.units()) {
+            throw new IllegalArgumentException("this trainer's warm starts hold states of " + warmStarts.units()
+                    + " units, not " + net.units());
+        }
+        return warmStarts;
     }
 
     /**
@@ -146,6 +172,15 @@ public final class Trainer {
      */
     public Result run(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
                       Listener listener, StepSource source) {
+        if (settings.warmStart()) {
+            throw new IllegalArgumentException("warm starts keep a state per training sample in this process; they"
+                    + " work with the single-process trainer only (turn solver.warm_start off for this run)");
+        }
+        return loop(net, optimizer, startStep, refusalsBefore, listener, source);
+    }
+
+    private Result loop(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
+                        Listener listener, StepSource source) {
         GuardedUpdate update = new GuardedUpdate(settings);
         BatchSchedule schedule = schedule();
         List<StepRecord> steps = new ArrayList<>();

@@ -20,11 +20,13 @@ import org.fprnn.optim.Optimizer;
 import org.fprnn.train.EvalRecord;
 import org.fprnn.train.MetricsLines;
 import org.fprnn.train.StepRecord;
+import org.fprnn.train.WarmStartCache;
 
 /**
  * A run's checkpoint: one safetensors file, written atomically, so that Python users can open it.
  * Tensors: the network's parameters under their own names (W, U, R, and b, c when present) and the
- * optimizer's state under "optimizer." + its names (empty for plain SGD). Metadata (strings):
+ * optimizer's state under "optimizer." + its names (empty for plain SGD), and with warm starts the
+ * per-sample states of {@link WarmStartCache} under its names. Metadata (strings):
  * format, rule, lr, step (steps done), seconds (wall time so far), settings (the run's settings as
  * JSON), metrics (the metrics.jsonl lines so far), and the SHA-256 checksums of every tensor and of
  * the metadata ({@link Checksums#stamp}).
@@ -41,14 +43,18 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
                   Safetensors.Contents contents, boolean verified) {
     static final String FORMAT = "fprnn-checkpoint/1";
     private static final String OPT = "optimizer.";
+    private static final String WARM = "warm_start.";
 
-    static void write(Path file, RunSpec spec, String settings, FixedPointNetwork net, Optimizer opt, int step,
-                      double seconds, List<String> lines) throws IOException {
+    static void write(Path file, RunSpec spec, String settings, FixedPointNetwork net, Optimizer opt,
+                      WarmStartCache warm, int step, double seconds, List<String> lines) throws IOException {
         Map<String, Object> tensors = new LinkedHashMap<>();
         net.params().asMap().forEach(tensors::put);
         Params state = opt.state();
         for (String n : state.names()) {
             tensors.put(OPT + n, state.get(n));
+        }
+        if (warm != null) {
+            tensors.putAll(warm.tensors());
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
@@ -98,7 +104,8 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         }
         checkLines(file, lines, step);
         for (var e : c.tensors().entrySet()) {
-            if (!allFinite(e.getValue())) {
+            // Warm-start caches mark the rows never kept with NaN; the checksums cover them.
+            if (!e.getKey().startsWith(WARM) && !allFinite(e.getValue())) {
                 throw new FormatException(file, "holds non-finite values (NaN or infinity) in tensor " + e.getKey()
                         + "; training never saves such weights, so the file was altered or damaged");
             }
@@ -192,8 +199,24 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         }
     }
 
-    /** Copies the saved parameters into the network and the saved state into the optimizer. */
-    void restore(FixedPointNetwork net, Optimizer opt) throws FormatException {
+    /**
+     * Copies the saved parameters into the network, the saved state into the optimizer and, with warm
+     * starts ({@code warm} not null), the saved per-sample states into the cache.
+     */
+    void restore(FixedPointNetwork net, Optimizer opt, WarmStartCache warm) throws FormatException {
+        if (warm != null) {
+            for (String name : warm.tensors().keySet()) {
+                if (!contents.tensors().containsKey(name)) {
+                    throw new FormatException(contents.source(), "holds no " + name + " (the warm starts of a run with"
+                            + " solver.warm_start = true); delete it to start that run afresh");
+                }
+                try {
+                    warm.restore(name, contents.get(name).toMatrix(Precision.FLOAT));
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException(contents.source(), "holds " + e.getMessage());
+                }
+            }
+        }
         for (String name : net.params().names()) {
             Matrix m = contents.get(name).toMatrix(net.precision());
             Matrix p = net.params().get(name);

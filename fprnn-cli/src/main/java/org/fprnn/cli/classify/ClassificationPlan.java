@@ -303,7 +303,8 @@ public final class ClassificationPlan {
         var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
                 t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed(), t.onNonconverged(),
-                t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings());
+                t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings(),
+                cfg.solver().warmStart());
     }
 
     /**
@@ -387,6 +388,10 @@ public final class ClassificationPlan {
         solver.put("tol", s.tol());
         solver.put("memory", s.memory());
         solver.put("beta", s.beta());
+        // Only when on, so that folders made before this key existed still match.
+        if (s.warmStart()) {
+            solver.put("warm_start", true);
+        }
         m.put("solver", solver);
         var ru = cfg.rule();
         Map<String, Object> rule = new LinkedHashMap<>();

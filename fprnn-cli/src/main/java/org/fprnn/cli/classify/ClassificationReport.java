@@ -360,6 +360,10 @@ final class ClassificationReport {
                 sb.append(String.format(Locale.ROOT, ", memory %d, mixing %s", s.memory(), num(s.beta())));
             }
         }
+        if (s.warmStart()) {
+            sb.append("; in training each sample's solve starts where its previous visit ended (warm start; the"
+                    + " first visit from rest)");
+        }
         sb.append('\n');
         sb.append("- gains: ").append(cfg.rule().gains()).append("; adjoint of the gradient rule solved to relative residual ")
                 .append(num(cfg.rule().adjointTol())).append('\n');

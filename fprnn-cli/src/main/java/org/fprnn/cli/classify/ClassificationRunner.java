@@ -237,7 +237,7 @@ public final class ClassificationRunner {
         if (Files.isRegularFile(ckpt)) {
             Checkpoint c = readCheckpoint(spec);
             c.check(total, net);
-            c.restore(net, opt);
+            c.restore(net, opt, trainer.warmStarts(net));
             startStep = c.step();
             prior = c.seconds();
             lines.addAll(c.lines());
@@ -301,7 +301,7 @@ public final class ClassificationRunner {
                 boolean stopNow = stop.requested();
                 if (stepsDone < total && (stopNow || stepsDone % perEpoch == 0)) {
                     try {
-                        Checkpoint.write(ckpt, spec, settings, net, opt, stepsDone,
+                        Checkpoint.write(ckpt, spec, settings, net, opt, trainer.warmStarts(net), stepsDone,
                                 priorSeconds + (System.nanoTime() - t0) / 1e9, lines);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(new IOException("cannot write checkpoint " + ckpt + ": "

@@ -14,9 +14,12 @@ import org.fprnn.solve.SolverConfig;
  *     0 runs exactly max_iter steps
  * @param memory Anderson memory (default 5)
  * @param beta Anderson mixing (default 1)
+ * @param warmStart in training, start each sample's forward solve (and the gradient rule's adjoint)
+ *     from where its previous visit ended, instead of from rest (default false; needs tol > 0; test
+ *     batches and evaluations always start from rest)
  */
 public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, Double tol, Integer memory,
-                                  Double beta) {
+                                  Double beta, Boolean warmStart) {
     /** The method when solver.method is absent. */
     public static final String DEFAULT_METHOD = "anderson";
 
@@ -43,10 +46,16 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
             throw Keys.notApplicable("solver.beta", beta, "solver.method = \"" + method + "\"",
                     "it is Anderson's mixing");
         }
+        warmStart = warmStart != null && warmStart;
+        if (warmStart && tol == 0) {
+            throw new IllegalArgumentException("solver.warm_start = true needs solver.tol > 0: with tol = 0 the solver"
+                    + " runs exactly max_iter steps, whose end depends on where it starts, so warm starts would change"
+                    + " the state it returns; give a tolerance, or leave warm_start out");
+        }
     }
 
     public static ForwardSolverConfig defaults() {
-        return new ForwardSolverConfig(null, null, null, null, null, null);
+        return new ForwardSolverConfig(null, null, null, null, null, null, null);
     }
 
     public SolverConfig toSolverConfig() {

@@ -1,0 +1,111 @@
+package org.fprnn.solve;
+
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.Workspace;
+import org.fprnn.operator.RecurrentOperator;
+
+/**
+ * The gradient rule's adjoint equation (I - W^T G) lambda = e (MATH section 3.1) for a float network,
+ * solved to a relative residual below what float holds by mixed-precision iterative refinement:
+ * lambda is kept in double; each round computes the residual rho = e + (g * lambda) W - lambda in
+ * double (one product with the double copy of W), solves the correction equation
+ * (I - W^T G) d = rho in float (the float operator's products, half the cost of double ones) to a
+ * relative residual of {@link #INNER_TOL}, and adds d to lambda. Each round cuts a sample's residual
+ * by about that factor, so a tolerance of 1e-8 takes two or three rounds. Samples are independent
+ * (MATH section 6 fact 7): a sample stops at the first round whose residual meets the tolerance, and
+ * one whose residual a round did not cut at least tenfold (float cannot help it further) is left to
+ * the caller's double solve, as is any sample still above the tolerance after {@link #MAX_ROUNDS}.
+ */
+public final class RefinedAdjoint {
+    /** Relative residual of each round's float solve of the correction equation. */
+    public static final double INNER_TOL = 1e-4;
+    /** Most refinement rounds. */
+    public static final int MAX_ROUNDS = 6;
+
+    private final Solver inner;
+    private final Workspace ws = new Workspace();
+
+    /** @param adjoint the adjoint solver's settings: the float rounds use its method, memory, mixing and limit */
+    public RefinedAdjoint(SolverConfig adjoint) {
+        this.inner = Solvers.create(adjoint.withTol(Math.max(adjoint.tol(), INNER_TOL)));
+    }
+
+    /**
+     * Refines {@code lambda} (B x N, double, holding the start on entry) towards the solution of
+     * {@code exact}, the adjoint map in double precision.
+     *
+     * @param opF the network's float operator
+     * @param gF the gains in float (B x N)
+     * @param tol the relative residual to reach
+     * @return per sample the double residual at the returned lambda, whether it met {@code tol}, and the
+     *     float iterations spent on it
+     */
+    public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix gF, DMatrix lambda, double tol) {
+        int b = lambda.rows;
+        int n = lambda.cols;
+        DMatrix phi = (DMatrix) ws.get("phi", b, n, Precision.DOUBLE);
+        FMatrix rho = (FMatrix) ws.get("rho", b, n, Precision.FLOAT);
+        FMatrix d = (FMatrix) ws.get("d", b, n, Precision.FLOAT);
+        Matrix tmp = ws.get("tmp", b, n, Precision.FLOAT);
+        double[] residual = new double[b];
+        double[] previous = new double[b];
+        boolean[] converged = new boolean[b];
+        boolean[] active = new boolean[b];
+        int[] iterations = new int[b];
+        java.util.Arrays.fill(active, true);
+        java.util.Arrays.fill(previous, Double.POSITIVE_INFINITY);
+        for (int round = 0; ; round++) {
+            exact.apply(lambda, phi);
+            int left = 0;
+            for (int i = 0; i < b; i++) {
+                double m = 0;
+                for (int j = i * n, e = j + n; j < e; j++) {
+                    double r = phi.data[j] - lambda.data[j];
+                    m = Math.max(m, Math.abs(r));
+                    rho.data[j] = (float) r;
+                }
+                if (!active[i]) {
+                    continue;
+                }
+                residual[i] = m / exact.residualScale(i);
+                converged[i] = residual[i] <= tol;
+                // Stop refining a sample that converged, stalled (float does not help it further) or is
+                // not finite; the caller's double solve takes the ones above the tolerance.
+                if (converged[i] || !(residual[i] <= 0.1 * previous[i]) || round == MAX_ROUNDS) {
+                    active[i] = false;
+                } else {
+                    previous[i] = residual[i];
+                    left++;
+                }
+            }
+            if (left == 0) {
+                break;
+            }
+            for (int i = 0; i < b; i++) {
+                if (!active[i]) {
+                    java.util.Arrays.fill(rho.data, i * n, (i + 1) * n, 0f);
+                }
+            }
+            // The correction equation d = rho + (g * d) W in float, from d = rho; rows of finished
+            // samples have rho = 0, so their d stays 0 and they stop at once.
+            d.copyFrom(rho);
+            SolveResult res = inner.solve(new AdjointMap(opF, rho, gF, tmp), d);
+            for (int i = 0; i < b; i++) {
+                if (active[i]) {
+                    iterations[i] += res.iterations()[i];
+                    for (int j = i * n, e = j + n; j < e; j++) {
+                        lambda.data[j] += d.data[j];
+                    }
+                }
+            }
+        }
+        int itMax = 0;
+        for (int it : iterations) {
+            itMax = Math.max(itMax, it);
+        }
+        return new SolveResult(lambda, residual, converged, iterations, itMax);
+    }
+}
