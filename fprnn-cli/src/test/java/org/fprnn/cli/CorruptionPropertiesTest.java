@@ -26,7 +26,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * count, a deleted weights file), running the same command again exits 2 with one message naming
  * the file, and changes nothing in the folder. A tiny network and few tries keep it to seconds.
  */
-class CorruptionProperties {
+class CorruptionPropertiesTest {
     enum Target { CHECKPOINT, WEIGHTS }
 
     enum Damage { FLIP, TRUNCATE, NAN, NAN_WITH_CHECKSUMS, STEP, DELETE }
@@ -61,7 +61,7 @@ class CorruptionProperties {
                 .filter(c -> !(c.target() == Target.CHECKPOINT && c.damage() == Damage.DELETE));
     }
 
-    @Property(tries = 30)
+    @Property(tries = 24)
     void anyDamageIsRefusedWithExit2AndNothingIsConsumed(@ForAll("corruptions") Corruption c) throws IOException {
         Path out = Files.createTempDirectory(root, "try");
         for (var e : base.entrySet()) {
