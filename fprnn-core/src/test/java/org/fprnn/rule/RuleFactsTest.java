@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** MATH section 6, facts 1, 2, 4, 5 and 7, in double precision. Fact 3 is in LinearizedDescentProperties. */
+/** MATH section 6, facts 1, 2, 4, 5 and 7, in double precision. Fact 3 is in LinearizedDescentPropertiesTest. */
 class RuleFactsTest {
     private static final SolverConfig TIGHT = SolverConfig.newton(100, 1e-14);
     private static final SolverConfig TIGHT_ADJOINT = SolverConfig.newton(100, 1e-14);

@@ -18,7 +18,7 @@ import org.fprnn.operator.DenseOperator;
  * non-negative inner product with that sample's gradient dl/dW = delta r^T,
  * delta = G (I - W^T G)^{-1} e, for random networks and gains in (0, 1].
  */
-class LinearizedDescentProperties {
+class LinearizedDescentPropertiesTest {
 
     @Property(tries = 300)
     void perSampleDirectionIsNeverUphill(@ForAll @IntRange(min = 1, max = 14) int n,
