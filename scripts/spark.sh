@@ -10,6 +10,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 source scripts/java-env.sh
+# Local mode listens on the loopback only (without this Spark looks up the machine's external address).
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 case "${1:-}" in
   train) main=org.fprnn.spark.SparkTrain ;;
   bench) main=org.fprnn.spark.SparkBench ;;

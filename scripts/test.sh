@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (all modules) with Java 25, and the stand-alone example project of
-# examples/ against the fprnn-core of this tree. Called by .ci/run after ./setup.sh.
+# examples/ against the fprnn-core of this tree, then the Spark cluster test. Called by .ci/run after
+# ./setup.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -10,3 +11,7 @@ mvn -B -q -DskipTests -pl fprnn-core -am install
 echo "test: examples/run.sh (a stand-alone project using fprnn-core as a library)"
 examples/run.sh
 mvn -B test "$@"
+# fprnn-spark on a standalone cluster of separate JVMs on 127.0.0.1, with worker and driver faults
+# (needs the fprnn-spark jar, which ./setup.sh builds; the test rebuilds it when a source is newer).
+echo "test: scripts/spark-cluster.sh test (a Spark master and two workers on 127.0.0.1)"
+scripts/spark-cluster.sh test

@@ -306,7 +306,7 @@ public final class SparkBench implements Callable<Integer> {
      */
     private List<String> model(Timing single, List<SparkRun> runs) {
         List<String> l = new ArrayList<>();
-        int bytesPerValue = precision.equals("double") ? 8 : 4;
+        int bytesPerValue = 8;   // NamedArrays sends every value as a double (float ones exactly)
         long p = (long) units * units;   // the trained parameters of this benchmark: W only
         l.add("### When data parallelism pays");
         l.add("");
@@ -336,7 +336,10 @@ public final class SparkBench implements Callable<Integer> {
                         + " time), BW = 1 Gbit/s, and one core's compute scaled from this run's single-process step"
                         + " (%.4f s on %d cores, taken as %.3f s on one; the Euler solve costs B N^2 per iteration, so t_c"
                         + " scales as N^2 at fixed B), the predicted speed-up t_c / t(M) of dense networks with W"
-                        + " trained (P = N^2, %d-byte values, B = %d):", tJob, ref.master().startsWith("spark://")
+                        + " trained (P = N^2, %d bytes per value as fprnn-spark sends them, B = %d). The N^2 scaling"
+                        + " holds when the measured step is dominated by the recurrent solve, as in P1 (N = 300, 500"
+                        + " Euler steps); for a small measured network it overstates t_c:", tJob,
+                ref.master().startsWith("spark://")
                         ? "cluster's" : ref.master(), single.median(), Runtime.getRuntime().availableProcessors(), tc,
                 bytesPerValue, batch));
         l.add("");

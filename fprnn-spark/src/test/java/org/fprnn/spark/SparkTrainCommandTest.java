@@ -86,7 +86,8 @@ class SparkTrainCommandTest {
                 "--solver", "euler", "--alpha", "0.2", "--max-iter", "60", "--tol", "0", "--rule", "linearized",
                 "--lr", "0.05", "--seed", "4", "--out", out.toString(), "--log-every", "1");
         assertEquals(0, o.code(), o.out() + o.err());
-        assertTrue(o.out().contains("300 training samples in 3 partitions") && o.out().contains("step 3/3")
+        assertTrue(o.out().contains("300 training samples") && o.out().contains("3 partitions (shipped)")
+                && o.out().contains("step 3/3")
                 && o.out().contains("executors' BLAS: ") && o.out().contains("1 thread"), o.out());
 
         // The same 3 steps single-process, with the settings the options stand for.
@@ -150,5 +151,63 @@ class SparkTrainCommandTest {
             assertTrue(err < 1e-12, name + ": reading on the executors changed the weights by " + err);
         }
         assertEquals(3, Files.readAllLines(out2.resolve("metrics.jsonl")).size(), "--no-eval: no evaluation line");
+    }
+
+    /**
+     * A run stopped after a checkpoint and started again with the same options ends with the weights
+     * of an uninterrupted run, bit for bit (Adam, so the optimizer state matters); a run with other
+     * settings is refused and changes nothing; --single-process gives the same weights up to rounding.
+     */
+    @Test
+    void resumesFromItsCheckpointBitwiseAndRefusesOtherSettings(@TempDir Path tmp) throws Exception {
+        Path mnist = dataRoot().resolve("mnist");
+        assumeTrue(Files.isDirectory(mnist), "MNIST is not installed in " + mnist + " (run scripts/fetch-data.sh)");
+        List<String> common = List.of("--data", "mnist", "--data-dir", mnist.toString(), "--train-samples", "256",
+                "--units", "12", "--precision", "double", "--batch", "64", "--epochs", "2", "--solver", "euler",
+                "--alpha", "0.2", "--max-iter", "30", "--tol", "0", "--optimizer", "adam", "--lr", "0.01", "--seed",
+                "5", "--no-eval", "--checkpoint-every", "2");
+        Path whole = tmp.resolve("whole");
+        Path resumed = tmp.resolve("resumed");
+        Outcome a = run(args(common, "--partitions", "2", "--out", whole.toString()));
+        assertEquals(0, a.code(), a.out() + a.err());
+        Outcome first = run(args(common, "--partitions", "2", "--steps", "3", "--out", resumed.toString()));
+        assertEquals(0, first.code(), first.out() + first.err());
+        assertEquals("3", Safetensors.read(resumed.resolve(Checkpoint.FILE)).metadata().get("step"));
+        Outcome second = run(args(common, "--partitions", "2", "--out", resumed.toString()));
+        assertEquals(0, second.code(), second.out() + second.err());
+        assertTrue(second.out().contains("resuming from") && second.out().contains("after step 3"), second.out());
+        Params w = CompareWeights.read(whole);
+        Params r = CompareWeights.read(resumed);
+        assertTrue(CompareWeights.bitwiseEqual(w, r), "resumed run differs by " + CompareWeights.maxRelErr(w, r));
+        assertEquals(Files.readAllLines(whole.resolve("metrics.jsonl")).size(),
+                Files.readAllLines(resumed.resolve("metrics.jsonl")).size(), "one metrics line per step and evaluation");
+
+        byte[] before = Files.readAllBytes(resumed.resolve("weights.safetensors"));
+        List<String> otherLr = new java.util.ArrayList<>(common);
+        otherLr.set(otherLr.indexOf("0.01"), "0.02");
+        Outcome refused = run(args(otherLr, "--partitions", "2", "--out", resumed.toString()));
+        assertEquals(2, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("other settings") && refused.err().contains("lr 0.01 (saved) vs 0.02 (now)"),
+                refused.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(resumed.resolve("weights.safetensors"))));
+
+        Path single = tmp.resolve("single");
+        Outcome s = run(args(common, "--single-process", "--out", single.toString()));
+        assertEquals(0, s.code(), s.out() + s.err());
+        double err = CompareWeights.maxRelErr(CompareWeights.read(single), w);
+        assertTrue(err <= 1e-10, "Spark and single-process weights differ by " + err);
+        assertTrue(CompareWeights.maxRelErr(CompareWeights.read(single), spec0(mnist)) > 1e-4, "the weights hardly moved");
+    }
+
+    private static String[] args(List<String> common, String... more) {
+        List<String> all = new java.util.ArrayList<>(common);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    /** The weights at start of the resume test's network. */
+    private static Params spec0(Path mnist) {
+        return FixedPointNetwork.builder().inputs(784).units(12).outputs(10).precision(Precision.DOUBLE).seed(5).build()
+                .params();
     }
 }
