@@ -119,31 +119,34 @@ final class WarmBench {
         for (int i = 0; i < sides.size(); i += 2) {
             Side cold = sides.get(i);
             Side warm = sides.get(i + 1);
-            notes.append(Section.f("%s, lr %s, epochs 2-%d: warm starts took %s times fewer forward iterations (batch"
-                            + " max; %s times by the per-sample median)%s, and each step %s times less time (%s ms"
-                            + " against %s ms).", cold.rule(), cold.lr(), epochs,
+            notes.append(Section.f("%s, lr %s, epochs 2-%d, cold / warm: forward iterations %s (batch max; %s by the"
+                            + " per-sample median)%s, time per step %s (%s ms cold, %s ms warm).", cold.rule(), cold.lr(),
+                    epochs,
                     Section.ratio(cold.later().maxIterations / warm.later().maxIterations),
                     Section.ratio(cold.later().medianIterations / warm.later().medianIterations),
-                    cold.rule().equals("gradient") ? Section.f(", %s times fewer adjoint iterations",
+                    cold.rule().equals("gradient") ? Section.f(", adjoint iterations %s",
                             Section.ratio(cold.later().adjointMax / warm.later().adjointMax)) : "",
                     Section.ratio(cold.later().stepSeconds() / warm.later().stepSeconds()),
-                    Section.ms(warm.later().stepSeconds()), Section.ms(cold.later().stepSeconds())));
+                    Section.ms(cold.later().stepSeconds()), Section.ms(warm.later().stepSeconds())));
             notes.append(Section.f(" Test accuracy after %d epochs: %.2f%% cold, %.2f%% warm; training samples not"
                     + " converged over the run: %d cold, %d warm.%n%n", epochs, 100 * cold.accuracy(),
                     100 * warm.accuracy(), cold.notConverged(), warm.notConverged()));
         }
         String explanation = Section.f("""
-                %s; the linearized rule trains on %s, the gradient rule (about three times slower per step) on                 %s. P1-converged's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from \
-                seed 1, fixed read-in and read-out), forward solve Anderson (memory 5, mixing 1) to \
-                max|r - f(W r + h)| <= 1e-6, gains 1 - r^2, the gradient rule's adjoint to relative residual \
-                1e-8, plain SGD, batches of %d reshuffled every epoch (seed 1), %d epochs. Each rule is trained \
-                twice from the same network on the same batches, one run after the other: 'cold' starts every \
-                solve from rest (r = 0, lambda = e), 'warm' (solver.warm_start = true) starts each training \
-                sample's forward and adjoint solves from where its previous visit ended (the first epoch is \
-                therefore cold on both sides). Iterations and milliseconds are means over the steps of each \
-                phase; 'batch max' is the batch's largest per-sample count, which sets the solver's work \
-                (its matrix products cover the whole batch until the last sample converges). No test batch \
-                per step; the test accuracy is on %s after the last epoch. 'starting residual' is                 max|r - f(W r + h)| of the state each solve starts from (median over the batch, mean over the                 steps): how far a sample's fixed point moved since its previous visit.""",
+                %s; the linearized rule trains on %s, the gradient rule (about three times slower per step) on \
+                %s. P1-converged's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from \
+                seed 1, fixed read-in and read-out), forward solve Anderson (memory 5, mixing 1) to max|r - f(W \
+                r + h)| <= 1e-6, gains 1 - r^2, the gradient rule's adjoint to relative residual 1e-8, plain \
+                SGD, batches of %d reshuffled every epoch (seed 1), %d epochs. Each rule is trained twice from \
+                the same network on the same batches, one run after the other: 'cold' starts every solve from \
+                rest (r = 0, lambda = e), 'warm' (solver.warm_start = true) starts each training sample's \
+                forward and adjoint solves from where its previous visit ended (the first epoch is therefore \
+                cold on both sides). Iterations and milliseconds are means over the steps of each phase; 'batch \
+                max' is the batch's largest per-sample count, which sets the solver's work (its matrix products \
+                cover the whole batch until the last sample converges). No test batch per step; the test \
+                accuracy is on %s after the last epoch. 'starting residual' is max|r - f(W r + h)| of the state \
+                each solve starts from (median over the batch, mean over the steps): how far a sample's fixed \
+                point moved since its previous visit.""",
                 d.description(), images(full, d), images(part, d), units, batch, epochs,
                 test.size() == d.test().size() ? Section.f("the whole test set (%d images)", test.size())
                         : Section.f("the first %d test images", test.size()));

@@ -1,5 +1,6 @@
 package org.fprnn.rule;
 
+import java.util.function.Supplier;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
@@ -28,6 +29,8 @@ import org.fprnn.solve.Solvers;
  */
 final class GradientRule extends AbstractRule {
     private final Solver adjointSolver;
+    /** Mixed-precision refinement of float networks' adjoints, made at first use. */
+    private RefinedAdjoint refined;
     /** The double copy of a float network's operator (see {@link #doubleOperator}) and its source. */
     private RecurrentOperator doubleOp;
     private RecurrentOperator doubleSource;
@@ -111,11 +114,19 @@ final class GradientRule extends AbstractRule {
      */
     SolveResult solveAdjoint(RecurrentOperator op, int units, Matrix e, Matrix g, Matrix lambda, AdjointStart start) {
         AdjointMap map = new AdjointMap(op, e, g, ws.like("adjTmp", e));
+        return fromStart(e, lambda, start, () -> finishInDouble(map, units, lambda));
+    }
+
+    /**
+     * Sets lambda to its start (e, or the sample's last solution that {@code start} remembers), runs
+     * the solve, and lets {@code start} (may be null) remember the converged rows.
+     */
+    private static SolveResult fromStart(Matrix e, Matrix lambda, AdjointStart start, Supplier<SolveResult> solve) {
         lambda.copyFrom(e);
         if (start != null) {
             start.load(lambda);
         }
-        SolveResult res = finishInDouble(map, units, lambda);
+        SolveResult res = solve.get();
         if (start != null) {
             start.store(lambda, res.converged());
         }
@@ -144,30 +155,22 @@ final class GradientRule extends AbstractRule {
         if (refined == null) {
             refined = new RefinedAdjoint(settings.adjoint());
         }
-        RecurrentOperator opD = doubleOperator(net.recurrent());
-        lambda.copyFrom(ed);
-        if (start != null) {
-            start.load(lambda);
-        }
-        AdjointMap exact = new AdjointMap(opD, ed, gd, ws.like("adjTmp", ed));
-        SolveResult res = refined.solve(exact, net.recurrent(), g, lambda, settings.adjoint().tol());
-        if (!res.allConverged()) {
-            int[] before = res.iterations().clone();
+        AdjointMap exact = new AdjointMap(doubleOperator(net.recurrent()), ed, gd, ws.like("adjTmp", ed));
+        return fromStart(ed, lambda, start, () -> {
+            SolveResult res = refined.solve(exact, net.recurrent(), g, lambda, settings.adjoint().tol());
+            if (res.allConverged()) {
+                return res;
+            }
+            int[] refinedIterations = res.iterations().clone();
             res = finishInDouble(exact, net.units(), lambda);
             int itMax = 0;
-            for (int i = 0; i < before.length; i++) {
-                res.iterations()[i] += before[i];
+            for (int i = 0; i < refinedIterations.length; i++) {
+                res.iterations()[i] += refinedIterations[i];
                 itMax = Math.max(itMax, res.iterations()[i]);
             }
-            res = new SolveResult(res.state(), res.residual(), res.converged(), res.iterations(), itMax);
-        }
-        if (start != null) {
-            start.store(lambda, res.converged());
-        }
-        return res;
+            return new SolveResult(res.state(), res.residual(), res.converged(), res.iterations(), itMax);
+        });
     }
-
-    private RefinedAdjoint refined;
 
     /**
      * The adjoint solver on {@code map} from {@code lambda}; samples it misses get a dense solve when

@@ -24,13 +24,20 @@ public final class RefinedAdjoint {
     public static final double INNER_TOL = 1e-4;
     /** Most refinement rounds. */
     public static final int MAX_ROUNDS = 6;
+    /**
+     * Most iterations of one round's float solve (a round normally takes 10 to 20): a sample float
+     * cannot bring to {@link #INNER_TOL} then stalls, and the caller's double solve finishes it,
+     * instead of the round running to the adjoint's whole iteration limit.
+     */
+    public static final int INNER_MAX_ITER = 200;
 
     private final Solver inner;
     private final Workspace ws = new Workspace();
 
     /** @param adjoint the adjoint solver's settings: the float rounds use its method, memory, mixing and limit */
     public RefinedAdjoint(SolverConfig adjoint) {
-        this.inner = Solvers.create(adjoint.withTol(Math.max(adjoint.tol(), INNER_TOL)));
+        this.inner = Solvers.create(adjoint.withTol(Math.max(adjoint.tol(), INNER_TOL))
+                .withMaxIter(Math.min(adjoint.maxIter(), INNER_MAX_ITER)));
     }
 
     /**
