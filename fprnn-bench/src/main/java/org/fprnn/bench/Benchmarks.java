@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
-            List.of("rules", "solver", "convergence", "end-to-end", "scaling", "memory", "threads");
+            List.of("rules", "solver", "convergence", "end-to-end", "scaling", "memory", "threads", "peers");
 
     private Benchmarks() {
     }
@@ -77,6 +77,7 @@ public final class Benchmarks {
                     case ScalingBench.ID -> ScalingBench.run(o);
                     case MemoryBench.ID -> MemoryBench.run(o);
                     case ThreadsBench.ID -> ThreadsBench.run(o);
+                    case PeersBench.ID -> PeersBench.run(o, data);
                     default -> throw new IllegalStateException(name);
                 };
             } catch (UncheckedIOException e) {
