@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * per-sample result arrays and per-solve objects of the adjoint solve), far below one B x N matrix.
  *
  * <p>This is an allocation test, not a timing test: bytes come from the thread's allocation counter
- * (com.sun.management.ThreadMXBean). Code not yet compiled by C2 allocates (interpreted and C1
+ * (com.sun.management.ThreadMXBean), of the calling thread and of the row-block threads that share
+ * the products and the solvers' row work. Code not yet compiled by C2 allocates (interpreted and C1
  * Vector API code boxes vectors), so every figure is the smallest of repeated measurements, taken
  * until it is small or 30 seconds have passed. It runs on native BLAS and once more on the pure-Java product (the
  * without-native-blas execution of fprnn-core).
@@ -54,8 +55,24 @@ class AllocationTest {
     private static final com.sun.management.ThreadMXBean BEAN =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+    /** Ids of the row-block threads (RowParallel's pool, named fprnn-rows-N), found before each measurement. */
+    private static long[] rowThreads = new long[0];
+
+    private static void findRowThreads() {
+        rowThreads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("fprnn-rows-")).mapToLong(Thread::threadId).toArray();
+    }
+
+    /**
+     * Bytes allocated so far by this thread and by the row-block threads, which do part of every
+     * product and of the solvers' row work.
+     */
     private static long allocated() {
-        return BEAN.getCurrentThreadAllocatedBytes();
+        long bytes = BEAN.getCurrentThreadAllocatedBytes();
+        for (long id : rowThreads) {
+            bytes += Math.max(0, BEAN.getThreadAllocatedBytes(id));
+        }
+        return bytes;
     }
 
     /**
@@ -75,6 +92,7 @@ class AllocationTest {
             small.run();
             big.run();
         }
+        findRowThreads();
         long bestSmall = Long.MAX_VALUE;
         long bestBig = Long.MAX_VALUE;
         long start = System.nanoTime();
@@ -94,6 +112,7 @@ class AllocationTest {
     /** The smallest over repeated measurements of the bytes of one run of {@code r}. */
     private static long bytesOf(Runnable r) {
         r.run();
+        findRowThreads();
         long best = Long.MAX_VALUE;
         long start = System.nanoTime();
         for (int rep = 0; best > GOOD && System.nanoTime() - start < PATIENCE_NANOS; rep++) {
@@ -159,6 +178,37 @@ class AllocationTest {
                 assertTrue(extra < SLACK, method + " " + p + ": " + (many - few) + " more iterations allocate "
                         + extra + " bytes on " + blas());
             }
+        }
+    }
+
+    /**
+     * The same on a batch and width large enough that the products and the row work split into blocks
+     * on two threads (RowParallel's pool, whose allocations are counted too).
+     */
+    @Test
+    void solverIterationsOnRowBlocksAllocateNothing() {
+        int before = Blas.get().threads();
+        Blas.setThreads(2);
+        try {
+            Batch batch = TestNets.labelled(256, 10, 4, 1.0, 2);
+            for (Precision p : Precision.values()) {
+                FixedPointNetwork net = net(10, 64, 4, p, 0.8, 1);
+                Matrix x = batch.x().to(p);
+                for (String method : new String[] {"euler", "anderson"}) {
+                    SolverConfig cFew = new SolverConfig(method, 0, 20, method.equals("euler") ? 0.2 : 1.0, 5,
+                            method.equals("anderson") ? 0.5 : 1.0);
+                    EquilibriumSolver sFew = new EquilibriumSolver(cFew);
+                    EquilibriumSolver sMany = new EquilibriumSolver(cFew.withMaxIter(60));
+                    assertEquals(60, sMany.solve(net, x).iterationsMax(), method);
+                    long extra = extraBytes(() -> sFew.solve(net, x), () -> sMany.solve(net, x));
+                    System.out.printf(Locale.ROOT, "allocation: %s %s on row blocks, 40 more iterations: %d bytes"
+                            + " (%d row threads seen, %s)%n", method, p, extra, rowThreads.length, blas());
+                    assertTrue(extra < SLACK, method + " " + p + " on row blocks: 40 more iterations allocate "
+                            + extra + " bytes on " + blas());
+                }
+            }
+        } finally {
+            Blas.setThreads(before);
         }
     }
 

@@ -11,8 +11,12 @@ import org.fprnn.data.Split;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.model.Batch;
 
-/** The data the solver and end-to-end benchmarks use: MNIST, or MNIST-shaped synthetic data for tests. */
-record BenchData(Dataset train, Dataset test, String description) {
+/**
+ * The data the solver and end-to-end benchmarks use: MNIST, or MNIST-shaped synthetic data for tests.
+ *
+ * @param dir the folder MNIST was read from (for the peers, which read it themselves); null for synthetic data
+ */
+record BenchData(Dataset train, Dataset test, String description, Path dir) {
 
     static BenchData load(BenchOptions o) throws IOException {
         return o.syntheticData() ? synthetic(3000, 1000, 5) : mnist(o.dataDir());
@@ -27,7 +31,8 @@ record BenchData(Dataset train, Dataset test, String description) {
         Path where = DataSets.locate(Mnist.SOURCE, Split.TRAIN, opt);
         Dataset train = Mnist.SOURCE.read(where, Split.TRAIN);
         Dataset test = Mnist.SOURCE.read(DataSets.locate(Mnist.SOURCE, Split.TEST, opt), Split.TEST);
-        return new BenchData(train, test, "MNIST (" + train.size() + " training, " + test.size() + " test images)");
+        return new BenchData(train, test, "MNIST (" + train.size() + " training, " + test.size() + " test images)",
+                where);
     }
 
     /**
@@ -38,7 +43,7 @@ record BenchData(Dataset train, Dataset test, String description) {
         Random rng = new Random(seed);
         return new BenchData(images("synthetic-train", train, rng), images("synthetic-test", test, rng),
                 "synthetic MNIST-shaped data (--synthetic-data, for tests: " + train + " training, " + test
-                        + " test images)");
+                        + " test images)", null);
     }
 
     private static Dataset images(String name, int n, Random rng) {

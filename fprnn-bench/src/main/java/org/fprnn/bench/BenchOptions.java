@@ -17,11 +17,13 @@ import java.util.List;
  *     P1 and P1-converged weights under {@code resultsDir}
  * @param resultsDir where the P1 results folders are (docs/results)
  * @param targetAccuracy the test accuracy the end-to-end benchmark trains to (0.85)
+ * @param peersDir the folder of the PyTorch peers (torch_p1_peer.py, ...) the peers benchmark runs
  * @param command the command line, as the sections name it
  * @param log progress lines and tables
  */
 public record BenchOptions(boolean quick, Path out, Path dataDir, boolean syntheticData, List<Path> weights,
-                           Path resultsDir, double targetAccuracy, String command, PrintWriter log) {
+                           Path resultsDir, double targetAccuracy, Path peersDir, String command,
+                           PrintWriter log) {
 
     public static final double DEFAULT_TARGET_ACCURACY = 0.85;
 

@@ -37,10 +37,12 @@ import picocli.CommandLine.Spec;
             "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
             "               slopes, solve GFLOP/s against the raw sgemm",
             "  memory       heap of a gradient step against a bptt step as iterations grow",
-            "  threads      time per step with 1 and 2 BLAS threads",
-            "  conv         P3c's convolutional step against the PyTorch peer",
-            "               (../shared/peers, when /usr/bin/python3 imports torch;",
-            "               needs MNIST; OPENBLAS_CORETYPE/L2_SIZE unset for it)",
+            "  threads      time per step with 1 and 2 threads, in raw-sgemm units, and",
+            "               issue 12's goals",
+            "  peers        the PyTorch P1 peer (--peers-dir) side by side with fprnn's same",
+            "               step (needs MNIST and Debian's python3-torch; skipped otherwise)",
+            "  conv         P3c's convolutional step against the PyTorch conv peer",
+            "               (needs MNIST; the peer runs when /usr/bin/python3 imports torch)",
             "  all          every one of them, in this order",
             "",
             "Run on a quiet machine: timings on a busy one mean little. --quick runs tiny",
@@ -53,7 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
-            description = "rules, solver, convergence, end-to-end, warm, scaling, memory, threads, conv or all (default all)")
+            description = "rules, solver, convergence, end-to-end, warm, scaling, memory, threads, peers, conv or all"
+                    + " (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")
@@ -81,6 +84,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "test accuracy the end-to-end benchmark trains to (default ${DEFAULT-VALUE})")
     double target;
 
+    @Option(names = "--peers-dir", defaultValue = "../shared/peers", paramLabel = "DIR",
+            description = "where the PyTorch peers (torch_p1_peer.py, ...) are, for the peers benchmark"
+                    + " (default ${DEFAULT-VALUE})")
+    Path peersDir;
+
     /** Generated MNIST-shaped data instead of MNIST (tests); the sections say so. */
     @Option(names = "--synthetic-data", hidden = true)
     boolean syntheticData;
@@ -98,7 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Path file = out != null ? out : quick ? null : Path.of("BENCHMARKS.md");
         String command = CommandText.of(spec, Set.of());
-        var o = new BenchOptions(quick, file, dataDir, syntheticData, weights, resultsDir, target, command,
+        var o = new BenchOptions(quick, file, dataDir, syntheticData, weights, resultsDir, target, peersDir, command,
                 spec.commandLine().getOut());
         try {
             Benchmarks.run(which, o);

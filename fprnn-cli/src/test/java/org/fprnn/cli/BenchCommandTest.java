@@ -127,6 +127,19 @@ class BenchCommandTest {
         assertTrue(Double.parseDouble(m.group(1)) > 0, section);
     }
 
+    /** The peers section says why it skipped the peers when they cannot run (here: synthetic data). */
+    @Test
+    void peersAreSkippedWithAReason() throws Exception {
+        Path md = dir.resolve("BENCHMARKS.md");
+        CliRunner r = CliRunner.run("bench", "peers", "--quick", "--synthetic-data", "--peers-dir",
+                dir.resolve("no-peers").toString(), "--out", md.toString());
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        String section = BenchmarksFile.section(Files.readString(md), "peers");
+        assertNotNull(section);
+        assertTrue(section.contains("Skipped: the peers read MNIST itself"), section);
+        assertTrue(section.contains("env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"), section);
+    }
+
     @Test
     void badArgumentsAreUsageErrors() {
         CliRunner r = CliRunner.run("bench", "rulez", "--quick");

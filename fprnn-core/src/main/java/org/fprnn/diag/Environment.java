@@ -30,11 +30,13 @@ public final class Environment {
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MiB";
     }
 
-    /** Machine, Java, BLAS and whether OPENBLAS_CORETYPE was set, in one line. */
+    /** Machine, Java, BLAS (library and kernel) and whether OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE were set, in one line. */
     public static String describe() {
         String coretype = System.getenv("OPENBLAS_CORETYPE");
+        String l2 = System.getenv("OPENBLAS_L2_SIZE");
         return cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores; Java "
                 + System.getProperty("java.version") + "; BLAS: " + Blas.get().name()
-                + "; OPENBLAS_CORETYPE " + (coretype == null ? "unset" : "= " + coretype);
+                + "; OPENBLAS_CORETYPE " + (coretype == null ? "unset" : "= " + coretype)
+                + ", OPENBLAS_L2_SIZE " + (l2 == null ? "unset" : "= " + l2);
     }
 }

@@ -29,9 +29,8 @@ import java.util.Optional;
  * the same bits on every run.
  *
  * <p>The library is looked up at the path in env FPRNN_OPENBLAS (or system property
- * fprnn.openblas), then the OpenBLAS the build unpacked from its Maven dependency
- * ({@link BundledOpenBlas}), then at the usual Debian, Fedora and Homebrew paths, then by name
- * through the dynamic linker. The thread count is FPRNN_THREADS / fprnn.threads, else the number
+ * fprnn.openblas), then at the usual Debian, Fedora and Homebrew paths, then by name through the
+ * dynamic linker. The thread count is FPRNN_THREADS / fprnn.threads, else the number
  * of processors, unless {@link #setThreads(int)} sets it.
  */
 @SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
@@ -80,6 +79,18 @@ public final class NativeBlas implements Blas {
                 }
             } catch (Throwable t) {
                 // keep the generic name
+            }
+        }
+        Optional<MemorySegment> getCore = lookup.find("openblas_get_corename");
+        if (getCore.isPresent()) {
+            MethodHandle h = linker.downcallHandle(getCore.get(), FunctionDescriptor.of(ValueLayout.ADDRESS));
+            try {
+                MemorySegment str = (MemorySegment) h.invokeExact();
+                if (!str.equals(MemorySegment.NULL)) {
+                    cfg = cfg + ", kernel " + str.reinterpret(256).getString(0).trim();
+                }
+            } catch (Throwable t) {
+                // the configuration alone
             }
         }
         this.library = library;
@@ -219,10 +230,16 @@ public final class NativeBlas implements Blas {
         }
     }
 
+    /**
+     * OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), the library
+     * file and the thread count, e.g. "OpenBLAS 0.3.21 ... Zen MAX_THREADS=64, kernel Zen
+     * [/usr/lib/x86_64-linux-gnu/libopenblas.so.0] (native, 2 threads)". Benchmark sections and
+     * results folders record it.
+     */
     @Override
     public String name() {
         int t = threads();
-        return config + " (native, " + t + (t == 1 ? " thread)" : " threads)");
+        return config + " [" + library + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
     }
 
     @Override
@@ -272,6 +289,36 @@ public final class NativeBlas implements Blas {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c, cOff, ldc);
             case PRODUCT -> product(true, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * One cblas_sgemm call on whole arrays, not split, with OpenBLAS's own thread count set to
+     * {@code threads} for the call and back to 1 after it: for benchmarks, to compare fprnn's product
+     * with OpenBLAS's own threading (whose bits depend on the thread count; fprnn's products never
+     * use it).
+     */
+    public void sgemmOwnThreads(int threads, boolean tA, boolean tB, int m, int n, int k, float alpha, float[] a,
+                                int lda, float[] b, int ldb, float beta, float[] c, int ldc) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + threads);
+        }
+        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a, a.length, 0, lda, b, b.length, 0, ldb, c, c.length, 0,
+                ldc)) {
+            case NOTHING -> { }
+            case SCALE_C -> GemmArgs.scale(m, n, beta, c, 0, ldc);
+            case PRODUCT -> {
+                setOpenBlasThreads(threads);
+                try {
+                    Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                            alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
+                            MemorySegment.ofArray(c), ldc);
+                } catch (Throwable t) {
+                    throw new IllegalStateException("cblas_sgemm failed", t);
+                } finally {
+                    setOpenBlasThreads(1);
+                }
+            }
         }
     }
 

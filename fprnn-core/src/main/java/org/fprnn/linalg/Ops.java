@@ -192,14 +192,19 @@ public final class Ops {
 
     /** res[i] = max_j |a[i, j] - b[i, j]| for every row i. */
     public static void rowMaxAbsDiff(Matrix a, Matrix b, double[] res) {
-        if (!a.sameShape(b) || res.length < a.rows) {
+        rowMaxAbsDiff(a, b, res, 0, a.rows);
+    }
+
+    /** res[i] = max_j |a[i, j] - b[i, j]| for rows from <= i < to. */
+    public static void rowMaxAbsDiff(Matrix a, Matrix b, double[] res, int from, int to) {
+        if (!a.sameShape(b) || res.length < a.rows || from < 0 || to > a.rows) {
             throw new IllegalArgumentException("row residual of " + a.shape() + " and " + b.shape());
         }
         int n = a.cols;
         switch (a) {
             case FMatrix f -> {
                 float[] x = f.data, y = ((FMatrix) b).data;
-                for (int i = 0; i < a.rows; i++) {
+                for (int i = from; i < to; i++) {
                     double m = 0;
                     for (int j = i * n, e = j + n; j < e; j++) {
                         m = Math.max(m, Math.abs(x[j] - y[j]));
@@ -209,7 +214,7 @@ public final class Ops {
             }
             case DMatrix d -> {
                 double[] x = d.data, y = ((DMatrix) b).data;
-                for (int i = 0; i < a.rows; i++) {
+                for (int i = from; i < to; i++) {
                     double m = 0;
                     for (int j = i * n, e = j + n; j < e; j++) {
                         m = Math.max(m, Math.abs(x[j] - y[j]));

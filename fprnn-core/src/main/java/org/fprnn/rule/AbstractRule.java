@@ -87,11 +87,7 @@ abstract class AbstractRule implements Rule {
                 throw new IllegalArgumentException("gains from rates (1 - r^2) need tanh units, not "
                         + net.nonlinearity().name());
             }
-            Matrix r = eq.rates();
-            for (int i = 0; i < g.size(); i++) {
-                double v = r.getFlat(i);
-                g.setFlat(i, 1.0 - v * v);
-            }
+            RowPasses.run(RowPasses.ONE_MINUS_SQUARE, g, eq.rates(), null, g, null);
         } else {
             net.nonlinearity().derivative(eq.z(), g);
         }

@@ -1,7 +1,6 @@
 package org.fprnn.rule;
 
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Params;
@@ -48,18 +47,14 @@ final class LinearizedRule extends AbstractRule {
      * MATH section 3.6, linearized (rows are samples, all B x N):
      * u = g * e;  a = u - (g * u) W^T;  p = r - g * (r W^T);  b = p - (g * p) W.
      * Row i of a is (I - W G_i) G_i e_i and row i of b is (I - G_i W)^T (I - G_i W) r_i (MATH 3.4).
+     * The elementwise steps run as two fused passes over row blocks ({@link RowPasses}).
      */
     static void linearized(RecurrentOperator w, Matrix r, Matrix e, Matrix g, Matrix a, Matrix b,
                            Matrix t1, Matrix t2) {
-        Ops.mul(g, e, t1);                 // u
-        Ops.mul(g, t1, t2);                // g * u
-        a.copyFrom(t1);
+        RowPasses.run(RowPasses.GAIN_TWICE, g, e, null, a, t2); // a = u = g*e, t2 = g*u
         w.apply(t2, a, -1, 1);             // a = u - (g*u) W^T
         w.apply(r, t1, 1, 0);              // r W^T
-        Ops.mul(g, t1, t1);
-        Ops.sub(r, t1, t1);                // p
-        Ops.mul(g, t1, t2);                // g * p
-        b.copyFrom(t1);
+        RowPasses.run(RowPasses.RESIDUAL, g, t1, r, b, t2); // b = p = r - g*(r W^T), t2 = g*p
         w.applyTranspose(t2, b, -1, 1);    // b = p - (g*p) W
     }
 
@@ -70,14 +65,11 @@ final class LinearizedRule extends AbstractRule {
      */
     static void linearizedAlt(RecurrentOperator w, Matrix r, Matrix e, Matrix g, Matrix a, Matrix b,
                               Matrix t1, Matrix t2) {
-        Ops.mul(g, e, t1);
-        a.copyFrom(e);
+        RowPasses.run(RowPasses.GAIN_COPY, g, e, null, t1, a); // t1 = g*e, a = e
         w.apply(t1, a, -1, 1);             // a = e - (g*e) W^T
-        Ops.mul(g, r, t1);
-        b.copyFrom(r);
+        RowPasses.run(RowPasses.GAIN_COPY, g, r, null, t1, b); // t1 = g*r, b = r
         w.apply(t1, b, -1, 1);             // p = r - (g*r) W^T, held in b
         w.applyTranspose(b, t2, 1, 0);     // p W
-        Ops.mul(g, t2, t2);
-        Ops.sub(b, t2, b);                 // b = p - g * (p W)
+        RowPasses.run(RowPasses.RESIDUAL, g, t2, b, b, null); // b = p - g * (p W)
     }
 }

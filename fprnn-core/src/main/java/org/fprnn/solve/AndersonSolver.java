@@ -140,25 +140,33 @@ final class AndersonSolver implements Solver {
         @Override
         public void rows(int part, int from, int to) {
             int n = map.dim();
-            for (int i = from; i < to; i++) {
-                if (!track.active(i)) {
-                    continue;
+            int chunk = RowChunks.rows(n);
+            for (int c = from; c < to; c += chunk) {
+                int end = Math.min(c + chunk, to);
+                RowChunks.finish(map, rows.phi(), track, c, end);
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        row(part, i, n);
+                    }
                 }
-                int o = i * n;
-                map.finishRows(rows.phi(), i, i + 1);
-                raw[i] = rows.residual(part, slot, o, n) / map.residualScale(i);
-                // Gram row of the new residual against the history, accumulated in double.
-                int g0 = i * m * m;
-                for (int j = 0; j < hist; j++) {
-                    double d = rows.dot(part, slot, j, o, n);
-                    gram[g0 + slot * m + j] = d;
-                    gram[g0 + j * m + slot] = d;
-                }
-                if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
-                    rows.mix(slot, coef, i * m, hist, o, n);
-                } else {
-                    rows.step(slot, o, n); // a plain damped step, s + beta (Phi(s) - s)
-                }
+            }
+        }
+
+        /** One sample's work of the iteration, its row of Phi already finished. */
+        private void row(int part, int i, int n) {
+            int o = i * n;
+            raw[i] = rows.residual(part, slot, o, n) / map.residualScale(i);
+            // Gram row of the new residual against the history, accumulated in double.
+            int g0 = i * m * m;
+            for (int j = 0; j < hist; j++) {
+                double d = rows.dot(part, slot, j, o, n);
+                gram[g0 + slot * m + j] = d;
+                gram[g0 + j * m + slot] = d;
+            }
+            if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
+                rows.mix(slot, coef, i * m, hist, o, n);
+            } else {
+                rows.step(slot, o, n); // a plain damped step, s + beta (Phi(s) - s)
             }
         }
     }

@@ -1,7 +1,11 @@
 package org.fprnn.solve;
 
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.RowParallel;
+import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
@@ -18,6 +22,7 @@ public final class EquilibriumSolver {
     /** The solver used on discrete dynamics: Euler there is the map itself, r <- f(W r + h). */
     private final Solver discreteSolver;
     private final Workspace ws = new Workspace();
+    private final Check check = new Check();
 
     public EquilibriumSolver(SolverConfig config) {
         this.config = config;
@@ -76,12 +81,48 @@ public final class EquilibriumSolver {
             r.copyFrom(state);
         }
         Matrix z = ws.like("z", state);
-        z.copyFrom(h);
-        net.recurrent().apply(r, z, 1, 1);
-        Matrix fz = ws.like("fz", state);
-        net.nonlinearity().apply(z, fz);
+        net.recurrent().apply(r, z, 1, 0);
         double[] residual = new double[state.rows];
-        Ops.rowMaxAbsDiff(r, fz, residual);
+        // z += h, f(z) and the residual in one pass per row, on row blocks over the cores
+        check.set(net, r, z, h, ws.like("fz", state), residual);
+        RowParallel.forRows(state.rows, RowParallel.minRows(state.cols), check);
+        check.clear();
         return new Equilibrium(r, z, h, state, residual, res.converged(), res.iterations(), res.iterationsMax());
+    }
+
+    /** Rows of z = W r + h, f(z) and max|r - f(z)| per sample (z holds W r on entry). */
+    private static final class Check implements RowParallel.RowBlock {
+        private FixedPointNetwork net;
+        private Matrix r;
+        private Matrix z;
+        private Matrix h;
+        private Matrix fz;
+        private double[] residual;
+
+        void set(FixedPointNetwork net, Matrix r, Matrix z, Matrix h, Matrix fz, double[] residual) {
+            this.net = net;
+            this.r = r;
+            this.z = z;
+            this.h = h;
+            this.fz = fz;
+            this.residual = residual;
+        }
+
+        void clear() {
+            set(null, null, null, null, null, null);
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            int n = z.cols;
+            int o = from * n;
+            int len = (to - from) * n;
+            switch (z) {
+                case FMatrix zf -> VectorMath.axpy(1f, ((FMatrix) h).data, o, zf.data, o, len);
+                case DMatrix zd -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, zd.data, o, len);
+            }
+            net.nonlinearity().apply(z, fz, from, to);
+            Ops.rowMaxAbsDiff(r, fz, residual, from, to);
+        }
     }
 }

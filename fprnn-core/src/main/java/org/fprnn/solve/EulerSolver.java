@@ -119,21 +119,28 @@ final class EulerSolver implements Solver {
         @Override
         public void rows(int part, int from, int to) {
             int n = phi.cols;
-            for (int i = from; i < to; i++) {
-                if (!track.active(i)) {
-                    continue;
+            int chunk = RowChunks.rows(n);
+            for (int c = from; c < to; c += chunk) {
+                int end = Math.min(c + chunk, to);
+                RowChunks.finish(map, phi, track, c, end);
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        step(i, n);
+                    }
                 }
-                map.finishRows(phi, i, i + 1);
-                int o = i * n;
-                raw[i] = switch (phi) {
-                    case FMatrix p -> alphasF == null
-                            ? RowKernels.eulerStep(p.data, ((FMatrix) cur).data, ((FMatrix) next).data, (float) alpha, o, n)
-                            : RowKernels.eulerStep(p.data, ((FMatrix) cur).data, ((FMatrix) next).data, alphasF, o, n);
-                    case DMatrix p -> alphasD == null
-                            ? RowKernels.eulerStep(p.data, ((DMatrix) cur).data, ((DMatrix) next).data, alpha, o, n)
-                            : RowKernels.eulerStep(p.data, ((DMatrix) cur).data, ((DMatrix) next).data, alphasD, o, n);
-                };
             }
+        }
+
+        private void step(int i, int n) {
+            int o = i * n;
+            raw[i] = switch (phi) {
+                case FMatrix p -> alphasF == null
+                        ? RowKernels.eulerStep(p.data, ((FMatrix) cur).data, ((FMatrix) next).data, (float) alpha, o, n)
+                        : RowKernels.eulerStep(p.data, ((FMatrix) cur).data, ((FMatrix) next).data, alphasF, o, n);
+                case DMatrix p -> alphasD == null
+                        ? RowKernels.eulerStep(p.data, ((DMatrix) cur).data, ((DMatrix) next).data, alpha, o, n)
+                        : RowKernels.eulerStep(p.data, ((DMatrix) cur).data, ((DMatrix) next).data, alphasD, o, n);
+            };
         }
     }
 
