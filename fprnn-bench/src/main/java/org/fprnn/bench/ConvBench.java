@@ -279,7 +279,7 @@ final class ConvBench {
     public static void main(String[] args) throws IOException {
         PrintWriter log = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         BenchOptions o = new BenchOptions(Boolean.parseBoolean(args[1]), null, args[0].equals("-") ? null : Path.of(args[0]),
-                Boolean.parseBoolean(args[2]), List.of(), null, BenchOptions.DEFAULT_TARGET_ACCURACY, "conv child", log);
+                Boolean.parseBoolean(args[2]), List.of(), null, BenchOptions.DEFAULT_TARGET_ACCURACY, null, "conv child", log);
         Map<String, Double> m = measure(o, Integer.parseInt(args[3]));
         StringBuilder sb = new StringBuilder(RESULT);
         m.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
