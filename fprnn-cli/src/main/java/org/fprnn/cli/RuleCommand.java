@@ -179,12 +179,13 @@ public final class RuleCommand implements Callable<Integer> {
         if (maxIter < 1) {
             throw new UserError("--max-iter must be >= 1, got " + maxIter);
         }
+        // --gain, --dt and --lr belong to the cross-check contract (ARCHITECTURE.md): warned, not refused.
         OptionCheck.of(spec)
-                .onlyIf(f instanceof Nonlinearity.Linear, "--gain", "--nonlinearity " + nonlinearity
+                .ignoredIf(f instanceof Nonlinearity.Linear, "--gain", "--nonlinearity " + nonlinearity
                         + ": it is the gain of the linear nonlinearity")
-                .onlyIf(SolverConfig.usesAlpha(solver), "--dt", "--solver " + solver
+                .ignoredIf(SolverConfig.usesAlpha(solver), "--dt", "--solver " + solver
                         + ": it is euler's alpha = dt/tau and picard's damping")
-                .onlyIf(rule.equals("reparam"), "--lr", "--rule " + rule + ": it is the learning rate of the reparam rule")
+                .ignoredIf(rule.equals("reparam"), "--lr", "--rule " + rule + ": it is the learning rate of the reparam rule")
                 .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
                         + ": it is the tolerance of the gradient rule's adjoint solve");
         double alpha = dt != null ? dt : solver.equals("euler") ? 0.1 : 1.0;

@@ -91,11 +91,18 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Sets the BLAS thread count, refusing a count the library would silently lower (OpenBLAS caps
-     * it at the MAX_THREADS it was built with), so that the count a results folder records is the
-     * one used.
+     * Sets the thread count, refusing more threads than processors and a count the library would
+     * silently lower (OpenBLAS caps it at the MAX_THREADS it was built with), so that the count a
+     * results folder records is the one used.
      */
     static void setBlasThreads(int threads) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (threads > processors) {
+            // fprnn's own row and product blocks run one thread each: more threads than processors only wait.
+            throw new UserError("threads = " + threads + " does not apply to this machine: it has " + processors
+                    + " processors, and fprnn runs at most one thread per processor; give 1 to " + processors
+                    + " (fprnn run: --set threads=N; fprnn train: --threads N)");
+        }
         int before = Blas.get().threads();
         Blas.setThreads(threads);
         int got = Blas.get().threads();
