@@ -124,6 +124,8 @@ class ClassificationConfigTest {
                 new Case("solver.alpha=1.5", "solver.alpha", "(0, 1]"),
                 new Case("train.epochs=0", "train.epochs", ">= 1"),
                 new Case("train.epochs=1.5", "epochs"),
+                new Case("solver.warm_start=3", "solver.warm_start", "Boolean"),
+                new Case("network.train_input=1", "network.train_input", "Boolean"),
                 new Case("train.batch_size=-4", "train.batch_size"),
                 new Case("train.optimizer=\"rmsprop\"", "train.optimizer", "adam"),
                 new Case("train.momentum=1", "train.momentum", "[0, 1)"),
