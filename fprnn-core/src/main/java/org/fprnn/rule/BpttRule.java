@@ -4,6 +4,7 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.model.Batch;
 import org.fprnn.model.Dynamics;
+import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.model.Params;
@@ -18,7 +19,8 @@ import org.fprnn.solve.SolverConfig;
  * with the number of steps; the loss is taken at the unrolled final state. Defined for the euler
  * solver (and for the discrete dynamics). With per-unit time constants (rate and current dynamics)
  * unit j steps by alpha_j = alpha / (tau_j / tau), forward and backward. Works on any operator and
- * read-in through apply, applyTranspose and project.
+ * read-in through apply, applyTranspose and project. The forward map is {@link DynamicsStep}'s Phi, the
+ * one the solvers iterate.
  */
 final class BpttRule extends AbstractRule {
     private Matrix[] states = new Matrix[0];
@@ -49,16 +51,16 @@ final class BpttRule extends AbstractRule {
         ensureStates(steps + 1, h);
         Matrix tmp = ws.like("tmp", h);
         Matrix tmp2 = ws.like("tmp2", h);
-        boolean current = dyn == Dynamics.CURRENT;
+        DynamicsStep phi = new DynamicsStep(net);
+        boolean current = phi.onCurrents();
         // Per-unit steps alpha_j = alpha / (tau_j / tau) and 1 - alpha_j, or null for one step.
         double[] tau = dyn == Dynamics.DISCRETE ? null : net.timeConstants();
         double[] al = null;
         double[] om = null;
         if (tau != null) {
-            al = ws.doubles("alphas", tau.length);
+            al = DynamicsStep.stepSizes(alpha, tau, ws.doubles("alphas", tau.length));
             om = ws.doubles("oneMinusAlphas", tau.length);
             for (int j = 0; j < tau.length; j++) {
-                al[j] = alpha / tau[j];
                 om[j] = 1 - al[j];
             }
         }
@@ -68,14 +70,7 @@ final class BpttRule extends AbstractRule {
         for (int t = 0; t < steps; t++) {
             Matrix s = states[t];
             Matrix next = states[t + 1];
-            next.copyFrom(h);
-            if (current) {
-                f.apply(s, tmp);
-                w.apply(tmp, next, 1, 1);                   // W f(v) + h
-            } else {
-                w.apply(s, next, 1, 1);                     // z = W r + h
-                f.apply(next, next);                        // f(z)
-            }
+            phi.apply(s, h, tmp, next);                     // Phi(s): f(W r + h), or W f(v) + h
             if (al == null) {
                 Ops.lincomb(1 - alpha, s, alpha, next, next);   // s + alpha (Phi(s) - s)
             } else {
@@ -135,8 +130,7 @@ final class BpttRule extends AbstractRule {
                 Ops.axpy(1, tmp2, sbar);                     // (1-a) * vbar + (dz W) * f'(v_t)
             } else {
                 // r_{t+1} = (1-a) r_t + a f(r_t W^T + h)
-                tmp.copyFrom(h);
-                w.apply(s, tmp, 1, 1);                      // z_t
+                phi.totalInput(s, h, tmp);                  // z_t
                 f.derivative(tmp, tmp);
                 Ops.mul(sbar, tmp, dz);
                 if (al == null) {

@@ -6,9 +6,9 @@ import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
+import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.operator.RecurrentOperator;
 
 /**
  * Integrates a network's dynamics under a time-varying input (MATH sections 1 and 7), from rest or
@@ -18,7 +18,8 @@ import org.fprnn.operator.RecurrentOperator;
  *   <li>current: v += alpha (-v + W f(v) + h_k), r = f(v);</li>
  *   <li>discrete: r = f(W r + h_k), one map step per dt;</li>
  * </ul>
- * plus the Euler-Maruyama noise term of {@link SimulationSettings}. The step loop allocates
+ * plus the Euler-Maruyama noise term of {@link SimulationSettings}. Phi is {@link DynamicsStep}'s, the
+ * same the solvers iterate. The step loop allocates
  * nothing: its matrices live in this simulator's workspace, sized once per batch shape, and the
  * trajectory is allocated before the loop. Not thread-safe; use one simulator per thread.
  */
@@ -55,7 +56,7 @@ public final class Simulator {
         var p = net.precision();
         Dynamics dyn = net.dynamics();
         Nonlinearity f = net.nonlinearity();
-        RecurrentOperator op = net.recurrent();
+        DynamicsStep step = new DynamicsStep(net);
         Stimulus.Drive drive = stimulus.drive(net);
 
         Matrix state = ws.get("state", b, n, p);
@@ -73,8 +74,12 @@ public final class Simulator {
         }
         double[] alpha = ws.doubles("alpha", n);
         double[] noiseScale = ws.doubles("noiseScale", n);
+        if (s.tauPerUnit() == null) {
+            java.util.Arrays.fill(alpha, s.dt() / s.tau());
+        } else {
+            DynamicsStep.stepSizes(s.dt(), s.tauPerUnit(), alpha);
+        }
         for (int j = 0; j < n; j++) {
-            alpha[j] = s.dt() / s.tauOf(j);
             noiseScale[j] = dyn == Dynamics.DISCRETE ? s.noise() : s.noise() * Math.sqrt(2 * alpha[j]);
         }
         boolean noisy = s.noise() > 0;
@@ -90,24 +95,11 @@ public final class Simulator {
         long k = 0;
         while (!diverged && k < s.steps()) {
             drive.drive(s.time(k), h);
-            switch (dyn) {
-                case RATE -> {
-                    z.copyFrom(h);
-                    op.apply(state, z, 1, 1);
-                    f.apply(z, z);
-                    relax(state, z, alpha);
-                }
-                case CURRENT -> {
-                    f.apply(state, rates);
-                    z.copyFrom(h);
-                    op.apply(rates, z, 1, 1);
-                    relax(state, z, alpha);
-                }
-                case DISCRETE -> {
-                    z.copyFrom(h);
-                    op.apply(state, z, 1, 1);
-                    f.apply(z, state);
-                }
+            step.apply(state, h, rates, z);                  // z = Phi(state)
+            if (dyn == Dynamics.DISCRETE) {
+                state.copyFrom(z);
+            } else {
+                relax(state, z, alpha);
             }
             if (noisy) {
                 addNoise(state, noiseScale, rng);

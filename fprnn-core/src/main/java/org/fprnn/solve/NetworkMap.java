@@ -1,13 +1,11 @@
 package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
-import org.fprnn.linalg.RowParallel;
-import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
+import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.operator.RecurrentOperator;
@@ -15,20 +13,17 @@ import org.fprnn.operator.RecurrentOperator;
 /**
  * The forward fixed-point map of a network for a given input drive h (MATH section 1):
  * rate and discrete dynamics iterate on rates, Phi(r) = f(r W^T + h); current dynamics iterate on
- * currents, Phi(v) = f(v) W^T + h, with r = f(v). Both have the same fixed points (z* = v*).
+ * currents, Phi(v) = f(v) W^T + h, with r = f(v). Both have the same fixed points (z* = v*). Phi itself
+ * is {@link DynamicsStep}'s, which the simulator and the bptt unroll share.
  */
 final class NetworkMap implements BatchMap {
     private final RecurrentOperator op;
     private final Nonlinearity f;
     private final boolean current;
+    private final DynamicsStep step;
     private final Matrix h;
     private final Matrix tmp;
     private final double[] stepScale;
-    /** Row blocks of {@link #apply}'s elementwise parts, made once (a lambda per call would allocate). */
-    private final RowParallel.RowBlock finishBlock = (part, from, to) -> finishRows(this.target, from, to);
-    private final RowParallel.RowBlock rateBlock = (part, from, to) -> rates(from, to);
-    private Matrix target;
-    private Matrix source;
     private DMatrix denseW;
     /** One row of total input and of gains, for {@link #jacobian} (made with denseW). */
     private DMatrix zRow;
@@ -37,16 +32,12 @@ final class NetworkMap implements BatchMap {
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
         this.op = net.recurrent();
         this.f = net.nonlinearity();
-        this.current = net.dynamics() == Dynamics.CURRENT;
+        this.step = new DynamicsStep(net);
+        this.current = step.onCurrents();
         this.h = h;
         this.tmp = ws.like("mapTmp", h);
         double[] tau = net.dynamics() == Dynamics.DISCRETE ? null : net.timeConstants();
-        if (tau != null) {
-            for (int j = 0; j < tau.length; j++) {
-                tau[j] = 1 / tau[j];
-            }
-        }
-        this.stepScale = tau;
+        this.stepScale = tau == null ? null : DynamicsStep.stepSizes(1, tau, tau);
     }
 
     /** 1 / (tau_j / tau) for rate and current dynamics with per-unit time constants, else null. */
@@ -61,42 +52,19 @@ final class NetworkMap implements BatchMap {
 
     @Override
     public void apply(Matrix s, Matrix out) {
-        applyProducts(s, out);
-        target = out;
-        RowParallel.forRows(out.rows, RowParallel.minRows(out.cols), finishBlock);
-        target = null;
+        step.apply(s, h, tmp, out);
     }
 
     /** Rate: out = s W^T; current: out = f(v) W^T (f on row blocks over the cores first). */
     @Override
     public void applyProducts(Matrix s, Matrix out) {
-        if (current) {
-            source = s;
-            RowParallel.forRows(s.rows, RowParallel.minRows(s.cols), rateBlock);
-            source = null;
-            op.apply(tmp, out, 1, 0);
-        } else {
-            op.apply(s, out, 1, 0);
-        }
-    }
-
-    /** tmp = f(source) on rows [from, to) (current dynamics: the rates of the state). */
-    private void rates(int from, int to) {
-        f.apply(source, tmp, from, to);
+        step.products(s, tmp, out);
     }
 
     /** Rate: out = f(out + h); current: out = out + h; on rows [from, to). */
     @Override
     public void finishRows(Matrix out, int from, int to) {
-        int o = from * out.cols;
-        int len = (to - from) * out.cols;
-        switch (out) {
-            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
-            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
-        }
-        if (!current) {
-            f.apply(out, out, from, to);
-        }
+        step.finishRows(h, out, from, to);
     }
 
     /** Rate: dPhi/dr = G W with G = f'(W r + h); current: dPhi/dv = W G with G = f'(v). */
