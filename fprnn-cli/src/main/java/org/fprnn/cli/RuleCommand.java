@@ -32,6 +32,7 @@ import org.fprnn.solve.EquilibriumSolver;
 import org.fprnn.solve.SolverConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -60,17 +61,11 @@ public final class RuleCommand implements Callable<Integer> {
             description = "gradient, bptt, linearized, linearized_alt or reparam (linear networks; needs --lr)")
     String rule;
 
-    @Option(names = "--W", required = true, paramLabel = "W.npy", description = "recurrent weights (N, N)")
-    Path w;
-
-    @Option(names = "--U", required = true, paramLabel = "U.npy", description = "read-in (N, n_in)")
-    Path u;
+    @Mixin
+    WeightFiles files;
 
     @Option(names = "--R", required = true, paramLabel = "R.npy", description = "read-out (n_out, N)")
     Path r;
-
-    @Option(names = "--b", paramLabel = "b.npy", description = "bias (N,); zero if absent")
-    Path b;
 
     @Option(names = "--x", required = true, paramLabel = "X.npy", description = "inputs (B, n_in)")
     Path x;
@@ -90,11 +85,8 @@ public final class RuleCommand implements Callable<Integer> {
     @Option(names = "--loss", required = true, paramLabel = "LOSS", description = "cross_entropy or mse")
     String loss;
 
-    @Option(names = "--nonlinearity", required = true, paramLabel = "F", description = "tanh, relu, softplus or linear")
-    String nonlinearity;
-
-    @Option(names = "--gain", defaultValue = "1", paramLabel = "G", description = "gain of the linear nonlinearity (default ${DEFAULT-VALUE})")
-    double gain;
+    @Mixin
+    NonlinearityOptions nonlinearity;
 
     @Option(names = "--dynamics", required = true, paramLabel = "D", description = "rate, current or discrete")
     String dynamics;
@@ -159,13 +151,7 @@ public final class RuleCommand implements Callable<Integer> {
         // Everything below up to the solve only checks input; nothing is computed before it passes.
         Precision p = parse(() -> Precision.parse(precision));
         Loss lossFn = parse(() -> Loss.parse(loss));
-        Nonlinearity f = parse(() -> {
-            if (!java.util.List.of("tanh", "relu", "softplus", "linear").contains(nonlinearity)) {
-                throw new IllegalArgumentException("unknown nonlinearity '" + nonlinearity
-                        + "': use tanh, relu, softplus or linear");
-            }
-            return Nonlinearity.parse(nonlinearity, gain, 1, 1);
-        });
+        Nonlinearity f = nonlinearity.parse();
         Dynamics dyn = parse(() -> Dynamics.parse(dynamics));
         if (!Rules.NAMES.contains(rule)) {
             throw new UserError("unknown rule '" + rule + "': use one of " + Rules.NAMES);
@@ -181,8 +167,7 @@ public final class RuleCommand implements Callable<Integer> {
         }
         // --gain, --dt and --lr belong to the cross-check contract (ARCHITECTURE.md): warned, not refused.
         OptionCheck.of(spec)
-                .ignoredIf(f instanceof Nonlinearity.Linear, "--gain", "--nonlinearity " + nonlinearity
-                        + ": it is the gain of the linear nonlinearity")
+                .ignoredIf(f instanceof Nonlinearity.Linear, "--gain", nonlinearity.gainDoesNotApply())
                 .ignoredIf(SolverConfig.usesAlpha(solver), "--dt", "--solver " + solver
                         + ": it is euler's alpha = dt/tau and picard's damping")
                 .ignoredIf(rule.equals("reparam"), "--lr", "--rule " + rule + ": it is the learning rate of the reparam rule")
@@ -212,6 +197,9 @@ public final class RuleCommand implements Callable<Integer> {
             throw new UserError("--gains from_rates (1 - r^2) needs --nonlinearity tanh");
         }
 
+        Path w = files.w;
+        Path u = files.u;
+        Path b = files.b;
         Matrix wm = matrix(w, p, "W");
         int n = wm.rows;
         if (wm.cols != n) {
