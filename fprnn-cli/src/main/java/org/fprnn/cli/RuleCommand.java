@@ -30,6 +30,7 @@ import org.fprnn.rule.Rules;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.solve.Solvers;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,8 +58,8 @@ public final class RuleCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rule", required = true, paramLabel = "NAME",
-            description = "gradient, bptt, linearized, linearized_alt or reparam (linear networks; needs --lr)")
+    @Option(names = "--rule", required = true, paramLabel = "NAME", completionCandidates = Rules.Known.class,
+            description = "${COMPLETION-CANDIDATES} (reparam: linear networks; needs --lr)")
     String rule;
 
     @Mixin
@@ -88,10 +89,12 @@ public final class RuleCommand implements Callable<Integer> {
     @Mixin
     NonlinearityOptions nonlinearity;
 
-    @Option(names = "--dynamics", required = true, paramLabel = "D", description = "rate, current or discrete")
+    @Option(names = "--dynamics", required = true, paramLabel = "D", completionCandidates = Dynamics.Known.class,
+            description = "${COMPLETION-CANDIDATES}")
     String dynamics;
 
-    @Option(names = "--solver", required = true, paramLabel = "S", description = "euler, picard, anderson, newton or broyden")
+    @Option(names = "--solver", required = true, paramLabel = "S", completionCandidates = Solvers.Iterative.class,
+            description = "${COMPLETION-CANDIDATES}")
     String solver;
 
     @Option(names = "--tol", required = true, paramLabel = "T",
@@ -154,10 +157,10 @@ public final class RuleCommand implements Callable<Integer> {
         Nonlinearity f = nonlinearity.parse();
         Dynamics dyn = parse(() -> Dynamics.parse(dynamics));
         if (!Rules.NAMES.contains(rule)) {
-            throw new UserError("unknown rule '" + rule + "': use one of " + Rules.NAMES);
+            throw new UserError(Rules.NAMES.unknown("rule", rule));
         }
-        if (!java.util.List.of("euler", "picard", "anderson", "newton", "broyden").contains(solver)) {
-            throw new UserError("unknown solver '" + solver + "': use euler, picard, anderson, newton or broyden");
+        if (!Solvers.ITERATIVE.contains(solver)) {
+            throw new UserError(Solvers.ITERATIVE.unknown("solver", solver));
         }
         if (!(tol >= 0) || Double.isInfinite(tol)) {
             throw new UserError("--tol must be a finite number >= 0, got " + tol);

@@ -16,6 +16,7 @@ import org.fprnn.model.Nonlinearity;
 import org.fprnn.simulate.TrackingExperiment;
 import org.fprnn.simulate.TrackingExperiment.Kind;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.solve.Solvers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,8 +113,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Precision p = InputFiles.parse(() -> Precision.parse(o.precision));
         Dynamics dyn = InputFiles.parse(() -> Dynamics.parse(o.dynamics));
         Nonlinearity f = o.nonlinearity.parse();
-        if (!List.of("euler", "picard", "anderson", "newton", "broyden").contains(o.solver)) {
-            throw new UserError("unknown solver '" + o.solver + "': use anderson, euler, picard, newton or broyden");
+        if (!Solvers.ITERATIVE.contains(o.solver)) {
+            throw new UserError(Solvers.ITERATIVE.unknown("solver", o.solver));
         }
         double tolerance = o.tol != null ? o.tol : p == Precision.FLOAT ? 1e-5 : 1e-10;
         if (!(tolerance > 0) || Double.isInfinite(tolerance)) {

@@ -2,6 +2,8 @@ package org.fprnn.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.fprnn.model.Dynamics;
+import org.fprnn.solve.Solvers;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,8 +40,8 @@ final class SimulateOptions {
     @Mixin
     NonlinearityOptions nonlinearity;
 
-    @Option(names = "--dynamics", defaultValue = "rate", paramLabel = "D",
-            description = "rate, current or discrete (default ${DEFAULT-VALUE})")
+    @Option(names = "--dynamics", defaultValue = "rate", paramLabel = "D", completionCandidates = Dynamics.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String dynamics;
 
     @Option(names = "--precision", defaultValue = "double", paramLabel = "P",
@@ -148,9 +150,9 @@ final class SimulateOptions {
 
     // ------------------------------------------------------------------ fixed points
 
-    @Option(names = "--solver", defaultValue = "anderson", paramLabel = "S",
-            description = "fixed-point solver: anderson (mixing 0.5), euler (alpha 0.5), picard, newton or broyden"
-                    + " (default ${DEFAULT-VALUE})")
+    @Option(names = "--solver", defaultValue = "anderson", paramLabel = "S", completionCandidates = Solvers.Iterative.class,
+            description = "fixed-point solver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; anderson mixes by 0.5,"
+                    + " euler steps by alpha 0.5)")
     String solver;
 
     @Option(names = "--tol", paramLabel = "T", description = "solver tolerance on max|r - f(W r + h)| (default 1e-10; float 1e-5)")

@@ -11,7 +11,12 @@ import org.fprnn.cli.classify.ClassificationPlan;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.ForwardSolverConfig;
 import org.fprnn.cli.config.RunConfig;
+import org.fprnn.model.Dynamics;
+import org.fprnn.model.Nonlinearity;
+import org.fprnn.optim.Optimizers;
+import org.fprnn.rule.Rules;
 import org.fprnn.solve.SolverConfig;
+import org.fprnn.solve.Solvers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,8 +42,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rule", defaultValue = "linearized", paramLabel = "NAME",
-            description = "gradient, bptt, linearized, linearized_alt or reparam (default ${DEFAULT-VALUE})")
+    @Option(names = "--rule", defaultValue = "linearized", paramLabel = "NAME", completionCandidates = Rules.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String rule;
 
     @Option(names = "--lr", required = true, paramLabel = "LR", description = "learning rate")
@@ -63,11 +68,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--units", paramLabel = "N", description = "recurrent units [network.units] (default 300)")
     Integer units;
 
-    @Option(names = "--nonlinearity", paramLabel = "F",
-            description = "tanh, relu, softplus, linear or powerlaw [network.nonlinearity] (default tanh)")
+    @Option(names = "--nonlinearity", paramLabel = "F", completionCandidates = Nonlinearity.Known.class,
+            description = "${COMPLETION-CANDIDATES} [network.nonlinearity] (default tanh)")
     String nonlinearity;
 
-    @Option(names = "--dynamics", paramLabel = "D", description = "rate, current or discrete [network.dynamics] (default rate)")
+    @Option(names = "--dynamics", paramLabel = "D", completionCandidates = Dynamics.Known.class,
+            description = "${COMPLETION-CANDIDATES} [network.dynamics] (default rate)")
     String dynamics;
 
     @Option(names = "--precision", paramLabel = "P", description = "float or double [network.precision] (default float)")
@@ -89,8 +95,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--readout-bias", description = "add a read-out bias, trained with R [network.readout_bias]")
     boolean readoutBias;
 
-    @Option(names = "--solver", paramLabel = "S",
-            description = "euler, picard, anderson, newton or broyden [solver.method] (default anderson)")
+    @Option(names = "--solver", paramLabel = "S", completionCandidates = Solvers.Known.class,
+            description = "${COMPLETION-CANDIDATES} [solver.method] (default anderson; direct: linear networks)")
     String solver;
 
     @Option(names = "--tol", paramLabel = "T", description = "solver tolerance on max|r - f(W r + h)| [solver.tol] (default 1e-6)")
@@ -126,7 +132,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", description = "batch size [train.batch_size] (default 512)")
     Integer batchSize;
 
-    @Option(names = "--optimizer", paramLabel = "O", description = "sgd, nesterov or adam [train.optimizer] (default sgd)")
+    @Option(names = "--optimizer", paramLabel = "O", completionCandidates = Optimizers.Known.class,
+            description = "${COMPLETION-CANDIDATES} [train.optimizer] (default sgd)")
     String optimizer;
 
     @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum [train.momentum] (default 0)")

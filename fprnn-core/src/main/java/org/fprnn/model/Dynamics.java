@@ -12,13 +12,22 @@ public enum Dynamics {
     /** r_{t+1} = f(W r_t + h). */
     DISCRETE;
 
+    /** Every dynamics' name, as {@link #label()} spells it. */
+    public static final class Known extends org.fprnn.NameList {
+        public Known() {
+            super("rate", "current", "discrete");
+        }
+    }
+
+    /** The names of {@link Known}. */
+    public static final org.fprnn.NameList NAMES = new Known();
+
     public static Dynamics parse(String s) {
         return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "rate" -> RATE;
             case "current" -> CURRENT;
             case "discrete" -> DISCRETE;
-            default -> throw new IllegalArgumentException("unknown dynamics '" + s
-                    + "': use rate, current or discrete");
+            default -> throw new IllegalArgumentException(NAMES.unknown("dynamics", s));
         };
     }
 

@@ -33,7 +33,27 @@ public sealed interface Nonlinearity extends java.io.Serializable {
         return false;
     }
 
-    /** Parses tanh, relu, softplus, linear (with gain), or powerlaw (with k and n). */
+    /** Every nonlinearity's name. */
+    final class Known extends org.fprnn.NameList {
+        public Known() {
+            super("tanh", "relu", "softplus", "linear", "powerlaw");
+        }
+    }
+
+    /** The nonlinearities set by their name and (linear) a gain alone: all but powerlaw. */
+    final class Basic extends org.fprnn.NameList {
+        public Basic() {
+            super("tanh", "relu", "softplus", "linear");
+        }
+    }
+
+    /** The names of {@link Known}. */
+    org.fprnn.NameList NAMES = new Known();
+
+    /** The names of {@link Basic}. */
+    org.fprnn.NameList BASIC = new Basic();
+
+    /** Parses tanh, relu, softplus, linear (with gain), or powerlaw (with k and n; also power_law, ssn). */
     static Nonlinearity parse(String name, double gain, double k, double n) {
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "tanh" -> new Tanh();
@@ -41,8 +61,7 @@ public sealed interface Nonlinearity extends java.io.Serializable {
             case "softplus" -> new Softplus();
             case "linear" -> new Linear(gain);
             case "powerlaw", "power_law", "ssn" -> new PowerLaw(k, n);
-            default -> throw new IllegalArgumentException("unknown nonlinearity '" + name
-                    + "': use tanh, relu, softplus, linear or powerlaw");
+            default -> throw new IllegalArgumentException(NAMES.unknown("nonlinearity", name));
         };
     }
 

@@ -11,7 +11,7 @@ import org.fprnn.solve.Equilibrium;
  */
 public interface Rule {
 
-    /** Registry name: gradient, bptt, linearized, linearized_alt or reparam. */
+    /** Registry name, one of {@link Rules#NAMES}. */
     String name();
 
     RuleResult compute(FixedPointNetwork net, Batch batch, Equilibrium eq);

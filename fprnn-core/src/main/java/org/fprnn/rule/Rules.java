@@ -1,11 +1,18 @@
 package org.fprnn.rule;
 
-import java.util.List;
+import org.fprnn.NameList;
 
 /** The rule registry: rules by name (MATH section 3). */
 public final class Rules {
+    /** The registered names, in the order of MATH section 3. */
+    public static final class Known extends NameList {
+        public Known() {
+            super("gradient", "bptt", "linearized", "linearized_alt", "reparam");
+        }
+    }
+
     /** Every registered name. */
-    public static final List<String> NAMES = List.of("gradient", "bptt", "linearized", "linearized_alt", "reparam");
+    public static final NameList NAMES = new Known();
 
     private Rules() {
     }
@@ -18,7 +25,7 @@ public final class Rules {
             case "linearized" -> new LinearizedRule(settings, false);
             case "linearized_alt" -> new LinearizedRule(settings, true);
             case "reparam" -> new ReparamRule(settings);
-            default -> throw new IllegalArgumentException("unknown rule '" + name + "': use one of " + NAMES);
+            default -> throw new IllegalArgumentException(NAMES.unknown("rule", name));
         };
     }
 }

@@ -17,9 +17,6 @@ import java.util.Locale;
 public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta)
         implements java.io.Serializable {
 
-    public static final java.util.List<String> METHODS =
-            java.util.List.of("euler", "picard", "anderson", "newton", "broyden", "direct");
-
     /**
      * Stagnation: a sample whose best residual has not fallen below (1 - {@link #STALL_DECREASE})
      * times the best of {@value #STALL_ITERATIONS} iterations earlier stops there, not converged. Only
@@ -45,8 +42,8 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
 
     public SolverConfig {
         method = method.toLowerCase(Locale.ROOT);
-        if (!METHODS.contains(method)) {
-            throw new IllegalArgumentException("unknown solver '" + method + "': use one of " + METHODS);
+        if (!Solvers.NAMES.contains(method)) {
+            throw new IllegalArgumentException(Solvers.NAMES.unknown("solver", method));
         }
         if (!(tol >= 0) || Double.isInfinite(tol)) {
             throw new IllegalArgumentException("solver tolerance must be a finite number >= 0, got " + tol);

@@ -39,6 +39,9 @@ public final class LinearTeacherProtocol {
      * @param divergeAbove a run has diverged when J(W) exceeds this (or is not finite); see
      *     {@link Run#divergedAt()}
      */
+    /** The rules P2 compares (those defined for the linear network; bptt is not). */
+    public static final List<String> RULES = List.of("gradient", "reparam", "linearized", "linearized_alt");
+
     public record Settings(int units, int samples, double inputScale, double teacherScale, double noise,
                            double initScale, List<String> rules, List<Double> learningRates, int iterations,
                            long seed, int threads, double divergeAbove) {
@@ -47,9 +50,8 @@ public final class LinearTeacherProtocol {
                 throw new IllegalArgumentException("P2 needs units, samples, iterations and threads >= 1");
             }
             for (String r : rules) {
-                if (!List.of("gradient", "reparam", "linearized", "linearized_alt").contains(r)) {
-                    throw new IllegalArgumentException("P2 rule '" + r
-                            + "' is not one of gradient, reparam, linearized, linearized_alt");
+                if (!RULES.contains(r)) {
+                    throw new IllegalArgumentException("P2 rule '" + r + "' is not one of " + String.join(", ", RULES));
                 }
             }
             for (double lr : learningRates) {

@@ -1,9 +1,8 @@
 package org.fprnn.train;
 
 import org.fprnn.diag.DiagnosticSettings;
-import org.fprnn.optim.Adam;
 import org.fprnn.optim.Optimizer;
-import org.fprnn.optim.Sgd;
+import org.fprnn.optim.Optimizers;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
 
@@ -12,7 +11,7 @@ import org.fprnn.solve.SolverConfig;
  *
  * @param rule registry name of the rule
  * @param lr learning rate
- * @param optimizer sgd, nesterov or adam
+ * @param optimizer a name of {@link Optimizers#NAMES}
  * @param momentum SGD momentum (0 for plain SGD)
  * @param weightDecay L2 (SGD) or decoupled (Adam) weight decay
  * @param batchSize samples per step; the last batch of an epoch keeps the remainder
@@ -121,11 +120,6 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
 
     /** A new optimizer for this run. */
     public Optimizer newOptimizer() {
-        return switch (optimizer) {
-            case "adam" -> new Adam(lr, 0.9, 0.999, 1e-8, weightDecay);
-            case "nesterov" -> new Sgd(lr, momentum, weightDecay, true);
-            case "sgd" -> new Sgd(lr, momentum, weightDecay, false);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + optimizer + "': use sgd, nesterov or adam");
-        };
+        return Optimizers.create(optimizer, lr, momentum, weightDecay);
     }
 }

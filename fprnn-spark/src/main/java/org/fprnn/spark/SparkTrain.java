@@ -83,13 +83,15 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(names = "--units", defaultValue = "300", description = "N, recurrent units (default ${DEFAULT-VALUE})")
     int units;
 
-    @Option(names = "--nonlinearity", defaultValue = "tanh", description = "tanh, relu, softplus, linear or powerlaw (default ${DEFAULT-VALUE})")
+    @Option(names = "--nonlinearity", defaultValue = "tanh", completionCandidates = Nonlinearity.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String nonlinearity;
 
     @Option(names = "--gain", defaultValue = "1", description = "gain of the linear nonlinearity (default ${DEFAULT-VALUE})")
     double gain;
 
-    @Option(names = "--dynamics", defaultValue = "rate", description = "rate, current or discrete (default ${DEFAULT-VALUE})")
+    @Option(names = "--dynamics", defaultValue = "rate", completionCandidates = Dynamics.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String dynamics;
 
     @Option(names = "--precision", defaultValue = "float", description = "float or double (default ${DEFAULT-VALUE})")
@@ -111,7 +113,8 @@ public final class SparkTrain implements Callable<Integer> {
     double recurrentScale;
 
     // ---------------------------------------------------------------- solver and rule
-    @Option(names = "--solver", defaultValue = "anderson", description = "forward solver: euler, picard, anderson, newton, broyden or direct (default ${DEFAULT-VALUE})")
+    @Option(names = "--solver", defaultValue = "anderson", completionCandidates = org.fprnn.solve.Solvers.Known.class,
+            description = "forward solver: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String solver;
 
     @Option(names = "--alpha", description = "euler: dt/tau (default 0.1); picard: damping (default 1)")
@@ -123,7 +126,8 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(names = "--tol", defaultValue = "1e-6", description = "stop when every sample's max|r - f(W r + h)| is at or below it; euler with 0 runs exactly --max-iter steps (default ${DEFAULT-VALUE})")
     double tol;
 
-    @Option(names = "--rule", defaultValue = "linearized", description = "gradient, bptt, linearized, linearized_alt or reparam (default ${DEFAULT-VALUE})")
+    @Option(names = "--rule", defaultValue = "linearized", completionCandidates = Rules.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String rule;
 
     @Option(names = "--gains", defaultValue = "derivative", description = "derivative or from_rates (1 - r^2, tanh only) (default ${DEFAULT-VALUE})")
@@ -139,7 +143,8 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(names = "--lr", required = true, description = "learning rate")
     double lr;
 
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, nesterov or adam (default ${DEFAULT-VALUE})")
+    @Option(names = "--optimizer", defaultValue = "sgd", completionCandidates = org.fprnn.optim.Optimizers.Known.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String optimizer;
 
     @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default ${DEFAULT-VALUE})")

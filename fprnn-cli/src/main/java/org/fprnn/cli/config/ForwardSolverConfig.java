@@ -6,7 +6,7 @@ import org.fprnn.solve.SolverConfig;
  * The [solver] table of a classification config: the forward solve of every training step, test
  * batch and evaluation.
  *
- * @param method euler, picard, anderson (default), newton, broyden or direct (linear networks)
+ * @param method a name of {@link org.fprnn.solve.Solvers#NAMES}: anderson (default), direct for linear networks only
  * @param alpha euler: alpha = dt/tau (default 0.1); picard: damping (default 1); an error with the
  *     other methods, as memory and beta are with methods other than anderson
  * @param maxIter iteration limit; for euler the number of steps (default 500 for euler, 200 otherwise)
@@ -24,7 +24,7 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
     public static final String DEFAULT_METHOD = "anderson";
 
     public ForwardSolverConfig {
-        method = Keys.oneOf("solver.method", method, DEFAULT_METHOD, SolverConfig.METHODS);
+        method = Keys.oneOf("solver.method", method, DEFAULT_METHOD, org.fprnn.solve.Solvers.NAMES);
         Double alphaGiven = alpha;
         Integer memoryGiven = memory;
         Double betaGiven = beta;

@@ -32,9 +32,9 @@ import org.fprnn.model.Nonlinearity;
  * (see {@link LayerConfig}); the read-in feeds layer 1 and the read-out reads the last layer.
  *
  * @param units N of a single dense, masked or dale layer (default 300); not used with conv or layers
- * @param nonlinearity tanh (default), relu, softplus, linear or powerlaw
+ * @param nonlinearity a name of {@link Nonlinearity#NAMES} (default tanh)
  * @param gain gain g of the linear nonlinearity f(z) = g z (default 1)
- * @param dynamics rate (default), current or discrete
+ * @param dynamics a name of {@link Dynamics#NAMES} (default rate)
  * @param precision float (default) or double
  * @param trainInput train the read-in (default false)
  * @param trainBias give the network a bias b (one per unit, zero at start) and train it (default false)
@@ -64,10 +64,9 @@ public record NetworkConfig(Integer units, String nonlinearity, Double gain, Str
     public static final List<String> CONNECTIVITIES = List.of("dense", "masked", "dale", "conv");
 
     public NetworkConfig {
-        nonlinearity = Keys.oneOf("network.nonlinearity", nonlinearity, "tanh",
-                List.of("tanh", "relu", "softplus", "linear", "powerlaw"));
+        nonlinearity = Keys.oneOf("network.nonlinearity", nonlinearity, "tanh", Nonlinearity.NAMES);
         gain = Keys.number("network.gain", gain, 1.0, 0.0, false);
-        dynamics = Keys.oneOf("network.dynamics", dynamics, "rate", List.of("rate", "current", "discrete"));
+        dynamics = Keys.oneOf("network.dynamics", dynamics, "rate", Dynamics.NAMES);
         precision = Keys.oneOf("network.precision", precision, "float", List.of("float", "double"));
         trainInput = trainInput != null && trainInput;
         trainBias = trainBias != null && trainBias;

@@ -103,7 +103,7 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         }
         if (solver.method().equals("direct") && !f.isLinear()) {
             throw new IllegalArgumentException("solver.method = \"direct\" solves linear networks only; with"
-                    + " network.nonlinearity = \"" + network.nonlinearity() + "\" use euler, picard, anderson, newton or broyden");
+                    + " network.nonlinearity = \"" + network.nonlinearity() + "\" use " + org.fprnn.solve.Solvers.ITERATIVE.orList());
         }
         if (perRule.containsKey("bptt") && rule.bpttSteps() == null && !solver.method().equals("euler")
                 && !network.dynamics().equals("discrete")) {

@@ -8,7 +8,7 @@ import org.fprnn.train.TrainSettings;
  *
  * @param batchSize samples per step (default 512); the last batch of an epoch keeps the remainder
  * @param epochs passes over the training set, reshuffled every epoch (default 1)
- * @param optimizer sgd (default), nesterov or adam
+ * @param optimizer a name of {@link org.fprnn.optim.Optimizers#NAMES} (default sgd)
  * @param momentum SGD momentum (default 0: plain SGD)
  * @param weightDecay L2 (SGD) or decoupled (Adam) weight decay (default 0)
  * @param testBatch test samples drawn afresh at every step for the test-batch curve (default 512; 0: none)
@@ -30,7 +30,7 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
     public TrainConfig {
         batchSize = Keys.intAtLeast("train.batch_size", batchSize, 512, 1);
         epochs = Keys.intAtLeast("train.epochs", epochs, 1, 1);
-        optimizer = Keys.oneOf("train.optimizer", optimizer, "sgd", List.of("sgd", "nesterov", "adam"));
+        optimizer = Keys.oneOf("train.optimizer", optimizer, "sgd", org.fprnn.optim.Optimizers.NAMES);
         momentum = Keys.inRange("train.momentum", momentum, 0.0, 0, true, 1, false);
         if (optimizer.equals("adam") && momentum != 0) {
             throw new IllegalArgumentException("train.momentum = " + momentum + " is not used by train.optimizer = \"adam\""
