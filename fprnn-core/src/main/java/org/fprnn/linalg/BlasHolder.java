@@ -10,16 +10,13 @@ final class BlasHolder {
     }
 
     private static Blas choose() {
-        Logger log = Logger.getLogger("org.fprnn.linalg");
-        if (!"java".equalsIgnoreCase(System.getProperty("fprnn.blas", System.getenv("FPRNN_BLAS")))) {
+        if (NativeLibrary.wanted()) {
             try {
                 Blas nat = NativeBlas.load();
-                log.fine(() -> "fprnn: matrix products use " + nat.name());
+                Logger.getLogger("org.fprnn.linalg").fine(() -> "fprnn: matrix products use " + nat.name());
                 return nat;
-            } catch (Throwable t) {
-                log.warning("fprnn: native OpenBLAS not available (" + t.getMessage()
-                        + "); using the pure-Java matrix product, which is slower."
-                        + " Install Debian's libopenblas0-pthread (./setup.sh does).");
+            } catch (UnsatisfiedLinkError e) {
+                // NativeLibrary has said why, in one line
             }
         }
         return new JavaBlas();

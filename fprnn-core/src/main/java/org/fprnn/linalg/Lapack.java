@@ -4,18 +4,18 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.NoSuchElementException;
+import java.util.logging.Logger;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 
 /**
  * Dense LU factorization, solves and inverses in double: LAPACK's dgetrf/dgetrs/dgetri from
- * OpenBLAS through the FFM API when it loads, else EJML. Used where a dense N x N solve is the
+ * OpenBLAS through the FFM API when it loads ({@link NativeLibrary}, the library the matrix products
+ * use), else EJML. Used where a dense N x N solve is the
  * method itself: the direct solver, Newton, the reparam rule, diagnostics. Never in the rules'
  * batched paths.
  *
@@ -31,33 +31,31 @@ public final class Lapack {
         MethodHandle f = null;
         MethodHandle s = null;
         MethodHandle i = null;
-        if (!"java".equalsIgnoreCase(System.getProperty("fprnn.blas", System.getenv("FPRNN_BLAS")))) {
+        if (NativeLibrary.wanted()) {
+            NativeLibrary.Loaded lib = null;
             try {
-                SymbolLookup lib = null;
-                for (String p : new String[] {System.getenv("FPRNN_OPENBLAS"),
-                        "/usr/lib/x86_64-linux-gnu/libopenblas.so.0", "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
-                        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0", "/usr/lib/libopenblas.so.0",
-                        "/usr/lib64/libopenblas.so.0"}) {
-                    if (p != null && Files.exists(Path.of(p))) {
-                        lib = SymbolLookup.libraryLookup(Path.of(p), Arena.global());
-                        break;
-                    }
-                }
-                if (lib != null) {
+                lib = NativeLibrary.openBlas();
+            } catch (UnsatisfiedLinkError e) {
+                // NativeLibrary has said why, in one line
+            }
+            if (lib != null) {
+                try {
                     Linker linker = Linker.nativeLinker();
                     var ptr = ValueLayout.ADDRESS;
                     Linker.Option crit = Linker.Option.critical(true);
-                    f = linker.downcallHandle(lib.findOrThrow("dgetrf_"),
+                    f = linker.downcallHandle(lib.lookup().findOrThrow("dgetrf_"),
                             FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr), crit);
-                    s = linker.downcallHandle(lib.findOrThrow("dgetrs_"),
+                    s = linker.downcallHandle(lib.lookup().findOrThrow("dgetrs_"),
                             FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
-                    i = linker.downcallHandle(lib.findOrThrow("dgetri_"),
+                    i = linker.downcallHandle(lib.lookup().findOrThrow("dgetri_"),
                             FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
+                } catch (NoSuchElementException | IllegalCallerException e) {
+                    f = null;
+                    s = null;
+                    i = null;
+                    Logger.getLogger("org.fprnn.linalg").warning("fprnn: " + lib.path() + " has no usable LAPACK LU ("
+                            + e.getMessage() + "); LU uses EJML, which is slower");
                 }
-            } catch (Throwable t) {
-                f = null;
-                s = null;
-                i = null;
             }
         }
         GETRF = f;

@@ -1,16 +1,11 @@
 package org.fprnn.linalg;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,9 +23,8 @@ import java.util.Optional;
  * differently with the partition; ThreadCountDeterminismTest). For fixed shapes OpenBLAS gives
  * the same bits on every run.
  *
- * <p>The library is looked up at the path in env FPRNN_OPENBLAS (or system property
- * fprnn.openblas), then at the usual Debian, Fedora and Homebrew paths, then by name through the
- * dynamic linker. The thread count is FPRNN_THREADS / fprnn.threads, else the number
+ * <p>The library is {@link NativeLibrary}'s (FPRNN_OPENBLAS / fprnn.openblas, else the usual paths),
+ * the one {@link Lapack} uses too. The thread count is FPRNN_THREADS / fprnn.threads, else the number
  * of processors, unless {@link #setThreads(int)} sets it.
  */
 @SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
@@ -41,7 +35,6 @@ public final class NativeBlas implements Blas {
 
     private static final Object LOCK = new Object();
     private static NativeBlas loaded;
-    private static Throwable loadFailure;
 
     private final String library;
     private final String config;
@@ -100,27 +93,18 @@ public final class NativeBlas implements Blas {
     /**
      * The process-wide binding, loaded on first use.
      *
-     * @throws UnsatisfiedLinkError if no OpenBLAS with cblas_sgemm and cblas_dgemm is found
+     * @throws UnsatisfiedLinkError if no OpenBLAS with cblas_sgemm and cblas_dgemm is found (see
+     *     {@link NativeLibrary}, which reports it once)
      */
     public static NativeBlas load() {
         synchronized (LOCK) {
-            if (loaded != null) {
-                return loaded;
-            }
-            if (loadFailure != null) {
-                UnsatisfiedLinkError e = new UnsatisfiedLinkError(loadFailure.getMessage());
-                e.initCause(loadFailure);
-                throw e;
-            }
-            try {
-                NativeBlas nb = open();
+            if (loaded == null) {
+                NativeLibrary.Loaded lib = NativeLibrary.openBlas();
+                NativeBlas nb = new NativeBlas(lib.path(), lib.lookup());
                 nb.setOpenBlasThreads(1); // the blocks of a product are threaded by RowParallel instead
                 loaded = nb;
-                return nb;
-            } catch (Throwable t) {
-                loadFailure = t;
-                throw t;
             }
+            return loaded;
         }
     }
 
@@ -132,63 +116,6 @@ public final class NativeBlas implements Blas {
         } catch (Throwable t) {
             return false;
         }
-    }
-
-    private static NativeBlas open() {
-        List<String> tried = new ArrayList<>();
-        Arena arena = Arena.global();
-        for (String path : candidatePaths()) {
-            if (!Files.isRegularFile(Path.of(path))) {
-                continue;
-            }
-            tried.add(path);
-            try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(Path.of(path), arena);
-                if (lookup.find("cblas_dgemm").isPresent()) {
-                    return new NativeBlas(path, lookup);
-                }
-            } catch (RuntimeException | UnsatisfiedLinkError e) {
-                // try the next one
-            }
-        }
-        for (String name : List.of(System.mapLibraryName("openblas"), "libopenblas.so.0")) {
-            tried.add(name);
-            try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(name, arena);
-                if (lookup.find("cblas_dgemm").isPresent()) {
-                    return new NativeBlas(name, lookup);
-                }
-            } catch (RuntimeException | UnsatisfiedLinkError e) {
-                // try the next one
-            }
-        }
-        throw new UnsatisfiedLinkError("no OpenBLAS with cblas_dgemm found (tried " + tried
-                + "); set FPRNN_OPENBLAS to the library's path");
-    }
-
-    private static List<String> candidatePaths() {
-        List<String> paths = new ArrayList<>();
-        String env = System.getProperty("fprnn.openblas", System.getenv("FPRNN_OPENBLAS"));
-        if (env != null && !env.isBlank()) {
-            paths.add(env.trim());
-        }
-        String arch = System.getProperty("os.arch", "");
-        String triple = switch (arch) {
-            case "amd64", "x86_64" -> "x86_64-linux-gnu";
-            case "aarch64", "arm64" -> "aarch64-linux-gnu";
-            case "ppc64le" -> "powerpc64le-linux-gnu";
-            case "riscv64" -> "riscv64-linux-gnu";
-            default -> arch + "-linux-gnu";
-        };
-        for (String dir : List.of("/usr/lib/" + triple, "/usr/lib/" + triple + "/openblas-pthread",
-                "/usr/lib/" + triple + "/openblas-openmp", "/usr/lib/" + triple + "/openblas-serial",
-                "/usr/lib64", "/usr/lib", "/usr/local/lib", "/opt/OpenBLAS/lib")) {
-            paths.add(dir + "/libopenblas.so.0");
-            paths.add(dir + "/libopenblas.so");
-        }
-        paths.add("/opt/homebrew/opt/openblas/lib/libopenblas.dylib");
-        paths.add("/usr/local/opt/openblas/lib/libopenblas.dylib");
-        return paths;
     }
 
     /** The path or name the library was loaded from. */

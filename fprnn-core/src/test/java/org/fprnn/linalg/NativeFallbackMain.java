@@ -1,0 +1,12 @@
+package org.fprnn.linalg;
+
+/** Child process of NativeLibraryTest: which matrix product and which LU this process ended up with. */
+public final class NativeFallbackMain {
+    private NativeFallbackMain() {
+    }
+
+    public static void main(String[] args) {
+        System.out.println("blas: " + Blas.get().name());
+        System.out.println("lapack native: " + Lapack.isNative());
+    }
+}
