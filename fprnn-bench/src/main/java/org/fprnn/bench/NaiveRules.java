@@ -1,7 +1,7 @@
 package org.fprnn.bench;
 
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.Lapack;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.model.Batch;
@@ -153,7 +153,7 @@ public final class NaiveRules {
                 }
                 rhs.data[i] = e.get(s, i);
             }
-            Lapack.lu(m).solveRows(rhs);
+            Decompositions.solve(m, rhs);
             for (int j = 0; j < n; j++) {
                 aCol.set(j, 0, g.get(s, j) * rhs.data[j]);
                 bCol.set(j, 0, r.get(s, j));

@@ -1,9 +1,8 @@
 package org.fprnn.data;
 
 import java.util.Random;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.model.Batch;
 
 /**
@@ -22,24 +21,21 @@ public record LinearTeacher(DMatrix x, DMatrix targets, DMatrix teacher) {
         for (int i = 0; i < wHat.data.length; i++) {
             wHat.data[i] = teacherScale * rng.nextGaussian() / Math.sqrt(n);
         }
-        DMatrixRMaj a = new DMatrixRMaj(n, n);
+        DMatrix a = new DMatrix(n, n);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
-                a.set(i, j, (i == j ? 1 : 0) - wHat.data[i * n + j]);
+                a.data[i * n + j] = (i == j ? 1 : 0) - wHat.data[i * n + j];
             }
         }
-        // Rows: r_hat^T = x^T (I - W_hat)^{-T}, i.e. solve (I - W_hat) R^T = X^T.
-        DMatrixRMaj xt = new DMatrixRMaj(n, m);
-        CommonOps_DDRM.transpose(DMatrixRMaj.wrap(m, n, x.data), xt);
-        DMatrixRMaj rt = new DMatrixRMaj(n, m);
-        if (!CommonOps_DDRM.solve(a, xt, rt)) {
-            throw new IllegalStateException("teacher I - W_hat is singular; use another seed");
+        // Rows: r_hat_i = (I - W_hat)^{-1} x_i, each row of X a system of its own.
+        DMatrix t = x.copy();
+        try {
+            Decompositions.solve(a, t);
+        } catch (IllegalStateException singular) {
+            throw new IllegalStateException("teacher I - W_hat is singular; use another seed", singular);
         }
-        DMatrix t = new DMatrix(m, n);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                t.data[i * n + j] = rt.get(j, i) + noise * rng.nextGaussian();
-            }
+        for (int i = 0; i < m * n; i++) {
+            t.data[i] += noise * rng.nextGaussian();
         }
         return new LinearTeacher(x, t, wHat);
     }

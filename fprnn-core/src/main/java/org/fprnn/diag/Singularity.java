@@ -1,9 +1,7 @@
 package org.fprnn.diag;
 
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.Matrix;
 
 /**
@@ -31,8 +29,7 @@ public final class Singularity {
         int n = w.rows;
         int k = Math.min(maxSamples, g.rows);
         double[] out = new double[k];
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(n, n, false, false, true);
-        DMatrixRMaj m = new DMatrixRMaj(n, n);
+        DMatrix m = new DMatrix(n, n);
         for (int s = 0; s < k; s++) {
             for (int i = 0; i < n; i++) {
                 double gi = g.get(s, i);
@@ -40,15 +37,12 @@ public final class Singularity {
                     m.data[i * n + j] = (i == j ? 1.0 : 0.0) - gi * w.data[i * n + j];
                 }
             }
-            if (!svd.decompose(m)) {
+            try {
+                double[] sv = Decompositions.singularValues(m);
+                out[s] = sv[sv.length - 1];
+            } catch (IllegalStateException failed) {
                 out[s] = Double.NaN;
-                continue;
             }
-            double min = Double.POSITIVE_INFINITY;
-            for (double v : svd.getSingularValues()) {
-                min = Math.min(min, v);
-            }
-            out[s] = min;
         }
         return out;
     }
@@ -74,7 +68,7 @@ public final class Singularity {
             }
             org.fprnn.linalg.Lapack.Lu lu;
             try {
-                lu = org.fprnn.linalg.Lapack.lu(m);
+                lu = Decompositions.lu(m);
             } catch (IllegalStateException singular) {
                 out[s] = 0;
                 continue;

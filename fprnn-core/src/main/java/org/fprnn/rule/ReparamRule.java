@@ -1,7 +1,7 @@
 package org.fprnn.rule;
 
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.Lapack;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.model.Batch;
@@ -73,7 +73,7 @@ final class ReparamRule extends AbstractRule {
         DMatrix a = reparamMatrix(w, gain);
         Ops.gemm(true, false, -lr / e.rows, e, h, 1, a);       // A' = A - lr mean_i e_i h_i^T
         try {
-            Lapack.invert(a);                                   // A'^{-1}
+            Decompositions.invert(a);                                   // A'^{-1}
         } catch (IllegalStateException singular) {
             throw new IllegalStateException("A' is singular after the reparam step; lower the learning rate", singular);
         }
@@ -96,7 +96,7 @@ final class ReparamRule extends AbstractRule {
             a.data[i * n + i] += 1.0 / gain;
         }
         try {
-            Lapack.invert(a);
+            Decompositions.invert(a);
         } catch (IllegalStateException singular) {
             throw new IllegalStateException("G^-1 - W is singular: the linear network has no unique fixed point", singular);
         }

@@ -1,6 +1,7 @@
 package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.RowKernels;
@@ -386,41 +387,12 @@ final class AndersonSolver implements Solver {
             return false;
         }
         double inv = 1 / scale;
-        // Cholesky H / scale + ridge I = L L^T: L's off-diagonal part in the lower triangle of sys (row
-        // stride hist, from g0), the reciprocals of its diagonal in coef (from c0; each a single division).
-        for (int r = 0; r < hist; r++) {
-            for (int c = 0; c < r; c++) {
-                double v = gram[g0 + r * m + c] * inv;
-                for (int p = 0; p < c; p++) {
-                    v -= sys[g0 + r * hist + p] * sys[g0 + c * hist + p];
-                }
-                sys[g0 + r * hist + c] = v * coef[c0 + c];
-            }
-            double v = gram[g0 + r * m + r] * inv + RIDGE;
-            for (int p = 0; p < r; p++) {
-                v -= sys[g0 + r * hist + p] * sys[g0 + r * hist + p];
-            }
-            if (!(v > 0)) {
-                return false;
-            }
-            coef[c0 + r] = 1 / Math.sqrt(v);
-            sys[g0 + r * hist + r] = coef[c0 + r];
+        // Cholesky H / scale + ridge I = L L^T in sys (row stride hist, from g0), then L L^T y = 1 in coef.
+        if (!Decompositions.cholesky(gram, g0, m, inv, RIDGE, sys, g0, hist, coef, c0, hist)) {
+            return false;
         }
-        // L z = 1, then L^T y = z (both in coef), then a = y / sum(y).
-        for (int r = 0; r < hist; r++) {
-            double v = 1;
-            for (int p = 0; p < r; p++) {
-                v -= sys[g0 + r * hist + p] * coef[c0 + p];
-            }
-            coef[c0 + r] = v * sys[g0 + r * hist + r];
-        }
-        for (int r = hist - 1; r >= 0; r--) {
-            double v = coef[c0 + r];
-            for (int p = r + 1; p < hist; p++) {
-                v -= sys[g0 + p * hist + r] * coef[c0 + p];
-            }
-            coef[c0 + r] = v * sys[g0 + r * hist + r];
-        }
+        java.util.Arrays.fill(coef, c0, c0 + hist, 1.0);
+        Decompositions.choleskySolve(sys, g0, hist, coef, c0, hist);
         double sum = 0;
         for (int j = 0; j < hist; j++) {
             sum += coef[c0 + j];

@@ -2,6 +2,7 @@ package org.fprnn.solve;
 
 import java.util.Arrays;
 import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.Lapack;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
@@ -78,10 +79,10 @@ final class NewtonSolver implements Solver {
                     for (int p = 0; p < n; p++) {
                         lu.data[p * n + p] += 1.0;
                     }
-                    if (!luInPlace(lu.data, n, piv)) {
+                    if (!Decompositions.luInPlace(lu.data, n, piv)) {
                         throw singular(i, null);
                     }
-                    luSolve(lu.data, n, piv, d);
+                    Decompositions.luSolve(lu.data, n, piv, d);
                 } else {
                     DMatrix one = new DMatrix(1, n, d);
                     factor(map, s, i, jac).solveRows(one);
@@ -115,7 +116,7 @@ final class NewtonSolver implements Solver {
             }
         }
         try {
-            return Lapack.lu(a);
+            return Decompositions.lu(a);
         } catch (IllegalStateException e) {
             throw singular(i, e);
         }
@@ -128,7 +129,7 @@ final class NewtonSolver implements Solver {
 
     /**
      * Largest N whose per-sample systems are factored here, in place in the workspace (nothing
-     * allocated per sample and iteration); larger ones go to {@link Lapack}. Measured here (one
+     * allocated per sample and iteration, by {@link Decompositions#luInPlace}); larger ones go to {@link Lapack}. Measured here (one
      * thread, per sample and iteration): the two take the same time up to N = 96, and at N = 128 and
      * 150 the plain-Java LU takes 2 to 2.5 times as long as OpenBLAS's, whose allocations there are
      * small next to its O(N^3) work.
@@ -143,73 +144,6 @@ final class NewtonSolver implements Solver {
     }
 
     private int[] piv;
-
-    /**
-     * LU with partial pivoting of the row-major n x n matrix a, in place (P A = L U, unit lower L);
-     * piv[k] is the row swapped with row k at step k. Returns false on an exactly zero or non-finite
-     * pivot.
-     */
-    static boolean luInPlace(double[] a, int n, int[] piv) {
-        for (int k = 0; k < n; k++) {
-            int p = k;
-            double best = Math.abs(a[k * n + k]);
-            for (int r = k + 1; r < n; r++) {
-                double v = Math.abs(a[r * n + k]);
-                if (v > best) {
-                    best = v;
-                    p = r;
-                }
-            }
-            if (!(best > 0) || !Double.isFinite(best)) {
-                return false;
-            }
-            piv[k] = p;
-            if (p != k) {
-                for (int c = 0; c < n; c++) {
-                    double t = a[k * n + c];
-                    a[k * n + c] = a[p * n + c];
-                    a[p * n + c] = t;
-                }
-            }
-            double inv = 1 / a[k * n + k];
-            for (int r = k + 1; r < n; r++) {
-                double f = a[r * n + k] * inv;
-                a[r * n + k] = f;
-                if (f != 0) {
-                    for (int c = k + 1; c < n; c++) {
-                        a[r * n + c] -= f * a[k * n + c];
-                    }
-                }
-            }
-        }
-        return true;
-    }
-
-    /** Solves A x = b in place in b with the factors of {@link #luInPlace}. */
-    static void luSolve(double[] a, int n, int[] piv, double[] b) {
-        for (int k = 0; k < n; k++) {
-            int p = piv[k];
-            if (p != k) {
-                double t = b[k];
-                b[k] = b[p];
-                b[p] = t;
-            }
-        }
-        for (int r = 1; r < n; r++) {
-            double v = b[r];
-            for (int c = 0; c < r; c++) {
-                v -= a[r * n + c] * b[c];
-            }
-            b[r] = v;
-        }
-        for (int r = n - 1; r >= 0; r--) {
-            double v = b[r];
-            for (int c = r + 1; c < n; c++) {
-                v -= a[r * n + c] * b[c];
-            }
-            b[r] = v / a[r * n + r];
-        }
-    }
 
     private static void update(Matrix s, int i, double[] d, int off, double t, int n) {
         for (int p = 0; p < n; p++) {
