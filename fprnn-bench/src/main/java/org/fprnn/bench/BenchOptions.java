@@ -17,7 +17,8 @@ import java.util.List;
  *     P1 and P1-converged weights under {@code resultsDir}
  * @param resultsDir where the P1 results folders are (docs/results)
  * @param targetAccuracy the test accuracy the end-to-end benchmark trains to (0.85)
- * @param peersDir the folder of the PyTorch peers (torch_p1_peer.py, ...) the peers benchmark runs
+ * @param peersDir the folder of the PyTorch peers (torch_p1_peer.py, torch_conv_peer.py) that the peers and
+ *     conv benchmarks run ({@link Peers})
  * @param command the command line, as the sections name it
  * @param log progress lines and tables
  */

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fprnn.data.DataOptions;
@@ -46,7 +45,7 @@ import org.fprnn.train.Trainer;
 /**
  * P3c's training step (configs/p3c-mnist.toml: two convolutional recurrent layers, trained read-in,
  * biases and read-out, Anderson forward, gradient rule, Adam at 0.003, 150 steps of 64, test batch
- * and diagnostics off) against the PyTorch peer ../shared/peers/torch_conv_peer.py run in the same
+ * and diagnostics off) against the PyTorch peer torch_conv_peer.py (in {@link Peers#folder}) run in the same
  * sitting, and the forward solve's GFLOP/s, counting the convolutions' true multiply-adds, against
  * the raw sgemm measured in the same run.
  *
@@ -61,7 +60,6 @@ final class ConvBench {
     static final int TEST = 2000;
     static final double LR = 0.003;
     static final String PEER = "torch_conv_peer.py";
-    static final String PYTHON = "/usr/bin/python3";
     private static final List<String> BLAS_ENV = List.of("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE");
     private static final String RESULT = "conv-bench-result";
 
@@ -297,24 +295,18 @@ final class ConvBench {
 
     /** Runs the peer when Debian's python3 imports torch and numpy, on MNIST (synthetic data: skipped). */
     private static Peer peer(BenchOptions o, int steps) throws IOException {
-        Path script = peerScript();
-        if (script == null) {
-            return Peer.skipped("../shared/peers/" + PEER + " was not found (set FPRNN_PEERS to its folder).");
+        String skip = Peers.whyNot(o, PEER);
+        if (skip != null) {
+            return Peer.skipped(skip + ".");
         }
-        if (o.syntheticData()) {
-            return Peer.skipped("the benchmark ran on synthetic data (--synthetic-data), which the peer cannot read.");
-        }
-        if (!Files.isExecutable(Path.of(PYTHON)) || exitCode(List.of(PYTHON, "-c", "import torch, numpy")) != 0) {
-            return Peer.skipped(PYTHON + " cannot import torch and numpy (install Debian's python3-torch and"
-                    + " python3-numpy: apt-get install python3-torch python3-numpy).");
-        }
+        Path script = Peers.script(o, PEER);
         DataOptions opt = o.dataDir() == null ? DataOptions.defaults() : DataOptions.defaults().withDir(o.dataDir());
         Path mnist = DataSets.locate(Mnist.SOURCE, Split.TRAIN, opt);
         if (!Files.isDirectory(mnist)) {
             mnist = mnist.getParent();
         }
         Path out = Files.createTempFile("fprnn-conv-peer", ".jsonl");
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), mnist.toString(), "--steps",
+        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, script.toString(), mnist.toString(), "--steps",
                 Integer.toString(steps), "--train-limit", Integer.toString(Math.max(steps * BATCH, BATCH)),
                 "--test-limit", Integer.toString(o.quick() ? 100 : TEST), "--lr", Double.toString(LR), "--adj-tol",
                 "1e-6", "--threads", "2", "--out", out.toString()));
@@ -358,38 +350,5 @@ final class ConvBench {
     private static String text(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":\\s*\"?([^\",}]*)").matcher(json);
         return m.find() ? m.group(1) : "?";
-    }
-
-    /** $FPRNN_PEERS/torch_conv_peer.py, else ../shared/peers/ from the working folder, or null. */
-    private static Path peerScript() {
-        String env = System.getenv("FPRNN_PEERS");
-        List<Path> candidates = new ArrayList<>();
-        if (env != null && !env.isBlank()) {
-            candidates.add(Path.of(env, PEER));
-        }
-        candidates.add(Path.of("..", "shared", "peers", PEER));
-        for (Path c : candidates) {
-            if (Files.isRegularFile(c)) {
-                return c.toAbsolutePath().normalize();
-            }
-        }
-        return null;
-    }
-
-    private static int exitCode(List<String> cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return -1;
-            }
-            return p.exitValue();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 }

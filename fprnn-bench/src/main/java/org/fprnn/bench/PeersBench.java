@@ -2,12 +2,10 @@ package org.fprnn.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +25,6 @@ import org.fprnn.train.TrainSettings;
  */
 final class PeersBench {
     static final String ID = "peers";
-    static final String PYTHON = "/usr/bin/python3";
     /** The peers' output line with their median seconds per step. */
     private static final Pattern RESULT = Pattern.compile("RESULT\\s+(\\S+)\\s+median_s_per_step\\s+([0-9.eE+-]+)");
 
@@ -59,16 +56,9 @@ final class PeersBench {
 
     static Section run(BenchOptions o, Supplier<BenchData> data) {
         int steps = o.quick() ? 10 : 30;
-        Path dir = o.peersDir().toAbsolutePath().normalize();
-        String skip = null;
+        Path dir = Peers.folder(o);
+        String skip = Peers.whyNot(o, null);
         BenchData d = null;
-        if (o.syntheticData()) {
-            skip = "the peers read MNIST itself; this run has --synthetic-data";
-        } else if (!Files.isDirectory(dir)) {
-            skip = "no peers folder at " + o.peersDir() + " (give --peers-dir)";
-        } else {
-            skip = torchMissing();
-        }
         if (skip == null) {
             d = data.get();
             if (d.dir() == null) {
@@ -111,33 +101,14 @@ final class PeersBench {
                 run the command as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE fprnn bench peers` (both \
                 unset in the benchmark command only; tests leave them as the environment sets them). Install \
                 the peers' Python packages with `apt-get install python3-torch python3-numpy` (not needed \
-                otherwise).""", o.peersDir(), PYTHON, steps, org.fprnn.linalg.Blas.get().threads());
+                otherwise).""", o.peersDir(), Peers.PYTHON, steps, org.fprnn.linalg.Blas.get().threads());
         return Section.of(ID, "PyTorch peers side by side", o, explanation, List.of(table), List.of(),
                 String.join("\n\n", notes));
     }
 
-    /** Why the peers cannot run (python3 or its torch missing), or null. */
-    static String torchMissing() {
-        if (!Files.isExecutable(Path.of(PYTHON))) {
-            return PYTHON + " is not there";
-        }
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import torch, numpy").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return PYTHON + " did not import torch within 2 minutes";
-            }
-            return p.exitValue() == 0 ? null : "Debian's python3-torch is not importable by " + PYTHON
-                    + " (apt-get install python3-torch python3-numpy): " + lastLine(out);
-        } catch (IOException | InterruptedException e) {
-            return "could not start " + PYTHON + ": " + e.getMessage();
-        }
-    }
-
     /** Runs a peer and returns its median seconds per step (from its RESULT line). */
     static double runPeer(BenchOptions o, Path script, Path mnist, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString(), mnist.toAbsolutePath().toString()));
+        List<String> cmd = new ArrayList<>(List.of(Peers.PYTHON, script.toString(), mnist.toAbsolutePath().toString()));
         cmd.addAll(args);
         o.say("peers: running %s", String.join(" ", cmd));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -152,15 +123,11 @@ final class PeersBench {
         Matcher m = RESULT.matcher(out);
         if (p.exitValue() != 0 || !m.find()) {
             throw new IOException(script.getFileName() + " exited with " + p.exitValue() + " without a RESULT line: "
-                    + lastLine(out));
+                    + Peers.lastLine(out));
         }
         return Double.parseDouble(m.group(2));
     }
 
-    private static String lastLine(String out) {
-        String[] lines = out.strip().split("\n");
-        return lines.length == 0 ? "" : lines[lines.length - 1];
-    }
 
     /**
      * fprnn's P1 step as the peers do it: P1's network from seed 1, the linearized rule at lr 0.25 with

@@ -84,9 +84,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "test accuracy the end-to-end benchmark trains to (default ${DEFAULT-VALUE})")
     double target;
 
-    @Option(names = "--peers-dir", defaultValue = "../shared/peers", paramLabel = "DIR",
-            description = "where the PyTorch peers (torch_p1_peer.py, ...) are, for the peers benchmark"
-                    + " (default ${DEFAULT-VALUE})")
+    @Option(names = "--peers-dir", defaultValue = "${env:FPRNN_PEERS:-../shared/peers}", paramLabel = "DIR",
+            description = "where the PyTorch peers (torch_p1_peer.py, torch_conv_peer.py) are, for the peers and"
+                    + " conv benchmarks (default: $FPRNN_PEERS, else ../shared/peers)")
     Path peersDir;
 
     /** Generated MNIST-shaped data instead of MNIST (tests); the sections say so. */
