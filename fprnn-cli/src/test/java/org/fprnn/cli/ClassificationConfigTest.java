@@ -95,7 +95,7 @@ class ClassificationConfigTest {
         assertTrue(e.contains("unitz") && e.contains("[network]") && e.contains("units") && e.contains("recurrent_scale"), e);
         e = error(MINIMAL, "solver.tolerance=1e-3");
         assertTrue(e.contains("tolerance") && e.contains("[solver]") && e.contains("tol"), e);
-        e = error(MINIMAL.replace("linearized = [0.1]", "linearized = [0.1]\nlinearised = [0.1]"));
+        e = error(ConfigText.edit(MINIMAL, "linearized = [0.1]", "linearized = [0.1]\nlinearised = [0.1]"));
         assertTrue(e.contains("sweep.learning_rates.linearised") && e.contains("sweep.rules"), e);
         e = error(MINIMAL + "[teacher]\nunits = 3\n");
         assertTrue(e.contains("[teacher]"), e);
@@ -103,13 +103,13 @@ class ClassificationConfigTest {
 
     @Test
     void missingRequiredKeysAreErrors() throws IOException {
-        String e = error(MINIMAL.replace("[data]\nname = \"mnist\"\n", ""));
+        String e = error(ConfigText.edit(MINIMAL, "[data]\nname = \"mnist\"\n", ""));
         assertTrue(e.contains("[data]") && e.contains("mnist"), e);
-        e = error(MINIMAL.replace("name = \"mnist\"\n", "train_limit = 10\n"));
+        e = error(ConfigText.edit(MINIMAL, "name = \"mnist\"\n", "train_limit = 10\n"));
         assertTrue(e.contains("data.name is missing"), e);
-        e = error(MINIMAL.replace("rules = [\"gradient\", \"linearized\"]\n", ""));
+        e = error(ConfigText.edit(MINIMAL, "rules = [\"gradient\", \"linearized\"]\n", ""));
         assertTrue(e.contains("sweep.rules"), e);
-        e = error(MINIMAL.replace("linearized = [0.1]\n", ""));
+        e = error(ConfigText.edit(MINIMAL, "linearized = [0.1]\n", ""));
         assertTrue(e.contains("sweep.learning_rates.linearized is missing"), e);
     }
 
@@ -155,11 +155,12 @@ class ClassificationConfigTest {
                 assertTrue(e.contains(x), c.override() + ": " + e);
             }
         }
-        String e = error(MINIMAL.replace("[data]", "[rule]\ngains = \"from_rates\"\n[network]\nnonlinearity = \"relu\"\n[data]"));
+        String e = error(ConfigText.edit(MINIMAL,
+                "[data]", "[rule]\ngains = \"from_rates\"\n[network]\nnonlinearity = \"relu\"\n[data]"));
         assertTrue(e.contains("rule.gains") && e.contains("network.nonlinearity"), e);
-        e = error(MINIMAL.replace("\"linearized\"]", "\"reparam\"]").replace("linearized =", "reparam ="));
+        e = error(ConfigText.edit(MINIMAL, "\"linearized\"]", "\"reparam\"]", "linearized =", "reparam ="));
         assertTrue(e.contains("reparam") && e.contains("network.nonlinearity"), e);
-        e = error(MINIMAL.replace("\"linearized\"]", "\"bptt\"]").replace("linearized =", "bptt ="));
+        e = error(ConfigText.edit(MINIMAL, "\"linearized\"]", "\"bptt\"]", "linearized =", "bptt ="));
         assertTrue(e.contains("bptt") && e.contains("solver.method"), e);
     }
 

@@ -137,7 +137,7 @@ class ClassificationRunTest {
 
     @Test
     void changedSettingsAreRefusedForAnExistingFolder() throws IOException {
-        Path cfg = write(config("gradient = [0.5]\nlinearized = [0.5]").replace("epochs = 2", "epochs = 1"));
+        Path cfg = write(ConfigText.edit(config("gradient = [0.5]\nlinearized = [0.5]"), "epochs = 2", "epochs = 1"));
         Path out = dir.resolve("res");
         assertEquals(0, CliRunner.run("run", cfg.toString(), "--out", out.toString()).exitCode());
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", "network.units=17");
@@ -148,8 +148,9 @@ class ClassificationRunTest {
     @Test
     void missingDataExitsWith2NamingTheFileAndSetup() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        Path cfg = write(config(LRS).replace("name = \"idx\"", "name = \"mnist\"")
-                .replace(data.toString(), empty.toString()));
+        Path cfg = write(ConfigText.edit(config(LRS),
+                "name = \"idx\"", "name = \"mnist\"",
+                data.toString(), empty.toString()));
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("res").toString());
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("train-images-idx3-ubyte") && r.err().contains("./setup.sh"), r.err());

@@ -28,7 +28,7 @@ class FolderLockTest {
     void secondRunIntoABusyFolderIsRefusedAndAKilledHoldersLockIsTakenOver() throws Exception {
         Path cfg = TinySweep.config(dir);
         // Long enough to be still running while the second command starts: 400 epochs of 5 steps.
-        Files.writeString(cfg, Files.readString(cfg).replace("epochs = 2", "epochs = 400"));
+        Files.writeString(cfg, ConfigText.edit(Files.readString(cfg), "epochs = 2", "epochs = 400"));
         Path out = dir.resolve("res");
         Path logs = dir.resolve("logs");
         Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());

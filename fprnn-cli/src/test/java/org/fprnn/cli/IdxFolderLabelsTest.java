@@ -41,10 +41,11 @@ class IdxFolderLabelsTest {
     }
 
     CliRunner run(String extraData) throws IOException {
-        String cfg = ClassificationRunTest.config(data, "gradient = [0.5]")
-                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]")
-                .replace("threads = 2", "threads = 1").replace("epochs = 2", "epochs = 1")
-                .replace("[network]", extraData + "\n[network]");
+        String cfg = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.5]"),
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]",
+                "threads = 2", "threads = 1",
+                "epochs = 2", "epochs = 1",
+                "[network]", extraData + "\n[network]");
         Path file = Files.writeString(dir.resolve("c.toml"), cfg);
         return CliRunner.run("run", file.toString(), "--out", dir.resolve("res").toString());
     }
@@ -77,8 +78,9 @@ class IdxFolderLabelsTest {
 
     @Test
     void classesKeyIsForIdxFoldersOnly() throws IOException {
-        String cfg = ClassificationRunTest.config(data, "gradient = [0.5]").replace("name = \"idx\"", "name = \"mnist\"")
-                .replace("[network]", "classes = 10\n[network]");
+        String cfg = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.5]"),
+                "name = \"idx\"", "name = \"mnist\"",
+                "[network]", "classes = 10\n[network]");
         Path file = Files.writeString(dir.resolve("m.toml"), cfg);
         UserErrorTest.assertUserError(CliRunner.run("run", file.toString()), "data.classes = 10 does not apply");
     }

@@ -31,13 +31,13 @@ class KillResumeTest {
     void killedProcessResumesToBitwiseTheSameResult() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         TinyIdx.write(data, 400, 60, 17);
-        String text = ClassificationRunTest.config(data, "gradient = [0.2]")
-                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]")
-                .replace("threads = 2", "threads = 1")
-                .replace("units = 16", "units = 48")
-                .replace("batch_size = 64", "batch_size = 20")
-                .replace("epochs = 2", "epochs = 6")
-                .replace("full_test_every_epoch = true", "full_test_every_epoch = true\noptimizer = \"adam\"");
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]"),
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]",
+                "threads = 2", "threads = 1",
+                "units = 16", "units = 48",
+                "batch_size = 64", "batch_size = 20",
+                "epochs = 2", "epochs = 6",
+                "full_test_every_epoch = true", "full_test_every_epoch = true\noptimizer = \"adam\"");
         Path cfg = dir.resolve("tiny.toml");
         Files.writeString(cfg, text);
         Path whole = dir.resolve("whole");

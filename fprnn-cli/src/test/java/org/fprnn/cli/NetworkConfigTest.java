@@ -114,7 +114,8 @@ class NetworkConfigTest {
         // The mask is drawn from the seed: the same config gives the same mask, another seed another.
         Matrix again = ((MaskedOperator) build(parse(BASE + "[network]\nunits = 200\nconnectivity = \"masked\"\n"
                 + "density = 0.1\n")).recurrent()).mask();
-        Matrix other = ((MaskedOperator) build(parse(BASE.replace("protocol", "seed = 2\nprotocol") + "[network]\n"
+        Matrix other = ((MaskedOperator) build(parse(ConfigText.edit(BASE,
+                "protocol", "seed = 2\nprotocol") + "[network]\n"
                 + "units = 200\nconnectivity = \"masked\"\ndensity = 0.1\n")).recurrent()).mask();
         assertEquals(0, org.fprnn.linalg.Ops.maxAbs(diff(mask, again)));
         assertTrue(org.fprnn.linalg.Ops.maxAbs(diff(mask, other)) > 0);
@@ -257,7 +258,7 @@ class NetworkConfigTest {
         }
         // The bptt unroll keys.
         String e;
-        String bptt = BASE.replace("\"linearized\"]", "\"bptt\"]");
+        String bptt = ConfigText.edit(BASE, "\"linearized\"]", "\"bptt\"]");
         e = error(bptt);
         assertTrue(e.contains("rule.bptt_steps") && e.contains("solver.method"), e);
         assertEquals(40, parse(bptt + "[rule]\nbptt_steps = 40\n").rule().bpttSteps());
@@ -275,7 +276,7 @@ class NetworkConfigTest {
         assertTrue(e.contains("diagnostics.samples"), e);
         e = error(BASE + "[diagnostics]\nevery_steps = 5\n");
         assertTrue(e.contains("every_steps") && e.contains("[diagnostics]") && e.contains("exact_max_units"), e);
-        e = error(BASE.replace("\"linearized\"]", "\"reparam\"]") + "[network]\nnonlinearity = \"linear\"\n"
+        e = error(ConfigText.edit(BASE, "\"linearized\"]", "\"reparam\"]") + "[network]\nnonlinearity = \"linear\"\n"
                 + "connectivity = \"masked\"\ndensity = 0.5\n");
         assertTrue(e.contains("reparam") && e.contains("network.connectivity"), e);
     }
@@ -291,7 +292,8 @@ class NetworkConfigTest {
         assertTrue(q.settingsJson(q.runs().getFirst()).contains("\"diagnostics\":{\"every\":5"),
                 q.settingsJson(q.runs().getFirst()));
         assertEquals(5, q.trainSettings(q.runs().getFirst()).diagnostics().every());
-        RunConfig bptt = parse(BASE.replace("\"linearized\"]", "\"bptt\"]") + "[rule]\nbptt_steps = 30\nbptt_alpha = 0.25\n");
+        RunConfig bptt = parse(ConfigText.edit(BASE,
+                "\"linearized\"]", "\"bptt\"]") + "[rule]\nbptt_steps = 30\nbptt_alpha = 0.25\n");
         ClassificationPlan b = new ClassificationPlan(bptt);
         var grad = b.runs().get(0);
         var bp = b.runs().get(1);

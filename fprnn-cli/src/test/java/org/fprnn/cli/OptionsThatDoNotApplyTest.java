@@ -106,18 +106,20 @@ class OptionsThatDoNotApplyTest {
     @Test
     void configKeysTheSolverDoesNotReadAreRefused() throws IOException {
         Path data = Files.createDirectories(dir.resolve("data"));
-        String cfg = ClassificationRunTest.config(data, "gradient = [0.5]").replace("rules = [\"gradient\", \"linearized\"]",
-                "rules = [\"gradient\"]");
-        Path file = Files.writeString(dir.resolve("c.toml"), cfg.replace("max_iter = 100", "max_iter = 100\nalpha = 0.5"));
+        String cfg = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.5]"),
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]");
+        Path file = Files.writeString(dir.resolve("c.toml"), ConfigText.edit(cfg,
+                "max_iter = 100", "max_iter = 100\nalpha = 0.5"));
         CliRunner r = CliRunner.run("run", file.toString());
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("solver.alpha = 0.5 does not apply to solver.method = \"anderson\""), r.err());
-        Path euler = Files.writeString(dir.resolve("e.toml"), cfg.replace("method = \"anderson\"", "method = \"euler\"")
-                .replace("max_iter = 100", "max_iter = 100\nmemory = 3"));
+        Path euler = Files.writeString(dir.resolve("e.toml"), ConfigText.edit(cfg,
+                "method = \"anderson\"", "method = \"euler\"",
+                "max_iter = 100", "max_iter = 100\nmemory = 3"));
         CliRunner e = CliRunner.run("run", euler.toString());
         assertEquals(2, e.exitCode(), e.err());
         assertTrue(e.err().contains("solver.memory = 3 does not apply to solver.method = \"euler\""), e.err());
-        Path many = Files.writeString(dir.resolve("t.toml"), cfg.replace("threads = 2", "threads = 1000"));
+        Path many = Files.writeString(dir.resolve("t.toml"), ConfigText.edit(cfg, "threads = 2", "threads = 1000"));
         CliRunner m = CliRunner.run("run", many.toString(), "--out", dir.resolve("many").toString());
         assertEquals(2, m.exitCode(), m.err());
         assertTrue(m.err().contains("threads = 1000 does not apply to this machine"), m.err());

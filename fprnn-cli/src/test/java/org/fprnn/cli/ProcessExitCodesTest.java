@@ -57,10 +57,12 @@ class ProcessExitCodesTest {
 
         Path data = Files.createDirectories(dir.resolve("data"));
         TinyIdx.write(data, 400, 60, 4);
-        String text = ClassificationRunTest.config(data, "gradient = [0.2]")
-                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]")
-                .replace("threads = 2", "threads = 1").replace("units = 16", "units = 48")
-                .replace("batch_size = 64", "batch_size = 10").replace("epochs = 2", "epochs = 200");
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]"),
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]",
+                "threads = 2", "threads = 1",
+                "units = 16", "units = 48",
+                "batch_size = 64", "batch_size = 10",
+                "epochs = 2", "epochs = 200");
         Path cfg = Files.writeString(dir.resolve("long.toml"), text);
         Path out = dir.resolve("res");
         Process p = start("term", "run", cfg.toString(), "--out", out.toString());

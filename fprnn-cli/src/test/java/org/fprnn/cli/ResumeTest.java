@@ -26,8 +26,8 @@ class ResumeTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         TinyIdx.write(data, 300, 100, 11);
         // Adam and momentum keep optimizer state, which the checkpoint must carry too.
-        String text = ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.05, 0.5]")
-                .replace("full_test_every_epoch = true", "full_test_every_epoch = true\noptimizer = \"adam\"");
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.05, 0.5]"),
+                "full_test_every_epoch = true", "full_test_every_epoch = true\noptimizer = \"adam\"");
         Path cfg = dir.resolve("c.toml");
         Files.writeString(cfg, text);
         Path whole = dir.resolve("whole");

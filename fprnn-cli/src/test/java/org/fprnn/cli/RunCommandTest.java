@@ -65,7 +65,7 @@ class RunCommandTest {
     @Test
     void unknownKeyIsAnErrorNamingItAndTheAllowedKeys() throws IOException {
         Path cfg = dir.resolve("bad.toml");
-        Files.writeString(cfg, TINY.replace("units = 12", "unitz = 12"));
+        Files.writeString(cfg, ConfigText.edit(TINY, "units = 12", "unitz = 12"));
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("x").toString());
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("unitz") && r.err().contains("[teacher]") && r.err().contains("units"), r.err());

@@ -175,10 +175,12 @@ class SingularityTest {
     void aHugeLearningRateNeverWritesNonFiniteWeights() throws IOException {
         // A network that trains (tanh, spectral radius 0.5, float32 as by default) but a learning rate
         // of 1e39, above the largest float: every update would overflow and is refused.
-        String text = config("gradient", "1e39", "max_consecutive_refusals = 4")
-                .replace("nonlinearity = \"linear\"", "nonlinearity = \"tanh\"").replace("recurrent_scale = 3.0", "")
-                .replace("precision = \"double\"", "precision = \"float\"")
-                .replace("method = \"euler\"", "method = \"anderson\"").replace("alpha = 1.0\n", "");
+        String text = ConfigText.edit(config("gradient", "1e39", "max_consecutive_refusals = 4"),
+                "nonlinearity = \"linear\"", "nonlinearity = \"tanh\"",
+                "recurrent_scale = 3.0", "",
+                "precision = \"double\"", "precision = \"float\"",
+                "method = \"euler\"", "method = \"anderson\"",
+                "alpha = 1.0\n", "");
         Run r = run(text);
         assertFiniteWeights(r);
         assertEquals("diverged", r.summary().get("outcome"), r.summary().toString());
@@ -191,9 +193,11 @@ class SingularityTest {
     @Test
     void eulerWithoutToleranceNeverChecksConvergence() throws IOException {
         // tol = 0: fixed-step Euler; "stop" must not end the run (no sample can report convergence).
-        String text = config("gradient", "0.1", "on_nonconverged = \"stop\"")
-                .replace("recurrent_scale = 3.0", "recurrent_scale = 0.5").replace("tol = 1e-6", "tol = 0")
-                .replace("max_iter = 60", "max_iter = 30").replace("alpha = 1.0", "alpha = 0.5");
+        String text = ConfigText.edit(config("gradient", "0.1", "on_nonconverged = \"stop\""),
+                "recurrent_scale = 3.0", "recurrent_scale = 0.5",
+                "tol = 1e-6", "tol = 0",
+                "max_iter = 60", "max_iter = 30",
+                "alpha = 1.0", "alpha = 0.5");
         Run r = run(text);
         assertEquals("completed", r.summary().get("outcome"), r.summary().toString());
         assertEquals(false, r.summary().get("convergence_checked"));

@@ -36,8 +36,8 @@ final class TinySweep {
         Path data = Files.createDirectories(dir.resolve("data"));
         TinyIdx.write(data, 300, 100, 11);
         Path cfg = dir.resolve("tiny.toml");
-        Files.writeString(cfg, ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.05]")
-                .replace("threads = 2", "threads = 1"));
+        Files.writeString(cfg, ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.05]"),
+                "threads = 2", "threads = 1"));
         return cfg;
     }
 

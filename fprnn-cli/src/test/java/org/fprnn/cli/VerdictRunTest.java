@@ -23,9 +23,10 @@ class VerdictRunTest {
     @Test
     void aRunEveryStepOfWhichWasRefusedIsDiverged() throws Exception {
         Path cfg = TinySweep.config(dir);
-        Files.writeString(cfg, Files.readString(cfg).replace("epochs = 2", "epochs = 1\nmax_direction_norm = 1e-30")
-                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]")
-                .replace("linearized = [0.05]", ""));
+        Files.writeString(cfg, ConfigText.edit(Files.readString(cfg),
+                "epochs = 2", "epochs = 1\nmax_direction_norm = 1e-30",
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]",
+                "linearized = [0.05]", ""));
         Path out = dir.resolve("res");
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err() + r.out());

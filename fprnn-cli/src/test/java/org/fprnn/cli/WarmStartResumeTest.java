@@ -24,9 +24,9 @@ class WarmStartResumeTest {
     Path dir;
 
     private Path config(Path data, String solverExtra) throws IOException {
-        String text = ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.5]")
-                .replace("max_iter = 100", "max_iter = 100\n" + solverExtra)
-                .replace("epochs = 2", "epochs = 3");
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]\nlinearized = [0.5]"),
+                "max_iter = 100", "max_iter = 100\n" + solverExtra,
+                "epochs = 2", "epochs = 3");
         Path cfg = dir.resolve("warm.toml");
         Files.writeString(cfg, text);
         return cfg;
@@ -92,8 +92,8 @@ class WarmStartResumeTest {
     void warmStartsAreRefusedForAFixedNumberOfSteps() throws IOException {
         Path data = Files.createDirectories(dir.resolve("data"));
         TinyIdx.write(data, 100, 50, 3);
-        String text = ClassificationRunTest.config(data, "linearized = [0.5]")
-                .replace("method = \"anderson\"\ntol = 1e-6", "method = \"euler\"\nalpha = 0.1\ntol = 0\nwarm_start = true");
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "linearized = [0.5]"),
+                "method = \"anderson\"\ntol = 1e-6", "method = \"euler\"\nalpha = 0.1\ntol = 0\nwarm_start = true");
         Path cfg = dir.resolve("euler.toml");
         Files.writeString(cfg, text);
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("o").toString());
