@@ -122,7 +122,7 @@ class ClassificationRunTest {
                 "linearized at lr 5 learns the tiny task: " + best);
         assertEquals(lines, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         Map<?, ?> first = (Map<?, ?>) Json.parse(Files.readAllLines(out.resolve("metrics.jsonl")).getFirst(), "line");
-        assertEquals(List.of("rule", "lr", "step", "epoch", "train_loss", "train_acc", "test_loss", "test_acc",
+        assertEquals(List.of("rule", "lr", "seed", "step", "epoch", "train_loss", "train_acc", "test_loss", "test_acc",
                 "iterations_max", "iterations_median", "not_converged", "seconds"), List.copyOf(first.keySet()));
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("`fprnn run " + cfg + " --out " + out + "`"), md);

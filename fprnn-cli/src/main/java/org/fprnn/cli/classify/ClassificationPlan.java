@@ -30,22 +30,38 @@ import org.fprnn.rule.RuleSettings;
 import org.fprnn.train.TrainSettings;
 
 /**
- * A classification config resolved into its runs (every rule x learning rate, in config order) and
- * what each run needs: the network at start (the same for every run: drawn from the seed), the
+ * A classification config resolved into its runs (every rule x learning rate in config order, for
+ * each seed in turn) and what each run needs: the network at start (drawn from the run's seed, so the
+ * same for every run of a seed), the
  * training settings, and a canonical description of the settings that decides whether a saved run
  * or checkpoint belongs to this config.
  */
 public final class ClassificationPlan {
 
-    /** One run of the sweep. */
-    public record RunSpec(String rule, double lr) {
-        /** File-name id, e.g. "gradient_lr0.0025". */
+    /**
+     * One run of the sweep: a rule at a learning rate from one seed.
+     *
+     * @param namedBySeed false for the config's first seed, whose files keep the names they had before
+     *     seeds existed (RULE_lrLR), true for the others (RULE_lrLR_seedS)
+     */
+    public record RunSpec(String rule, double lr, long seed, boolean namedBySeed) {
+        /** A run of a one-seed sweep (named without its seed). */
+        public RunSpec(String rule, double lr, long seed) {
+            this(rule, lr, seed, false);
+        }
+
+        /** File-name id, e.g. "gradient_lr0.0025" or "gradient_lr0.0025_seed2". */
         public String id() {
-            return rule + "_lr" + lrText(lr);
+            return rule + "_lr" + lrText(lr) + (namedBySeed ? "_seed" + seed : "");
         }
 
         public String label() {
-            return rule + " lr " + lrText(lr);
+            return rule + " lr " + lrText(lr) + " seed " + seed;
+        }
+
+        /** The same rule and learning rate (the runs a row of the results aggregates over seeds). */
+        public boolean sameSetting(RunSpec o) {
+            return rule.equals(o.rule) && lr == o.lr;
         }
     }
 
@@ -57,7 +73,18 @@ public final class ClassificationPlan {
             throw new IllegalArgumentException("not a classification config: " + cfg.protocol());
         }
         this.cfg = cfg;
-        cfg.sweep().perRule().forEach((rule, lrs) -> lrs.forEach(lr -> runs.add(new RunSpec(rule, lr))));
+        // Seed by seed, so that an interrupted long sweep has every setting of its first seeds done.
+        var perRule = cfg.sweep().perRule();
+        for (long seed : cfg.seeds()) {
+            boolean named = seed != cfg.seed();
+            perRule.forEach((rule, lrs) -> lrs.forEach(lr -> runs.add(new RunSpec(rule, lr, seed, named))));
+        }
+    }
+
+    /** The plan of one seed: its network at start is the one drawn from that seed. */
+    public ClassificationPlan forSeed(long seed) {
+        return seed == cfg.seed() && cfg.seeds().size() == 1 ? this
+                : new ClassificationPlan(cfg.withSeeds(List.of(seed)));
     }
 
     public RunConfig config() {
@@ -302,7 +329,7 @@ public final class ClassificationPlan {
         var unroll = r.rule().equals("bptt") && cfg.rule().bpttUnroll() != null ? cfg.rule().bpttUnroll() : forward;
         var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
-                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed(), t.onNonconverged(),
+                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), r.seed(), t.onNonconverged(),
                 t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings(),
                 cfg.solver().warmStart());
     }
@@ -316,7 +343,7 @@ public final class ClassificationPlan {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rule", r.rule());
         m.put("lr", r.lr());
-        m.put("seed", cfg.seed());
+        m.put("seed", r.seed());
         var d = cfg.data();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", d.name());

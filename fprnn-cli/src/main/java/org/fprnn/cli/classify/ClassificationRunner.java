@@ -127,7 +127,7 @@ public final class ClassificationRunner {
             out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n",
                     data.name(), data.train().size(), data.test().size(), data.train().features(),
                     data.train().classes(), data.where());
-            FixedPointNetwork start = newNetwork(data);
+            FixedPointNetwork start = newNetwork(plan.forSeed(plan.config().seed()), data);
             if (lock == null) {
                 lock = FolderLock.acquire(dir, command, out);
                 checkFolder();   // another command may have made the folder meanwhile
@@ -208,7 +208,7 @@ public final class ClassificationRunner {
                         + " saved; free some space (or make the folder writable) and run the same command to write"
                         + " them:\n  " + info.get("command"), e);
             }
-            out.print(ClassificationReport.table(results));
+            out.print(ClassificationReport.table(plan, results));
             out.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
                     wall, dir);
         }
@@ -223,7 +223,7 @@ public final class ClassificationRunner {
             throws IOException {
         TrainSettings ts = plan.trainSettings(spec);
         String settings = plan.settingsJson(spec);
-        FixedPointNetwork net = newNetwork(data);
+        FixedPointNetwork net = newNetwork(plan.forSeed(spec.seed()), data);
         Optimizer opt = ts.newOptimizer();
         Trainer trainer = new Trainer(ts, data.train(), data.test());
         int total = trainer.totalSteps();
@@ -257,7 +257,7 @@ public final class ClassificationRunner {
         Trainer.Listener listener = new Trainer.Listener() {
             @Override
             public void onStep(StepRecord s) {
-                add(MetricsLines.step(spec.rule(), spec.lr(), s));
+                add(MetricsLines.step(spec.rule(), spec.lr(), spec.seed(), s));
                 sessionSteps++;
                 if (s.refused() != null) {
                     progress.line(String.format(Locale.ROOT, "    %s: step %d refused (weights unchanged): %s",
@@ -277,7 +277,7 @@ public final class ClassificationRunner {
 
             @Override
             public void onEvaluation(EvalRecord e) {
-                add(MetricsLines.eval(spec.rule(), spec.lr(), e));
+                add(MetricsLines.eval(spec.rule(), spec.lr(), spec.seed(), e));
                 progress.line(String.format(Locale.ROOT, "    %s: full test set after epoch %d: accuracy %.4f, loss %.4f",
                         spec.label(), e.epoch() + 1, e.accuracy(), e.loss()));
             }
@@ -336,6 +336,7 @@ public final class ClassificationRunner {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("rule", spec.rule());
         meta.put("lr", Double.toString(spec.lr()));
+        meta.put("seed", Long.toString(spec.seed()));
         meta.put("outcome", outcome);
         meta.put("steps", Integer.toString(res.stepsDone()));
         meta.put("settings", settings);
@@ -487,9 +488,11 @@ public final class ClassificationRunner {
                 where = checkpointFile(spec);
             }
             if (saved != null && !saved.equals(want)) {
+                String diff = ClassificationPlan.firstDifference(saved, want);
                 throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
-                        + ") made with other settings: " + ClassificationPlan.firstDifference(saved, want)
-                        + ". Write elsewhere with --out DIR, or delete that folder to start again.");
+                        + ") made with other settings: " + diff + (diff.startsWith("seed ") ? "; the runs of the"
+                        + " first seed are named without _seedS, so give the seeds in the order this folder was"
+                        + " made with" : "") + ". Write elsewhere with --out DIR, or delete that folder to start again.");
             }
         }
         if (unverified > 0) {
@@ -534,8 +537,8 @@ public final class ClassificationRunner {
     /** Largest N for which the eigenvalues of W are computed (a dense eigendecomposition). */
     static final int EIGENVALUES_MAX_UNITS = 1000;
 
-    /** The plan's network for this data set's image shape; a network that does not fit is a UserError. */
-    FixedPointNetwork newNetwork(Data data) {
+    /** A plan's network for this data set's image shape; a network that does not fit is a UserError. */
+    static FixedPointNetwork newNetwork(ClassificationPlan plan, Data data) {
         Dataset d = data.train();
         FeatureShape image = new FeatureShape(d.channels(), d.height(), d.width());
         try {
