@@ -331,7 +331,7 @@ public final class ClassificationPlan {
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
                 t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), r.seed(), t.onNonconverged(),
                 t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings(),
-                cfg.solver().warmStart());
+                cfg.solver().warmStart(), t.options());
     }
 
     /**
@@ -439,6 +439,21 @@ public final class ClassificationPlan {
         train.put("weight_decay", t.weightDecay());
         train.put("test_batch", t.testBatch());
         train.put("full_test_every_epoch", t.fullTestEveryEpoch());
+        // The training options only when set, so that folders made before they existed still match.
+        if (!t.schedule().equals("constant") || t.warmupSteps() > 0) {
+            train.put("schedule", t.schedule());
+            train.put("warmup_steps", t.warmupSteps());
+            if (t.stepEvery() != null) {
+                train.put("step_every", t.stepEvery());
+                train.put("step_gamma", t.stepGamma());
+            }
+        }
+        if (t.clipNorm() > 0) {
+            train.put("clip_norm", t.clipNorm());
+        }
+        if (t.augmentShift() > 0) {
+            train.put("augment_shift", t.augmentShift());
+        }
         // Left out at their defaults, so that folders made before these keys existed still match.
         if (!t.defaultSafety()) {
             train.put("on_nonconverged", t.onNonconverged());

@@ -127,6 +127,12 @@ public final class ClassificationRunner {
             out.printf(Locale.ROOT, "%s: %d training and %d test samples of %d features, %d classes (%s)%n",
                     data.name(), data.train().size(), data.test().size(), data.train().features(),
                     data.train().classes(), data.where());
+            Dataset images = data.train();
+            if (plan.config().train().augmentShift() > 0 && images.height() == 1 && images.width() == 1) {
+                throw new UserError("train.augment_shift = " + plan.config().train().augmentShift() + " does not apply"
+                        + " to " + data.name() + ": its samples are flat (" + images.features() + " values), not"
+                        + " images; leave it out");
+            }
             FixedPointNetwork start = newNetwork(plan.forSeed(plan.config().seed()), data);
             if (lock == null) {
                 lock = FolderLock.acquire(dir, command, out);
