@@ -494,7 +494,7 @@ public final class ClassificationRunner {
                 where = checkpointFile(spec);
             }
             if (saved != null && !saved.equals(want)) {
-                String diff = ClassificationPlan.firstDifference(saved, want);
+                String diff = RunIdentity.firstDifference(saved, want);
                 throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
                         + ") made with other settings: " + diff + (diff.startsWith("seed ") ? "; the runs of the"
                         + " first seed are named without _seedS, so give the seeds in the order this folder was"
