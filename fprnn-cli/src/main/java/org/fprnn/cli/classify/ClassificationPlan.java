@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.fprnn.cli.config.LayerConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.model.FixedPointNetwork;

@@ -24,7 +24,7 @@ final class ClassificationReport {
     static final String[] FIGURES = {"loss.png", "accuracy.png", "eigenvalues.png", "iterations.png"};
 
     static void write(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                      String configText, double[][] startEig, ClassificationRunner.Data data, double wall,
+                      String configText, double[][] startEig, SweepData data, double wall,
                       String network) throws IOException {
         RunConfig cfg = plan.config();
         Map<String, Object> summary = new LinkedHashMap<>(info);
@@ -119,7 +119,7 @@ final class ClassificationReport {
     }
 
     static String markdown(ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                           ClassificationRunner.Data data, String network) {
+                           SweepData data, String network) {
         RunConfig cfg = plan.config();
         var n = cfg.network();
         var s = cfg.solver();
@@ -276,7 +276,7 @@ final class ClassificationReport {
         sb.append("![loss](figures/loss.png)\n\n![accuracy](figures/accuracy.png)\n\n");
         if (results.stream().allMatch(r -> r.eigenvalues == null)) {
             sb.append("Eigenvalues of W are not computed for networks of more than ")
-                    .append(ClassificationRunner.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
+                    .append(SweepNetwork.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
         } else {
             sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run"
                     + (seeds ? " of a seed; the runs of the first seed, " + cfg.seed() + ", are shown" : "")
