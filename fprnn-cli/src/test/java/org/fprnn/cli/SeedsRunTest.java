@@ -37,6 +37,28 @@ class SeedsRunTest {
     }
 
     @Test
+    void seedsAreAListOfDistinctSeedsNotGivenWithSeed() {
+        String base = "name = \"x\"\nprotocol = \"classification\"\n%s\n[data]\nname = \"mnist\"\n[sweep]\n"
+                + "rules = [\"gradient\", \"linearized\"]\nlearning_rates = [0.1, 0.2]\n";
+        var cfg = org.fprnn.cli.config.ConfigLoader.parse(base.formatted("seeds = [3, 1]"), "c", List.of(),
+                org.fprnn.cli.config.RunConfig.class);
+        assertEquals(3L, cfg.seed(), "seed is the first of seeds");
+        var runs = new org.fprnn.cli.classify.ClassificationPlan(cfg).runs();
+        assertEquals(8, runs.size());
+        // Seed by seed; the first seed's runs keep the names of a one-seed sweep.
+        assertEquals(List.of("gradient_lr0.1", "gradient_lr0.2", "linearized_lr0.1", "linearized_lr0.2",
+                "gradient_lr0.1_seed1", "gradient_lr0.2_seed1", "linearized_lr0.1_seed1", "linearized_lr0.2_seed1"),
+                runs.stream().map(r -> r.id()).toList());
+        for (String[] bad : new String[][] {{"seed = 1\nseeds = [1, 2]", "not both"},
+                {"seeds = [1, 2, 1]", "seeds[2]"}, {"seeds = []", "at least one seed"}}) {
+            UserError e = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, () ->
+                    org.fprnn.cli.config.ConfigLoader.parse(base.formatted(bad[0]), "c", List.of(),
+                            org.fprnn.cli.config.RunConfig.class));
+            assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
+        }
+    }
+
+    @Test
     void aSeedFolderIsContinuedBySeedsAndOneSeedResumesBitwise() throws IOException {
         Path cfg = config("gradient = [0.2]", "");   // seed = 5: 10 steps per run, 5 per epoch
         Path whole = dir.resolve("whole");

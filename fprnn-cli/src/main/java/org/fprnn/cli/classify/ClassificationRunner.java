@@ -28,8 +28,8 @@ import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
 
 /**
- * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate of the
- * plan, one after the other, each from the same network at start, into a results folder:
+ * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate (x seed) of
+ * the plan, one after the other, each from its seed's network at start, into a results folder:
  *
  * <pre>
  *   metrics.jsonl             one line per step and per full-test evaluation of every run
@@ -40,6 +40,9 @@ import org.fprnn.train.Trainer;
  *   weights/ID.safetensors    its parameters after training
  *   checkpoints/ID.safetensors an unfinished run: parameters, optimizer state, steps done, metrics
  * </pre>
+ *
+ * ID is RULE_lrLR for the runs of the config's first seed and RULE_lrLR_seedS for those of the
+ * other seeds ({@link ClassificationPlan.RunSpec#id()}).
  *
  * A checkpoint is written at every epoch end and when a stop is requested (Ctrl-C); running the
  * same command again skips finished runs and resumes the unfinished one. Because the trainer's
