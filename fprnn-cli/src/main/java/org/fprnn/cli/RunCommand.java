@@ -56,6 +56,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "override a config value, e.g. --set train.epochs=1 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--seeds", split = ",", paramLabel = "S1,S2,...",
+            description = "run every rule x learning rate once per seed (replaces the config's seed or seeds);"
+                    + " results show the mean and standard deviation over seeds")
+    List<Long> seeds;
+
     /** Simulates Ctrl-C after this many training steps of this invocation (tests of resume). */
     @Option(names = STOP_OPTION, hidden = true, defaultValue = "0")
     int stopAfterSteps;
@@ -63,6 +68,14 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig cfg = ConfigLoader.load(config, overrides, RunConfig.class);
+        if (seeds != null) {
+            try {
+                cfg = cfg.withSeeds(seeds);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--seeds " + seeds.stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(",")) + ": " + e.getMessage(), e);
+            }
+        }
         String configText = Files.readString(config);
         Path dir = out != null ? out : Path.of(cfg.output());
         OutputFolder.check(dir);

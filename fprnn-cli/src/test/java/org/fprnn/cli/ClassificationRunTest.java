@@ -61,6 +61,10 @@ class ClassificationRunTest {
 
     static final String LRS = "gradient = [0.5, 1e39]\nlinearized = [0.5, 5.0]";
 
+    /** The final full-test accuracy each completed run of {@link #LRS} must reach in its 10 steps. */
+    static final Map<String, Double> REACHED = Map.of("gradient 0.5", 0.2, "linearized 0.5", 0.15,
+            "linearized 5.0", 0.7);
+
     Path write(String text) throws IOException {
         Path cfg = dir.resolve("tiny.toml");
         Files.writeString(cfg, text);
@@ -109,20 +113,22 @@ class ClassificationRunTest {
             }
             assertEquals("completed", run.get("outcome"), run.toString());
             assertEquals(10, ((Number) run.get("steps_done")).intValue());
+            // What 10 steps must reach on the tiny task (10 classes, chance 10%; this machine gave
+            // 26%, 19% and 78%): every completed run learns, well above chance, and its loss falls.
             double acc = ((Number) run.get("final_test_acc")).doubleValue();
-            assertTrue(acc >= 0 && acc <= 1, run.toString());
+            double want = REACHED.get(run.get("rule") + " " + lr);
+            assertTrue(acc >= want, run.get("rule") + " lr " + lr + " reached " + acc + ", below " + want);
+            assertTrue(((Number) run.get("end_train_loss")).doubleValue()
+                    < ((Number) run.get("initial_train_loss")).doubleValue(), run.toString());
             assertTrue(((Number) run.get("best_test_batch_acc")).doubleValue() >= 0, run.toString());
             assertTrue(((Number) run.get("wall_seconds")).doubleValue() > 0, run.toString());
             assertTrue(((Number) run.get("median_iterations")).doubleValue() >= 1, run.toString());
             assertEquals(2, ((List<?>) run.get("full_test")).size());
             lines += 10 + 2;
         }
-        Map<?, ?> best = (Map<?, ?>) runs.get(3);
-        assertTrue(((Number) best.get("final_test_acc")).doubleValue() > 0.5,
-                "linearized at lr 5 learns the tiny task: " + best);
         assertEquals(lines, Files.readAllLines(out.resolve("metrics.jsonl")).size());
         Map<?, ?> first = (Map<?, ?>) Json.parse(Files.readAllLines(out.resolve("metrics.jsonl")).getFirst(), "line");
-        assertEquals(List.of("rule", "lr", "step", "epoch", "train_loss", "train_acc", "test_loss", "test_acc",
+        assertEquals(List.of("rule", "lr", "seed", "step", "epoch", "train_loss", "train_acc", "test_loss", "test_acc",
                 "iterations_max", "iterations_median", "not_converged", "seconds"), List.copyOf(first.keySet()));
         String md = Files.readString(out.resolve("results.md"));
         assertTrue(md.contains("`fprnn run " + cfg + " --out " + out + "`"), md);

@@ -67,7 +67,7 @@ class ProcessExitCodesTest {
         Path out = dir.resolve("res");
         Process p = start("term", "run", cfg.toString(), "--out", out.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!read("term.out").contains("[1/1] gradient lr 0.2: 8000 steps")) {
+        while (!read("term.out").contains("[1/1] gradient lr 0.2 seed 5: 8000 steps")) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 fail("the run did not start: " + read("term.out") + read("term.err"));

@@ -7,7 +7,7 @@ import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 
 /**
- * Lines of metrics.jsonl. A step line: rule, lr, step, epoch, train_loss, train_acc, test_loss,
+ * Lines of metrics.jsonl. A step line: rule, lr, (seed, written by fprnn run), step, epoch, train_loss, train_acc, test_loss,
  * test_acc, iterations_max, iterations_median, not_converged, seconds (test_* are on the test batch
  * drawn at that step, measured after the update). An evaluation line: rule, lr, eval ("full_test"),
  * step (steps done), epoch, full_test_loss, full_test_acc, iterations_median, not_converged.
@@ -27,9 +27,12 @@ public final class MetricsLines {
     }
 
     public static String step(String rule, double lr, StepRecord s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rule", rule);
-        m.put("lr", lr);
+        return step(rule, lr, null, s);
+    }
+
+    /** A step line of a run of a sweep over seeds: "seed" follows "lr" (null: no seed field). */
+    public static String step(String rule, double lr, Long seed, StepRecord s) {
+        Map<String, Object> m = head(rule, lr, seed);
         m.put("step", s.step());
         m.put("epoch", s.epoch());
         m.put("train_loss", s.trainLoss());
@@ -60,9 +63,12 @@ public final class MetricsLines {
     }
 
     public static String eval(String rule, double lr, EvalRecord e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rule", rule);
-        m.put("lr", lr);
+        return eval(rule, lr, null, e);
+    }
+
+    /** An evaluation line of a run of a sweep over seeds ("seed" follows "lr"; null: none). */
+    public static String eval(String rule, double lr, Long seed, EvalRecord e) {
+        Map<String, Object> m = head(rule, lr, seed);
         m.put("eval", "full_test");
         m.put("step", e.step());
         m.put("epoch", e.epoch());
@@ -71,6 +77,16 @@ public final class MetricsLines {
         m.put("iterations_median", e.medianIterations());
         m.put("not_converged", e.notConverged());
         return Json.write(m);
+    }
+
+    private static Map<String, Object> head(String rule, double lr, Long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rule", rule);
+        m.put("lr", lr);
+        if (seed != null) {
+            m.put("seed", seed);
+        }
+        return m;
     }
 
     /** A parsed line: a StepRecord or an EvalRecord. */

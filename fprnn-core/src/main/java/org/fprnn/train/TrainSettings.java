@@ -1,6 +1,10 @@
 package org.fprnn.train;
 
 import org.fprnn.diag.DiagnosticSettings;
+import org.fprnn.data.ShiftAugment;
+import org.fprnn.optim.ClipByGlobalNorm;
+import org.fprnn.optim.LearningRateSchedule;
+import org.fprnn.optim.Scheduled;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.optim.Optimizers;
 import org.fprnn.rule.RuleSettings;
@@ -36,6 +40,9 @@ import org.fprnn.solve.SolverConfig;
  *     where its previous visit ended ({@link WarmStartCache}); needs a forward solver with a tolerance
  *     > 0, since a fixed number of steps would end elsewhere from another start
  *
+ * @param options the learning-rate schedule, gradient-norm clipping and shift augmentation
+ *     ({@link Options#OFF}: none)
+ *
  * <p>Serializable (with its solver, rule and diagnostics settings) so that fprnn-spark can ship it to
  * executors.
  */
@@ -43,8 +50,43 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
                             int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
                             int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
                             double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics,
-                            boolean warmStart)
+                            boolean warmStart, Options options)
         implements java.io.Serializable {
+
+    /**
+     * Training options beyond the optimizer, each off by default.
+     *
+     * @param schedule the learning rate's schedule ({@link LearningRateSchedule#CONSTANT}: none)
+     * @param clipNorm clip the direction to this Frobenius norm over all trained parameters before
+     *     the optimizer ({@link ClipByGlobalNorm}); 0: no clipping
+     * @param augmentShift shift each training image by up to this many pixels along each axis, drawn
+     *     from (seed, step) ({@link ShiftAugment}); 0: no augmentation
+     */
+    public record Options(LearningRateSchedule schedule, double clipNorm, int augmentShift)
+            implements java.io.Serializable {
+        public static final Options OFF = new Options(LearningRateSchedule.CONSTANT, 0, 0);
+
+        public Options {
+            if (schedule == null) {
+                schedule = LearningRateSchedule.CONSTANT;
+            }
+            if (!(clipNorm >= 0) || Double.isInfinite(clipNorm) || augmentShift < 0) {
+                throw new IllegalArgumentException("clip norm must be a finite number >= 0 and the shift >= 0, got "
+                        + clipNorm + ", " + augmentShift);
+            }
+        }
+    }
+
+    /** Settings without the training options. */
+    public TrainSettings(String rule, double lr, String optimizer, double momentum, double weightDecay,
+                         int batchSize, int epochs, SolverConfig forward, RuleSettings ruleSettings,
+                         int testBatch, boolean fullTestEveryEpoch, long seed, String onNonconverged,
+                         double maxDirectionNorm, int maxConsecutiveRefusals, DiagnosticSettings diagnostics,
+                         boolean warmStart) {
+        this(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings, testBatch,
+                fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, diagnostics,
+                warmStart, Options.OFF);
+    }
     public static final String DEFAULT_ON_NONCONVERGED = "warn";
     public static final java.util.List<String> ON_NONCONVERGED = java.util.List.of("warn", "skip", "stop");
     public static final double DEFAULT_MAX_DIRECTION_NORM = 1e6;
@@ -73,14 +115,21 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
     public TrainSettings withDiagnostics(DiagnosticSettings d) {
         return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
                 testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals, d,
-                warmStart);
+                warmStart, options);
     }
 
     /** The same settings with warm starts across epochs on or off. */
     public TrainSettings withWarmStart(boolean on) {
         return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
                 testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals,
-                diagnostics, on);
+                diagnostics, on, options);
+    }
+
+    /** The same settings with these training options. */
+    public TrainSettings withOptions(Options o) {
+        return new TrainSettings(rule, lr, optimizer, momentum, weightDecay, batchSize, epochs, forward, ruleSettings,
+                testBatch, fullTestEveryEpoch, seed, onNonconverged, maxDirectionNorm, maxConsecutiveRefusals,
+                diagnostics, warmStart, o);
     }
 
     /** Settings with the default safety policy (warn, 1e6, 10). */
@@ -95,6 +144,9 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
     public TrainSettings {
         if (diagnostics == null) {
             diagnostics = DiagnosticSettings.OFF;
+        }
+        if (options == null) {
+            options = Options.OFF;
         }
         if (!ON_NONCONVERGED.contains(onNonconverged)) {
             throw new IllegalArgumentException("on_nonconverged must be one of " + ON_NONCONVERGED + ", got "
@@ -118,8 +170,16 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
         }
     }
 
-    /** A new optimizer for this run. */
+    /**
+     * A new optimizer for this run: the optimizer, after clipping the direction when
+     * {@link Options#clipNorm()} > 0, at the learning rate of the schedule (set by the training loop
+     * through {@link Optimizer#beginStep}).
+     */
     public Optimizer newOptimizer() {
-        return Optimizers.create(optimizer, lr, momentum, weightDecay);
+        Optimizer o = Optimizers.create(optimizer, lr, momentum, weightDecay);
+        if (options.clipNorm() > 0) {
+            o = new ClipByGlobalNorm(o, options.clipNorm());
+        }
+        return options.schedule().isConstant() ? o : new Scheduled(o, options.schedule());
     }
 }

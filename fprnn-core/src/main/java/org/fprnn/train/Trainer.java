@@ -16,8 +16,8 @@ import org.fprnn.solve.EquilibriumSolver;
 
 /**
  * The training loop of one run: data, equilibrium, rule, optimizer, metrics, in that order, one
- * mini-batch at a time. Randomness (shuffles, test batches) depends only on the seed and the
- * epoch or step, so a run resumed at a step boundary continues exactly as if never stopped.
+ * mini-batch at a time. Randomness (shuffles, test batches, shift augmentation) depends only on the
+ * seed and the epoch or step, so a run resumed at a step boundary continues exactly as if never stopped.
  */
 public final class Trainer {
 
@@ -142,8 +142,15 @@ public final class Trainer {
         BatchStep batchStep = new BatchStep(settings);
         WarmStartCache warm = warmStarts(net);
         Precision p = net.precision();
-        return (n, step, rows) -> batchStep.compute(n, gather(train, rows, 0, rows.length, p),
-                settings.diagnostics().due(step), rows, warm);
+        int shift = settings.options().augmentShift();
+        org.fprnn.data.ShiftAugment augment = shift > 0 ? org.fprnn.data.ShiftAugment.of(train, shift) : null;
+        return (n, step, rows) -> {
+            Batch b = gather(train, rows, 0, rows.length, p);
+            if (augment != null) {
+                augment.apply(b.x(), new SplittableRandom(mix(settings.seed(), 3, step)));
+            }
+            return batchStep.compute(n, b, settings.diagnostics().due(step), rows, warm);
+        };
     }
 
     /**
@@ -176,6 +183,10 @@ public final class Trainer {
             throw new IllegalArgumentException("warm starts keep a state per training sample in this process; they"
                     + " work with the single-process trainer only (turn solver.warm_start off for this run)");
         }
+        if (settings.options().augmentShift() > 0) {
+            throw new IllegalArgumentException("shift augmentation transforms the batches this process gathers; it"
+                    + " works with the single-process trainer only (set train.augment_shift = 0 for this run)");
+        }
         return loop(net, optimizer, startStep, refusalsBefore, listener, source);
     }
 
@@ -191,6 +202,7 @@ public final class Trainer {
         for (int step = startStep; step < total; step++) {
             long t0 = System.nanoTime();
             int epoch = schedule.epoch(step);
+            optimizer.beginStep(step, total);
             BatchStep.Result res = source.compute(net, step, schedule.rows(step));
             int notConverged = res.notConverged();
             String skipped = null;

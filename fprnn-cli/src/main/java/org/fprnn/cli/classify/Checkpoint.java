@@ -27,7 +27,7 @@ import org.fprnn.train.WarmStartCache;
  * Tensors: the network's parameters under their own names (W, U, R, and b, c when present) and the
  * optimizer's state under "optimizer." + its names (empty for plain SGD), and with warm starts the
  * per-sample states of {@link WarmStartCache} under its names. Metadata (strings):
- * format, rule, lr, step (steps done), seconds (wall time so far), settings (the run's settings as
+ * format, rule, lr, seed (absent in checkpoints written before seeds existed), step (steps done), seconds (wall time so far), settings (the run's settings as
  * JSON), metrics (the metrics.jsonl lines so far), and the SHA-256 checksums of every tensor and of
  * the metadata ({@link Checksums#stamp}).
  *
@@ -60,6 +60,7 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         meta.put("format", FORMAT);
         meta.put("rule", spec.rule());
         meta.put("lr", Double.toString(spec.lr()));
+        meta.put("seed", Long.toString(spec.seed()));
         meta.put("step", Integer.toString(step));
         meta.put("seconds", Double.toString(seconds));
         meta.put("settings", settings);
@@ -89,6 +90,10 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         double lr = number(file, meta, "lr", false);
         if (lr != spec.lr()) {
             throw new FormatException(file, "is a checkpoint of learning rate " + meta.get("lr") + ", not of " + spec.lr());
+        }
+        if (meta.get("seed") != null && !meta.get("seed").strip().equals(Long.toString(spec.seed()))) {
+            // Checkpoints written before seeds existed have no seed; their settings name it.
+            throw new FormatException(file, "is a checkpoint of seed " + meta.get("seed") + ", not of " + spec.seed());
         }
         if (step < 1) {
             throw new FormatException(file, "records step " + step + "; a checkpoint holds at least one step");

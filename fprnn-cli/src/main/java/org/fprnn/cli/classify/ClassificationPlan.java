@@ -2,13 +2,10 @@ package org.fprnn.cli.classify;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.fprnn.cli.config.LayerConfig;
 import org.fprnn.cli.config.RunConfig;
-import org.fprnn.io.Json;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.operator.BlockOperator;
@@ -30,22 +27,38 @@ import org.fprnn.rule.RuleSettings;
 import org.fprnn.train.TrainSettings;
 
 /**
- * A classification config resolved into its runs (every rule x learning rate, in config order) and
- * what each run needs: the network at start (the same for every run: drawn from the seed), the
+ * A classification config resolved into its runs (every rule x learning rate in config order, for
+ * each seed in turn) and what each run needs: the network at start (drawn from the run's seed, so the
+ * same for every run of a seed), the
  * training settings, and a canonical description of the settings that decides whether a saved run
  * or checkpoint belongs to this config.
  */
 public final class ClassificationPlan {
 
-    /** One run of the sweep. */
-    public record RunSpec(String rule, double lr) {
-        /** File-name id, e.g. "gradient_lr0.0025". */
+    /**
+     * One run of the sweep: a rule at a learning rate from one seed.
+     *
+     * @param namedBySeed false for the config's first seed, whose files keep the names they had before
+     *     seeds existed (RULE_lrLR), true for the others (RULE_lrLR_seedS)
+     */
+    public record RunSpec(String rule, double lr, long seed, boolean namedBySeed) {
+        /** A run of a one-seed sweep (named without its seed). */
+        public RunSpec(String rule, double lr, long seed) {
+            this(rule, lr, seed, false);
+        }
+
+        /** File-name id, e.g. "gradient_lr0.0025" or "gradient_lr0.0025_seed2". */
         public String id() {
-            return rule + "_lr" + lrText(lr);
+            return rule + "_lr" + lrText(lr) + (namedBySeed ? "_seed" + seed : "");
         }
 
         public String label() {
-            return rule + " lr " + lrText(lr);
+            return rule + " lr " + lrText(lr) + " seed " + seed;
+        }
+
+        /** The same rule and learning rate (the runs a row of the results aggregates over seeds). */
+        public boolean sameSetting(RunSpec o) {
+            return rule.equals(o.rule) && lr == o.lr;
         }
     }
 
@@ -57,7 +70,18 @@ public final class ClassificationPlan {
             throw new IllegalArgumentException("not a classification config: " + cfg.protocol());
         }
         this.cfg = cfg;
-        cfg.sweep().perRule().forEach((rule, lrs) -> lrs.forEach(lr -> runs.add(new RunSpec(rule, lr))));
+        // Seed by seed, so that an interrupted long sweep has every setting of its first seeds done.
+        var perRule = cfg.sweep().perRule();
+        for (long seed : cfg.seeds()) {
+            boolean named = seed != cfg.seed();
+            perRule.forEach((rule, lrs) -> lrs.forEach(lr -> runs.add(new RunSpec(rule, lr, seed, named))));
+        }
+    }
+
+    /** The plan of one seed: its network at start is the one drawn from that seed. */
+    public ClassificationPlan forSeed(long seed) {
+        return seed == cfg.seed() && cfg.seeds().size() == 1 ? this
+                : new ClassificationPlan(cfg.withSeeds(List.of(seed)));
     }
 
     public RunConfig config() {
@@ -302,135 +326,17 @@ public final class ClassificationPlan {
         var unroll = r.rule().equals("bptt") && cfg.rule().bpttUnroll() != null ? cfg.rule().bpttUnroll() : forward;
         var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
-                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), cfg.seed(), t.onNonconverged(),
+                t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), r.seed(), t.onNonconverged(),
                 t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings(),
-                cfg.solver().warmStart());
+                cfg.solver().warmStart(), t.options());
     }
 
     /**
-     * Everything that decides a run's trajectory, as canonical JSON: a saved run or checkpoint is
-     * reused only when this matches exactly. The output folder, description and BLAS threads are
-     * not part of it.
+     * Everything that decides a run's trajectory, as canonical JSON ({@link RunIdentity}): a saved
+     * run or checkpoint is reused only when this matches exactly.
      */
     public String settingsJson(RunSpec r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("rule", r.rule());
-        m.put("lr", r.lr());
-        m.put("seed", cfg.seed());
-        var d = cfg.data();
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", d.name());
-        data.put("train_limit", d.trainLimit());
-        data.put("test_limit", d.testLimit());
-        if (d.classes() != null) {
-            // Only when given, so that the settings of runs saved before the key existed stay as they were.
-            data.put("classes", d.classes());
-        }
-        m.put("data", data);
-        var n = cfg.network();
-        Map<String, Object> net = new LinkedHashMap<>();
-        net.put("units", n.units());
-        net.put("nonlinearity", n.nonlinearity());
-        net.put("gain", n.gain());
-        net.put("dynamics", n.dynamics());
-        net.put("precision", n.precision());
-        net.put("train_input", n.trainInput());
-        net.put("train_bias", n.trainBias());
-        net.put("train_readout", n.trainReadout());
-        net.put("readout_bias", n.readoutBias());
-        net.put("recurrent_scale", n.recurrentScale());
-        // Keys of the other connectivities only when used, so that a plain dense config's settings (and
-        // with them the runs saved before these keys existed) stay as they were.
-        if (!n.plainDense()) {
-            net.put("connectivity", n.connectivity());
-            if (n.density() != null) {
-                net.put("density", n.density());
-            }
-            if (n.connectivity().equals("dale")) {
-                net.put("excitatory_fraction", n.excitatoryFraction());
-                net.put("dale_mode", n.daleMode());
-            }
-            if (n.conv() && n.layers() == null) {
-                net.put("channels", n.channels());
-                net.put("kernel", n.kernel());
-                net.put("stride", n.stride());
-            }
-            net.put("readout", n.readout());
-            if (n.layers() != null) {
-                List<Object> layers = new ArrayList<>();
-                boolean fb = false;
-                for (LayerConfig l : n.layers()) {
-                    Map<String, Object> lm = new LinkedHashMap<>();
-                    if (n.conv()) {
-                        lm.put("channels", l.channels());
-                        lm.put("kernel", l.kernel());
-                        lm.put("stride", l.stride());
-                    } else {
-                        lm.put("units", l.units());
-                    }
-                    lm.put("feedback", l.feedback());
-                    fb |= l.feedback();
-                    layers.add(lm);
-                }
-                net.put("layers", layers);
-                net.put("feedforward_scale", n.feedforwardScale());
-                if (fb) {
-                    net.put("feedback_scale", n.feedbackScale());
-                }
-            }
-        }
-        m.put("network", net);
-        var s = cfg.solver();
-        Map<String, Object> solver = new LinkedHashMap<>();
-        solver.put("method", s.method());
-        solver.put("alpha", s.alpha());
-        solver.put("max_iter", s.maxIter());
-        solver.put("tol", s.tol());
-        solver.put("memory", s.memory());
-        solver.put("beta", s.beta());
-        // Only when on, so that folders made before this key existed still match.
-        if (s.warmStart()) {
-            solver.put("warm_start", true);
-        }
-        m.put("solver", solver);
-        var ru = cfg.rule();
-        Map<String, Object> rule = new LinkedHashMap<>();
-        rule.put("gains", ru.gains());
-        rule.put("adjoint_tol", ru.adjointTol());
-        rule.put("adjoint_max_iter", ru.adjointMaxIter());
-        if (r.rule().equals("bptt") && ru.bpttSteps() != null) {
-            rule.put("bptt_steps", ru.bpttSteps());
-            rule.put("bptt_alpha", ru.bpttAlpha());
-        }
-        m.put("rule_settings", rule);
-        var t = cfg.train();
-        Map<String, Object> train = new LinkedHashMap<>();
-        train.put("batch_size", t.batchSize());
-        train.put("epochs", t.epochs());
-        train.put("optimizer", t.optimizer());
-        train.put("momentum", t.momentum());
-        train.put("weight_decay", t.weightDecay());
-        train.put("test_batch", t.testBatch());
-        train.put("full_test_every_epoch", t.fullTestEveryEpoch());
-        // Left out at their defaults, so that folders made before these keys existed still match.
-        if (!t.defaultSafety()) {
-            train.put("on_nonconverged", t.onNonconverged());
-            train.put("max_direction_norm", t.maxDirectionNorm());
-            train.put("max_consecutive_refusals", t.maxConsecutiveRefusals());
-        }
-        m.put("train", train);
-        // Diagnostics do not change the trajectory, but they are part of what the metrics record.
-        var dg = cfg.diagnostics();
-        if (dg.every() > 0) {
-            Map<String, Object> diag = new LinkedHashMap<>();
-            diag.put("every", dg.every());
-            diag.put("samples", dg.samples());
-            diag.put("singularity", dg.singularity());
-            diag.put("exact_max_units", dg.exactMaxUnits());
-            diag.put("dense_max_units", dg.denseMaxUnits());
-            m.put("diagnostics", diag);
-        }
-        return Json.write(m);
+        return RunIdentity.json(cfg, r);
     }
 
     /** A learning rate as written in file names and tables: 0.0025, 0.1, 1; 1e-07 and 1e39 outside [1e-6, 1e6). */
@@ -440,33 +346,5 @@ public final class ClassificationPlan {
             return b.toPlainString();
         }
         return b.toString().toLowerCase(java.util.Locale.ROOT).replace("+", "");
-    }
-
-    /** The first key (dotted path) whose value differs between two settings JSON texts, or null. */
-    static String firstDifference(String a, String b) {
-        try {
-            return diff("", Json.parse(a, "settings"), Json.parse(b, "settings"));
-        } catch (org.fprnn.io.FormatException e) {
-            return "(unreadable settings)";
-        }
-    }
-
-    private static String diff(String path, Object a, Object b) {
-        if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
-            for (Object k : ma.keySet()) {
-                String d = diff(path.isEmpty() ? String.valueOf(k) : path + "." + k, ma.get(k), mb.get(k));
-                if (d != null) {
-                    return d;
-                }
-            }
-            for (Object k : mb.keySet()) {
-                if (!ma.containsKey(k)) {
-                    return path.isEmpty() ? String.valueOf(k) : path + "." + k;
-                }
-            }
-            return null;
-        }
-        return Json.write(a).equals(Json.write(b)) ? null
-                : path + " (" + Json.write(a) + " there, " + Json.write(b) + " now)";
     }
 }

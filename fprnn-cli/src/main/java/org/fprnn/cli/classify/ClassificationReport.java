@@ -1,25 +1,16 @@
 package org.fprnn.cli.classify;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.ToDoubleFunction;
-import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.report.Figures;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.io.Json;
 import org.fprnn.train.EvalRecord;
-import org.fprnn.train.StepRecord;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The pages of a classification sweep: summary.json, figures/*.png and results.md, written from
@@ -33,7 +24,7 @@ final class ClassificationReport {
     static final String[] FIGURES = {"loss.png", "accuracy.png", "eigenvalues.png", "iterations.png"};
 
     static void write(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                      String configText, double[][] startEig, ClassificationRunner.Data data, double wall,
+                      String configText, double[][] startEig, SweepData data, double wall,
                       String network) throws IOException {
         RunConfig cfg = plan.config();
         Map<String, Object> summary = new LinkedHashMap<>(info);
@@ -55,225 +46,44 @@ final class ClassificationReport {
         summary.put("wall_seconds_this_invocation", wall);
         summary.put("wall_seconds_all_runs", results.stream().mapToDouble(r -> r.seconds).sum());
         summary.put("config", configText);
+        summary.put("seeds", cfg.seeds());
         List<Object> runs = new ArrayList<>();
         for (RunResult r : results) {
             runs.add(r.summary());
         }
         summary.put("runs", runs);
+        // Per rule and learning rate: mean and standard deviation over the seeds whose run completed.
+        summary.put("aggregates", SeedGroup.of(plan.runs(), results).stream().map(SeedGroup::summary).toList());
         folder.writeText("summary.json", Json.pretty(summary));
-        writeFigures(folder, plan, results, startEig);
+        ClassificationFigures.write(folder, plan, results, startEig);
         folder.writeText("results.md", markdown(plan, results, info, data, network));
     }
 
-    /** Moving-mean window for the noisy per-step curves: about 1/25 of a run, 1 to 20 steps. */
-    static int window(int steps) {
-        return Math.max(1, Math.min(20, Math.round(steps / 25f)));
-    }
-
-    static void writeFigures(ResultsFolder folder, ClassificationPlan plan, List<RunResult> results, double[][] startEig)
-            throws IOException {
-        List<String> rules = plan.config().sweep().rules();
-        int total = results.isEmpty() ? 1 : results.getFirst().totalSteps;
-        int w = window(total);
-        String smooth = w > 1 ? " (moving mean of " + w + " steps)" : "";
-        List<XYChart> loss = new ArrayList<>();
-        List<XYChart> acc = new ArrayList<>();
-        for (String rule : rules) {
-            loss.add(curves(rule + ": test batch" + smooth, "cross-entropy", false, results, rule, StepRecord::testLoss, w));
-            acc.add(curves(rule + ": test batch" + smooth, "accuracy", false, results, rule, StepRecord::testAccuracy, w));
-        }
-        for (String rule : rules) {
-            loss.add(curves(rule + ": training batch" + smooth, "cross-entropy", false, results, rule, StepRecord::trainLoss, w));
-            acc.add(curves(rule + ": training batch" + smooth, "accuracy", false, results, rule, StepRecord::trainAccuracy, w));
-        }
-        capLoss(loss, results);
-        Figures.saveGrid(loss, rules.size(), folder.figure("loss.png"));
-        Figures.saveGrid(acc, rules.size(), folder.figure("accuracy.png"));
-        List<XYChart> eig = new ArrayList<>();
-        for (String rule : rules) {
-            eig.add(spectrum(rule, results, startEig));
-        }
-        Figures.saveGrid(eig, rules.size(), folder.figure("eigenvalues.png"));
-        List<XYChart> it = new ArrayList<>();
-        for (String rule : rules) {
-            it.add(curves(rule + ": forward solver, training batch", "iterations (median over samples)", false, results,
-                    rule, StepRecord::iterationsMedian, 1));
-        }
-        Figures.saveGrid(it, rules.size(), folder.figure("iterations.png"));
-        if (anyDiagnostics(results)) {
-            List<XYChart> diag = new ArrayList<>();
-            for (String rule : rules) {
-                diag.add(curves(rule + ": angle to the gradient", "degrees", false, results, rule,
-                        s -> s.diagnostics() == null ? Double.NaN : s.diagnostics().angle(), 1));
-            }
-            for (String rule : rules) {
-                diag.add(curves(rule + ": distance to singularity", "smallest sigma_min(I - G W)", true, results, rule,
-                        s -> s.diagnostics() == null ? Double.NaN : s.diagnostics().sigmaMin(), 1));
-            }
-            Figures.saveGrid(diag, rules.size(), folder.figure(DIAGNOSTICS_FIGURE));
-        }
-    }
-
-    static final String DIAGNOSTICS_FIGURE = "diagnostics.png";
-
-    static boolean anyDiagnostics(List<RunResult> results) {
-        return results.stream().anyMatch(r -> !r.diagnostics().isEmpty());
-    }
-
     /**
-     * Keeps the loss panels readable when a run blows up: the y axis stops at twice the largest
-     * starting loss (values above it run off the top of the panel).
-     */
-    private static void capLoss(List<XYChart> charts, List<RunResult> results) {
-        double start = 0;
-        double max = 0;
-        for (RunResult r : results) {
-            for (StepRecord s : r.steps) {
-                for (double v : new double[] {s.trainLoss(), s.testLoss()}) {
-                    if (Double.isFinite(v)) {
-                        max = Math.max(max, v);
-                    }
-                }
-            }
-            if (!r.steps.isEmpty() && Double.isFinite(r.steps.getFirst().trainLoss())) {
-                start = Math.max(start, r.steps.getFirst().trainLoss());
-            }
-        }
-        if (start > 0 && max > 2 * start) {
-            for (XYChart c : charts) {
-                c.getStyler().setYAxisMin(0.0);
-                c.getStyler().setYAxisMax(2 * start);
-            }
-        }
-    }
-
-    private static XYChart curves(String title, String yLabel, boolean logY, List<RunResult> results, String rule,
-                                  ToDoubleFunction<StepRecord> f, int window) {
-        XYChart c = Figures.lineChart(title, "step", yLabel, logY, 600, 460);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-        boolean any = false;
-        for (RunResult r : results) {
-            if (!r.spec.rule().equals(rule)) {
-                continue;
-            }
-            double[] x = new double[r.steps.size()];
-            double[] y = new double[r.steps.size()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = r.steps.get(i).step() + 1;
-                y[i] = f.applyAsDouble(r.steps.get(i));
-            }
-            String name = "lr " + ClassificationPlan.lrText(r.spec.lr()) + (r.diverged() ? " (diverged)"
-                    : r.failed() ? " (failed)" : "");
-            Figures.addLine(c, name, x, movingMean(y, window));
-            any = true;
-        }
-        if (!any) {
-            Figures.addLine(c, "no runs", new double[] {0}, new double[] {Double.NaN});
-        }
-        return c;
-    }
-
-    /** Trailing moving mean over finite values (NaN where the window has none). */
-    static double[] movingMean(double[] y, int w) {
-        double[] out = new double[y.length];
-        for (int i = 0; i < y.length; i++) {
-            double s = 0;
-            int n = 0;
-            for (int j = Math.max(0, i - w + 1); j <= i; j++) {
-                if (Double.isFinite(y[j])) {
-                    s += y[j];
-                    n++;
-                }
-            }
-            out[i] = n == 0 || !Double.isFinite(y[i]) ? Double.NaN : s / n;
-        }
-        return out;
-    }
-
-    private static XYChart spectrum(String rule, List<RunResult> results, double[][] startEig) {
-        XYChart c = Figures.lineChart(rule + ": eigenvalues of W after learning", "real part", "imaginary part",
-                false, 600, 640);
-        c.getStyler().setMarkerSize(4);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-        double reach = 1.1;
-        reach = Math.max(reach, extent(startEig));
-        if (startEig != null) {
-            scatter(c, "at start", startEig, new Color(170, 170, 170));
-        }
-        for (RunResult r : results) {
-            if (r.spec.rule().equals(rule) && r.eigenvalues != null) {
-                scatter(c, "lr " + ClassificationPlan.lrText(r.spec.lr()) + (r.diverged() ? " (diverged)" : ""),
-                        r.eigenvalues, null);
-                reach = Math.max(reach, extent(r.eigenvalues));
-            }
-        }
-        int n = 200;
-        double[] cx = new double[n + 1];
-        double[] cy = new double[n + 1];
-        for (int i = 0; i <= n; i++) {
-            cx[i] = Math.cos(2 * Math.PI * i / n);
-            cy[i] = Math.sin(2 * Math.PI * i / n);
-        }
-        XYSeries circle = c.addSeries("unit circle", cx, cy);
-        circle.setMarker(SeriesMarkers.NONE);
-        circle.setLineColor(Color.DARK_GRAY);
-        circle.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
-        XYSeries re1 = c.addSeries("Re = 1", new double[] {1, 1}, new double[] {-reach, reach});
-        re1.setMarker(SeriesMarkers.NONE);
-        re1.setLineColor(Color.RED);
-        return c;
-    }
-
-    private static double extent(double[][] eig) {
-        double m = 0;
-        if (eig != null) {
-            for (double[] e : eig) {
-                if (Double.isFinite(e[0]) && Double.isFinite(e[1])) {
-                    m = Math.max(m, Math.max(Math.abs(e[0]), Math.abs(e[1])));
-                }
-            }
-        }
-        return m;
-    }
-
-    private static void scatter(XYChart c, String name, double[][] eig, Color color) {
-        List<Double> xs = new ArrayList<>();
-        List<Double> ys = new ArrayList<>();
-        for (double[] e : eig) {
-            if (Double.isFinite(e[0]) && Double.isFinite(e[1])) {
-                xs.add(e[0]);
-                ys.add(e[1]);
-            }
-        }
-        if (xs.isEmpty()) {
-            return;
-        }
-        XYSeries s = c.addSeries(name, xs, ys);
-        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        s.setMarker(SeriesMarkers.CIRCLE);
-        if (color != null) {
-            s.setMarkerColor(color);
-        }
-    }
-
-    /**
-     * The plain-text table printed at the end of a sweep: per run the final and best full-test
+     * The plain-text table printed at the end of a sweep: per run (and seed) the final and best full-test
      * accuracy, the best test-batch accuracy, diverged (PROTOCOLS P3: see
      * {@link RunResult#divergedByLoss()}), median solver iterations, median angle to the gradient,
      * smallest distance to singularity seen ("–" when no diagnostics were recorded) and wall time.
      */
-    static String table(List<RunResult> results) {
+    static String table(ClassificationPlan plan, List<RunResult> results) {
+        boolean seeds = plan.config().seeds().size() > 1;
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-10s %-8s %-8s %-8s %-10s %s%n", "rule", "lr",
-                "final test accuracy", "best test", "best batch", "diverged", "iters", "angle", "min sigma", "wall time"));
+        sb.append(String.format(Locale.ROOT, "%-16s %-8s %s%-28s %-10s %-10s %-8s %-8s %-8s %-10s %s%n", "rule", "lr",
+                seeds ? String.format(Locale.ROOT, "%-6s ", "seed") : "", "final test accuracy", "best test",
+                "best batch", "diverged", "iters", "angle", "min sigma", "wall time"));
         for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, "%-16s %-8s %-28s %-10s %-10s %-8s %-8s %-8s %-10s %.1f s%n",
-                    r.spec.rule(), ClassificationPlan.lrText(r.spec.lr()), outcomeCell(r, false),
+            sb.append(String.format(Locale.ROOT, "%-16s %-8s %s%-28s %-10s %-10s %-8s %-8s %-8s %-10s %.1f s%n",
+                    r.spec.rule(), ClassificationPlan.lrText(r.spec.lr()),
+                    seeds ? String.format(Locale.ROOT, "%-6d ", r.spec.seed()) : "", outcomeCell(r, false),
                     pct(r.bestFullTestAccuracy()), pct(r.bestTestBatchAccuracy()), r.divergedByLoss() ? "yes" : "no",
                     ClassificationRunner.fmt(r.medianIterations()), degrees(r.medianAngle()), sigma(r.minSigma()),
                     r.seconds));
+        }
+        if (seeds) {
+            sb.append("final test accuracy over seeds (mean \u00b1 sd over the completed runs):\n");
+            for (SeedGroup g : SeedGroup.of(plan.runs(), results)) {
+                sb.append("  ").append(g.rule()).append(' ').append(g.cell()).append('\n');
+            }
         }
         return sb.toString();
     }
@@ -309,7 +119,7 @@ final class ClassificationReport {
     }
 
     static String markdown(ClassificationPlan plan, List<RunResult> results, Map<String, Object> info,
-                           ClassificationRunner.Data data, String network) {
+                           SweepData data, String network) {
         RunConfig cfg = plan.config();
         var n = cfg.network();
         var s = cfg.solver();
@@ -322,7 +132,10 @@ final class ClassificationReport {
         sb.append("Written by `").append(info.get("command")).append("` (fprnn ").append(info.get("fprnn_version"))
                 .append(", commit ").append(info.get("git_commit")).append("), started ").append(info.get("started"))
                 .append(".\nMachine: ").append(info.get("machine")).append("; BLAS: ").append(info.get("blas"))
-                .append("; Java ").append(info.get("java")).append("; seed ").append(cfg.seed()).append(".\n\n");
+                .append("; Java ").append(info.get("java")).append(cfg.seeds().size() == 1 ? "; seed " + cfg.seed()
+                        : "; seeds " + cfg.seeds().stream().map(String::valueOf).collect(java.util.stream.Collectors
+                                .joining(", ")) + " (each seed draws its own W, U and R at start, data order and"
+                                + " test batches)").append(".\n\n");
         List<String> trained = new ArrayList<>(List.of(n.layers() == null ? "W" : "W_k, F_k" + (
                 n.layers().stream().anyMatch(l -> l.feedback()) ? ", B_k" : "")));
         if (n.trainInput()) {
@@ -386,10 +199,16 @@ final class ClassificationReport {
                 t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s", total, t.testBatch(),
                 t.fullTestEveryEpoch() ? "after every epoch" : "at the end"));
         sb.append("\n## Final accuracy on the full test set\n\n");
+        boolean seeds = cfg.seeds().size() > 1;
+        if (seeds) {
+            sb.append("Mean \u00b1 standard deviation over the seeds whose run completed (n of them); seeds whose"
+                    + " run diverged or failed are named.\n\n");
+        }
+        List<SeedGroup> groups = SeedGroup.of(plan.runs(), results);
         List<String> rules = cfg.sweep().rules();
         int cols = 0;
         for (String r : rules) {
-            cols = Math.max(cols, (int) results.stream().filter(x -> x.spec.rule().equals(r)).count());
+            cols = Math.max(cols, (int) groups.stream().filter(g -> g.rule().equals(r)).count());
         }
         sb.append("| rule |");
         for (int i = 0; i < cols; i++) {
@@ -399,22 +218,37 @@ final class ClassificationReport {
         for (String r : rules) {
             sb.append("| ").append(r).append(" |");
             int c = 0;
-            for (RunResult x : results) {
-                if (x.spec.rule().equals(r)) {
-                    sb.append(" lr ").append(ClassificationPlan.lrText(x.spec.lr())).append(": ")
-                            .append(outcomeCell(x, false)).append(" |");
+            for (SeedGroup g : groups) {
+                if (g.rule().equals(r)) {
+                    sb.append(' ').append(seeds ? g.cell() : "lr " + ClassificationPlan.lrText(g.lr()) + ": "
+                            + outcomeCell(g.runs().getFirst(), false)).append(" |");
                     c++;
                 }
             }
             sb.append(" |".repeat(cols - c)).append('\n');
         }
+        if (seeds) {
+            sb.append("\n## Mean over seeds\n\n| rule | lr | seeds completed | final test accuracy | best test accuracy |"
+                    + " diverged | wall time per run |\n|---|---|---|---|---|---|---|\n");
+            for (SeedGroup g : groups) {
+                List<Long> div = g.divergedSeeds();
+                sb.append("| ").append(g.rule()).append(" | ").append(ClassificationPlan.lrText(g.lr())).append(" | ")
+                        .append(g.finalAccuracy().n()).append(" of ").append(g.runs().size()).append(" | ")
+                        .append(g.finalAccuracy().percent()).append(" | ").append(g.bestAccuracy().percent()).append(" | ")
+                        .append(div.isEmpty() ? "no" : "seed" + (div.size() > 1 ? "s " : " ") + div.stream()
+                                .map(String::valueOf).collect(java.util.stream.Collectors.joining(", "))).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f s", g.seconds().mean())).append(" |\n");
+            }
+        }
         sb.append("\n## Every run\n\n");
-        sb.append("| rule | lr | final test accuracy | final test loss | best test accuracy | best test-batch accuracy |"
-                + " diverged | outcome | median solver iterations | median angle to gradient |"
-                + " min distance to singularity | wall time |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| rule | lr |").append(seeds ? " seed |" : "").append(" final test accuracy | final test loss |"
+                + " best test accuracy | best test-batch accuracy | diverged | outcome | median solver iterations |"
+                + " median angle to gradient | min distance to singularity | wall time |\n|---|---|")
+                .append(seeds ? "---|" : "").append("---|---|---|---|---|---|---|---|---|---|\n");
         for (RunResult x : results) {
             EvalRecord f = x.finalTest();
             sb.append("| ").append(x.spec.rule()).append(" | ").append(ClassificationPlan.lrText(x.spec.lr())).append(" | ")
+                    .append(seeds ? x.spec.seed() + " | " : "")
                     .append(f == null ? "-" : pct(f.accuracy())).append(" | ")
                     .append(f == null ? "-" : String.format(Locale.ROOT, "%.4f", f.loss())).append(" | ")
                     .append(pct(x.bestFullTestAccuracy())).append(" | ")
@@ -433,25 +267,28 @@ final class ClassificationReport {
                 + " last w = min(" + RunResult.END_WINDOW + ", steps / 2) steps exceeds that of the first w by more than"
                 + " twice the standard error of the difference (judged when w >= 2). Median angle to gradient and min distance to singularity: over the"
                 + " steps measured by [diagnostics] (" + NOT_RECORDED + ": not recorded).\n");
-        int w = window(total);
+        int w = ClassificationFigures.window(total);
         sb.append("\n## Figures\n\n");
         sb.append("Loss and accuracy on the test batch drawn at each step (top row) and on the training batch (bottom row)"
-                + (w > 1 ? ", as moving means over " + w + " steps" : "") + "; one panel per rule, one line per learning rate.\n\n");
+                + (w > 1 ? ", as moving means over " + w + " steps" : "") + "; one panel per rule, one line per learning rate"
+                + (seeds ? ": the mean of the seeds' curves, and shaded, their range (smallest to largest at each step)" : "")
+                + ".\n\n");
         sb.append("![loss](figures/loss.png)\n\n![accuracy](figures/accuracy.png)\n\n");
         if (results.stream().allMatch(r -> r.eigenvalues == null)) {
             sb.append("Eigenvalues of W are not computed for networks of more than ")
-                    .append(ClassificationRunner.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
+                    .append(SweepNetwork.EIGENVALUES_MAX_UNITS).append(" units (a dense eigendecomposition).\n\n");
         } else {
             sb.append("Eigenvalues of W after learning, per rule (grey: W at start, the same for every run"
+                    + (seeds ? " of a seed; the runs of the first seed, " + cfg.seed() + ", are shown" : "")
                     + (n.plainDense() ? "" : "; W is the recurrent operator's whole N x N matrix") + ").\n\n");
             sb.append("![eigenvalues](figures/eigenvalues.png)\n\n");
         }
         sb.append("Forward-solver iterations per step (median over the training batch).\n\n");
         sb.append("![iterations](figures/iterations.png)\n\n");
-        if (anyDiagnostics(results)) {
+        if (ClassificationFigures.anyDiagnostics(results)) {
             sb.append("Diagnostics at the measured steps: angle between each rule's direction and the gradient (top row),"
                     + " smallest sigma_min(I - G_i W) over the samples measured (bottom row, log scale).\n\n");
-            sb.append("![diagnostics](figures/" + DIAGNOSTICS_FIGURE + ")\n\n");
+            sb.append("![diagnostics](figures/" + ClassificationFigures.DIAGNOSTICS_FIGURE + ")\n\n");
         }
         sb.append("## Files\n\n`metrics.jsonl` (one line per step and per full-test evaluation), `summary.json`,"
                 + " `runs/*.json` (per run, with the eigenvalues of W), `weights/*.safetensors` (parameters after"

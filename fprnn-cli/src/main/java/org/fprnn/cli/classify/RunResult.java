@@ -236,6 +236,7 @@ final class RunResult {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rule", spec.rule());
         m.put("lr", spec.lr());
+        m.put("seed", spec.seed());
         m.put("outcome", outcome);
         m.put("diverged", diverged());
         m.put("divergence", divergence);

@@ -6,8 +6,8 @@ import org.fprnn.model.Nonlinearity;
 import org.fprnn.rule.Rules;
 
 /**
- * A protocol config (configs/*.toml): top-level keys name, protocol, seed, threads, output,
- * description, and one table per part. Protocols:
+ * A protocol config (configs/*.toml): top-level keys name, protocol, seed or seeds, threads,
+ * output, description, and one table per part. Protocols:
  * <ul>
  *   <li>"linear_teacher" (P2): tables [teacher] and [sweep] (one list of learning rates);</li>
  *   <li>"classification" (P1, P3): tables [data] (required), [network], [solver], [rule], [train],
@@ -16,13 +16,18 @@ import org.fprnn.rule.Rules;
  * Every key has a default or, when it has none (data.name, sweep.rules, sweep.learning_rates), its
  * absence is an error; impossible values are errors that name the key, before any work.
  *
+ * @param seed the one seed of every run (default 1); give {@code seeds} instead for several. Once
+ *     built: the first of {@code seeds}, whose runs are named without a seed (RULE_lrLR), so that
+ *     a folder made with {@code seed = S} is continued by {@code seeds = [S, ...]}
+ * @param seeds classification only: run every rule x learning rate once per seed (each seed draws its
+ *     own network at start, data order and test batches); not together with {@code seed}
  * @param threads linear_teacher: runs computed at the same time; classification: BLAS threads (runs
  *     are sequential; a resumed run is bitwise identical to an uninterrupted one at the same count)
  */
 public record RunConfig(String name, String protocol, Long seed, Integer threads, String output,
                         String description, LinearTeacherConfig teacher, DataConfig data, NetworkConfig network,
                         ForwardSolverConfig solver, RuleConfig rule, TrainConfig train, SweepConfig sweep,
-                        DiagnosticsConfig diagnostics) {
+                        DiagnosticsConfig diagnostics, List<Long> seeds) {
     public static final List<String> PROTOCOLS = List.of("linear_teacher", "classification");
 
     /** The characters a config name may hold (it becomes the folder results/NAME). */
@@ -43,7 +48,27 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                     + " digits, '.', '_' and '-' (no path separators, no spaces) and may not be '.' or '..';"
                     + " to write elsewhere give output = \"PATH\" or --out");
         }
-        seed = seed == null ? 1L : seed;
+        if (seeds != null) {
+            if (seed != null) {
+                throw new IllegalArgumentException("give seed = S (one seed) or seeds = [S1, S2, ...] (several), not both");
+            }
+            if (seeds.isEmpty()) {
+                throw Keys.bad("seeds", seeds, "give at least one seed, e.g. seeds = [1, 2, 3]");
+            }
+            for (int i = 0; i < seeds.size(); i++) {
+                if (seeds.get(i) == null || seeds.indexOf(seeds.get(i)) != i) {
+                    throw Keys.bad("seeds[" + i + "]", seeds.get(i), "each seed is a whole number and appears once");
+                }
+            }
+            if (protocol.equals("linear_teacher") && seeds.size() > 1) {
+                throw Keys.bad("seeds", seeds, "protocol linear_teacher runs one seed: give seed = S");
+            }
+            seeds = List.copyOf(seeds);
+            seed = seeds.getFirst();
+        } else {
+            seed = seed == null ? 1L : seed;
+            seeds = List.of(seed);
+        }
         threads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (threads < 1) {
             throw Keys.bad("threads", threads, "it must be an integer >= 1");
@@ -81,6 +106,12 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             diagnostics = diagnostics == null ? DiagnosticsConfig.defaults() : diagnostics;
             checkClassification(network, solver, rule, sweep);
         }
+    }
+
+    /** The same config with these seeds (and no {@code seed} key), for --seeds. */
+    public RunConfig withSeeds(List<Long> list) {
+        return new RunConfig(name, protocol, null, threads, output, description, teacher, data, network, solver, rule,
+                train, sweep, diagnostics, list);
     }
 
     /** Checks that span tables: every rule name, and what each rule needs of the network and solver. */

@@ -1,6 +1,7 @@
 package org.fprnn.cli.config;
 
 import java.util.List;
+import org.fprnn.optim.LearningRateSchedule;
 import org.fprnn.train.TrainSettings;
 
 /**
@@ -23,10 +24,21 @@ import org.fprnn.train.TrainSettings;
  *     network gives, reached only near a singularity of I - G W)
  * @param maxConsecutiveRefusals the run ends as diverged after this many refused or skipped steps in
  *     a row (default 10)
+ * @param schedule the learning rate's schedule: "constant" (default), "cosine" (decay to 0 over the
+ *     run after the warm-up) or "step" (times step_gamma every step_every steps after the warm-up)
+ * @param warmupSteps steps of linear warm-up, lr (t + 1) / warmup_steps, before the schedule (default 0)
+ * @param stepEvery "step" schedule only, required: steps between two decays
+ * @param stepGamma "step" schedule only: the factor of each decay, in (0, 1] (default 0.1)
+ * @param clipNorm clip the rule's direction to this Frobenius norm over all trained parameters before
+ *     the optimizer (default 0: off)
+ * @param augmentShift shift each training image by up to this many pixels along each axis, drawn from
+ *     (seed, step) (default 0: off; image data sets only)
  */
 public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, Double momentum, Double weightDecay,
                           Integer testBatch, Boolean fullTestEveryEpoch, String onNonconverged,
-                          Double maxDirectionNorm, Integer maxConsecutiveRefusals) {
+                          Double maxDirectionNorm, Integer maxConsecutiveRefusals, String schedule,
+                          Integer warmupSteps, Integer stepEvery, Double stepGamma, Double clipNorm,
+                          Integer augmentShift) {
     public TrainConfig {
         batchSize = Keys.intAtLeast("train.batch_size", batchSize, 512, 1);
         epochs = Keys.intAtLeast("train.epochs", epochs, 1, 1);
@@ -45,6 +57,39 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
                 TrainSettings.DEFAULT_MAX_DIRECTION_NORM, 0, false);
         maxConsecutiveRefusals = Keys.intAtLeast("train.max_consecutive_refusals", maxConsecutiveRefusals,
                 TrainSettings.DEFAULT_MAX_CONSECUTIVE_REFUSALS, 1);
+        schedule = Keys.oneOf("train.schedule", schedule, "constant", SCHEDULES);
+        warmupSteps = Keys.intAtLeast("train.warmup_steps", warmupSteps, 0, 0);
+        if (schedule.equals("step")) {
+            if (stepEvery == null) {
+                throw new IllegalArgumentException("train.schedule = \"step\" needs train.step_every = K (the learning"
+                        + " rate is multiplied by train.step_gamma, default 0.1, every K steps)");
+            }
+            stepEvery = Keys.intAtLeast("train.step_every", stepEvery, 1, 1);
+            stepGamma = Keys.inRange("train.step_gamma", stepGamma, 0.1, 0, false, 1, true);
+        } else {
+            if (stepEvery != null) {
+                throw Keys.notApplicable("train.step_every", stepEvery, "train.schedule = \"" + schedule + "\"",
+                        "only the \"step\" schedule decays every K steps");
+            }
+            if (stepGamma != null) {
+                throw Keys.notApplicable("train.step_gamma", stepGamma, "train.schedule = \"" + schedule + "\"",
+                        "only the \"step\" schedule decays by a factor");
+            }
+        }
+        clipNorm = Keys.number("train.clip_norm", clipNorm, 0.0, 0, true);
+        augmentShift = Keys.intAtLeast("train.augment_shift", augmentShift, 0, 0);
+    }
+
+    public static final List<String> SCHEDULES = List.of("constant", "cosine", "step");
+
+    /** The schedule, clipping and augmentation as the trainer takes them. */
+    public TrainSettings.Options options() {
+        LearningRateSchedule s = switch (schedule) {
+            case "cosine" -> new LearningRateSchedule.Cosine(warmupSteps);
+            case "step" -> new LearningRateSchedule.StepDecay(warmupSteps, stepEvery, stepGamma);
+            default -> new LearningRateSchedule.Constant(warmupSteps);
+        };
+        return new TrainSettings.Options(s, clipNorm, augmentShift);
     }
 
     /** True if the safety keys are all at their defaults (then settings JSON leaves them out). */
@@ -55,6 +100,7 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(null, null, null, null, null, null, null, null, null, null);
+        return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 }

@@ -70,6 +70,48 @@ public final class Figures {
         s.setMarker(SeriesMarkers.NONE);
     }
 
+    /**
+     * Shades the band between {@code lo} and {@code hi} in the colour of the chart's last series (a
+     * line added just before), translucent and without a legend entry: a closed polygon along
+     * {@code hi} and back along {@code lo}, over the points where both are finite (and positive on a
+     * log axis). Nothing is drawn when fewer than two such points exist.
+     */
+    public static void addBand(XYChart chart, double[] x, double[] lo, double[] hi) {
+        boolean logY = chart.getStyler().isYAxisLogarithmic();
+        List<Double> xs = new ArrayList<>();
+        List<Double> up = new ArrayList<>();
+        List<Double> down = new ArrayList<>();
+        for (int i = 0; i < x.length; i++) {
+            if (Double.isFinite(x[i]) && Double.isFinite(lo[i]) && Double.isFinite(hi[i]) && (!logY || lo[i] > 0)) {
+                xs.add(x[i]);
+                up.add(hi[i]);
+                down.add(lo[i]);
+            }
+        }
+        if (xs.size() < 2) {
+            return;
+        }
+        List<Double> px = new ArrayList<>(xs);
+        List<Double> py = new ArrayList<>(up);
+        for (int i = xs.size() - 1; i >= 0; i--) {
+            px.add(xs.get(i));
+            py.add(down.get(i));
+        }
+        var all = chart.getSeriesMap().values();
+        XYSeries line = all.stream().reduce((a, b) -> b).orElseThrow();
+        Color base = line.getLineColor() != null ? line.getLineColor()
+                : chart.getStyler().getSeriesColors()[(all.size() - 1) % chart.getStyler().getSeriesColors().length];
+        if (line.getLineColor() == null) {
+            line.setLineColor(base);
+        }
+        XYSeries band = chart.addSeries(line.getName() + " (range over seeds)", px, py);
+        band.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.PolygonArea);
+        band.setMarker(SeriesMarkers.NONE);
+        band.setFillColor(new Color(base.getRed(), base.getGreen(), base.getBlue(), 50));
+        band.setLineColor(new Color(0, 0, 0, 0));
+        band.setShowInLegend(false);
+    }
+
     /** Tiles charts into a grid with {@code cols} columns and writes one PNG atomically. */
     public static void saveGrid(List<XYChart> charts, int cols, Path png) throws IOException {
         if (charts.isEmpty()) {

@@ -8,6 +8,6 @@ public final class ClassificationRunnerAccess {
     }
 
     public static String portableFolder(Path p) {
-        return ClassificationRunner.portableFolder(p);
+        return SweepData.portableFolder(p);
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * of whose steps was applied is, whatever its losses.
  */
 class VerdictTest {
-    private static final RunSpec SPEC = new RunSpec("gradient", 0.1);
+    private static final RunSpec SPEC = new RunSpec("gradient", 0.1, 1);
 
     private static RunResult run(double[] losses, boolean refused) throws FormatException {
         List<String> lines = new ArrayList<>();

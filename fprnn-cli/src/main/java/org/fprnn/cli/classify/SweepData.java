@@ -1,0 +1,82 @@
+package org.fprnn.cli.classify;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.fprnn.cli.UserError;
+import org.fprnn.cli.config.DataConfig;
+import org.fprnn.data.DataNotFoundException;
+import org.fprnn.data.DataOptions;
+import org.fprnn.data.DataSets;
+import org.fprnn.data.DataSource;
+import org.fprnn.data.Dataset;
+import org.fprnn.data.Split;
+import org.fprnn.io.FormatException;
+
+/**
+ * A sweep's data set: its two splits (with the config's limits applied) and where they came from.
+ *
+ * @param name the data set's title, as printed
+ * @param where the folder, as printed (absolute)
+ * @param folder the folder as summary.json records it: relative to the working directory (the
+ *     project root), or null if it lies outside it (a machine's absolute path is never recorded)
+ */
+record SweepData(Dataset train, Dataset test, String name, String where, String folder) {
+
+    /**
+     * A data folder as results record it: relative to the working directory (the project root, where
+     * ./data lives), with '/' separators, or null if it lies outside it.
+     */
+    static String portableFolder(Path folder) {
+        Path root = Path.of("").toAbsolutePath().normalize();
+        Path abs = folder.toAbsolutePath().normalize();
+        if (!abs.startsWith(root)) {
+            return null;
+        }
+        String rel = root.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
+        return rel.isEmpty() ? "." : rel;
+    }
+
+    /** Loads both splits (applying the limits); missing or broken data is a UserError (exit 2). */
+    static SweepData load(DataConfig dc) {
+        try {
+            Dataset train;
+            Dataset test;
+            String where;
+            String folder;
+            String title;
+            if (dc.name().equals("idx")) {
+                Path d = Path.of(dc.dataDir());
+                Dataset[] both = IdxFolder.load(d, dc.classes());
+                train = both[0];
+                test = both[1];
+                where = d.toAbsolutePath().toString();
+                folder = portableFolder(d);
+                title = "IDX folder";
+            } else {
+                DataOptions opt = DataOptions.defaults().withDownload(dc.download());
+                if (dc.dataDir() != null) {
+                    opt = opt.withDir(Path.of(dc.dataDir()));
+                }
+                DataSource src = DataSets.source(dc.name());
+                Path trainDir = DataSets.locate(src, Split.TRAIN, opt);
+                Path testDir = DataSets.locate(src, Split.TEST, opt);
+                train = src.read(trainDir, Split.TRAIN);
+                test = src.read(testDir, Split.TEST);
+                where = trainDir.toAbsolutePath().normalize().toString();
+                folder = portableFolder(trainDir);
+                title = src.title();
+            }
+            if (dc.trainLimit() != null && dc.trainLimit() < train.size()) {
+                train = train.subset(0, dc.trainLimit());
+            }
+            if (dc.testLimit() != null && dc.testLimit() < test.size()) {
+                test = test.subset(0, dc.testLimit());
+            }
+            return new SweepData(train, test, title, where, folder);
+        } catch (DataNotFoundException | FormatException e) {
+            throw new UserError(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UserError("cannot read the " + dc.name() + " data: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.fprnn.cli.classify;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fprnn.cli.UserError;
+import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
+import org.fprnn.io.AtomicFiles;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.Safetensors;
+import org.fprnn.model.FixedPointNetwork;
+
+/**
+ * The files of a sweep's results folder (see {@link ClassificationRunner}) and their checks: before
+ * any work every finished run and checkpoint is verified and compared with the plan's settings; a
+ * damaged file or one made with other settings is a UserError (exit 2) naming it and what to do.
+ * metrics.jsonl is rewritten from the finished runs and the checkpoints; a failed write stops the
+ * sweep with a message saying what is kept.
+ */
+final class SweepFolder {
+    private final ClassificationPlan plan;
+    private final Path dir;
+    private final Path runsDir;
+    private final Path checkpointsDir;
+    private final PrintWriter out;
+    private final Map<String, Object> info;
+
+    SweepFolder(ClassificationPlan plan, Path dir, PrintWriter out, Map<String, Object> info) {
+        this.plan = plan;
+        this.dir = dir;
+        this.runsDir = dir.resolve("runs");
+        this.checkpointsDir = dir.resolve("checkpoints");
+        this.out = out;
+        this.info = info;
+    }
+
+    /**
+     * A write into the results folder failed during a run (a full disk, say): the sweep stops with a
+     * message (exit 2). Nothing half-written is left (every file but metrics.jsonl is replaced by a
+     * rename, and metrics.jsonl is rewritten from the runs and checkpoints when the sweep resumes),
+     * so the run's last good checkpoint stays and the same command resumes from it.
+     */
+    UserError writeFailure(IOException e, RunSpec spec, Path ckpt) {
+        String kept;
+        try {
+            kept = Files.isRegularFile(ckpt) ? "its last checkpoint, " + ckpt + " (step "
+                    + Safetensors.read(ckpt).metadata().get("step") + "), is kept"
+                    : "it has no checkpoint yet, so it restarts from its first step";
+        } catch (IOException unreadable) {
+            kept = "its checkpoint " + ckpt + " is kept";
+        }
+        return new UserError("cannot write to the results folder " + dir + ": " + e.getMessage() + ". Run "
+                + spec.label() + " stopped; " + kept + ". Free some space (or make the folder writable) and run the"
+                + " same command to resume:\n  " + info.get("command"), e);
+    }
+
+    /** {@link #rewriteMetrics} at the start of a run or of the end, a failed write stopping the sweep. */
+    void rewriteMetricsOrStop(List<RunResult> finished) throws IOException {
+        try {
+            rewriteMetrics(finished);
+        } catch (FormatException e) {
+            throw new UserError(e.getMessage() + ". Nothing was changed; put back an intact copy of that file, or"
+                    + " delete it (a checkpoint: that run restarts from its first step).", e);
+        } catch (IOException e) {
+            throw new UserError("cannot write " + dir.resolve("metrics.jsonl") + ": " + e.getMessage() + ". Every"
+                    + " finished run and checkpoint is kept; free some space (or make the folder writable) and run"
+                    + " the same command to resume:\n  " + info.get("command"), e);
+        }
+    }
+
+    /** A verified checkpoint of this run; a damaged one is a UserError saying what to do. */
+    Checkpoint readCheckpoint(RunSpec spec) throws IOException {
+        try {
+            return Checkpoint.read(checkpointFile(spec), spec);
+        } catch (FormatException e) {
+            throw badCheckpoint(e, spec);
+        }
+    }
+
+    UserError badCheckpoint(FormatException e, RunSpec spec) {
+        return new UserError("checkpoint refused: " + e.getMessage() + ". Nothing was changed. Delete "
+                + checkpointFile(spec) + " to restart run " + spec.label() + " from its first step (finished runs"
+                + " are kept), or put back an intact copy of it.", e);
+    }
+
+    /**
+     * Checks every checkpoint against its run's length and the network's shapes before any run
+     * starts, so a bad checkpoint stops the sweep before anything is written.
+     */
+    void checkCheckpoints(int totalSteps, FixedPointNetwork net) throws IOException {
+        for (RunSpec spec : plan.runs()) {
+            if (Files.isRegularFile(checkpointFile(spec)) && !Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
+                Checkpoint c = readCheckpoint(spec);
+                try {
+                    c.check(totalSteps, net);
+                } catch (FormatException e) {
+                    throw badCheckpoint(e, spec);
+                }
+                if (!c.verified()) {
+                    out.println("note: " + checkpointFile(spec) + " was written by an earlier fprnn without checksums;"
+                            + " its metadata, steps and shapes were checked, its values cannot be verified");
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes temporary files a killed process left while writing this run's checkpoint (the
+     * checkpoint itself is only ever replaced by a rename, so it is whole).
+     */
+    static void removeStaleTempFiles(Path ckpt) throws IOException {
+        Path folder = ckpt.getParent();
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        String prefix = "." + ckpt.getFileName() + ".";
+        try (var s = Files.list(folder)) {
+            for (Path f : s.filter(f -> f.getFileName().toString().startsWith(prefix)
+                    && f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    Path checkpointFile(RunSpec spec) {
+        return checkpointsDir.resolve(spec.id() + ".safetensors");
+    }
+
+    /**
+     * Refuses, before any work, a results folder that holds runs or checkpoints made with other
+     * settings (a changed config), or a finished run whose record, metrics or weights are missing,
+     * malformed or do not match their recorded checksums, or a checkpoint that fails its checks.
+     */
+    void check() throws IOException {
+        int unverified = 0;
+        for (RunSpec spec : plan.runs()) {
+            String want = plan.settingsJson(spec);
+            Path where = RunResult.jsonFile(runsDir, spec);
+            String saved;
+            try {
+                saved = RunResult.savedSettings(runsDir, spec);
+                RunResult done = RunResult.load(runsDir, spec);
+                if (done != null && !done.verified) {
+                    unverified++;
+                }
+            } catch (FormatException e) {
+                throw new UserError("finished run refused: " + e.getMessage() + ". Nothing was changed. Put back"
+                        + " intact copies of runs/" + spec.id() + ".json, runs/" + spec.id() + ".metrics.jsonl and weights/"
+                        + spec.id() + ".safetensors, or delete those three files to run " + spec.label() + " again.", e);
+            }
+            if (saved == null && Files.isRegularFile(checkpointFile(spec))) {
+                saved = readCheckpoint(spec).settings();
+                where = checkpointFile(spec);
+            }
+            if (saved != null && !saved.equals(want)) {
+                String diff = RunIdentity.firstDifference(saved, want);
+                throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
+                        + ") made with other settings: " + diff + (diff.startsWith("seed ") ? "; the runs of the"
+                        + " first seed are named without _seedS, so give the seeds in the order this folder was"
+                        + " made with" : "") + ". Write elsewhere with --out DIR, or delete that folder to start again.");
+            }
+        }
+        if (unverified > 0) {
+            out.println("note: " + unverified + " finished run" + (unverified == 1 ? " was" : "s were") + " recorded"
+                    + " by an earlier fprnn without checksums of its metrics and weights; they are used as they are");
+        }
+    }
+
+    /** metrics.jsonl from the finished runs and the checkpoints, in the plan's order. */
+    void rewriteMetrics(List<RunResult> finished) throws IOException {
+        List<String> all = new ArrayList<>();
+        for (RunSpec spec : plan.runs()) {
+            RunResult r = finished.stream().filter(x -> x.spec.equals(spec)).findFirst().orElse(null);
+            if (r != null) {
+                all.addAll(r.lines);
+            } else if (Files.isRegularFile(checkpointFile(spec))) {
+                all.addAll(Checkpoint.read(checkpointFile(spec), spec).lines());
+            }
+        }
+        AtomicFiles.write(dir.resolve("metrics.jsonl"), RunResult.joinLines(all).getBytes(StandardCharsets.UTF_8));
+    }
+}

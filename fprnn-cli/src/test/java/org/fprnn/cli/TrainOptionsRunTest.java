@@ -1,0 +1,79 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fprnn.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13 item 2: the training options (learning-rate schedule with warm-up, gradient-norm clipping,
+ * shift augmentation) in a run: they change the trajectory, a run using them resumes bitwise, a
+ * changed value is refused for an existing folder, and bad combinations are config errors.
+ */
+class TrainOptionsRunTest {
+    @TempDir
+    Path dir;
+
+    private static final String OPTIONS = "schedule = \"cosine\"\nwarmup_steps = 2\nclip_norm = 0.05\naugment_shift = 2";
+
+    private Path config(String trainExtra) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        TinyIdx.write(data, 300, 100, 11);
+        String base = ClassificationRunTest.config(data, "linearized = [0.5]");
+        String text = base.replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"linearized\"]")
+                .replace("full_test_every_epoch = true", "full_test_every_epoch = true\n" + trainExtra);
+        assertNotEquals(base, text, "the base config changed: this test's edits no longer apply");
+        Path cfg = dir.resolve("c" + trainExtra.hashCode() + ".toml");
+        Files.writeString(cfg, text);
+        return cfg;
+    }
+
+    @Test
+    void optionsChangeTheRunAndResumeBitwise() throws IOException {
+        Path plain = dir.resolve("plain");
+        assertEquals(0, CliRunner.run("run", config("").toString(), "--out", plain.toString()).exitCode());
+        Path cfg = config(OPTIONS);
+        Path whole = dir.resolve("whole");
+        CliRunner a = CliRunner.run("run", cfg.toString(), "--out", whole.toString());
+        assertEquals(0, a.exitCode(), a.err() + a.out());
+        String id = "weights/linearized_lr0.5.safetensors";
+        assertNotEquals(-1L, Files.mismatch(plain.resolve(id), whole.resolve(id)), "the options change the run");
+
+        Path parts = dir.resolve("parts");
+        assertEquals(130, CliRunner.run("run", cfg.toString(), "--out", parts.toString(), "--stop-after-steps", "3")
+                .exitCode());
+        assertEquals("3", Safetensors.read(parts.resolve("checkpoints/linearized_lr0.5.safetensors")).metadata()
+                .get("step"));
+        CliRunner b = CliRunner.run("run", cfg.toString(), "--out", parts.toString());
+        assertEquals(0, b.exitCode(), b.err());
+        assertTrue(b.out().contains("resuming from its checkpoint at step 3"), b.out());
+        assertEquals(-1L, Files.mismatch(whole.resolve(id), parts.resolve(id)), "resumed weights differ");
+        assertEquals(ResumeTest.withoutSeconds(whole, 12), ResumeTest.withoutSeconds(parts, 12));
+
+        // Another clipping norm is another run: the folder's run is not reused.
+        CliRunner other = CliRunner.run("run", cfg.toString(), "--out", whole.toString(), "--set", "train.clip_norm=0.1");
+        assertEquals(2, other.exitCode(), other.err());
+        assertTrue(other.err().contains("train.clip_norm"), other.err());
+    }
+
+    @Test
+    void badCombinationsAreConfigErrors() throws IOException {
+        CliRunner noEvery = CliRunner.run("run", config("schedule = \"step\"").toString(), "--out",
+                dir.resolve("x").toString());
+        assertEquals(2, noEvery.exitCode());
+        assertTrue(noEvery.err().contains("train.step_every"), noEvery.err());
+        CliRunner gamma = CliRunner.run("run", config("schedule = \"cosine\"\nstep_gamma = 0.5").toString(), "--out",
+                dir.resolve("y").toString());
+        assertEquals(2, gamma.exitCode());
+        assertTrue(gamma.err().contains("train.step_gamma = 0.5 does not apply"), gamma.err());
+        CliRunner clip = CliRunner.run("run", config("clip_norm = -1").toString(), "--out", dir.resolve("z").toString());
+        assertEquals(2, clip.exitCode());
+        assertTrue(clip.err().contains("train.clip_norm"), clip.err());
+    }
+}
