@@ -12,7 +12,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.fprnn.data.Dataset;
 import org.fprnn.linalg.Blas;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.rule.Rules;
 import org.fprnn.solve.Equilibrium;

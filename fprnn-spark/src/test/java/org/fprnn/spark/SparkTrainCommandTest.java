@@ -19,7 +19,7 @@ import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
 import org.fprnn.train.EvalRecord;

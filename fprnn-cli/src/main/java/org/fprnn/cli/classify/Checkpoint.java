@@ -15,7 +15,7 @@ import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.train.EvalRecord;
 import org.fprnn.train.MetricsLines;
