@@ -24,11 +24,9 @@ import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Precision;
-import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Nonlinearity;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
@@ -257,10 +255,14 @@ public final class SparkTrain implements Callable<Integer> {
         return ts;
     }
 
-    NetworkSpec networkSpec(int inputs, int outputs) {
-        return new NetworkSpec(inputs, units, outputs, Nonlinearity.parse(nonlinearity, gain, 0.04, 2.0),
-                Dynamics.parse(dynamics), Precision.parse(precision), trainInput, trainBias, trainReadout, readoutBias,
-                recurrentScale, seed);
+    /**
+     * The network the options describe (a single dense layer), as fprnn-core's {@link NetworkSpec}
+     * for this data set's images and classes.
+     */
+    NetworkSpec.ForData networkSpec(Dataset data) {
+        return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
+                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null)
+                .forData(data.imageShape(), data.classes(), seed);
     }
 
     @Override
@@ -282,7 +284,7 @@ public final class SparkTrain implements Callable<Integer> {
         DataOptions dataOptions = dataDir == null ? DataOptions.defaults() : DataOptions.defaults().withDir(Path.of(dataDir));
         Dataset test = DataSets.load(dataset, "test", dataOptions);
         Dataset train = readOnExecutors ? null : TrainingData.loadTrain(dataset, dataDir, trainSamples);
-        NetworkSpec spec = networkSpec(test.features(), test.classes());
+        NetworkSpec.ForData spec = networkSpec(test);
         FixedPointNetwork net = spec.build();
         Checkpoint saved = null;
         if (out != null) {

@@ -141,7 +141,7 @@ public final class ClassificationRunner {
     }
 
     private int run(Data data, FixedPointNetwork start) throws IOException {
-        String network = plan.describeNetwork(start);
+        String network = plan.config().network().describe(start);
         out.println("network: " + network + "; " + start.trained().size() + " trained parameter matrices ("
                 + String.join(", ", start.trained()) + ")");
         var diag = plan.config().diagnostics().toSettings();
@@ -537,11 +537,11 @@ public final class ClassificationRunner {
     /** The plan's network for this data set's image shape; a network that does not fit is a UserError. */
     FixedPointNetwork newNetwork(Data data) {
         Dataset d = data.train();
-        FeatureShape image = new FeatureShape(d.channels(), d.height(), d.width());
+        FeatureShape image = d.imageShape();
         try {
             org.fprnn.cli.Heap.require(plan.memoryEstimate(image, d.classes()), "the network of " + plan.config().name()
                     + " (its parameters, their copies for training, and the solver's batch states)");
-            return plan.newNetwork(image, d.classes());
+            return plan.config().network().build(image, d.classes(), plan.config().seed());
         } catch (IllegalArgumentException e) {
             throw new UserError("the [network] of " + plan.config().name() + " does not fit the " + data.name()
                     + " images (" + d.channels() + "x" + d.height() + "x" + d.width() + "): " + e.getMessage(), e);
