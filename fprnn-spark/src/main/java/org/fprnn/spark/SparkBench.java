@@ -364,8 +364,8 @@ public final class SparkBench implements Callable<Integer> {
         }
         l.add("");
         l.add(String.format(Locale.ROOT, "Speed-ups below 1 mean that data parallelism loses. This benchmark's network"
-                + " (N = %d, P = %,d) broadcasts %.1f MB per worker per step. The P3 network (convolutional) waits for"
-                + " the network description in fprnn-core (NetworkSpec): fprnn-spark trains the dense network only.",
+                + " (N = %d, P = %,d) broadcasts %.1f MB per worker per step. This benchmark times the dense P1"
+                + " network; fprnn-spark trains every network of a config (--config), the convolutional P3 ones included.",
                 units, p, p * bytesPerValue / 1e6));
         return l;
     }

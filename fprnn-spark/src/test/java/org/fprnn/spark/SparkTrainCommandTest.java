@@ -33,10 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The spark-submit entry point: its options, its errors, and an end-to-end run on MNIST when installed. */
 class SparkTrainCommandTest {
 
-    private record Outcome(int code, String out, String err) {
+    record Outcome(int code, String out, String err) {
     }
 
-    private static Outcome run(String... args) {
+    /** Runs the command line on the tests' local[2] context. */
+    static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = SparkTrain.execute(TestSpark.context(), new PrintWriter(out, true), new PrintWriter(err, true), args);

@@ -35,6 +35,7 @@ import org.fprnn.train.MetricsLines;
 import org.fprnn.train.StepRecord;
 import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
+import org.fprnn.train.TrainingCheckpoint;
 
 /**
  * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate of the
@@ -235,7 +236,7 @@ public final class ClassificationRunner {
         int startStep = 0;
         double prior = 0;
         if (Files.isRegularFile(ckpt)) {
-            Checkpoint c = readCheckpoint(spec);
+            TrainingCheckpoint c = readCheckpoint(spec);
             c.check(total, net);
             c.restore(net, opt, trainer.warmStarts(net));
             startStep = c.step();
@@ -301,8 +302,9 @@ public final class ClassificationRunner {
                 boolean stopNow = stop.requested();
                 if (stepsDone < total && (stopNow || stepsDone % perEpoch == 0)) {
                     try {
-                        Checkpoint.write(ckpt, spec, settings, net, opt, trainer.warmStarts(net), stepsDone,
-                                priorSeconds + (System.nanoTime() - t0) / 1e9, lines);
+                        TrainingCheckpoint.write(ckpt, spec.rule(), spec.lr(), settings, net, opt,
+                                trainer.warmStarts(net), stepsDone, priorSeconds + (System.nanoTime() - t0) / 1e9,
+                                lines, Map.of());
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(new IOException("cannot write checkpoint " + ckpt + ": "
                                 + e.getMessage(), e));
@@ -388,9 +390,9 @@ public final class ClassificationRunner {
     }
 
     /** A verified checkpoint of this run; a damaged one is a UserError saying what to do. */
-    private Checkpoint readCheckpoint(RunSpec spec) throws IOException {
+    private TrainingCheckpoint readCheckpoint(RunSpec spec) throws IOException {
         try {
-            return Checkpoint.read(checkpointFile(spec), spec);
+            return TrainingCheckpoint.read(checkpointFile(spec), spec.rule(), spec.lr());
         } catch (FormatException e) {
             throw badCheckpoint(e, spec);
         }
@@ -409,7 +411,7 @@ public final class ClassificationRunner {
     private void checkCheckpoints(int totalSteps, FixedPointNetwork net) throws IOException {
         for (RunSpec spec : plan.runs()) {
             if (Files.isRegularFile(checkpointFile(spec)) && !Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
-                Checkpoint c = readCheckpoint(spec);
+                TrainingCheckpoint c = readCheckpoint(spec);
                 try {
                     c.check(totalSteps, net);
                 } catch (FormatException e) {
@@ -506,7 +508,7 @@ public final class ClassificationRunner {
             if (r != null) {
                 all.addAll(r.lines);
             } else if (Files.isRegularFile(checkpointFile(spec))) {
-                all.addAll(Checkpoint.read(checkpointFile(spec), spec).lines());
+                all.addAll(TrainingCheckpoint.read(checkpointFile(spec), spec.rule(), spec.lr()).lines());
             }
         }
         AtomicFiles.write(dir.resolve("metrics.jsonl"), RunResult.joinLines(all).getBytes(StandardCharsets.UTF_8));
