@@ -90,7 +90,7 @@ record Checkpoint(TrainingCheckpoint saved) {
             }
         }
         throw new IllegalArgumentException(saved.contents().source() + " was written by a run with other settings ("
-                + String.join("; ", diff) + "): give the options of that run to resume it, or another --out"
+                + String.join("; ", diff) + "): give the options (or config) of that run to resume it, or another --out"
                 + " folder for a new run");
     }
 
