@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# scripts/spark-cluster.sh test [NETWORK]: fprnn-spark on a standalone cluster of separate JVMs (a master
-# and two workers on 127.0.0.1), against single-process training of the same network on the same batches:
+# scripts/spark-cluster.sh test [CONFIG.toml]: fprnn-spark on a standalone cluster of separate JVMs (a
+# master and two workers on 127.0.0.1) training one run of an fprnn run config (default
+# fprnn-spark/cluster-test.toml, a small two-layer convolutional network in double precision), against
+# single-process training of the same config on the same batches:
 #   1. fault-free: largest relative weight difference <= 1e-10;
 #   2. worker 1 killed with SIGKILL mid-run: the run completes (Spark reschedules the lost tasks on the
 #      other worker) with the weights of the fault-free cluster run, bitwise;
@@ -8,15 +10,14 @@
 #      checkpoint and ends with the weights of the fault-free cluster run, bitwise;
 #   4. the checkpoint refuses a run with other settings;
 #   5. stop: no process of the cluster is left.
-# Exit 0 on success. NETWORK is the network type (dense; conv waits for fprnn-core's NetworkSpec).
-# Called by scripts/spark-cluster.sh with the cluster's folder first.
+# Exit 0 on success. Called by scripts/spark-cluster.sh with the cluster's folder first.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 source scripts/java-env.sh
 dir="$1"
 shift
-network="${1:-dense}"
+config="${1:-fprnn-spark/cluster-test.toml}"
 cluster=(scripts/spark-cluster.sh --dir "$dir")
 runs="$dir/runs"
 t_start=$(date +%s)
@@ -30,28 +31,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The network, as SparkTrain options: small enough that a step is mostly Spark's own cost.
-case "$network" in
-  dense) net_args=(--units 16 --precision double --solver euler --alpha 0.1 --max-iter 40 --tol 0 --gains from_rates) ;;
-  conv) echo "spark-cluster test: the conv network waits for the network description in fprnn-core (NetworkSpec," \
-          "issue 14); fprnn-spark trains the dense network only" >&2; exit 2 ;;
-  *) echo "spark-cluster test: unknown network '$network': use dense" >&2; exit 2 ;;
-esac
+[ -f "$config" ] || { echo "spark-cluster test: no config $config" >&2; exit 2; }
 
-# Data: the first 256 MNIST training samples (./setup.sh installs MNIST into data/mnist).
+# Data: the config reads MNIST from data/mnist (./setup.sh installs it there).
 if [ ! -f data/mnist/train-images-idx3-ubyte ] && [ ! -f data/mnist/train-images-idx3-ubyte.gz ]; then
   echo "spark-cluster test: needs MNIST in data/mnist: run ./setup.sh (or scripts/fetch-data.sh)" >&2
   exit 2
 fi
-data_args=(--data mnist --data-dir data/mnist --train-samples 256)
-# Adam, so that the checkpoint's optimizer state (moments and step count) matters; 12 steps of 64.
-train_args=(--optimizer adam --batch 64 --epochs 3 --seed 3 --log-every 1)
-args=("${data_args[@]}" "${net_args[@]}" "${train_args[@]}" --lr 0.01)
+args=(--config "$config" --log-every 1)
 cluster_args=("${args[@]}" --partitions 2 --checkpoint-every 2)
 
 # The application jar, rebuilt when a source is newer.
 jar=fprnn-spark/target/fprnn-spark.jar
-if [ ! -f "$jar" ] || [ -n "$(find fprnn-spark/src/main fprnn-core/src/main fprnn-spark/pom.xml pom.xml -newer "$jar" -print -quit)" ]; then
+if [ ! -f "$jar" ] || [ -n "$(find fprnn-spark/src/main fprnn-cli/src/main fprnn-core/src/main fprnn-spark/pom.xml pom.xml \
+    -newer "$jar" -print -quit)" ]; then
   say "building $jar"
   mvn -B -q -DskipTests package -pl fprnn-spark -am >/dev/null
 fi
@@ -72,7 +65,7 @@ wait_line() {
 }
 compare() { scripts/spark.sh compare "$@" | sed 's/^/  /'; }
 
-say "network $network; single-process reference"
+say "config $config; single-process reference"
 scripts/spark.sh train --single-process "${args[@]}" --out "$runs/single" >"$runs/single.log" 2>&1 \
   || { cat "$runs/single.log" >&2; fail "the single-process run failed"; }
 
@@ -115,8 +108,8 @@ compare "$runs/single" "$runs/driver-kill" 1e-10 || fail "the resumed run differ
 
 say "4. a run with other settings into a checkpointed folder is refused"
 rc=0
-scripts/spark.sh train --single-process "${data_args[@]}" "${net_args[@]}" "${train_args[@]}" --lr 0.02 --out "$runs/single" >"$runs/refused.log" 2>&1 || rc=$?
-[ "$rc" -eq 2 ] && grep -q 'other settings (lr 0.01 (saved) vs 0.02 (now))' "$runs/refused.log" \
+scripts/spark.sh train --single-process "${args[@]}" --set train.batch_size=32 --out "$runs/single" >"$runs/refused.log" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && grep -q 'other settings (run.train.batch_size 64 (saved) vs 32 (now))' "$runs/refused.log" \
   || { cat "$runs/refused.log" >&2; fail "the checkpoint did not refuse other settings (exit $rc)"; }
 sed 's/^/  /' "$runs/refused.log" | grep 'other settings' | cut -c1-200
 
@@ -125,4 +118,4 @@ say "5. stopping the cluster"
 left=$(ps -eo pid=,args= | grep -F "$dir/" | grep -v grep || true)
 [ -z "$left" ] || fail "processes of the cluster are left: $left"
 trap - EXIT
-say "passed ($network network; $(( $(date +%s) - t_start )) s)"
+say "passed ($config; $(( $(date +%s) - t_start )) s)"

@@ -7,7 +7,7 @@
 #   scripts/spark-cluster.sh [--dir D] status           the processes, the master's URL, executors running
 #   scripts/spark-cluster.sh [--dir D] submit ARGS      SparkTrain ARGS through org.apache.spark.deploy.SparkSubmit
 #   scripts/spark-cluster.sh [--dir D] stop             ends the processes this script started (by pid)
-#   scripts/spark-cluster.sh [--dir D] test [NETWORK]   cluster vs single process, worker and driver faults
+#   scripts/spark-cluster.sh [--dir D] test [CONFIG]    cluster vs single process, worker and driver faults
 #   scripts/spark-cluster.sh [--dir D] bench [--write BENCHMARKS.md] [SparkBench options]
 #                                                       single process vs local[2] vs this cluster
 #
@@ -228,5 +228,5 @@ case "$cmd" in
   submit) submit "$@" ;;
   bench) bench "$@" ;;
   test) exec bash scripts/spark-cluster-test.sh "$dir" "$@" ;;
-  *) echo "usage: scripts/spark-cluster.sh [--dir D] start|stop|status|submit ARGS|test [NETWORK]|bench [OPTIONS]" >&2; exit 2 ;;
+  *) echo "usage: scripts/spark-cluster.sh [--dir D] start|stop|status|submit ARGS|test [CONFIG.toml]|bench [OPTIONS]" >&2; exit 2 ;;
 esac

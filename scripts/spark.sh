@@ -32,6 +32,6 @@ if [ ! -f "$cp_file" ] || [ fprnn-spark/pom.xml -nt "$cp_file" ] || [ pom.xml -n
 fi
 # The project's own classes come from this checkout's build, not from ~/.m2.
 deps=$(tr ':' '\n' < "$cp_file" | grep -v '/org/fprnn/' | paste -sd: -)
-cp="fprnn-spark/target/classes:fprnn-core/target/classes:$deps"
+cp="fprnn-spark/target/classes:fprnn-cli/target/classes:fprnn-core/target/classes:$deps"
 exec "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args -Dlog4j2.configurationFile=fprnn-spark/log4j2.properties \
   -Xss8m -Xmx8g -cp "$cp" "$main" "$@" 2> >(grep -v "incubator modules" >&2)

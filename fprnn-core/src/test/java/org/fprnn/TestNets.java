@@ -66,9 +66,9 @@ public final class TestNets {
      * Central finite differences of {@code loss} with respect to every entry of the named parameters:
      * each entry is moved by +-step, the loss re-evaluated, and the entry restored.
      */
-    public static org.fprnn.model.Params centralDifferences(org.fprnn.model.Params params, Iterable<String> names,
+    public static org.fprnn.linalg.Params centralDifferences(org.fprnn.linalg.Params params, Iterable<String> names,
                                                             java.util.function.DoubleSupplier loss, double step) {
-        org.fprnn.model.Params fd = params.zerosLike(names);
+        org.fprnn.linalg.Params fd = params.zerosLike(names);
         for (String name : names) {
             Matrix p = params.get(name);
             for (int i = 0; i < p.size(); i++) {
@@ -85,7 +85,7 @@ public final class TestNets {
     }
 
     /** ||a - b|| / max(||a||, ||b||) over the parameters of a. */
-    public static double relErr(org.fprnn.model.Params a, org.fprnn.model.Params b) {
+    public static double relErr(org.fprnn.linalg.Params a, org.fprnn.linalg.Params b) {
         double num = 0;
         for (String n : a.names()) {
             Matrix x = a.get(n);

@@ -21,18 +21,10 @@ import org.fprnn.data.Mnist;
 import org.fprnn.data.Split;
 import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.FMatrix;
-import org.fprnn.linalg.Precision;
-import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Nonlinearity;
-import org.fprnn.operator.BlockOperator;
-import org.fprnn.operator.Conv2dMap;
-import org.fprnn.operator.Conv2dOperator;
-import org.fprnn.operator.EmbeddedMap;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.operator.FeatureShape;
-import org.fprnn.operator.MapFactory;
-import org.fprnn.operator.UnitRange;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.Equilibrium;
@@ -150,24 +142,35 @@ final class ConvBench {
 
     /** P3c's network at start (seed 1), its recurrent operator wrapped to count FLOPs into holder[0]. */
     static FixedPointNetwork network(CountingOperator[] holder) {
-        MapFactory<BlockOperator> block = BlockOperator.builder()
-                .layer(Conv2dOperator.factory("W1", L1, 3, 0.5))
-                .layer(Conv2dOperator.factory("W2", L2, 3, 0.5))
-                .feedforward(2, Conv2dMap.factory("F2", L1, L2.channels(), 3, 2, 1, 1 / Math.sqrt(L1.channels() * 9.0)))
-                .factory();
         long perRow = flopsPerRow();
-        MapFactory<Conv2dMap> in = Conv2dMap.factory("U", IMAGE, L1.channels(), 3, 2, 1, 1 / Math.sqrt(9.0));
-        int units = L1.size() + L2.size();
-        return FixedPointNetwork.builder().inputs(IMAGE.size()).outputs(10).nonlinearity(new Nonlinearity.Tanh())
-                .dynamics(Dynamics.RATE).precision(Precision.FLOAT).trainInput(true).trainBias(true)
-                .trainReadout(true).readoutBias(true).recurrentScale(0.5).seed(1)
-                .recurrent((params, precision, rng) -> {
-                    holder[0] = new CountingOperator(block.create(params, precision, rng), perRow);
-                    return holder[0];
-                })
-                .readIn(EmbeddedMap.intoOutputs(in, new UnitRange(0, L1.size()), units))
-                .build();
+        return NETWORK.build(IMAGE, 10, 1, op -> holder[0] = new CountingOperator(op, perRow));
     }
+
+    /** configs/p3c-mnist.toml's [network] table: layers of L1 and L2 maps, 3x3 stride-2 convolutions between. */
+    private static final NetworkSpec NETWORK = NetworkSpec.fromToml("""
+            [network]
+            connectivity = "conv"
+            nonlinearity = "tanh"
+            dynamics = "rate"
+            precision = "float"
+            train_input = true
+            train_bias = true
+            train_readout = true
+            readout_bias = true
+            readout = "dense"
+            recurrent_scale = 0.5
+            feedforward_scale = 1.0
+
+            [[network.layers]]
+            channels = 4
+            kernel = 3
+            stride = 2
+
+            [[network.layers]]
+            channels = 8
+            kernel = 3
+            stride = 2
+            """, "ConvBench");
 
     /** The config's forward solve: Anderson (memory 5, mixing 1) to 1e-6, at most 300 iterations. */
     static SolverConfig forward() {

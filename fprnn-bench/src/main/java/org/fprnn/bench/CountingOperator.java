@@ -3,7 +3,7 @@ package org.fprnn.bench;
 import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.operator.RecurrentOperator;
 
 /**

@@ -2,12 +2,16 @@ package org.fprnn.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.model.NetworkSpec;
+import org.fprnn.operator.FeatureShape;
+import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
@@ -32,8 +36,15 @@ final class P1 {
 
     /** The network at start of every P1 run (the configs' seed 1), with {@code units} units. */
     static FixedPointNetwork network(int units) {
-        return FixedPointNetwork.builder().inputs(INPUTS).units(units).outputs(OUTPUTS).precision(Precision.FLOAT)
-                .recurrentScale(0.5).seed(SEED).build();
+        return NetworkSpec.dense(units).build(INPUTS, OUTPUTS, SEED);
+    }
+
+    /**
+     * A P1-shaped network at start (dense, {@code units} units, weights from {@code seed}) whose
+     * recurrent operator {@code wrap} wraps (the benchmarks' operation counters).
+     */
+    static FixedPointNetwork network(int units, long seed, UnaryOperator<RecurrentOperator> wrap) {
+        return NetworkSpec.dense(units).build(new FeatureShape(1, 1, INPUTS), OUTPUTS, seed, wrap);
     }
 
     /**

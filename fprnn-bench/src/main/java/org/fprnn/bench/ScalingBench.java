@@ -6,10 +6,8 @@ import java.util.Random;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.operator.DenseOperator;
 import org.fprnn.solve.Equilibrium;
 
 /**
@@ -44,11 +42,7 @@ final class ScalingBench {
         List<Point> points = new ArrayList<>();
         for (int n : ns) {
             CountingOperator[] op = {null};
-            FixedPointNetwork net = FixedPointNetwork.builder().inputs(P1.INPUTS).outputs(P1.OUTPUTS)
-                    .precision(Precision.FLOAT).seed(5)
-                    .recurrent((params, precision, rng) ->
-                            op[0] = new CountingOperator(DenseOperator.factory("W", n, 0.5).create(params, precision, rng)))
-                    .build();
+            FixedPointNetwork net = P1.network(n, 5, w -> op[0] = new CountingOperator(w));
             for (int b : bs) {
                 String skip = skipReason(points, n, b, cap);
                 if (skip != null) {

@@ -22,7 +22,7 @@ import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleResult;
 import org.fprnn.rule.RuleSettings;

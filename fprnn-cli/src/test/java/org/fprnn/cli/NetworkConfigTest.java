@@ -58,7 +58,7 @@ class NetworkConfigTest {
     }
 
     static FixedPointNetwork build(RunConfig c) {
-        return new ClassificationPlan(c).newNetwork(MNIST, 10);
+        return c.network().build(MNIST, 10, c.seed());
     }
 
     /** The message of the error a config gives, asserting exit code 2 and that nothing was written. */
@@ -152,7 +152,7 @@ class NetworkConfigTest {
         assertEquals(List.of(3, 3 * 9), List.of(net.params().get("W").rows, net.params().get("W").cols));
         assertEquals(List.of("W", "U", "R"), List.copyOf(net.trained()));
         // CIFAR-sized images: the read-in takes 3 input channels.
-        FixedPointNetwork rgb = new ClassificationPlan(c).newNetwork(new FeatureShape(3, 32, 32), 10);
+        FixedPointNetwork rgb = c.network().build(new FeatureShape(3, 32, 32), 10, c.seed());
         assertEquals(3 * 16 * 16, rgb.units());
         assertEquals(27, rgb.params().get("U").cols);
     }
@@ -374,8 +374,7 @@ class NetworkConfigTest {
                     name + ": the header gives the measured sweep time and the page with every run's");
             assertTrue(header.contains("# Run:    ./fprnn run configs/" + name + "\n"), name + ": the header's command");
             assertEquals("results/" + c.name(), c.output(), name);
-            ClassificationPlan plan = new ClassificationPlan(c);
-            FixedPointNetwork net = plan.newNetwork(MNIST, 10);
+            FixedPointNetwork net = build(c);
             assertTrue(net.trained().size() >= 3, name);
             switch (name.substring(0, 3)) {
                 case "p3a" -> {
@@ -399,7 +398,7 @@ class NetworkConfigTest {
                 }
                 default -> throw new AssertionError("unexpected P3 config " + name);
             }
-            assertTrue(plan.describeNetwork(net).contains("N = " + net.units()), plan.describeNetwork(net));
+            assertTrue(c.network().describe(net).contains("N = " + net.units()), c.network().describe(net));
         }
         // Both halves of P3a: Adam and SGD.
         assertTrue(names.contains("p3a-mnist-sgd.toml"), names.toString());

@@ -74,6 +74,21 @@ public final class DataSets {
         throw new IllegalArgumentException("unknown data set '" + name + "': use one of " + names());
     }
 
+    /**
+     * The data set a config names: a registry name, or "idx" for an {@link IdxFolder} with
+     * {@code classes} classes (null: the training labels' range).
+     */
+    public static DataSource source(String name, Integer classes) {
+        if (name.equalsIgnoreCase(IdxFolder.NAME)) {
+            return new IdxFolder(classes);
+        }
+        if (classes != null) {
+            throw new IllegalArgumentException("data set '" + name + "' has its own classes; a number of classes is"
+                    + " given only for an IDX folder (\"" + IdxFolder.NAME + "\")");
+        }
+        return source(name);
+    }
+
     /** Finds, reads and validates a split ("train" or "test") of the named data set. */
     public static Dataset load(String name, String split, DataOptions options) throws IOException {
         return load(source(name), Split.parse(split), options);
@@ -114,10 +129,14 @@ public final class DataSets {
         for (String l : looked) {
             msg.append("  - ").append(l).append('\n');
         }
-        msg.append("  - download: not allowed (allowDownload is off; with it, fprnn fetches the data ")
-                .append("set from ").append(source.defaultMirrors().getFirst().getHost())
-                .append(" into ").append(options.dataRoot().toAbsolutePath().resolve(source.name()))
-                .append(")\n");
+        if (source.defaultMirrors().isEmpty()) {
+            msg.append("  - download: this data set has no mirrors\n");
+        } else {
+            msg.append("  - download: not allowed (allowDownload is off; with it, fprnn fetches the data ")
+                    .append("set from ").append(source.defaultMirrors().getFirst().getHost())
+                    .append(" into ").append(options.dataRoot().toAbsolutePath().resolve(source.name()))
+                    .append(")\n");
+        }
         msg.append("Wanted: ").append(source.wantedFiles(split)).append(" in one folder.\n");
         msg.append(source.installHint()).append(" Or set ").append(source.envVar())
                 .append(" to a folder holding the files.");

@@ -3,6 +3,7 @@ package org.fprnn.data;
 import java.util.Arrays;
 import java.util.Objects;
 import org.fprnn.linalg.FMatrix;
+import org.fprnn.operator.FeatureShape;
 
 /**
  * A labelled image data set held in memory: one sample per row of x, each the image's pixels
@@ -42,6 +43,11 @@ public record Dataset(String name, FMatrix x, int[] labels, int classes, int cha
                         + " is outside [0, " + classes + ")");
             }
         }
+    }
+
+    /** The shape of one sample, channels x height x width, as networks take it as input. */
+    public FeatureShape imageShape() {
+        return new FeatureShape(channels, height, width);
     }
 
     /**

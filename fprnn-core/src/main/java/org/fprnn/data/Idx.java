@@ -69,11 +69,21 @@ public final class Idx {
     }
 
     private static IdxArray read(Path file, int wantMagic) throws IOException {
+        return open(file, (in, source, gz) -> read(in, source, wantMagic, gz));
+    }
+
+    /** What is read from an IDX file's (decompressed) stream. */
+    private interface StreamReader<T> {
+        T read(InputStream in, String source, boolean gz) throws IOException;
+    }
+
+    /** Opens a plain or gzipped file and reads it; broken gzip data is a {@link FormatException}. */
+    private static <T> T open(Path file, StreamReader<T> reader) throws IOException {
         String source = file.toString();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             boolean gz = isGzip(raw);
             try (InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
-                return read(in, source, wantMagic, gz);
+                return reader.read(in, source, gz);
             } catch (ZipException | EOFException e) {
                 if (!gz) {
                     throw e;
@@ -100,8 +110,40 @@ public final class Idx {
         }
     }
 
+    /**
+     * The dimensions an image file announces (count, rows, cols), from its header alone: the data
+     * is neither read nor checked.
+     */
+    public static int[] readImageDims(Path file) throws IOException {
+        return open(file, (in, source, gz) -> header(in, source, IMAGES_MAGIC, gz));
+    }
+
     private static IdxArray read(InputStream in, String source, int wantMagic, boolean gz)
             throws IOException {
+        String what = gz ? "the decompressed file" : "the file";
+        int[] dims = header(in, source, wantMagic, gz);
+        long n = 1;
+        for (int d : dims) {
+            n *= d;
+        }
+        byte[] data = in.readNBytes((int) n);
+        if (data.length < n) {
+            throw new FormatException(source, "truncated IDX file: dimensions "
+                    + dimString(dims) + " need " + n + " bytes of data but " + what + " holds "
+                    + data.length + "; download or install the file again");
+        }
+        byte[] rest = in.readNBytes(1 << 16);
+        if (rest.length > 0) {
+            long extra = rest.length + in.transferTo(OutputStream.nullOutputStream());
+            throw new FormatException(source, what.substring(0, 1).toUpperCase() + what.substring(1)
+                    + " holds " + extra + " more bytes than its dimensions " + dimString(dims)
+                    + " announce (" + n + " bytes of data); it is corrupt or not a single IDX array");
+        }
+        return new IdxArray(source, dims, data);
+    }
+
+    /** Reads and checks the magic number and the dimensions; the stream is left at the data. */
+    private static int[] header(InputStream in, String source, int wantMagic, boolean gz) throws IOException {
         String what = gz ? "the decompressed file" : "the file";
         byte[] head = in.readNBytes(4);
         if (head.length < 4) {
@@ -153,20 +195,7 @@ public final class Idx {
                         + " announce more than 2 GiB of data; the file is corrupt");
             }
         }
-        byte[] data = in.readNBytes((int) n);
-        if (data.length < n) {
-            throw new FormatException(source, "truncated IDX file: dimensions "
-                    + dimString(dims) + " need " + n + " bytes of data but " + what + " holds "
-                    + data.length + "; download or install the file again");
-        }
-        byte[] rest = in.readNBytes(1 << 16);
-        if (rest.length > 0) {
-            long extra = rest.length + in.transferTo(OutputStream.nullOutputStream());
-            throw new FormatException(source, what.substring(0, 1).toUpperCase() + what.substring(1)
-                    + " holds " + extra + " more bytes than its dimensions " + dimString(dims)
-                    + " announce (" + n + " bytes of data); it is corrupt or not a single IDX array");
-        }
-        return new IdxArray(source, dims, data);
+        return dims;
     }
 
     private static String dimString(int[] dims) {

@@ -1,6 +1,6 @@
 package org.fprnn.diag;
 
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /** Angle between a rule's direction and the gradient (MATH section 5), over all shared parameters. */
 public final class Angles {

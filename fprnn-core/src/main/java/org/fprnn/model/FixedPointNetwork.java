@@ -7,6 +7,7 @@ import java.util.Random;
 import java.util.Set;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.fprnn.operator.DenseMap;
 import org.fprnn.operator.DenseOperator;

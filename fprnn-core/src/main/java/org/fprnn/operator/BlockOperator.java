@@ -9,7 +9,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Workspace;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A layered network as one recurrent operator on the stacked state [r^(1), ..., r^(L)]

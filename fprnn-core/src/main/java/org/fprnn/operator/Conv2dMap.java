@@ -5,7 +5,7 @@ import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A 2-D convolution (deep-learning convention: cross-correlation, no flip) from C_in x H_in x W_in

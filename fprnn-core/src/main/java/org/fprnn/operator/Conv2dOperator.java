@@ -3,7 +3,7 @@ package org.fprnn.operator;
 import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A recurrent 2-D convolution with same padding (MATH section 4, "Convolution"): the state of each

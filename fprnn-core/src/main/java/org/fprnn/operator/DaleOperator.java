@@ -6,7 +6,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Dale's law (MATH section 4): every presynaptic unit j is excitatory (s_j = +1, column j of W is

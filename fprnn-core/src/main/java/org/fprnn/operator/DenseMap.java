@@ -4,7 +4,7 @@ import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A dense outputs x inputs matrix M, one parameter: the network's default read-in U (N x n_in) and

@@ -4,7 +4,7 @@ import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /** A dense N x N recurrent matrix stored as parameter {@code name} of the network's parameters. */
 public final class DenseOperator implements RecurrentOperator {

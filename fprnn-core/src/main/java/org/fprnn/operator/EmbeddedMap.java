@@ -5,7 +5,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Workspace;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A map that acts through an inner map on a range of its argument's units and writes a range of its

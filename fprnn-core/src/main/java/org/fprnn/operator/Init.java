@@ -3,7 +3,7 @@ package org.fprnn.operator;
 import java.util.Random;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /** Shared helpers of the map factories: random draws and parameter registration. */
 final class Init {

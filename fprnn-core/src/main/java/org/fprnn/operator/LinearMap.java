@@ -3,7 +3,7 @@ package org.fprnn.operator;
 import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A map M_theta from R^inputs to R^outputs that is linear in its argument and owns named trainable

@@ -2,7 +2,7 @@ package org.fprnn.operator;
 
 import java.util.Random;
 import org.fprnn.linalg.Precision;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Creates a map inside a network being built: it registers the map's parameters in the network's

@@ -4,7 +4,7 @@ import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A masked connectivity W = W_raw * M (MATH section 4, "Masks") with a fixed 0/1 mask M (N x N) and

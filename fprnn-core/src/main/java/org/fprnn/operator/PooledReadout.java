@@ -5,7 +5,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Workspace;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A read-out of pooled features (MATH section 4, "Convolution"): global average pooling of each

@@ -3,7 +3,7 @@ package org.fprnn.operator;
 import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * The transpose M^T of an inner map M, owning M's parameters (MATH section 4): a feedback block of

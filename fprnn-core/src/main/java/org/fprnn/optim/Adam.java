@@ -1,7 +1,7 @@
 package org.fprnn.optim;
 
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Adam with bias correction and decoupled weight decay (AdamW when wd > 0):

@@ -1,7 +1,7 @@
 package org.fprnn.optim;
 
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Gradient-norm clipping before an optimizer (optax's clip_by_global_norm chained with it): when the

@@ -1,6 +1,6 @@
 package org.fprnn.optim;
 
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * An optimizer that hands every call to an inner one: the base of the transformations that wrap an

@@ -1,6 +1,6 @@
 package org.fprnn.optim;
 
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Applies a rule's directions to parameters (optax-style: the rule transforms the loss into

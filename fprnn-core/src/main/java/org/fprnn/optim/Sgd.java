@@ -2,7 +2,7 @@ package org.fprnn.optim;
 
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Stochastic gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight decay,

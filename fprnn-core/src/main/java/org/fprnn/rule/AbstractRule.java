@@ -7,7 +7,7 @@ import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.solve.Equilibrium;
 
 /**

@@ -7,7 +7,7 @@ import org.fprnn.model.Dynamics;
 import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.SolverConfig;

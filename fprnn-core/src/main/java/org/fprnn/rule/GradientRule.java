@@ -7,7 +7,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.solve.AdjointMap;
 import org.fprnn.solve.RefinedAdjoint;

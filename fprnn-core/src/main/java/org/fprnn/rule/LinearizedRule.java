@@ -3,7 +3,7 @@ package org.fprnn.rule;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.solve.Equilibrium;
 

@@ -1,6 +1,6 @@
 package org.fprnn.rule;
 
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.solve.SolveResult;
 
 /**

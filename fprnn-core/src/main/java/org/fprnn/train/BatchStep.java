@@ -6,7 +6,7 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleResult;
 import org.fprnn.rule.Rules;

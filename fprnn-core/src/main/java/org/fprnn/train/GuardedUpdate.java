@@ -2,7 +2,7 @@ package org.fprnn.train;
 
 import java.util.Locale;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
 
 /**

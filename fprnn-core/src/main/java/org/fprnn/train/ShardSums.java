@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.solve.Equilibrium;
 
 /**

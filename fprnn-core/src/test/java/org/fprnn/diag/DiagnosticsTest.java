@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.fprnn.TestNets;
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.junit.jupiter.api.Test;
 
 class DiagnosticsTest {

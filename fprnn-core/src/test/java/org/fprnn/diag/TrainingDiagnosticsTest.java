@@ -18,7 +18,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.operator.BlockOperator;
 import org.fprnn.operator.DaleOperator;
 import org.fprnn.rule.RuleResult;

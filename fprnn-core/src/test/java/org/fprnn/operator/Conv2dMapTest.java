@@ -14,7 +14,7 @@ import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.RowParallel;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.junit.jupiter.api.Test;
 
 /** The convolution against its defining sum, written out independently of im2col. */

@@ -12,7 +12,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Sgd;
 import org.fprnn.rule.Rules;
 import org.fprnn.solve.EquilibriumSolver;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.junit.jupiter.api.Test;
 
 class OptimizerTest {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.junit.jupiter.api.Test;
 
 /** Learning-rate schedules and gradient-norm clipping, on numbers checked by hand. */

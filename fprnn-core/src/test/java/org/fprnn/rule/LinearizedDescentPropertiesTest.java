@@ -10,7 +10,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.fprnn.TestNets;
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.operator.DenseOperator;
 
 /**

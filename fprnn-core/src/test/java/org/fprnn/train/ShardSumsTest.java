@@ -11,7 +11,7 @@ import org.fprnn.model.Batch;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.rule.Rules;
 import org.fprnn.solve.SolverConfig;

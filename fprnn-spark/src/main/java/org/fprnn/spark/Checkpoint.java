@@ -8,77 +8,60 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.fprnn.io.DType;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
-import org.fprnn.io.NdArray;
-import org.fprnn.io.Safetensors;
-import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
 import org.fprnn.optim.Optimizer;
+import org.fprnn.train.TrainingCheckpoint;
 
 /**
- * The driver's checkpoint of a run: one safetensors file, {@code checkpoint.safetensors} in the output
- * folder, written atomically (a killed driver leaves the previous checkpoint or the new one, never a
- * torn file). The layout is that of {@code fprnn run}'s checkpoints, so the same Python code opens
- * both: the network's parameters under their own names, the optimizer's state under "optimizer." +
- * its names, and string metadata format, rule, lr, step (steps done), seconds (training time so far),
- * refusals (consecutive steps without an update at that point), settings (JSON) and metrics (the
- * metrics.jsonl lines so far). Because the batches, test batches and Spark's shard sums are functions
- * of the step, the weights and the settings, a run resumed from it continues exactly as if never
- * stopped.
+ * The driver's checkpoint of a run: {@code checkpoint.safetensors} in the output folder, in the
+ * layout of {@code fprnn run}'s checkpoints and written and verified by the same
+ * {@link TrainingCheckpoint} (atomically, with checksums: a killed driver leaves the previous
+ * checkpoint or the new one, never a torn file), with two more metadata keys: trainer
+ * ("fprnn-spark") and refusals (consecutive steps without an update at that point). Because the
+ * batches, test batches and Spark's shard sums are functions of the step, the weights and the
+ * settings, a run resumed from it continues exactly as if never stopped.
  */
-record Checkpoint(int step, double seconds, int refusals, String settings, List<String> lines,
-                  Safetensors.Contents contents) {
+record Checkpoint(TrainingCheckpoint saved) {
     static final String FILE = "checkpoint.safetensors";
-    static final String FORMAT = "fprnn-checkpoint/1";
-    private static final String OPT = "optimizer.";
 
-    static void write(Path folder, String rule, double lr, String settings, FixedPointNetwork net, Optimizer opt,
+    static void write(Path folder, String rule, double lr, long seed, String settings, FixedPointNetwork net, Optimizer opt,
                       int step, double seconds, int refusals, List<String> lines) throws IOException {
-        Map<String, Object> tensors = new LinkedHashMap<>(net.params().asMap());
-        Params state = opt.state();
-        for (String n : state.names()) {
-            tensors.put(OPT + n, state.get(n));
-        }
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", FORMAT);
-        meta.put("trainer", "fprnn-spark");
-        meta.put("rule", rule);
-        meta.put("lr", Double.toString(lr));
-        meta.put("step", Integer.toString(step));
-        meta.put("seconds", Double.toString(seconds));
-        meta.put("refusals", Integer.toString(refusals));
-        meta.put("settings", settings);
-        meta.put("metrics", String.join("\n", lines));
-        Safetensors.write(folder.resolve(FILE), tensors, meta);
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("trainer", "fprnn-spark");
+        extra.put("refusals", Integer.toString(refusals));
+        TrainingCheckpoint.write(folder.resolve(FILE), rule, lr, seed, settings, net, opt, null, step, seconds, lines, extra);
     }
 
-    /** The folder's checkpoint, or null when it has none. */
+    /**
+     * The folder's checkpoint, verified (its rule and learning rate are part of the settings that
+     * {@link #requireSettings} compares), or null when the folder has none.
+     */
     static Checkpoint readIfPresent(Path folder) throws IOException {
         Path file = folder.resolve(FILE);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        Safetensors.Contents c = Safetensors.read(file);
-        Map<String, String> meta = c.metadata();
-        if (!FORMAT.equals(meta.get("format"))) {
-            throw new FormatException(file, "is not an fprnn checkpoint (metadata format is " + meta.get("format")
-                    + ", expected " + FORMAT + ")");
-        }
+        return Files.exists(file) ? new Checkpoint(TrainingCheckpoint.read(file)) : null;
+    }
+
+    int step() {
+        return saved.step();
+    }
+
+    double seconds() {
+        return saved.seconds();
+    }
+
+    List<String> lines() {
+        return saved.lines();
+    }
+
+    /** Consecutive steps without an update when the checkpoint was written. */
+    int refusals() throws FormatException {
+        String r = saved.metadata("refusals");
         try {
-            List<String> lines = new ArrayList<>();
-            for (String l : meta.getOrDefault("metrics", "").split("\n")) {
-                if (!l.isBlank()) {
-                    lines.add(l);
-                }
-            }
-            return new Checkpoint(Integer.parseInt(meta.get("step")), Double.parseDouble(meta.get("seconds")),
-                    Integer.parseInt(meta.getOrDefault("refusals", "0")), meta.get("settings"), lines, c);
-        } catch (RuntimeException e) {
-            throw new FormatException(file, "has unreadable checkpoint metadata: " + e.getMessage());
+            return r == null ? 0 : Integer.parseInt(r);
+        } catch (NumberFormatException e) {
+            throw new FormatException(saved.contents().source(), "records refusals '" + r + "', not a whole number");
         }
     }
 
@@ -88,50 +71,41 @@ record Checkpoint(int step, double seconds, int refusals, String settings, List<
      * @param settings this run's settings as JSON (the form {@link #write} stores)
      */
     void requireSettings(String settings) throws FormatException {
-        if (settings.equals(this.settings)) {
+        if (settings.equals(saved.settings())) {
             return;
         }
-        Map<?, ?> saved = (Map<?, ?>) Json.parse(this.settings, contents.source().toString());
-        Map<?, ?> now = (Map<?, ?>) Json.parse(settings, "the options");
+        Map<String, Object> before = new LinkedHashMap<>();
+        flatten("", Json.parse(saved.settings(), saved.contents().source()), before);
+        Map<String, Object> now = new LinkedHashMap<>();
+        flatten("", Json.parse(settings, "the options"), now);
         TreeSet<String> keys = new TreeSet<>();
-        saved.keySet().forEach(k -> keys.add(k.toString()));
+        before.keySet().forEach(k -> keys.add(k.toString()));
         now.keySet().forEach(k -> keys.add(k.toString()));
         List<String> diff = new ArrayList<>();
         for (String k : keys) {
-            Object a = saved.get(k);
+            Object a = before.get(k);
             Object b = now.get(k);
             if (a == null ? b != null : !a.equals(b)) {
                 diff.add(k + " " + a + " (saved) vs " + b + " (now)");
             }
         }
-        throw new IllegalArgumentException(contents.source() + " was written by a run with other settings ("
-                + String.join("; ", diff) + "): give the options of that run to resume it, or another --out"
+        throw new IllegalArgumentException(saved.contents().source() + " was written by a run with other settings ("
+                + String.join("; ", diff) + "): give the options (or config) of that run to resume it, or another --out"
                 + " folder for a new run");
     }
 
-    /** Copies the saved parameters into the network and the saved state into the optimizer. */
+    /** Settings with nested tables (a --config run's) as dotted keys, e.g. "run.train.batch_size". */
+    private static void flatten(String prefix, Object value, Map<String, Object> into) {
+        if (value instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> flatten(prefix.isEmpty() ? k.toString() : prefix + "." + k, v, into));
+        } else {
+            into.put(prefix, value);
+        }
+    }
+
+    /** Checks the shapes, then copies the saved parameters into the network and the state into the optimizer. */
     void restore(FixedPointNetwork net, Optimizer opt) throws FormatException {
-        for (String name : net.params().names()) {
-            NdArray a = contents.tensors().get(name);
-            if (a == null) {
-                throw new FormatException(contents.source(), "holds no parameter " + name);
-            }
-            Matrix m = a.toMatrix(net.precision());
-            Matrix p = net.params().get(name);
-            if (!m.sameShape(p)) {
-                throw new FormatException(contents.source(), "holds " + name + " of shape " + m.shape()
-                        + " but the network's is " + p.shape());
-            }
-            p.copyFrom(m);
-        }
-        Params state = new Params();
-        for (var e : contents.tensors().entrySet()) {
-            if (e.getKey().startsWith(OPT)) {
-                NdArray a = e.getValue();
-                state.put(e.getKey().substring(OPT.length()),
-                        a.toMatrix(a.dtype() == DType.FLOAT64 ? Precision.DOUBLE : Precision.FLOAT));
-            }
-        }
-        opt.restore(state);
+        saved.checkShapes(net);
+        saved.restore(net, opt, null);
     }
 }

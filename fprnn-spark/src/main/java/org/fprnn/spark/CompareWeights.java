@@ -9,7 +9,7 @@ import org.fprnn.io.NdArray;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * Compares the weights of two runs: {@code scripts/spark.sh compare A B [MAX]}, where A and B are

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 
 /**
  * A serializable copy of {@link Params} (weights, or an optimizer's state) for broadcasts and task

@@ -1,6 +1,7 @@
 package org.fprnn.spark;
 
 import java.io.Serializable;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.train.TrainSettings;
 
 /**
@@ -10,6 +11,6 @@ import org.fprnn.train.TrainSettings;
  * @param runId distinguishes runs that share the cached training data
  * @param blasThreads OpenBLAS threads per task (1 when every core runs a task of its own)
  */
-record RunSpec(String runId, TrainSettings settings, NetworkSpec network, NamedArrays initialWeights,
+record RunSpec(String runId, TrainSettings settings, NetworkSpec.ForData network, NamedArrays initialWeights,
                int blasThreads) implements Serializable {
 }

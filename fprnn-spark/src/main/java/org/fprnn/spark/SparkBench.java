@@ -15,10 +15,9 @@ import org.fprnn.data.Dataset;
 import org.fprnn.diag.Environment;
 import org.fprnn.io.BenchmarksFile;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Nonlinearity;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
@@ -124,8 +123,9 @@ public final class SparkBench implements Callable<Integer> {
         RuleSettings rs = new RuleSettings(Loss.CROSS_ENTROPY, GainMode.FROM_RATES, RuleSettings.DEFAULT_ADJOINT, fwd, lr);
         int epochs = (int) Math.ceil(total / Math.ceil(train.size() / (double) batch));
         TrainSettings ts = new TrainSettings(rule, lr, "sgd", 0, 0, batch, epochs, fwd, rs, 0, false, 1);
-        NetworkSpec spec = new NetworkSpec(train.features(), units, train.classes(), new Nonlinearity.Tanh(),
-                org.fprnn.model.Dynamics.RATE, Precision.parse(precision), false, false, false, false, 0.5, 1);
+        NetworkSpec.ForData spec = new NetworkSpec(units, "tanh", null, "rate", precision, false, false, false, false,
+                0.5, null, null, null, null, null, null, null, null, null, null, null).forData(train.imageShape(),
+                train.classes(), 1);
         Trainer.Listener bounded = new Trainer.Listener() {
             @Override public void onStep(StepRecord s) {
                 if ((s.step() + 1) % 25 == 0) {
@@ -175,7 +175,7 @@ public final class SparkBench implements Callable<Integer> {
                             double emptyJob, long broadcastBytes, long aggregatedBytes, double diff, int stepsDone) {
     }
 
-    private SparkRun timeOn(SparkConf conf, Dataset train, NetworkSpec spec, TrainSettings ts, Trainer.Listener bounded,
+    private SparkRun timeOn(SparkConf conf, Dataset train, NetworkSpec.ForData spec, TrainSettings ts, Trainer.Listener bounded,
                             FixedPointNetwork single) throws Exception {
         long c0 = System.nanoTime();
         JavaSparkContext sc = new JavaSparkContext(conf.setAppName("fprnn-spark-bench").set("spark.ui.enabled", "false"));
@@ -209,7 +209,7 @@ public final class SparkBench implements Callable<Integer> {
      * shard sums (sample count times directions, loss, counts), each Java-serialized as Spark's default
      * serializer sends them (before Spark's compression).
      */
-    private static long[] stepBytes(JavaSparkContext sc, TrainingData data, NetworkSpec spec, TrainSettings ts,
+    private static long[] stepBytes(JavaSparkContext sc, TrainingData data, NetworkSpec.ForData spec, TrainSettings ts,
                                     FixedPointNetwork net) {
         int[] rows = BatchSchedule.of(ts, data.size()).rows(0);
         StepTask task = new StepTask(0, rows, NamedArrays.of(net.params(), net.trained()));
@@ -364,8 +364,8 @@ public final class SparkBench implements Callable<Integer> {
         }
         l.add("");
         l.add(String.format(Locale.ROOT, "Speed-ups below 1 mean that data parallelism loses. This benchmark's network"
-                + " (N = %d, P = %,d) broadcasts %.1f MB per worker per step. The P3 network (convolutional) waits for"
-                + " the network description in fprnn-core (NetworkSpec): fprnn-spark trains the dense network only.",
+                + " (N = %d, P = %,d) broadcasts %.1f MB per worker per step. This benchmark times the dense P1"
+                + " network; fprnn-spark trains every network of a config (--config), the convolutional P3 ones included.",
                 units, p, p * bytesPerValue / 1e6));
         return l;
     }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.fprnn.cli.UserError;
 import org.fprnn.data.DataNotFoundException;
 import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
@@ -24,10 +25,10 @@ import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Precision;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.rule.GainMode;
@@ -41,17 +42,24 @@ import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The command-line entry of fprnn-spark, for spark-submit:
  *
  * <pre>
  * spark-submit --class org.fprnn.spark.SparkTrain fprnn-spark/target/fprnn-spark.jar \
+ *     --config configs/p3c-mnist.toml --rule linearized --lr 0.05 --out results/spark
+ * spark-submit --class org.fprnn.spark.SparkTrain fprnn-spark/target/fprnn-spark.jar \
  *     --data mnist --units 300 --rule linearized --lr 0.1 --batch 512 --steps 300 --out results/spark
  * </pre>
  *
- * Trains one rule at one learning rate on a classification data set and writes the weights
+ * Trains one rule at one learning rate on a classification data set, either as one run of an
+ * {@code fprnn run} config ({@code --config}: every network type that config describes, with its
+ * data, solver, rule and training settings) or as the options describe (a single dense layer), and
+ * writes the weights
  * (safetensors), metrics.jsonl (the lines fprnn run writes) and summary.json. Exit codes: 0 done, 1
  * failure while running, 2 bad input.
  */
@@ -63,6 +71,20 @@ import picocli.CommandLine.Option;
             + " steps of its own between averages (local SGD, which is not the same as synchronous training).",
             "Writes weights.safetensors, metrics.jsonl and summary.json into --out. See fprnn-spark/README.md."})
 public final class SparkTrain implements Callable<Integer> {
+
+    // ---------------------------------------------------------------- config
+    @Option(names = "--config", paramLabel = "CONFIG.toml", description = "train one run of an fprnn run"
+            + " classification config (its [data], [network], [solver], [rule] and [train]); the sweep's run is"
+            + " chosen with --rule and --lr when it has several. The data, network, solver and training options"
+            + " below are then not given")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "TABLE.KEY=VALUE", description = "with --config: override a config value,"
+            + " as fprnn run --set (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Spec
+    CommandSpec commandSpec;
 
     // ---------------------------------------------------------------- data
     @Option(names = "--data", defaultValue = "mnist", description = "data set: mnist, fashion-mnist or cifar10 (default ${DEFAULT-VALUE})")
@@ -126,8 +148,8 @@ public final class SparkTrain implements Callable<Integer> {
     @Option(names = "--tol", defaultValue = "1e-6", description = "stop when every sample's max|r - f(W r + h)| is at or below it; euler with 0 runs exactly --max-iter steps (default ${DEFAULT-VALUE})")
     double tol;
 
-    @Option(names = "--rule", defaultValue = "linearized", completionCandidates = Rules.Known.class,
-            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    @Option(names = "--rule", completionCandidates = Rules.Known.class, description = "${COMPLETION-CANDIDATES}"
+            + " (default linearized; with --config: the config's rule, needed when it sweeps several)")
     String rule;
 
     @Option(names = "--gains", defaultValue = "derivative", description = "derivative or from_rates (1 - r^2, tanh only) (default ${DEFAULT-VALUE})")
@@ -140,8 +162,9 @@ public final class SparkTrain implements Callable<Integer> {
     int adjointMaxIter;
 
     // ---------------------------------------------------------------- training
-    @Option(names = "--lr", required = true, description = "learning rate")
-    double lr;
+    @Option(names = "--lr", description = "learning rate (required; with --config: needed when the config gives"
+            + " the rule several)")
+    Double lr;
 
     @Option(names = "--optimizer", defaultValue = "sgd", completionCandidates = org.fprnn.optim.Optimizers.Known.class,
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
@@ -228,7 +251,8 @@ public final class SparkTrain implements Callable<Integer> {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof DataNotFoundException
-                    || ex instanceof FormatException || ex instanceof UncheckedIOException) {
+                    || ex instanceof FormatException || ex instanceof UncheckedIOException
+                    || ex instanceof UserError) {
                 c.getErr().println("fprnn-spark: " + ex.getMessage());
                 return 2;
             }
@@ -238,6 +262,49 @@ public final class SparkTrain implements Callable<Integer> {
         });
         return cl.execute(args);
     }
+
+    /** The options the config sets, refused next to --config. */
+    private static final List<String> CONFIG_OWNED = List.of("--data", "--data-dir", "--train-samples", "--units",
+            "--nonlinearity", "--gain", "--dynamics", "--precision", "--train-input", "--train-bias",
+            "--train-readout", "--readout-bias", "--recurrent-scale", "--solver", "--alpha", "--max-iter", "--tol",
+            "--gains", "--adjoint-tol", "--adjoint-max-iter", "--optimizer", "--momentum", "--weight-decay", "--batch",
+            "--epochs", "--test-batch", "--on-nonconverged", "--seed");
+
+    /**
+     * With --config: the config's run, after refusing the options the config sets; the data options
+     * then take the config's values. Without: null, after checking --lr and --set.
+     */
+    private SparkConfig readConfig() {
+        var parsed = commandSpec.commandLine().getParseResult();
+        if (config == null) {
+            if (!overrides.isEmpty()) {
+                throw new IllegalArgumentException("--set overrides a value of a config: give --config CONFIG.toml too");
+            }
+            if (lr == null) {
+                throw new IllegalArgumentException("--lr is required: give the learning rate, e.g. --lr 0.1 (or train"
+                        + " a run of a config with --config CONFIG.toml)");
+            }
+            rule = rule == null ? "linearized" : rule;
+            return null;
+        }
+        for (String o : CONFIG_OWNED) {
+            if (parsed.hasMatchedOption(o)) {
+                throw new IllegalArgumentException(o + " is set by the config (" + config + "): leave it out, or"
+                        + " override the config's value with --set TABLE.KEY=VALUE");
+            }
+        }
+        SparkConfig c = SparkConfig.load(config, overrides, rule, lr);
+        rule = c.run().rule();
+        lr = c.run().lr();
+        dataset = c.data().name();
+        dataDir = c.data().dataDir();
+        classes = c.data().classes();
+        trainSamples = c.trainLimit();
+        return c;
+    }
+
+    /** data.classes of an "idx" folder (from --config), or null. */
+    private Integer classes;
 
     /** The run's settings, from the options (checked here, before Spark starts). */
     TrainSettings trainSettings() {
@@ -262,10 +329,14 @@ public final class SparkTrain implements Callable<Integer> {
         return ts;
     }
 
-    NetworkSpec networkSpec(int inputs, int outputs) {
-        return new NetworkSpec(inputs, units, outputs, Nonlinearity.parse(nonlinearity, gain, 0.04, 2.0),
-                Dynamics.parse(dynamics), Precision.parse(precision), trainInput, trainBias, trainReadout, readoutBias,
-                recurrentScale, seed);
+    /**
+     * The network the options describe (a single dense layer), as fprnn-core's {@link NetworkSpec}
+     * for this data set's images and classes.
+     */
+    NetworkSpec.ForData networkSpec(Dataset data) {
+        return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
+                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null)
+                .forData(data.imageShape(), data.classes(), seed);
     }
 
     @Override
@@ -275,8 +346,9 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("--single-process trains in this JVM without Spark: leave out --master,"
                     + " --partitions, --local-steps and --read-on-executors");
         }
+        SparkConfig runConfig = readConfig();
         SparkConf conf = given != null || singleProcess ? null : sparkConf();   // no master: fail before reading data
-        TrainSettings settings = trainSettings();
+        TrainSettings settings = runConfig != null ? runConfig.settings() : trainSettings();
         if (steps < 0 || trainSamples < 0 || logEvery < 0 || checkpointEvery < 0) {
             throw new IllegalArgumentException("--steps, --train-samples, --log-every and --checkpoint-every must be >= 0");
         }
@@ -285,9 +357,10 @@ public final class SparkTrain implements Callable<Integer> {
         }
         SparkTrainer.Options options = new SparkTrainer.Options(localSteps, treeDepth, blasThreads);
         DataOptions dataOptions = dataDir == null ? DataOptions.defaults() : DataOptions.defaults().withDir(Path.of(dataDir));
-        Dataset test = DataSets.load(dataset, "test", dataOptions);
-        Dataset train = readOnExecutors ? null : TrainingData.loadTrain(dataset, dataDir, trainSamples);
-        NetworkSpec spec = networkSpec(test.features(), test.classes());
+        Dataset test = runConfig != null ? runConfig.loadTest() : DataSets.load(dataset, "test", dataOptions);
+        Dataset train = readOnExecutors ? null : TrainingData.loadTrain(dataset, classes, dataDir, trainSamples);
+        NetworkSpec.ForData spec = runConfig != null ? runConfig.network(test) : networkSpec(test);
+        this.runConfig = runConfig;
         FixedPointNetwork net = spec.build();
         Checkpoint saved = null;
         if (out != null) {
@@ -304,7 +377,7 @@ public final class SparkTrain implements Callable<Integer> {
         try {
             int parts = partitions != null ? partitions : sc.defaultParallelism();
             try (TrainingData data = readOnExecutors
-                    ? TrainingData.readOnExecutors(sc, dataset, dataDir, trainSamples, parts)
+                    ? TrainingData.readOnExecutors(sc, dataset, classes, dataDir, trainSamples, parts)
                     : TrainingData.ship(sc, train, parts)) {
                 SparkTrainer trainer = new SparkTrainer(sc, data, test, spec, settings, options);
                 stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
@@ -484,7 +557,7 @@ public final class SparkTrain implements Callable<Integer> {
 
         void checkpoint(int stepsDone, double seconds) {
             try {
-                Checkpoint.write(out, settings.rule(), settings.lr(), settingsJson, net, opt, stepsDone, seconds,
+                Checkpoint.write(out, settings.rule(), settings.lr(), settings.seed(), settingsJson, net, opt, stepsDone, seconds,
                         refusals, lines);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the checkpoint into " + out + ": " + e.getMessage(), e);
@@ -522,9 +595,35 @@ public final class SparkTrain implements Callable<Integer> {
         AtomicFiles.write(out.resolve("summary.json"), Json.pretty(summary).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The config run being trained (--config), or null. */
+    private SparkConfig runConfig;
+
+    /**
+     * What decides the run, for summary.json and the checkpoint's identity: with --config the run's
+     * settings as {@code fprnn run} records them and the Spark options; else every option.
+     */
     private Map<String, Object> settingsMap(TrainSettings s, Shape shape) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("trainer", singleProcess ? "single process" : "spark");
+        if (runConfig != null) {
+            try {
+                m.put("run", Json.parse(runConfig.settingsJson(), "the run's settings"));
+            } catch (FormatException e) {
+                throw new IllegalStateException(e);
+            }
+            m.put("train_samples", shape.trainSize());
+        } else {
+            putOptions(m, s, shape);
+        }
+        m.put("partitions", shape.partitions());
+        m.put("local_steps", localSteps);
+        m.put("tree_depth", treeDepth);
+        m.put("blas_threads", blasThreads);
+        return m;
+    }
+
+    /** The network, solver, rule and training options, in the order runs before --config recorded them. */
+    private void putOptions(Map<String, Object> m, TrainSettings s, Shape shape) {
         m.put("data", dataset);
         m.put("train_samples", shape.trainSize());
         m.put("units", units);
@@ -549,10 +648,5 @@ public final class SparkTrain implements Callable<Integer> {
         m.put("batch", s.batchSize());
         m.put("epochs", s.epochs());
         m.put("seed", s.seed());
-        m.put("partitions", shape.partitions());
-        m.put("local_steps", localSteps);
-        m.put("tree_depth", treeDepth);
-        m.put("blas_threads", blasThreads);
-        return m;
     }
 }

@@ -12,7 +12,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.fprnn.data.Dataset;
 import org.fprnn.linalg.Blas;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.rule.Rules;
 import org.fprnn.solve.Equilibrium;
@@ -78,7 +79,7 @@ public final class SparkTrainer {
 
     private final JavaSparkContext sc;
     private final TrainingData data;
-    private final NetworkSpec spec;
+    private final NetworkSpec.ForData spec;
     private final TrainSettings settings;
     private final Options options;
     private final Dataset test;
@@ -87,7 +88,8 @@ public final class SparkTrainer {
     /**
      * @param test the test set, on the driver (test batches and evaluations are computed there)
      */
-    public SparkTrainer(JavaSparkContext sc, TrainingData data, Dataset test, NetworkSpec spec, TrainSettings settings,
+    public SparkTrainer(JavaSparkContext sc, TrainingData data, Dataset test, NetworkSpec.ForData spec,
+                        TrainSettings settings,
                         Options options) {
         this.sc = sc;
         this.data = data;
@@ -135,7 +137,7 @@ public final class SparkTrainer {
     }
 
     /**
-     * Trains {@code net} (built from this trainer's {@link NetworkSpec}) in place, for at most
+     * Trains {@code net} (built from this trainer's {@link NetworkSpec.ForData}) in place, for at most
      * {@code maxSteps} steps (0: every epoch of the settings).
      */
     public Trainer.Result run(FixedPointNetwork net, Optimizer optimizer, int maxSteps, Trainer.Listener listener) {
@@ -180,7 +182,7 @@ public final class SparkTrainer {
                 || ref.dynamics() != net.dynamics()) {
             throw new IllegalArgumentException("the network to train (" + net.params() + ", trained " + net.trained()
                     + ") is not the one the executors build from the spec (" + ref.params() + ", trained "
-                    + ref.trained() + "); build it with NetworkSpec.build()");
+                    + ref.trained() + "); build it with NetworkSpec.ForData.build()");
         }
     }
 

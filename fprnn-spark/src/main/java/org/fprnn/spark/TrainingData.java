@@ -12,6 +12,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
 import org.fprnn.data.Dataset;
+import org.fprnn.data.Split;
 
 /**
  * The training set as a cached RDD with one block of consecutive rows per partition (partition p
@@ -67,7 +68,18 @@ public final class TrainingData implements AutoCloseable {
      */
     public static TrainingData readOnExecutors(JavaSparkContext sc, String dataset, String dir, int limit,
                                                int partitions) {
-        DataSets.source(dataset);   // fail on the driver for an unknown name
+        return readOnExecutors(sc, dataset, null, dir, limit, partitions);
+    }
+
+    /**
+     * As {@link #readOnExecutors(JavaSparkContext, String, String, int, int)}, for any data set a
+     * config names, "idx" folders included.
+     *
+     * @param classes data.classes of an "idx" folder, or null
+     */
+    public static TrainingData readOnExecutors(JavaSparkContext sc, String dataset, Integer classes, String dir,
+                                               int limit, int partitions) {
+        DataSets.source(dataset, classes);   // fail on the driver for an unknown name
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
         }
@@ -76,7 +88,7 @@ public final class TrainingData implements AutoCloseable {
             ids.add(p);
         }
         JavaRDD<DataBlock> rdd = sc.parallelize(ids, partitions).map(p -> {
-            Dataset d = loadTrain(dataset, dir, limit);
+            Dataset d = loadTrain(dataset, classes, dir, limit);
             checkPartitions(d.size(), partitions);
             return DataBlock.slice(d, p, partitions);
         }).setName("fprnn training data (" + dataset + ", read on the executors)").persist(StorageLevel.MEMORY_ONLY());
@@ -95,12 +107,17 @@ public final class TrainingData implements AutoCloseable {
 
     /** The training split as {@link #readOnExecutors} reads it (on the driver, for the same data). */
     public static Dataset loadTrain(String dataset, String dir, int limit) {
+        return loadTrain(dataset, null, dir, limit);
+    }
+
+    /** As {@link #loadTrain(String, String, int)}, with data.classes of an "idx" folder (or null). */
+    public static Dataset loadTrain(String dataset, Integer classes, String dir, int limit) {
         try {
             DataOptions opts = DataOptions.defaults();
             if (dir != null) {
                 opts = opts.withDir(Path.of(dir));
             }
-            Dataset d = DataSets.load(dataset, "train", opts);
+            Dataset d = DataSets.load(DataSets.source(dataset, classes), Split.TRAIN, opts);
             if (limit > 0 && limit < d.size()) {
                 d = d.subset(0, limit);
             }

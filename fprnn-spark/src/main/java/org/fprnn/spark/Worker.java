@@ -3,7 +3,7 @@ package org.fprnn.spark;
 import org.fprnn.linalg.Blas;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.train.BatchStep;
 import org.fprnn.train.GuardedUpdate;

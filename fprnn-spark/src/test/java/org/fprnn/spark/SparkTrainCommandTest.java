@@ -19,7 +19,7 @@ import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
 import org.fprnn.train.EvalRecord;
@@ -33,10 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The spark-submit entry point: its options, its errors, and an end-to-end run on MNIST when installed. */
 class SparkTrainCommandTest {
 
-    private record Outcome(int code, String out, String err) {
+    record Outcome(int code, String out, String err) {
     }
 
-    private static Outcome run(String... args) {
+    /** Runs the command line on the tests' local[2] context. */
+    static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = SparkTrain.execute(TestSpark.context(), new PrintWriter(out, true), new PrintWriter(err, true), args);

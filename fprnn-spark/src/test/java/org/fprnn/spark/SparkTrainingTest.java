@@ -11,12 +11,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.fprnn.TestNets;
 import org.fprnn.data.Dataset;
 import org.fprnn.linalg.FMatrix;
-import org.fprnn.linalg.Precision;
-import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
-import org.fprnn.model.Nonlinearity;
-import org.fprnn.model.Params;
+import org.fprnn.model.NetworkSpec;
+import org.fprnn.linalg.Params;
+import org.fprnn.operator.FeatureShape;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
 import org.fprnn.train.BatchSchedule;
@@ -68,9 +67,21 @@ class SparkTrainingTest {
         data.close();
     }
 
-    private static NetworkSpec spec() {
-        return new NetworkSpec(10, 20, 3, new Nonlinearity.Tanh(), Dynamics.RATE, Precision.DOUBLE, true, true, true,
-                true, 0.8, 5);
+    private static NetworkSpec.ForData spec() {
+        return spec(20);
+    }
+
+    private static NetworkSpec.ForData spec(int units) {
+        return NetworkSpec.fromToml("""
+                [network]
+                units = %d
+                precision = "double"
+                train_input = true
+                train_bias = true
+                train_readout = true
+                readout_bias = true
+                recurrent_scale = 0.8
+                """.formatted(units), "test").forData(new FeatureShape(1, 1, 10), 3, 5);
     }
 
     private static TrainSettings settings(String rule, SolverConfig forward, String optimizer, double momentum) {
@@ -215,9 +226,8 @@ class SparkTrainingTest {
     void aNetworkThatDoesNotMatchTheSpecIsRejected() {
         TrainSettings ts = settings("linearized", forwardFor("linearized"), "sgd", 0);
         SparkTrainer t = new SparkTrainer(sc, data, test, spec(), ts, SparkTrainer.Options.synchronous());
-        FixedPointNetwork other = new NetworkSpec(10, 21, 3, new Nonlinearity.Tanh(), Dynamics.RATE, Precision.DOUBLE,
-                true, true, true, true, 0.8, 5).build();
+        FixedPointNetwork other = spec(21).build();
         var e = assertThrows(IllegalArgumentException.class, () -> t.run(other, ts.newOptimizer(), 1, s -> { }));
-        assertTrue(e.getMessage().contains("NetworkSpec.build()"), e.getMessage());
+        assertTrue(e.getMessage().contains("NetworkSpec.ForData.build()"), e.getMessage());
     }
 }

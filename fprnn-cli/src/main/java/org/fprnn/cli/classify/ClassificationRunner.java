@@ -26,6 +26,7 @@ import org.fprnn.train.MetricsLines;
 import org.fprnn.train.StepRecord;
 import org.fprnn.train.TrainSettings;
 import org.fprnn.train.Trainer;
+import org.fprnn.train.TrainingCheckpoint;
 
 /**
  * Runs a classification sweep (protocol P1 and its relatives): every rule x learning rate (x seed) of
@@ -117,7 +118,7 @@ public final class ClassificationRunner {
                         + " to " + data.name() + ": its samples are flat (" + images.features() + " values), not"
                         + " images; leave it out");
             }
-            FixedPointNetwork start = SweepNetwork.newNetwork(plan.forSeed(plan.config().seed()), data);
+            FixedPointNetwork start = SweepNetwork.newNetwork(plan, plan.config().seed(), data);
             if (lock == null) {
                 lock = FolderLock.acquire(dir, command, out);
                 files.check();   // another command may have made the folder meanwhile
@@ -131,7 +132,7 @@ public final class ClassificationRunner {
     }
 
     private int run(SweepData data, FixedPointNetwork start) throws IOException {
-        String network = plan.describeNetwork(start);
+        String network = plan.config().network().describe(start);
         out.println("network: " + network + "; " + start.trained().size() + " trained parameter matrices ("
                 + String.join(", ", start.trained()) + ")");
         var diag = plan.config().diagnostics().toSettings();
@@ -213,7 +214,7 @@ public final class ClassificationRunner {
             throws IOException {
         TrainSettings ts = plan.trainSettings(spec);
         String settings = plan.settingsJson(spec);
-        FixedPointNetwork net = SweepNetwork.newNetwork(plan.forSeed(spec.seed()), data);
+        FixedPointNetwork net = SweepNetwork.newNetwork(plan, spec.seed(), data);
         Optimizer opt = ts.newOptimizer();
         Trainer trainer = new Trainer(ts, data.train(), data.test());
         int total = trainer.totalSteps();
@@ -225,7 +226,7 @@ public final class ClassificationRunner {
         int startStep = 0;
         double prior = 0;
         if (Files.isRegularFile(ckpt)) {
-            Checkpoint c = files.readCheckpoint(spec);
+            TrainingCheckpoint c = files.readCheckpoint(spec);
             c.check(total, net);
             c.restore(net, opt, trainer.warmStarts(net));
             startStep = c.step();
@@ -291,8 +292,9 @@ public final class ClassificationRunner {
                 boolean stopNow = stop.requested();
                 if (stepsDone < total && (stopNow || stepsDone % perEpoch == 0)) {
                     try {
-                        Checkpoint.write(ckpt, spec, settings, net, opt, trainer.warmStarts(net), stepsDone,
-                                priorSeconds + (System.nanoTime() - t0) / 1e9, lines);
+                        TrainingCheckpoint.write(ckpt, spec.rule(), spec.lr(), spec.seed(), settings, net, opt,
+                                trainer.warmStarts(net), stepsDone, priorSeconds + (System.nanoTime() - t0) / 1e9,
+                                lines, Map.of());
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(new IOException("cannot write checkpoint " + ckpt + ": "
                                 + e.getMessage(), e));

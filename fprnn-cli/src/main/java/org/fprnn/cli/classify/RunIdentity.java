@@ -11,8 +11,8 @@ import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.config.DataConfig;
 import org.fprnn.cli.config.DiagnosticsConfig;
 import org.fprnn.cli.config.ForwardSolverConfig;
-import org.fprnn.cli.config.LayerConfig;
-import org.fprnn.cli.config.NetworkConfig;
+import org.fprnn.model.LayerSpec;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.cli.config.RuleConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.config.TrainConfig;
@@ -87,7 +87,7 @@ final class RunIdentity {
     /** Tables of a config whose every key is at its default (data: the config's name and folder). */
     static Map<String, Object> defaultTables(RunConfig cfg) {
         return tables(new DataConfig(cfg.data().name(), cfg.data().dataDir(), null, null, null, null),
-                NetworkConfig.defaults(), ForwardSolverConfig.defaults(), RuleConfig.defaults(), TrainConfig.defaults(),
+                NetworkSpec.defaults(), ForwardSolverConfig.defaults(), RuleConfig.defaults(), TrainConfig.defaults(),
                 DiagnosticsConfig.defaults());
     }
 
@@ -196,7 +196,7 @@ final class RunIdentity {
             if (n.layers() != null) {
                 List<Object> layers = new ArrayList<>();
                 boolean fb = false;
-                for (LayerConfig l : n.layers()) {
+                for (LayerSpec l : n.layers()) {
                     Map<String, Object> lm = new LinkedHashMap<>();
                     if (n.conv()) {
                         lm.put("channels", l.channels());

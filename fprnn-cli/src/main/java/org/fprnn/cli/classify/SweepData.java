@@ -39,33 +39,18 @@ record SweepData(Dataset train, Dataset test, String name, String where, String 
     /** Loads both splits (applying the limits); missing or broken data is a UserError (exit 2). */
     static SweepData load(DataConfig dc) {
         try {
-            Dataset train;
-            Dataset test;
-            String where;
-            String folder;
-            String title;
-            if (dc.name().equals("idx")) {
-                Path d = Path.of(dc.dataDir());
-                Dataset[] both = IdxFolder.load(d, dc.classes());
-                train = both[0];
-                test = both[1];
-                where = d.toAbsolutePath().toString();
-                folder = portableFolder(d);
-                title = "IDX folder";
-            } else {
-                DataOptions opt = DataOptions.defaults().withDownload(dc.download());
-                if (dc.dataDir() != null) {
-                    opt = opt.withDir(Path.of(dc.dataDir()));
-                }
-                DataSource src = DataSets.source(dc.name());
-                Path trainDir = DataSets.locate(src, Split.TRAIN, opt);
-                Path testDir = DataSets.locate(src, Split.TEST, opt);
-                train = src.read(trainDir, Split.TRAIN);
-                test = src.read(testDir, Split.TEST);
-                where = trainDir.toAbsolutePath().normalize().toString();
-                folder = portableFolder(trainDir);
-                title = src.title();
+            DataOptions opt = DataOptions.defaults().withDownload(dc.download());
+            if (dc.dataDir() != null) {
+                opt = opt.withDir(Path.of(dc.dataDir()));
             }
+            DataSource src = DataSets.source(dc.name(), dc.classes());
+            Path trainDir = DataSets.locate(src, Split.TRAIN, opt);
+            Path testDir = DataSets.locate(src, Split.TEST, opt);
+            Dataset train = src.read(trainDir, Split.TRAIN);
+            Dataset test = src.read(testDir, Split.TEST);
+            String where = trainDir.toAbsolutePath().normalize().toString();
+            String folder = portableFolder(trainDir);
+            String title = src.title();
             if (dc.trainLimit() != null && dc.trainLimit() < train.size()) {
                 train = train.subset(0, dc.trainLimit());
             }

@@ -14,6 +14,7 @@ import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
 import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.train.TrainingCheckpoint;
 
 /**
  * The files of a sweep's results folder (see {@link ClassificationRunner}) and their checks: before
@@ -74,9 +75,9 @@ final class SweepFolder {
     }
 
     /** A verified checkpoint of this run; a damaged one is a UserError saying what to do. */
-    Checkpoint readCheckpoint(RunSpec spec) throws IOException {
+    TrainingCheckpoint readCheckpoint(RunSpec spec) throws IOException {
         try {
-            return Checkpoint.read(checkpointFile(spec), spec);
+            return TrainingCheckpoint.read(checkpointFile(spec), spec.rule(), spec.lr(), spec.seed());
         } catch (FormatException e) {
             throw badCheckpoint(e, spec);
         }
@@ -95,7 +96,7 @@ final class SweepFolder {
     void checkCheckpoints(int totalSteps, FixedPointNetwork net) throws IOException {
         for (RunSpec spec : plan.runs()) {
             if (Files.isRegularFile(checkpointFile(spec)) && !Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
-                Checkpoint c = readCheckpoint(spec);
+                TrainingCheckpoint c = readCheckpoint(spec);
                 try {
                     c.check(totalSteps, net);
                 } catch (FormatException e) {
@@ -179,7 +180,7 @@ final class SweepFolder {
             if (r != null) {
                 all.addAll(r.lines);
             } else if (Files.isRegularFile(checkpointFile(spec))) {
-                all.addAll(Checkpoint.read(checkpointFile(spec), spec).lines());
+                all.addAll(TrainingCheckpoint.read(checkpointFile(spec), spec.rule(), spec.lr(), spec.seed()).lines());
             }
         }
         AtomicFiles.write(dir.resolve("metrics.jsonl"), RunResult.joinLines(all).getBytes(StandardCharsets.UTF_8));

@@ -14,14 +14,17 @@ final class SweepNetwork {
     /** Largest N for which the eigenvalues of W are computed (a dense eigendecomposition). */
     static final int EIGENVALUES_MAX_UNITS = 1000;
 
-    /** A plan's network for this data set's image shape; a network that does not fit is a UserError. */
-    static FixedPointNetwork newNetwork(ClassificationPlan plan, SweepData data) {
+    /**
+     * The plan's network at start for this data set's image shape, drawn from {@code seed}; a network
+     * that does not fit is a UserError.
+     */
+    static FixedPointNetwork newNetwork(ClassificationPlan plan, long seed, SweepData data) {
         Dataset d = data.train();
-        FeatureShape image = new FeatureShape(d.channels(), d.height(), d.width());
+        FeatureShape image = d.imageShape();
         try {
             org.fprnn.cli.Heap.require(plan.memoryEstimate(image, d.classes()), "the network of " + plan.config().name()
                     + " (its parameters, their copies for training, and the solver's batch states)");
-            return plan.newNetwork(image, d.classes());
+            return plan.config().network().build(image, d.classes(), seed);
         } catch (IllegalArgumentException e) {
             throw new UserError("the [network] of " + plan.config().name() + " does not fit the " + data.name()
                     + " images (" + d.channels() + "x" + d.height() + "x" + d.width() + "): " + e.getMessage(), e);

@@ -1,39 +1,19 @@
 package org.fprnn.cli.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.fprnn.cli.UserError;
+import org.fprnn.config.ConfigException;
+import org.fprnn.config.TomlConfig;
 
 /**
- * Reads TOML configs into records. Unknown or misspelled keys are errors that name the key, its
- * table and the keys allowed there; missing keys take the defaults the records give. Overrides
- * "table.key=value" (TOML values) are applied before binding.
+ * Reads TOML config files into records through fprnn-core's {@link TomlConfig} (the one parser of
+ * configs), turning every config error into a {@link UserError} (exit 2) with the same message.
  */
 public final class ConfigLoader {
-    private static final TomlMapper MAPPER = TomlMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            // warm_start = 3 is a typo, not true: a switch takes only true or false.
-            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Boolean, c -> c.setCoercion(
-                    com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
-                    com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
-            .build();
-
     private ConfigLoader() {
     }
 
@@ -52,103 +32,10 @@ public final class ConfigLoader {
 
     /** Parses TOML text (named {@code source} in errors). */
     public static <T> T parse(String text, String source, List<String> overrides, Class<T> type) {
-        JsonNode tree;
         try {
-            tree = MAPPER.readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UserError("config " + source + " is not valid TOML" + at(e.getLocation()) + ": "
-                    + firstLine(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new UserError("config " + source + " is not valid TOML: " + firstLine(e.getMessage()));
+            return TomlConfig.parse(text, source, overrides, type);
+        } catch (ConfigException e) {
+            throw new UserError(e.getMessage(), e);
         }
-        if (!(tree instanceof ObjectNode root)) {
-            throw new UserError("config " + source + " is empty");
-        }
-        for (String o : overrides) {
-            applyOverride(root, o, source);
-        }
-        try {
-            return MAPPER.treeToValue(root, type);
-        } catch (UnrecognizedPropertyException e) {
-            String where = e.getPath().stream().limit(Math.max(0, e.getPath().size() - 1))
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining(".")).replace(".[", "[");
-            List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
-            throw new UserError("config " + source + ": unknown key '" + e.getPropertyName() + "'"
-                    + (where.isEmpty() ? " at the top level" : " in [" + where + "]") + "; allowed keys: " + known);
-        } catch (ValueInstantiationException e) {
-            // A record's own check failed: its message names the key and what is allowed.
-            Throwable c = e;
-            while (c.getCause() != null && c.getCause() != c) {
-                c = c.getCause();
-            }
-            throw new UserError("config " + source + ": " + firstLine(c.getMessage()), e);
-        } catch (InvalidFormatException e) {
-            throw new UserError("config " + source + ": bad value " + e.getValue() + " for '" + path(e)
-                    + "' (expected " + e.getTargetType().getSimpleName() + ")");
-        } catch (MismatchedInputException e) {
-            throw new UserError("config " + source + ": bad value for '" + path(e) + "': " + firstLine(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw new UserError("config " + source + ": " + firstLine(e.getMessage()));
-        } catch (IllegalArgumentException e) {
-            Throwable c = e;
-            while (c.getCause() != null && c.getCause() != c) {
-                c = c.getCause();
-            }
-            throw new UserError("config " + source + ": " + firstLine(c.getMessage()), e);
-        }
-    }
-
-    private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
-        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining("."));
-    }
-
-    /** Sets table.key = value, where value is TOML (a number, boolean, "string" or [array]). */
-    static void applyOverride(ObjectNode root, String override, String source) {
-        int eq = override.indexOf('=');
-        if (eq <= 0) {
-            throw new UserError("override '" + override + "' is not of the form table.key=value");
-        }
-        String[] path = override.substring(0, eq).trim().split("\\.");
-        String value = override.substring(eq + 1).trim();
-        JsonNode parsed;
-        try {
-            parsed = MAPPER.readTree("v = " + value).get("v");
-        } catch (IOException e) {
-            try {
-                parsed = MAPPER.readTree("v = \"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").get("v");
-            } catch (IOException e2) {
-                throw new UserError("override '" + override + "': cannot parse the value");
-            }
-        }
-        ObjectNode node = root;
-        for (int i = 0; i < path.length - 1; i++) {
-            JsonNode child = node.get(path[i]);
-            if (child == null) {
-                child = node.putObject(path[i]);
-            }
-            if (!(child instanceof ObjectNode on)) {
-                throw new UserError("override '" + override + "': " + path[i] + " is not a table in " + source);
-            }
-            node = on;
-        }
-        node.set(path[path.length - 1], parsed);
-    }
-
-    /** " at line L, column C" of a parser location, or "" when it has none. */
-    static String at(com.fasterxml.jackson.core.JsonLocation loc) {
-        if (loc == null || loc.getLineNr() < 1) {
-            return "";
-        }
-        return " at line " + loc.getLineNr() + (loc.getColumnNr() >= 1 ? ", column " + loc.getColumnNr() : "");
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -1,6 +1,7 @@
 package org.fprnn.cli.config;
 
 import java.util.List;
+import org.fprnn.config.Keys;
 
 /**
  * The [data] table of a classification config.

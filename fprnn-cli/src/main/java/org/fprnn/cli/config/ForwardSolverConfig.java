@@ -1,5 +1,6 @@
 package org.fprnn.cli.config;
 
+import org.fprnn.config.Keys;
 import org.fprnn.solve.SolverConfig;
 
 /**

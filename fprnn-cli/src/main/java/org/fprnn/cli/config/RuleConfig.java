@@ -1,6 +1,7 @@
 package org.fprnn.cli.config;
 
 import java.util.List;
+import org.fprnn.config.Keys;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;

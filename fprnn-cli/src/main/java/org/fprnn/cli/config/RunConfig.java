@@ -2,6 +2,8 @@ package org.fprnn.cli.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.fprnn.config.Keys;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.rule.Rules;
 
@@ -25,7 +27,7 @@ import org.fprnn.rule.Rules;
  *     are sequential; a resumed run is bitwise identical to an uninterrupted one at the same count)
  */
 public record RunConfig(String name, String protocol, Long seed, Integer threads, String output,
-                        String description, LinearTeacherConfig teacher, DataConfig data, NetworkConfig network,
+                        String description, LinearTeacherConfig teacher, DataConfig data, NetworkSpec network,
                         ForwardSolverConfig solver, RuleConfig rule, TrainConfig train, SweepConfig sweep,
                         DiagnosticsConfig diagnostics, List<Long> seeds) {
     public static final List<String> PROTOCOLS = List.of("linear_teacher", "classification");
@@ -99,7 +101,7 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                 throw new IllegalArgumentException("the [data] table is missing: protocol classification needs at least"
                         + " [data] name = one of " + DataConfig.NAMES);
             }
-            network = network == null ? NetworkConfig.defaults() : network;
+            network = network == null ? NetworkSpec.defaults() : network;
             solver = solver == null ? ForwardSolverConfig.defaults() : solver;
             rule = rule == null ? RuleConfig.defaults() : rule;
             train = train == null ? TrainConfig.defaults() : train;
@@ -115,7 +117,7 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
     }
 
     /** Checks that span tables: every rule name, and what each rule needs of the network and solver. */
-    private static void checkClassification(NetworkConfig network, ForwardSolverConfig solver, RuleConfig rule,
+    private static void checkClassification(NetworkSpec network, ForwardSolverConfig solver, RuleConfig rule,
                                             SweepConfig sweep) {
         for (int i = 0; i < sweep.rules().size(); i++) {
             String r = sweep.rules().get(i);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.fprnn.config.Keys;
 
 /**
  * The [sweep] table: which rules, and which learning rates. learning_rates is either one list used

@@ -1,4 +1,4 @@
-package org.fprnn.cli.classify;
+package org.fprnn.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.io.Checksums;
 import org.fprnn.io.DType;
 import org.fprnn.io.FormatException;
@@ -15,21 +14,19 @@ import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.model.Params;
+import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
-import org.fprnn.train.EvalRecord;
-import org.fprnn.train.MetricsLines;
-import org.fprnn.train.StepRecord;
-import org.fprnn.train.WarmStartCache;
 
 /**
- * A run's checkpoint: one safetensors file, written atomically, so that Python users can open it.
+ * A training run's checkpoint, as {@code fprnn run} and fprnn-spark's driver write it: one
+ * safetensors file, written atomically, so that Python users can open it.
  * Tensors: the network's parameters under their own names (W, U, R, and b, c when present) and the
  * optimizer's state under "optimizer." + its names (empty for plain SGD), and with warm starts the
  * per-sample states of {@link WarmStartCache} under its names. Metadata (strings):
- * format, rule, lr, seed (absent in checkpoints written before seeds existed), step (steps done), seconds (wall time so far), settings (the run's settings as
- * JSON), metrics (the metrics.jsonl lines so far), and the SHA-256 checksums of every tensor and of
- * the metadata ({@link Checksums#stamp}).
+ * format, rule, lr, seed (absent in checkpoints written before seeds existed), step (steps done),
+ * seconds (wall time so far), settings (the run's settings as JSON), metrics (the metrics.jsonl lines so far), any further keys the writer adds (fprnn-spark:
+ * trainer, refusals), and the SHA-256 checksums of every tensor and of the metadata
+ * ({@link Checksums#stamp}).
  *
  * <p>A checkpoint is never trusted blindly: {@link #read} verifies the checksums and the metadata
  * (rule and learning rate of its run, 1 <= step, finite seconds, metrics lines that number the steps
@@ -39,14 +36,22 @@ import org.fprnn.train.WarmStartCache;
  * written without checksums, are accepted with the same metadata checks ({@link #verified()} false:
  * the caller prints a one-line note).
  */
-record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<String> lines,
-                  Safetensors.Contents contents, boolean verified) {
-    static final String FORMAT = "fprnn-checkpoint/1";
+public record TrainingCheckpoint(String rule, double lr, String settings, int step, double seconds,
+                                 List<String> lines, Safetensors.Contents contents, boolean verified) {
+    public static final String FORMAT = "fprnn-checkpoint/1";
     private static final String OPT = "optimizer.";
     private static final String WARM = "warm_start.";
 
-    static void write(Path file, RunSpec spec, String settings, FixedPointNetwork net, Optimizer opt,
-                      WarmStartCache warm, int step, double seconds, List<String> lines) throws IOException {
+    /**
+     * Writes a checkpoint after {@code step} steps of the run of {@code rule} at {@code lr} from {@code seed}.
+     *
+     * @param settings the run's identity (JSON), compared by whoever resumes it
+     * @param warm the run's warm starts, or null
+     * @param extra further metadata (names other than the ones above)
+     */
+    public static void write(Path file, String rule, double lr, long seed, String settings, FixedPointNetwork net,
+                             Optimizer opt, WarmStartCache warm, int step, double seconds, List<String> lines,
+                             Map<String, String> extra) throws IOException {
         Map<String, Object> tensors = new LinkedHashMap<>();
         net.params().asMap().forEach(tensors::put);
         Params state = opt.state();
@@ -58,18 +63,43 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
-        meta.put("rule", spec.rule());
-        meta.put("lr", Double.toString(spec.lr()));
-        meta.put("seed", Long.toString(spec.seed()));
+        meta.put("rule", rule);
+        meta.put("lr", Double.toString(lr));
+        meta.put("seed", Long.toString(seed));
         meta.put("step", Integer.toString(step));
         meta.put("seconds", Double.toString(seconds));
         meta.put("settings", settings);
-        meta.put("metrics", RunResult.joinLines(lines));
+        StringBuilder metrics = new StringBuilder();
+        lines.forEach(l -> metrics.append(l).append('\n'));
+        meta.put("metrics", metrics.toString());
+        extra.forEach((k, v) -> {
+            if (meta.containsKey(k)) {
+                throw new IllegalArgumentException("checkpoint metadata '" + k + "' is written by every checkpoint");
+            }
+            meta.put(k, v);
+        });
         Safetensors.write(file, tensors, Checksums.stamp(tensors, meta));
     }
 
-    /** Reads a checkpoint and verifies its checksums and metadata (see the class comment). */
-    static Checkpoint read(Path file, RunSpec spec) throws IOException {
+    /**
+     * Reads a checkpoint of the run of {@code rule} at {@code lr} from {@code seed} and verifies its
+     * checksums and metadata (see the class comment).
+     */
+    public static TrainingCheckpoint read(Path file, String rule, double lr, long seed) throws IOException {
+        return read(file, rule, Double.valueOf(lr), Long.valueOf(seed));
+    }
+
+    /**
+     * Reads a checkpoint of any run and verifies it as {@link #read(Path, String, double, long)} does, but
+     * for its rule, learning rate and seed, which the caller compares with its own (fprnn-spark compares
+     * every setting at once, naming those that differ).
+     */
+    public static TrainingCheckpoint read(Path file) throws IOException {
+        return read(file, null, null, null);
+    }
+
+    private static TrainingCheckpoint read(Path file, String wantRule, Double wantLr, Long wantSeed)
+            throws IOException {
         Safetensors.Contents c = Safetensors.read(file);
         Map<String, String> meta = c.metadata();
         if (!FORMAT.equals(meta.get("format"))) {
@@ -82,18 +112,19 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
                 throw new FormatException(file, "has no '" + key + "' in its checkpoint metadata");
             }
         }
-        if (!spec.rule().equals(meta.get("rule"))) {
-            throw new FormatException(file, "is a checkpoint of rule " + meta.get("rule") + ", not of " + spec.rule());
+        String rule = meta.get("rule");
+        if (wantRule != null && !wantRule.equals(rule)) {
+            throw new FormatException(file, "is a checkpoint of rule " + rule + ", not of " + wantRule);
         }
         int step = (int) number(file, meta, "step", true);
         double seconds = number(file, meta, "seconds", false);
         double lr = number(file, meta, "lr", false);
-        if (lr != spec.lr()) {
-            throw new FormatException(file, "is a checkpoint of learning rate " + meta.get("lr") + ", not of " + spec.lr());
+        if (wantLr != null && lr != wantLr) {
+            throw new FormatException(file, "is a checkpoint of learning rate " + meta.get("lr") + ", not of " + wantLr);
         }
-        if (meta.get("seed") != null && !meta.get("seed").strip().equals(Long.toString(spec.seed()))) {
+        if (wantSeed != null && meta.get("seed") != null && !meta.get("seed").strip().equals(wantSeed.toString())) {
             // Checkpoints written before seeds existed have no seed; their settings name it.
-            throw new FormatException(file, "is a checkpoint of seed " + meta.get("seed") + ", not of " + spec.seed());
+            throw new FormatException(file, "is a checkpoint of seed " + meta.get("seed") + ", not of " + wantSeed);
         }
         if (step < 1) {
             throw new FormatException(file, "records step " + step + "; a checkpoint holds at least one step");
@@ -115,7 +146,7 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
                         + "; training never saves such weights, so the file was altered or damaged");
             }
         }
-        return new Checkpoint(spec, meta.get("settings"), step, seconds, lines, c, verified);
+        return new TrainingCheckpoint(rule, lr, meta.get("settings"), step, seconds, lines, c, verified);
     }
 
     /** A number of the metadata; a FormatException naming the key if it is not one (or not whole). */
@@ -163,12 +194,20 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
      * Checks that this checkpoint fits its run: a step before the run's end and, for every parameter
      * of the network and every optimizer state tensor, a tensor of the same shape. Changes nothing.
      */
-    void check(int totalSteps, FixedPointNetwork net) throws FormatException {
-        String file = contents.source();
+    public void check(int totalSteps, FixedPointNetwork net) throws FormatException {
         if (step >= totalSteps) {
-            throw new FormatException(file, "records step " + step + " but the run has " + totalSteps
+            throw new FormatException(contents.source(), "records step " + step + " but the run has " + totalSteps
                     + " steps (a checkpoint is written only before a run's end)");
         }
+        checkShapes(net);
+    }
+
+    /**
+     * Checks that every parameter of the network and every optimizer state tensor has a tensor of
+     * the same shape here. Changes nothing.
+     */
+    public void checkShapes(FixedPointNetwork net) throws FormatException {
+        String file = contents.source();
         Params params = net.params();
         for (String name : params.names()) {
             NdArray a = contents.get(name);
@@ -208,7 +247,7 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
      * Copies the saved parameters into the network, the saved state into the optimizer and, with warm
      * starts ({@code warm} not null), the saved per-sample states into the cache.
      */
-    void restore(FixedPointNetwork net, Optimizer opt, WarmStartCache warm) throws FormatException {
+    public void restore(FixedPointNetwork net, Optimizer opt, WarmStartCache warm) throws FormatException {
         if (warm != null) {
             for (String name : warm.tensors().keySet()) {
                 if (!contents.tensors().containsKey(name)) {
@@ -240,5 +279,10 @@ record Checkpoint(RunSpec spec, String settings, int step, double seconds, List<
             }
         }
         opt.restore(state);
+    }
+
+    /** A metadata value (e.g. one the writer added), or null. */
+    public String metadata(String key) {
+        return contents.metadata().get(key);
     }
 }

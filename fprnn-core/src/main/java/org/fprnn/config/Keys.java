@@ -1,4 +1,4 @@
-package org.fprnn.cli.config;
+package org.fprnn.config;
 
 import java.util.List;
 import java.util.Locale;
@@ -7,25 +7,25 @@ import java.util.Locale;
  * Checks for config values that name the key and what is allowed, so that every impossible value
  * is reported before any work ("solver.tol = -1.0: must be a finite number >= 0").
  */
-final class Keys {
+public final class Keys {
     private Keys() {
     }
 
-    static IllegalArgumentException bad(String key, Object value, String allowed) {
+    public static IllegalArgumentException bad(String key, Object value, String allowed) {
         return new IllegalArgumentException(key + " = " + show(value) + " is not allowed: " + allowed);
     }
 
     /** A key given although the other settings do not use it: "KEY = V does not apply to WHAT: WHY; leave it out". */
-    static IllegalArgumentException notApplicable(String key, Object value, String what, String why) {
+    public static IllegalArgumentException notApplicable(String key, Object value, String what, String why) {
         return new IllegalArgumentException(key + " = " + show(value) + " does not apply to " + what + ": " + why
                 + "; leave it out");
     }
 
-    static String show(Object v) {
+    public static String show(Object v) {
         return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
     }
 
-    static int intAtLeast(String key, Integer v, int dflt, int min) {
+    public static int intAtLeast(String key, Integer v, int dflt, int min) {
         int x = v == null ? dflt : v;
         if (x < min) {
             throw bad(key, x, "it must be an integer >= " + min);
@@ -34,7 +34,7 @@ final class Keys {
     }
 
     /** A finite number >= min (inclusive) or > min (exclusive). */
-    static double number(String key, Double v, double dflt, double min, boolean inclusive) {
+    public static double number(String key, Double v, double dflt, double min, boolean inclusive) {
         double x = v == null ? dflt : v;
         if (!Double.isFinite(x) || (inclusive ? x < min : x <= min)) {
             throw bad(key, x, "it must be a finite number " + (inclusive ? ">= " : "> ") + fmt(min));
@@ -42,7 +42,7 @@ final class Keys {
         return x;
     }
 
-    static double inRange(String key, Double v, double dflt, double lo, boolean loInclusive, double hi,
+    public static double inRange(String key, Double v, double dflt, double lo, boolean loInclusive, double hi,
                           boolean hiInclusive) {
         double x = v == null ? dflt : v;
         boolean ok = Double.isFinite(x) && (loInclusive ? x >= lo : x > lo) && (hiInclusive ? x <= hi : x < hi);
@@ -53,7 +53,7 @@ final class Keys {
         return x;
     }
 
-    static String oneOf(String key, String v, String dflt, List<String> allowed) {
+    public static String oneOf(String key, String v, String dflt, List<String> allowed) {
         String x = v == null ? dflt : v.toLowerCase(Locale.ROOT);
         if (x == null) {
             throw new IllegalArgumentException(key + " is missing: give one of " + allowed);
@@ -64,7 +64,7 @@ final class Keys {
         return x;
     }
 
-    static String fmt(double d) {
+    public static String fmt(double d) {
         return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
     }
 }

@@ -1,4 +1,6 @@
-package org.fprnn.cli.config;
+package org.fprnn.model;
+
+import java.io.Serializable;
 
 /**
  * One [[network.layers]] entry of a layered network (MATH section 4, "Multi-layer networks"):
@@ -14,8 +16,9 @@ package org.fprnn.cli.config;
  * @param feedback add B_k from layer k+1 into this layer (default false; not on the last layer):
  *     dense for dense layers, the transposed convolution of F_{k+1}'s shape for conv layers
  */
-public record LayerConfig(Integer units, Integer channels, Integer kernel, Integer stride, Boolean feedback) {
-    public LayerConfig {
+public record LayerSpec(Integer units, Integer channels, Integer kernel, Integer stride, Boolean feedback)
+        implements Serializable {
+    public LayerSpec {
         feedback = feedback != null && feedback;
     }
 }

@@ -1,11 +1,9 @@
-package org.fprnn.model;
+package org.fprnn.linalg;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
 
 /**
  * Named matrices: a network's parameters, or a rule's directions for them (same names, same
