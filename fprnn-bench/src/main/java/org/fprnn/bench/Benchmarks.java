@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
-            List.of("rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "peers",
+            List.of("rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "parts", "peers",
                     "conv");
 
     private Benchmarks() {
@@ -79,6 +79,7 @@ public final class Benchmarks {
                     case ScalingBench.ID -> ScalingBench.run(o);
                     case MemoryBench.ID -> MemoryBench.run(o);
                     case ThreadsBench.ID -> ThreadsBench.run(o);
+                    case PartsBench.ID -> PartsBench.run(o);
                     case PeersBench.ID -> PeersBench.run(o, data);
                     case ConvBench.ID -> ConvBench.run(o);
                     default -> throw new IllegalStateException(name);

@@ -8,6 +8,7 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.operator.DenseOperator;
 import org.fprnn.rule.GainMode;
 import org.fprnn.rule.RuleSettings;
 import org.fprnn.solve.SolverConfig;
@@ -34,6 +35,18 @@ final class P1 {
     static FixedPointNetwork network(int units) {
         return FixedPointNetwork.builder().inputs(INPUTS).units(units).outputs(OUTPUTS).precision(Precision.FLOAT)
                 .recurrentScale(0.5).seed(SEED).build();
+    }
+
+    /**
+     * P1's network built the way the threads and parts benchmarks time it (W = 0.5 randn / sqrt(N) from
+     * seed 1, float), its recurrent operator wrapped to count the flops of its products; the wrapper
+     * is put into {@code op[0]}.
+     */
+    static FixedPointNetwork countingNetwork(int units, CountingOperator[] op) {
+        return FixedPointNetwork.builder().inputs(INPUTS).outputs(OUTPUTS).precision(Precision.FLOAT).seed(SEED)
+                .recurrent((params, precision, rng) -> op[0] = new CountingOperator(
+                        DenseOperator.factory("W", units, 0.5).create(params, precision, rng)))
+                .build();
     }
 
     /**

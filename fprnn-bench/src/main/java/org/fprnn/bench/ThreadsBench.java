@@ -9,7 +9,6 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.operator.DenseOperator;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.SolverConfig;
 
@@ -39,11 +38,7 @@ final class ThreadsBench {
         }
         int before = Blas.get().threads();
         CountingOperator[] op = {null};
-        FixedPointNetwork net = FixedPointNetwork.builder().inputs(P1.INPUTS).outputs(P1.OUTPUTS)
-                .precision(org.fprnn.linalg.Precision.FLOAT).seed(P1.SEED)
-                .recurrent((params, precision, rng) ->
-                        op[0] = new CountingOperator(DenseOperator.factory("W", n, 0.5).create(params, precision, rng)))
-                .build();
+        FixedPointNetwork net = P1.countingNetwork(n, op);
         Random rng = new Random(2);
         Matrix x = new FMatrix(b, P1.INPUTS);
         int[] y = new int[b];

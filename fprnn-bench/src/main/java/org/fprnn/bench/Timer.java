@@ -144,6 +144,16 @@ final class Timer {
             return new Samples(v);
         }
 
+        /** Round-by-round differences this - other (both from the same interleaved rounds). */
+        Samples minus(Samples other) {
+            sameRounds(other);
+            double[] v = new double[values.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = values[i] - other.values[i];
+            }
+            return new Samples(v);
+        }
+
         /** Round by round, the smaller of this and other. */
         Samples min(Samples other) {
             sameRounds(other);

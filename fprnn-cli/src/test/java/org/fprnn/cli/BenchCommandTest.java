@@ -35,7 +35,7 @@ class BenchCommandTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "conv"})
+    @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "parts", "conv"})
     void quickModeWritesAWellFormedSection(String name) throws Exception {
         Path md = dir.resolve("BENCHMARKS.md");
         Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");
