@@ -54,23 +54,20 @@ final class Timer {
     }
 
     /**
-     * Times the bodies interleaved: warm-up (every body at least once, then rounds until the plan's
-     * warm-up time has passed), then rounds of one call of each body in the given order, as many as
-     * the plan's repetitions allow within its budget (estimated from the first round; at least
-     * one). Element k of each result is the seconds of that body's call in round k, so that results
-     * of the same call can be divided round by round ({@link Samples#over}).
+     * Times the bodies interleaved: warm-up (two rounds of one call of each body, then more until the
+     * plan's warm-up time has passed), then rounds of one call of each body in the given order, as
+     * many as the plan's repetitions allow within its budget (estimated from the last warm-up round,
+     * after the JIT's first compilations; at least one). Element k of each result is the seconds of
+     * that body's call in round k, so that results of the same call can be divided round by round
+     * ({@link Samples#over}).
      */
     static Samples[] interleaved(List<Runnable> bodies, Plan plan) {
         long start = System.nanoTime();
-        double round = 0;
-        for (Runnable body : bodies) {
-            round += once(body);
-        }
-        while ((System.nanoTime() - start) / 1e9 < plan.warmupSeconds()) {
-            for (Runnable body : bodies) {
-                body.run();
-            }
-        }
+        round(bodies); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
+        double round;
+        do {
+            round = round(bodies);
+        } while ((System.nanoTime() - start) / 1e9 < plan.warmupSeconds());
         int reps = (int) Math.max(1, Math.min(plan.reps(), Math.floor(plan.budgetSeconds() / Math.max(round, 1e-9))));
         double[][] t = new double[bodies.size()][reps];
         for (int k = 0; k < reps; k++) {
@@ -182,6 +179,15 @@ final class Timer {
                     ? Section.f("each cell: median of %d interleaved repetitions (min..max)", count)
                     : Section.f("each cell: median of %d interleaved repetitions (interquartile range)", count);
         }
+    }
+
+    /** Seconds of one call of each body, in order. */
+    private static double round(List<Runnable> bodies) {
+        double t = 0;
+        for (Runnable body : bodies) {
+            t += once(body);
+        }
+        return t;
     }
 
     /** Seconds of one call. */

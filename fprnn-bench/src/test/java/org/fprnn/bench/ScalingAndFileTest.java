@@ -98,12 +98,12 @@ class ScalingAndFileTest {
         StringBuilder order = new StringBuilder();
         Timer.Samples[] t = Timer.interleaved(List.of(() -> order.append('A'), () -> order.append('B')),
                 new Timer.Plan(0, 4, 10));
-        assertEquals("AB" + "ABABABAB", order.toString(), "one warm-up round, then four interleaved rounds");
+        assertEquals("ABAB" + "ABABABAB", order.toString(), "two warm-up rounds, then four interleaved rounds");
         assertEquals(4, t[0].count());
         assertEquals(4, t[1].count());
         order.setLength(0);
         Timer.interleaved(List.of(() -> sleep(30), () -> order.append('B')), new Timer.Plan(0, 5, 0.01));
-        assertEquals("BB", order.toString(), "rounds are cut to the budget, but one is always timed");
+        assertEquals("BBB", order.toString(), "rounds are cut to the budget, but one is always timed");
     }
 
     @Test
