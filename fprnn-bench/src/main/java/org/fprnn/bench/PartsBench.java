@@ -168,8 +168,8 @@ final class PartsBench {
                 v = v.times(1.0 / (pieces.get(i).units() == 1 ? PART_REPEATS : pieces.get(i).units()));
                 Timer.Samples unit = t[c * per + unitIndex].times(1.0 / PART_REPEATS);
                 cells.add(v.format(Section::ms));
-                cells.add(Section.f("%.2f", v.median() / unit.median()) + " ("
-                        + Section.f("%.2f", v.over(unit).low()) + ".." + Section.f("%.2f", v.over(unit).high()) + ")");
+                cells.add(Section.f("%.2f", v.median() / unit.median()) + " (" + ThreadsBench.spread(v, unit, 1, "%.2f")
+                        + ")");
             }
             table.row(cells.toArray());
         }

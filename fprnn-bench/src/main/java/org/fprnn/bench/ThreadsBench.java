@@ -136,16 +136,16 @@ final class ThreadsBench {
         Table goals = new Table("measure (2 threads)", "this run (ratio of medians)",
                 "spread of the ratio over the rounds", "goal");
         goals.row("P1 step: raw sgemm per Euler step", Section.f("%.2f", p1),
-                spread(t[2][two].over(yard[two]).times(1.0 / eulerSteps), "%.2f"), "<= 1.3");
+                spread(t[2][two], yard[two], 1.0 / eulerSteps, "%.2f"), "<= 1.3");
         goals.row("P1-converged step (linearized): raw sgemm", Section.f("%.1f", conv),
-                spread(t[0][two].over(yard[two]), "%.1f"), "<= 30");
+                spread(t[0][two], yard[two], 1, "%.1f"), "<= 30");
         goals.row("P1-converged step: gradient / linearized", Section.f("%.2fx", grad),
-                spread(t[1][two].over(t[0][two]), "%.2f"), "<= 2.0x");
+                spread(t[1][two], t[0][two], 1, "%.2f"), "<= 2.0x");
         goals.row("P1-converged linearized step: speed-up 1 -> 2 threads", Section.f("%.2fx", scale),
-                spread(t[0][0].over(t[0][two]), "%.2f"), ">= 1.7x");
+                spread(t[0][0], t[0][two], 1, "%.2f"), ">= 1.7x");
         goals.row(Section.f("P1-converged solve: GFLOP/s of its W r products / raw sgemm's (%.1f / %.1f)",
                 solveGflops, gemmGflops), Section.f("%.0f%%", 100 * solveShare),
-                spread(yard[two].over(t[3][two]).times(100.0 * solveFlops / (2.0 * b * n * (double) n)), "%.0f"),
+                spread(yard[two], t[3][two], 100.0 * solveFlops / (2.0 * b * n * (double) n), "%.0f"),
                 ">= 70%");
         o.say("threads: goals: P1 %.2f sgemm per Euler step, P1-converged %.1f sgemm, gradient %.2fx, 1->2 threads"
                 + " %.2fx, solve %.0f%% of sgemm GFLOP/s (%d interleaved rounds)", p1, conv, grad, scale,
@@ -163,7 +163,8 @@ final class ThreadsBench {
                 N x N product's in the same round at the same thread count, the faster of fprnn's own product (a \
                 fixed split into blocks, each a single-threaded OpenBLAS call, on fprnn's threads; its bits do \
                 not depend on the thread count) and one OpenBLAS call on OpenBLAS's own threads. A ratio cell \
-                is the ratio of the two medians, with the spread of the round-by-round ratios. The P1 step's \
+                is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
+                or min and max, over the median) of the round-by-round ratios. The P1 step's \
                 units are per Euler step (its rule and update are in the step's time, spread over its Euler \
                 steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count \
                 in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
@@ -180,9 +181,10 @@ final class ThreadsBench {
         };
     }
 
-    /** "(low..high)" of the samples, each in {@code format}. */
-    private static String spread(Timer.Samples s, String format) {
-        return Section.f(format, s.low()) + ".." + Section.f(format, s.high());
+    /** "low..high", in {@code format}: the spread of scale * median(a) / median(b) ({@link Timer.Samples#ratioSpread}). */
+    static String spread(Timer.Samples a, Timer.Samples b, double scale, String format) {
+        double[] s = a.ratioSpread(b);
+        return Section.f(format, scale * s[0]) + ".." + Section.f(format, scale * s[1]);
     }
 
     /** One unsplit OpenBLAS call on its own threads, r W^T for random r (B x N), repeated as the raw gemm is. */
@@ -214,12 +216,11 @@ final class ThreadsBench {
             cells.add(time(v));
         }
         for (int c = 1; c < t.length; c++) {
-            cells.add(Section.ratio(t[0].median() / t[c].median()) + " (" + spread(t[0].over(t[c]), "%.2f") + ")");
+            cells.add(Section.ratio(t[0].median() / t[c].median()) + " (" + spread(t[0], t[c], 1, "%.2f") + ")");
         }
         for (int c = 0; c < t.length; c++) {
-            Timer.Samples units = t[c].over(yard[c]).times(1.0 / per);
-            cells.add(Section.f("%.2f", t[c].median() / yard[c].median() / per) + " (" + spread(units, "%.2f") + ")"
-                    + unit);
+            cells.add(Section.f("%.2f", t[c].median() / yard[c].median() / per) + " ("
+                    + spread(t[c], yard[c], 1.0 / per, "%.2f") + ")" + unit);
         }
         table.row(cells.toArray());
     }

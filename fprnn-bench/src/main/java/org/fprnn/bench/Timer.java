@@ -141,6 +141,17 @@ final class Timer {
             return new Samples(v);
         }
 
+        /**
+         * The spread to show with the ratio of the medians, median(this) / median(other): that ratio
+         * times the relative spread (low / median, high / median) of the round-by-round ratios, so that
+         * it brackets the ratio it goes with. Returns {low, high}.
+         */
+        double[] ratioSpread(Samples other) {
+            Samples r = over(other);
+            double m = median() / other.median();
+            return new double[] {m * r.low() / r.median(), m * r.high() / r.median()};
+        }
+
         /** Round-by-round differences this - other (both from the same interleaved rounds). */
         Samples minus(Samples other) {
             sameRounds(other);

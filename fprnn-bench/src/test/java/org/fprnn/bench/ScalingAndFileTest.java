@@ -120,6 +120,10 @@ class ScalingAndFileTest {
         assertArrayEquals(new double[] {2, 1, 3, 0.5}, a.over(b).values());
         assertArrayEquals(new double[] {2, 1, 1, 2}, a.min(b).values());
         assertArrayEquals(new double[] {8, 2, 6, 4}, a.times(2).values());
+        // median(a) / median(b) = 2.5 / 1.5; the per-round ratios 2, 1, 3, 0.5 have median 1.5, min 0.5, max 3
+        double[] spread = a.ratioSpread(b);
+        assertEquals(2.5 / 1.5 * 0.5 / 1.5, spread[0], 1e-12);
+        assertEquals(2.5 / 1.5 * 3 / 1.5, spread[1], 1e-12);
         assertEquals("2.50 (1.00..4.00)", a.format(v -> Section.f("%.2f", v)));
         assertThrows(IllegalArgumentException.class, () -> a.over(nine));
     }
