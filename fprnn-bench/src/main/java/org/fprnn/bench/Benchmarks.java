@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
-            List.of("rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "peers",
+            List.of("rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads", "parts", "peers",
                     "conv");
 
     private Benchmarks() {
@@ -76,9 +76,11 @@ public final class Benchmarks {
                     case ConvergenceBench.ID -> ConvergenceBench.run(o);
                     case EndToEndBench.ID -> EndToEndBench.run(o, data);
                     case WarmBench.ID -> WarmBench.run(o, data);
+                    case WarmReachBench.ID -> WarmReachBench.run(o, data);
                     case ScalingBench.ID -> ScalingBench.run(o);
                     case MemoryBench.ID -> MemoryBench.run(o);
                     case ThreadsBench.ID -> ThreadsBench.run(o);
+                    case PartsBench.ID -> PartsBench.run(o);
                     case PeersBench.ID -> PeersBench.run(o, data);
                     case ConvBench.ID -> ConvBench.run(o);
                     default -> throw new IllegalStateException(name);

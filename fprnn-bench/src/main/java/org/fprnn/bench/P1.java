@@ -48,6 +48,15 @@ final class P1 {
     }
 
     /**
+     * P1's network built the way the threads and parts benchmarks time it (W = 0.5 randn / sqrt(N) from
+     * seed 1, float), its recurrent operator wrapped to count the flops of its products; the wrapper
+     * is put into {@code op[0]}.
+     */
+    static FixedPointNetwork countingNetwork(int units, CountingOperator[] op) {
+        return network(units, SEED, w -> op[0] = new CountingOperator(w));
+    }
+
+    /**
      * A trained P1 network from a weights file (safetensors with W, U and R, as fprnn run writes
      * them into RESULTS/weights/).
      *

@@ -40,6 +40,7 @@ final class ScalingBench {
         double cap = o.quick() ? 30.0 : 20.0;
         Timer.Plan plan = o.timing();
         List<Point> points = new ArrayList<>();
+        int rounds = 0;
         for (int n : ns) {
             CountingOperator[] op = {null};
             FixedPointNetwork net = P1.network(n, 5, w -> op[0] = new CountingOperator(w));
@@ -60,12 +61,16 @@ final class ScalingBench {
                     y[i] = rng.nextInt(P1.OUTPUTS);
                 }
                 TrainingStep step = new TrainingStep(net, Batch.labelled(x, y), P1.converged(), "linearized");
-                double tStep = Timer.median(step, plan);
-                double tSolve = Timer.median(step::solve, plan);
+                // the step, the solve and the raw product interleaved, one call of each per round
+                Timer.Samples[] t = Timer.interleaved(List.of(step, step::solve,
+                        gemmBody(net.params().get("W"), b, n)), plan);
+                double tStep = t[0].median();
+                double tSolve = t[1].median();
+                double tGemm = t[2].median() / gemmInner(b, n);
+                rounds = Math.max(rounds, t[0].count());
                 op[0].reset();
                 Equilibrium eq = step.solve();
                 long flops = op[0].flops();
-                double tGemm = gemmSeconds(net.params().get("W"), b, n, plan);
                 Point pt = new Point(n, b, tStep, tSolve, flops, tGemm, eq.medianIterations(), eq.iterationsMax(), null);
                 points.add(pt);
                 o.say("scaling: N=%-5d B=%-5d step %s s, solve %s s (%.0f/%d iterations), solve %.1f GFLOP/s, raw sgemm"
@@ -96,7 +101,10 @@ final class ScalingBench {
                 GFLOP/s over it: what the elementwise work, Anderson's per-sample mixing and the convergence \
                 checks leave of the product's speed. Shapes whose step would take over %s s (estimated from \
                 the measured ones, as B N^2) or would not fit the heap are skipped. Iteration counts differ a \
-                little between shapes, which moves the slopes.""", Section.sec(cap));
+                little between shapes, which moves the slopes. At each shape the step, the solve and the raw \
+                product are timed interleaved (one call of each per round, up to %d rounds within a budget; \
+                medians), so that a slow patch of a shared machine slows all three alike.""", Section.sec(cap),
+                rounds);
         String caption = "Log-log slopes of seconds per step: against N at fixed B (2 if a step costs O(B N^2)),"
                 + " and against B at fixed N (1 if O(B)); least squares over the shapes measured.";
         return Section.of(ID, "Scaling of a training step with width and batch size", o, explanation,
@@ -155,17 +163,27 @@ final class ScalingBench {
 
     /** Median seconds of one B x N by N x N product (r W^T added into z), repeated to last a few ms per call. */
     static double gemmSeconds(Matrix w, int b, int n, Timer.Plan plan) {
+        return Timer.median(gemmBody(w, b, n), plan) / gemmInner(b, n);
+    }
+
+    /** How many products {@link #gemmBody} makes per call: enough for about 2e8 flops (at least one). */
+    static int gemmInner(int b, int n) {
+        return (int) Math.max(1, Math.min(10_000, 2e8 / (2.0 * b * n * n)));
+    }
+
+    /** {@link #gemmInner} B x N by N x N products through fprnn's Blas, r W^T added into z, for random r. */
+    static Runnable gemmBody(Matrix w, int b, int n) {
         Random rng = new Random(9);
         Matrix r = new FMatrix(b, n);
         for (int i = 0; i < r.size(); i++) {
             r.setFlat(i, rng.nextDouble() * 2 - 1);
         }
         Matrix z = new FMatrix(b, n);
-        int inner = (int) Math.max(1, Math.min(10_000, 2e8 / (2.0 * b * n * n)));
-        return Timer.median(() -> {
+        int inner = gemmInner(b, n);
+        return () -> {
             for (int k = 0; k < inner; k++) {
                 Ops.gemm(false, true, 1, r, w, 1, z);
             }
-        }, plan) / inner;
+        };
     }
 }

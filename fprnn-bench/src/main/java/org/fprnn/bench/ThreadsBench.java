@@ -38,7 +38,7 @@ final class ThreadsBench {
         }
         int before = Blas.get().threads();
         CountingOperator[] op = {null};
-        FixedPointNetwork net = P1.network(n, P1.SEED, w -> op[0] = new CountingOperator(w));
+        FixedPointNetwork net = P1.countingNetwork(n, op);
         Random rng = new Random(2);
         Matrix x = new FMatrix(b, P1.INPUTS);
         int[] y = new int[b];
@@ -57,39 +57,46 @@ final class ThreadsBench {
                 new Work("P1-converged step (anderson to 1e-6, gradient)", gradient, 0),
                 new Work(Section.f("P1 step (euler, %d steps, linearized)", eulerSteps), euler, eulerSteps),
                 new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0));
-        Timer.Plan plan = o.timing();
-        double[][] t = new double[work.size()][counts.size()];
-        double[] gemm = new double[counts.size()];
-        double[] own = new double[counts.size()];
+        // every (work, thread count) and the raw products at each count, interleaved round by round
+        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 9, 90.0);
         Matrix w = net.params().get("W");
+        List<Runnable> bodies = new ArrayList<>();
+        for (int c : counts) {
+            bodies.add(atThreads(c, ScalingBench.gemmBody(w, b, n)));
+            if (Blas.get() instanceof NativeBlas nb) {
+                bodies.add(atThreads(c, ownThreadsBody(nb, c, w, b, n)));
+            }
+            for (Work wk : work) {
+                bodies.add(atThreads(c, wk.body()));
+            }
+        }
+        Timer.Samples[] measured;
         try {
-            // the raw products before and after the steps (the smaller of the two counts), so that a
-            // slow patch of a shared machine does not set the yardstick alone
-            rawProducts(w, b, n, counts, plan, gemm, own);
-            for (int i = 0; i < work.size(); i++) {
-                for (int c = 0; c < counts.size(); c++) {
-                    Blas.setThreads(counts.get(c));
-                    t[i][c] = Timer.median(work.get(i).body(), plan);
-                }
-                o.say("threads: %-52s %s", work.get(i).name(), times(t[i], counts));
-            }
-            double[] gemm2 = new double[counts.size()];
-            double[] own2 = new double[counts.size()];
-            rawProducts(w, b, n, counts, plan, gemm2, own2);
-            for (int c = 0; c < counts.size(); c++) {
-                gemm[c] = Math.min(gemm[c], gemm2[c]);
-                own[c] = Math.min(own[c], own2[c]);
-            }
+            measured = Timer.interleaved(bodies, plan);
         } finally {
             Blas.setThreads(before);
+        }
+        int stride = bodies.size() / counts.size();
+        int workFrom = stride - work.size();
+        int inner = ScalingBench.gemmInner(b, n);
+        Timer.Samples[][] t = new Timer.Samples[work.size()][counts.size()];
+        Timer.Samples[] gemm = new Timer.Samples[counts.size()];
+        Timer.Samples[] own = new Timer.Samples[counts.size()];
+        Timer.Samples[] yard = new Timer.Samples[counts.size()];
+        for (int c = 0; c < counts.size(); c++) {
+            gemm[c] = measured[c * stride].times(1.0 / inner);
+            own[c] = workFrom == 2 ? measured[c * stride + 1].times(1.0 / inner) : null;
+            yard[c] = own[c] == null ? gemm[c] : gemm[c].min(own[c]);
+            for (int i = 0; i < work.size(); i++) {
+                t[i][c] = measured[c * stride + workFrom + i];
+            }
+        }
+        for (int i = 0; i < work.size(); i++) {
+            o.say("threads: %-52s %s", work.get(i).name(), times(t[i], counts));
         }
         op[0].reset();
         Equilibrium eq = converged.solve();
         long solveFlops = op[0].flops();
-        double[] yard = new double[counts.size()];
-        for (int c = 0; c < counts.size(); c++) {
-            yard[c] = Double.isNaN(own[c]) ? gemm[c] : Math.min(gemm[c], own[c]);
-        }
 
         List<String> headers = new ArrayList<>(List.of("work"));
         for (int c : counts) {
@@ -103,78 +110,85 @@ final class ThreadsBench {
         }
         Table table = new Table(headers.toArray(String[]::new));
         for (int i = 0; i < work.size(); i++) {
-            List<Object> cells = new ArrayList<>();
-            cells.add(work.get(i).name());
-            for (double v : t[i]) {
-                cells.add(time(v));
-            }
-            for (int c = 1; c < counts.size(); c++) {
-                cells.add(Section.ratio(t[i][0] / t[i][c]));
-            }
             int per = work.get(i).perIterations();
-            for (int c = 0; c < counts.size(); c++) {
-                double units = t[i][c] / yard[c];
-                cells.add(per > 0 ? Section.f("%.2f per Euler step", units / per) : Section.f("%.1f", units));
-            }
-            table.row(cells.toArray());
+            addRow(table, work.get(i).name(), t[i], yard, per > 0 ? per : 1, per > 0 ? " per Euler step" : "");
         }
         String sgemmName = Section.f("raw sgemm %d x %d by %d x %d", b, n, n, n);
-        addRawRow(table, sgemmName + ", fprnn's product (blocks on fprnn's threads)", gemm, counts, yard);
-        if (Blas.get() instanceof NativeBlas) {
-            addRawRow(table, sgemmName + ", OpenBLAS's own threads (one unsplit call)", own, counts, yard);
+        addRow(table, sgemmName + ", fprnn's product (blocks on fprnn's threads)", gemm, yard, 1, "");
+        if (own[0] != null) {
+            addRow(table, sgemmName + ", OpenBLAS's own threads (one unsplit call)", own, yard, 1, "");
         }
         for (int c = 0; c < counts.size(); c++) {
             o.say("threads: raw sgemm, %d thread(s): fprnn's product %s ms, OpenBLAS's own threads %s ms", counts.get(c),
-                    Section.ms(gemm[c]), Section.ms(own[c]));
+                    gemm[c].format(Section::ms), own[c] == null ? "-" : own[c].format(Section::ms));
         }
 
-        // issue 12's goals, at 2 threads
+        // issue 12's goals, at 2 threads, as ratios of the interleaved medians
         int two = counts.indexOf(2);
-        double gemmGflops = 2.0 * b * n * (double) n / yard[two] / 1e9;
-        double solveGflops = solveFlops / t[3][two] / 1e9;
-        Table goals = new Table("measure (2 threads)", "this run", "goal");
-        goals.row(Section.f("P1 step: raw sgemm per Euler step"), Section.f("%.2f", t[2][two] / eulerSteps / yard[two]),
-                "<= 1.3");
-        goals.row("P1-converged step (linearized): raw sgemm", Section.f("%.1f", t[0][two] / yard[two]), "<= 30");
-        goals.row("P1-converged step: gradient / linearized", Section.f("%.2fx", t[1][two] / t[0][two]), "<= 2.0x");
-        goals.row("P1-converged linearized step: speed-up 1 -> 2 threads", Section.f("%.2fx", t[0][0] / t[0][two]),
-                ">= 1.7x");
+        double y2 = yard[two].median();
+        double gemmGflops = 2.0 * b * n * (double) n / y2 / 1e9;
+        double solveGflops = solveFlops / t[3][two].median() / 1e9;
+        double p1 = t[2][two].median() / eulerSteps / y2;
+        double conv = t[0][two].median() / y2;
+        double grad = t[1][two].median() / t[0][two].median();
+        double scale = t[0][0].median() / t[0][two].median();
+        double solveShare = solveGflops / gemmGflops;
+        Table goals = new Table("measure (2 threads)", "this run (ratio of medians)",
+                "spread of the ratio over the rounds", "goal");
+        goals.row("P1 step: raw sgemm per Euler step", Section.f("%.2f", p1),
+                spread(t[2][two], yard[two], 1.0 / eulerSteps, "%.2f"), "<= 1.3");
+        goals.row("P1-converged step (linearized): raw sgemm", Section.f("%.1f", conv),
+                spread(t[0][two], yard[two], 1, "%.1f"), "<= 30");
+        goals.row("P1-converged step: gradient / linearized", Section.f("%.2fx", grad),
+                spread(t[1][two], t[0][two], 1, "%.2f"), "<= 2.0x");
+        goals.row("P1-converged linearized step: speed-up 1 -> 2 threads", Section.f("%.2fx", scale),
+                spread(t[0][0], t[0][two], 1, "%.2f"), ">= 1.7x");
         goals.row(Section.f("P1-converged solve: GFLOP/s of its W r products / raw sgemm's (%.1f / %.1f)",
-                solveGflops, gemmGflops), Section.f("%.0f%%", 100 * solveGflops / gemmGflops), ">= 70%");
+                solveGflops, gemmGflops), Section.f("%.0f%%", 100 * solveShare),
+                spread(yard[two], t[3][two], 100.0 * solveFlops / (2.0 * b * n * (double) n), "%.0f"),
+                ">= 70%");
         o.say("threads: goals: P1 %.2f sgemm per Euler step, P1-converged %.1f sgemm, gradient %.2fx, 1->2 threads"
-                + " %.2fx, solve %.0f%% of sgemm GFLOP/s", t[2][two] / eulerSteps / yard[two], t[0][two] / yard[two],
-                t[1][two] / t[0][two], t[0][0] / t[0][two], 100 * solveGflops / gemmGflops);
+                + " %.2fx, solve %.0f%% of sgemm GFLOP/s (%d interleaved rounds)", p1, conv, grad, scale,
+                100 * solveShare, yard[two].count());
 
         String explanation = Section.f("""
-                Median wall time of one training step on a fixed batch (N = %d, B = %d, float, P1's network from \
+                Wall time of one training step on a fixed batch (N = %d, B = %d, float, P1's network from \
                 seed 1, uniform random inputs, SGD update included), and of P1-converged's forward solve alone \
                 (%.0f iterations median, %d max, from rest), with the thread count set to each value in turn \
                 (Blas.setThreads: the threads that share a product's blocks and the solvers' row work). \
+                Every piece of work at every thread count, and the raw products, are timed interleaved: one \
+                call of each per round, %d rounds after a warm-up, so that a slow patch of a shared machine \
+                slows all of them alike; %s. \
                 Speed-up = time with 1 thread / time with more. Raw sgemm units: a time over the raw B x N by \
-                N x N product's in this run at the same thread count, the faster of fprnn's own product (a fixed \
-                split into blocks, each a single-threaded OpenBLAS call, on fprnn's threads; its bits do not \
-                depend on the thread count) and one OpenBLAS call on OpenBLAS's own threads; each product is timed \
-                before and after the steps and the faster time kept. The P1 step's units are per Euler step. The \
-                solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count in effect \
-                before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(), eq.iterationsMax(),
-                before);
+                N x N product's in the same round at the same thread count, the faster of fprnn's own product (a \
+                fixed split into blocks, each a single-threaded OpenBLAS call, on fprnn's threads; its bits do \
+                not depend on the thread count) and one OpenBLAS call on OpenBLAS's own threads. A ratio cell \
+                is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
+                or min and max, over the median) of the round-by-round ratios. The P1 step's \
+                units are per Euler step (its rule and update are in the step's time, spread over its Euler \
+                steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count \
+                in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
+                eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals), List.of("", "Issue 12's goals, from the numbers above (2 threads):"), null);
     }
 
-    /** Raw products at each thread count: fprnn's (into gemm) and OpenBLAS's own threads (into own; NaN without it). */
-    private static void rawProducts(Matrix w, int b, int n, List<Integer> counts, Timer.Plan plan, double[] gemm,
-                                    double[] own) {
-        for (int c = 0; c < counts.size(); c++) {
-            Blas.setThreads(counts.get(c));
-            gemm[c] = ScalingBench.gemmSeconds(w, b, n, plan);
-            own[c] = Blas.get() instanceof NativeBlas nb ? ownThreadsSeconds(nb, counts.get(c), w, b, n, plan)
-                    : Double.NaN;
-        }
+    /** {@code body} run with the thread count set to {@code threads} (Blas.setThreads). */
+    private static Runnable atThreads(int threads, Runnable body) {
+        return () -> {
+            Blas.setThreads(threads);
+            body.run();
+        };
     }
 
-    /** Seconds of one unsplit OpenBLAS call on its own threads, r W^T for random r (B x N). */
-    private static double ownThreadsSeconds(NativeBlas nb, int threads, Matrix w, int b, int n, Timer.Plan plan) {
+    /** "low..high", in {@code format}: the spread of scale * median(a) / median(b) ({@link Timer.Samples#ratioSpread}). */
+    static String spread(Timer.Samples a, Timer.Samples b, double scale, String format) {
+        double[] s = a.ratioSpread(b);
+        return Section.f(format, scale * s[0]) + ".." + Section.f(format, scale * s[1]);
+    }
+
+    /** One unsplit OpenBLAS call on its own threads, r W^T for random r (B x N), repeated as the raw gemm is. */
+    private static Runnable ownThreadsBody(NativeBlas nb, int threads, Matrix w, int b, int n) {
         Random rng = new Random(9);
         float[] r = new float[b * n];
         for (int i = 0; i < r.length; i++) {
@@ -182,37 +196,47 @@ final class ThreadsBench {
         }
         float[] z = new float[b * n];
         float[] wd = ((FMatrix) w).data;
-        int inner = (int) Math.max(1, Math.min(10_000, 2e8 / (2.0 * b * n * n)));
-        return Timer.median(() -> {
+        int inner = ScalingBench.gemmInner(b, n);
+        return () -> {
             for (int k = 0; k < inner; k++) {
                 nb.sgemmOwnThreads(threads, false, true, b, n, n, 1f, r, n, wd, n, 1f, z, n);
             }
-        }, plan) / inner;
+        };
     }
 
-    private static void addRawRow(Table table, String name, double[] t, List<Integer> counts, double[] yard) {
+    /**
+     * A table row: the times at each count, the speed-ups against the first count and the raw-sgemm
+     * units (divided by {@code per}, with {@code unit} after them), each "median (spread)".
+     */
+    private static void addRow(Table table, String name, Timer.Samples[] t, Timer.Samples[] yard, int per,
+                               String unit) {
         List<Object> cells = new ArrayList<>();
         cells.add(name);
-        for (double v : t) {
+        for (Timer.Samples v : t) {
             cells.add(time(v));
         }
-        for (int c = 1; c < counts.size(); c++) {
-            cells.add(Section.ratio(t[0] / t[c]));
+        for (int c = 1; c < t.length; c++) {
+            cells.add(Section.ratio(t[0].median() / t[c].median()) + " (" + spread(t[0], t[c], 1, "%.2f") + ")");
         }
-        for (int c = 0; c < counts.size(); c++) {
-            cells.add(Section.f("%.2f", t[c] / yard[c]));
+        for (int c = 0; c < t.length; c++) {
+            cells.add(Section.f("%.2f", t[c].median() / yard[c].median() / per) + " ("
+                    + spread(t[c], yard[c], 1.0 / per, "%.2f") + ")" + unit);
         }
         table.row(cells.toArray());
     }
 
-    private static String time(double v) {
-        return v < 0.1 ? Section.ms(v) + " ms" : Section.sec(v) + " s";
+    /** "median unit (low..high)", the spread in the median's unit (ms below 0.1 s, else s). */
+    private static String time(Timer.Samples t) {
+        boolean ms = t.median() < 0.1;
+        java.util.function.DoubleFunction<String> f = ms ? Section::ms : Section::sec;
+        return f.apply(t.median()) + (ms ? " ms (" : " s (") + f.apply(t.low()) + ".." + f.apply(t.high()) + ")";
     }
 
-    private static String times(double[] t, List<Integer> counts) {
+    private static String times(Timer.Samples[] t, List<Integer> counts) {
         StringBuilder sb = new StringBuilder();
         for (int c = 0; c < counts.size(); c++) {
-            sb.append(c == 0 ? "" : ", ").append(time(t[c])).append(" (").append(counts.get(c)).append(" t)");
+            sb.append(c == 0 ? "" : ", ").append(time(t[c])).append(" [").append(counts.get(c))
+                    .append(" t]");
         }
         return sb.toString();
     }

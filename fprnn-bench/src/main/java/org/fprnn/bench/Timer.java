@@ -1,8 +1,14 @@
 package org.fprnn.bench;
 
 import java.util.Arrays;
+import java.util.List;
 
-/** Wall-clock timing: warm-up calls, then the median of repeated calls, within a time budget. */
+/**
+ * Wall-clock timing: warm-up calls, then the median of repeated calls, within a time budget. Things
+ * that are compared with each other are timed {@link #interleaved}: one call of each per round
+ * (A B C A B C ...), so that a slow patch of a shared machine hits all of them alike, and their
+ * ratios are taken within each round.
+ */
 final class Timer {
     private Timer() {
     }
@@ -45,6 +51,154 @@ final class Timer {
             t[i] = once(body);
         }
         return median(t);
+    }
+
+    /**
+     * Times the bodies interleaved: warm-up (two rounds of one call of each body, then more until the
+     * plan's warm-up time has passed), then rounds of one call of each body in the given order, as
+     * many as the plan's repetitions allow within its budget (estimated from the last warm-up round,
+     * after the JIT's first compilations; at least one). Element k of each result is the seconds of
+     * that body's call in round k, so that results of the same call can be divided round by round
+     * ({@link Samples#over}).
+     */
+    static Samples[] interleaved(List<Runnable> bodies, Plan plan) {
+        long start = System.nanoTime();
+        round(bodies); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
+        double round;
+        do {
+            round = round(bodies);
+        } while ((System.nanoTime() - start) / 1e9 < plan.warmupSeconds());
+        int reps = (int) Math.max(1, Math.min(plan.reps(), Math.floor(plan.budgetSeconds() / Math.max(round, 1e-9))));
+        double[][] t = new double[bodies.size()][reps];
+        for (int k = 0; k < reps; k++) {
+            for (int i = 0; i < bodies.size(); i++) {
+                t[i][k] = once(bodies.get(i));
+            }
+        }
+        Samples[] out = new Samples[bodies.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new Samples(t[i]);
+        }
+        return out;
+    }
+
+    /**
+     * Repeated measurements of one quantity, in the order of the rounds that made them: a median and
+     * a spread (the quartiles, or min and max below 8 values).
+     */
+    record Samples(double[] values) {
+        Samples {
+            if (values.length == 0) {
+                throw new IllegalArgumentException("no measurements");
+            }
+            values = values.clone();
+        }
+
+        int count() {
+            return values.length;
+        }
+
+        double median() {
+            return quantile(0.5);
+        }
+
+        /** The lower end of the spread: the first quartile, or the minimum below 8 values. */
+        double low() {
+            return values.length < 8 ? quantile(0) : quantile(0.25);
+        }
+
+        /** The upper end of the spread: the third quartile, or the maximum below 8 values. */
+        double high() {
+            return values.length < 8 ? quantile(1) : quantile(0.75);
+        }
+
+        /** Quantile q of the values, interpolated linearly between order statistics. */
+        double quantile(double q) {
+            double[] v = values.clone();
+            Arrays.sort(v);
+            double pos = q * (v.length - 1);
+            int lo = (int) Math.floor(pos);
+            int hi = Math.min(v.length - 1, lo + 1);
+            return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+        }
+
+        /** Every value times f. */
+        Samples times(double f) {
+            double[] v = values.clone();
+            for (int i = 0; i < v.length; i++) {
+                v[i] *= f;
+            }
+            return new Samples(v);
+        }
+
+        /** Round-by-round ratios this / other (both from the same interleaved rounds). */
+        Samples over(Samples other) {
+            sameRounds(other);
+            double[] v = new double[values.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = values[i] / other.values[i];
+            }
+            return new Samples(v);
+        }
+
+        /**
+         * The spread to show with the ratio of the medians, median(this) / median(other): that ratio
+         * times the relative spread (low / median, high / median) of the round-by-round ratios, so that
+         * it brackets the ratio it goes with. Returns {low, high}.
+         */
+        double[] ratioSpread(Samples other) {
+            Samples r = over(other);
+            double m = median() / other.median();
+            return new double[] {m * r.low() / r.median(), m * r.high() / r.median()};
+        }
+
+        /** Round-by-round differences this - other (both from the same interleaved rounds). */
+        Samples minus(Samples other) {
+            sameRounds(other);
+            double[] v = new double[values.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = values[i] - other.values[i];
+            }
+            return new Samples(v);
+        }
+
+        /** Round by round, the smaller of this and other. */
+        Samples min(Samples other) {
+            sameRounds(other);
+            double[] v = values.clone();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = Math.min(v[i], other.values[i]);
+            }
+            return new Samples(v);
+        }
+
+        private void sameRounds(Samples other) {
+            if (other.values.length != values.length) {
+                throw new IllegalArgumentException("round-by-round arithmetic needs the same rounds: "
+                        + values.length + " against " + other.values.length + " measurements");
+            }
+        }
+
+        /** The median and the spread, each formatted by {@code fmt}: "median (low..high)". */
+        String format(java.util.function.DoubleFunction<String> fmt) {
+            return fmt.apply(median()) + " (" + fmt.apply(low()) + ".." + fmt.apply(high()) + ")";
+        }
+
+        /** Says what {@link #format} shows, for a section's text. */
+        static String spreadNote(int count) {
+            return count < 8
+                    ? Section.f("each cell: median of %d interleaved repetitions (min..max)", count)
+                    : Section.f("each cell: median of %d interleaved repetitions (interquartile range)", count);
+        }
+    }
+
+    /** Seconds of one call of each body, in order. */
+    private static double round(List<Runnable> bodies) {
+        double t = 0;
+        for (Runnable body : bodies) {
+            t += once(body);
+        }
+        return t;
     }
 
     /** Seconds of one call. */

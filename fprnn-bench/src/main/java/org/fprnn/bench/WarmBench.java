@@ -35,7 +35,7 @@ final class WarmBench {
     private WarmBench() {
     }
 
-    private static String images(Dataset part, BenchData d) {
+    static String images(Dataset part, BenchData d) {
         return part.size() == d.train().size() ? Section.f("all %d training images", part.size())
                 : Section.f("the first %d training images", part.size());
     }
@@ -73,15 +73,26 @@ final class WarmBench {
                 int notConverged) {
     }
 
+    /** The linearized rule's training images: the whole training set (P1-converged as it is). */
+    static Dataset linearizedImages(BenchOptions o, BenchData d) {
+        return o.quick() ? d.train().subset(0, Math.min(640, d.train().size())) : d.train();
+    }
+
+    /**
+     * The gradient rule's training images: about three times slower per step, it trains on the first
+     * GRADIENT_IMAGES images, to fit the time of a benchmark.
+     */
+    static Dataset gradientImages(BenchOptions o, BenchData d) {
+        return o.quick() ? linearizedImages(o, d) : d.train().subset(0, Math.min(GRADIENT_IMAGES, d.train().size()));
+    }
+
     static Section run(BenchOptions o, Supplier<BenchData> data) {
         BenchData d = data.get();
         int units = o.quick() ? 32 : P1.UNITS;
         int batch = o.quick() ? 64 : P1.BATCH;
         int epochs = 3;
-        // The linearized rule on the whole training set (P1-converged as it is); the gradient rule, about three
-        // times slower per step, on its first GRADIENT_IMAGES images, to fit the time of a benchmark.
-        Dataset full = o.quick() ? d.train().subset(0, Math.min(640, d.train().size())) : d.train();
-        Dataset part = o.quick() ? full : d.train().subset(0, Math.min(GRADIENT_IMAGES, d.train().size()));
+        Dataset full = linearizedImages(o, d);
+        Dataset part = gradientImages(o, d);
         Dataset test = o.quick() ? d.test().subset(0, Math.min(500, d.test().size())) : d.test();
         List<Object[]> runs = List.of(new Object[] {"linearized", 0.25, full}, new Object[] {"gradient", 0.025, part});
         // Warm-up, not counted: a few steps of each rule on a throwaway network, so that neither side pays
@@ -158,7 +169,7 @@ final class WarmBench {
      * The median over samples of the residual max|r - f(W r + h)| of the state a solve starts from (rate
      * dynamics: the state is r): how far from its fixed point each sample starts.
      */
-    private static double medianResidual(FixedPointNetwork net, org.fprnn.linalg.Matrix x, org.fprnn.linalg.Matrix r) {
+    static double medianResidual(FixedPointNetwork net, org.fprnn.linalg.Matrix x, org.fprnn.linalg.Matrix r) {
         var z = r.zerosLike();
         net.inputDrive(x, z);
         net.recurrent().apply(r, z, 1, 1);

@@ -1,6 +1,7 @@
 package org.fprnn.bench;
 
 import org.fprnn.io.BenchmarksFile;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,6 +91,41 @@ class ScalingAndFileTest {
         }, new Timer.Plan(0, 5, 0.01));
         assertEquals(1, calls[0], "a first call over the budget is the measurement");
         assertEquals(2.5, Timer.median(new double[] {4, 1, 2, 3}));
+    }
+
+    @Test
+    void interleavedTimingRunsOneCallOfEachPerRoundInOrder() {
+        StringBuilder order = new StringBuilder();
+        Timer.Samples[] t = Timer.interleaved(List.of(() -> order.append('A'), () -> order.append('B')),
+                new Timer.Plan(0, 4, 10));
+        assertEquals("ABAB" + "ABABABAB", order.toString(), "two warm-up rounds, then four interleaved rounds");
+        assertEquals(4, t[0].count());
+        assertEquals(4, t[1].count());
+        order.setLength(0);
+        Timer.interleaved(List.of(() -> sleep(30), () -> order.append('B')), new Timer.Plan(0, 5, 0.01));
+        assertEquals("BBB", order.toString(), "rounds are cut to the budget, but one is always timed");
+    }
+
+    @Test
+    void samplesGiveMedianSpreadAndRoundByRoundRatios() {
+        Timer.Samples a = new Timer.Samples(new double[] {4, 1, 3, 2});
+        assertEquals(2.5, a.median());
+        assertEquals(1, a.low(), "below 8 values the spread is min..max");
+        assertEquals(4, a.high());
+        Timer.Samples nine = new Timer.Samples(new double[] {9, 1, 8, 2, 7, 3, 6, 4, 5});
+        assertEquals(5, nine.median());
+        assertEquals(3, nine.low(), "from 8 values on, the quartiles");
+        assertEquals(7, nine.high());
+        Timer.Samples b = new Timer.Samples(new double[] {2, 1, 1, 4});
+        assertArrayEquals(new double[] {2, 1, 3, 0.5}, a.over(b).values());
+        assertArrayEquals(new double[] {2, 1, 1, 2}, a.min(b).values());
+        assertArrayEquals(new double[] {8, 2, 6, 4}, a.times(2).values());
+        // median(a) / median(b) = 2.5 / 1.5; the per-round ratios 2, 1, 3, 0.5 have median 1.5, min 0.5, max 3
+        double[] spread = a.ratioSpread(b);
+        assertEquals(2.5 / 1.5 * 0.5 / 1.5, spread[0], 1e-12);
+        assertEquals(2.5 / 1.5 * 3 / 1.5, spread[1], 1e-12);
+        assertEquals("2.50 (1.00..4.00)", a.format(v -> Section.f("%.2f", v)));
+        assertThrows(IllegalArgumentException.class, () -> a.over(nine));
     }
 
     private static void sleep(long ms) {

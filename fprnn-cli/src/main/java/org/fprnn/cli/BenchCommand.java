@@ -34,11 +34,15 @@ import picocli.CommandLine.Spec;
             "  warm         warm starts across epochs against cold starts on P1-converged:",
             "               iterations and time per step in epochs 2-3, linearized and",
             "               gradient (needs MNIST; 3 epochs x 4 runs)",
+            "  warm-reach   how far warm starts can reach: iterations from rest, from the",
+            "               last visit and extrapolated from two visits (needs MNIST; counts)",
             "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
             "               slopes, solve GFLOP/s against the raw sgemm",
             "  memory       heap of a gradient step against a bptt step as iterations grow",
             "  threads      time per step with 1 and 2 threads, in raw-sgemm units, and",
             "               issue 12's goals",
+            "  parts        one Euler and one Anderson iteration taken apart, each part in",
+            "               raw-sgemm units; products counted; the cost of fprnn's product split",
             "  peers        the PyTorch P1 peer (--peers-dir) side by side with fprnn's same",
             "               step (needs MNIST and Debian's python3-torch; skipped otherwise)",
             "  conv         P3c's convolutional step against the PyTorch conv peer",
@@ -55,8 +59,8 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
-            description = "rules, solver, convergence, end-to-end, warm, scaling, memory, threads, peers, conv or all"
-                    + " (default all)")
+            description = "rules, solver, convergence, end-to-end, warm, warm-reach, scaling, memory, threads, parts,"
+                    + " peers, conv or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")

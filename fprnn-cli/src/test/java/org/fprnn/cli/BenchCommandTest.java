@@ -35,7 +35,8 @@ class BenchCommandTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "scaling", "memory", "threads", "conv"})
+    @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads",
+        "parts", "conv"})
     void quickModeWritesAWellFormedSection(String name) throws Exception {
         Path md = dir.resolve("BENCHMARKS.md");
         Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");

@@ -133,6 +133,25 @@ class GemmTest {
     }
 
     @Test
+    void blockBoundariesAreMultiplesOf32AndCoverTheProduct() {
+        assertEquals(160, NativeBlas.blockStart(300, 2, 1), "300 rows split 160 + 140, not 150 + 150");
+        assertEquals(256, NativeBlas.blockStart(512, 2, 1));
+        for (int total = 64; total <= 3000; total++) {
+            for (int blocks = 2; blocks <= Math.min(8, total / 32); blocks++) {
+                assertEquals(0, NativeBlas.blockStart(total, blocks, 0));
+                assertEquals(total, NativeBlas.blockStart(total, blocks, blocks));
+                for (int q = 1; q < blocks; q++) {
+                    int lo = NativeBlas.blockStart(total, blocks, q - 1);
+                    int at = NativeBlas.blockStart(total, blocks, q);
+                    assertEquals(0, at % 32, total + " in " + blocks + ": boundary " + at);
+                    assertTrue(at - lo >= 32, total + " in " + blocks + ": block " + (q - 1) + " is [" + lo + ", " + at + ")");
+                }
+                assertTrue(total - NativeBlas.blockStart(total, blocks, blocks - 1) >= 16, total + " in " + blocks);
+            }
+        }
+    }
+
+    @Test
     void allTransposesSizesOffsetsAndBetaMatchReference() {
         SplittableRandom rnd = new SplittableRandom(42);
         List<Blas> impls = impls();
