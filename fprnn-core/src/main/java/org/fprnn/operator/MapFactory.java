@@ -7,7 +7,7 @@ import org.fprnn.linalg.Params;
 /**
  * Creates a map inside a network being built: it registers the map's parameters in the network's
  * {@link Params} (drawing initial values from {@code rng} unless they were given) in the network's
- * precision, and returns the map reading them. {@link org.fprnn.model.FixedPointNetwork.Builder}
+ * precision, and returns the map reading them. {@code FixedPointNetwork.Builder} (in model)
  * calls it once, recurrent operator first, then read-in, then read-out.
  */
 @FunctionalInterface
