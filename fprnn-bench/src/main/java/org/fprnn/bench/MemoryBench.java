@@ -37,8 +37,7 @@ final class MemoryBench {
         int b = o.quick() ? 16 : 256;
         int[] ks = o.quick() ? new int[] {10, 20, 40} : new int[] {50, 100, 200, 400};
         int reps = o.quick() ? 1 : 3;
-        FixedPointNetwork net = FixedPointNetwork.builder().inputs(P1.INPUTS).units(n).outputs(P1.OUTPUTS)
-                .precision(Precision.FLOAT).seed(3).build();
+        FixedPointNetwork net = P1.network(n, Precision.FLOAT, 3);
         Random rng = new Random(4);
         Matrix x = new FMatrix(b, P1.INPUTS);
         int[] y = new int[b];

@@ -2,6 +2,7 @@ package org.fprnn.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
@@ -37,6 +38,15 @@ final class P1 {
     /** The network at start of every P1 run (the configs' seed 1), with {@code units} units. */
     static FixedPointNetwork network(int units) {
         return NetworkSpec.dense(units).build(INPUTS, OUTPUTS, SEED);
+    }
+
+    /**
+     * A P1-shaped network at start in either precision: dense, {@code units} units, weights from
+     * {@code seed} (drawn in double, so both precisions hold the same weights).
+     */
+    static FixedPointNetwork network(int units, Precision precision, long seed) {
+        return NetworkSpec.fromToml("[network]\nunits = " + units + "\nprecision = \""
+                + precision.name().toLowerCase(Locale.ROOT) + "\"", "P1").build(INPUTS, OUTPUTS, seed);
     }
 
     /**

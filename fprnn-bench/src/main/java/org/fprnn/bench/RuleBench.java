@@ -56,8 +56,7 @@ final class RuleBench {
                 "speed-up", "rel diff");
         for (int n : ns) {
             for (int b : bs) {
-                FixedPointNetwork net = FixedPointNetwork.builder().inputs(P1.INPUTS).units(n).outputs(P1.OUTPUTS)
-                        .precision(p).seed(7).build();
+                FixedPointNetwork net = P1.network(n, p, 7);
                 Random rng = new Random(8);
                 Matrix x = p.zeros(b, P1.INPUTS);
                 int[] y = new int[b];

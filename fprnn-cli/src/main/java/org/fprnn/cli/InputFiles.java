@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Npy;
+import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 
@@ -35,11 +36,24 @@ final class InputFiles {
     }
 
     static NdArray read(Path file) {
+        return readFile(file, Npy::read);
+    }
+
+    /** A safetensors file; missing or unreadable is a {@link UserError} naming the file. */
+    static Safetensors.Contents safetensors(Path file) {
+        return readFile(file, Safetensors::read);
+    }
+
+    private interface Reader<T> {
+        T read(Path file) throws IOException;
+    }
+
+    private static <T> T readFile(Path file, Reader<T> reader) {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such file");
         }
         try {
-            return Npy.read(file);
+            return reader.read(file);
         } catch (IOException e) {
             throw new UserError(e.getMessage() != null && e.getMessage().contains(file.toString()) ? e.getMessage()
                     : file + ": " + e.getMessage(), e);

@@ -3,10 +3,14 @@ package org.fprnn.cli;
 import org.fprnn.model.Nonlinearity;
 import picocli.CommandLine.Option;
 
-/** --nonlinearity and --gain, the option block fprnn rule and fprnn simulate share (a picocli mixin). */
+/**
+ * --nonlinearity and --gain, the option block fprnn rule and fprnn simulate share (a picocli mixin).
+ * --nonlinearity is required by {@link #parse} rather than by picocli: fprnn simulate --config takes
+ * the nonlinearity from the config instead.
+ */
 final class NonlinearityOptions {
     /** The nonlinearities of a network read from files: {@link Nonlinearity#BASIC} (powerlaw needs k and n). */
-    @Option(names = "--nonlinearity", required = true, paramLabel = "F", completionCandidates = Nonlinearity.Basic.class,
+    @Option(names = "--nonlinearity", paramLabel = "F", completionCandidates = Nonlinearity.Basic.class,
             description = "${COMPLETION-CANDIDATES}")
     String name;
 
@@ -14,8 +18,14 @@ final class NonlinearityOptions {
             description = "gain of the linear nonlinearity (default ${DEFAULT-VALUE})")
     double gain;
 
-    /** The nonlinearity the options name; a name not in {@link Nonlinearity#BASIC} is a {@link UserError}. */
+    /**
+     * The nonlinearity the options name; none, or a name not in {@link Nonlinearity#BASIC}, is a
+     * {@link UserError}.
+     */
     Nonlinearity parse() {
+        if (name == null) {
+            throw new UserError("--nonlinearity is required: give one of " + Nonlinearity.BASIC.orList());
+        }
         if (!Nonlinearity.BASIC.contains(name)) {
             throw new UserError(Nonlinearity.BASIC.unknown("nonlinearity", name));
         }

@@ -43,6 +43,14 @@ import picocli.CommandLine.Spec;
             "of an uncoupled linear unit, whatever dt. The same --seed repeats a noisy",
             "run bit for bit.",
             "",
+            "Network, one of: --W W.npy --U U.npy [--R R.npy] [--b b.npy]; --weights",
+            "NET.safetensors (tensors W, U and optionally R, b), both a single dense",
+            "layer with --nonlinearity, --dynamics and --precision; or --config",
+            "CONFIG.toml --weights RESULTS/weights/ID.safetensors, a network that",
+            "fprnn run trained: the config's [network] (dense, masked, Dale, conv,",
+            "layered) built for its [data] set, with its nonlinearity, dynamics and",
+            "precision, and the trained weights loaded (names and shapes must match).",
+            "",
             "Input, one of:",
             "  --input X.npy    an array over time, (T, n_in) or (T, B, n_in); row k is",
             "                   held for --frame-steps steps; the run takes",
@@ -75,7 +83,8 @@ import picocli.CommandLine.Spec;
             "  trajectory.npy    rates at the recorded times, (T_rec, N) or",
             "                    (T_rec, B, N)",
             "  fixed_points.npy  r*(x(t)) at the same times, same shape",
-            "  readout.npy       R r(t), (T_rec, n_out) or (T_rec, B, n_out), with --R",
+            "  readout.npy       the read-out R r(t) (+ c), (T_rec, n_out) or",
+            "                    (T_rec, B, n_out), with --R or --config",
             "  tracking.json     times; distance ||r - r*|| (batch mean and max) and",
             "                    max|r - r*| per record; their summary over the measured",
             "                    window; tau_relax and how it was computed; solver",
@@ -97,6 +106,9 @@ import picocli.CommandLine.Spec;
             "      --digits 3,8 --sweep --out results/sweep",
             "  fprnn simulate --W W.npy --U U.npy --b b.npy --nonlinearity tanh \\",
             "      --input X.npy --frame-steps 20 --noise 0.01 --seed 1 --out results/seq",
+            "  fprnn simulate --config configs/p3c-mnist.toml \\",
+            "      --weights results/p3c-mnist/weights/ID.safetensors \\",
+            "      --stimulus morph --digits 3,8 --out results/sim-conv",
             ""})
 public final class SimulateCommand implements Callable<Integer> {
 
@@ -110,9 +122,11 @@ public final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         checkChoices();
-        Precision p = InputFiles.parse(() -> Precision.parse(o.precision));
-        Dynamics dyn = InputFiles.parse(() -> Dynamics.parse(o.dynamics));
-        Nonlinearity f = o.nonlinearity.parse();
+        SimulateInputs inputs = new SimulateInputs(o);
+        FixedPointNetwork configured = o.config == null ? null : ConfigNetwork.load(o.config, o.weights());
+        Precision p = configured != null ? configured.precision() : InputFiles.parse(() -> Precision.parse(o.precision));
+        Dynamics dyn = configured != null ? configured.dynamics() : InputFiles.parse(() -> Dynamics.parse(o.dynamics));
+        Nonlinearity f = configured != null ? configured.nonlinearity() : o.nonlinearity.parse();
         if (!Solvers.ITERATIVE.contains(o.solver)) {
             throw new UserError(Solvers.ITERATIVE.unknown("solver", o.solver));
         }
@@ -143,8 +157,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         checkModeOptions(f, dyn, builtIn);
 
-        SimulateInputs inputs = new SimulateInputs(o);
-        FixedPointNetwork net = inputs.network(p, f, dyn);
+        FixedPointNetwork net = configured != null ? configured : inputs.network(p, f, dyn);
         double[] tauVec = inputs.tauUnits(net.units());
         double tauMin = tauVec == null ? o.tau : Arrays.stream(tauVec).min().orElseThrow();
         double step = o.dt != null ? o.dt : dyn == Dynamics.DISCRETE ? 1.0 : tauMin / 20;
@@ -159,7 +172,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 o.solver.equals("anderson") ? 0.5 : 1.0);
         Map<String, Object> network = SimulateJson.network(o, net, f, dyn, p);
         Map<String, Object> solverInfo = SimulateJson.solver(o.solver, tolerance, o.maxIter);
-        SimulateRuns runs = new SimulateRuns(spec, o, inputs.hasReadout(), network, solverInfo);
+        SimulateRuns runs = new SimulateRuns(spec, o, configured != null || inputs.hasReadout(), network, solverInfo);
 
         if (!builtIn) {
             Matrix[] frames = inputs.frames(p, net.inputs());
@@ -249,7 +262,17 @@ public final class SimulateCommand implements Callable<Integer> {
             throw new UserError("give the network either as --weights FILE.safetensors or as --W/--U/--R/--b, not both");
         }
         if (!given.given("--weights") && !(given.given("--W") && given.given("--U"))) {
-            throw new UserError("give the network: --W W.npy --U U.npy [--R R.npy] [--b b.npy], or --weights FILE.safetensors");
+            throw new UserError("give the network: --W W.npy --U U.npy [--R R.npy] [--b b.npy], or --weights FILE.safetensors"
+                    + " (with --config CONFIG.toml for a network of any type that fprnn run trained)");
+        }
+        if (o.config != null) {
+            if (!given.given("--weights")) {
+                throw new UserError("--config builds the config's [network] and loads trained weights into it: give them"
+                        + " with --weights FILE.safetensors (a file fprnn run wrote into RESULTS/weights/)");
+            }
+            String fromConfig = "--config: the config's [network] sets it";
+            given.onlyIf(false, "--nonlinearity", fromConfig).onlyIf(false, "--gain", fromConfig)
+                    .onlyIf(false, "--dynamics", fromConfig).onlyIf(false, "--precision", fromConfig);
         }
         if (given.given("--ts") && given.given("--ts-relax")) {
             throw new UserError("give --ts or --ts-relax, not both");

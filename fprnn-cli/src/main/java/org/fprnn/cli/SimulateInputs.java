@@ -44,16 +44,7 @@ final class SimulateInputs {
         Matrix rm = null;
         Matrix bm = null;
         if (weights != null) {
-            if (!java.nio.file.Files.isRegularFile(weights)) {
-                throw new UserError(weights + ": no such file");
-            }
-            Safetensors.Contents c;
-            try {
-                c = Safetensors.read(weights);
-            } catch (IOException e) {
-                throw new UserError(e.getMessage() != null && e.getMessage().contains(weights.toString()) ? e.getMessage()
-                        : weights + ": " + e.getMessage(), e);
-            }
+            Safetensors.Contents c = InputFiles.safetensors(weights);
             wm = InputFiles.matrix(InputFiles.conv(() -> c.get("W")), p, "W");
             um = InputFiles.matrix(InputFiles.conv(() -> c.get("U")), p, "U");
             if (c.tensors().containsKey("R")) {

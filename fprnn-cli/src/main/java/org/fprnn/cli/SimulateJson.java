@@ -26,6 +26,9 @@ final class SimulateJson {
     static Map<String, Object> network(SimulateOptions o, FixedPointNetwork net, Nonlinearity f, Dynamics dyn,
                                        Precision p) {
         Map<String, Object> network = new LinkedHashMap<>();
+        if (o.config != null) {
+            network.put("config", o.config.toString());
+        }
         if (o.weights() != null) {
             network.put("weights", o.weights().toString());
         } else {

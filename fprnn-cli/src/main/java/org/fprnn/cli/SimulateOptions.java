@@ -24,7 +24,8 @@ final class SimulateOptions {
     /** The network: a safetensors file, or NPY files. */
     static final class NetworkSource {
         @Option(names = "--weights", required = true, paramLabel = "NET.safetensors",
-                description = "instead of --W/--U/--R/--b: a safetensors file with tensors W, U and optionally R, b")
+                description = "instead of --W/--U/--R/--b: a safetensors file with tensors W, U and optionally R, b;"
+                        + " with --config, a weights file of fprnn run (RESULTS/weights/ID.safetensors)")
         Path weights;
 
         @ArgGroup(exclusive = false, multiplicity = "1")
@@ -37,15 +38,21 @@ final class SimulateOptions {
         Path r;
     }
 
+    @Option(names = "--config", paramLabel = "CONFIG.toml",
+            description = "with --weights: build the [network] of this fprnn run config (any type: dense, masked,"
+                    + " Dale, conv, layered; sized by its [data] set) and load the trained weights into it. Its"
+                    + " nonlinearity, dynamics and precision are the config's")
+    Path config;
+
     @Mixin
     NonlinearityOptions nonlinearity;
 
     @Option(names = "--dynamics", defaultValue = "rate", paramLabel = "D", completionCandidates = Dynamics.Known.class,
-            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}; with --config the config's)")
     String dynamics;
 
     @Option(names = "--precision", defaultValue = "double", paramLabel = "P",
-            description = "float or double (default ${DEFAULT-VALUE})")
+            description = "float or double (default ${DEFAULT-VALUE}; with --config the config's)")
     String precision;
 
     // ------------------------------------------------------------------ time

@@ -14,7 +14,6 @@ import org.fprnn.io.Npy;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Ops;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.simulate.FixedPointPath;
 import org.fprnn.simulate.RelaxationTime;
@@ -252,7 +251,7 @@ final class SimulateRuns {
         Npy.write(folder.root().resolve("fixed_points.npy"), path.toNdArray(true));
         if (hasReadout) {
             Matrix y = traj.rates().like(traj.rates().rows, net.outputs());
-            Ops.gemm(false, true, 1, traj.rates(), net.params().get("R"), 0, y);
+            net.readout(traj.rates(), y);
             long[] shape = traj.batch() == 1 ? new long[] {traj.records(), net.outputs()}
                     : new long[] {traj.records(), traj.batch(), net.outputs()};
             NdArray a = switch (y) {

@@ -1,0 +1,127 @@
+package org.fprnn.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fprnn.cli.config.ConfigLoader;
+import org.fprnn.cli.config.DataConfig;
+import org.fprnn.cli.config.RunConfig;
+import org.fprnn.data.DataNotFoundException;
+import org.fprnn.data.DataOptions;
+import org.fprnn.data.DataSets;
+import org.fprnn.data.DataSource;
+import org.fprnn.data.Dataset;
+import org.fprnn.data.Split;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.NdArray;
+import org.fprnn.io.Safetensors;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Params;
+import org.fprnn.model.FixedPointNetwork;
+
+/**
+ * A trained network of any type: the [network] of an {@code fprnn run} config, built by
+ * fprnn-core's {@code NetworkSpec} for the config's data set (its image shape and classes), with the
+ * parameters of a weights file that {@code fprnn run} wrote (RESULTS/weights/ID.safetensors) in
+ * place of those drawn at start. The file must hold exactly the network's parameters, each of the
+ * network's shape; anything else is a {@link UserError} naming what differs.
+ */
+final class ConfigNetwork {
+    private ConfigNetwork() {
+    }
+
+    /**
+     * The config's network with the file's weights.
+     *
+     * @param config an fprnn run config with [data] (for the input shape and classes) and [network]
+     * @param weights a safetensors file with one tensor per parameter of that network
+     */
+    static FixedPointNetwork load(Path config, Path weights) {
+        RunConfig cfg = ConfigLoader.load(config, List.of(), RunConfig.class);
+        if (cfg.network() == null || cfg.data() == null) {
+            throw new UserError("config " + config + " has no " + (cfg.data() == null ? "[data]" : "[network]")
+                    + " table: --config takes an fprnn run classification config, whose [network] is built for its"
+                    + " [data] set's images and classes");
+        }
+        Safetensors.Contents trained = InputFiles.safetensors(weights);
+        Dataset test = testSplit(cfg.data());
+        long seed = seed(trained, cfg);
+        FixedPointNetwork net = cfg.network().forData(test.imageShape(), test.classes(), seed).build();
+        copyInto(net.params(), trained, config);
+        return net;
+    }
+
+    /**
+     * The seed the run drew its network from (weights files of fprnn run record it): masks of masked
+     * and sparse Dale networks are drawn from it and are not parameters. Else the config's.
+     */
+    private static long seed(Safetensors.Contents trained, RunConfig cfg) {
+        String s = trained.metadata().get("seed");
+        if (s != null) {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw new UserError(trained.source() + " records seed '" + s + "', not a whole number");
+            }
+        }
+        return cfg.seed();
+    }
+
+    /**
+     * Copies the file's tensors into the network's parameters after checking that the names and the
+     * shapes are the network's.
+     */
+    private static void copyInto(Params params, Safetensors.Contents trained, Path config) {
+        List<String> missing = new ArrayList<>();
+        for (String name : params.names()) {
+            if (!trained.tensors().containsKey(name)) {
+                missing.add(name);
+            }
+        }
+        List<String> extra = new ArrayList<>();
+        for (String name : trained.tensors().keySet()) {
+            if (!params.names().contains(name)) {
+                extra.add(name);
+            }
+        }
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            throw new UserError(trained.source() + " does not hold the parameters of the [network] of " + config
+                    + (missing.isEmpty() ? "" : ": it lacks " + String.join(", ", missing))
+                    + (extra.isEmpty() ? "" : (missing.isEmpty() ? ": " : "; ") + "it holds " + String.join(", ", extra)
+                    + ", which that network does not have")
+                    + " (the network's parameters: " + String.join(", ", params.names()) + "). Give the config of the"
+                    + " run that wrote the weights");
+        }
+        for (String name : params.names()) {
+            NdArray a = trained.tensors().get(name);
+            Matrix p = params.get(name);
+            if (a.ndim() != 2 || a.dim(0) != p.rows || a.dim(1) != p.cols) {
+                throw new UserError(trained.source() + " holds " + name + " of shape " + a.shapeString() + ", but the"
+                        + " [network] of " + config + " has " + name + " of shape " + p.shape() + ". Give the config"
+                        + " of the run that wrote the weights");
+            }
+        }
+        for (String name : params.names()) {
+            Matrix m = InputFiles.conv(() -> trained.get(name).toMatrix(params.get(name).precision()));
+            InputFiles.finite(m, trained.source() + " (" + name + ")");
+            params.get(name).copyFrom(m);
+        }
+    }
+
+    /** The config's test split: its images' shape and its classes size the network. */
+    private static Dataset testSplit(DataConfig dc) {
+        try {
+            DataOptions opt = DataOptions.defaults().withDownload(dc.download());
+            if (dc.dataDir() != null) {
+                opt = opt.withDir(Path.of(dc.dataDir()));
+            }
+            DataSource src = DataSets.source(dc.name(), dc.classes());
+            return src.read(DataSets.locate(src, Split.TEST, opt), Split.TEST);
+        } catch (DataNotFoundException | FormatException e) {
+            throw new UserError(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UserError("cannot read the " + dc.name() + " data: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.fprnn.io.NdArray;
+import org.fprnn.io.Npy;
+import org.fprnn.io.Safetensors;
+import org.fprnn.linalg.DMatrix;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.NetworkSpec;
+import org.fprnn.operator.FeatureShape;
+import org.fprnn.simulate.SimulationSettings;
+import org.fprnn.simulate.Simulator;
+import org.fprnn.simulate.Stimulus;
+import org.fprnn.simulate.Trajectory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * fprnn simulate --config CONFIG.toml --weights FILE.safetensors: a convolutional network built from
+ * the config's [network] with weights saved as fprnn run saves them, simulated as the same network
+ * object is by the library; weights of another network are refused with exit code 2.
+ */
+class SimulateConfigNetworkTest {
+    static final int T = 4;
+    static final int FRAME_STEPS = 3;
+    static final long SEED = 9;
+
+    @TempDir
+    Path dir;
+
+    /** A classification config on a tiny MNIST-format folder (28 x 28 images, 10 classes). */
+    Path config(String network) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        if (!Files.exists(data.resolve("t10k-images-idx3-ubyte"))) {
+            TinyIdx.write(data, 20, 20, 3);
+        }
+        Path cfg = dir.resolve("net-" + Math.abs(network.hashCode()) + ".toml");
+        Files.writeString(cfg, """
+                name = "sim-config"
+                protocol = "classification"
+                seed = 1
+                [data]
+                name = "idx"
+                data_dir = "%s"
+                [network]
+                %s
+                [sweep]
+                rules = ["linearized"]
+                [sweep.learning_rates]
+                linearized = [0.1]
+                """.formatted(data.toString().replace("\\", "\\\\"), network));
+        return cfg;
+    }
+
+    static final String CONV = """
+            connectivity = "conv"
+            channels = 2
+            kernel = 3
+            stride = 2
+            precision = "double"
+            readout = "pooled"
+            readout_bias = true
+            train_readout = true
+            """;
+
+    /** The config's network drawn from SEED, its weights then moved away from their draw. */
+    static FixedPointNetwork trained(String network) {
+        FixedPointNetwork net = NetworkSpec.fromToml("[network]\n" + network, "test")
+                .forData(new FeatureShape(1, 28, 28), 10, SEED).build();
+        Random rng = new Random(4);
+        for (String name : net.params().names()) {
+            Matrix p = net.params().get(name);
+            for (int i = 0; i < p.size(); i++) {
+                p.setFlat(i, 0.9 * p.getFlat(i) + 0.05 * rng.nextGaussian());
+            }
+        }
+        return net;
+    }
+
+    /** The network's parameters as fprnn run writes weights/ID.safetensors (with the run's seed). */
+    Path save(FixedPointNetwork net, String file) throws IOException {
+        Path f = dir.resolve(file);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("seed", Long.toString(SEED));
+        Safetensors.write(f, new LinkedHashMap<>(net.params().asMap()), meta);
+        return f;
+    }
+
+    @Test
+    void aConvNetworkFromTheConfigWithItsWeightsSimulatesAsTheNetworkItself() throws IOException {
+        FixedPointNetwork net = trained(CONV);
+        Path weights = save(net, "conv.safetensors");
+        Random rng = new Random(5);
+        double[] x = new double[T * net.inputs()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rng.nextDouble();
+        }
+        Npy.write(dir.resolve("X.npy"), NdArray.of(x, T, net.inputs()));
+
+        CliRunner res = CliRunner.run("simulate", "--config", config(CONV).toString(), "--weights", weights.toString(),
+                "--input", dir.resolve("X.npy").toString(), "--frame-steps", Integer.toString(FRAME_STEPS), "--dt", "0.1",
+                "--max-iter", "300", "--out", dir.resolve("out").toString());
+        assertEquals(0, res.exitCode(), res.err());
+
+        Matrix[] frames = new Matrix[T];
+        for (int k = 0; k < T; k++) {
+            frames[k] = new DMatrix(1, net.inputs(), Arrays.copyOfRange(x, k * net.inputs(), (k + 1) * net.inputs()));
+        }
+        Trajectory direct = new Simulator(net).run(Stimulus.sequence(frames, FRAME_STEPS * 0.1),
+                SimulationSettings.of(0.1, 1, T * FRAME_STEPS));
+        NdArray traj = Npy.read(dir.resolve("out/trajectory.npy"));
+        assertArrayEquals(new long[] {T * FRAME_STEPS + 1, net.units()}, traj.shape());
+        assertArrayEquals(((DMatrix) direct.rates()).data, traj.toDoubleArray(), "the trajectory, bit for bit");
+
+        // The read-out is the network's (pooled, with its bias c), of the simulated rates.
+        DMatrix y = new DMatrix(T * FRAME_STEPS + 1, net.outputs());
+        net.readout(direct.rates(), y);
+        assertArrayEquals(y.data, Npy.read(dir.resolve("out/readout.npy")).toDoubleArray());
+
+        // The network at start (the config's draw, without the weights) moves differently: the weights were loaded.
+        Trajectory atStart = new Simulator(NetworkSpec.fromToml("[network]\n" + CONV, "test")
+                .forData(new FeatureShape(1, 28, 28), 10, SEED).build())
+                .run(Stimulus.sequence(frames, FRAME_STEPS * 0.1), SimulationSettings.of(0.1, 1, T * FRAME_STEPS));
+        assertFalse(Arrays.equals(((DMatrix) atStart.rates()).data, traj.toDoubleArray()));
+    }
+
+    @Test
+    void weightsOfAnotherNetworkAreRefusedNamingWhatDiffers() throws IOException {
+        Npy.write(dir.resolve("ends.npy"), NdArray.of(new double[2 * 784], 2, 784));
+        List<String> common = List.of("--stimulus", "switch", "--endpoints", dir.resolve("ends.npy").toString(),
+                "--ts", "1", "--out", dir.resolve("out").toString());
+
+        Path conv = save(trained(CONV), "conv.safetensors");
+        CliRunner otherShape = run(config(CONV.replace("channels = 2", "channels = 3")), conv, common);
+        assertEquals(2, otherShape.exitCode(), otherShape.err());
+        assertTrue(otherShape.err().contains(" of shape (") && otherShape.err().contains("Give the config"),
+                otherShape.err());
+
+        CliRunner otherType = run(config("units = 12\nprecision = \"double\""), conv, common);
+        assertEquals(2, otherType.exitCode(), otherType.err());
+        assertTrue(otherType.err().contains("does not hold the parameters") && otherType.err().contains("it holds c"),
+                otherType.err());
+
+        CliRunner nonlinearity = CliRunner.run(concat(List.of("simulate", "--config", config(CONV).toString(),
+                "--weights", conv.toString(), "--nonlinearity", "tanh"), common));
+        assertEquals(2, nonlinearity.exitCode());
+        assertTrue(nonlinearity.err().contains("--nonlinearity does not apply to --config"), nonlinearity.err());
+
+        CliRunner files = CliRunner.run(concat(List.of("simulate", "--config", config(CONV).toString(), "--W",
+                conv.toString(), "--U", conv.toString()), common));
+        assertEquals(2, files.exitCode());
+        assertTrue(files.err().contains("give them with --weights"), files.err());
+        // Without --config the nonlinearity is still required (now checked by fprnn, not by picocli).
+        CliRunner noF = CliRunner.run(concat(List.of("simulate", "--W", conv.toString(), "--U", conv.toString()), common));
+        assertEquals(2, noF.exitCode());
+        assertTrue(noF.err().contains("--nonlinearity is required"), noF.err());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written on bad input");
+    }
+
+    private static CliRunner run(Path cfg, Path weights, List<String> more) {
+        return CliRunner.run(concat(List.of("simulate", "--config", cfg.toString(), "--weights", weights.toString()), more));
+    }
+
+    private static String[] concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+    }
+}
