@@ -84,12 +84,14 @@ cluster_env() {
   export SPARK_LOG_DIR="$dir/logs" SPARK_NO_DAEMONIZE=1 OPENBLAS_NUM_THREADS=1
 }
 
-# Waits until file $1 has a line matching $2 (up to $3 seconds) while pid $4 lives.
+# Waits until file $1 has a line matching $2 (up to $3 seconds) while pid $4 lives. The pid is one this
+# script just started, so kill -0 tells whether it lives: is_ours would fail while the forked shell has
+# not yet become java (its command line does not name $dir then), as happened on a loaded machine.
 wait_for_log() {
   local i
   for ((i = 0; i < $3 * 5; i++)); do
     grep -q "$2" "$1" 2>/dev/null && return 0
-    is_ours "$4" || return 1
+    kill -0 "$4" 2>/dev/null || return 1
     sleep 0.2
   done
   return 1
@@ -211,13 +213,17 @@ submit() {
     --conf spark.scheduler.maxRegisteredResourcesWaitingTime=300s "${spark_args[@]}" "$app_jar" "$@"
 }
 
-# SparkBench on the cluster: single process, local[2] and this cluster, on the same batches. Starts the
-# cluster for the benchmark if it is not running, and stops it again afterwards.
+# SparkBench on the cluster: single process, local[2] and this cluster, on the same batches, the bytes per
+# step and the fitted cost model. Starts the cluster for the benchmark if it is not running, and stops it
+# again afterwards (also when the start or the benchmark fails).
 bench() {
   local started=0 rc=0
-  alive master || { start; started=1; }
-  ( submit --class org.fprnn.spark.SparkBench --driver-memory 6g --cluster "$@" ) || rc=$?
-  [ "$started" -eq 0 ] || stop
+  if ! alive master; then
+    started=1
+    ( start ) || rc=$?
+  fi
+  [ "$rc" -ne 0 ] || ( submit --class org.fprnn.spark.SparkBench --driver-memory 6g --cluster "$@" ) || rc=$?
+  [ "$started" -eq 0 ] || stop   # also after a failed start: leave nothing running
   return "$rc"
 }
 

@@ -2,7 +2,7 @@
 # Runs fprnn-spark in this JVM, in Spark's local mode, without a Spark installation (Spark comes from
 # the Maven build's class path). Build first: mvn -B -q -DskipTests install -pl fprnn-spark -am
 #   scripts/spark.sh train --master 'local[2]' --data mnist --lr 0.1 --steps 100 --out results/spark
-#   scripts/spark.sh bench [--steps 300 --batch 512 --write BENCHMARKS.md]
+#   scripts/spark.sh bench [--steps 30 --config configs/p3c-mnist.toml --write BENCHMARKS.md]
 #   scripts/spark.sh compare results/a results/b 1e-10   (largest relative weight difference of two runs)
 # (train --help and bench --help list the options). On a cluster use spark-submit instead: see
 # fprnn-spark/README.md.
