@@ -11,12 +11,12 @@ import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.config.DataConfig;
 import org.fprnn.cli.config.DiagnosticsConfig;
 import org.fprnn.cli.config.ForwardSolverConfig;
-import org.fprnn.model.LayerSpec;
-import org.fprnn.model.NetworkSpec;
 import org.fprnn.cli.config.RuleConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.config.TrainConfig;
 import org.fprnn.io.Json;
+import org.fprnn.model.LayerSpec;
+import org.fprnn.model.NetworkSpec;
 
 /**
  * A run's identity: everything that decides its trajectory, as canonical JSON. A saved run or
