@@ -3,7 +3,6 @@ package org.fprnn.spark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.fprnn.cli.UserError;
+import org.fprnn.cli.report.FolderLock;
 import org.fprnn.data.DataNotFoundException;
 import org.fprnn.data.Dataset;
 import org.fprnn.io.FormatException;
@@ -151,8 +151,21 @@ public final class SparkTrain implements Callable<Integer> {
         return cl.execute(args);
     }
 
+    /** --out's lock while this run writes into it: one process at a time, as for fprnn run. */
+    private FolderLock lock;
+
     @Override
     public Integer call() throws IOException {
+        try {
+            return trainRun();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private int trainRun() throws IOException {
         JvmChecks.require("driver");
         if (singleProcess && (master != null || partitions != null || localSteps != 0 || readOnExecutors)) {
             throw new IllegalArgumentException("--single-process trains in this JVM without Spark: leave out --master,"
@@ -175,7 +188,9 @@ public final class SparkTrain implements Callable<Integer> {
         FixedPointNetwork net = spec.build();
         Checkpoint saved = null;
         if (out != null) {
-            Files.createDirectories(out);
+            // Two drivers writing one folder would replace each other's checkpoints: the second is refused.
+            lock = FolderLock.acquire(out, "fprnn-spark "
+                    + String.join(" ", commandSpec.commandLine().getParseResult().originalArgs()), stdout);
             saved = Checkpoint.readIfPresent(out);
         }
         if (singleProcess) {

@@ -1,6 +1,7 @@
 package org.fprnn.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -117,6 +118,24 @@ class SparkNetworkTypesTest {
             [[network.layers]]
             units = 8
             """;
+
+    @Test
+    void aFolderInUseIsRefusedAndLeftAsItWas() throws IOException {
+        Path cfg = config("locked", LAYERED);
+        Path out = tmp.resolve("locked-out");
+        try (var held = org.fprnn.cli.report.FolderLock.acquire(out, "another run", new java.io.PrintWriter(
+                java.io.Writer.nullWriter()))) {
+            SparkTrainCommandTest.Outcome r = run("--config", cfg.toString(), "--rule", "linearized", "--single-process",
+                    "--out", out.toString());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("is in use by another fprnn command"), r.err());
+            assertFalse(Files.exists(out.resolve("weights.safetensors")), "nothing written into the folder in use");
+        }
+        SparkTrainCommandTest.Outcome free = run("--config", cfg.toString(), "--rule", "linearized", "--single-process",
+                "--out", out.toString());
+        assertEquals(0, free.code(), free.err());
+        assertTrue(Files.exists(out.resolve("weights.safetensors")));
+    }
 
     private static SparkTrainCommandTest.Outcome run(String... args) {
         return SparkTrainCommandTest.run(args);
