@@ -356,6 +356,20 @@ public final class Ops {
     }
 
     /**
+     * Row i of dst becomes row rows[i] of src, for i < count (same number of columns; any
+     * precisions). dst may be src itself if rows[i] >= i for every i (the rows move up only).
+     */
+    public static void gatherRows(Matrix src, int[] rows, int count, Matrix dst) {
+        if (src.cols != dst.cols || count > dst.rows || count > rows.length) {
+            throw new IllegalArgumentException("gather of " + count + " rows of " + src.shape() + " into "
+                    + dst.shape());
+        }
+        for (int i = 0; i < count; i++) {
+            dst.copyRow(src, rows[i], i);
+        }
+    }
+
+    /**
      * Copies columns [srcCol, srcCol + count) of src into columns [dstCol, dstCol + count) of dst,
      * every row (same number of rows and precision).
      */

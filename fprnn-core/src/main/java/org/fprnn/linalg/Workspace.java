@@ -26,6 +26,7 @@ public final class Workspace {
     }
 
     private final Map<String, double[]> vectors = new HashMap<>();
+    private final Map<String, int[]> indices = new HashMap<>();
 
     /** A reusable double array of the given length (contents undefined). */
     public double[] doubles(String key, int length) {
@@ -33,6 +34,16 @@ public final class Workspace {
         if (v == null || v.length != length) {
             v = new double[length];
             vectors.put(key, v);
+        }
+        return v;
+    }
+
+    /** A reusable int array of the given length (contents undefined). */
+    public int[] ints(String key, int length) {
+        int[] v = indices.get(key);
+        if (v == null || v.length != length) {
+            v = new int[length];
+            indices.put(key, v);
         }
         return v;
     }

@@ -7,6 +7,7 @@ import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.VectorMath;
+import org.fprnn.linalg.Workspace;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -16,11 +17,14 @@ import org.fprnn.operator.RecurrentOperator;
  */
 public final class AdjointMap implements BatchMap {
     private final RecurrentOperator op;
-    private final Matrix e;
-    private final Matrix g;
-    private final Matrix tmp;
-    private final double[] scale;
+    /** The rows' data; a restricted view re-points them ({@link #restrict}). */
+    private Matrix e;
+    private Matrix g;
+    private Matrix tmp;
+    private double[] scale;
     private final boolean sameGains;
+    /** The map on some of the rows, made at the first {@link #restrict} and re-pointed by later ones. */
+    private AdjointMap view;
     private DMatrix denseW;
     /** Row blocks of the elementwise parts, made once (a lambda per call would allocate). */
     private final RowParallel.RowBlock gainBlock = (part, from, to) -> gainRows(this.source, from, to);
@@ -55,6 +59,36 @@ public final class AdjointMap implements BatchMap {
             }
         }
         this.sameGains = same;
+    }
+
+    /** A view of {@code of}'s equation (its operator shared); rows set by restrict. */
+    private AdjointMap(AdjointMap of) {
+        this.op = of.op;
+        // Gains that agree on all rows agree on any of them (on a subset that happens to agree, the
+        // map merely does not say so).
+        this.sameGains = of.sameGains;
+    }
+
+    /**
+     * The same equation on rows {@code rows[0..count)}: their right-hand sides, gains and residual
+     * scales copied into {@code ws}.
+     */
+    @Override
+    public BatchMap restrict(int[] rows, int count, Workspace ws) {
+        if (view == null) {
+            view = new AdjointMap(this);
+        }
+        int n = e.cols;
+        view.e = ws.get("AdjointMap.e", count, n, e.precision());
+        view.g = ws.get("AdjointMap.g", count, n, g.precision());
+        view.tmp = ws.get("AdjointMap.tmp", count, n, tmp.precision());
+        Ops.gatherRows(e, rows, count, view.e);
+        Ops.gatherRows(g, rows, count, view.g);
+        view.scale = ws.doubles("AdjointMap.scale", count);
+        for (int i = 0; i < count; i++) {
+            view.scale[i] = scale[rows[i]];
+        }
+        return view;
     }
 
     @Override public int dim() { return e.cols; }

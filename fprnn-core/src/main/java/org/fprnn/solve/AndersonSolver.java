@@ -4,6 +4,7 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.RowKernels;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
@@ -21,6 +22,14 @@ import org.fprnn.linalg.Workspace;
  * <p>The per-sample work (residual, Gram row, mixing) runs on Vector API kernels
  * ({@link RowKernels}) whose results do not depend on the other samples, and nothing is allocated
  * per iteration.
+ *
+ * <p>Stopped samples leave the matrix products: once the samples still iterating fit into the next
+ * size of the ladder B, 3B/4, 9B/16, ... ({@link SampleTracker#compact()}), they are packed, with
+ * their histories, into matrices of that size and the map is restricted to them
+ * ({@link BatchMap#restrict}). A batch whose median sample stops at 40 iterations and whose slowest
+ * runs to 300 then pays for about the sum of its samples' iterations (within a factor 4/3) rather
+ * than 300 times the batch. Each size has its own matrices, made at its first use: after the first
+ * solves of a batch size, compactions allocate nothing.
  */
 final class AndersonSolver implements Solver {
     private static final double RIDGE = 1e-10;
@@ -29,8 +38,6 @@ final class AndersonSolver implements Solver {
     private final Workspace ws = new Workspace();
     private final String[] yKeys;
     private final String[] fKeys;
-    /** Reused while the state matrices, the history and the shapes stay the same (no new objects per solve). */
-    private Rows rows;
     private final Pass pass = new Pass();
 
     AndersonSolver(SolverConfig config) {
@@ -45,28 +52,72 @@ final class AndersonSolver implements Solver {
     }
 
     /**
-     * The row kernels on the history for this state matrix and its second buffer (made anew when one
-     * of them, a shape or the thread count changes).
+     * The working matrices of one compaction level: level 0 is the whole batch (the caller's state,
+     * the rest in this solver's workspace), level j > 0 the rows kept by a compaction, in a
+     * workspace of that level (which also holds the restricted map's rows). Level j has the j-th size
+     * of the ladder below B ({@link SampleTracker#ladderStep()}), so for a given batch size its
+     * matrices are made once and reused by every later solve. Each level keeps its row kernels.
      */
-    private Rows rows(Matrix s, Matrix next, Matrix phi, int b, int n, int m, double beta) {
-        Matrix y0 = ws.get(yKeys[0], b, n, s.precision());
-        int parts = RowParallel.threads();
-        if (rows != null && rows.uses(s, next, phi, y0, parts)) {
-            return rows;
+    private static final class Level {
+        final Workspace ws;
+        Rows rows;
+        Matrix s;
+        Matrix other;
+        Matrix phi;
+        final Matrix[] ys;
+        final Matrix[] fs;
+
+        Level(Workspace ws, int m) {
+            this.ws = ws;
+            ys = new Matrix[m];
+            fs = new Matrix[m];
         }
-        Matrix[] ys = new Matrix[m];
-        Matrix[] fs = new Matrix[m];
-        for (int j = 0; j < m; j++) {
-            ys[j] = ws.get(yKeys[j], b, n, s.precision());
-            fs[j] = ws.get(fKeys[j], b, n, s.precision());
-        }
-        rows = switch (s) {
-            case FMatrix sf -> new FloatRows(sf, (FMatrix) next, (FMatrix) phi, ys, fs, n, beta, parts);
-            case DMatrix sd -> new DoubleRows(sd, (DMatrix) next, (DMatrix) phi, ys, fs, beta, parts);
-        };
-        return rows;
     }
 
+    /** The compaction levels used so far, level 0 first. */
+    private final java.util.ArrayList<Level> levels = new java.util.ArrayList<>();
+
+    /**
+     * Level {@code j}'s matrices for {@code count} rows (at level 0 the state is the caller's
+     * {@code s0}) and their row kernels, made anew when one of the matrices, a shape or the thread
+     * count changes.
+     */
+    private Level level(int j, Matrix s0, int count, int n, int m, double beta) {
+        while (levels.size() <= j) {
+            levels.add(new Level(levels.isEmpty() ? ws : new Workspace(), m));
+        }
+        Level lv = levels.get(j);
+        var p = s0.precision();
+        lv.s = j == 0 ? s0 : lv.ws.get("s", count, n, p);
+        lv.other = lv.ws.get("next", count, n, p);
+        lv.phi = lv.ws.get("phi", count, n, p);
+        for (int h = 0; h < m; h++) {
+            lv.ys[h] = lv.ws.get(yKeys[h], count, n, p);
+            lv.fs[h] = lv.ws.get(fKeys[h], count, n, p);
+        }
+        int parts = RowParallel.threads();
+        if (lv.rows == null || !lv.rows.uses(lv.s, lv.other, lv.phi, lv.ys[0], parts)) {
+            lv.rows = switch (lv.s) {
+                case FMatrix sf -> new FloatRows(sf, (FMatrix) lv.other, (FMatrix) lv.phi, lv.ys, lv.fs, n, beta,
+                        parts);
+                case DMatrix sd -> new DoubleRows(sd, (DMatrix) lv.other, (DMatrix) lv.phi, lv.ys, lv.fs, beta,
+                        parts);
+            };
+        }
+        return lv;
+    }
+
+    /**
+     * Iterates on the working rows only: once the samples still iterating fit into a smaller size
+     * ({@link SampleTracker#worthCompacting()}), the stopped samples' states are written to their rows
+     * of {@code s}, and the working rows kept (the active samples and a few stopped ones that fill the
+     * size) are packed with their histories into the next level's matrices, with the map restricted
+     * to them ({@link BatchMap#restrict}). Each
+     * sample's iterates are its own as before, but their last bits may differ from an uncompacted
+     * solve's: the matrix product rounds a row according to the number of rows and the row's place
+     * among them (see {@link BatchMap#restrict}). Compaction depends on the samples' residuals only,
+     * so the results are still the same for every thread count.
+     */
     @Override
     public SolveResult solve(BatchMap map, Matrix s) {
         final int b = s.rows;
@@ -74,34 +125,75 @@ final class AndersonSolver implements Solver {
         final int m = config.memory();
         final double beta = config.beta();
         final double tol = config.tol();
-        Matrix phi = ws.like("phi", s);
-        Matrix other = ws.like("next", s);
-        Rows rows = rows(s, other, phi, b, n, m, beta);
-        SampleTracker track = new SampleTracker(b);
-        pass.begin(map, rows, track, ws.doubles("raw", b), ws.doubles("gram", b * m * m),
-                ws.doubles("chol", b * m * m), ws.doubles("coef", b * m), m);
+        Level lv = level(0, s, b, n, m, beta);
+        SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
+        double[] gram = ws.doubles("gram", b * m * m);
+        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
+                ws.doubles("coef", b * m), m);
         double[] raw = pass.raw;
         int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
+        BatchMap work = map;
         boolean swapped = false;
         for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
-            map.applyProducts(swapped ? other : s, phi);
+            int rows = track.workingRows();
+            work.applyProducts(swapped ? lv.other : lv.s, lv.phi);
             pass.slot = k % m;
             pass.hist = Math.min(k + 1, m);
-            RowParallel.forRows(b, minRows, pass);
-            for (int i = 0; i < b; i++) {
+            RowParallel.forRows(rows, minRows, pass);
+            for (int i = 0; i < rows; i++) {
                 if (track.active(i) && track.stopIfDone(i, raw[i], k, tol, true)) {
-                    rows.keep(i * n, n); // a sample that stops keeps the state its residual was measured at
+                    lv.rows.keep(i * n, n); // a sample that stops keeps the state its residual was measured at
                 }
             }
-            rows.swap();
+            lv.rows.swap();
             swapped = !swapped;
+            if (track.worthCompacting() && k + 1 < config.maxIter()) {
+                Level from = lv;
+                Matrix cur = leave(from, swapped, s, track, false);
+                int count = track.compact();
+                lv = level(track.ladderStep(), s, count, n, m, beta);
+                int[] moved = track.movedFrom();
+                Ops.gatherRows(cur, moved, count, lv.s);
+                // and into the second buffer: the stopped samples kept to fill the size are never
+                // updated, so both buffers must hold their states
+                Ops.gatherRows(cur, moved, count, lv.other);
+                for (int h = 0; h < m; h++) {
+                    Ops.gatherRows(from.ys[h], moved, count, lv.ys[h]);
+                    Ops.gatherRows(from.fs[h], moved, count, lv.fs[h]);
+                }
+                for (int i = 0; i < count; i++) { // new row i <= old row moved[i]: the blocks move up
+                    System.arraycopy(gram, moved[i] * m * m, gram, i * m * m, m * m);
+                }
+                work = map.restrict(track.samples(), count, lv.ws);
+                pass.map = work;
+                pass.rows = lv.rows;
+                swapped = false;
+            }
         }
-        if (swapped) {
-            rows.swap();
-            s.copyFrom(other);
-        }
+        Matrix cur = leave(lv, swapped, s, track, true);
         pass.end();
-        return track.finish(map, s, phi, tol);
+        return track.finish(work, cur, lv.phi, s, tol);
+    }
+
+    /**
+     * Leaves a level: its row kernels back in their unswapped order, and the states of its stopped
+     * samples (of all its samples if {@code all}) written to their rows of the caller's {@code s}.
+     *
+     * @return the matrix holding the level's current states
+     */
+    private static Matrix leave(Level lv, boolean swapped, Matrix s, SampleTracker track, boolean all) {
+        Matrix cur = swapped ? lv.other : lv.s;
+        if (swapped) {
+            lv.rows.swap();
+        }
+        if (cur != s) {
+            for (int i = 0, w = track.workingRows(); i < w; i++) {
+                if (all || !track.active(i)) {
+                    s.copyRow(cur, i, track.sample(i));
+                }
+            }
+        }
+        return cur;
     }
 
     /**

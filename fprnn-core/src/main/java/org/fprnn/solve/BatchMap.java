@@ -3,6 +3,7 @@ package org.fprnn.solve;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.Workspace;
 
 /**
  * A batched map s -> Phi(s) whose fixed points s = Phi(s) a {@link Solver} seeks; rows are samples
@@ -60,6 +61,26 @@ public interface BatchMap {
     default double[] stepScale() {
         return null;
     }
+
+    /**
+     * This map on some of its samples: sample i of the returned map (i < count) is sample
+     * {@code rows[i]} of this one (distinct rows). Solvers restrict the map they were given to the
+     * samples still iterating once enough have stopped ({@link SampleTracker#worthCompacting()}), so
+     * that stopped samples no longer pay their share of the matrix products.
+     *
+     * <p>The returned map shares this map's operator and copies the per-row data it reads (drive,
+     * right-hand side, gains, residual scales) into matrices taken from {@code ws} under keys of its
+     * own, so that restricting again to as many rows with the same workspace makes no new matrices.
+     * It is valid until the next call of restrict on this map, which may return the same object
+     * re-pointed to the new rows. Its rows are computed from their own data only, as this map's are;
+     * their values are this map's up to the last bits of the matrix product, whose rounding of a row
+     * depends on how many rows the product has and where the row lies among them (OpenBLAS's edge
+     * kernels).
+     *
+     * @param rows the samples of this map to keep, in the order of the returned map's rows (only the
+     *     first {@code count} entries are read)
+     */
+    BatchMap restrict(int[] rows, int count, Workspace ws);
 
     /** True if the Jacobian is the same for every state and sample (an affine map). */
     default boolean affine() {

@@ -2,6 +2,7 @@ package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
@@ -21,13 +22,16 @@ final class NetworkMap implements BatchMap {
     private final Nonlinearity f;
     private final boolean current;
     private final DynamicsStep step;
-    private final Matrix h;
-    private final Matrix tmp;
+    /** The drive and the scratch of the rows; a restricted view re-points them ({@link #restrict}). */
+    private Matrix h;
+    private Matrix tmp;
     private final double[] stepScale;
     private DMatrix denseW;
     /** One row of total input and of gains, for {@link #jacobian} (made with denseW). */
     private DMatrix zRow;
     private DMatrix gRow;
+    /** The map on some of the rows, made at the first {@link #restrict} and re-pointed by later ones. */
+    private NetworkMap view;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
         this.op = net.recurrent();
@@ -38,6 +42,27 @@ final class NetworkMap implements BatchMap {
         this.tmp = ws.like("mapTmp", h);
         double[] tau = net.dynamics() == Dynamics.DISCRETE ? null : net.timeConstants();
         this.stepScale = tau == null ? null : DynamicsStep.stepSizes(1, tau, tau);
+    }
+
+    /** A view of {@code of}'s network (its operator, step and time constants shared); rows set by restrict. */
+    private NetworkMap(NetworkMap of) {
+        this.op = of.op;
+        this.f = of.f;
+        this.step = of.step;
+        this.current = of.current;
+        this.stepScale = of.stepScale;
+    }
+
+    /** The same network with the drive rows {@code rows[0..count)} copied into {@code ws}. */
+    @Override
+    public BatchMap restrict(int[] rows, int count, Workspace ws) {
+        if (view == null) {
+            view = new NetworkMap(this);
+        }
+        view.h = ws.get("NetworkMap.h", count, h.cols, h.precision());
+        Ops.gatherRows(h, rows, count, view.h);
+        view.tmp = ws.get("NetworkMap.tmp", count, h.cols, h.precision());
+        return view;
     }
 
     /** 1 / (tau_j / tau) for rate and current dynamics with per-unit time constants, else null. */
