@@ -152,17 +152,16 @@ final class AndersonSolver implements Solver {
                 Matrix cur = leave(from, swapped, s, track, false);
                 int count = track.compact();
                 lv = level(track.ladderStep(), s, count, n, m, beta);
-                int[] moved = track.movedFrom();
-                Ops.gatherRows(cur, moved, count, lv.s);
+                track.gather(cur, lv.s);
                 // and into the second buffer: the stopped samples kept to fill the size are never
                 // updated, so both buffers must hold their states
-                Ops.gatherRows(cur, moved, count, lv.other);
+                track.gather(cur, lv.other);
                 for (int h = 0; h < m; h++) {
-                    Ops.gatherRows(from.ys[h], moved, count, lv.ys[h]);
-                    Ops.gatherRows(from.fs[h], moved, count, lv.fs[h]);
+                    track.gather(from.ys[h], lv.ys[h]);
+                    track.gather(from.fs[h], lv.fs[h]);
                 }
-                for (int i = 0; i < count; i++) { // new row i <= old row moved[i]: the blocks move up
-                    System.arraycopy(gram, moved[i] * m * m, gram, i * m * m, m * m);
+                for (int i = 0; i < count; i++) { // new row i <= old row movedFrom(i): the blocks move up
+                    System.arraycopy(gram, track.movedFrom(i) * m * m, gram, i * m * m, m * m);
                 }
                 work = map.restrict(track.samples(), count, lv.ws);
                 pass.map = work;
@@ -186,13 +185,7 @@ final class AndersonSolver implements Solver {
         if (swapped) {
             lv.rows.swap();
         }
-        if (cur != s) {
-            for (int i = 0, w = track.workingRows(); i < w; i++) {
-                if (all || !track.active(i)) {
-                    s.copyRow(cur, i, track.sample(i));
-                }
-            }
-        }
+        track.saveStates(cur, s, all);
         return cur;
     }
 

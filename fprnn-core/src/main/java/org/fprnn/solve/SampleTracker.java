@@ -128,6 +128,27 @@ final class SampleTracker {
         return c;
     }
 
+    /**
+     * Writes the states of the working rows whose samples have stopped (of all working rows if
+     * {@code all}) from {@code cur}, the working rows' states, to their samples' rows of
+     * {@code state}, the batch's (nothing if they are the same matrix).
+     */
+    void saveStates(Matrix cur, Matrix state, boolean all) {
+        if (cur == state) {
+            return;
+        }
+        for (int i = 0; i < working; i++) {
+            if (all || !active[sample[i]]) {
+                state.copyRow(cur, i, sample[i]);
+            }
+        }
+    }
+
+    /** Row i of {@code to} becomes row {@link #movedFrom(int) movedFrom(i)} of {@code from}, for the working rows. */
+    void gather(Matrix from, Matrix to) {
+        Ops.gatherRows(from, movedFrom, working, to);
+    }
+
     /** The working rows' place on the ladder: 0 for the batch size B, 1 for the size below it, and so on. */
     int ladderStep() {
         int step = 0;
@@ -140,11 +161,6 @@ final class SampleTracker {
     /** The old working row that new working row i came from at the last {@link #compact()}. */
     int movedFrom(int i) {
         return movedFrom[i];
-    }
-
-    /** The old working rows the new ones came from, as {@link #movedFrom(int)} for every row. */
-    int[] movedFrom() {
-        return movedFrom;
     }
 
     /** Samples still iterating. */
