@@ -5,7 +5,10 @@ import org.fprnn.linalg.Matrix;
 /**
  * Seeks s = Phi(s) for every row of a batch. Convergence is decided per sample: a sample whose
  * residual meets the tolerance stops being updated (MATH section 6 fact 7), and a sample that
- * misses it within the iteration limit is reported as not converged, never hidden.
+ * misses it within the iteration limit is reported as not converged, never hidden. Anderson and
+ * Broyden also leave stopped samples out of the map's products once enough have stopped
+ * ({@link BatchMap#restrict}); Euler and Picard, whose products are the whole batch's, and Newton,
+ * per sample, do not.
  */
 public interface Solver {
 
