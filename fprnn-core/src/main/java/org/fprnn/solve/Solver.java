@@ -7,8 +7,8 @@ import org.fprnn.linalg.Matrix;
  * residual meets the tolerance stops being updated (MATH section 6 fact 7), and a sample that
  * misses it within the iteration limit is reported as not converged, never hidden. Anderson and
  * Broyden also leave stopped samples out of the map's products once enough have stopped
- * ({@link BatchMap#restrict}); Euler and Picard, whose products are the whole batch's, and Newton,
- * per sample, do not.
+ * ({@link BatchMap#restrict}); Euler and Picard (which stop samples early only with tol > 0) and
+ * Newton (which works sample by sample) do not.
  */
 public interface Solver {
 
