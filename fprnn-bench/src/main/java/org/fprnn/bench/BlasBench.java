@@ -20,11 +20,15 @@ final class BlasBench {
     private BlasBench() {
     }
 
-    /** One timed product: precision, width, thread count. */
-    private record Case(boolean dbl, int n, int threads) {
+    /**
+     * One timed product: precision, width, thread count, and whether it is fprnn's product (split into
+     * blocks on fprnn's threads) or one unsplit call on OpenBLAS's own threads (whose bits depend on
+     * the thread count, so fprnn never uses it; shown to tell the libraries' kernels from their threading).
+     */
+    private record Case(boolean dbl, int n, int threads, boolean own) {
         String label(int b) {
-            return Section.f("%s %d x %d by %d x %d, %d %s", dbl ? "dgemm" : "sgemm", b, n, n, n, threads,
-                    threads == 1 ? "thread" : "threads");
+            return Section.f("%s %d x %d by %d x %d, %d %s%s", dbl ? "dgemm" : "sgemm", b, n, n, n, threads,
+                    threads == 1 ? "thread" : "threads", own ? ", one call on OpenBLAS's own threads" : "");
         }
     }
 
@@ -37,8 +41,13 @@ final class BlasBench {
         for (boolean dbl : new boolean[] {false, true}) {
             for (int n : widths) {
                 for (int c : counts) {
-                    cases.add(new Case(dbl, n, c));
+                    cases.add(new Case(dbl, n, c, false));
                 }
+            }
+        }
+        for (int n : widths) {
+            for (int c : counts) {
+                cases.add(new Case(false, n, c, true));
             }
         }
         StringBuilder names = new StringBuilder();
@@ -57,7 +66,7 @@ final class BlasBench {
         List<Runnable> bodies = new ArrayList<>();
         for (Case c : cases) {
             for (NativeBlas nb : libs) {
-                bodies.add(body(nb, c, b));
+                bodies.add(body(nb, c, b, perTiming(b, c.n(), o.quick())));
             }
         }
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(3.0, 101, 150.0);
@@ -82,7 +91,7 @@ final class BlasBench {
         int rounds = t[0].count();
         for (int ci = 0; ci < cases.size(); ci++) {
             Case c = cases.get(ci);
-            int inner = perTiming(b, c.n());
+            int inner = perTiming(b, c.n(), o.quick());
             double flops = 2.0 * b * c.n() * (double) c.n();
             List<Object> cells = new ArrayList<>();
             cells.add(c.label(b));
@@ -107,7 +116,7 @@ final class BlasBench {
         Table bits = new Table("library", "products above with the same bits at 1 and 2 threads",
                 "largest |difference| from " + label(0) + ", sgemm / dgemm (relative to the largest |entry|)");
         for (int i = 0; i < libs.size(); i++) {
-            int products = cases.size() / counts.size();
+            int products = (int) cases.stream().filter(c -> !c.own()).count() / counts.size();
             bits.row(label(i), sameBitsAtEveryCount(libs.get(i), cases, b, counts) + " of " + products,
                     Section.f("%.1e / %.1e", difference(libs.get(0), libs.get(i), false, b, widths[0]),
                             difference(libs.get(0), libs.get(i), true, b, widths[0])));
@@ -120,7 +129,9 @@ final class BlasBench {
                 each a single-threaded OpenBLAS call, on fprnn's threads):%s
 
                 The product is C = A W^T + C with A B x N and W N x N, random, row-major, as the solvers' \
-                product with W; N = %d is P1's width and %d its next multiple of the SIMD width. Each timing \
+                product with W; N = %d is P1's width and %d its next multiple of the SIMD width. The last rows \
+                make sgemm one unsplit call on OpenBLAS's own threads instead (its bits depend on the thread \
+                count, so fprnn never uses it): they tell a library's faster kernel from its faster threading. Each timing \
                 makes %d products (more for small shapes) and is divided by their number; every product of \
                 every library at both thread counts is timed interleaved, one call of each per round, %d \
                 rounds after a warm-up, so that a slow patch of a shared machine slows all of them alike; %s. \
@@ -128,7 +139,10 @@ final class BlasBench {
                 spread is that ratio times the relative spread of the round-by-round ratios. fprnn loads the \
                 first library of NativeLibrary.PREFERENCE that is there (the bundled one, unless FPRNN_BLAS = \
                 system or FPRNN_OPENBLAS names a file); choose that order by these numbers, measured on a quiet \
-                machine.""", names, widths[0], widths[1], perTiming(b, widths[0]), rounds,
+                machine. In one process the libraries share the cores: after a call on its own threads an \
+                OpenBLAS keeps its idle threads spinning for a while, which can slow the next call of the other \
+                library; for whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled and \
+                once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
                 Timer.Samples.spreadNote(rounds));
         return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o, explanation,
                 List.of(table, bits), List.of("", "Bits: each library against itself across thread counts, and the"
@@ -141,15 +155,14 @@ final class BlasBench {
         return "L" + (i + 1);
     }
 
-    /** Products per timing: about 1e9 flops' worth (at least one), long enough for one clean reading. */
-    static int perTiming(int b, int n) {
-        return (int) Math.max(1, Math.min(10_000, Math.round(1e9 / (2.0 * b * n * n))));
+    /** Products per timing: about 1e9 flops' worth, long enough for one clean reading (1e7 for --quick); at least one. */
+    static int perTiming(int b, int n, boolean quick) {
+        return (int) Math.max(1, Math.min(10_000, Math.round((quick ? 1e7 : 1e9) / (2.0 * b * n * n))));
     }
 
-    /** {@link #perTiming} products A W^T added into C through {@code nb}, at the case's thread count. */
-    private static Runnable body(NativeBlas nb, Case c, int b) {
+    /** {@code inner} products A W^T added into C through {@code nb}, at the case's thread count. */
+    private static Runnable body(NativeBlas nb, Case c, int b, int inner) {
         int n = c.n();
-        int inner = perTiming(b, n);
         if (c.dbl()) {
             double[] a = random(b * n, 9);
             double[] w = random(n * n, 10);
@@ -164,6 +177,13 @@ final class BlasBench {
         float[] a = toFloat(random(b * n, 9));
         float[] w = toFloat(random(n * n, 10));
         float[] z = new float[b * n];
+        if (c.own()) {
+            return () -> {
+                for (int k = 0; k < inner; k++) {
+                    nb.sgemmOwnThreads(c.threads(), false, true, b, n, n, 1f, a, n, w, n, 1f, z, n);
+                }
+            };
+        }
         return () -> {
             Blas.setThreads(c.threads());
             for (int k = 0; k < inner; k++) {
@@ -179,7 +199,7 @@ final class BlasBench {
     private static int sameBitsAtEveryCount(NativeBlas nb, List<Case> cases, int b, List<Integer> counts) {
         int same = 0;
         for (Case c : cases) {
-            if (c.threads() != counts.getFirst()) {
+            if (c.own() || c.threads() != counts.getFirst()) {
                 continue;
             }
             boolean equal = true;
