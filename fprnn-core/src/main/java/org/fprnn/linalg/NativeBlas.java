@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -131,12 +133,12 @@ public final class NativeBlas implements Blas {
      *
      * @return the libraries that load, in {@link NativeLibrary#PREFERENCE} order (possibly none)
      */
-    public static java.util.List<NativeBlas> everyLibrary() {
-        java.util.List<NativeBlas> all = new java.util.ArrayList<>();
+    public static List<NativeBlas> everyLibrary() {
+        List<NativeBlas> all = new ArrayList<>();
         for (NativeLibrary.Source source : NativeLibrary.PREFERENCE) {
             NativeLibrary.Loaded lib;
             try {
-                lib = NativeLibrary.openPreferred(java.util.List.of(source));
+                lib = NativeLibrary.openPreferred(List.of(source));
             } catch (UnsatisfiedLinkError e) {
                 continue;
             }
