@@ -57,6 +57,7 @@ final class BlasBench {
             o.say("blas: %s is %s", label(i), libs.get(i).name());
         }
         if (libs.isEmpty()) {
+            o.say("blas: no native OpenBLAS loads in this process: nothing to compare");
             return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o,
                     "No native OpenBLAS loads in this process (FPRNN_BLAS = java, or neither the bundled nor a"
                             + " system library is there): nothing to compare.", List.of(), List.of(), null);

@@ -131,10 +131,14 @@ public final class NativeBlas implements Blas {
      * FFM loads each with its own symbols (RTLD_LOCAL), and each runs on one thread of its own
      * pool. A library that is already loaded (the process-wide one, say) is shared, not loaded again.
      *
-     * @return the libraries that load, in {@link NativeLibrary#PREFERENCE} order (possibly none)
+     * @return the libraries that load, in {@link NativeLibrary#PREFERENCE} order (possibly none;
+     *     none when FPRNN_BLAS = java asks for no native code)
      */
     public static List<NativeBlas> everyLibrary() {
         List<NativeBlas> all = new ArrayList<>();
+        if (!NativeLibrary.wanted()) {
+            return all;
+        }
         for (NativeLibrary.Source source : NativeLibrary.PREFERENCE) {
             NativeLibrary.Loaded lib;
             try {
