@@ -63,17 +63,29 @@ final class BlasBench {
                             + " system library is there): nothing to compare.", List.of(), List.of(), null);
         }
 
+        // fprnn's products first, interleaved on their own; then the calls on OpenBLAS's own threads, after
+        // which a library's idle threads spin for a while and would slow whatever is timed next
         int before = Blas.get().threads();
-        List<Runnable> bodies = new ArrayList<>();
-        for (Case c : cases) {
-            for (NativeBlas nb : libs) {
-                bodies.add(body(nb, c, b, perTiming(b, c.n(), o.quick())));
-            }
-        }
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(3.0, 101, 150.0);
-        Timer.Samples[] t;
+        Timer.Samples[] t = new Timer.Samples[cases.size() * libs.size()];
         try {
-            t = Timer.interleaved(bodies, plan);
+            for (boolean own : new boolean[] {false, true}) {
+                List<Runnable> bodies = new ArrayList<>();
+                List<Integer> slots = new ArrayList<>();
+                for (int ci = 0; ci < cases.size(); ci++) {
+                    if (cases.get(ci).own() != own) {
+                        continue;
+                    }
+                    for (int i = 0; i < libs.size(); i++) {
+                        bodies.add(body(libs.get(i), cases.get(ci), b, perTiming(b, cases.get(ci).n(), o.quick())));
+                        slots.add(ci * libs.size() + i);
+                    }
+                }
+                Timer.Samples[] got = Timer.interleaved(bodies, plan);
+                for (int j = 0; j < got.length; j++) {
+                    t[slots.get(j)] = got[j];
+                }
+            }
         } finally {
             Blas.setThreads(before);
         }
@@ -90,6 +102,7 @@ final class BlasBench {
         }
         Table table = new Table(headers.toArray(String[]::new));
         int rounds = t[0].count();
+        int ownRounds = t[t.length - 1].count();
         for (int ci = 0; ci < cases.size(); ci++) {
             Case c = cases.get(ci);
             int inner = perTiming(b, c.n(), o.quick());
@@ -132,19 +145,21 @@ final class BlasBench {
                 The product is C = A W^T + C with A B x N and W N x N, random, row-major, as the solvers' \
                 product with W; N = %d is P1's width and %d its next multiple of the SIMD width. The last rows \
                 make sgemm one unsplit call on OpenBLAS's own threads instead (its bits depend on the thread \
-                count, so fprnn never uses it): they tell a library's faster kernel from its faster threading. Each timing \
+                count, so fprnn never uses it): they tell a library's faster kernel from its faster threading. \
+                They are timed after the others, in rounds of their own: after a call on its own threads an \
+                OpenBLAS keeps its idle threads spinning for a while (OPENBLAS_THREAD_TIMEOUT shortens it), \
+                which slows whatever runs next on a machine with few cores. Each timing \
                 makes %d products (more for small shapes) and is divided by their number; every product of \
                 every library at both thread counts is timed interleaved, one call of each per round, %d \
-                rounds after a warm-up, so that a slow patch of a shared machine slows all of them alike; %s. \
+                rounds after a warm-up (%d for the rows on OpenBLAS's own threads), so that a slow patch of a \
+                shared machine slows all of them alike; %s. \
                 A ratio cell is the ratio of the two medians (below 1: the second library is faster); its \
                 spread is that ratio times the relative spread of the round-by-round ratios. fprnn loads the \
                 first library of NativeLibrary.PREFERENCE that is there (the bundled one, unless FPRNN_BLAS = \
                 system or FPRNN_OPENBLAS names a file); choose that order by these numbers, measured on a quiet \
-                machine. In one process the libraries share the cores: after a call on its own threads an \
-                OpenBLAS keeps its idle threads spinning for a while, which can slow the next call of the other \
-                library; for whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled and \
-                once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
-                Timer.Samples.spreadNote(rounds));
+                machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
+                and once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
+                ownRounds, Timer.Samples.spreadNote(rounds));
         return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o, explanation,
                 List.of(table, bits), List.of("", "Bits: each library against itself across thread counts, and the"
                         + " libraries against each other (different builds round differently: results are"
