@@ -18,8 +18,8 @@ import java.util.function.Supplier;
 public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
-            List.of("rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads", "parts", "peers",
-                    "conv");
+            List.of("rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads", "blas", "parts",
+                    "peers", "conv");
 
     private Benchmarks() {
     }
@@ -80,6 +80,7 @@ public final class Benchmarks {
                     case ScalingBench.ID -> ScalingBench.run(o);
                     case MemoryBench.ID -> MemoryBench.run(o);
                     case ThreadsBench.ID -> ThreadsBench.run(o);
+                    case BlasBench.ID -> BlasBench.run(o);
                     case PartsBench.ID -> PartsBench.run(o);
                     case PeersBench.ID -> PeersBench.run(o, data);
                     case ConvBench.ID -> ConvBench.run(o);

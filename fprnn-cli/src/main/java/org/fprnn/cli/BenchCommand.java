@@ -41,6 +41,8 @@ import picocli.CommandLine.Spec;
             "  memory       heap of a gradient step against a bptt step as iterations grow",
             "  threads      time per step with 1 and 2 threads, in raw-sgemm units, and",
             "               issue 12's goals",
+            "  blas         the bundled OpenBLAS against the system's, through fprnn's own",
+            "               binding: sgemm and dgemm at N 300 and 304, 1 and 2 threads",
             "  parts        one Euler and one Anderson iteration taken apart, each part in",
             "               raw-sgemm units; products counted; the cost of fprnn's product split",
             "  peers        the PyTorch P1 peer (--peers-dir) side by side with fprnn's same",
@@ -59,8 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
-            description = "rules, solver, convergence, end-to-end, warm, warm-reach, scaling, memory, threads, parts,"
-                    + " peers, conv or all (default all)")
+            description = "rules, solver, convergence, end-to-end, warm, warm-reach, scaling, memory, threads, blas,"
+                    + " parts, peers, conv or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")

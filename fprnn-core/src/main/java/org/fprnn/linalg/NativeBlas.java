@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,8 +25,8 @@ import java.util.Optional;
  * differently with the partition; ThreadCountDeterminismTest). For fixed shapes OpenBLAS gives
  * the same bits on every run.
  *
- * <p>The library is {@link NativeLibrary}'s (FPRNN_OPENBLAS / fprnn.openblas, else the usual paths),
- * the one {@link Lapack} uses too. The thread count is FPRNN_THREADS / fprnn.threads, else the number
+ * <p>The library is {@link NativeLibrary}'s (FPRNN_OPENBLAS / fprnn.openblas, else the bundled
+ * OpenBLAS, else the system's), the one {@link Lapack} uses too. The thread count is FPRNN_THREADS / fprnn.threads, else the number
  * of processors, unless {@link #setThreads(int)} sets it.
  */
 @SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
@@ -36,14 +38,19 @@ public final class NativeBlas implements Blas {
     private static final Object LOCK = new Object();
     private static NativeBlas loaded;
 
+    private final String origin;
     private final String library;
     private final String config;
+    /** True for {@link #load()}'s instance, whose products go through the constant {@link Downcalls}. */
+    private final boolean processWide;
     private final MethodHandle sgemm;
     private final MethodHandle dgemm;
     private final MethodHandle getThreads;
     private final MethodHandle setThreads;
 
-    private NativeBlas(String library, SymbolLookup lookup) {
+    private NativeBlas(NativeLibrary.Loaded lib, boolean processWide) {
+        String library = lib.path();
+        SymbolLookup lookup = lib.lookup();
         Linker linker = Linker.nativeLinker();
         Linker.Option critical = Linker.Option.critical(true);
         ValueLayout i32 = ValueLayout.JAVA_INT;
@@ -86,8 +93,15 @@ public final class NativeBlas implements Blas {
                 // the configuration alone
             }
         }
+        this.origin = lib.origin();
         this.library = library;
         this.config = cfg;
+        this.processWide = processWide;
+    }
+
+    /** The library this instance's products call: null for the process-wide one ({@link Downcalls}), else itself. */
+    private NativeBlas via() {
+        return processWide ? null : this;
     }
 
     /**
@@ -100,12 +114,43 @@ public final class NativeBlas implements Blas {
         synchronized (LOCK) {
             if (loaded == null) {
                 NativeLibrary.Loaded lib = NativeLibrary.openBlas();
-                NativeBlas nb = new NativeBlas(lib.path(), lib.lookup());
+                NativeBlas nb = new NativeBlas(lib, true);
                 nb.setOpenBlasThreads(1); // the blocks of a product are threaded by RowParallel instead
                 loaded = nb;
             }
             return loaded;
         }
+    }
+
+    /**
+     * Every native OpenBLAS this machine offers, one per {@link NativeLibrary.Source} that loads (the
+     * bundled one, the system's), each bound on its own beside the process-wide {@link #load()}: for
+     * benchmarks that compare the libraries in one process through the same binding. Their products
+     * are split and threaded as the process-wide one's, but call their own library; the solvers and
+     * LU keep using the process-wide library. Two different builds loaded side by side are safe:
+     * FFM loads each with its own symbols (RTLD_LOCAL), and each runs on one thread of its own
+     * pool. A library that is already loaded (the process-wide one, say) is shared, not loaded again.
+     *
+     * @return the libraries that load, in {@link NativeLibrary#PREFERENCE} order (possibly none;
+     *     none when FPRNN_BLAS = java asks for no native code)
+     */
+    public static List<NativeBlas> everyLibrary() {
+        List<NativeBlas> all = new ArrayList<>();
+        if (!NativeLibrary.wanted()) {
+            return all;
+        }
+        for (NativeLibrary.Source source : NativeLibrary.PREFERENCE) {
+            NativeLibrary.Loaded lib;
+            try {
+                lib = NativeLibrary.openPreferred(List.of(source));
+            } catch (UnsatisfiedLinkError e) {
+                continue;
+            }
+            NativeBlas nb = new NativeBlas(lib, false);
+            nb.setOpenBlasThreads(1);
+            all.add(nb);
+        }
+        return all;
     }
 
     /** True if OpenBLAS loads on this machine. */
@@ -118,9 +163,19 @@ public final class NativeBlas implements Blas {
         }
     }
 
+    /** How the library was found: "bundled org.bytedeco:openblas VERSION", "system" or "FPRNN_OPENBLAS". */
+    public String origin() {
+        return origin;
+    }
+
     /** The path or name the library was loaded from. */
     public String library() {
         return library;
+    }
+
+    /** OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), e.g. "OpenBLAS 0.3.31 DYNAMIC_ARCH ..., kernel Zen". */
+    public String config() {
+        return config;
     }
 
     /** Sets the thread count of products and row work (process-wide; n >= 1): {@link RowParallel}'s. */
@@ -158,15 +213,15 @@ public final class NativeBlas implements Blas {
     }
 
     /**
-     * OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), the library
-     * file and the thread count, e.g. "OpenBLAS 0.3.21 ... Zen MAX_THREADS=64, kernel Zen
-     * [/usr/lib/x86_64-linux-gnu/libopenblas.so.0] (native, 2 threads)". Benchmark sections and
-     * results folders record it.
+     * OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), where the
+     * library came from and its file, and the thread count, e.g. "OpenBLAS 0.3.21 ... Zen
+     * MAX_THREADS=64, kernel Zen [system: /usr/lib/x86_64-linux-gnu/libopenblas.so.0] (native, 2
+     * threads)". Benchmark sections, results folders and fprnn --version record it.
      */
     @Override
     public String name() {
         int t = threads();
-        return config + " [" + library + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
+        return config + " [" + origin + ": " + library + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
     }
 
     @Override
@@ -176,7 +231,7 @@ public final class NativeBlas implements Blas {
                 c, c.length, cOff, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c, cOff, ldc);
-            case PRODUCT -> product(false, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            case PRODUCT -> product(via(), false, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 
@@ -193,7 +248,7 @@ public final class NativeBlas implements Blas {
                 ldb, c.data, c.data.length, 0, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> product(false, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
+            case PRODUCT -> product(via(), false, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
         }
     }
 
@@ -204,7 +259,7 @@ public final class NativeBlas implements Blas {
                 ldb, c.data, c.data.length, 0, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> product(true, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
+            case PRODUCT -> product(via(), true, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
         }
     }
 
@@ -215,7 +270,7 @@ public final class NativeBlas implements Blas {
                 c, c.length, cOff, ldc)) {
             case NOTHING -> { }
             case SCALE_C -> GemmArgs.scale(m, n, beta, c, cOff, ldc);
-            case PRODUCT -> product(true, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            case PRODUCT -> product(via(), true, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 
@@ -237,7 +292,7 @@ public final class NativeBlas implements Blas {
             case PRODUCT -> {
                 setOpenBlasThreads(threads);
                 try {
-                    Downcalls.SGEMM.invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
+                    (processWide ? Downcalls.SGEMM : sgemm).invokeExact(ROW_MAJOR, tA ? TRANS : NO_TRANS, tB ? TRANS : NO_TRANS, m, n, k,
                             alpha, MemorySegment.ofArray(a), lda, MemorySegment.ofArray(b), ldb, beta,
                             MemorySegment.ofArray(c), ldc);
                 } catch (Throwable t) {
@@ -295,12 +350,12 @@ public final class NativeBlas implements Blas {
      * {@link RowParallel}'s threads. The operands are matrices (whose kept segments are sliced) or
      * arrays (sliced anew per call).
      */
-    private static void product(boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, Object a,
+    private static void product(NativeBlas via, boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, Object a,
                                 int aOff, int lda, Object b, int bOff, int ldb, double beta, Object c, int cOff,
                                 int ldc) {
         Product p = PRODUCT.get();
         int blocks = blocks(m, n, k);
-        p.set(dbl, tA, tB, m, n, k, alpha, lda, ldb, beta, ldc, blocks);
+        p.set(via, dbl, tA, tB, m, n, k, alpha, lda, ldb, beta, ldc, blocks);
         for (int q = 0; q < p.blocks; q++) {
             int lo = p.start(q);
             if (p.byRows) {
@@ -341,6 +396,8 @@ public final class NativeBlas implements Blas {
         final MemorySegment[] a = new MemorySegment[MAX_BLOCKS];
         final MemorySegment[] b = new MemorySegment[MAX_BLOCKS];
         final MemorySegment[] c = new MemorySegment[MAX_BLOCKS];
+        /** The library of a product not made by the process-wide instance, else null ({@link Downcalls}). */
+        NativeBlas via;
         boolean dbl;
         int transA;
         int transB;
@@ -355,8 +412,9 @@ public final class NativeBlas implements Blas {
         int blocks;
         boolean byRows;
 
-        void set(boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, int lda, int ldb,
-                 double beta, int ldc, int blocks) {
+        void set(NativeBlas via, boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, int lda,
+                 int ldb, double beta, int ldc, int blocks) {
+            this.via = via;
             this.dbl = dbl;
             this.transA = tA ? TRANS : NO_TRANS;
             this.transB = tB ? TRANS : NO_TRANS;
@@ -390,7 +448,15 @@ public final class NativeBlas implements Blas {
             int mm = byRows ? hi - lo : m;
             int nn = byRows ? n : hi - lo;
             try {
-                if (dbl) {
+                if (via != null) {
+                    if (dbl) {
+                        via.dgemm.invokeExact(ROW_MAJOR, transA, transB, mm, nn, k, alpha, a[q], lda, b[q], ldb, beta,
+                                c[q], ldc);
+                    } else {
+                        via.sgemm.invokeExact(ROW_MAJOR, transA, transB, mm, nn, k, (float) alpha, a[q], lda, b[q], ldb,
+                                (float) beta, c[q], ldc);
+                    }
+                } else if (dbl) {
                     Downcalls.DGEMM.invokeExact(ROW_MAJOR, transA, transB, mm, nn, k, alpha, a[q], lda, b[q], ldb,
                             beta, c[q], ldc);
                 } else {
@@ -404,6 +470,7 @@ public final class NativeBlas implements Blas {
 
         /** Drops the segments (they keep the arrays alive). */
         void clear() {
+            via = null;
             java.util.Arrays.fill(a, null);
             java.util.Arrays.fill(b, null);
             java.util.Arrays.fill(c, null);

@@ -2,6 +2,7 @@ package org.fprnn.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -291,6 +292,47 @@ class GemmTest {
             assertArrayEquals(fone, pr.runFloat(new JavaBlas(2)));
             assertArrayEquals(fone, pr.runFloat(new JavaBlas(3)));
         }
+    }
+
+    /**
+     * Every native library bound beside the process-wide one (the bundled and the system's, for
+     * fprnn bench blas) computes the products through its own library: equal to the pure-Java product
+     * up to rounding, with the same bits at 1 and 2 threads, and bitwise equal to the process-wide
+     * binding when it is the same file.
+     */
+    @Test
+    void everyLibraryComputesThroughItsOwnBinding() {
+        assumeTrue(NativeBlas.isAvailable(), "OpenBLAS not installed");
+        List<NativeBlas> libs = NativeBlas.everyLibrary();
+        assertFalse(libs.isEmpty());
+        NativeBlas processWide = NativeBlas.load();
+        int before = processWide.threads();
+        SplittableRandom rnd = new SplittableRandom(5);
+        try {
+            for (int t = 0; t < 4; t++) {
+                Problem pr = Problem.random(rnd, (t & 1) != 0, (t & 2) != 0, 200, 150, 120, 0.7, 0.3); // split in blocks
+                double[] java = pr.runDouble(new JavaBlas(1));
+                float[] javaF = pr.runFloat(new JavaBlas(1));
+                for (NativeBlas lib : libs) {
+                    processWide.setThreads(1);
+                    double[] one = pr.runDouble(lib);
+                    float[] oneF = pr.runFloat(lib);
+                    processWide.setThreads(2);
+                    assertArrayEquals(one, pr.runDouble(lib), lib.name());
+                    assertArrayEquals(oneF, pr.runFloat(lib), lib.name());
+                    for (int i = 0; i < one.length; i++) {
+                        assertEquals(java[i], one[i], 1e-12 * (1 + Math.abs(java[i])), lib.name());
+                        assertEquals(javaF[i], oneF[i], 1e-4f * (1 + Math.abs(javaF[i])), lib.name());
+                    }
+                    if (lib.library().equals(processWide.library())) {
+                        assertArrayEquals(one, pr.runDouble(processWide), lib.name());
+                    }
+                }
+            }
+        } finally {
+            processWide.setThreads(before);
+        }
+        assertEquals(libs.size(), libs.stream().map(NativeBlas::library).distinct().count(), "a library bound twice");
     }
 
     @Test

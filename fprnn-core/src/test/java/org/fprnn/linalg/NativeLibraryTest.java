@@ -4,16 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The one native-library loader: an explicit path is honoured, and a fallback is one clear line. */
+/**
+ * The one native-library loader: an explicit path is honoured, the bundled OpenBLAS is found and named,
+ * the system's is used when asked or when the bundled one cannot be, and a fallback is one clear line.
+ */
 class NativeLibraryTest {
     @TempDir
     Path dir;
@@ -30,24 +42,146 @@ class NativeLibraryTest {
 
     /** A process whose fprnn.openblas names a missing file: products and LU both fall back, said in one line. */
     @Test
-    void thePropertyPointingAtAMissingFileFallsBackWithOneLine() throws IOException, InterruptedException,
-            URISyntaxException {
+    void thePropertyPointingAtAMissingFileFallsBackWithOneLine() throws Exception {
         String missing = dir.resolve("libopenblas-missing.so").toString();
+        Child c = child(Map.of(), "-Dfprnn.openblas=" + missing);
+        assertTrue(c.out().contains("blas: Java") && c.out().contains("lapack native: false"), c.out());
+        assertEquals(1, c.warnings().size(), c.err());
+        assertTrue(c.warnings().getFirst().contains("fprnn.openblas / FPRNN_OPENBLAS = " + missing + ": no such file"),
+                c.err());
+    }
+
+    /** A file that is not a library (a damaged download, say) is refused by the loader, not crashed on. */
+    @Test
+    void aCorruptFileFallsBackWithOneLine() throws Exception {
+        Path corrupt = Files.write(dir.resolve("libopenblas.so.0"), "not an ELF file".getBytes(StandardCharsets.UTF_8));
+        Child c = child(Map.of(), "-Dfprnn.openblas=" + corrupt);
+        assertTrue(c.out().contains("blas: Java") && c.out().contains("lapack native: false"), c.out());
+        assertEquals(1, c.warnings().size(), c.err());
+        assertTrue(c.warnings().getFirst().contains(corrupt.toString()), c.err());
+    }
+
+    /** By default the bundled OpenBLAS is copied into the cache and loaded from there, for products and LU alike. */
+    @Test
+    void theBundledLibraryLoadsFromTheCacheAndIsNamed() throws Exception {
+        assumeTrue(BundledOpenBlas.present(), "org.bytedeco:openblas serves linux-x86_64 only");
+        Path cache = dir.resolve("cache");
+        Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
+        String version = BundledOpenBlas.version();
+        String openblas = version.substring(0, version.indexOf('-')); // 0.3.31-1.5.13: OpenBLAS 0.3.31
+        String blas = c.line("blas: ");
+        assertTrue(blas.startsWith("OpenBLAS " + openblas + " "), blas);
+        assertTrue(blas.contains("[bundled org.bytedeco:openblas " + version + ": " + cache), blas);
+        assertEquals("true", c.line("lapack native: "), c.out());
+        assertEquals(List.of(), c.warnings(), c.err());
+        Path lib = Path.of(blas.substring(blas.indexOf(": " + cache) + 2, blas.indexOf("] (native")));
+        assertTrue(Files.isRegularFile(lib), lib.toString());
+    }
+
+    /** A damaged copy in the cache is copied anew, and the library loads. */
+    @Test
+    void aDamagedCachedCopyIsReplacedBeforeLoading() throws Exception {
+        assumeTrue(BundledOpenBlas.present(), "org.bytedeco:openblas serves linux-x86_64 only");
+        Path cache = dir.resolve("cache");
+        Path lib = BundledOpenBlas.extract(cache).resolve("libopenblas.so.0");
+        long size = Files.size(lib);
+        Files.write(lib, new byte[4096]); // a truncated file of zeros: the dynamic linker must never see it
+        Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
+        assertTrue(c.line("blas: ").contains("[bundled org.bytedeco:openblas"), c.out());
+        assertEquals(List.of(), c.warnings(), c.err());
+        assertEquals(size, Files.size(lib));
+    }
+
+    /** A cache that cannot be made: one line says so, and the system's library (else pure Java) is used. */
+    @Test
+    void anUnusableCacheFallsBackWithOneLine() throws Exception {
+        assumeTrue(BundledOpenBlas.present(), "org.bytedeco:openblas serves linux-x86_64 only");
+        Path notAFolder = Files.writeString(dir.resolve("cache-is-a-file"), "x");
+        Child c = child(Map.of(), "-Dfprnn.cache=" + notAFolder);
+        assertEquals(1, c.warnings().size(), c.err());
+        String warning = c.warnings().getFirst();
+        assertTrue(warning.contains("bundled org.bytedeco:openblas") && warning.contains(notAFolder.toString()), warning);
+        String blas = c.line("blas: ");
+        assertTrue(blas.contains("[system: ") || blas.startsWith("Java"), blas);
+    }
+
+    /** FPRNN_BLAS = system skips the bundled library: the system's is loaded when there is one. */
+    @Test
+    void theSystemSettingLoadsTheSystemLibrary() throws Exception {
+        assumeTrue(NativeLibrary.candidatePaths().stream().anyMatch(p -> Files.isRegularFile(Path.of(p))),
+                "no system OpenBLAS on this machine");
+        Path cache = dir.resolve("cache");
+        Child c = child(Map.of("FPRNN_BLAS", "system"), "-Dfprnn.cache=" + cache);
+        assertTrue(c.line("blas: ").contains("[system: "), c.out());
+        assertEquals("true", c.line("lapack native: "), c.out());
+        assertEquals(List.of(), c.warnings(), c.err());
+        assertFalse(Files.exists(cache), "the bundled library was copied though not wanted");
+    }
+
+    @Test
+    void anUnknownSettingIsRefusedNamingTheChoices() {
+        String before = System.getProperty("fprnn.blas");
+        System.setProperty("fprnn.blas", "fastest");
+        try {
+            UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, NativeLibrary::sources);
+            assertTrue(e.getMessage().contains("fastest") && e.getMessage().contains("bundled, system, java"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("fprnn.blas");
+            } else {
+                System.setProperty("fprnn.blas", before);
+            }
+        }
+    }
+
+    /** What a child JVM running {@link NativeFallbackMain} printed. */
+    private record Child(String out, String err) {
+        List<String> warnings() {
+            return err.lines().filter(l -> l.contains("fprnn:")).toList();
+        }
+
+        /** The rest of the line of out that starts with {@code prefix}. */
+        String line(String prefix) {
+            return out.lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no line '" + prefix + "' in\n" + out + err));
+        }
+    }
+
+    /**
+     * Runs {@link NativeFallbackMain} in a new JVM with fprnn-core, EJML and the bundled OpenBLAS's jar
+     * on its class path, with FPRNN_BLAS, FPRNN_OPENBLAS and FPRNN_CACHE removed from its environment
+     * unless {@code env} sets them; it must exit 0.
+     */
+    private static Child child(Map<String, String> env, String... jvmArgs) throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = String.join(java.io.File.pathSeparator, location(Lapack.class), location(NativeFallbackMain.class),
-                location(org.ejml.data.DMatrixRMaj.class), location(org.ejml.dense.row.factory.LinearSolverFactory_DDRM.class));
-        ProcessBuilder pb = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Dfprnn.openblas=" + missing,
-                "-Djava.util.logging.SimpleFormatter.format=%4$s: %5$s%n", "-cp", cp, NativeFallbackMain.class.getName());
+        List<String> cp = new ArrayList<>(List.of(location(Lapack.class), location(NativeFallbackMain.class),
+                location(org.ejml.data.DMatrixRMaj.class), location(org.ejml.dense.row.factory.LinearSolverFactory_DDRM.class)));
+        URL bundled = NativeLibraryTest.class.getClassLoader().getResource(BundledOpenBlas.RESOURCE_DIR + "libopenblas.so.0");
+        if (bundled != null && bundled.openConnection() instanceof JarURLConnection jar) {
+            cp.add(Path.of(jar.getJarFileURL().toURI()).toString());
+        }
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Djava.util.logging.SimpleFormatter.format=%4$s: %5$s%n"));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", String.join(java.io.File.pathSeparator, cp), NativeFallbackMain.class.getName()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("FPRNN_BLAS");
+        pb.environment().remove("FPRNN_OPENBLAS");
+        pb.environment().remove("FPRNN_CACHE");
+        pb.environment().putAll(env);
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), err);
-        assertTrue(out.contains("blas: Java") && out.contains("lapack native: false"), out);
-        List<String> warnings = err.lines().filter(l -> l.contains("fprnn:")).toList();
-        assertEquals(1, warnings.size(), err);
-        assertTrue(warnings.getFirst().contains("fprnn.openblas / FPRNN_OPENBLAS = " + missing + ": no such file"), err);
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        assertEquals(0, p.waitFor(), err.get());
+        return new Child(out, err.get());
+    }
+
+    private static String read(InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String location(Class<?> c) throws URISyntaxException {
