@@ -63,12 +63,8 @@ public final class Adam implements Optimizer {
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
-            if (!state.has("m." + name)) {
-                state.put("m." + name, d.zerosLike());
-                state.put("v." + name, d.zerosLike());
-            }
-            Matrix m = state.get("m." + name);
-            Matrix v = state.get("v." + name);
+            Matrix m = slot("m." + name, d);
+            Matrix v = slot("v." + name, d);
             for (int i = 0; i < d.size(); i++) {
                 double g = d.getFlat(i);
                 double mi = beta1 * m.getFlat(i) + (1 - beta1) * g;
@@ -102,10 +98,7 @@ public final class Adam implements Optimizer {
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
-            if (!state.has("m." + name)) {
-                state.put("m." + name, d.zerosLike());
-            }
-            Matrix m = state.get("m." + name);
+            Matrix m = slot("m." + name, d);
             for (int i = 0; i < d.size(); i++) {
                 double mi = beta1 * m.getFlat(i) + (1 - beta1) * d.getFlat(i);
                 m.setFlat(i, mi);
@@ -113,6 +106,14 @@ public final class Adam implements Optimizer {
                 p.setFlat(i, pi - lr * (mi * scale + weightDecay * pi));
             }
         }
+    }
+
+    /** The state matrix {@code key}, zeros shaped like {@code like} at first use. */
+    private Matrix slot(String key, Matrix like) {
+        if (!state.has(key)) {
+            state.put(key, like.zerosLike());
+        }
+        return state.get(key);
     }
 
     /** True if the second moment is one number for all parameters. */
