@@ -46,6 +46,9 @@ class AdamSecondMomentRunTest {
         CliRunner a = CliRunner.run("run", cfg.toString(), "--out", whole.toString());
         assertEquals(0, a.exitCode(), a.err() + a.out());
         assertNotEquals(-1L, Files.mismatch(entry.resolve(ID), whole.resolve(ID)), "the option changes the run");
+        assertTrue(Files.readString(whole.resolve("results.md")).contains("- training: adam with one second moment for"
+                + " all trained parameters"), "the page says which Adam ran");
+        assertTrue(Files.readString(entry.resolve("results.md")).contains("- training: adam, batch"));
 
         Path parts = dir.resolve("parts");
         assertEquals(130, CliRunner.run("run", cfg.toString(), "--out", parts.toString(), "--stop-after-steps", "3")
