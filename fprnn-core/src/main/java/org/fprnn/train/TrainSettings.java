@@ -40,8 +40,8 @@ import org.fprnn.solve.SolverConfig;
  *     where its previous visit ended ({@link WarmStartCache}); needs a forward solver with a tolerance
  *     > 0, since a fixed number of steps would end elsewhere from another start
  *
- * @param options the learning-rate schedule, gradient-norm clipping and shift augmentation
- *     ({@link Options#OFF}: none)
+ * @param options the learning-rate schedule, gradient-norm clipping, shift augmentation and Adam's
+ *     second moment ({@link Options#OFF}: none, per entry)
  *
  * <p>Serializable (with its solver, rule and diagnostics settings) so that fprnn-spark can ship it to
  * executors.
@@ -61,10 +61,18 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
      *     the optimizer ({@link ClipByGlobalNorm}); 0: no clipping
      * @param augmentShift shift each training image by up to this many pixels along each axis, drawn
      *     from (seed, step) ({@link ShiftAugment}); 0: no augmentation
+     * @param adamGlobalSecondMoment Adam only: one second moment for all trained parameters together,
+     *     so that the update keeps the rule's direction ({@link org.fprnn.optim.Adam}); false: per entry
      */
-    public record Options(LearningRateSchedule schedule, double clipNorm, int augmentShift)
+    public record Options(LearningRateSchedule schedule, double clipNorm, int augmentShift,
+                          boolean adamGlobalSecondMoment)
             implements java.io.Serializable {
         public static final Options OFF = new Options(LearningRateSchedule.CONSTANT, 0, 0);
+
+        /** Options with Adam's usual per-entry second moment. */
+        public Options(LearningRateSchedule schedule, double clipNorm, int augmentShift) {
+            this(schedule, clipNorm, augmentShift, false);
+        }
 
         public Options {
             if (schedule == null) {
@@ -164,6 +172,10 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
                     + forward.method() + ", " + forward.maxIter() + " iterations) the state returned depends on where"
                     + " the solve starts");
         }
+        if (options.adamGlobalSecondMoment() && !optimizer.equals("adam")) {
+            throw new IllegalArgumentException("a global second moment is Adam's: it does not apply to the optimizer "
+                    + optimizer);
+        }
         if (batchSize < 1 || epochs < 1 || testBatch < 0) {
             throw new IllegalArgumentException("batch size and epochs must be >= 1 and the test batch >= 0, got "
                     + batchSize + ", " + epochs + ", " + testBatch);
@@ -171,12 +183,13 @@ public record TrainSettings(String rule, double lr, String optimizer, double mom
     }
 
     /**
-     * A new optimizer for this run: the optimizer, after clipping the direction when
+     * A new optimizer for this run: the optimizer (Adam with a global second moment when
+     * {@link Options#adamGlobalSecondMoment()}), after clipping the direction when
      * {@link Options#clipNorm()} > 0, at the learning rate of the schedule (set by the training loop
      * through {@link Optimizer#beginStep}).
      */
     public Optimizer newOptimizer() {
-        Optimizer o = Optimizers.create(optimizer, lr, momentum, weightDecay);
+        Optimizer o = Optimizers.create(optimizer, lr, momentum, weightDecay, options.adamGlobalSecondMoment());
         if (options.clipNorm() > 0) {
             o = new ClipByGlobalNorm(o, options.clipNorm());
         }

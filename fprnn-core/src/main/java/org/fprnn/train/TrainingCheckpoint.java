@@ -12,9 +12,10 @@ import org.fprnn.io.FormatException;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.linalg.Params;
+import org.fprnn.optim.Adam;
 import org.fprnn.optim.Optimizer;
 
 /**
@@ -228,6 +229,14 @@ public record TrainingCheckpoint(String rule, double lr, String settings, int st
                 if (!(t >= 0 && t <= step && t == Math.rint(t))) {
                     throw new FormatException(file, "holds an optimizer step count of " + t + " after " + step
                             + " steps; the file was altered");
+                }
+                continue;
+            }
+            if (n.equals(Adam.GLOBAL_V) && !params.names().contains(n)) {
+                double v = a.size() == 1 ? a.getDouble(0) : Double.NaN;
+                if (!(v >= 0) || Double.isInfinite(v)) {
+                    throw new FormatException(file, "holds Adam's global second moment " + v + " (of shape "
+                            + a.shapeString() + "): it must be one finite number >= 0; the file was altered");
                 }
                 continue;
             }

@@ -1,7 +1,9 @@
 package org.fprnn.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
@@ -157,6 +159,139 @@ class OptimizerTest {
         // t=1: P = 1 - 0.1*(0.99999998 + 0.2*1) = 0.880000002
         // t=2: P = 0.880000002 - 0.1*(m^/(sqrt(v^) + 1e-8) + 0.2*0.880000002) = 0.8357662986678464
         assertSteps(0.880000002, 0.8357662986678464, new Adam(0.1, 0.9, 0.999, 1e-8, 0.2));
+    }
+
+    /** Two parameters of other shapes with random entries (seeded): a direction, or parameters. */
+    private static Params randomParams(java.util.SplittableRandom rng) {
+        DMatrix a = new DMatrix(3, 4);
+        DMatrix b = new DMatrix(1, 5);
+        for (int i = 0; i < a.data.length; i++) {
+            a.data[i] = rng.nextDouble(-1, 1);
+        }
+        for (int i = 0; i < b.data.length; i++) {
+            b.data[i] = 10 * rng.nextDouble(-1, 1);   // another scale than a: per-entry Adam would even them out
+        }
+        return new Params().put("A", a).put("B", b);
+    }
+
+    /** Every entry of every parameter, in the order of the names, as one vector. */
+    private static double[] flat(Params params) {
+        java.util.List<Double> u = new java.util.ArrayList<>();
+        for (String n : params.names()) {
+            for (int i = 0; i < params.get(n).size(); i++) {
+                u.add(params.get(n).getFlat(i));
+            }
+        }
+        return u.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** The update P_before - P_after of every entry, as one vector. */
+    private static double[] update(Params before, Params after) {
+        double[] b = flat(before);
+        double[] a = flat(after);
+        for (int i = 0; i < b.length; i++) {
+            b[i] -= a[i];
+        }
+        return b;
+    }
+
+    /**
+     * Global second moment, worked out from the class Javadoc independently of the optimizer's loops:
+     * m_k = b1 m_{k-1} + (1-b1) D_k per entry; v_k = b2 v_{k-1} + (1-b2) mean(D_k^2) over all 17 entries;
+     * the update of step k is lr m_k / (1-b1^k) / (sqrt(v_k / (1-b2^k)) + eps) + lr wd P.
+     */
+    @Test
+    void adamGlobalSecondMomentFollowsItsRecurrence() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        Params p = randomParams(rng);
+        double lr = 0.01;
+        double wd = 0.1;
+        Adam adam = new Adam(lr, 0.9, 0.999, 1e-8, wd, true);
+        double[] m = new double[17];
+        double v = 0;
+        for (int k = 1; k <= 4; k++) {
+            Params d = randomParams(rng);
+            double[] dv = flat(d);
+            double[] pv = flat(p);
+            double meanSq = 0;
+            for (double x : dv) {
+                meanSq += x * x / dv.length;
+            }
+            v = 0.999 * v + 0.001 * meanSq;
+            double denom = Math.sqrt(v / (1 - Math.pow(0.999, k))) + 1e-8;
+            Params before = p.copy();
+            adam.step(p, d);
+            double[] got = update(before, p);
+            for (int i = 0; i < m.length; i++) {
+                m[i] = 0.9 * m[i] + 0.1 * dv[i];
+                double want = lr * (m[i] / (1 - Math.pow(0.9, k)) / denom) + lr * wd * pv[i];
+                assertEquals(want, got[i], 1e-14, "step " + k + ", entry " + i);
+            }
+        }
+    }
+
+    /**
+     * The point of the global second moment: the update keeps the direction's orientation across
+     * parameters of different scales (here a constant direction, so m_hat = D), with root mean square
+     * lr per entry; per-entry Adam turns it (every entry moves by lr on the first step).
+     */
+    @Test
+    void adamGlobalSecondMomentKeepsTheDirection() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+        Params d = randomParams(rng);
+        double[] dv = flat(d);
+        for (boolean global : new boolean[] {true, false}) {
+            Params p = randomParams(rng);
+            Adam adam = new Adam(0.01, 0.9, 0.999, 1e-12, 0, global);
+            for (int k = 0; k < 3; k++) {
+                Params before = p.copy();
+                adam.step(p, d);
+                double[] u = update(before, p);
+                double cos = 0;
+                double uu = 0;
+                double dd = 0;
+                for (int i = 0; i < u.length; i++) {
+                    cos += u[i] * dv[i];
+                    uu += u[i] * u[i];
+                    dd += dv[i] * dv[i];
+                }
+                cos /= Math.sqrt(uu * dd);
+                if (global) {
+                    assertEquals(1.0, cos, 1e-12, "the update is parallel to the direction");
+                    assertEquals(0.01, Math.sqrt(uu / u.length), 1e-9, "root mean square lr per entry");
+                } else {
+                    assertTrue(cos < 0.95, "per-entry Adam turns a direction with entries of unequal scale: cos " + cos);
+                }
+            }
+        }
+    }
+
+    @Test
+    void adamGlobalSecondMomentStateRoundTripContinuesIdentically() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        Params p1 = randomParams(rng);
+        Adam a = new Adam(0.01, 0.9, 0.999, 1e-8, 0, true);
+        a.step(p1, randomParams(rng));
+        Params p2 = p1.copy();
+        Adam b = new Adam(0.01, 0.9, 0.999, 1e-8, 0, true);
+        b.restore(a.state());
+        assertEquals(1, a.state().get(Adam.GLOBAL_V).size(), "one second moment for all parameters");
+        Params d = randomParams(rng);
+        a.step(p1, d);
+        b.step(p2, d);
+        for (String n : p1.names()) {
+            for (int i = 0; i < p1.get(n).size(); i++) {
+                assertEquals(p1.get(n).getFlat(i), p2.get(n).getFlat(i), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void aGlobalSecondMomentIsAdamsOnly() {
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.create("sgd", 0.1, 0, 0, true));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.create("nesterov", 0.1, 0.9, 0, true));
+        assertTrue(((Adam) Optimizers.create("adam", 0.1, 0, 0, true)).globalSecondMoment());
+        assertFalse(((Adam) Optimizers.create("adam", 0.1, 0, 0)).globalSecondMoment());
     }
 
     @Test

@@ -195,7 +195,9 @@ final class ClassificationReport {
         }
         sb.append(String.format(Locale.ROOT, "- training: %s%s, batch %d, %d epoch%s (%d steps per run), cross-entropy;"
                         + " test batch of %d drawn afresh at every step; full test set %s%n", t.optimizer(),
-                t.momentum() > 0 ? " (momentum " + num(t.momentum()) + ")" : "",
+                t.momentum() > 0 ? " (momentum " + num(t.momentum()) + ")"
+                        : "global".equals(t.adamSecondMoment()) ? " with one second moment for all trained parameters"
+                        + " (train.adam_second_moment = \"global\")" : "",
                 t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s", total, t.testBatch(),
                 t.fullTestEveryEpoch() ? "after every epoch" : "at the end"));
         sb.append("\n## Final accuracy on the full test set\n\n");

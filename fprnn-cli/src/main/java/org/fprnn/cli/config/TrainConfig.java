@@ -34,12 +34,15 @@ import org.fprnn.train.TrainSettings;
  *     the optimizer (default 0: off)
  * @param augmentShift shift each training image by up to this many pixels along each axis, drawn from
  *     (seed, step) (default 0: off; image data sets only)
+ * @param adamSecondMoment train.optimizer = "adam" only: "entry" (default: Adam's second moment per
+ *     entry; held as null once parsed) or "global" (one for all trained parameters together, so that
+ *     the update keeps the rule's direction and only its size adapts; see {@link org.fprnn.optim.Adam})
  */
 public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, Double momentum, Double weightDecay,
                           Integer testBatch, Boolean fullTestEveryEpoch, String onNonconverged,
                           Double maxDirectionNorm, Integer maxConsecutiveRefusals, String schedule,
                           Integer warmupSteps, Integer stepEvery, Double stepGamma, Double clipNorm,
-                          Integer augmentShift) {
+                          Integer augmentShift, String adamSecondMoment) {
     public TrainConfig {
         batchSize = Keys.intAtLeast("train.batch_size", batchSize, 512, 1);
         epochs = Keys.intAtLeast("train.epochs", epochs, 1, 1);
@@ -79,18 +82,31 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
         }
         clipNorm = Keys.number("train.clip_norm", clipNorm, 0.0, 0, true);
         augmentShift = Keys.intAtLeast("train.augment_shift", augmentShift, 0, 0);
+        if (adamSecondMoment != null && !optimizer.equals("adam")) {
+            throw Keys.notApplicable("train.adam_second_moment", adamSecondMoment, "train.optimizer = \"" + optimizer
+                    + "\"", "only Adam keeps a second moment");
+        }
+        adamSecondMoment = Keys.oneOf("train.adam_second_moment", adamSecondMoment, "entry", ADAM_SECOND_MOMENTS);
+        if (adamSecondMoment.equals("entry")) {
+            // The default is held as absent, so that the identities of runs made before this key
+            // existed (RunIdentity) stay as they were, and "entry" written out names the same runs.
+            adamSecondMoment = null;
+        }
     }
 
     public static final List<String> SCHEDULES = List.of("constant", "cosine", "step");
 
-    /** The schedule, clipping and augmentation as the trainer takes them. */
+    /** Values of train.adam_second_moment. */
+    public static final List<String> ADAM_SECOND_MOMENTS = List.of("entry", "global");
+
+    /** The schedule, clipping, augmentation and Adam's second moment as the trainer takes them. */
     public TrainSettings.Options options() {
         LearningRateSchedule s = switch (schedule) {
             case "cosine" -> new LearningRateSchedule.Cosine(warmupSteps);
             case "step" -> new LearningRateSchedule.StepDecay(warmupSteps, stepEvery, stepGamma);
             default -> new LearningRateSchedule.Constant(warmupSteps);
         };
-        return new TrainSettings.Options(s, clipNorm, augmentShift);
+        return new TrainSettings.Options(s, clipNorm, augmentShift, "global".equals(adamSecondMoment));
     }
 
     /** True if the safety keys are all at their defaults (then settings JSON leaves them out). */
@@ -102,6 +118,6 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
 
     public static TrainConfig defaults() {
         return new TrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null);
+                null, null);
     }
 }

@@ -107,6 +107,7 @@ class RunIdentityTest {
         CHANGES.put("train.step_gamma", c("0.5", "train.schedule=\"step\"", "train.step_every=100"));
         CHANGES.put("train.clip_norm", c("1.0"));
         CHANGES.put("train.augment_shift", c("2"));
+        CHANGES.put("train.adam_second_moment", c("\"global\"", "train.optimizer=\"adam\""));
         CHANGES.put("diagnostics.every", c("5"));
         CHANGES.put("diagnostics.samples", c("4", "diagnostics.every=5"));
         CHANGES.put("diagnostics.singularity", c("false", "diagnostics.every=5"));
