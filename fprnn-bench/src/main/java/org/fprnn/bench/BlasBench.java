@@ -155,9 +155,9 @@ final class BlasBench {
                 shared machine slows all of them alike; %s. \
                 A ratio cell is the ratio of the two medians (below 1: the second library is faster); its \
                 spread is that ratio times the relative spread of the round-by-round ratios. fprnn loads the \
-                first library of NativeLibrary.PREFERENCE that is there (the bundled one, unless FPRNN_BLAS = \
-                system or FPRNN_OPENBLAS names a file); choose that order by these numbers, measured on a quiet \
-                machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
+                first library of NativeLibrary.PREFERENCE that is there, L1 above (FPRNN_BLAS = bundled or \
+                system, or FPRNN_OPENBLAS naming a file, overrides it); that order is chosen by these numbers, \
+                measured on a quiet machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
                 and once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
                 ownRounds, Timer.Samples.spreadNote(rounds));
         return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o, explanation,

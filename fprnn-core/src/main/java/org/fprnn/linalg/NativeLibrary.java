@@ -50,11 +50,13 @@ final class NativeLibrary {
 
     /**
      * The order the sources are tried in when neither FPRNN_OPENBLAS nor FPRNN_BLAS picks one: the one
-     * place where fprnn's default library is chosen. The bundled OpenBLAS (0.3.31) comes first: it did
-     * issue 12's 512 x 300 by 300 x 300 sgemm in 0.290 ms against 0.395 ms for Debian's 0.3.21, called
-     * directly; `fprnn bench blas` compares the two through fprnn's own binding.
+     * place where fprnn's default library is chosen. The system's OpenBLAS comes first: through fprnn's
+     * own binding (row blocks, each a single-threaded call), Debian's 0.3.21 was faster than the
+     * bundled 0.3.31 on the 2-core AMD EPYC (Zen kernel) machines fprnn is measured on, at 1 and 2
+     * threads, in float and double (BENCHMARKS.md, section "BLAS libraries", written by
+     * {@code fprnn bench blas}). The bundled library serves machines without the system package.
      */
-    static final List<Source> PREFERENCE = List.of(Source.BUNDLED, Source.SYSTEM);
+    static final List<Source> PREFERENCE = List.of(Source.SYSTEM, Source.BUNDLED);
 
     private static final Object LOCK = new Object();
     private static Loaded loaded;

@@ -61,12 +61,12 @@ class NativeLibraryTest {
         assertTrue(c.warnings().getFirst().contains(corrupt.toString()), c.err());
     }
 
-    /** By default the bundled OpenBLAS is copied into the cache and loaded from there, for products and LU alike. */
+    /** The bundled OpenBLAS is copied into the cache and loaded from there, for products and LU alike. */
     @Test
     void theBundledLibraryLoadsFromTheCacheAndIsNamed() throws Exception {
         assumeTrue(BundledOpenBlas.present(), "org.bytedeco:openblas serves linux-x86_64 only");
         Path cache = dir.resolve("cache");
-        Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
+        Child c = child(Map.of("FPRNN_BLAS", "bundled"), "-Dfprnn.cache=" + cache);
         String version = BundledOpenBlas.version();
         String openblas = version.substring(0, version.indexOf('-')); // 0.3.31-1.5.13: OpenBLAS 0.3.31
         String blas = c.line("blas: ");
@@ -86,7 +86,7 @@ class NativeLibraryTest {
         Path lib = BundledOpenBlas.extract(cache).resolve("libopenblas.so.0");
         long size = Files.size(lib);
         Files.write(lib, new byte[4096]); // a truncated file of zeros: the dynamic linker must never see it
-        Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
+        Child c = child(Map.of("FPRNN_BLAS", "bundled"), "-Dfprnn.cache=" + cache);
         assertTrue(c.line("blas: ").contains("[bundled org.bytedeco:openblas"), c.out());
         assertEquals(List.of(), c.warnings(), c.err());
         assertEquals(size, Files.size(lib));
@@ -97,12 +97,30 @@ class NativeLibraryTest {
     void anUnusableCacheFallsBackWithOneLine() throws Exception {
         assumeTrue(BundledOpenBlas.present(), "org.bytedeco:openblas serves linux-x86_64 only");
         Path notAFolder = Files.writeString(dir.resolve("cache-is-a-file"), "x");
-        Child c = child(Map.of(), "-Dfprnn.cache=" + notAFolder);
+        Child c = child(Map.of("FPRNN_BLAS", "bundled"), "-Dfprnn.cache=" + notAFolder);
         assertEquals(1, c.warnings().size(), c.err());
         String warning = c.warnings().getFirst();
         assertTrue(warning.contains("bundled org.bytedeco:openblas") && warning.contains(notAFolder.toString()), warning);
+        assertTrue(c.line("blas: ").startsWith("Java"), c.out());
+    }
+
+    /**
+     * By default the system's OpenBLAS comes first (NativeLibrary.PREFERENCE), and the bundled one is
+     * not even copied; without a system library the bundled one is loaded.
+     */
+    @Test
+    void byDefaultTheSystemLibraryComesFirst() throws Exception {
+        Path cache = dir.resolve("cache");
+        Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
+        assertEquals(List.of(), c.warnings(), c.err());
         String blas = c.line("blas: ");
-        assertTrue(blas.contains("[system: ") || blas.startsWith("Java"), blas);
+        if (NativeLibrary.candidatePaths().stream().anyMatch(p -> Files.isRegularFile(Path.of(p)))) {
+            assertTrue(blas.contains("[system: "), blas);
+            assertFalse(Files.exists(cache), "the bundled library was copied though the system's loaded");
+        } else {
+            assumeTrue(BundledOpenBlas.present(), "neither a system OpenBLAS nor the bundled one on this machine");
+            assertTrue(blas.contains("[bundled org.bytedeco:openblas"), blas);
+        }
     }
 
     /** FPRNN_BLAS = system skips the bundled library: the system's is loaded when there is one. */
