@@ -22,7 +22,7 @@ import org.fprnn.solve.SolverConfig;
  * whole iterations (the difference of two solves of different lengths, so that the set-up and the
  * final check cancel); the products counted per iteration and per P1 step; and the cost of fprnn's
  * fixed split of a product into blocks against one unsplit call. Everything is timed interleaved in
- * one process.
+ * one process, the calls on OpenBLAS's own threads after the rest, in rounds of their own.
  */
 final class PartsBench {
     static final String ID = "parts";
@@ -32,8 +32,14 @@ final class PartsBench {
     private PartsBench() {
     }
 
-    /** One timed piece: its name, its body, and how many of the named unit one call does. */
-    private record Piece(String name, Runnable body, double units) {
+    /**
+     * One timed piece: its name, its body, how many of the named unit one call does, and whether it
+     * calls OpenBLAS on its own threads (then it is timed after the rest, {@link Timer#afterTheRest}).
+     */
+    private record Piece(String name, Runnable body, double units, boolean ownThreads) {
+        Piece(String name, Runnable body, double units) {
+            this(name, body, units, false);
+        }
     }
 
     static Section run(BenchOptions o) {
@@ -121,11 +127,11 @@ final class PartsBench {
                         () -> Ops.gemm(true, false, 1, ra, rb, 0, rc), 1)));
         if (nb != null) {
             pieces.add(new Piece("rules' weight product, N x B by B x N (a^T b), one unsplit OpenBLAS call",
-                    () -> nb.sgemmOwnThreads(RowParallel.threads(), true, false, n, n, b, 1f, ra.data, n, rb.data, n, 0f,
-                            rc.data, n), 1));
+                    () -> OwnThreads.sgemm(nb, RowParallel.threads(), true, false, n, n, b, 1f, ra.data, n, rb.data, n,
+                            0f, rc.data, n), 1, true));
             pieces.add(new Piece("raw sgemm B x N by N x N, one unsplit OpenBLAS call (the unit)",
-                    () -> nb.sgemmOwnThreads(RowParallel.threads(), false, true, b, n, n, 1f, s.data, n,
-                            ((FMatrix) w).data, n, 0f, z.data, n), 1));
+                    () -> OwnThreads.sgemm(nb, RowParallel.threads(), false, true, b, n, n, 1f, s.data, n,
+                            ((FMatrix) w).data, n, 0f, z.data, n), 1, true));
         }
         // a single part lasts about a product: repeat it, so that each timed call lasts several
         int[] counts = {1, 2};
@@ -133,12 +139,13 @@ final class PartsBench {
         for (int c : counts) {
             for (Piece p : pieces) {
                 int repeat = p.units() == 1 ? PART_REPEATS : 1;
-                bodies.add(() -> {
+                Runnable body = () -> {
                     Blas.setThreads(c);
                     for (int k = 0; k < repeat; k++) {
                         p.body().run();
                     }
-                });
+                };
+                bodies.add(p.ownThreads() ? Timer.afterTheRest(body) : body);
             }
         }
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 15, 60.0);
@@ -204,19 +211,20 @@ final class PartsBench {
                 Section.f("%.0f = %.4f per Euler step", perStep, perStep / eulerSteps));
 
         String explanation = Section.f("""
-                One Euler and one Anderson iteration of P1's network (N = %d, B = %d, float, W = 0.5 randn / \\
-                sqrt(N) from seed 1, uniform random inputs) taken apart: each part timed alone on the whole \\
-                batch, in the solvers' own kernels and row blocks, and the whole iteration as the difference of \\
-                two solves of different lengths (tolerance 0, so every sample iterates), which cancels the \\
-                set-up and the final residual check. The rate map's rest and the Euler step run on row blocks \\
-                over the threads as the solvers do; the three Anderson parts are timed on the calling thread \\
-                (in the solver they share the row blocks). The unit is one unsplit OpenBLAS call of the B x N by \\
-                N x N product at the same thread count in the same round; the rules' N x B by B x N product \\
-                shows the cost of fprnn's fixed split (two blocks, boundaries at multiples of 32) against one \\
-                call. All pieces at both thread counts are timed interleaved, one call of each per round, %d \\
-                rounds, each single part called %d times per timing; %s. Products with W are counted by a wrapper of the operator (the rules' weight \\
-                product a^T b is not a product with W and is not counted).""", n, b, t[0].count(), PART_REPEATS,
-                Timer.Samples.spreadNote(t[0].count()));
+                One Euler and one Anderson iteration of P1's network (N = %d, B = %d, float, W = 0.5 randn / \
+                sqrt(N) from seed 1, uniform random inputs) taken apart: each part timed alone on the whole \
+                batch, in the solvers' own kernels and row blocks, and the whole iteration as the difference of \
+                two solves of different lengths (tolerance 0, so every sample iterates), which cancels the \
+                set-up and the final residual check. The rate map's rest and the Euler step run on row blocks \
+                over the threads as the solvers do; the three Anderson parts are timed on the calling thread \
+                (in the solver they share the row blocks). The unit is one unsplit OpenBLAS call of the B x N by \
+                N x N product at the same thread count, measured in the same run (round by round); the rules' \
+                N x B by B x N product shows the cost of fprnn's fixed split (two blocks, boundaries at multiples \
+                of 32) against one call. All pieces at both thread counts are timed interleaved, one call of \
+                each per round, %d rounds, each single part called %d times per timing; %s. %sProducts with W \
+                are counted by a wrapper of the operator (the rules' weight product a^T b is not a product with W \
+                and is not counted).""", n, b, t[0].count(), PART_REPEATS, Timer.Samples.spreadNote(t[0].count()),
+                nb == null ? "" : OwnThreads.TIMED_LAST + " ");
         return Section.of(ID, "Parts of a solver iteration in raw-sgemm units", o, explanation,
                 List.of(table, products), List.of("", "Products with W per piece of work:"), null);
     }

@@ -57,14 +57,15 @@ final class ThreadsBench {
                 new Work("P1-converged step (anderson to 1e-6, gradient)", gradient, 0),
                 new Work(Section.f("P1 step (euler, %d steps, linearized)", eulerSteps), euler, eulerSteps),
                 new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0));
-        // every (work, thread count) and the raw products at each count, interleaved round by round
+        // every (work, thread count) and fprnn's raw product at each count, interleaved round by round; the
+        // calls on OpenBLAS's own threads after them, in rounds of their own (OwnThreads)
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 9, 90.0);
         Matrix w = net.params().get("W");
         List<Runnable> bodies = new ArrayList<>();
         for (int c : counts) {
             bodies.add(atThreads(c, ScalingBench.gemmBody(w, b, n)));
             if (Blas.get() instanceof NativeBlas nb) {
-                bodies.add(atThreads(c, ownThreadsBody(nb, c, w, b, n)));
+                bodies.add(Timer.afterTheRest(ownThreadsBody(nb, c, w, b, n)));
             }
             for (Work wk : work) {
                 bodies.add(atThreads(c, wk.body()));
@@ -156,19 +157,19 @@ final class ThreadsBench {
                 seed 1, uniform random inputs, SGD update included), and of P1-converged's forward solve alone \
                 (%.0f iterations median, %d max, from rest), with the thread count set to each value in turn \
                 (Blas.setThreads: the threads that share a product's blocks and the solvers' row work). \
-                Every piece of work at every thread count, and the raw products, are timed interleaved: one \
+                Every piece of work at every thread count, and fprnn's raw product, are timed interleaved: one \
                 call of each per round, %d rounds after a warm-up, so that a slow patch of a shared machine \
-                slows all of them alike; %s. \
-                Speed-up = time with 1 thread / time with more. Raw sgemm units: a time over the raw B x N by \
-                N x N product's in the same round at the same thread count, the faster of fprnn's own product (a \
-                fixed split into blocks, each a single-threaded OpenBLAS call, on fprnn's threads; its bits do \
-                not depend on the thread count) and one OpenBLAS call on OpenBLAS's own threads. A ratio cell \
-                is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
+                slows all of them alike; %s. %sSpeed-up = time with 1 thread / time with more. Raw sgemm \
+                units: a time over the raw B x N by N x N product's at the same thread count measured in the same \
+                run (round by round), the faster of fprnn's own product (a fixed split into blocks, each a \
+                single-threaded OpenBLAS call, on fprnn's threads; its bits do not depend on the thread count) \
+                and one OpenBLAS call on OpenBLAS's own threads. A ratio cell is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
                 or min and max, over the median) of the round-by-round ratios. The P1 step's \
                 units are per Euler step (its rule and update are in the step's time, spread over its Euler \
                 steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count \
                 in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
-                eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), before);
+                eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()),
+                own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals), List.of("", "Issue 12's goals, from the numbers above (2 threads):"), null);
     }
@@ -199,7 +200,7 @@ final class ThreadsBench {
         int inner = ScalingBench.gemmInner(b, n);
         return () -> {
             for (int k = 0; k < inner; k++) {
-                nb.sgemmOwnThreads(threads, false, true, b, n, n, 1f, r, n, wd, n, 1f, z, n);
+                OwnThreads.sgemm(nb, threads, false, true, b, n, n, 1f, r, n, wd, n, 1f, z, n);
             }
         };
     }

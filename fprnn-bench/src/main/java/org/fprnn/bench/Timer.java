@@ -1,16 +1,54 @@
 package org.fprnn.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Wall-clock timing: warm-up calls, then the median of repeated calls, within a time budget. Things
  * that are compared with each other are timed {@link #interleaved}: one call of each per round
  * (A B C A B C ...), so that a slow patch of a shared machine hits all of them alike, and their
- * ratios are taken within each round.
+ * ratios are taken within each round; bodies marked {@link #afterTheRest} (calls on OpenBLAS's own
+ * threads) are timed after the others, in rounds of their own.
  */
 final class Timer {
+    /** For tests: when not null, every timed call and every call on OpenBLAS's own threads is noted here, in order. */
+    static volatile List<String> trace;
+    /** {@link #trace} entry: a timing starts (its warm-up absorbs what an earlier timing left running). */
+    static final String BEGIN = "begin";
+    /** {@link #trace} entry: one call of a body timed with the others. */
+    static final String BODY = "body";
+    /** {@link #trace} entry: one call of a body marked {@link #afterTheRest}. */
+    static final String LAST_BODY = "last body";
+
     private Timer() {
+    }
+
+    /** A body that {@link #interleaved} times after all the others (see {@link #afterTheRest}). */
+    private record AfterTheRest(Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
+    /**
+     * Marks {@code body} to be timed after all the unmarked bodies of the same {@link #interleaved}
+     * timing, in rounds of its own: for calls on OpenBLAS's own threads, which keep spinning for a while
+     * after the call (OPENBLAS_THREAD_TIMEOUT) and would take a core from whatever is timed next on a
+     * machine with few cores.
+     */
+    static Runnable afterTheRest(Runnable body) {
+        return new AfterTheRest(body);
+    }
+
+    /** Adds {@code event} to the {@link #trace}, if one is being kept. */
+    static void note(String event) {
+        List<String> t = trace;
+        if (t != null) {
+            t.add(event);
+        }
     }
 
     /**
@@ -37,6 +75,7 @@ final class Timer {
 
     /** Median seconds per call of {@code body} under the plan. */
     static double median(Runnable body, Plan plan) {
+        note(BEGIN);
         long start = System.nanoTime();
         double first = once(body);
         if (first >= plan.budgetSeconds()) {
@@ -59,27 +98,54 @@ final class Timer {
      * many as the plan's repetitions allow within its budget (estimated from the last warm-up round,
      * after the JIT's first compilations; at least one). Element k of each result is the seconds of
      * that body's call in round k, so that results of the same call can be divided round by round
-     * ({@link Samples#over}).
+     * ({@link Samples#over}). Results are in the order of the bodies.
+     *
+     * <p>Bodies marked {@link #afterTheRest} are timed after all the others the same way, in rounds of
+     * their own and, when there are others, as many rounds (with no budget cut), so that round-by-round
+     * arithmetic with them stays defined: round k of a marked body is paired with round k of the rest,
+     * which ran earlier.
      */
     static Samples[] interleaved(List<Runnable> bodies, Plan plan) {
-        long start = System.nanoTime();
-        round(bodies); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
+        return interleaved(bodies, plan, System::nanoTime);
+    }
+
+    /** {@link #interleaved(List, Plan)} on the given clock (nanoseconds), which tests replace. */
+    static Samples[] interleaved(List<Runnable> bodies, Plan plan, LongSupplier clock) {
+        List<Integer> first = new ArrayList<>();
+        List<Integer> last = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            (bodies.get(i) instanceof AfterTheRest ? last : first).add(i);
+        }
+        Samples[] out = new Samples[bodies.size()];
+        int rounds = first.isEmpty() ? 0 : rounds(bodies, first, plan, clock, out);
+        if (!last.isEmpty()) {
+            rounds(bodies, last, rounds == 0 ? plan : new Plan(plan.warmupSeconds(), rounds, Double.POSITIVE_INFINITY),
+                    clock, out);
+        }
+        return out;
+    }
+
+    /** Times the bodies at {@code which} interleaved (as {@link #interleaved}) into {@code out}; returns the rounds. */
+    private static int rounds(List<Runnable> all, List<Integer> which, Plan plan, LongSupplier clock, Samples[] out) {
+        note(BEGIN);
+        List<Runnable> bodies = which.stream().map(all::get).toList();
+        long start = clock.getAsLong();
+        round(bodies, clock); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
         double round;
         do {
-            round = round(bodies);
-        } while ((System.nanoTime() - start) / 1e9 < plan.warmupSeconds());
+            round = round(bodies, clock);
+        } while ((clock.getAsLong() - start) / 1e9 < plan.warmupSeconds());
         int reps = (int) Math.max(1, Math.min(plan.reps(), Math.floor(plan.budgetSeconds() / Math.max(round, 1e-9))));
         double[][] t = new double[bodies.size()][reps];
         for (int k = 0; k < reps; k++) {
             for (int i = 0; i < bodies.size(); i++) {
-                t[i][k] = once(bodies.get(i));
+                t[i][k] = once(bodies.get(i), clock);
             }
         }
-        Samples[] out = new Samples[bodies.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = new Samples(t[i]);
+        for (int i = 0; i < bodies.size(); i++) {
+            out[which.get(i)] = new Samples(t[i]);
         }
-        return out;
+        return reps;
     }
 
     /**
@@ -193,19 +259,24 @@ final class Timer {
     }
 
     /** Seconds of one call of each body, in order. */
-    private static double round(List<Runnable> bodies) {
+    private static double round(List<Runnable> bodies, LongSupplier clock) {
         double t = 0;
         for (Runnable body : bodies) {
-            t += once(body);
+            t += once(body, clock);
         }
         return t;
     }
 
     /** Seconds of one call. */
     static double once(Runnable body) {
-        long t0 = System.nanoTime();
+        return once(body, System::nanoTime);
+    }
+
+    private static double once(Runnable body, LongSupplier clock) {
+        note(body instanceof AfterTheRest ? LAST_BODY : BODY);
+        long t0 = clock.getAsLong();
         body.run();
-        return (System.nanoTime() - t0) / 1e9;
+        return (clock.getAsLong() - t0) / 1e9;
     }
 
     static double median(double[] values) {
