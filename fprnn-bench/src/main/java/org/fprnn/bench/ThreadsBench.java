@@ -61,14 +61,15 @@ final class ThreadsBench {
         // calls on OpenBLAS's own threads after them, in rounds of their own (OwnThreads)
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 9, 90.0);
         Matrix w = net.params().get("W");
+        Runnable warm = ScalingBench.gemmBody(w, b, n);
         List<Runnable> bodies = new ArrayList<>();
         for (int c : counts) {
-            bodies.add(atThreads(c, ScalingBench.gemmBody(w, b, n)));
+            bodies.add(atThreads(c, warm, ScalingBench.gemmBody(w, b, n)));
             if (Blas.get() instanceof NativeBlas nb) {
                 bodies.add(Timer.afterTheRest(ownThreadsBody(nb, c, w, b, n)));
             }
             for (Work wk : work) {
-                bodies.add(atThreads(c, wk.body()));
+                bodies.add(atThreads(c, warm, wk.body()));
             }
         }
         Timer.Samples[] measured;
@@ -159,7 +160,9 @@ final class ThreadsBench {
                 (Blas.setThreads: the threads that share a product's blocks and the solvers' row work). \
                 Every piece of work at every thread count, and fprnn's raw product, are timed interleaved: one \
                 call of each per round, %d rounds after a warm-up, so that a slow patch of a shared machine \
-                slows all of them alike; %s. %sSpeed-up = time with 1 thread / time with more. Raw sgemm \
+                slows all of them alike; %s. Each timed call comes after %d untimed calls of the raw product \
+                at its thread count, so that fprnn's row threads are awake, as between the products and steps \
+                of training (the raw product's own call is only %d products long). %sSpeed-up = time with 1 thread / time with more. Raw sgemm \
                 units: a time over the raw B x N by N x N product's at the same thread count measured in the same \
                 run (round by round), the faster of fprnn's own product (a fixed split into blocks, each a \
                 single-threaded OpenBLAS call, on fprnn's threads; its bits do not depend on the thread count) \
@@ -168,18 +171,31 @@ final class ThreadsBench {
                 units are per Euler step (its rule and update are in the step's time, spread over its Euler \
                 steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count \
                 in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
-                eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()),
+                eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), WARM_CALLS, inner,
                 own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals), List.of("", "Issue 12's goals, from the numbers above (2 threads):"), null);
     }
 
-    /** {@code body} run with the thread count set to {@code threads} (Blas.setThreads). */
-    private static Runnable atThreads(int threads, Runnable body) {
-        return () -> {
+    /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */
+    static final int WARM_CALLS = 3;
+
+    /**
+     * {@code body} timed with the thread count set to {@code threads} (Blas.setThreads), each call
+     * after {@link #WARM_CALLS} untimed calls of {@code warm} (raw products) at that count: in training,
+     * the products and row passes of a step follow each other at one thread count, so fprnn's row
+     * threads are awake when a step or a product starts. Without it the first timed call at 2 threads
+     * in a round (the raw product's) came after about a second of one-thread work, with fprnn's row
+     * thread parked all that while, and that short call (2 products) paid for waking it: it read a 0.95x
+     * "speed-up" while the steps read 1.8x.
+     */
+    static Runnable atThreads(int threads, Runnable warm, Runnable body) {
+        return Timer.prepared(() -> {
             Blas.setThreads(threads);
-            body.run();
-        };
+            for (int k = 0; k < WARM_CALLS; k++) {
+                warm.run();
+            }
+        }, body);
     }
 
     /** "low..high", in {@code format}: the spread of scale * median(a) / median(b) ({@link Timer.Samples#ratioSpread}). */

@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
  * that are compared with each other are timed {@link #interleaved}: one call of each per round
  * (A B C A B C ...), so that a slow patch of a shared machine hits all of them alike, and their
  * ratios are taken within each round; bodies marked {@link #afterTheRest} (calls on OpenBLAS's own
- * threads) are timed after the others, in rounds of their own.
+ * threads) are timed after the others, in rounds of their own; a body made by {@link #prepared} has
+ * untimed work run right before each of its calls.
  */
 final class Timer {
     /** For tests: when not null, every timed call and every call on OpenBLAS's own threads is noted here, in order. */
@@ -21,6 +22,8 @@ final class Timer {
     static final String BODY = "body";
     /** {@link #trace} entry: one call of a body marked {@link #afterTheRest}. */
     static final String LAST_BODY = "last body";
+    /** {@link #trace} entry: the untimed preparation of a {@link #prepared} body's call (noted just before that call's entry). */
+    static final String PREPARE = "prepare";
 
     private Timer() {
     }
@@ -41,6 +44,25 @@ final class Timer {
      */
     static Runnable afterTheRest(Runnable body) {
         return new AfterTheRest(body);
+    }
+
+    /** A body whose every call {@link #once} times after running {@code prepare}, untimed. */
+    private record Prepared(Runnable prepare, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            prepare.run();
+            body.run();
+        }
+    }
+
+    /**
+     * {@code body}, with {@code prepare} run right before each of its calls (warm-up calls included)
+     * and left out of the time: to put the machine in the state the body meets in real use (fprnn's
+     * row threads awake at the thread count being timed, say) rather than the state the previously
+     * timed body left it in.
+     */
+    static Runnable prepared(Runnable prepare, Runnable body) {
+        return new Prepared(prepare, body);
     }
 
     /** Adds {@code event} to the {@link #trace}, if one is being kept. */
@@ -273,9 +295,15 @@ final class Timer {
     }
 
     private static double once(Runnable body, LongSupplier clock) {
+        Runnable timed = body instanceof AfterTheRest a ? a.body() : body;
+        if (timed instanceof Prepared p) {
+            note(PREPARE);
+            p.prepare().run();
+            timed = p.body();
+        }
         note(body instanceof AfterTheRest ? LAST_BODY : BODY);
         long t0 = clock.getAsLong();
-        body.run();
+        timed.run();
         return (clock.getAsLong() - t0) / 1e9;
     }
 

@@ -86,6 +86,62 @@ class TimerOrderTest {
     void threadsBenchTimesItsOwnThreadsCallsAfterTheRest() {
         String md = traced(ThreadsBench::run);
         assertTrue(md.contains(OwnThreads.TIMED_LAST), md);
+        // and every other timed call comes right after its untimed warm-up at its thread count
+        int bodies = 0;
+        for (int i = 0; i < trace.size(); i++) {
+            if (trace.get(i).equals(Timer.BODY)) {
+                bodies++;
+                assertEquals(Timer.PREPARE, trace.get(i - 1), "entry " + i + ": a threads body timed cold");
+            }
+        }
+        assertTrue(bodies > 0, "no timed body in the trace");
+    }
+
+    @Test
+    void aPreparedBodysPreparationRunsBeforeEachCallAndIsNotTimed() {
+        AtomicLong clock = new AtomicLong();
+        List<String> calls = new ArrayList<>();
+        Runnable body = Timer.prepared(advancing(clock, 9000, calls, "p"), advancing(clock, 1000, calls, "b"));
+        Timer.Samples[] t = Timer.interleaved(List.of(body), new Timer.Plan(0, 3, 1), clock::get);
+        assertEquals(3, t[0].count());
+        for (double v : t[0].values()) {
+            assertEquals(1e-3, v, 1e-12, "the preparation's 9 ms are left out");
+        }
+        assertEquals("pb".repeat(5), String.join("", calls), "2 warm-up rounds and 3 timed ones, each prepared");
+    }
+
+    /**
+     * ThreadsBench's bodies run at their thread count after the untimed warm-up calls at that count, whatever
+     * count the body timed before them left (the raw product at 2 threads once followed a second of
+     * one-thread work and was timed cold).
+     */
+    @Test
+    void threadsBenchBodiesWarmUpAtTheirThreadCountUntimed() {
+        int before = Blas.get().threads();
+        AtomicLong clock = new AtomicLong();
+        List<String> calls = new ArrayList<>();
+        Runnable warm = () -> {
+            calls.add("w" + Blas.get().threads());
+            clock.addAndGet(5_000_000);
+        };
+        Runnable body = () -> {
+            calls.add("b" + Blas.get().threads());
+            clock.addAndGet(1_000_000);
+        };
+        try {
+            Timer.Samples[] t = Timer.interleaved(List.of(ThreadsBench.atThreads(1, warm, body),
+                    ThreadsBench.atThreads(2, warm, body)), new Timer.Plan(0, 2, 1), clock::get);
+            for (Timer.Samples s : t) {
+                for (double v : s.values()) {
+                    assertEquals(1e-3, v, 1e-12, "the warm-up calls are left out of the time");
+                }
+            }
+        } finally {
+            Blas.setThreads(before);
+        }
+        String one = "w1".repeat(ThreadsBench.WARM_CALLS) + "b1";
+        String two = "w2".repeat(ThreadsBench.WARM_CALLS) + "b2";
+        assertEquals((one + two).repeat(4), String.join("", calls));
     }
 
     @Test
@@ -134,6 +190,7 @@ class TimerOrderTest {
                     markedSeen = true;
                     current = e;
                 }
+                case Timer.PREPARE -> { }
                 case OwnThreads.CALL -> assertEquals(Timer.LAST_BODY, current,
                         "entry " + i + ": a call on OpenBLAS's own threads outside a body timed after the rest");
                 default -> throw new AssertionError("unknown trace entry " + e);
