@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  * untimed work run right before each of its calls.
  */
 final class Timer {
-    /** For tests: when not null, every timed call and every call on OpenBLAS's own threads is noted here, in order. */
+    /** For tests: when not null, every timed call, its preparation and every call on OpenBLAS's own threads are noted here, in order. */
     static volatile List<String> trace;
     /** {@link #trace} entry: a timing starts (its warm-up absorbs what an earlier timing left running). */
     static final String BEGIN = "begin";
