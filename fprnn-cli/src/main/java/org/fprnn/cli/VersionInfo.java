@@ -8,7 +8,14 @@ public final class VersionInfo implements CommandLine.IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {"fprnn " + VERSION, "BLAS: " + org.fprnn.linalg.Blas.get().name(),
-            "Java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        org.fprnn.linalg.Blas blas = org.fprnn.linalg.Blas.get();
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("fprnn " + VERSION);
+        lines.add("BLAS: " + blas.name());
+        if (blas instanceof org.fprnn.linalg.NativeBlas nb) {
+            lines.add("BLAS file: " + nb.library()); // the whole path, which results pages leave out
+        }
+        lines.add("Java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        return lines.toArray(String[]::new);
     }
 }

@@ -214,14 +214,16 @@ public final class NativeBlas implements Blas {
 
     /**
      * OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), where the
-     * library came from and its file, and the thread count, e.g. "OpenBLAS 0.3.21 ... Zen
-     * MAX_THREADS=64, kernel Zen [system: /usr/lib/x86_64-linux-gnu/libopenblas.so.0] (native, 2
-     * threads)". Benchmark sections, results folders and fprnn --version record it.
+     * library came from and its file name, and the thread count, e.g. "OpenBLAS 0.3.21 ... Zen
+     * MAX_THREADS=64, kernel Zen [system: libopenblas.so.0] (native, 2 threads)". Benchmark sections,
+     * results folders and fprnn --version record it; it names no folder, because committed pages must
+     * not carry a machine's absolute paths ({@link #library()} has the whole path).
      */
     @Override
     public String name() {
         int t = threads();
-        return config + " [" + origin + ": " + library + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
+        String file = java.nio.file.Path.of(library).getFileName().toString();
+        return config + " [" + origin + ": " + file + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
     }
 
     @Override

@@ -7,6 +7,7 @@ public final class NativeFallbackMain {
 
     public static void main(String[] args) {
         System.out.println("blas: " + Blas.get().name());
+        System.out.println("blas file: " + (Blas.get() instanceof NativeBlas nb ? nb.library() : "-"));
         System.out.println("lapack native: " + Lapack.isNative());
     }
 }
