@@ -1,5 +1,6 @@
 package org.fprnn.optim;
 
+import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
 
@@ -88,7 +89,7 @@ public final class Adam implements Optimizer {
             entries += directions.get(name).size();
         }
         if (!state.has(GLOBAL_V)) {
-            state.put(GLOBAL_V, new org.fprnn.linalg.DMatrix(1, 1));
+            state.put(GLOBAL_V, new DMatrix(1, 1));
         }
         Matrix vm = state.get(GLOBAL_V);
         double v = beta2 * vm.getFlat(0) + (1 - beta2) * (entries == 0 ? 0 : sumSq / entries);
@@ -127,7 +128,7 @@ public final class Adam implements Optimizer {
     @Override
     public Params state() {
         Params p = state.copy();
-        org.fprnn.linalg.DMatrix step = new org.fprnn.linalg.DMatrix(1, 1);
+        DMatrix step = new DMatrix(1, 1);
         step.data[0] = t;
         return p.put("step", step);
     }

@@ -1,5 +1,6 @@
 package org.fprnn.solve;
 
+import java.util.ArrayList;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.FMatrix;
@@ -75,7 +76,7 @@ final class AndersonSolver implements Solver {
     }
 
     /** The compaction levels used so far, level 0 first. */
-    private final java.util.ArrayList<Level> levels = new java.util.ArrayList<>();
+    private final ArrayList<Level> levels = new ArrayList<>();
 
     /**
      * Level {@code j}'s matrices for {@code count} rows (at level 0 the state is the caller's

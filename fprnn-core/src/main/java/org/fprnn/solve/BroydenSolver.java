@@ -1,5 +1,6 @@
 package org.fprnn.solve;
 
+import java.util.ArrayList;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Workspace;
 
@@ -46,7 +47,7 @@ final class BroydenSolver implements Solver {
     }
 
     /** The compaction levels used so far, by ladder step ({@link SampleTracker#ladderStep()}). */
-    private final java.util.ArrayList<Level> levels = new java.util.ArrayList<>();
+    private final ArrayList<Level> levels = new ArrayList<>();
 
     /** Level {@code j}'s matrices for {@code count} rows (at level 0 the state is the caller's {@code s0}). */
     private Level level(int j, Matrix s0, int count, int n, int m) {
