@@ -61,6 +61,12 @@ public final class RunCommand implements Callable<Integer> {
                     + " results show the mean and standard deviation over seeds")
     List<Long> seeds;
 
+    @Option(names = "--allow-missing-weights",
+            description = "use finished runs whose weights/ID.safetensors is missing from their record and metrics"
+                    + " (still checked against their checksums): for a results folder taken from git, which keeps"
+                    + " runs/ but not weights/; without it such a run is refused")
+    boolean allowMissingWeights;
+
     /** Simulates Ctrl-C after this many training steps of this invocation (tests of resume). */
     @Option(names = STOP_OPTION, hidden = true, defaultValue = "0")
     int stopAfterSteps;
@@ -83,14 +89,15 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter pout = spec.commandLine().getOut();
         return switch (cfg.protocol()) {
             case "linear_teacher" -> runLinearTeacher(cfg, dir, RunInfo.collect(command, cfg.seed()), configText, pout);
-            case "classification" -> runClassification(cfg, dir, command, configText, spec, stopAfterSteps);
+            case "classification" -> runClassification(cfg, dir, command, configText, spec, stopAfterSteps,
+                    allowMissingWeights);
             default -> throw new UserError("protocol " + cfg.protocol() + " is not supported");
         };
     }
 
     /** Runs a classification sweep (shared with fprnn train). */
     static int runClassification(RunConfig cfg, Path dir, String command, String configText, CommandSpec spec,
-                                 int stopAfterSteps) throws Exception {
+                                 int stopAfterSteps, boolean allowMissingWeights) throws Exception {
         if (stopAfterSteps < 0) {
             throw new UserError(STOP_OPTION + " must be >= 0");
         }
@@ -100,7 +107,8 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter pout = spec.commandLine().getOut();
         PrintWriter perr = spec.commandLine().getErr();
         boolean terminal = Main.isConsole(pout) && Progress.terminal();
-        return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal).run();
+        return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal,
+                allowMissingWeights).run();
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.fprnn.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -108,6 +109,7 @@ class FolderVerificationTest {
         Files.delete(w);
         String err = assertRefused(out, w, "is missing");
         assertTrue(err.contains("delete those three files"), err);
+        assertTrue(err.contains("--allow-missing-weights"), err);
 
         out = dir.resolve("res2");
         Files.move(dir.resolve("res"), out);
@@ -116,6 +118,46 @@ class FolderVerificationTest {
         b[b.length - 1] ^= 1;
         Files.write(TinySweep.weights(out), b);
         assertRefused(out, TinySweep.weights(out), "does not match the SHA-256");
+    }
+
+    /**
+     * A folder taken from git has runs/ but no weights/: told so, the sweep uses the finished run
+     * from its checked record and metrics, resumes the other to the uninterrupted sweep's weights,
+     * and still refuses weights that are present but altered.
+     */
+    @Test
+    void missingWeightsAreAcceptedOnlyWhenAllowedAndAlteredOnesStillRefused() throws IOException {
+        Path out = copy();
+        Path w = TinySweep.weights(out);
+        Files.delete(w);
+        Path rec = TinySweep.record(out);
+        Path metrics = out.resolve("runs").resolve(TinySweep.FINISHED + ".metrics.jsonl");
+        byte[] recBefore = Files.readAllBytes(rec);
+        byte[] metricsBefore = Files.readAllBytes(metrics);
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--allow-missing-weights");
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        assertTrue(r.out().contains("note: 1 finished run has no weights file"), r.out());
+        assertTrue(r.out().contains("finished before, skipped"), r.out());
+        assertFalse(Files.exists(w), "a missing weights file is not made up");
+        assertEquals(-1, Files.mismatch(rec, TinySweep.record(out)));
+        assertArrayEquals(recBefore, Files.readAllBytes(rec));
+        assertArrayEquals(metricsBefore, Files.readAllBytes(metrics));
+        Path resumed = out.resolve("weights").resolve(TinySweep.RESUMED + ".safetensors");
+        assertEquals(-1, Files.mismatch(whole.resolve("weights").resolve(TinySweep.RESUMED + ".safetensors"), resumed),
+                "the resumed run's final weights differ from the uninterrupted sweep's");
+        assertEquals(accuracies(whole.resolve("summary.json")), accuracies(out.resolve("summary.json")),
+                "the page's accuracies differ from the uninterrupted sweep's");
+
+        deleteTree(out);
+        out = copy();
+        byte[] b = Files.readAllBytes(TinySweep.weights(out));
+        b[b.length - 1] ^= 1;
+        Files.write(TinySweep.weights(out), b);
+        Map<String, byte[]> before = TinySweep.snapshot(out);
+        r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--allow-missing-weights");
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("does not match the SHA-256"), r.err());
+        assertEquals(List.of(), TinySweep.changed(before, TinySweep.snapshot(out)), "files changed by a refused run");
     }
 
     @Test
@@ -164,6 +206,18 @@ class FolderVerificationTest {
         var rec = (Map<?, ?>) org.fprnn.io.Json.parse(Files.readString(TinySweep.record(whole)), "record");
         assertEquals(Checksums.ofFile(TinySweep.weights(whole)), rec.get("weights_sha256"));
         assertTrue(Checksums.verify(Safetensors.read(TinySweep.weights(whole))));
+    }
+
+    /** Every "final_test_acc" and "best_full_test_acc" value of a summary.json, in order. */
+    private static List<String> accuracies(Path summary) throws IOException {
+        var m = java.util.regex.Pattern.compile("\"(final_test_acc|best_full_test_acc)\": ([^,\\n]+)")
+                .matcher(Files.readString(summary));
+        List<String> found = new java.util.ArrayList<>();
+        while (m.find()) {
+            found.add(m.group(0));
+        }
+        assertFalse(found.isEmpty(), summary + " holds no accuracies");
+        return found;
     }
 
     static void deleteTree(Path p) throws IOException {

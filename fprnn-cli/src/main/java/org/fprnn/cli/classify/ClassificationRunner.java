@@ -38,7 +38,7 @@ import org.fprnn.train.TrainingCheckpoint;
  *   figures/*.png             loss, accuracy, eigenvalues of W, solver iterations
  *   runs/ID.json              a finished run (its presence makes a new invocation skip it)
  *   runs/ID.metrics.jsonl     its metrics
- *   weights/ID.safetensors    its parameters after training
+ *   weights/ID.safetensors    its parameters after training (not committed with a results page)
  *   checkpoints/ID.safetensors an unfinished run: parameters, optimizer state, steps done, metrics
  * </pre>
  *
@@ -81,13 +81,16 @@ public final class ClassificationRunner {
     /**
      * @param stopAfterSteps stop (as Ctrl-C would) after this many training steps of this invocation;
      *     0 for never (the hidden --stop-after-steps option, for tests)
+     * @param allowMissingWeights accept finished runs without their weights file (fprnn run
+     *     --allow-missing-weights: a folder taken from git, which keeps runs/ but not weights/)
      */
     public ClassificationRunner(ClassificationPlan plan, Path dir, PrintWriter out, PrintWriter err,
-                                Map<String, Object> info, String configText, int stopAfterSteps, boolean terminal) {
+                                Map<String, Object> info, String configText, int stopAfterSteps, boolean terminal,
+                                boolean allowMissingWeights) {
         this.plan = plan;
         this.dir = dir;
         this.runsDir = dir.resolve("runs");
-        this.files = new SweepFolder(plan, dir, out, info);
+        this.files = new SweepFolder(plan, dir, out, info, allowMissingWeights);
         this.weightsDir = dir.resolve("weights");
         this.out = out;
         this.err = err;
@@ -163,7 +166,7 @@ public final class ClassificationRunner {
             for (int k = 0; k < specs.size(); k++) {
                 RunSpec spec = specs.get(k);
                 String tag = String.format(Locale.ROOT, "[%d/%d] %s", k + 1, specs.size(), spec.label());
-                RunResult done = RunResult.load(runsDir, spec);
+                RunResult done = files.load(spec);
                 if (done != null) {
                     results.add(done);
                     out.println(tag + ": finished before, skipped: " + describe(done));

@@ -24,7 +24,9 @@ import org.fprnn.train.StepRecord;
  * metrics file (metrics_sha256) and of its weights file (weights_sha256, as sha256sum prints it);
  * {@link #load} checks both, so a finished run whose weights were deleted or altered is refused,
  * not reported as finished. Records of earlier versions hold no checksums: their files are checked
- * for presence and form only ({@link #verified} false).
+ * for presence and form only ({@link #verified} false). A folder taken from git has no weights
+ * (weights/ is too large to commit); told so (fprnn run --allow-missing-weights), {@link #load}
+ * accepts a missing weights file and uses the run from its record and metrics, still checked.
  */
 final class RunResult {
     final RunSpec spec;
@@ -42,16 +44,18 @@ final class RunResult {
     final String weightsSha256;
     /** True if this run was loaded from a record whose checksums were all checked (or was made now). */
     final boolean verified;
+    /** False if weights/ID.safetensors was missing and the caller accepted that. */
+    final boolean weightsPresent;
 
     RunResult(RunSpec spec, String settings, String outcome, String divergence, int stepsDone, int totalSteps,
               List<String> lines, double seconds, double[][] eigenvalues, String weightsSha256) throws FormatException {
         this(spec, settings, outcome, divergence, stepsDone, totalSteps, lines, seconds, eigenvalues, weightsSha256,
-                true, spec.id() + " metrics");
+                true, true, spec.id() + " metrics");
     }
 
     private RunResult(RunSpec spec, String settings, String outcome, String divergence, int stepsDone, int totalSteps,
                       List<String> lines, double seconds, double[][] eigenvalues, String weightsSha256, boolean verified,
-                      String linesSource) throws FormatException {
+                      boolean weightsPresent, String linesSource) throws FormatException {
         this.spec = spec;
         this.settings = settings;
         this.outcome = outcome;
@@ -63,6 +67,7 @@ final class RunResult {
         this.eigenvalues = eigenvalues;
         this.weightsSha256 = weightsSha256;
         this.verified = verified;
+        this.weightsPresent = weightsPresent;
         for (String l : lines) {
             switch (MetricsLines.parse(l, linesSource)) {
                 case StepRecord s -> steps.add(s);
@@ -324,8 +329,11 @@ final class RunResult {
      * The saved run, or null if it has not finished. Checks the record, its metrics file and its
      * weights file (present, and matching their recorded checksums); a problem is a FormatException
      * naming the file.
+     *
+     * @param allowMissingWeights accept a missing weights file (a folder taken from git); a weights
+     *     file that is present is still checked
      */
-    static RunResult load(Path runsDir, RunSpec spec) throws IOException {
+    static RunResult load(Path runsDir, RunSpec spec, boolean allowMissingWeights) throws IOException {
         Path jf = jsonFile(runsDir, spec);
         if (!Files.isRegularFile(jf)) {
             return null;
@@ -354,11 +362,14 @@ final class RunResult {
         List<String> lines = new String(metricsBytes, java.nio.charset.StandardCharsets.UTF_8).lines()
                 .filter(l -> !l.isBlank()).toList();
         Path wf = runsDir.resolveSibling("weights").resolve(spec.id() + ".safetensors");
-        if (!Files.isRegularFile(wf)) {
-            throw new FormatException(wf, "is missing (the weights of the finished run in " + jf.getFileName() + ")");
+        boolean weightsPresent = Files.isRegularFile(wf);
+        if (!weightsPresent && !allowMissingWeights) {
+            throw new FormatException(wf, "is missing (the weights of the finished run in " + jf.getFileName() + ")."
+                    + " If this folder came from git, which does not keep weights/, add --allow-missing-weights to"
+                    + " use the run from its record and metrics");
         }
         String weightsSha = m.get("weights_sha256") instanceof String w ? w : null;
-        if (weightsSha != null && !weightsSha.equals(Checksums.ofFile(wf))) {
+        if (weightsPresent && weightsSha != null && !weightsSha.equals(Checksums.ofFile(wf))) {
             throw new FormatException(wf, "does not match the SHA-256 recorded in " + jf.getFileName()
                     + ": the weights were altered or replaced");
         }
@@ -373,7 +384,7 @@ final class RunResult {
         }
         return new RunResult(spec, Json.write(m.get("settings")), outcome,
                 m.get("divergence") == null ? null : String.valueOf(m.get("divergence")),
-                stepsDone, totalSteps, lines, num(m.get("wall_seconds")), e, weightsSha, verified, mf.toString());
+                stepsDone, totalSteps, lines, num(m.get("wall_seconds")), e, weightsSha, verified, weightsPresent, mf.toString());
     }
 
     /** A run record's JSON object; a FormatException if it is not one. */

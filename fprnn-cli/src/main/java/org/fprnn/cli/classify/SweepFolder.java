@@ -30,14 +30,23 @@ final class SweepFolder {
     private final Path checkpointsDir;
     private final PrintWriter out;
     private final Map<String, Object> info;
+    private final boolean allowMissingWeights;
 
-    SweepFolder(ClassificationPlan plan, Path dir, PrintWriter out, Map<String, Object> info) {
+    /** @param allowMissingWeights accept finished runs whose weights file is missing (see {@link #load}) */
+    SweepFolder(ClassificationPlan plan, Path dir, PrintWriter out, Map<String, Object> info,
+                boolean allowMissingWeights) {
         this.plan = plan;
         this.dir = dir;
         this.runsDir = dir.resolve("runs");
         this.checkpointsDir = dir.resolve("checkpoints");
         this.out = out;
         this.info = info;
+        this.allowMissingWeights = allowMissingWeights;
+    }
+
+    /** The finished run of spec, verified, or null if it has not finished ({@link RunResult#load}). */
+    RunResult load(RunSpec spec) throws IOException {
+        return RunResult.load(runsDir, spec, allowMissingWeights);
     }
 
     /**
@@ -139,15 +148,19 @@ final class SweepFolder {
      */
     void check() throws IOException {
         int unverified = 0;
+        int withoutWeights = 0;
         for (RunSpec spec : plan.runs()) {
             String want = plan.settingsJson(spec);
             Path where = RunResult.jsonFile(runsDir, spec);
             String saved;
             try {
                 saved = RunResult.savedSettings(runsDir, spec);
-                RunResult done = RunResult.load(runsDir, spec);
+                RunResult done = load(spec);
                 if (done != null && !done.verified) {
                     unverified++;
+                }
+                if (done != null && !done.weightsPresent) {
+                    withoutWeights++;
                 }
             } catch (FormatException e) {
                 throw new UserError("finished run refused: " + e.getMessage() + ". Nothing was changed. Put back"
@@ -169,6 +182,11 @@ final class SweepFolder {
         if (unverified > 0) {
             out.println("note: " + unverified + " finished run" + (unverified == 1 ? " was" : "s were") + " recorded"
                     + " by an earlier fprnn without checksums of its metrics and weights; they are used as they are");
+        }
+        if (withoutWeights > 0) {
+            out.println("note: " + withoutWeights + " finished run" + (withoutWeights == 1 ? " has" : "s have") + " no"
+                    + " weights file (--allow-missing-weights); " + (withoutWeights == 1 ? "it is" : "they are") + " used"
+                    + " from the record and metrics, checked against their SHA-256");
         }
     }
 
