@@ -46,6 +46,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr(), args));
+        String blas = org.fprnn.linalg.Blas.settingProblem();
+        if (blas != null) {
+            err.println("fprnn: " + blas);
+            err.flush();
+            return 2;
+        }
         try {
             return cl.execute(args);
         } catch (Error e) {

@@ -24,6 +24,10 @@ class ProcessExitCodesTest {
     Path dir;
 
     Process start(String name, String... args) throws IOException {
+        return start(java.util.Map.of(), name, args);
+    }
+
+    Process start(java.util.Map<String, String> env, String name, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
@@ -31,6 +35,7 @@ class ProcessExitCodesTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("FPRNN_THREADS", "1");
+        pb.environment().putAll(env);
         pb.redirectOutput(dir.resolve(name + ".out").toFile());
         pb.redirectError(dir.resolve(name + ".err").toFile());
         return pb.start();
@@ -47,6 +52,21 @@ class ProcessExitCodesTest {
         assertEquals(2, p.exitValue());
         String err = read("none.err");
         assertTrue(err.contains("Usage: fprnn") && err.contains("Commands:"), err);
+    }
+
+    /** A misspelt FPRNN_BLAS is refused (exit 2, naming the value and the choices), not run on Java. */
+    @Test
+    void unknownBlasChoiceIsRefusedBeforeAnyWork() throws Exception {
+        Process p = start(java.util.Map.of("FPRNN_BLAS", "sytem"), "blas", "--version");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out");
+        assertEquals(2, p.exitValue(), read("blas.out") + read("blas.err"));
+        String err = read("blas.err");
+        assertTrue(err.contains("FPRNN_BLAS = sytem") && err.contains("native, bundled, system, java"), err);
+        assertFalse(read("blas.out").contains("fprnn"), read("blas.out"));
+
+        p = start(java.util.Map.of("FPRNN_BLAS", "java"), "java", "--version");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out");
+        assertEquals(0, p.exitValue(), read("java.err"));
     }
 
     @Test

@@ -23,6 +23,14 @@ public interface Blas {
     /** Number of threads this implementation uses for one product. */
     int threads();
 
+    /**
+     * A message if fprnn.blas / FPRNN_BLAS names no choice (native, bundled, system, java), else
+     * null; the command line refuses such a value before any work instead of falling back.
+     */
+    static String settingProblem() {
+        return NativeLibrary.settingProblem();
+    }
+
     /** The process-wide implementation: native OpenBLAS when it loads, else the Java fallback. */
     static Blas get() {
         return BlasHolder.INSTANCE;

@@ -94,6 +94,21 @@ final class NativeLibrary {
         throw new UnsatisfiedLinkError("fprnn.blas / FPRNN_BLAS = " + s + " is not one of native, bundled, system, java");
     }
 
+    /**
+     * What is wrong with fprnn.blas / FPRNN_BLAS, or null if it is unset or names a choice: a
+     * misspelt value would otherwise leave the process on the pure-Java products without a word.
+     */
+    static String settingProblem() {
+        try {
+            if (wanted()) {
+                sources();
+            }
+            return null;
+        } catch (UnsatisfiedLinkError e) {
+            return e.getMessage() + "; unset it to let fprnn choose, or give one of those";
+        }
+    }
+
     /** The path fprnn.openblas / FPRNN_OPENBLAS names, or null. */
     static String explicitPath() {
         String p = System.getProperty("fprnn.openblas", System.getenv("FPRNN_OPENBLAS"));
