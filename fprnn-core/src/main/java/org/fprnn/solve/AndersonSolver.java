@@ -242,13 +242,11 @@ final class AndersonSolver implements Solver {
         /** One sample's work of the iteration, its row of Phi already finished. */
         private void row(int part, int i, int n) {
             int o = i * n;
-            raw[i] = rows.residual(part, slot, o, n) / map.residualScale(i);
-            // Gram row of the new residual against the history, accumulated in double.
+            // the history entry and the Gram row of the new residual against the history, in double
             int g0 = i * m * m;
+            raw[i] = rows.residualGram(part, slot, hist, o, n, gram, g0 + slot * m) / map.residualScale(i);
             for (int j = 0; j < hist; j++) {
-                double d = rows.dot(part, slot, j, o, n);
-                gram[g0 + slot * m + j] = d;
-                gram[g0 + j * m + slot] = d;
+                gram[g0 + j * m + slot] = gram[g0 + slot * m + j];
             }
             if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
                 rows.mix(slot, coef, i * m, hist, o, n);
@@ -272,13 +270,11 @@ final class AndersonSolver implements Solver {
         Matrix phi();
 
         /**
-         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o; returns max|F_slot| (NaN if any
-         * is NaN).
+         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o, and the dot products of rows o
+         * of F_slot and F_j in double into gram[g + j] for j < hist; returns max|F_slot| (NaN if any is
+         * NaN).
          */
-        double residual(int part, int slot, int o, int n);
-
-        /** Dot product of rows o of F_slot (the one {@link #residual} just made) and F_j, in double. */
-        double dot(int part, int slot, int j, int o, int n);
+        double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g);
 
         /**
          * next = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
@@ -303,9 +299,15 @@ final class AndersonSolver implements Solver {
         private final float[][] ys;
         private final float[][] fs;
         private final float beta;
-        /** Per block: the current residual row widened to double, dotted with every history row. */
+        /** History entries whose Gram row {@link RowKernels#residualGram} makes in one pass. */
+        private static final int FUSED_ROWS = 5;
+        /** Per block: the current residual row widened to double (more than FUSED_ROWS entries). */
         private final double[][] wide;
         private final double[][] lanes;
+        /** Per block: the history rows other than the new one, their entries, and the dots of the pass. */
+        private final float[][][] others;
+        private final int[][] otherAt;
+        private final double[][] dots;
 
         private final FMatrix sM;
         private final FMatrix nextM;
@@ -329,6 +331,9 @@ final class AndersonSolver implements Solver {
             this.beta = (float) beta;
             this.wide = new double[parts][n];
             this.lanes = new double[parts][];
+            this.others = new float[parts][FUSED_ROWS - 1][];
+            this.otherAt = new int[parts][FUSED_ROWS - 1];
+            this.dots = new double[parts][FUSED_ROWS];
             for (int p = 0; p < parts; p++) {
                 lanes[p] = RowKernels.laneScratch();
             }
@@ -345,14 +350,40 @@ final class AndersonSolver implements Solver {
             return phiM;
         }
 
+        /**
+         * One pass ({@link RowKernels#residualGram}) while the history has at most 5 entries (the rows
+         * not in use point at phi, their dots ignored); else the residual, then one dot per entry. The
+         * bits are the same either way.
+         */
         @Override
-        public double residual(int part, int slot, int o, int n) {
-            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
-        }
-
-        @Override
-        public double dot(int part, int slot, int j, int o, int n) {
-            return RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
+        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+            if (hist <= FUSED_ROWS) {
+                float[][] r = others[part];
+                int[] at = otherAt[part];
+                int c = 0;
+                for (int j = 0; j < hist; j++) {
+                    if (j != slot) {
+                        r[c] = fs[j];
+                        at[c++] = j;
+                    }
+                }
+                for (int k = c; k < FUSED_ROWS - 1; k++) {
+                    r[k] = phi;
+                }
+                double[] d = dots[part];
+                double mx = RowKernels.residualGram(phi, s, fs[slot], ys[slot], beta, r[0], r[1], r[2], r[3], d, o,
+                        n, lanes[part]);
+                gram[g + slot] = d[0];
+                for (int k = 0; k < c; k++) {
+                    gram[g + at[k]] = d[1 + k];
+                }
+                return mx;
+            }
+            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
+            for (int j = 0; j < hist; j++) {
+                gram[g + j] = RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
+            }
+            return mx;
         }
 
         @Override
@@ -425,13 +456,12 @@ final class AndersonSolver implements Solver {
         }
 
         @Override
-        public double residual(int part, int slot, int o, int n) {
-            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
-        }
-
-        @Override
-        public double dot(int part, int slot, int j, int o, int n) {
-            return RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
+            for (int j = 0; j < hist; j++) {
+                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+            }
+            return mx;
         }
 
         @Override

@@ -210,6 +210,38 @@ final class KernelFixture {
             }
         }
         m.put("rowKernels/euler", euler);
+        // the one-pass history step with its Gram row, and the one-pass mixing of five rows
+        float[][] h5 = new float[5][len];
+        for (int h = 0; h < 5; h++) {
+            for (int i = 0; i < len; i++) {
+                h5[h][i] = (float) (xd[i] + 1e-3 * rnd.nextDouble(-1, 1));
+            }
+        }
+        double[] coef5 = {2.5, -1.75, 0.125, 0.125, 0.0};
+        long[] fused = new long[count * 8];
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                float[] f = new float[len];
+                float[] y = new float[len];
+                double[] d = new double[5];
+                double r = RowKernels.residualGram(xf, yf, f, y, 0.8f, h5[0], h5[1], h5[2], h5[3], d, off, n, lanes);
+                float[] mixed = new float[len];
+                RowKernels.combine(mixed, h5, n % 5, coef5, 0, 5, off, n);
+                long h = Double.doubleToLongBits(r);
+                for (int j = 0; j < len; j++) {
+                    h = 31 * h + Float.floatToIntBits(f[j]) + 7L * Float.floatToIntBits(y[j])
+                            + 17L * Float.floatToIntBits(mixed[j]);
+                }
+                fused[8 * (n - 1)] = h;
+                for (int k = 0; k < 5; k++) {
+                    fused[8 * (n - 1) + 1 + k] = Double.doubleToLongBits(d[k]);
+                }
+                fused[8 * (n - 1) + 6] = Float.floatToIntBits(mixed[off + n / 2]);
+                fused[8 * (n - 1) + 7] = Float.floatToIntBits(mixed[off + n - 1]);
+            }
+        }
+        m.put("rowKernels/fused", fused);
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);
