@@ -130,7 +130,7 @@ final class AndersonSolver implements Solver {
         SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
         double[] gram = ws.doubles("gram", b * m * m);
         pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
-                ws.doubles("coef", b * m), m);
+                ws.doubles("coef", b * m), ws.ints("mixes", b), m);
         double[] raw = pass.raw;
         int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
         BatchMap work = map;
@@ -203,12 +203,15 @@ final class AndersonSolver implements Solver {
         double[] gram;
         double[] chol;
         double[] coef;
+        /** Per row: 1 if its mixing coefficients were solved, 0 for a plain damped step. */
+        int[] mixes;
         int m;
         int slot;
         int hist;
 
         void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] chol,
-                   double[] coef, int m) {
+                   double[] coef, int[] mixes, int m) {
+            this.mixes = mixes;
             this.map = map;
             this.rows = rows;
             this.track = track;
@@ -224,6 +227,12 @@ final class AndersonSolver implements Solver {
             track = null;
         }
 
+        /**
+         * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the rows'
+         * small least-squares problems one after the other (independent chains of divisions and
+         * square roots that the processor overlaps, where a row's other work between them kept it
+         * from doing so), then each row's mixing.
+         */
         @Override
         public void rows(int part, int from, int to) {
             int n = map.dim();
@@ -233,25 +242,33 @@ final class AndersonSolver implements Solver {
                 RowChunks.finish(map, rows.phi(), track, c, end);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
-                        row(part, i, n);
+                        history(part, i, n);
+                    }
+                }
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        mixes[i] = solveCoefficients(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
+                    }
+                }
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        if (mixes[i] != 0) {
+                            rows.mix(slot, coef, i * m, hist, i * n, n);
+                        } else {
+                            rows.step(slot, i * n, n); // a plain damped step, s + beta (Phi(s) - s)
+                        }
                     }
                 }
             }
         }
 
-        /** One sample's work of the iteration, its row of Phi already finished. */
-        private void row(int part, int i, int n) {
-            int o = i * n;
-            // the history entry and the Gram row of the new residual against the history, in double
+        /** A sample's history entry and the Gram row of its new residual, its row of Phi finished. */
+        private void history(int part, int i, int n) {
+            // the Gram row of the new residual against the history, in double
             int g0 = i * m * m;
-            raw[i] = rows.residualGram(part, slot, hist, o, n, gram, g0 + slot * m) / map.residualScale(i);
+            raw[i] = rows.residualGram(part, slot, hist, i * n, n, gram, g0 + slot * m) / map.residualScale(i);
             for (int j = 0; j < hist; j++) {
                 gram[g0 + j * m + slot] = gram[g0 + slot * m + j];
-            }
-            if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
-                rows.mix(slot, coef, i * m, hist, o, n);
-            } else {
-                rows.step(slot, o, n); // a plain damped step, s + beta (Phi(s) - s)
             }
         }
     }
