@@ -40,10 +40,12 @@ final class AndersonSolver implements Solver {
     private final String[] yKeys;
     private final String[] fKeys;
     private final Pass pass = new Pass();
+    private final Gather gather;
 
     AndersonSolver(SolverConfig config) {
         this.config = config;
         int m = config.memory();
+        gather = new Gather(m);
         yKeys = new String[m];
         fKeys = new String[m];
         for (int j = 0; j < m; j++) {
@@ -153,14 +155,19 @@ final class AndersonSolver implements Solver {
                 Matrix cur = leave(from, swapped, s, track, false);
                 int count = track.compact();
                 lv = level(track.ladderStep(), s, count, n, m, beta);
-                track.gather(cur, lv.s);
-                // and into the second buffer: the stopped samples kept to fill the size are never
-                // updated, so both buffers must hold their states
-                track.gather(cur, lv.other);
+                // the states, also into the second buffer (the stopped samples kept to fill the size
+                // are never updated, so both buffers must hold their states), and the histories
+                gather.from[0] = cur;
+                gather.to[0] = lv.s;
+                gather.from[1] = cur;
+                gather.to[1] = lv.other;
                 for (int h = 0; h < m; h++) {
-                    track.gather(from.ys[h], lv.ys[h]);
-                    track.gather(from.fs[h], lv.fs[h]);
+                    gather.from[2 + 2 * h] = from.ys[h];
+                    gather.to[2 + 2 * h] = lv.ys[h];
+                    gather.from[3 + 2 * h] = from.fs[h];
+                    gather.to[3 + 2 * h] = lv.fs[h];
                 }
+                gather.run(track, 2 + 2 * m, n);
                 for (int i = 0; i < count; i++) { // new row i <= old row movedFrom(i): the blocks move up
                     System.arraycopy(gram, track.movedFrom(i) * m * m, gram, i * m * m, m * m);
                 }
@@ -173,6 +180,41 @@ final class AndersonSolver implements Solver {
         Matrix cur = leave(lv, swapped, s, track, true);
         pass.end();
         return track.finish(work, cur, lv.phi, s, tol);
+    }
+
+    /**
+     * A compaction's copies of the kept rows into the next level's matrices (each pair distinct
+     * matrices), on row blocks over the cores: pure copies, so the bits do not depend on the split.
+     */
+    private static final class Gather implements RowParallel.RowBlock {
+        final Matrix[] from;
+        final Matrix[] to;
+        private int pairs;
+        private int[] movedFrom;
+
+        Gather(int m) {
+            from = new Matrix[2 + 2 * m];
+            to = new Matrix[2 + 2 * m];
+        }
+
+        /** Row i of to[p] becomes row movedFrom(i) of from[p], for the working rows and p < pairs. */
+        void run(SampleTracker track, int pairs, int n) {
+            this.pairs = pairs;
+            this.movedFrom = track.movedFromRows();
+            RowParallel.forRows(track.workingRows(), Math.max(1, RowParallel.minRows(n) / pairs), this);
+            java.util.Arrays.fill(from, null);
+            java.util.Arrays.fill(to, null);
+            movedFrom = null;
+        }
+
+        @Override
+        public void rows(int part, int first, int end) {
+            for (int p = 0; p < pairs; p++) {
+                for (int i = first; i < end; i++) {
+                    to[p].copyRow(from[p], movedFrom[i], i);
+                }
+            }
+        }
     }
 
     /**
