@@ -219,9 +219,23 @@ public final class VectorMath {
     public static void tanh(float[] x, int xOff, float[] out, int outOff, int len) {
         check(x.length, xOff, out.length, outOff, len);
         int vlen = len - len % FS.length();
-        tanhFStage(x, xOff, out, outOff, vlen);
+        tanhFStage(x, xOff, null, 0, out, outOff, vlen);
         for (int i = vlen; i < len; i++) {
             out[outOff + i] = tanh(x[xOff + i]);
+        }
+    }
+
+    /**
+     * out = tanh(x + h), with x + h rounded to float first: the bits of {@link #axpy} (1, h, x)
+     * followed by {@link #tanh(float[], int, float[], int, int)}, in one pass. out may be x.
+     */
+    public static void tanhShifted(float[] x, int xOff, float[] h, int hOff, float[] out, int outOff, int len) {
+        check(x.length, xOff, out.length, outOff, len);
+        check(h.length, hOff, out.length, outOff, len);
+        int vlen = len - len % FS.length();
+        tanhFStage(x, xOff, h, hOff, out, outOff, vlen);
+        for (int i = vlen; i < len; i++) {
+            out[outOff + i] = tanh(x[xOff + i] + h[hOff + i]);
         }
     }
 
@@ -997,11 +1011,17 @@ public final class VectorMath {
         }
     }
 
-    /** tanh (float), as {@link #tanh(float)}, on float lanes (FS); n a multiple of FS's length. */
-    private static void tanhFStage(float[] x, int xOff, float[] out, int outOff, int n) {
+    /**
+     * tanh (float), as {@link #tanh(float)}, on float lanes (FS), of x + h (h null: of x); n a multiple
+     * of FS's length.
+     */
+    private static void tanhFStage(float[] x, int xOff, float[] h, int hOff, float[] out, int outOff, int n) {
         int fl = FS.length();
         for (int i = 0; i < n; i += fl) {
             FloatVector xv = FloatVector.fromArray(FS, x, xOff + i);
+            if (h != null) {
+                xv = xv.add(FloatVector.fromArray(FS, h, hOff + i));
+            }
             FloatVector a = xv.abs();
             FloatVector u = a.mul(a);
             FloatVector p = u.fma(VF_TF5, VF_TF4);

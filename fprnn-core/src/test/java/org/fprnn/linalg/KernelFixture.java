@@ -86,6 +86,11 @@ final class KernelFixture {
             putD(m, "powerLaw(n=" + n + ")/double", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xd);
             putF(m, "powerLaw(n=" + n + ")/float", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xf);
         }
+        float[] shift = new float[xf.length];
+        for (int i = 0; i < shift.length; i++) {
+            shift[i] = xf[(i * 7 + 3) % xf.length] * 0.5f;
+        }
+        putF(m, "tanhShifted/float", (x, xo, o, oo, len) -> VectorMath.tanhShifted(x, xo, shift, 0, o, oo, len), xf);
         gemm(m);
         rows(m);
         conv(m);
