@@ -266,6 +266,41 @@ public final class RowKernels {
     }
 
     /**
+     * out = (float) (p - s) at offset off for j < len (the difference in double, rounded once to
+     * float); returns max_j |p - s| in double (NaN if any is NaN). The residual of a double iterate,
+     * handed to a float solve (mixed-precision refinement).
+     */
+    public static double residualToFloat(double[] p, double[] s, float[] out, int off, int len) {
+        DoubleVector mx = DoubleVector.zero(DS);
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector d = DoubleVector.fromArray(DS, p, off + j).sub(DoubleVector.fromArray(DS, s, off + j));
+            mx = mx.max(d.abs());
+            ((FloatVector) d.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, off + j);
+        }
+        double m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            double d = p[off + j] - s[off + j];
+            m = Math.max(m, Math.abs(d));
+            out[off + j] = (float) d;
+        }
+        return m;
+    }
+
+    /** y += x (x widened to double, then one rounded add) at offset off for j < len. */
+    public static void addWidened(double[] y, float[] x, int off, int len) {
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector.fromArray(DS, y, off + j)
+                    .add((DoubleVector) FloatVector.fromArray(FH, x, off + j).convertShape(F2D, DS, 0))
+                    .intoArray(y, off + j);
+        }
+        for (; j < len; j++) {
+            y[off + j] += x[off + j];
+        }
+    }
+
+    /**
      * The double version of {@link #residualStep(float[], float[], float[], float[], float, double[], int, int)},
      * without the widened copy.
      */

@@ -247,6 +247,24 @@ final class KernelFixture {
             }
         }
         m.put("rowKernels/fused", fused);
+        // the rows of mixed-precision refinement: a double residual rounded to float, a float update
+        long[] refine = new long[count * 2];
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                float[] rho = new float[len];
+                double mx = RowKernels.residualToFloat(xd, yd, rho, off, n);
+                double[] lam = xd.clone();
+                RowKernels.addWidened(lam, yf, off, n);
+                long h = Double.doubleToLongBits(mx);
+                for (int j = 0; j < len; j++) {
+                    h = 31 * h + Float.floatToIntBits(rho[j]) + 7L * Double.doubleToLongBits(lam[j]);
+                }
+                refine[2 * (n - 1)] = h;
+                refine[2 * (n - 1) + 1] = Float.floatToIntBits(rho[off + n / 2]);
+            }
+        }
+        m.put("rowKernels/refine", refine);
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);

@@ -1,6 +1,7 @@
 package org.fprnn.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,40 @@ class RowKernelsTest {
                 assertArrayBits(want, got, "n = " + n + ", last = " + last);
             }
         }
+    }
+
+    @Test
+    void refinementRowsHaveTheBitsOfTheirScalarLoops() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        double[] p = new double[LEN];
+        double[] s = new double[LEN];
+        float[] x = random(rnd, 1e-2);
+        for (int i = 0; i < LEN; i++) {
+            p[i] = rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-9, 2));
+            s[i] = p[i] + rnd.nextDouble(-1, 1) * 1e-9;
+        }
+        for (int n = 0; n <= 100; n++) {
+            int off = 5 + n % 3;
+            float[] got = new float[LEN];
+            double max = RowKernels.residualToFloat(p, s, got, off, n);
+            double want = 0;
+            for (int j = off; j < off + n; j++) {
+                double d = p[j] - s[j];
+                want = Math.max(want, Math.abs(d));
+                assertEquals(Float.floatToIntBits((float) d), Float.floatToIntBits(got[j]), "n = " + n + ", j = " + j);
+            }
+            assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(max), "max at n = " + n);
+            double[] y = p.clone();
+            RowKernels.addWidened(y, x, off, n);
+            for (int j = 0; j < LEN; j++) {
+                double w = j >= off && j < off + n ? p[j] + x[j] : p[j];
+                assertEquals(Double.doubleToLongBits(w), Double.doubleToLongBits(y[j]), "n = " + n + ", j = " + j);
+            }
+        }
+        float[] nan = new float[LEN];
+        double[] pn = p.clone();
+        pn[9] = Double.NaN;
+        assertTrue(Double.isNaN(RowKernels.residualToFloat(pn, s, nan, 0, 40)));
     }
 
     private static float[] random(SplittableRandom rnd, double scale) {
