@@ -2,6 +2,7 @@ package org.fprnn.linalg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -147,6 +148,260 @@ public final class RowKernels {
     }
 
     /**
+     * {@link #residualStep(float[], float[], float[], float[], float, double[], int, int)} and the
+     * residual's dot products with four other rows in the same pass over the row, with the same bits
+     * as that step followed by {@link #dot(double[], int, float[], int, int, double[])} of the widened
+     * residual with itself and with each row: f = p - s, y = s + beta f at offset off for j < len,
+     * dots[0] = f . f and dots[1 + c] = f . r_c (r_c at offset off, c < 4), each summed in double in
+     * dot's order (four vector accumulators, (a0 + a1) + (a2 + a3), the lanes in order, then the
+     * tail). One pass instead of six: the residual stays in registers, each history row is read once.
+     * A row not needed may be any array of the length (its dot is computed and ignored).
+     * {@code lanes} is a {@link #laneScratch()} array.
+     *
+     * @return max_j |f| (NaN if any is NaN)
+     */
+    public static double residualGram(float[] p, float[] s, float[] f, float[] y, float beta, float[] r0,
+                                      float[] r1, float[] r2, float[] r3, double[] dots, int off, int len,
+                                      double[] lanes) {
+        FloatVector mx0 = FloatVector.zero(FS);
+        FloatVector mx1 = mx0;
+        FloatVector bv = FloatVector.broadcast(FS, beta);
+        DoubleVector z = DoubleVector.zero(DS);
+        DoubleVector e0 = z, e1 = z, e2 = z, e3 = z;
+        DoubleVector a0 = z, a1 = z, a2 = z, a3 = z;
+        DoubleVector b0 = z, b1 = z, b2 = z, b3 = z;
+        DoubleVector c0 = z, c1 = z, c2 = z, c3 = z;
+        DoubleVector d0 = z, d1 = z, d2 = z, d3 = z;
+        int j = 0;
+        // 4 L = 2 FL elements per step: the four double vectors of dot's four accumulators
+        for (int end = len - 4 * L; j <= end; j += 4 * L) {
+            int o = off + j;
+            FloatVector s0 = FloatVector.fromArray(FS, s, o);
+            FloatVector s1 = FloatVector.fromArray(FS, s, o + FL);
+            FloatVector f0 = FloatVector.fromArray(FS, p, o).sub(s0);
+            FloatVector f1 = FloatVector.fromArray(FS, p, o + FL).sub(s1);
+            f0.intoArray(f, o);
+            f1.intoArray(f, o + FL);
+            f0.fma(bv, s0).intoArray(y, o);
+            f1.fma(bv, s1).intoArray(y, o + FL);
+            mx0 = mx0.max(f0.abs());
+            mx1 = mx1.max(f1.abs());
+            DoubleVector w0 = (DoubleVector) f0.convertShape(F2D, DS, 0);
+            DoubleVector w1 = (DoubleVector) f0.convertShape(F2D, DS, 1);
+            DoubleVector w2 = (DoubleVector) f1.convertShape(F2D, DS, 0);
+            DoubleVector w3 = (DoubleVector) f1.convertShape(F2D, DS, 1);
+            e0 = w0.fma(w0, e0);
+            e1 = w1.fma(w1, e1);
+            e2 = w2.fma(w2, e2);
+            e3 = w3.fma(w3, e3);
+            a0 = w0.fma((DoubleVector) FloatVector.fromArray(FH, r0, o).convertShape(F2D, DS, 0), a0);
+            a1 = w1.fma((DoubleVector) FloatVector.fromArray(FH, r0, o + L).convertShape(F2D, DS, 0), a1);
+            a2 = w2.fma((DoubleVector) FloatVector.fromArray(FH, r0, o + 2 * L).convertShape(F2D, DS, 0), a2);
+            a3 = w3.fma((DoubleVector) FloatVector.fromArray(FH, r0, o + 3 * L).convertShape(F2D, DS, 0), a3);
+            b0 = w0.fma((DoubleVector) FloatVector.fromArray(FH, r1, o).convertShape(F2D, DS, 0), b0);
+            b1 = w1.fma((DoubleVector) FloatVector.fromArray(FH, r1, o + L).convertShape(F2D, DS, 0), b1);
+            b2 = w2.fma((DoubleVector) FloatVector.fromArray(FH, r1, o + 2 * L).convertShape(F2D, DS, 0), b2);
+            b3 = w3.fma((DoubleVector) FloatVector.fromArray(FH, r1, o + 3 * L).convertShape(F2D, DS, 0), b3);
+            c0 = w0.fma((DoubleVector) FloatVector.fromArray(FH, r2, o).convertShape(F2D, DS, 0), c0);
+            c1 = w1.fma((DoubleVector) FloatVector.fromArray(FH, r2, o + L).convertShape(F2D, DS, 0), c1);
+            c2 = w2.fma((DoubleVector) FloatVector.fromArray(FH, r2, o + 2 * L).convertShape(F2D, DS, 0), c2);
+            c3 = w3.fma((DoubleVector) FloatVector.fromArray(FH, r2, o + 3 * L).convertShape(F2D, DS, 0), c3);
+            d0 = w0.fma((DoubleVector) FloatVector.fromArray(FH, r3, o).convertShape(F2D, DS, 0), d0);
+            d1 = w1.fma((DoubleVector) FloatVector.fromArray(FH, r3, o + L).convertShape(F2D, DS, 0), d1);
+            d2 = w2.fma((DoubleVector) FloatVector.fromArray(FH, r3, o + 2 * L).convertShape(F2D, DS, 0), d2);
+            d3 = w3.fma((DoubleVector) FloatVector.fromArray(FH, r3, o + 3 * L).convertShape(F2D, DS, 0), d3);
+        }
+        float m = mx0.max(mx1).reduceLanes(VectorOperators.MAX);
+        int rest = j;
+        // dot's single-vector steps into its first accumulator (residualStep does these elements one by one)
+        for (int end = len - L; j <= end; j += L) {
+            int o = off + j;
+            DoubleVector w = (DoubleVector) FloatVector.fromArray(FH, p, o).sub(FloatVector.fromArray(FH, s, o))
+                    .convertShape(F2D, DS, 0);
+            e0 = w.fma(w, e0);
+            a0 = w.fma((DoubleVector) FloatVector.fromArray(FH, r0, o).convertShape(F2D, DS, 0), a0);
+            b0 = w.fma((DoubleVector) FloatVector.fromArray(FH, r1, o).convertShape(F2D, DS, 0), b0);
+            c0 = w.fma((DoubleVector) FloatVector.fromArray(FH, r2, o).convertShape(F2D, DS, 0), c0);
+            d0 = w.fma((DoubleVector) FloatVector.fromArray(FH, r3, o).convertShape(F2D, DS, 0), d0);
+        }
+        e0.add(e1).add(e2.add(e3)).intoArray(lanes, 0);
+        double se = laneSum(lanes);
+        a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
+        double sa = laneSum(lanes);
+        b0.add(b1).add(b2.add(b3)).intoArray(lanes, 0);
+        double sb = laneSum(lanes);
+        c0.add(c1).add(c2.add(c3)).intoArray(lanes, 0);
+        double sc = laneSum(lanes);
+        d0.add(d1).add(d2.add(d3)).intoArray(lanes, 0);
+        double sd = laneSum(lanes);
+        for (int k = rest; k < len; k++) {
+            int o = off + k;
+            float v = p[o] - s[o];
+            f[o] = v;
+            y[o] = Math.fma(v, beta, s[o]);
+            m = Math.max(m, Math.abs(v));
+            if (k >= j) { // dot's scalar tail
+                double w = v;
+                se = Math.fma(w, w, se);
+                sa = Math.fma(w, r0[o], sa);
+                sb = Math.fma(w, r1[o], sb);
+                sc = Math.fma(w, r2[o], sc);
+                sd = Math.fma(w, r3[o], sd);
+            }
+        }
+        dots[0] = se;
+        dots[1] = sa;
+        dots[2] = sb;
+        dots[3] = sc;
+        dots[4] = sd;
+        return m;
+    }
+
+    /** lanes[0] + lanes[1] + ... in order (dot's lane sum). */
+    private static double laneSum(double[] lanes) {
+        double s = lanes[0];
+        for (int l = 1; l < L; l++) {
+            s += lanes[l];
+        }
+        return s;
+    }
+
+    /** Lanes of {@link #mixingCoefficients}: how many samples it solves at once. */
+    public static int coefficientLanes() {
+        return L;
+    }
+
+    /**
+     * Anderson's mixing coefficients for up to {@link #coefficientLanes()} samples at once, one per
+     * vector lane, with the bits of solving them one by one: for sample s = rows[k] (k < count), H its
+     * hist x hist Gram matrix at gram[s m m + r m + c], a = y / sum(y) with (H / scale + ridge I) y = 1,
+     * scale the largest diagonal entry, by a Cholesky factorization; every lane does the operations of
+     * the scalar solve in its order (exactly rounded lane operations: mul, sub, add, div, sqrt, max).
+     * coef[s m + j] gets a_j and ok[s] 1 where the scalar solve succeeds, else ok[s] = 0 (zero or
+     * non-finite residuals, a system not numerically positive definite, a zero or non-finite sum or
+     * coefficient). {@code scratch} holds at least (2 hist^2 + 2 hist) L doubles.
+     */
+    public static void mixingCoefficients(double[] gram, int[] rows, int count, int m, int hist, double ridge,
+                                          double[] coef, int[] ok, double[] scratch) {
+        int h2 = hist * hist;
+        int aOff = 0;           // H, lane-interleaved: entry (r, c) lane l at (r hist + c) L + l
+        int lOff = h2 * L;      // the factor L, same layout
+        int wOff = 2 * h2 * L;  // 1 / L_rr per r
+        int xOff = wOff + hist * L; // the solution, per j
+        for (int k = 0; k < L; k++) {
+            int g0 = (k < count ? rows[k] : rows[0]) * m * m;
+            for (int r = 0; r < hist; r++) {
+                for (int c = 0; c < hist; c++) {
+                    scratch[aOff + (r * hist + c) * L + k] = gram[g0 + r * m + c];
+                }
+            }
+        }
+        DoubleVector zero = DoubleVector.zero(DS);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        DoubleVector inf = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
+        DoubleVector scale = zero;
+        for (int j = 0; j < hist; j++) {
+            scale = scale.max(DoubleVector.fromArray(DS, scratch, aOff + (j * hist + j) * L));
+        }
+        VectorMask<Double> good = scale.compare(VectorOperators.GT, zero)
+                .and(scale.compare(VectorOperators.LT, inf));
+        DoubleVector inv = one.div(scale);
+        DoubleVector rv = DoubleVector.broadcast(DS, ridge);
+        for (int r = 0; r < hist; r++) {
+            for (int c = 0; c < r; c++) {
+                DoubleVector v = DoubleVector.fromArray(DS, scratch, aOff + (r * hist + c) * L).mul(inv);
+                for (int p = 0; p < c; p++) {
+                    v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L)
+                            .mul(DoubleVector.fromArray(DS, scratch, lOff + (c * hist + p) * L)));
+                }
+                v.mul(DoubleVector.fromArray(DS, scratch, wOff + c * L)).intoArray(scratch, lOff + (r * hist + c) * L);
+            }
+            DoubleVector v = DoubleVector.fromArray(DS, scratch, aOff + (r * hist + r) * L).mul(inv).add(rv);
+            for (int p = 0; p < r; p++) {
+                DoubleVector lp = DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L);
+                v = v.sub(lp.mul(lp));
+            }
+            good = good.and(v.compare(VectorOperators.GT, zero));
+            DoubleVector w = one.div(v.sqrt());
+            w.intoArray(scratch, wOff + r * L);
+            w.intoArray(scratch, lOff + (r * hist + r) * L);
+        }
+        // L L^T y = 1: forward, then backward
+        for (int r = 0; r < hist; r++) {
+            DoubleVector v = one;
+            for (int p = 0; p < r; p++) {
+                v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L)
+                        .mul(DoubleVector.fromArray(DS, scratch, xOff + p * L)));
+            }
+            v.mul(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + r) * L)).intoArray(scratch, xOff + r * L);
+        }
+        for (int r = hist - 1; r >= 0; r--) {
+            DoubleVector v = DoubleVector.fromArray(DS, scratch, xOff + r * L);
+            for (int p = r + 1; p < hist; p++) {
+                v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (p * hist + r) * L)
+                        .mul(DoubleVector.fromArray(DS, scratch, xOff + p * L)));
+            }
+            v.mul(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + r) * L)).intoArray(scratch, xOff + r * L);
+        }
+        DoubleVector sum = zero;
+        for (int j = 0; j < hist; j++) {
+            sum = sum.add(DoubleVector.fromArray(DS, scratch, xOff + j * L));
+        }
+        good = good.and(sum.compare(VectorOperators.NE, zero)).and(sum.abs().compare(VectorOperators.LT, inf));
+        DoubleVector invSum = one.div(sum);
+        for (int j = 0; j < hist; j++) {
+            DoubleVector a = DoubleVector.fromArray(DS, scratch, xOff + j * L).mul(invSum);
+            good = good.and(a.abs().compare(VectorOperators.LT, inf));
+            a.intoArray(scratch, xOff + j * L);
+        }
+        for (int k = 0; k < count; k++) {
+            int s = rows[k];
+            boolean g = good.laneIsSet(k);
+            ok[s] = g ? 1 : 0;
+            if (g) {
+                for (int j = 0; j < hist; j++) {
+                    coef[s * m + j] = scratch[xOff + j * L + k];
+                }
+            }
+        }
+    }
+
+    /**
+     * out = (float) (p - s) at offset off for j < len (the difference in double, rounded once to
+     * float); returns max_j |p - s| in double (NaN if any is NaN). The residual of a double iterate,
+     * handed to a float solve (mixed-precision refinement).
+     */
+    public static double residualToFloat(double[] p, double[] s, float[] out, int off, int len) {
+        DoubleVector mx = DoubleVector.zero(DS);
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector d = DoubleVector.fromArray(DS, p, off + j).sub(DoubleVector.fromArray(DS, s, off + j));
+            mx = mx.max(d.abs());
+            ((FloatVector) d.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, off + j);
+        }
+        double m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            double d = p[off + j] - s[off + j];
+            m = Math.max(m, Math.abs(d));
+            out[off + j] = (float) d;
+        }
+        return m;
+    }
+
+    /** y += x (x widened to double, then one rounded add) at offset off for j < len. */
+    public static void addWidened(double[] y, float[] x, int off, int len) {
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            DoubleVector.fromArray(DS, y, off + j)
+                    .add((DoubleVector) FloatVector.fromArray(FH, x, off + j).convertShape(F2D, DS, 0))
+                    .intoArray(y, off + j);
+        }
+        for (; j < len; j++) {
+            y[off + j] += x[off + j];
+        }
+    }
+
+    /**
      * The double version of {@link #residualStep(float[], float[], float[], float[], float, double[], int, int)},
      * without the widened copy.
      */
@@ -277,6 +532,10 @@ public final class RowKernels {
      */
     public static void combine(float[] out, float[][] ys, int last, double[] coef, int c0, int hist, int off,
                                int len) {
+        if (hist == 5) {
+            combine4(out, ys, last, coef, c0, off, len);
+            return;
+        }
         int vend = len - len % FL;
         float[] yl = ys[last];
         System.arraycopy(yl, off, out, off, len);
@@ -294,6 +553,49 @@ public final class RowKernels {
             for (int j = vend; j < len; j++) {
                 out[off + j] = Math.fma(yh[off + j] - yl[off + j], a, out[off + j]);
             }
+        }
+    }
+
+    /**
+     * {@link #combine(float[], float[][], int, double[], int, int, int, int)} with five rows (four
+     * terms), in one pass: each element goes through the same operations in the same order, so the
+     * bits are the same, but the row is written once instead of read and written per term.
+     */
+    private static void combine4(float[] out, float[][] ys, int last, double[] coef, int c0, int off, int len) {
+        // the four rows other than the last, in order, and their coefficients rounded to float
+        int h0 = last == 0 ? 1 : 0;
+        int h1 = h0 + 1 == last ? h0 + 2 : h0 + 1;
+        int h2 = h1 + 1 == last ? h1 + 2 : h1 + 1;
+        int h3 = h2 + 1 == last ? h2 + 2 : h2 + 1;
+        float[] yl = ys[last];
+        float[] y0 = ys[h0];
+        float[] y1 = ys[h1];
+        float[] y2 = ys[h2];
+        float[] y3 = ys[h3];
+        float q0 = (float) coef[c0 + h0];
+        float q1 = (float) coef[c0 + h1];
+        float q2 = (float) coef[c0 + h2];
+        float q3 = (float) coef[c0 + h3];
+        FloatVector v0 = FloatVector.broadcast(FS, q0);
+        FloatVector v1 = FloatVector.broadcast(FS, q1);
+        FloatVector v2 = FloatVector.broadcast(FS, q2);
+        FloatVector v3 = FloatVector.broadcast(FS, q3);
+        int vend = len - len % FL;
+        for (int j = 0; j < vend; j += FL) {
+            int o = off + j;
+            FloatVector l = FloatVector.fromArray(FS, yl, o);
+            FloatVector acc = FloatVector.fromArray(FS, y0, o).sub(l).fma(v0, l);
+            acc = FloatVector.fromArray(FS, y1, o).sub(l).fma(v1, acc);
+            acc = FloatVector.fromArray(FS, y2, o).sub(l).fma(v2, acc);
+            FloatVector.fromArray(FS, y3, o).sub(l).fma(v3, acc).intoArray(out, o);
+        }
+        for (int j = vend; j < len; j++) {
+            int o = off + j;
+            float l = yl[o];
+            float acc = Math.fma(y0[o] - l, q0, l);
+            acc = Math.fma(y1[o] - l, q1, acc);
+            acc = Math.fma(y2[o] - l, q2, acc);
+            out[o] = Math.fma(y3[o] - l, q3, acc);
         }
     }
 

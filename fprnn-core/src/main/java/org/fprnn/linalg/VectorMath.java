@@ -3,6 +3,7 @@ package org.fprnn.linalg;
 import java.util.Objects;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -20,14 +21,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Every kernel also exists as a scalar method ({@code tanh(double)} and so on) that performs the
  * same operations in the same order; the array kernels use it for the tail that does not fill a
  * vector, so an element's result does not depend on its position. Float kernels compute in double
- * lanes with shorter polynomials and round once to float at the end.
+ * lanes with shorter polynomials and round once to float at the end, except tanh, the solvers' hot
+ * kernel, which computes in float lanes (twice as many per vector) with its roundings corrected
+ * where they matter ({@link #tanh(float)}).
  *
  * <p>Methods: exp(x) = 2^k (1 + p(r)) with x = k ln2 + r, |r| <= ln2/2 (ln2 split in a 32-bit head
  * and a tail), p the Taylor polynomial of expm1 to degree 13 (double) or 9 (float), 2^k built from
  * exponent bits (in two factors near the ends of the range, so subnormal results round once).
- * tanh(x) = sign(x) e/(e+2), e = expm1(2|x|); in double, e is carried as a double-double and the
- * division is corrected for the rounding of e+2 and of the quotient; +-1 beyond |x| = 22 (double) or
- * 10 (float). log(x) = e ln2 + log1p(f) with x = 2^e (1+f), sqrt(1/2) < 1+f <= sqrt(2), and
+ * tanh(x) = sign(x) e/(e+2), e = expm1(2|x|), in double, with e carried as a double-double and the
+ * division corrected for the rounding of e+2 and of the quotient; +-1 beyond |x| = 22. In float,
+ * tanh(x) = x + x^3 P(x^2) below |x| = 0.625 and 1 - 2/(exp(2|x|) + 1) above. log(x) = e ln2 + log1p(f) with x = 2^e (1+f), sqrt(1/2) < 1+f <= sqrt(2), and
  * log1p(f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f/(2+f), R the atanh series. softplus(x) =
  * max(x,0) + log1p(exp(-|x|)) (log1p with the rounding of 1+u corrected); sigmoid(x) = 1/(1+e) or
  * e/(1+e), e = exp(-|x|); the power law k max(x,0)^n uses products for n = 1..4, sqrt for n = 1/2,
@@ -129,12 +132,10 @@ public final class VectorMath {
     private static final DoubleVector V_M60 = DoubleVector.broadcast(DS, -60.0);
     private static final DoubleVector V_M746 = DoubleVector.broadcast(DS, -746.0);
     private static final DoubleVector V_MIN_NORMAL = DoubleVector.broadcast(DS, Double.MIN_NORMAL);
-    private static final DoubleVector V_N10 = DoubleVector.broadcast(DS, 10.0);
     private static final DoubleVector V_N100 = DoubleVector.broadcast(DS, 100.0);
     private static final DoubleVector V_N1000 = DoubleVector.broadcast(DS, 1000.0);
     private static final DoubleVector V_N22 = DoubleVector.broadcast(DS, 22.0);
     private static final DoubleVector V_N24 = DoubleVector.broadcast(DS, 24.0);
-    private static final DoubleVector V_N30 = DoubleVector.broadcast(DS, 30.0);
     private static final DoubleVector V_N50 = DoubleVector.broadcast(DS, 50.0);
     private static final DoubleVector V_N710 = DoubleVector.broadcast(DS, 710.0);
     private static final DoubleVector V_NEG_INF = DoubleVector.broadcast(DS, Double.NEGATIVE_INFINITY);
@@ -149,6 +150,49 @@ public final class VectorMath {
     private static final DoubleVector V_TWO_P54 = DoubleVector.broadcast(DS, 0x1p54);
     private static final DoubleVector V_TWO_PM60 = DoubleVector.broadcast(DS, 0x1p-60);
     private static final DoubleVector V_ZERO = DoubleVector.broadcast(DS, 0.0);
+    // float tanh ({@link #tanh(float)}): the split, P's coefficients (fitted), expm1's Taylor
+    // coefficients 1/n! rounded to float, ln2 in float (a 16-bit head: k * LN2_HI_F is exact for k < 256)
+    static final float TANH_F_SPLIT = 0.625f;
+    private static final float TF0 = -0x1.555554p-2f;
+    private static final float TF1 = 0x1.11106ep-3f;
+    private static final float TF2 = -0x1.b9f002p-5f;
+    private static final float TF3 = 0x1.639922p-6f;
+    private static final float TF4 = -0x1.0c31aep-7f;
+    private static final float TF5 = 0x1.19ab0cp-9f;
+    private static final float EF2 = 1f / 2;
+    private static final float EF3 = 1f / 6;
+    private static final float EF4 = 1f / 24;
+    private static final float EF5 = 1f / 120;
+    private static final float EF6 = 1f / 720;
+    private static final float EF7 = 1f / 5040;
+    private static final float SHIFTER_F = 0x1.8p23f;
+    private static final float INV_LN2_F = 0x1.715476p0f;
+    private static final float LN2_HI_F = 0x1.62e4p-1f;
+    private static final float LN2_LO_F = 0x1.7f7d1cp-20f;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final FloatVector VF_SPLIT = FloatVector.broadcast(FS, TANH_F_SPLIT);
+    private static final FloatVector VF_TF0 = FloatVector.broadcast(FS, TF0);
+    private static final FloatVector VF_TF1 = FloatVector.broadcast(FS, TF1);
+    private static final FloatVector VF_TF2 = FloatVector.broadcast(FS, TF2);
+    private static final FloatVector VF_TF3 = FloatVector.broadcast(FS, TF3);
+    private static final FloatVector VF_TF4 = FloatVector.broadcast(FS, TF4);
+    private static final FloatVector VF_TF5 = FloatVector.broadcast(FS, TF5);
+    private static final FloatVector VF_EF2 = FloatVector.broadcast(FS, EF2);
+    private static final FloatVector VF_EF3 = FloatVector.broadcast(FS, EF3);
+    private static final FloatVector VF_EF4 = FloatVector.broadcast(FS, EF4);
+    private static final FloatVector VF_EF5 = FloatVector.broadcast(FS, EF5);
+    private static final FloatVector VF_EF6 = FloatVector.broadcast(FS, EF6);
+    private static final FloatVector VF_EF7 = FloatVector.broadcast(FS, EF7);
+    private static final FloatVector VF_20 = FloatVector.broadcast(FS, 20f);
+    private static final FloatVector VF_SHIFTER = FloatVector.broadcast(FS, SHIFTER_F);
+    private static final FloatVector VF_INV_LN2 = FloatVector.broadcast(FS, INV_LN2_F);
+    private static final FloatVector VF_NEG_LN2_HI = FloatVector.broadcast(FS, -LN2_HI_F);
+    private static final FloatVector VF_NEG_LN2_LO = FloatVector.broadcast(FS, -LN2_LO_F);
+    private static final FloatVector VF_ONE = FloatVector.broadcast(FS, 1f);
+    private static final FloatVector VF_TWO = FloatVector.broadcast(FS, 2f);
+    private static final FloatVector VF_HALF = FloatVector.broadcast(FS, 0.5f);
+    private static final IntVector I_127 = IntVector.broadcast(IS, 127);
+    private static final IntVector I_SIGN = IntVector.broadcast(IS, 0x8000_0000);
     private static final LongVector L_1023 = LongVector.broadcast(LS, 1023L);
     private static final LongVector L_EXP_MAGIC = LongVector.broadcast(LS, EXP_BITS_MAGIC);
     private static final LongVector L_MANTISSA = LongVector.broadcast(LS, MANTISSA);
@@ -174,10 +218,24 @@ public final class VectorMath {
 
     public static void tanh(float[] x, int xOff, float[] out, int outOff, int len) {
         check(x.length, xOff, out.length, outOff, len);
-        int vlen = len - len % L;
-        tanhFStage(x, xOff, out, outOff, vlen);
+        int vlen = len - len % FS.length();
+        tanhFStage(x, xOff, null, 0, out, outOff, vlen);
         for (int i = vlen; i < len; i++) {
             out[outOff + i] = tanh(x[xOff + i]);
+        }
+    }
+
+    /**
+     * out = tanh(x + h), with x + h rounded to float first: the bits of {@link #axpy} (1, h, x)
+     * followed by {@link #tanh(float[], int, float[], int, int)}, in one pass. out may be x.
+     */
+    public static void tanhShifted(float[] x, int xOff, float[] h, int hOff, float[] out, int outOff, int len) {
+        check(x.length, xOff, out.length, outOff, len);
+        check(h.length, hOff, out.length, outOff, len);
+        int vlen = len - len % FS.length();
+        tanhFStage(x, xOff, h, hOff, out, outOff, vlen);
+        for (int i = vlen; i < len; i++) {
+            out[outOff + i] = tanh(x[xOff + i] + h[hOff + i]);
         }
     }
 
@@ -466,22 +524,50 @@ public final class VectorMath {
         return copySign(th, x);
     }
 
+    /**
+     * tanh in float arithmetic (float lanes hold twice as many values as the double lanes of the other
+     * float kernels): for |x| < {@link #TANH_F_SPLIT}, x + x^3 P(x^2) with P of degree 5 (fitted to
+     * tanh's relative error on that range); above it, 1 - 2 / (e + 1) with e = exp(2|x|) = 2^k (1 +
+     * p(r)), p the Taylor polynomial of expm1 to degree 7, the rounding of e + 1, of the quotient and
+     * of 1 - q corrected, so that the error is that of e scaled by q (at most 0.45 there).
+     */
     public static float tanh(float x) {
-        double xd = x;
-        double ax = Math.abs(xd);
-        double y = Math.min(ax + ax, 30.0);
-        double t = Math.fma(y, INV_LN2, SHIFTER);
-        double kd = t - SHIFTER;
-        double r = Math.fma(kd, -LN2_HI, y);
-        r = Math.fma(kd, -LN2_LO, r);
-        double p = polyF(r);
-        double s = pow2(t);
-        double em1 = Math.fma(s, p, s - 1.0);
-        double th = em1 / (em1 + 2.0);
-        if (ax > 10.0) {
-            th = 1.0;
+        float a = Math.abs(x);
+        float th;
+        if (a < TANH_F_SPLIT) {
+            float u = a * a;
+            float p = Math.fma(TF5, u, TF4);
+            p = Math.fma(p, u, TF3);
+            p = Math.fma(p, u, TF2);
+            p = Math.fma(p, u, TF1);
+            p = Math.fma(p, u, TF0);
+            th = Math.fma(a * u, p, a);
+        } else {
+            float y = Math.min(a + a, 20f);
+            float t = Math.fma(y, INV_LN2_F, SHIFTER_F);
+            float kd = t - SHIFTER_F;
+            float r = Math.fma(kd, -LN2_HI_F, y);
+            r = Math.fma(kd, -LN2_LO_F, r);
+            float q = Math.fma(EF7, r, EF6);
+            q = Math.fma(q, r, EF5);
+            q = Math.fma(q, r, EF4);
+            q = Math.fma(q, r, EF3);
+            q = Math.fma(q, r, EF2);
+            float pe = Math.fma(r * r, q, r);
+            float sc = Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127) << 23);
+            float e = Math.fma(sc, pe, sc);
+            // q = 2 / (e + 1) with the roundings of e + 1 (ed) and of the quotient (rem) corrected
+            float d = e + 1f;
+            float ed = 1f - (d - e);
+            float q0 = 2f / d;
+            float rem = Math.fma(-q0, d, 2f);
+            float qc = (rem - q0 * ed) * (q0 * 0.5f);
+            // 1 - q0 = v + err exactly (|q0| <= 1), then the one rounding of v + (err - qc)
+            float v = 1f - q0;
+            float err = (1f - v) - q0;
+            th = v + (err - qc);
         }
-        return (float) copySign(th, xd);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(th) | (Float.floatToRawIntBits(x) & 0x8000_0000));
     }
 
     public static double exp(double x) {
@@ -925,32 +1011,47 @@ public final class VectorMath {
         }
     }
 
-    /** tanh (float), as {@link #tanh(float)}. */
-    private static void tanhFStage(float[] x, int xOff, float[] out, int outOff, int n) {
-        for (int i = 0; i < n; i += L) {
-            DoubleVector xv = (DoubleVector) FloatVector.fromArray(FH, x, xOff + i)
-                    .convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector ax = xv.abs();
-            DoubleVector y = ax.add(ax).min(V_N30);
-            DoubleVector t = y.fma(V_INV_LN2, V_SHIFTER);
-            DoubleVector kd = t.sub(V_SHIFTER);
-            DoubleVector r = kd.fma(V_NEG_LN2_HI, y);
-            r = kd.fma(V_NEG_LN2_LO, r);
-            DoubleVector q = r.fma(V_E9, V_E8);
-            q = q.fma(r, V_E7);
-            q = q.fma(r, V_E6);
-            q = q.fma(r, V_E5);
-            q = q.fma(r, V_E4);
-            q = q.fma(r, V_E3);
-            q = q.fma(r, V_E2);
-            DoubleVector p = r.mul(r).fma(q, r);
-            DoubleVector s = t.reinterpretAsLongs().add(L_1023).lanewise(VectorOperators.LSHL, 52L)
-                    .reinterpretAsDoubles();
-            DoubleVector em1 = s.fma(p, s.sub(V_ONE));
-            DoubleVector th = em1.div(em1.add(V_TWO));
-            th = th.blend(V_ONE, ax.compare(VectorOperators.GT, V_N10));
-            DoubleVector res = th.reinterpretAsLongs().or(xv.reinterpretAsLongs().and(L_SIGN)).reinterpretAsDoubles();
-            ((FloatVector) res.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, outOff + i);
+    /**
+     * tanh (float), as {@link #tanh(float)}, on float lanes (FS), of x + h (h null: of x); n a multiple
+     * of FS's length.
+     */
+    private static void tanhFStage(float[] x, int xOff, float[] h, int hOff, float[] out, int outOff, int n) {
+        int fl = FS.length();
+        for (int i = 0; i < n; i += fl) {
+            FloatVector xv = FloatVector.fromArray(FS, x, xOff + i);
+            if (h != null) {
+                xv = xv.add(FloatVector.fromArray(FS, h, hOff + i));
+            }
+            FloatVector a = xv.abs();
+            FloatVector u = a.mul(a);
+            FloatVector p = u.fma(VF_TF5, VF_TF4);
+            p = p.fma(u, VF_TF3);
+            p = p.fma(u, VF_TF2);
+            p = p.fma(u, VF_TF1);
+            p = p.fma(u, VF_TF0);
+            FloatVector small = a.mul(u).fma(p, a);
+            FloatVector y = a.add(a).min(VF_20);
+            FloatVector t = y.fma(VF_INV_LN2, VF_SHIFTER);
+            FloatVector kd = t.sub(VF_SHIFTER);
+            FloatVector r = kd.fma(VF_NEG_LN2_HI, y);
+            r = kd.fma(VF_NEG_LN2_LO, r);
+            FloatVector q = r.fma(VF_EF7, VF_EF6);
+            q = q.fma(r, VF_EF5);
+            q = q.fma(r, VF_EF4);
+            q = q.fma(r, VF_EF3);
+            q = q.fma(r, VF_EF2);
+            FloatVector pe = r.mul(r).fma(q, r);
+            FloatVector sc = t.reinterpretAsInts().add(I_127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = sc.fma(pe, sc);
+            FloatVector d = e.add(VF_ONE);
+            FloatVector ed = VF_ONE.sub(d.sub(e));
+            FloatVector q0 = VF_TWO.div(d);
+            FloatVector rem = q0.neg().fma(d, VF_TWO);
+            FloatVector qc = rem.sub(q0.mul(ed)).mul(q0.mul(VF_HALF));
+            FloatVector v = VF_ONE.sub(q0);
+            FloatVector err = VF_ONE.sub(v).sub(q0);
+            FloatVector th = v.add(err.sub(qc)).blend(small, a.compare(VectorOperators.LT, VF_SPLIT));
+            th.reinterpretAsInts().or(xv.reinterpretAsInts().and(I_SIGN)).reinterpretAsFloats().intoArray(out, outOff + i);
         }
     }
 

@@ -87,9 +87,10 @@ public final class DynamicsStep {
      * for rate and discrete dynamics out = f(out). h and out are B x N; a row reads only its own data.
      */
     public void finishRows(Matrix h, Matrix out, int from, int to) {
-        addDrive(h, out, from, to);
-        if (!current) {
-            f.apply(out, out, from, to);
+        if (current) {
+            addDrive(h, out, from, to);
+        } else {
+            f.applyShifted(h, out, from, to);
         }
     }
 

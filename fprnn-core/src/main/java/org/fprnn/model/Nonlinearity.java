@@ -22,6 +22,21 @@ public sealed interface Nonlinearity extends java.io.Serializable {
      */
     void apply(Matrix z, Matrix out, int from, int to);
 
+    /**
+     * out = f(out + h) elementwise on rows [from, to) (h and out of the same shape), with out + h
+     * rounded first: the bits of adding h, then {@link #apply(Matrix, Matrix, int, int)} in place.
+     * The solvers' Phi = f(r W^T + h) ends this way; a kernel may do it in one pass.
+     */
+    default void applyShifted(Matrix h, Matrix out, int from, int to) {
+        int o = from * out.cols;
+        int len = (to - from) * out.cols;
+        switch (out) {
+            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
+            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
+        }
+        apply(out, out, from, to);
+    }
+
     /** out = f'(z) elementwise (out may be z). */
     void derivative(Matrix z, Matrix out);
 
@@ -79,6 +94,17 @@ public sealed interface Nonlinearity extends java.io.Serializable {
             switch (out) {
                 case FMatrix o -> VectorMath.tanh(((FMatrix) z).data, o0, o.data, o0, len);
                 case DMatrix o -> VectorMath.tanh(((DMatrix) z).data, o0, o.data, o0, len);
+            }
+        }
+
+        /** In float, tanh(out + h) in one pass ({@link VectorMath#tanhShifted}). */
+        @Override
+        public void applyShifted(Matrix h, Matrix out, int from, int to) {
+            if (out instanceof FMatrix o) {
+                int o0 = from * out.cols;
+                VectorMath.tanhShifted(o.data, o0, ((FMatrix) h).data, o0, o.data, o0, (to - from) * out.cols);
+            } else {
+                Nonlinearity.super.applyShifted(h, out, from, to);
             }
         }
 

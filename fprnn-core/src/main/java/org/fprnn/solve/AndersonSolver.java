@@ -40,10 +40,12 @@ final class AndersonSolver implements Solver {
     private final String[] yKeys;
     private final String[] fKeys;
     private final Pass pass = new Pass();
+    private final Gather gather;
 
     AndersonSolver(SolverConfig config) {
         this.config = config;
         int m = config.memory();
+        gather = new Gather(m);
         yKeys = new String[m];
         fKeys = new String[m];
         for (int j = 0; j < m; j++) {
@@ -129,8 +131,8 @@ final class AndersonSolver implements Solver {
         Level lv = level(0, s, b, n, m, beta);
         SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
         double[] gram = ws.doubles("gram", b * m * m);
-        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
-                ws.doubles("coef", b * m), m);
+        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("coef", b * m),
+                ws.ints("mixes", b), m);
         double[] raw = pass.raw;
         int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
         BatchMap work = map;
@@ -153,14 +155,19 @@ final class AndersonSolver implements Solver {
                 Matrix cur = leave(from, swapped, s, track, false);
                 int count = track.compact();
                 lv = level(track.ladderStep(), s, count, n, m, beta);
-                track.gather(cur, lv.s);
-                // and into the second buffer: the stopped samples kept to fill the size are never
-                // updated, so both buffers must hold their states
-                track.gather(cur, lv.other);
+                // the states, also into the second buffer (the stopped samples kept to fill the size
+                // are never updated, so both buffers must hold their states), and the histories
+                gather.from[0] = cur;
+                gather.to[0] = lv.s;
+                gather.from[1] = cur;
+                gather.to[1] = lv.other;
                 for (int h = 0; h < m; h++) {
-                    track.gather(from.ys[h], lv.ys[h]);
-                    track.gather(from.fs[h], lv.fs[h]);
+                    gather.from[2 + 2 * h] = from.ys[h];
+                    gather.to[2 + 2 * h] = lv.ys[h];
+                    gather.from[3 + 2 * h] = from.fs[h];
+                    gather.to[3 + 2 * h] = lv.fs[h];
                 }
+                gather.run(track, 2 + 2 * m, n);
                 for (int i = 0; i < count; i++) { // new row i <= old row movedFrom(i): the blocks move up
                     System.arraycopy(gram, track.movedFrom(i) * m * m, gram, i * m * m, m * m);
                 }
@@ -173,6 +180,41 @@ final class AndersonSolver implements Solver {
         Matrix cur = leave(lv, swapped, s, track, true);
         pass.end();
         return track.finish(work, cur, lv.phi, s, tol);
+    }
+
+    /**
+     * A compaction's copies of the kept rows into the next level's matrices (each pair distinct
+     * matrices), on row blocks over the cores: pure copies, so the bits do not depend on the split.
+     */
+    private static final class Gather implements RowParallel.RowBlock {
+        final Matrix[] from;
+        final Matrix[] to;
+        private int pairs;
+        private int[] movedFrom;
+
+        Gather(int m) {
+            from = new Matrix[2 + 2 * m];
+            to = new Matrix[2 + 2 * m];
+        }
+
+        /** Row i of to[p] becomes row movedFrom(i) of from[p], for the working rows and p < pairs. */
+        void run(SampleTracker track, int pairs, int n) {
+            this.pairs = pairs;
+            this.movedFrom = track.movedFromRows();
+            RowParallel.forRows(track.workingRows(), Math.max(1, RowParallel.minRows(n) / pairs), this);
+            java.util.Arrays.fill(from, null);
+            java.util.Arrays.fill(to, null);
+            movedFrom = null;
+        }
+
+        @Override
+        public void rows(int part, int first, int end) {
+            for (int p = 0; p < pairs; p++) {
+                for (int i = first; i < end; i++) {
+                    to[p].copyRow(from[p], movedFrom[i], i);
+                }
+            }
+        }
     }
 
     /**
@@ -201,20 +243,30 @@ final class AndersonSolver implements Solver {
         SampleTracker track;
         double[] raw;
         double[] gram;
-        double[] chol;
         double[] coef;
+        /** Per row: 1 if its mixing coefficients were solved, 0 for a plain damped step. */
+        int[] mixes;
+        /** Per block: the rows whose coefficients are solved together, and the solve's scratch. */
+        int[][] lanes = new int[0][];
+        double[][] scratch = new double[0][];
         int m;
         int slot;
         int hist;
 
-        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] chol,
-                   double[] coef, int m) {
+        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] coef,
+                   int[] mixes, int m) {
+            this.mixes = mixes;
+            int parts = RowParallel.threads();
+            int size = (2 * m * m + 2 * m) * RowKernels.coefficientLanes();
+            if (lanes.length < parts || scratch[0].length < size) {
+                lanes = new int[parts][RowKernels.coefficientLanes()];
+                scratch = new double[parts][size];
+            }
             this.map = map;
             this.rows = rows;
             this.track = track;
             this.raw = raw;
             this.gram = gram;
-            this.chol = chol;
             this.coef = coef;
             this.m = m;
         }
@@ -224,6 +276,12 @@ final class AndersonSolver implements Solver {
             track = null;
         }
 
+        /**
+         * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the rows'
+         * small least-squares problems, several at once in the lanes of one vector
+         * ({@link RowKernels#mixingCoefficients}, the bits of {@link #solveCoefficients} row by row),
+         * then each row's mixing.
+         */
         @Override
         public void rows(int part, int from, int to) {
             int n = map.dim();
@@ -233,27 +291,42 @@ final class AndersonSolver implements Solver {
                 RowChunks.finish(map, rows.phi(), track, c, end);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
-                        row(part, i, n);
+                        history(part, i, n);
+                    }
+                }
+                int[] at = lanes[part];
+                int k = 0;
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        at[k++] = i;
+                        if (k == at.length) {
+                            RowKernels.mixingCoefficients(gram, at, k, m, hist, RIDGE, coef, mixes, scratch[part]);
+                            k = 0;
+                        }
+                    }
+                }
+                if (k > 0) {
+                    RowKernels.mixingCoefficients(gram, at, k, m, hist, RIDGE, coef, mixes, scratch[part]);
+                }
+                for (int i = c; i < end; i++) {
+                    if (track.active(i)) {
+                        if (mixes[i] != 0) {
+                            rows.mix(slot, coef, i * m, hist, i * n, n);
+                        } else {
+                            rows.step(slot, i * n, n); // a plain damped step, s + beta (Phi(s) - s)
+                        }
                     }
                 }
             }
         }
 
-        /** One sample's work of the iteration, its row of Phi already finished. */
-        private void row(int part, int i, int n) {
-            int o = i * n;
-            raw[i] = rows.residual(part, slot, o, n) / map.residualScale(i);
-            // Gram row of the new residual against the history, accumulated in double.
+        /** A sample's history entry and the Gram row of its new residual, its row of Phi finished. */
+        private void history(int part, int i, int n) {
+            // the Gram row of the new residual against the history, in double
             int g0 = i * m * m;
+            raw[i] = rows.residualGram(part, slot, hist, i * n, n, gram, g0 + slot * m) / map.residualScale(i);
             for (int j = 0; j < hist; j++) {
-                double d = rows.dot(part, slot, j, o, n);
-                gram[g0 + slot * m + j] = d;
-                gram[g0 + j * m + slot] = d;
-            }
-            if (solveCoefficients(gram, g0, m, hist, chol, coef, i * m)) {
-                rows.mix(slot, coef, i * m, hist, o, n);
-            } else {
-                rows.step(slot, o, n); // a plain damped step, s + beta (Phi(s) - s)
+                gram[g0 + j * m + slot] = gram[g0 + slot * m + j];
             }
         }
     }
@@ -272,13 +345,11 @@ final class AndersonSolver implements Solver {
         Matrix phi();
 
         /**
-         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o; returns max|F_slot| (NaN if any
-         * is NaN).
+         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o, and the dot products of rows o
+         * of F_slot and F_j in double into gram[g + j] for j < hist; returns max|F_slot| (NaN if any is
+         * NaN).
          */
-        double residual(int part, int slot, int o, int n);
-
-        /** Dot product of rows o of F_slot (the one {@link #residual} just made) and F_j, in double. */
-        double dot(int part, int slot, int j, int o, int n);
+        double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g);
 
         /**
          * next = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
@@ -303,9 +374,15 @@ final class AndersonSolver implements Solver {
         private final float[][] ys;
         private final float[][] fs;
         private final float beta;
-        /** Per block: the current residual row widened to double, dotted with every history row. */
+        /** History entries whose Gram row {@link RowKernels#residualGram} makes in one pass. */
+        private static final int FUSED_ROWS = 5;
+        /** Per block: the current residual row widened to double (more than FUSED_ROWS entries). */
         private final double[][] wide;
         private final double[][] lanes;
+        /** Per block: the history rows other than the new one, their entries, and the dots of the pass. */
+        private final float[][][] others;
+        private final int[][] otherAt;
+        private final double[][] dots;
 
         private final FMatrix sM;
         private final FMatrix nextM;
@@ -329,6 +406,9 @@ final class AndersonSolver implements Solver {
             this.beta = (float) beta;
             this.wide = new double[parts][n];
             this.lanes = new double[parts][];
+            this.others = new float[parts][FUSED_ROWS - 1][];
+            this.otherAt = new int[parts][FUSED_ROWS - 1];
+            this.dots = new double[parts][FUSED_ROWS];
             for (int p = 0; p < parts; p++) {
                 lanes[p] = RowKernels.laneScratch();
             }
@@ -345,14 +425,40 @@ final class AndersonSolver implements Solver {
             return phiM;
         }
 
+        /**
+         * One pass ({@link RowKernels#residualGram}) while the history has at most 5 entries (the rows
+         * not in use point at phi, their dots ignored); else the residual, then one dot per entry. The
+         * bits are the same either way.
+         */
         @Override
-        public double residual(int part, int slot, int o, int n) {
-            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
-        }
-
-        @Override
-        public double dot(int part, int slot, int j, int o, int n) {
-            return RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
+        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+            if (hist <= FUSED_ROWS) {
+                float[][] r = others[part];
+                int[] at = otherAt[part];
+                int c = 0;
+                for (int j = 0; j < hist; j++) {
+                    if (j != slot) {
+                        r[c] = fs[j];
+                        at[c++] = j;
+                    }
+                }
+                for (int k = c; k < FUSED_ROWS - 1; k++) {
+                    r[k] = phi;
+                }
+                double[] d = dots[part];
+                double mx = RowKernels.residualGram(phi, s, fs[slot], ys[slot], beta, r[0], r[1], r[2], r[3], d, o,
+                        n, lanes[part]);
+                gram[g + slot] = d[0];
+                for (int k = 0; k < c; k++) {
+                    gram[g + at[k]] = d[1 + k];
+                }
+                return mx;
+            }
+            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
+            for (int j = 0; j < hist; j++) {
+                gram[g + j] = RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
+            }
+            return mx;
         }
 
         @Override
@@ -425,13 +531,12 @@ final class AndersonSolver implements Solver {
         }
 
         @Override
-        public double residual(int part, int slot, int o, int n) {
-            return RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
-        }
-
-        @Override
-        public double dot(int part, int slot, int j, int o, int n) {
-            return RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
+            for (int j = 0; j < hist; j++) {
+                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+            }
+            return mx;
         }
 
         @Override

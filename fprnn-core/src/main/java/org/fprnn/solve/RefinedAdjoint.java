@@ -4,6 +4,8 @@ import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.RowKernels;
+import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.operator.RecurrentOperator;
 
@@ -33,6 +35,58 @@ public final class RefinedAdjoint {
 
     private final Solver inner;
     private final Workspace ws = new Workspace();
+    private final Rows rows = new Rows();
+
+    /**
+     * A round's passes over the batch, on row blocks over the cores (each row from its own data, so
+     * the bits do not depend on the split): the residual (rho = phi - lambda rounded to float, and its
+     * largest magnitude per row), the start of the correction solve (d = rho, and rho = d = 0 on the
+     * rows that stopped), and the update lambda += d on the rows still refined.
+     */
+    private static final class Rows implements RowParallel.RowBlock {
+        static final int RESIDUAL = 0;
+        static final int START = 1;
+        static final int UPDATE = 2;
+        int stage;
+        private DMatrix phi;
+        private DMatrix lambda;
+        private FMatrix rho;
+        private FMatrix d;
+        private boolean[] active;
+        private double[] rowMax;
+        private int n;
+
+        void set(DMatrix phi, DMatrix lambda, FMatrix rho, FMatrix d, boolean[] active, double[] rowMax, int n) {
+            this.phi = phi;
+            this.lambda = lambda;
+            this.rho = rho;
+            this.d = d;
+            this.active = active;
+            this.rowMax = rowMax;
+            this.n = n;
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            for (int i = from; i < to; i++) {
+                int o = i * n;
+                switch (stage) {
+                    case RESIDUAL -> rowMax[i] = RowKernels.residualToFloat(phi.data, lambda.data, rho.data, o, n);
+                    case START -> {
+                        if (!active[i]) {
+                            java.util.Arrays.fill(rho.data, o, o + n, 0f);
+                        }
+                        System.arraycopy(rho.data, o, d.data, o, n);
+                    }
+                    default -> {
+                        if (active[i]) {
+                            RowKernels.addWidened(lambda.data, d.data, o, n);
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /** @param adjoint the adjoint solver's settings: the float rounds use its method, memory, mixing and limit */
     public RefinedAdjoint(SolverConfig adjoint) {
@@ -64,20 +118,18 @@ public final class RefinedAdjoint {
         int[] iterations = new int[b];
         java.util.Arrays.fill(active, true);
         java.util.Arrays.fill(previous, Double.POSITIVE_INFINITY);
+        double[] rowMax = ws.doubles("rowMax", b);
         for (int round = 0; ; round++) {
             exact.apply(lambda, phi);
+            rows.set(phi, lambda, rho, d, active, rowMax, n);
+            rows.stage = Rows.RESIDUAL;
+            RowParallel.forRows(b, RowParallel.minRows(n), rows);
             int left = 0;
             for (int i = 0; i < b; i++) {
-                double m = 0;
-                for (int j = i * n, e = j + n; j < e; j++) {
-                    double r = phi.data[j] - lambda.data[j];
-                    m = Math.max(m, Math.abs(r));
-                    rho.data[j] = (float) r;
-                }
                 if (!active[i]) {
                     continue;
                 }
-                residual[i] = m / exact.residualScale(i);
+                residual[i] = rowMax[i] / exact.residualScale(i);
                 converged[i] = residual[i] <= tol;
                 // Stop refining a sample that converged, stalled (float does not help it further) or is
                 // not finite; the caller's double solve takes the ones above the tolerance.
@@ -91,24 +143,20 @@ public final class RefinedAdjoint {
             if (left == 0) {
                 break;
             }
-            for (int i = 0; i < b; i++) {
-                if (!active[i]) {
-                    java.util.Arrays.fill(rho.data, i * n, (i + 1) * n, 0f);
-                }
-            }
             // The correction equation d = rho + (g * d) W in float, from d = rho; rows of finished
             // samples have rho = 0, so their d stays 0 and they stop at once.
-            d.copyFrom(rho);
+            rows.stage = Rows.START;
+            RowParallel.forRows(b, RowParallel.minRows(n), rows);
             SolveResult res = inner.solve(new AdjointMap(opF, rho, gF, tmp), d);
             for (int i = 0; i < b; i++) {
                 if (active[i]) {
                     iterations[i] += res.iterations()[i];
-                    for (int j = i * n, e = j + n; j < e; j++) {
-                        lambda.data[j] += d.data[j];
-                    }
                 }
             }
+            rows.stage = Rows.UPDATE;
+            RowParallel.forRows(b, RowParallel.minRows(n), rows);
         }
+        rows.set(null, null, null, null, null, null, n);
         int itMax = 0;
         for (int it : iterations) {
             itMax = Math.max(itMax, it);

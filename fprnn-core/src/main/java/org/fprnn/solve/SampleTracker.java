@@ -158,6 +158,14 @@ final class SampleTracker {
         return step;
     }
 
+    /**
+     * The old working row of each new working row at the last {@link #compact()} (only the first
+     * {@link #workingRows()} entries count; do not change it).
+     */
+    int[] movedFromRows() {
+        return movedFrom;
+    }
+
     /** The old working row that new working row i came from at the last {@link #compact()}. */
     int movedFrom(int i) {
         return movedFrom[i];

@@ -86,6 +86,11 @@ final class KernelFixture {
             putD(m, "powerLaw(n=" + n + ")/double", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xd);
             putF(m, "powerLaw(n=" + n + ")/float", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xf);
         }
+        float[] shift = new float[xf.length];
+        for (int i = 0; i < shift.length; i++) {
+            shift[i] = xf[(i * 7 + 3) % xf.length] * 0.5f;
+        }
+        putF(m, "tanhShifted/float", (x, xo, o, oo, len) -> VectorMath.tanhShifted(x, xo, shift, 0, o, oo, len), xf);
         gemm(m);
         rows(m);
         conv(m);
@@ -210,6 +215,90 @@ final class KernelFixture {
             }
         }
         m.put("rowKernels/euler", euler);
+        // the one-pass history step with its Gram row, and the one-pass mixing of five rows
+        float[][] h5 = new float[5][len];
+        for (int h = 0; h < 5; h++) {
+            for (int i = 0; i < len; i++) {
+                h5[h][i] = (float) (xd[i] + 1e-3 * rnd.nextDouble(-1, 1));
+            }
+        }
+        double[] coef5 = {2.5, -1.75, 0.125, 0.125, 0.0};
+        long[] fused = new long[count * 8];
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                float[] f = new float[len];
+                float[] y = new float[len];
+                double[] d = new double[5];
+                double r = RowKernels.residualGram(xf, yf, f, y, 0.8f, h5[0], h5[1], h5[2], h5[3], d, off, n, lanes);
+                float[] mixed = new float[len];
+                RowKernels.combine(mixed, h5, n % 5, coef5, 0, 5, off, n);
+                long h = Double.doubleToLongBits(r);
+                for (int j = 0; j < len; j++) {
+                    h = 31 * h + Float.floatToIntBits(f[j]) + 7L * Float.floatToIntBits(y[j])
+                            + 17L * Float.floatToIntBits(mixed[j]);
+                }
+                fused[8 * (n - 1)] = h;
+                for (int k = 0; k < 5; k++) {
+                    fused[8 * (n - 1) + 1 + k] = Double.doubleToLongBits(d[k]);
+                }
+                fused[8 * (n - 1) + 6] = Float.floatToIntBits(mixed[off + n / 2]);
+                fused[8 * (n - 1) + 7] = Float.floatToIntBits(mixed[off + n - 1]);
+            }
+        }
+        m.put("rowKernels/fused", fused);
+        // the rows of mixed-precision refinement: a double residual rounded to float, a float update
+        long[] refine = new long[count * 2];
+        for (int round = 0; round < 10; round++) {
+            for (int n = 1; n <= count; n++) {
+                int off = 3 + n;
+                float[] rho = new float[len];
+                double mx = RowKernels.residualToFloat(xd, yd, rho, off, n);
+                double[] lam = xd.clone();
+                RowKernels.addWidened(lam, yf, off, n);
+                long h = Double.doubleToLongBits(mx);
+                for (int j = 0; j < len; j++) {
+                    h = 31 * h + Float.floatToIntBits(rho[j]) + 7L * Double.doubleToLongBits(lam[j]);
+                }
+                refine[2 * (n - 1)] = h;
+                refine[2 * (n - 1) + 1] = Float.floatToIntBits(rho[off + n / 2]);
+            }
+        }
+        m.put("rowKernels/refine", refine);
+        // Anderson's mixing coefficients in vector lanes, on Gram matrices of the fixed rows
+        int lanesC = RowKernels.coefficientLanes();
+        double[] gramC = new double[lanesC * 25];
+        for (int s = 0; s < lanesC; s++) {
+            for (int r = 0; r < 5; r++) {
+                for (int c = 0; c < 5; c++) {
+                    double d = 0;
+                    for (int j = 0; j < 40; j++) {
+                        d += (double) h5[r][j + s] * h5[c][j + s];
+                    }
+                    gramC[s * 25 + r * 5 + c] = d;
+                }
+            }
+        }
+        int[] rowsC = new int[lanesC];
+        for (int s = 0; s < lanesC; s++) {
+            rowsC[s] = s;
+        }
+        double[] coefC = new double[lanesC * 5];
+        int[] okC = new int[lanesC];
+        double[] scratchC = new double[60 * lanesC];
+        long[] mixing = new long[lanesC * 6 * 5];
+        for (int round = 0; round < 2000; round++) {
+            for (int hist = 1; hist <= 5; hist++) {
+                RowKernels.mixingCoefficients(gramC, rowsC, lanesC, 5, hist, 1e-10, coefC, okC, scratchC);
+                for (int s = 0; s < lanesC; s++) {
+                    for (int j = 0; j < 5; j++) {
+                        mixing[((hist - 1) * lanesC + s) * 6 + j] = Double.doubleToLongBits(coefC[s * 5 + j]);
+                    }
+                    mixing[((hist - 1) * lanesC + s) * 6 + 5] = okC[s];
+                }
+            }
+        }
+        m.put("rowKernels/mixingCoefficients", mixing);
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);

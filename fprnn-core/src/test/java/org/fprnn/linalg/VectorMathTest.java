@@ -472,4 +472,28 @@ class VectorMathTest {
             }
         }
     }
+
+    @Test
+    void shiftedTanhHasTheBitsOfAddingThenTanh() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        float[] x = new float[700];
+        float[] h = new float[700];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextDouble(-3, 3) * Math.exp(rnd.nextDouble(-6, 3)));
+            h[i] = (float) (rnd.nextDouble(-3, 3) * Math.exp(rnd.nextDouble(-6, 3)));
+        }
+        x[10] = Float.NaN;
+        x[11] = Float.POSITIVE_INFINITY;
+        h[12] = Float.NEGATIVE_INFINITY;
+        for (int len = 0; len <= 140; len++) {
+            float[] want = x.clone();
+            VectorMath.axpy(1f, h, 3, want, 5, len);
+            VectorMath.tanh(want, 5, want, 5, len);
+            float[] got = x.clone();
+            VectorMath.tanhShifted(got, 5, h, 3, got, 5, len);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "len " + len + ", element " + i);
+            }
+        }
+    }
 }

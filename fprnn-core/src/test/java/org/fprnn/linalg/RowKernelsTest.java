@@ -1,0 +1,126 @@
+package org.fprnn.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one-pass Anderson kernels give the same bits as the passes they replace: the history step with
+ * its Gram row ({@link RowKernels#residualGram}) as {@link RowKernels#residualStep} followed by one
+ * {@link RowKernels#dot} per row, and the mixing of five rows as the term-by-term mixing. Lengths
+ * cover every remainder of the vector widths, offsets are odd, the values are of mixed magnitudes.
+ */
+class RowKernelsTest {
+    private static final int LEN = 700;
+
+    @Test
+    void historyStepWithItsGramRowHasTheBitsOfTheSeparatePasses() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] p = random(rnd, 1);
+        float[] s = random(rnd, 1);
+        float[][] r = new float[4][];
+        for (int c = 0; c < 4; c++) {
+            r[c] = random(rnd, 1e-3);
+        }
+        double[] lanes = RowKernels.laneScratch();
+        for (int n = 0; n <= 330; n++) {
+            int off = 7 + n % 5;
+            float[] f1 = new float[LEN];
+            float[] y1 = new float[LEN];
+            float[] f2 = new float[LEN];
+            float[] y2 = new float[LEN];
+            double[] wide = new double[LEN];
+            double want = RowKernels.residualStep(p, s, f1, y1, 0.7f, wide, off, n);
+            double[] d = new double[5];
+            double got = RowKernels.residualGram(p, s, f2, y2, 0.7f, r[0], r[1], r[2], r[3], d, off, n, lanes);
+            assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), "max at n = " + n);
+            assertArrayBits(f1, f2, "f at n = " + n);
+            assertArrayBits(y1, y2, "y at n = " + n);
+            assertEquals(Double.doubleToLongBits(RowKernels.dot(wide, 0, f1, off, n, lanes)),
+                    Double.doubleToLongBits(d[0]), "f . f at n = " + n);
+            for (int c = 0; c < 4; c++) {
+                assertEquals(Double.doubleToLongBits(RowKernels.dot(wide, 0, r[c], off, n, lanes)),
+                        Double.doubleToLongBits(d[1 + c]), "f . r" + c + " at n = " + n);
+            }
+        }
+    }
+
+    @Test
+    void mixingFiveRowsHasTheBitsOfTheTermByTermSum() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        float[][] ys = new float[5][];
+        for (int h = 0; h < 5; h++) {
+            ys[h] = random(rnd, 1);
+        }
+        double[] coef = {0, 0, 3.25, -1.5, 0.0625, -0.8125, 0.000123};
+        for (int n = 0; n <= 330; n++) {
+            int off = 3 + n % 7;
+            for (int last = 0; last < 5; last++) {
+                float[] got = new float[LEN];
+                RowKernels.combine(got, ys, last, coef, 2, 5, off, n);
+                // reference: out = y_last, then out = fma(y_h - y_last, a_h, out) for h != last in order
+                float[] want = new float[LEN];
+                for (int j = off; j < off + n; j++) {
+                    float acc = ys[last][j];
+                    for (int h = 0; h < 5; h++) {
+                        if (h != last) {
+                            acc = Math.fma(ys[h][j] - ys[last][j], (float) coef[2 + h], acc);
+                        }
+                    }
+                    want[j] = acc;
+                }
+                assertArrayBits(want, got, "n = " + n + ", last = " + last);
+            }
+        }
+    }
+
+    @Test
+    void refinementRowsHaveTheBitsOfTheirScalarLoops() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        double[] p = new double[LEN];
+        double[] s = new double[LEN];
+        float[] x = random(rnd, 1e-2);
+        for (int i = 0; i < LEN; i++) {
+            p[i] = rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-9, 2));
+            s[i] = p[i] + rnd.nextDouble(-1, 1) * 1e-9;
+        }
+        for (int n = 0; n <= 100; n++) {
+            int off = 5 + n % 3;
+            float[] got = new float[LEN];
+            double max = RowKernels.residualToFloat(p, s, got, off, n);
+            double want = 0;
+            for (int j = off; j < off + n; j++) {
+                double d = p[j] - s[j];
+                want = Math.max(want, Math.abs(d));
+                assertEquals(Float.floatToIntBits((float) d), Float.floatToIntBits(got[j]), "n = " + n + ", j = " + j);
+            }
+            assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(max), "max at n = " + n);
+            double[] y = p.clone();
+            RowKernels.addWidened(y, x, off, n);
+            for (int j = 0; j < LEN; j++) {
+                double w = j >= off && j < off + n ? p[j] + x[j] : p[j];
+                assertEquals(Double.doubleToLongBits(w), Double.doubleToLongBits(y[j]), "n = " + n + ", j = " + j);
+            }
+        }
+        float[] nan = new float[LEN];
+        double[] pn = p.clone();
+        pn[9] = Double.NaN;
+        assertTrue(Double.isNaN(RowKernels.residualToFloat(pn, s, nan, 0, 40)));
+    }
+
+    private static float[] random(SplittableRandom rnd, double scale) {
+        float[] a = new float[LEN];
+        for (int i = 0; i < LEN; i++) {
+            a[i] = (float) (scale * rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-4, 4)));
+        }
+        return a;
+    }
+
+    private static void assertArrayBits(float[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), what + ", element " + i);
+        }
+    }
+}
