@@ -83,6 +83,21 @@ class SpectralNormTest {
         assertEquals(Double.doubleToLongBits(a), Double.doubleToLongBits(conv(Precision.FLOAT, 1.0, 0.5, 3).normEstimate()));
     }
 
+    /** The estimate, and so the projection, does not depend on the thread count. */
+    @Test
+    void estimateIsIndependentOfTheThreadCount() {
+        int before = org.fprnn.linalg.RowParallel.threads();
+        try {
+            org.fprnn.linalg.RowParallel.setThreads(1);
+            double one = conv(Precision.FLOAT, 1.0, 0.5, 4).normEstimate();
+            org.fprnn.linalg.RowParallel.setThreads(2);
+            double two = conv(Precision.FLOAT, 1.0, 0.5, 4).normEstimate();
+            assertEquals(Double.doubleToLongBits(one), Double.doubleToLongBits(two));
+        } finally {
+            org.fprnn.linalg.RowParallel.setThreads(before);
+        }
+    }
+
     @Test
     void badBoundsAreErrors() {
         for (double bad : new double[] {-0.5, Double.NaN, Double.POSITIVE_INFINITY}) {
