@@ -210,6 +210,33 @@ class NetworkConfigTest {
         assertEquals(2 * 14 * 14, out.inputRange().start());
     }
 
+    /**
+     * recurrent_max_norm bounds every recurrent convolution from the start (recurrent_scale 3 draws
+     * kernels far above the bound); without it the same seed draws the same kernels unbounded.
+     */
+    @Test
+    void recurrentMaxNormBoundsEveryRecurrentConvolution() {
+        String layers = "[[network.layers]]\nchannels = 2\nstride = 2\n[[network.layers]]\nchannels = 3\nstride = 2\n";
+        String free = BASE + "[network]\nconnectivity = \"conv\"\nrecurrent_scale = 3.0\n" + layers;
+        String bounded = BASE + "[network]\nconnectivity = \"conv\"\nrecurrent_scale = 3.0\nrecurrent_max_norm = 0.7\n"
+                + layers;
+        BlockOperator fb = (BlockOperator) build(parse(free)).recurrent();
+        BlockOperator bb = (BlockOperator) build(parse(bounded)).recurrent();
+        for (int k = 1; k <= 2; k++) {
+            Conv2dOperator f = (Conv2dOperator) fb.layer(k);
+            Conv2dOperator b = (Conv2dOperator) bb.layer(k);
+            assertEquals(0.0, f.maxNorm());
+            assertEquals(0.7, b.maxNorm());
+            assertTrue(f.normEstimate() > 1.5, "layer " + k + " starts far above the bound: " + f.normEstimate());
+            assertEquals(0.7, b.normEstimate(), 1e-5, "layer " + k);
+            // The same direction, rescaled.
+            double ratio = b.kernel().getFlat(0) / f.kernel().getFlat(0);
+            for (int i = 0; i < f.kernel().size(); i++) {
+                assertEquals(f.kernel().getFlat(i) * ratio, b.kernel().getFlat(i), 1e-6 * Math.abs(f.kernel().getFlat(i)) + 1e-9);
+            }
+        }
+    }
+
     /** Every bad key or combination names the key and says how to fix it, before any work. */
     @Test
     void badKeysAndCombinationsAreErrors() throws IOException {
@@ -250,7 +277,12 @@ class NetworkConfigTest {
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\nkernel = 2",
                         "layer 1 of [[network.layers]]: kernel", "odd"),
                 new Case("connectivity = \"conv\"\nchannels = 2\n[[network.layers]]\nchannels = 2",
-                        "network.channels", "per layer"))) {
+                        "network.channels", "per layer"),
+                new Case("recurrent_max_norm = 0.9", "network.recurrent_max_norm", "\"conv\"", "leave it out"),
+                new Case("connectivity = \"conv\"\nchannels = 2\nrecurrent_max_norm = 0",
+                        "network.recurrent_max_norm", "> 0"),
+                new Case("connectivity = \"conv\"\nchannels = 2\nrecurrent_max_norm = -0.5",
+                        "network.recurrent_max_norm", "> 0"))) {
             String e = error(BASE + "[network]\n" + c.network() + "\n");
             for (String x : c.expect()) {
                 assertTrue(e.contains(x), c.network() + "\n  expected \"" + x + "\" in: " + e);

@@ -75,12 +75,17 @@ import org.fprnn.operator.UnitRange;
  *     N_{k-1} (dense) or C_{k-1} k^2 (conv) (default 1)
  * @param feedbackScale layers with feedback: B_k drawn as feedback_scale * randn / sqrt(fan-in),
  *     fan-in N_{k+1} (dense) or C_{k+1} k^2 (conv) (default 0.5)
+ * @param recurrentMaxNorm conv only: a bound c on the spectral norm ||W_k||_2 of every recurrent
+ *     convolution, enforced at start and after every optimizer step by rescaling the kernel
+ *     ({@link Conv2dOperator#constrain()}); with c < 1 every layer's fixed-point map is a contraction
+ *     (default: absent, no bound)
  */
 public record NetworkSpec(Integer units, String nonlinearity, Double gain, String dynamics, String precision,
                           Boolean trainInput, Boolean trainBias, Boolean trainReadout, Boolean readoutBias,
                           Double recurrentScale, String connectivity, Double density, Double excitatoryFraction,
                           String daleMode, Integer channels, Integer kernel, Integer stride, String readout,
-                          List<LayerSpec> layers, Double feedforwardScale, Double feedbackScale)
+                          List<LayerSpec> layers, Double feedforwardScale, Double feedbackScale,
+                          Double recurrentMaxNorm)
         implements Serializable {
     public static final List<String> CONNECTIVITIES = List.of("dense", "masked", "dale", "conv");
 
@@ -164,6 +169,15 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
         }
         if (dale && !layered) {
             checkPopulations("network.units = " + units, units, excitatoryFraction);
+        }
+
+        if (recurrentMaxNorm != null) {
+            if (!conv) {
+                throw new IllegalArgumentException("network.recurrent_max_norm (a bound on each recurrent"
+                        + " convolution's spectral norm) is for network.connectivity = \"conv\", not " + kind
+                        + ": leave it out");
+            }
+            Keys.number("network.recurrent_max_norm", recurrentMaxNorm, 0.0, 0.0, false);
         }
 
         readout = Keys.oneOf("network.readout", readout, "dense", List.of("dense", "pooled"));
@@ -256,13 +270,13 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
      */
     public static NetworkSpec dense(int units) {
         return new NetworkSpec(units, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** Every key at its default: a dense layer of 300 tanh units. */
     public static NetworkSpec defaults() {
         return new NetworkSpec(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** True for the single dense layer that configs had before the other connectivities existed. */
@@ -502,7 +516,8 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
             case "dale" -> DaleOperator.factory(name, n, excitatoryFraction, recurrentScale,
                     daleMode.equals("projection") ? DaleOperator.Mode.PROJECTION : DaleOperator.Mode.PARAMETERIZATION,
                     density == null ? 1.0 : density);
-            case "conv" -> Conv2dOperator.factory(name, shape, l.kernel(), recurrentScale);
+            case "conv" -> Conv2dOperator.factory(name, shape, l.kernel(), recurrentScale,
+                    recurrentMaxNorm == null ? 0 : recurrentMaxNorm);
             default -> throw new IllegalStateException(connectivity);
         };
     }

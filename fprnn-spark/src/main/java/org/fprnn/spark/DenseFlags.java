@@ -147,7 +147,7 @@ final class DenseFlags {
      */
     NetworkSpec.ForData networkSpec(Dataset data) {
         return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
-                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null)
+                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null, null)
                 .forData(data.imageShape(), data.classes(), seed);
     }
 

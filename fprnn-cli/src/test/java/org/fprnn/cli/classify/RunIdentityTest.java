@@ -76,6 +76,8 @@ class RunIdentityTest {
         CHANGES.put("network.kernel", c("5", "network.connectivity=\"conv\"", "network.channels=4"));
         CHANGES.put("network.stride", c("2", "network.connectivity=\"conv\"", "network.channels=4"));
         CHANGES.put("network.readout", c("\"pooled\"", "network.connectivity=\"conv\"", "network.channels=4"));
+        CHANGES.put("network.recurrent_max_norm", c("0.7", "network.connectivity=\"conv\"", "network.channels=4",
+                "network.recurrent_max_norm=0.9"));
         CHANGES.put("network.layers", c("[{units = 100}, {units = 40}]", "network.layers=[{units = 100}, {units = 50}]"));
         CHANGES.put("network.feedforward_scale", c("0.7", "network.layers=[{units = 100}, {units = 50}]"));
         CHANGES.put("network.feedback_scale", c("0.3", "network.layers=[{units = 100, feedback = true}, {units = 50}]"));
