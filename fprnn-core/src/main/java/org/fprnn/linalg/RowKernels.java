@@ -2,7 +2,6 @@ package org.fprnn.linalg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -264,106 +263,6 @@ public final class RowKernels {
             s += lanes[l];
         }
         return s;
-    }
-
-    /** Lanes of {@link #mixingCoefficients}: how many samples it solves at once. */
-    public static int coefficientLanes() {
-        return L;
-    }
-
-    /**
-     * Anderson's mixing coefficients for up to {@link #coefficientLanes()} samples at once, one per
-     * vector lane, with the bits of solving them one by one: for sample s = rows[k] (k < count), H its
-     * hist x hist Gram matrix at gram[s m m + r m + c], a = y / sum(y) with (H / scale + ridge I) y = 1,
-     * scale the largest diagonal entry, by a Cholesky factorization; every lane does the operations of
-     * the scalar solve in its order (exactly rounded lane operations: mul, sub, add, div, sqrt, max).
-     * coef[s m + j] gets a_j and ok[s] 1 where the scalar solve succeeds, else ok[s] = 0 (zero or
-     * non-finite residuals, a system not numerically positive definite, a zero or non-finite sum or
-     * coefficient). {@code scratch} holds at least (2 hist^2 + 2 hist) L doubles.
-     */
-    public static void mixingCoefficients(double[] gram, int[] rows, int count, int m, int hist, double ridge,
-                                          double[] coef, int[] ok, double[] scratch) {
-        int h2 = hist * hist;
-        int aOff = 0;           // H, lane-interleaved: entry (r, c) lane l at (r hist + c) L + l
-        int lOff = h2 * L;      // the factor L, same layout
-        int wOff = 2 * h2 * L;  // 1 / L_rr per r
-        int xOff = wOff + hist * L; // the solution, per j
-        for (int k = 0; k < L; k++) {
-            int g0 = (k < count ? rows[k] : rows[0]) * m * m;
-            for (int r = 0; r < hist; r++) {
-                for (int c = 0; c < hist; c++) {
-                    scratch[aOff + (r * hist + c) * L + k] = gram[g0 + r * m + c];
-                }
-            }
-        }
-        DoubleVector zero = DoubleVector.zero(DS);
-        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
-        DoubleVector inf = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
-        DoubleVector scale = zero;
-        for (int j = 0; j < hist; j++) {
-            scale = scale.max(DoubleVector.fromArray(DS, scratch, aOff + (j * hist + j) * L));
-        }
-        VectorMask<Double> good = scale.compare(VectorOperators.GT, zero)
-                .and(scale.compare(VectorOperators.LT, inf));
-        DoubleVector inv = one.div(scale);
-        DoubleVector rv = DoubleVector.broadcast(DS, ridge);
-        for (int r = 0; r < hist; r++) {
-            for (int c = 0; c < r; c++) {
-                DoubleVector v = DoubleVector.fromArray(DS, scratch, aOff + (r * hist + c) * L).mul(inv);
-                for (int p = 0; p < c; p++) {
-                    v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L)
-                            .mul(DoubleVector.fromArray(DS, scratch, lOff + (c * hist + p) * L)));
-                }
-                v.mul(DoubleVector.fromArray(DS, scratch, wOff + c * L)).intoArray(scratch, lOff + (r * hist + c) * L);
-            }
-            DoubleVector v = DoubleVector.fromArray(DS, scratch, aOff + (r * hist + r) * L).mul(inv).add(rv);
-            for (int p = 0; p < r; p++) {
-                DoubleVector lp = DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L);
-                v = v.sub(lp.mul(lp));
-            }
-            good = good.and(v.compare(VectorOperators.GT, zero));
-            DoubleVector w = one.div(v.sqrt());
-            w.intoArray(scratch, wOff + r * L);
-            w.intoArray(scratch, lOff + (r * hist + r) * L);
-        }
-        // L L^T y = 1: forward, then backward
-        for (int r = 0; r < hist; r++) {
-            DoubleVector v = one;
-            for (int p = 0; p < r; p++) {
-                v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + p) * L)
-                        .mul(DoubleVector.fromArray(DS, scratch, xOff + p * L)));
-            }
-            v.mul(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + r) * L)).intoArray(scratch, xOff + r * L);
-        }
-        for (int r = hist - 1; r >= 0; r--) {
-            DoubleVector v = DoubleVector.fromArray(DS, scratch, xOff + r * L);
-            for (int p = r + 1; p < hist; p++) {
-                v = v.sub(DoubleVector.fromArray(DS, scratch, lOff + (p * hist + r) * L)
-                        .mul(DoubleVector.fromArray(DS, scratch, xOff + p * L)));
-            }
-            v.mul(DoubleVector.fromArray(DS, scratch, lOff + (r * hist + r) * L)).intoArray(scratch, xOff + r * L);
-        }
-        DoubleVector sum = zero;
-        for (int j = 0; j < hist; j++) {
-            sum = sum.add(DoubleVector.fromArray(DS, scratch, xOff + j * L));
-        }
-        good = good.and(sum.compare(VectorOperators.NE, zero)).and(sum.abs().compare(VectorOperators.LT, inf));
-        DoubleVector invSum = one.div(sum);
-        for (int j = 0; j < hist; j++) {
-            DoubleVector a = DoubleVector.fromArray(DS, scratch, xOff + j * L).mul(invSum);
-            good = good.and(a.abs().compare(VectorOperators.LT, inf));
-            a.intoArray(scratch, xOff + j * L);
-        }
-        for (int k = 0; k < count; k++) {
-            int s = rows[k];
-            boolean g = good.laneIsSet(k);
-            ok[s] = g ? 1 : 0;
-            if (g) {
-                for (int j = 0; j < hist; j++) {
-                    coef[s * m + j] = scratch[xOff + j * L + k];
-                }
-            }
-        }
     }
 
     /**

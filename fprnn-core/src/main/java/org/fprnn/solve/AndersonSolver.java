@@ -131,8 +131,8 @@ final class AndersonSolver implements Solver {
         Level lv = level(0, s, b, n, m, beta);
         SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
         double[] gram = ws.doubles("gram", b * m * m);
-        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("coef", b * m),
-                ws.ints("mixes", b), m);
+        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
+                ws.doubles("coef", b * m), ws.ints("mixes", b), m);
         double[] raw = pass.raw;
         int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
         BatchMap work = map;
@@ -243,30 +243,23 @@ final class AndersonSolver implements Solver {
         SampleTracker track;
         double[] raw;
         double[] gram;
+        double[] chol;
         double[] coef;
         /** Per row: 1 if its mixing coefficients were solved, 0 for a plain damped step. */
         int[] mixes;
-        /** Per block: the rows whose coefficients are solved together, and the solve's scratch. */
-        int[][] lanes = new int[0][];
-        double[][] scratch = new double[0][];
         int m;
         int slot;
         int hist;
 
-        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] coef,
-                   int[] mixes, int m) {
+        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] chol,
+                   double[] coef, int[] mixes, int m) {
             this.mixes = mixes;
-            int parts = RowParallel.threads();
-            int size = (2 * m * m + 2 * m) * RowKernels.coefficientLanes();
-            if (lanes.length < parts || scratch[0].length < size) {
-                lanes = new int[parts][RowKernels.coefficientLanes()];
-                scratch = new double[parts][size];
-            }
             this.map = map;
             this.rows = rows;
             this.track = track;
             this.raw = raw;
             this.gram = gram;
+            this.chol = chol;
             this.coef = coef;
             this.m = m;
         }
@@ -278,9 +271,9 @@ final class AndersonSolver implements Solver {
 
         /**
          * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the rows'
-         * small least-squares problems, several at once in the lanes of one vector
-         * ({@link RowKernels#mixingCoefficients}, the bits of {@link #solveCoefficients} row by row),
-         * then each row's mixing.
+         * small least-squares problems one after the other (independent chains of divisions and
+         * square roots that the processor overlaps, where a row's other work between them kept it
+         * from doing so), then each row's mixing.
          */
         @Override
         public void rows(int part, int from, int to) {
@@ -294,19 +287,10 @@ final class AndersonSolver implements Solver {
                         history(part, i, n);
                     }
                 }
-                int[] at = lanes[part];
-                int k = 0;
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
-                        at[k++] = i;
-                        if (k == at.length) {
-                            RowKernels.mixingCoefficients(gram, at, k, m, hist, RIDGE, coef, mixes, scratch[part]);
-                            k = 0;
-                        }
+                        mixes[i] = solveCoefficients(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
                     }
-                }
-                if (k > 0) {
-                    RowKernels.mixingCoefficients(gram, at, k, m, hist, RIDGE, coef, mixes, scratch[part]);
                 }
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {

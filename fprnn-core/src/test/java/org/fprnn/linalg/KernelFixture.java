@@ -265,40 +265,6 @@ final class KernelFixture {
             }
         }
         m.put("rowKernels/refine", refine);
-        // Anderson's mixing coefficients in vector lanes, on Gram matrices of the fixed rows
-        int lanesC = RowKernels.coefficientLanes();
-        double[] gramC = new double[lanesC * 25];
-        for (int s = 0; s < lanesC; s++) {
-            for (int r = 0; r < 5; r++) {
-                for (int c = 0; c < 5; c++) {
-                    double d = 0;
-                    for (int j = 0; j < 40; j++) {
-                        d += (double) h5[r][j + s] * h5[c][j + s];
-                    }
-                    gramC[s * 25 + r * 5 + c] = d;
-                }
-            }
-        }
-        int[] rowsC = new int[lanesC];
-        for (int s = 0; s < lanesC; s++) {
-            rowsC[s] = s;
-        }
-        double[] coefC = new double[lanesC * 5];
-        int[] okC = new int[lanesC];
-        double[] scratchC = new double[60 * lanesC];
-        long[] mixing = new long[lanesC * 6 * 5];
-        for (int round = 0; round < 2000; round++) {
-            for (int hist = 1; hist <= 5; hist++) {
-                RowKernels.mixingCoefficients(gramC, rowsC, lanesC, 5, hist, 1e-10, coefC, okC, scratchC);
-                for (int s = 0; s < lanesC; s++) {
-                    for (int j = 0; j < 5; j++) {
-                        mixing[((hist - 1) * lanesC + s) * 6 + j] = Double.doubleToLongBits(coefC[s * 5 + j]);
-                    }
-                    mixing[((hist - 1) * lanesC + s) * 6 + 5] = okC[s];
-                }
-            }
-        }
-        m.put("rowKernels/mixingCoefficients", mixing);
         m.put("rowKernels/dots", dots);
         m.put("rowKernels/float", outF);
         m.put("rowKernels/double", outD);
