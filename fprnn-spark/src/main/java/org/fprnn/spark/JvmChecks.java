@@ -25,4 +25,19 @@ final class JvmChecks {
                     + " command line; fprnn-spark/jvm.args lists every flag a local run needs.");
         }
     }
+
+    /**
+     * What is wrong with this JVM's fprnn.blas / FPRNN_BLAS, printed to {@code err} after {@code program}'s
+     * name; true if something is (the caller exits with 2), as the fprnn command does: a misspelt value
+     * would otherwise leave the run on the pure-Java products without a word.
+     */
+    static boolean badBlasSetting(String program, java.io.PrintWriter err) {
+        String problem = org.fprnn.linalg.Blas.settingProblem();
+        if (problem == null) {
+            return false;
+        }
+        err.println(program + ": " + problem);
+        err.flush();
+        return true;
+    }
 }

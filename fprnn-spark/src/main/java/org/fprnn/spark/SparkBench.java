@@ -114,6 +114,9 @@ public final class SparkBench implements Callable<Integer> {
             c.getErr().println("fprnn-spark-bench: " + (user ? ex.getMessage() : ex.toString()));
             return user ? 2 : 1;
         });
+        if (JvmChecks.badBlasSetting("fprnn-spark-bench", cl.getErr())) {
+            System.exit(2);
+        }
         System.exit(cl.execute(args));
     }
 

@@ -148,6 +148,9 @@ public final class SparkTrain implements Callable<Integer> {
             ex.printStackTrace(c.getErr());
             return 1;
         });
+        if (JvmChecks.badBlasSetting("fprnn-spark", err)) {
+            return 2;
+        }
         return cl.execute(args);
     }
 

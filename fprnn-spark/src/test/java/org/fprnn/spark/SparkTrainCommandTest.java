@@ -77,6 +77,25 @@ class SparkTrainCommandTest {
         assertTrue(noData.err().contains("/nonexistent/fprnn-data"), noData.err());
     }
 
+    /** A misspelt fprnn.blas / FPRNN_BLAS is refused before any work (exit 2), as by the fprnn command. */
+    @Test
+    void misspeltBlasSettingIsRefused() {
+        String before = System.getProperty("fprnn.blas");
+        System.setProperty("fprnn.blas", "sytem");
+        try {
+            Outcome o = run("--data", "mnist", "--rule", "linearized", "--lr", "0.1");
+            assertEquals(2, o.code(), o.err());
+            assertTrue(o.err().contains("FPRNN_BLAS = sytem") && o.err().contains("native, bundled, system, java"),
+                    o.err());
+        } finally {
+            if (before == null) {
+                System.clearProperty("fprnn.blas");
+            } else {
+                System.setProperty("fprnn.blas", before);
+            }
+        }
+    }
+
     @Test
     void trainsOnMnistLikeTheSingleProcessTrainerAndWritesWeightsAndMetrics(@TempDir Path tmp) throws Exception {
         Path mnist = dataRoot().resolve("mnist");
