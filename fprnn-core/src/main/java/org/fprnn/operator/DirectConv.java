@@ -43,6 +43,9 @@ final class DirectConv {
     /** Transposed: argument plane (margin + pitch-spaced), gathered plane length, per-entry bases. */
     private final int argLen;
     private final int adjLen;
+    /** Transposed, per phase: the first gathered position computed and how many (whole tiles). */
+    private final int[] adjFrom;
+    private final int[] adjSpan;
     private final int[] adjBase;
     private final int[] adjTap;
     private final int[] phaseStart;
@@ -80,7 +83,34 @@ final class DirectConv {
         // the kernels read whole tiles: lengths are rounded up for the wider (float) tile
         this.fwdLen = ConvKernels.roundUp(out.height() * pitch, Precision.FLOAT);
         this.planeLen = Math.max(rows * pitch, maxShift + fwdLen);
-        this.adjLen = ConvKernels.roundUp(rows * pitch, Precision.FLOAT);
+        // The transposed stencil of a phase computes only the span of plane positions that input
+        // pixels are read from (rounded up to whole tiles), not the whole padded plane: for a same-padded
+        // 7x7 map that is 64 positions instead of 96.
+        this.adjFrom = new int[phases];
+        this.adjSpan = new int[phases];
+        int[] last = new int[phases];
+        java.util.Arrays.fill(adjFrom, Integer.MAX_VALUE);
+        java.util.Arrays.fill(last, -1);
+        for (int y = 0; y < in.height(); y++) {
+            for (int x = 0; x < in.width(); x++) {
+                int py = y + pad;
+                int px = x + pad;
+                int ph = (py % stride) * stride + px % stride;
+                int at = (py / stride) * pitch + px / stride;
+                adjFrom[ph] = Math.min(adjFrom[ph], at);
+                last[ph] = Math.max(last[ph], at);
+            }
+        }
+        int adj = 1;
+        for (int ph = 0; ph < phases; ph++) {
+            if (last[ph] < 0) {
+                adjFrom[ph] = 0;
+            } else {
+                adjSpan[ph] = ConvKernels.roundUp(last[ph] + 1 - adjFrom[ph], Precision.FLOAT);
+            }
+            adj = Math.max(adj, adjFrom[ph] + adjSpan[ph]);
+        }
+        this.adjLen = adj;
         this.argLen = maxShift + Math.max(adjLen, out.height() * pitch);
         this.fwdBase = new int[taps];
         this.adjBase = new int[taps];
@@ -249,8 +279,8 @@ final class DirectConv {
             argPlane[argToPlane[j]] = a[ao + j];
         }
         for (int ph = 0; ph < phases; ph++) {
-            ConvKernels.stencil(argPlane, 0, argLen, cout, grad, ph * adjLen, phases * adjLen, cin, adjLen, adjBase,
-                    coefTF, phaseStart[ph], phaseStart[ph + 1]);
+            ConvKernels.stencil(argPlane, adjFrom[ph], argLen, cout, grad, ph * adjLen + adjFrom[ph], phases * adjLen,
+                    cin, adjSpan[ph], adjBase, coefTF, phaseStart[ph], phaseStart[ph + 1]);
         }
         if (be == 0) {
             for (int j = 0; j < inputs; j++) {
@@ -288,8 +318,8 @@ final class DirectConv {
             argPlane[argToPlane[j]] = a[ao + j];
         }
         for (int ph = 0; ph < phases; ph++) {
-            ConvKernels.stencil(argPlane, 0, argLen, cout, grad, ph * adjLen, phases * adjLen, cin, adjLen, adjBase,
-                    coefTD, phaseStart[ph], phaseStart[ph + 1]);
+            ConvKernels.stencil(argPlane, adjFrom[ph], argLen, cout, grad, ph * adjLen + adjFrom[ph], phases * adjLen,
+                    cin, adjSpan[ph], adjBase, coefTD, phaseStart[ph], phaseStart[ph + 1]);
         }
         if (be == 0) {
             for (int j = 0; j < inputs; j++) {
