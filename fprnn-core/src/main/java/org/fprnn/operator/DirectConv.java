@@ -13,10 +13,10 @@ import org.fprnn.linalg.RowParallel;
  *
  * <p>Layout. The zero-padded input (H_in + 2 pad) x (W_in + 2 pad) of each channel is split into
  * stride^2 polyphase planes, plane (py, px) holding padded pixel (stride y + py, stride x + px) at
- * y pitch + x, pitch = ceil((W_in + 2 pad) / stride). Tap (dy, dx) then reads plane
- * (dy mod stride, dx mod stride) shifted by (dy / stride) pitch + dx / stride from output pixel
- * (oy, ox) at oy pitch + ox, so the convolution is one stencil over the output plane (columns ox >=
- * W_out are computed and dropped). The transposed convolution is the adjoint of each step in
+ * y pitch + x, pitch = ceil((W_in + 2 pad) / stride) (W_in + pad at stride 1: see the constructor).
+ * Tap (dy, dx) then reads plane (dy mod stride, dx mod stride) shifted by (dy / stride) pitch +
+ * dx / stride from output pixel (oy, ox) at oy pitch + ox, so the convolution is one stencil over the
+ * output plane (columns ox >= W_out are computed and dropped). The transposed convolution is the adjoint of each step in
  * reverse: the argument is placed in a zero plane of the same pitch (with a zero margin in front),
  * one stencil per polyphase plane gathers with the negated shifts, and the input pixels are read
  * out of the planes.
@@ -76,11 +76,15 @@ final class DirectConv {
         this.phases = stride * stride;
         this.inputs = in.size();
         this.outputs = out.size();
-        int pitch = (in.width() + 2 * pad + stride - 1) / stride;
+        // At stride 1 a row's right padding and the next row's left padding are the same zero cells
+        // (pitch W + pad, not W + 2 pad): a tap's read past the row's end lands in the next row's left
+        // padding, one before its start in the previous row's right padding. Fewer columns are computed
+        // and dropped (a 7x7 map: 56 positions instead of 64).
+        int pitch = stride == 1 ? in.width() + pad : (in.width() + 2 * pad + stride - 1) / stride;
         int rows = (in.height() + 2 * pad + stride - 1) / stride;
         int reach = (k - 1) / stride;
         int maxShift = reach * pitch + reach;
-        // the kernels read whole tiles: lengths are rounded up for the wider (float) tile
+        // the kernels read whole tiles: lengths are rounded up to one (ConvKernels.tile)
         this.fwdLen = ConvKernels.roundUp(out.height() * pitch, Precision.FLOAT);
         this.planeLen = Math.max(rows * pitch, maxShift + fwdLen);
         // The transposed stencil of a phase computes only the span of plane positions that input
