@@ -22,10 +22,12 @@ import jdk.incubator.vector.VectorSpecies;
  * caller ({@code org.fprnn.operator.Conv2dMap}).
  *
  * <p>Register blocking: four output channels times two vectors of pixels are accumulated at once, so
- * each loaded input vector serves four multiply-adds. Every output is the fused multiply-add chain
- * over e, then ic, in that order, starting from zero: its bits do not depend on its lane, on other
- * samples or on the compiler (the Vector API's fma is exactly rounded, interpreted or compiled). No
- * vector crosses a method boundary (see {@link RowKernels}), and nothing is allocated.
+ * each loaded input vector serves four multiply-adds; a float row whose length is an odd number of
+ * vectors ends with a tile of one vector (for a 7x7 map at pitch 8, 56 positions instead of 64).
+ * Every output is the fused multiply-add chain over e, then ic, in that order, starting from zero:
+ * its bits do not depend on its lane, on other samples or on the compiler (the Vector API's fma is
+ * exactly rounded, interpreted or compiled). No vector crosses a method boundary (see
+ * {@link RowKernels}), and nothing is allocated.
  */
 public final class ConvKernels {
     private ConvKernels() {
@@ -38,9 +40,12 @@ public final class ConvKernels {
     /** Output channels accumulated together. */
     private static final int OC_BLOCK = 4;
 
-    /** The pixels computed per step: {@code len} of {@link #stencil} must be a multiple of this. */
+    /**
+     * The granule of {@code len} in {@link #stencil}, the same in both precisions: one float vector
+     * (a tail of the float stencil's two-vector tiles), two double vectors (the double stencil's tile).
+     */
     public static int tile(Precision p) {
-        return 2 * (p == Precision.FLOAT ? FL : DL);
+        return 2 * DL;
     }
 
     /** n rounded up to a multiple of {@link #tile}. */
@@ -57,8 +62,9 @@ public final class ConvKernels {
                                int outStride, int outChannels, int len, int[] base, float[] coef, int e0, int e1) {
         int tapStride = inChannels * outChannels;
         int oc = 0;
+        int pairs = len / (2 * FL) * (2 * FL);
         for (; oc + OC_BLOCK <= outChannels; oc += OC_BLOCK) {
-            for (int q = 0; q < len; q += 2 * FL) {
+            for (int q = 0; q < pairs; q += 2 * FL) {
                 FloatVector a00 = FloatVector.zero(FS);
                 FloatVector a01 = a00;
                 FloatVector a10 = a00;
@@ -97,9 +103,32 @@ public final class ConvKernels {
                 a30.intoArray(out, oo + 3 * outStride);
                 a31.intoArray(out, oo + 3 * outStride + FL);
             }
+            if (pairs < len) {
+                int q = pairs;
+                FloatVector a0 = FloatVector.zero(FS);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int e = e0; e < e1; e++) {
+                    int io = inOff + base[e] + q;
+                    int co = e * tapStride + oc;
+                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                        FloatVector v0 = FloatVector.fromArray(FS, in, io);
+                        a0 = v0.fma(FloatVector.broadcast(FS, coef[co]), a0);
+                        a1 = v0.fma(FloatVector.broadcast(FS, coef[co + 1]), a1);
+                        a2 = v0.fma(FloatVector.broadcast(FS, coef[co + 2]), a2);
+                        a3 = v0.fma(FloatVector.broadcast(FS, coef[co + 3]), a3);
+                    }
+                }
+                int oo = outOff + oc * outStride + q;
+                a0.intoArray(out, oo);
+                a1.intoArray(out, oo + outStride);
+                a2.intoArray(out, oo + 2 * outStride);
+                a3.intoArray(out, oo + 3 * outStride);
+            }
         }
         for (; oc < outChannels; oc++) {
-            for (int q = 0; q < len; q += 2 * FL) {
+            for (int q = 0; q < pairs; q += 2 * FL) {
                 FloatVector a0 = FloatVector.zero(FS);
                 FloatVector a1 = a0;
                 for (int e = e0; e < e1; e++) {
@@ -114,6 +143,18 @@ public final class ConvKernels {
                 int oo = outOff + oc * outStride + q;
                 a0.intoArray(out, oo);
                 a1.intoArray(out, oo + FL);
+            }
+            if (pairs < len) {
+                int q = pairs;
+                FloatVector a0 = FloatVector.zero(FS);
+                for (int e = e0; e < e1; e++) {
+                    int io = inOff + base[e] + q;
+                    int co = e * tapStride + oc;
+                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                        a0 = FloatVector.fromArray(FS, in, io).fma(FloatVector.broadcast(FS, coef[co]), a0);
+                    }
+                }
+                a0.intoArray(out, outOff + oc * outStride + q);
             }
         }
     }
