@@ -34,12 +34,17 @@ final class ChunkedSolver implements Solver {
     /**
      * Working-set budget of an automatic chunk, in bytes: its {@link #matrices} R x N working matrices
      * (W, N x N, comes on top). Measured on P1's shape (N = 300, B = 512, float, 2-core EPYC, shared
-     * machine): Anderson chunks of 64 rows (1.0 MB) solved in 0.72 to 0.83 of the whole batch's time,
-     * of 16 or 32 rows in 0.78 to 0.94, of 128 in 0.73 to 0.91, of 192 or 256 in 0.93 to 0.97.
+     * machine, interleaved): Anderson chunks of 64 rows (1.0 MB) solved in 0.71 to 0.91 of the whole
+     * batch's time over four runs, of 16 or 32 rows in 0.78 to 0.94, of 128 in 0.73 to 0.91, of 192
+     * or 256 in 0.93 to 0.97.
      */
     static final long BUDGET_BYTES = 1L << 20;
-    /** Fewest rows of an automatic chunk (a product on fewer rows makes poor use of BLAS). */
-    static final int MIN_ROWS = 32;
+    /**
+     * Fewest rows of an automatic chunk: where the budget leaves fewer, the batch is solved whole
+     * (products on few rows make poor use of BLAS; measured at N = 500, B = 128, chunks of 32 rows:
+     * 0.91 to 1.10 of the whole batch's time, no clear gain).
+     */
+    static final int MIN_ROWS = 64;
     /** Most rows of an automatic chunk. */
     static final int MAX_ROWS = 128;
     /**
@@ -69,10 +74,10 @@ final class ChunkedSolver implements Solver {
     /**
      * Rows per chunk of a batch of b rows of n elements: {@code config.chunkRows()} when given (b or
      * more: the whole batch); automatically the rows whose {@link #matrices} working matrices fit
-     * {@link #BUDGET_BYTES}, within [{@link #MIN_ROWS}, {@link #MAX_ROWS}] and rounded down to a
-     * multiple of 16 (whole panels of the product), or the whole batch (b) if that leaves fewer than
-     * {@link #MIN_CHUNKS} chunks or W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n and
-     * the precision only.
+     * {@link #BUDGET_BYTES}, at most {@link #MAX_ROWS} and rounded down to a multiple of 16 (whole
+     * panels of the product), or the whole batch (b) if that is below {@link #MIN_ROWS}, leaves fewer
+     * than {@link #MIN_CHUNKS} chunks or W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n
+     * and the precision only.
      */
     static int rows(SolverConfig config, int b, int n, Precision p) {
         if (config.chunkRows() != SolverConfig.AUTO_CHUNK) {
@@ -83,8 +88,8 @@ final class ChunkedSolver implements Solver {
             return b;
         }
         long fit = BUDGET_BYTES / ((long) matrices(config) * n * bytes);
-        int r = (int) Math.max(MIN_ROWS, Math.min(MAX_ROWS, fit)) / 16 * 16;
-        return chunks(b, r) < MIN_CHUNKS ? b : r;
+        int r = (int) Math.min(MAX_ROWS, fit) / 16 * 16;
+        return r < MIN_ROWS || chunks(b, r) < MIN_CHUNKS ? b : r;
     }
 
     /** The working matrices of one iteration of the method: Anderson 3 + 2 m, Euler and Picard 4. */

@@ -248,9 +248,10 @@ class ChunkedSolverTest {
         assertEquals(a.chunkRows(), SolverConfig.AUTO_CHUNK);
         assertEquals(64, ChunkedSolver.rows(a, 512, 300, Precision.FLOAT));
         assertEquals(128, ChunkedSolver.rows(e, 512, 300, Precision.FLOAT));
-        assertEquals(32, ChunkedSolver.rows(a, 512, 300, Precision.DOUBLE));
-        assertEquals(32, ChunkedSolver.rows(a, 128, 500, Precision.FLOAT));
-        // too few chunks, or W too large for the shared cache: the whole batch
+        assertEquals(128, ChunkedSolver.rows(e, 512, 500, Precision.FLOAT));
+        // chunks below 64 rows, too few chunks, or W too large for the shared cache: the whole batch
+        assertEquals(512, ChunkedSolver.rows(a, 512, 300, Precision.DOUBLE));
+        assertEquals(128, ChunkedSolver.rows(a, 128, 500, Precision.FLOAT));
         assertEquals(128, ChunkedSolver.rows(a, 128, 300, Precision.FLOAT));
         assertEquals(512, ChunkedSolver.rows(a, 512, 1000, Precision.FLOAT));
         assertEquals(40, ChunkedSolver.rows(a.withChunkRows(40), 512, 300, Precision.FLOAT));
