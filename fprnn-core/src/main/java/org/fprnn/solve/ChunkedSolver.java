@@ -10,10 +10,10 @@ import org.fprnn.linalg.Workspace;
  * A solver run on the batch in chunks of consecutive rows, each chunk solved to the end on its own by
  * an unchunked solver of the same settings (MATH section 6 fact 7: every sample's iteration is
  * independent of the others', and each stops on its own). A chunk's working matrices (Anderson's
- * state, step, map output and m-entry history; Euler's state, step, map output and drive) are a few
- * hundred kilobytes, so its iterations run in the cores' caches instead of streaming the batch's
- * matrices through memory once per iteration, and the threads work on different chunks, without
- * meeting at every iteration's product and row pass.
+ * state, step, map output and m-entry history; Euler's state, step, map output and drive) take about
+ * a megabyte, so its iterations run in the caches (a core's L2 and the shared L3) instead of
+ * streaming the batch's matrices through them once per iteration, and the threads work on different
+ * chunks, without meeting at every iteration's product and row pass.
  *
  * <p>The batch of B rows is cut into ceil(B / R) chunks of nearly equal size (R = {@link #rows}),
  * which depends on B, the width, the precision and the settings only, never on the thread count.
