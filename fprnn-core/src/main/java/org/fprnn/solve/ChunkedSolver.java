@@ -35,7 +35,7 @@ final class ChunkedSolver implements Solver {
      * Working-set budget of an automatic chunk, in bytes: its {@link #matrices} R x N working matrices
      * (W, N x N, comes on top). Measured on P1's shape (N = 300, B = 512, float, 2-core EPYC, shared
      * machine, interleaved): Anderson chunks of 64 rows (1.0 MB) solved in 0.71 to 0.91 of the whole
-     * batch's time over four runs, of 16 or 32 rows in 0.78 to 0.94, of 128 in 0.73 to 0.91, of 192
+     * batch's time over five runs, of 16 or 32 rows in 0.78 to 0.94, of 128 in 0.73 to 0.91, of 192
      * or 256 in 0.93 to 0.97.
      */
     static final long BUDGET_BYTES = 1L << 20;
@@ -56,7 +56,8 @@ final class ChunkedSolver implements Solver {
     static final int MIN_CHUNKS = 4;
     /**
      * Largest W, in bytes, with automatic chunks: each chunk's product reads all of W once per
-     * iteration, so W must stay in the cache shared by the cores (measured up to N = 500).
+     * iteration, so W must stay in the cache shared by the cores (measured at N = 1000, B = 512, W of
+     * 4 MB, chunks of 64 rows: 1.17 and 1.26 of the whole batch's time at 1 and 2 threads).
      */
     static final long MAX_W_BYTES = 2L << 20;
 
