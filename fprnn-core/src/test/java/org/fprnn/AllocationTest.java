@@ -194,9 +194,11 @@ class AllocationTest {
             for (Precision p : Precision.values()) {
                 FixedPointNetwork net = net(10, 64, 4, p, 0.8, 1);
                 Matrix x = batch.x().to(p);
-                for (String method : new String[] {"euler", "anderson"}) {
-                    SolverConfig cFew = new SolverConfig(method, 0, 20, method.equals("euler") ? 0.2 : 1.0, 5,
-                            method.equals("anderson") ? 0.5 : 1.0);
+                for (String method : new String[] {"euler", "anderson", "euler in chunks", "anderson in chunks"}) {
+                    // in chunks of 48 rows (ChunkedSolver): 6 chunks on the two threads at once
+                    String m = method.split(" ")[0];
+                    SolverConfig cFew = new SolverConfig(m, 0, 20, m.equals("euler") ? 0.2 : 1.0, 5,
+                            m.equals("anderson") ? 0.5 : 1.0, method.contains("chunks") ? 48 : SolverConfig.AUTO_CHUNK);
                     EquilibriumSolver sFew = new EquilibriumSolver(cFew);
                     EquilibriumSolver sMany = new EquilibriumSolver(cFew.withMaxIter(60));
                     assertEquals(60, sMany.solve(net, x).iterationsMax(), method);

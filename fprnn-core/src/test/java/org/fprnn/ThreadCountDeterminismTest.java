@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * row blocks of the solvers' and maps' elementwise work, both set by Blas.setThreads): forward solve,
  * rule and optimizer update, three steps in a row, for Anderson and Euler forward solves, the
  * linearized and gradient rules (the gradient's adjoint solved by Anderson in double), rate and
- * current dynamics and per-unit time constants. The batch (300) and width (100, not a multiple of
+ * current dynamics and per-unit time constants, and forward solves in chunks of rows. The batch (300) and width (100, not a multiple of
  * the vector width) are large enough that the products are threaded and the row work splits into
  * blocks. Runs on native OpenBLAS, and on the pure-Java product in the without-native-blas execution.
  */
@@ -60,7 +60,14 @@ class ThreadCountDeterminismTest {
                 new Setup("current dynamics, anderson, gradient", Precision.DOUBLE, Dynamics.CURRENT,
                         new Nonlinearity.Softplus(), null, SolverConfig.anderson(5, 1.0, 300, 1e-9), "gradient", false),
                 new Setup("time constants, euler, linearized_alt", Precision.FLOAT, Dynamics.RATE,
-                        new Nonlinearity.Tanh(), tau, SolverConfig.euler(0.3, 40, 0), "linearized_alt", true));
+                        new Nonlinearity.Tanh(), tau, SolverConfig.euler(0.3, 40, 0), "linearized_alt", true),
+                // the batch solved in chunks of rows, on both threads at once (ChunkedSolver)
+                new Setup("anderson in chunks of 64, linearized", Precision.FLOAT, Dynamics.RATE,
+                        new Nonlinearity.Tanh(), null, SolverConfig.anderson(5, 1.0, 300, 1e-6).withChunkRows(64),
+                        "linearized", false),
+                new Setup("euler in chunks of 48, time constants, gradient", Precision.FLOAT, Dynamics.RATE,
+                        new Nonlinearity.Tanh(), tau, SolverConfig.euler(0.3, 40, 0).withChunkRows(48), "gradient",
+                        false));
     }
 
     /** The network's parameters after three training steps with the given thread count. */

@@ -5,6 +5,7 @@ import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.optim.Sgd;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleResult;
+import org.fprnn.rule.RuleSettings;
 import org.fprnn.rule.Rules;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
@@ -27,10 +28,14 @@ final class TrainingStep implements Runnable {
     private RuleResult lastResult;
 
     TrainingStep(FixedPointNetwork net, Batch batch, SolverConfig forward, String rule) {
+        this(net, batch, forward, rule, P1.ruleSettings(forward, TIMING_LR));
+    }
+
+    TrainingStep(FixedPointNetwork net, Batch batch, SolverConfig forward, String rule, RuleSettings settings) {
         this.net = net;
         this.batch = batch;
         this.solver = new EquilibriumSolver(forward);
-        this.rule = Rules.create(rule, P1.ruleSettings(forward, TIMING_LR));
+        this.rule = Rules.create(rule, settings);
     }
 
     @Override

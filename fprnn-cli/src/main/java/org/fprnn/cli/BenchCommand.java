@@ -49,6 +49,8 @@ import picocli.CommandLine.Spec;
             "               step (needs MNIST and Debian's python3-torch; skipped otherwise)",
             "  conv         P3c's convolutional step against the PyTorch conv peer",
             "               (needs MNIST; the peer runs when /usr/bin/python3 imports torch)",
+            "  chunks       solves in chunks of rows against the whole batch: P1-converged's",
+            "               solve and steps, P1's Euler step, 1 and 2 threads, in raw sgemm",
             "  all          every one of them, in this order",
             "",
             "Run on a quiet machine: timings on a busy one mean little. --quick runs tiny",
@@ -62,7 +64,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
             description = "rules, solver, convergence, end-to-end, warm, warm-reach, scaling, memory, threads, blas,"
-                    + " parts, peers, conv or all (default all)")
+                    + " parts, peers, conv, chunks or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")

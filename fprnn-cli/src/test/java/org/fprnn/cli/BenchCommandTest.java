@@ -36,7 +36,7 @@ class BenchCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads",
-        "blas", "parts", "conv"})
+        "blas", "parts", "conv", "chunks"})
     void quickModeWritesAWellFormedSection(String name) throws Exception {
         Path md = dir.resolve("BENCHMARKS.md");
         Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");

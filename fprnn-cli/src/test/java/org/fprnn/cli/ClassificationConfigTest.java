@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.RunConfig;
+import org.fprnn.solve.SolverConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,6 +85,12 @@ class ClassificationConfigTest {
         assertFalse(c.train().fullTestEveryEpoch());
         assertEquals(Map.of("gradient", List.of(0.01), "linearized", List.of(0.1)), c.sweep().perRule());
         assertEquals(500, parse(MINIMAL, "solver.method=\"euler\"").solver().maxIter());
+        // solver.chunk_rows: absent stays absent (run identities), and solves in automatic chunks
+        assertEquals(null, c.solver().chunkRows());
+        assertEquals(SolverConfig.AUTO_CHUNK, c.solver().toSolverConfig().chunkRows());
+        assertEquals(64, parse(MINIMAL, "solver.chunk_rows=64").solver().toSolverConfig().chunkRows());
+        assertEquals(0, parse(MINIMAL, "solver.method=\"euler\"", "solver.chunk_rows=0").solver().toSolverConfig()
+                .chunkRows());
         // One list for every rule is allowed too.
         assertEquals(List.of(0.1, 0.2), parse(MINIMAL.replaceAll("(?s)\\[sweep.learning_rates].*", "")
                 + "learning_rates = [0.1, 0.2]\n").sweep().perRule().get("linearized"));
@@ -125,6 +132,8 @@ class ClassificationConfigTest {
                 new Case("train.epochs=0", "train.epochs", ">= 1"),
                 new Case("train.epochs=1.5", "epochs"),
                 new Case("solver.warm_start=3", "solver.warm_start", "Boolean"),
+                new Case("solver.chunk_rows=-1", "solver.chunk_rows", ">= 0"),
+                new Case("solver.chunk_rows=1.5", "chunk_rows"),
                 new Case("network.train_input=1", "network.train_input", "Boolean"),
                 new Case("train.batch_size=-4", "train.batch_size"),
                 new Case("train.optimizer=\"rmsprop\"", "train.optimizer", "adam"),
@@ -155,7 +164,9 @@ class ClassificationConfigTest {
                 assertTrue(e.contains(x), c.override() + ": " + e);
             }
         }
-        String e = error(ConfigText.edit(MINIMAL,
+        String e = error(MINIMAL, "solver.method=\"newton\"", "solver.chunk_rows=64");
+        assertTrue(e.contains("solver.chunk_rows = 64 does not apply to solver.method = \"newton\""), e);
+        e = error(ConfigText.edit(MINIMAL,
                 "[data]", "[rule]\ngains = \"from_rates\"\n[network]\nnonlinearity = \"relu\"\n[data]"));
         assertTrue(e.contains("rule.gains") && e.contains("network.nonlinearity"), e);
         e = error(ConfigText.edit(MINIMAL, "\"linearized\"]", "\"reparam\"]", "linearized =", "reparam ="));

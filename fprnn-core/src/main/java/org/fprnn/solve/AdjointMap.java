@@ -8,6 +8,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
+import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -89,6 +90,24 @@ public final class AdjointMap implements BatchMap {
             view.scale[i] = scale[rows[i]];
         }
         return view;
+    }
+
+    /**
+     * For dense weights only (whose products read W and write their output only; the other
+     * operators keep scratch of their own): a view sharing the operator and the rows' data, with its
+     * own row blocks and views.
+     */
+    @Override
+    public BatchMap concurrentCopy() {
+        if (!(op instanceof DenseOperator)) {
+            return null;
+        }
+        AdjointMap c = new AdjointMap(this);
+        c.e = e;
+        c.g = g;
+        c.tmp = tmp;
+        c.scale = scale;
+        return c;
     }
 
     @Override public int dim() { return e.cols; }

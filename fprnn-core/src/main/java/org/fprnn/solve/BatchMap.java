@@ -82,6 +82,17 @@ public interface BatchMap {
      */
     BatchMap restrict(int[] rows, int count, Workspace ws);
 
+    /**
+     * This map for use on another thread, or null (the default) if the map cannot be used on two
+     * threads at once. Only {@link #restrict} is to be called on the copy: its views are its own, and
+     * they, this map's views and other copies' views may be applied at the same time on different
+     * threads, each product then made on its own thread alone. Used by {@link ChunkedSolver}, which
+     * solves chunks of a batch on several threads.
+     */
+    default BatchMap concurrentCopy() {
+        return null;
+    }
+
     /** True if the Jacobian is the same for every state and sample (an affine map). */
     default boolean affine() {
         return false;

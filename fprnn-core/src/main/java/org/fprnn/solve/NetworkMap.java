@@ -9,6 +9,7 @@ import org.fprnn.model.Dynamics;
 import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
+import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -18,6 +19,7 @@ import org.fprnn.operator.RecurrentOperator;
  * is {@link DynamicsStep}'s, which the simulator and the bptt unroll share.
  */
 final class NetworkMap implements BatchMap {
+    private final FixedPointNetwork net;
     private final RecurrentOperator op;
     private final Nonlinearity f;
     private final boolean current;
@@ -34,6 +36,7 @@ final class NetworkMap implements BatchMap {
     private NetworkMap view;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
+        this.net = net;
         this.op = net.recurrent();
         this.f = net.nonlinearity();
         this.step = new DynamicsStep(net);
@@ -46,9 +49,15 @@ final class NetworkMap implements BatchMap {
 
     /** A view of {@code of}'s network (its operator, step and time constants shared); rows set by restrict. */
     private NetworkMap(NetworkMap of) {
+        this(of, of.step);
+    }
+
+    /** As above with {@code step} as its Phi. */
+    private NetworkMap(NetworkMap of, DynamicsStep step) {
+        this.net = of.net;
         this.op = of.op;
         this.f = of.f;
-        this.step = of.step;
+        this.step = step;
         this.current = of.current;
         this.stepScale = of.stepScale;
     }
@@ -63,6 +72,22 @@ final class NetworkMap implements BatchMap {
         Ops.gatherRows(h, rows, count, view.h);
         view.tmp = ws.get("NetworkMap.tmp", count, h.cols, h.precision());
         return view;
+    }
+
+    /**
+     * For dense recurrent weights only (whose products read W and write their output only; the
+     * other operators keep scratch of their own): a view sharing the operator, the drive and the
+     * nonlinearity, with its own {@link DynamicsStep} (which is not thread-safe) and views.
+     */
+    @Override
+    public BatchMap concurrentCopy() {
+        if (!(op instanceof DenseOperator)) {
+            return null;
+        }
+        NetworkMap c = new NetworkMap(this, new DynamicsStep(net));
+        c.h = h;
+        c.tmp = tmp;
+        return c;
     }
 
     /** 1 / (tau_j / tau) for rate and current dynamics with per-unit time constants, else null. */

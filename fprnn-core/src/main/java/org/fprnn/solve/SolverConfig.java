@@ -11,11 +11,21 @@ import java.util.Locale;
  *   <li>anderson: {@code memory} past iterates, mixing {@code beta}, {@code tol}, {@code maxIter};</li>
  *   <li>newton, broyden, direct: {@code tol}, {@code maxIter}.</li>
  * </ul>
+ * Anderson, euler and picard also read {@code chunkRows}: the batch is solved in chunks of about that
+ * many consecutive rows, each to the end on its own ({@link ChunkedSolver}); {@link #AUTO_CHUNK}
+ * chooses the size from the width and precision, and {@link #WHOLE_BATCH} (any size at least the batch
+ * size) solves the batch whole.
  * Every iterative solver stops a sample that makes no progress (see {@link #STALL_ITERATIONS}) and
  * reports it as not converged, so a tolerance below what the precision can reach ends promptly.
  */
-public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta)
-        implements java.io.Serializable {
+public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta,
+                           int chunkRows) implements java.io.Serializable {
+
+    /** {@code chunkRows}: the chunk size chosen from the width and precision ({@link ChunkedSolver#rows}). */
+    public static final int AUTO_CHUNK = 0;
+
+    /** {@code chunkRows}: no chunks, the whole batch at once (as any size at least the batch size). */
+    public static final int WHOLE_BATCH = Integer.MAX_VALUE;
 
     /**
      * Stagnation: a sample whose best residual has not fallen below (1 - {@link #STALL_DECREASE})
@@ -60,6 +70,19 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
         if (!(beta > 0 && beta <= 1)) {
             throw new IllegalArgumentException("Anderson mixing beta must be in (0, 1], got " + beta);
         }
+        if (chunkRows < 0) {
+            throw new IllegalArgumentException("solver chunk rows must be >= 0 (0 for automatic), got " + chunkRows);
+        }
+    }
+
+    /** The settings with automatic chunks ({@link #AUTO_CHUNK}). */
+    public SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta) {
+        this(method, tol, maxIter, alpha, memory, beta, AUTO_CHUNK);
+    }
+
+    /** True if the method reads {@code chunkRows} (solves the batch in chunks, {@link ChunkedSolver}). */
+    public static boolean usesChunks(String method) {
+        return method.equals("anderson") || method.equals("euler") || method.equals("picard");
     }
 
     public static SolverConfig euler(double alpha, int steps, double tol) {
@@ -83,14 +106,18 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
     }
 
     public SolverConfig withTol(double t) {
-        return new SolverConfig(method, t, maxIter, alpha, memory, beta);
+        return new SolverConfig(method, t, maxIter, alpha, memory, beta, chunkRows);
     }
 
     public SolverConfig withMaxIter(int k) {
-        return new SolverConfig(method, tol, k, alpha, memory, beta);
+        return new SolverConfig(method, tol, k, alpha, memory, beta, chunkRows);
     }
 
     public SolverConfig withAlpha(double a) {
-        return new SolverConfig(method, tol, maxIter, a, memory, beta);
+        return new SolverConfig(method, tol, maxIter, a, memory, beta, chunkRows);
+    }
+
+    public SolverConfig withChunkRows(int rows) {
+        return new SolverConfig(method, tol, maxIter, alpha, memory, beta, rows);
     }
 }

@@ -29,6 +29,9 @@ public final class Solvers {
 
     /** A new solver for the given settings (each holds its own workspace; not thread-safe). */
     public static Solver create(SolverConfig c) {
+        if (SolverConfig.usesChunks(c.method()) && c.chunkRows() != SolverConfig.WHOLE_BATCH) {
+            return new ChunkedSolver(c); // solves the batch in chunks, each by a solver made here
+        }
         return switch (c.method()) {
             case "euler", "picard" -> new EulerSolver(c);
             case "anderson" -> new AndersonSolver(c);

@@ -18,9 +18,17 @@ import org.fprnn.solve.SolverConfig;
  * @param warmStart in training, start each sample's forward solve (and the gradient rule's adjoint)
  *     from where its previous visit ended, instead of from rest (default false; needs tol > 0; test
  *     batches and evaluations always start from rest)
+ * @param chunkRows anderson, euler and picard: solve the batch in chunks of about this many
+ *     consecutive rows, each to the end on its own, on the threads at once (faster where the batch's
+ *     working matrices overflow the caches; the last bits of the results depend on it, never on the
+ *     thread count); absent or 0 chooses from the width, precision and batch size
+ *     ({@link org.fprnn.solve.SolverConfig#AUTO_CHUNK}), the batch size or more solves the batch
+ *     whole. Applies to the forward solves (training, test batches, evaluations); the gradient
+ *     rule's adjoint solves always choose automatically. Kept absent (null) when not given, so that
+ *     run identities made before the key existed do not change
  */
 public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, Double tol, Integer memory,
-                                  Double beta, Boolean warmStart) {
+                                  Double beta, Boolean warmStart, Integer chunkRows) {
     /** The method when solver.method is absent. */
     public static final String DEFAULT_METHOD = "anderson";
 
@@ -47,6 +55,13 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
             throw Keys.notApplicable("solver.beta", beta, "solver.method = \"" + method + "\"",
                     "it is Anderson's mixing");
         }
+        if (chunkRows != null) {
+            Keys.intAtLeast("solver.chunk_rows", chunkRows, 0, 0);
+            if (!SolverConfig.usesChunks(method)) {
+                throw Keys.notApplicable("solver.chunk_rows", chunkRows, "solver.method = \"" + method + "\"",
+                        "only anderson, euler and picard solve the batch in chunks");
+            }
+        }
         warmStart = warmStart != null && warmStart;
         if (warmStart && tol == 0) {
             throw new IllegalArgumentException("solver.warm_start = true needs solver.tol > 0: with tol = 0 the solver"
@@ -56,10 +71,11 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
     }
 
     public static ForwardSolverConfig defaults() {
-        return new ForwardSolverConfig(null, null, null, null, null, null, null);
+        return new ForwardSolverConfig(null, null, null, null, null, null, null, null);
     }
 
     public SolverConfig toSolverConfig() {
-        return new SolverConfig(method, tol, maxIter, alpha, memory, beta);
+        return new SolverConfig(method, tol, maxIter, alpha, memory, beta,
+                chunkRows == null ? SolverConfig.AUTO_CHUNK : chunkRows);
     }
 }
