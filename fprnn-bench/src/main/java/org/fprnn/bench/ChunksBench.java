@@ -2,10 +2,9 @@ package org.fprnn.bench;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
@@ -87,16 +86,7 @@ final class ChunksBench {
         int n = sh.n();
         int b = sh.b();
         FixedPointNetwork net = P1.network(n);
-        Random rng = new Random(2);
-        Matrix x = new FMatrix(b, P1.INPUTS);
-        int[] y = new int[b];
-        for (int i = 0; i < x.size(); i++) {
-            x.setFlat(i, rng.nextDouble());
-        }
-        for (int i = 0; i < b; i++) {
-            y[i] = rng.nextInt(P1.OUTPUTS);
-        }
-        Batch batch = Batch.labelled(x, y);
+        Batch batch = P1.randomBatch(b, 2, Precision.FLOAT);
         Matrix w = net.params().get("W");
         Runnable warm = ScalingBench.gemmBody(w, b, n);
         int inner = ScalingBench.gemmInner(b, n);

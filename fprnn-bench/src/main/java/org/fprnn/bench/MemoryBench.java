@@ -3,10 +3,7 @@ package org.fprnn.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.function.Supplier;
-import org.fprnn.linalg.FMatrix;
-import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
@@ -38,16 +35,7 @@ final class MemoryBench {
         int[] ks = o.quick() ? new int[] {10, 20, 40} : new int[] {50, 100, 200, 400};
         int reps = o.quick() ? 1 : 3;
         FixedPointNetwork net = P1.network(n, Precision.FLOAT, 3);
-        Random rng = new Random(4);
-        Matrix x = new FMatrix(b, P1.INPUTS);
-        int[] y = new int[b];
-        for (int i = 0; i < x.size(); i++) {
-            x.setFlat(i, rng.nextDouble());
-        }
-        for (int i = 0; i < b; i++) {
-            y[i] = rng.nextInt(P1.OUTPUTS);
-        }
-        Batch batch = Batch.labelled(x, y);
+        Batch batch = P1.randomBatch(b, 4, Precision.FLOAT);
         Table table = new Table("solver iterations", "gradient: allocated (MB)", "gradient: retained (MB)",
                 "bptt: allocated (MB)", "bptt: retained (MB)", "bptt / gradient (retained)",
                 "bptt's stored states (MB)");

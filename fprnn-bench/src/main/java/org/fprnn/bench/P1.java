@@ -3,11 +3,13 @@ package org.fprnn.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Random;
 import java.util.function.UnaryOperator;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
+import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
 import org.fprnn.model.NetworkSpec;
@@ -34,6 +36,23 @@ final class P1 {
     static final int BATCH = 512;
     static final int EULER_STEPS = 500;
     static final double EULER_ALPHA = 0.01;
+
+    /**
+     * B random P1-shaped samples: inputs uniform in [0, 1) (B x 784, in {@code precision}) and labels
+     * uniform over the 10 classes, drawn in that order from {@code new Random(seed)}.
+     */
+    static Batch randomBatch(int b, long seed, Precision precision) {
+        Random rng = new Random(seed);
+        Matrix x = precision.zeros(b, INPUTS);
+        int[] y = new int[b];
+        for (int i = 0; i < x.size(); i++) {
+            x.setFlat(i, rng.nextDouble());
+        }
+        for (int i = 0; i < b; i++) {
+            y[i] = rng.nextInt(OUTPUTS);
+        }
+        return Batch.labelled(x, y);
+    }
 
     /** The network at start of every P1 run (the configs' seed 1), with {@code units} units. */
     static FixedPointNetwork network(int units) {

@@ -2,7 +2,6 @@ package org.fprnn.bench;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
@@ -57,18 +56,9 @@ final class RuleBench {
         for (int n : ns) {
             for (int b : bs) {
                 FixedPointNetwork net = P1.network(n, p, 7);
-                Random rng = new Random(8);
-                Matrix x = p.zeros(b, P1.INPUTS);
-                int[] y = new int[b];
-                for (int i = 0; i < x.size(); i++) {
-                    x.setFlat(i, rng.nextDouble());
-                }
-                for (int i = 0; i < b; i++) {
-                    y[i] = rng.nextInt(P1.OUTPUTS);
-                }
-                Batch batch = Batch.labelled(x, y);
+                Batch batch = P1.randomBatch(b, 8, p);
                 SolverConfig fwd = SolverConfig.anderson(5, 1.0, 300, 1e-6);
-                Equilibrium eq = new EquilibriumSolver(fwd).solve(net, x).copy();
+                Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
                 // Inputs of the naive forms: e = R^T eps and g = f'(z), as the rules compute them.
                 Matrix yhat = p.zeros(b, P1.OUTPUTS);
                 net.readout(eq.rates(), yhat);

@@ -6,6 +6,7 @@ import java.util.Random;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.solve.Equilibrium;
@@ -51,16 +52,8 @@ final class ScalingBench {
                     o.say("scaling: N=%-5d B=%-5d skipped: %s", n, b, skip);
                     continue;
                 }
-                Random rng = new Random(6);
-                Matrix x = new FMatrix(b, P1.INPUTS);
-                int[] y = new int[b];
-                for (int i = 0; i < x.size(); i++) {
-                    x.setFlat(i, rng.nextDouble());
-                }
-                for (int i = 0; i < b; i++) {
-                    y[i] = rng.nextInt(P1.OUTPUTS);
-                }
-                TrainingStep step = new TrainingStep(net, Batch.labelled(x, y), P1.converged(), "linearized");
+                Batch batch = P1.randomBatch(b, 6, Precision.FLOAT);
+                TrainingStep step = new TrainingStep(net, batch, P1.converged(), "linearized");
                 // the step, the solve and the raw product interleaved, one call of each per round
                 Timer.Samples[] t = Timer.interleaved(List.of(step, step::solve,
                         gemmBody(net.params().get("W"), b, n)), plan);

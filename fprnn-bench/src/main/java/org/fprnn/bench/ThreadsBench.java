@@ -7,6 +7,7 @@ import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
+import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.solve.Equilibrium;
@@ -39,16 +40,7 @@ final class ThreadsBench {
         int before = Blas.get().threads();
         CountingOperator[] op = {null};
         FixedPointNetwork net = P1.countingNetwork(n, op);
-        Random rng = new Random(2);
-        Matrix x = new FMatrix(b, P1.INPUTS);
-        int[] y = new int[b];
-        for (int i = 0; i < x.size(); i++) {
-            x.setFlat(i, rng.nextDouble());
-        }
-        for (int i = 0; i < b; i++) {
-            y[i] = rng.nextInt(P1.OUTPUTS);
-        }
-        Batch batch = Batch.labelled(x, y);
+        Batch batch = P1.randomBatch(b, 2, Precision.FLOAT);
         TrainingStep converged = new TrainingStep(net, batch, P1.converged(), "linearized");
         TrainingStep gradient = new TrainingStep(net, batch, P1.converged(), "gradient");
         TrainingStep euler = new TrainingStep(net, batch, SolverConfig.euler(P1.EULER_ALPHA, eulerSteps, 0), "linearized");
