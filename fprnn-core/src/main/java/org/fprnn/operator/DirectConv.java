@@ -97,10 +97,8 @@ final class DirectConv {
         java.util.Arrays.fill(last, -1);
         for (int y = 0; y < in.height(); y++) {
             for (int x = 0; x < in.width(); x++) {
-                int py = y + pad;
-                int px = x + pad;
-                int ph = (py % stride) * stride + px % stride;
-                int at = (py / stride) * pitch + px / stride;
+                int ph = phase(y + pad, x + pad, stride);
+                int at = position(y + pad, x + pad, stride, pitch);
                 adjFrom[ph] = Math.min(adjFrom[ph], at);
                 last[ph] = Math.max(last[ph], at);
             }
@@ -140,10 +138,8 @@ final class DirectConv {
         for (int c = 0; c < cin; c++) {
             for (int y = 0; y < in.height(); y++) {
                 for (int x = 0; x < in.width(); x++) {
-                    int py = y + pad;
-                    int px = x + pad;
-                    int ph = (py % stride) * stride + px % stride;
-                    int at = (py / stride) * pitch + px / stride;
+                    int ph = phase(y + pad, x + pad, stride);
+                    int at = position(y + pad, x + pad, stride, pitch);
                     int j = (c * in.height() + y) * in.width() + x;
                     inToPlane[j] = (c * phases + ph) * planeLen + at;
                     inFromGrad[j] = (c * phases + ph) * adjLen + at;
@@ -161,6 +157,16 @@ final class DirectConv {
                 }
             }
         }
+    }
+
+    /** The polyphase plane of padded pixel (py, px): (py mod stride) stride + px mod stride. */
+    private static int phase(int py, int px, int stride) {
+        return (py % stride) * stride + px % stride;
+    }
+
+    /** Padded pixel (py, px)'s place in its polyphase plane of row pitch {@code pitch}. */
+    private static int position(int py, int px, int stride, int pitch) {
+        return (py / stride) * pitch + px / stride;
     }
 
     /**
