@@ -13,7 +13,7 @@ import org.fprnn.linalg.Params;
  * {@link #constrain()} (after every optimizer step, and once at construction by the factory)
  * rescales W to W c / ||W||_2 whenever the power-iteration estimate of ||W||_2 exceeds c.
  */
-public final class DenseOperator implements RecurrentOperator {
+public final class DenseOperator implements RecurrentOperator, ColumnMap {
     private final Params params;
     private final String name;
     /** parameterNames(), made once: the rules ask for it on every call. */
@@ -109,6 +109,16 @@ public final class DenseOperator implements RecurrentOperator {
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
         Ops.gemm(false, false, alpha, a, w(), beta, out);
+    }
+
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(true, alpha, x, xCol, w(), beta, out, outCol);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(false, alpha, a, aCol, w(), beta, out, outCol);
     }
 
     /** Dense: D_W = scale * a^T b (MATH section 4, "dense: a^T b / B"); a, b are B x N. */
