@@ -307,6 +307,30 @@ class AllocationTest {
     }
 
     /**
+     * A product of one block of a stacked state read and written in place (a dense layer above conv
+     * layers: columns of the state by W^T into columns of the result) allocates nothing once its
+     * offsets have been seen.
+     */
+    @Test
+    void aProductOnColumnsAllocatesNothing() {
+        Random rng = new Random(6);
+        for (Precision p : Precision.values()) {
+            Matrix state = TestNets.randn(24, 100, 1, rng).to(p);
+            Matrix w = TestNets.randn(30, 30, 1, rng).to(p);
+            Matrix out = p.zeros(24, 100);
+            Runnable products = () -> {
+                for (int k = 0; k < 1000; k++) {
+                    org.fprnn.linalg.Ops.gemmColumns(true, 1, state, 70, w, 0.5, out, 70);
+                    org.fprnn.linalg.Ops.gemmColumns(false, 1, state, 40, w, 1, out, 70);
+                }
+            };
+            long bytes = bytesOf(products);
+            System.out.printf(Locale.ROOT, "allocation: 2000 column products %s: %d bytes (%s)%n", p, bytes, blas());
+            assertTrue(bytes < SLACK, "2000 " + p + " column products allocate " + bytes + " bytes on " + blas());
+        }
+    }
+
+    /**
      * The direct convolution and its transpose allocate nothing per call once their per-thread
      * buffers exist (one thread, so that all of the work is on the measured thread), for the
      * stride-1 and stride-2 maps of P3c.

@@ -237,6 +237,37 @@ class NetworkConfigTest {
         }
     }
 
+    /**
+     * A conv network's layers may end with dense layers: W_k dense and bounded like the convolutions,
+     * F_k dense from the flattened feature maps, the read-out from the dense layer; the description
+     * and the run identity name the dense layer's units.
+     */
+    @Test
+    void convLayersMayEndWithADenseLayer() {
+        String layers = "[[network.layers]]\nchannels = 2\nstride = 2\n[[network.layers]]\nchannels = 3\nstride = 2\n"
+                + "[[network.layers]]\nunits = 7\n";
+        String text = BASE + "[network]\nconnectivity = \"conv\"\nrecurrent_scale = 3.0\nrecurrent_max_norm = 0.7\n"
+                + "train_readout = true\n" + layers;
+        RunConfig c = parse(text);
+        FixedPointNetwork net = build(c);
+        BlockOperator b = (BlockOperator) net.recurrent();
+        assertEquals(3, b.layerCount());
+        assertInstanceOf(Conv2dOperator.class, b.layer(2));
+        DenseOperator w3 = assertInstanceOf(DenseOperator.class, b.layer(3));
+        assertEquals(7, w3.units());
+        assertEquals(0.7, w3.maxNorm());
+        assertEquals(0.7, w3.normEstimate(), 1e-5);
+        DenseOperator free = (DenseOperator) ((BlockOperator) build(parse(text.replace("recurrent_max_norm = 0.7\n", "")))
+                .recurrent()).layer(3);
+        assertTrue(free.normEstimate() > 1.5, "drawn far above the bound: " + free.normEstimate());
+        org.fprnn.operator.DenseMap f3 = assertInstanceOf(org.fprnn.operator.DenseMap.class, b.feedforward(3));
+        assertEquals(List.of(7, 3 * 7 * 7), List.of(f3.outputs(), f3.inputs()));
+        assertEquals(2 * 14 * 14 + 3 * 7 * 7 + 7, net.units());
+        assertEquals(List.of(10, 7), List.of(net.params().get("R").rows, net.params().get("R").cols));
+        String d = c.network().describe(net);
+        assertTrue(d.startsWith("2 convolutional layers and 1 dense layer (") && d.contains("7 units"), d);
+    }
+
     /** Every bad key or combination names the key and says how to fix it, before any work. */
     @Test
     void badKeysAndCombinationsAreErrors() throws IOException {
@@ -274,6 +305,13 @@ class NetworkConfigTest {
                         "channels", "feedback"),
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nunits = 5", "layer 1 of [[network.layers]]",
                         "channels"),
+                new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\n[[network.layers]]\nunits = 5\n"
+                        + "[[network.layers]]\nchannels = 2", "layer 3 of [[network.layers]]", "cannot follow a dense layer",
+                        "last"),
+                new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\n[[network.layers]]\nunits = 5\n"
+                        + "channels = 3", "layer 2 of [[network.layers]]", "either units", "not both"),
+                new Case("connectivity = \"conv\"\nreadout = \"pooled\"\n[[network.layers]]\nchannels = 2\n"
+                        + "[[network.layers]]\nunits = 5", "network.readout", "dense"),
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\nkernel = 2",
                         "layer 1 of [[network.layers]]: kernel", "odd"),
                 new Case("connectivity = \"conv\"\nchannels = 2\n[[network.layers]]\nchannels = 2",

@@ -265,6 +265,32 @@ public final class NativeBlas implements Blas {
         }
     }
 
+    /**
+     * {@link #sgemm} on matrices from element offsets on (a range of columns of a row batch, with its
+     * row length as the leading dimension), through their kept segments: nothing is allocated per
+     * product once the offsets have been seen ({@link Matrix#segmentAt(long)}).
+     */
+    void sgemmAt(boolean tA, boolean tB, int m, int n, int k, float alpha, FMatrix a, int aOff, int lda, FMatrix b,
+                 int bOff, int ldb, float beta, FMatrix c, int cOff, int ldc) {
+        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, aOff, lda, b.data, b.data.length,
+                bOff, ldb, c.data, c.data.length, cOff, ldc)) {
+            case NOTHING -> { }
+            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, cOff, ldc);
+            case PRODUCT -> product(via(), false, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** {@link #sgemmAt} in double. */
+    void dgemmAt(boolean tA, boolean tB, int m, int n, int k, double alpha, DMatrix a, int aOff, int lda, DMatrix b,
+                 int bOff, int ldb, double beta, DMatrix c, int cOff, int ldc) {
+        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, aOff, lda, b.data, b.data.length,
+                bOff, ldb, c.data, c.data.length, cOff, ldc)) {
+            case NOTHING -> { }
+            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, cOff, ldc);
+            case PRODUCT -> product(via(), true, tA, tB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
     @Override
     public void dgemm(boolean tA, boolean tB, int m, int n, int k, double alpha, double[] a, int aOff,
                       int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {

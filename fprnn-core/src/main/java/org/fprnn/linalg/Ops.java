@@ -48,6 +48,47 @@ public final class Ops {
         }
     }
 
+    /**
+     * Columns [cCol, cCol + n) of c become alpha x_i op(B) + beta times their old value, for every row
+     * i, x_i being columns [xCol, xCol + k) of row i of x (op(B) k x n): a product of one block of a
+     * stacked state, read and written in place. x and c are row batches with the same rows, and
+     * different matrices.
+     *
+     * @param transB use B^T
+     */
+    public static void gemmColumns(boolean transB, double alpha, Matrix x, int xCol, Matrix b, double beta, Matrix c,
+                                   int cCol) {
+        int k = transB ? b.cols : b.rows;
+        int n = transB ? b.rows : b.cols;
+        int m = x.rows;
+        if (x == c || c.rows != m || xCol < 0 || xCol + k > x.cols || cCol < 0 || cCol + n > c.cols) {
+            throw new IllegalArgumentException("gemmColumns: columns [" + xCol + ", " + (xCol + k) + ") of x "
+                    + x.shape() + " by op(B) " + k + "x" + n + " into columns [" + cCol + ", " + (cCol + n) + ") of c "
+                    + c.shape() + (x == c ? " (x and c the same matrix)" : ""));
+        }
+        Blas blas = Blas.get();
+        switch (c) {
+            case FMatrix fc -> {
+                if (blas instanceof NativeBlas nb) {
+                    nb.sgemmAt(false, transB, m, n, k, (float) alpha, (FMatrix) x, xCol, x.cols, (FMatrix) b, 0, b.cols,
+                            (float) beta, fc, cCol, c.cols);
+                } else {
+                    blas.sgemm(false, transB, m, n, k, (float) alpha, ((FMatrix) x).data, xCol, x.cols,
+                            ((FMatrix) b).data, 0, b.cols, (float) beta, fc.data, cCol, c.cols);
+                }
+            }
+            case DMatrix dc -> {
+                if (blas instanceof NativeBlas nb) {
+                    nb.dgemmAt(false, transB, m, n, k, alpha, (DMatrix) x, xCol, x.cols, (DMatrix) b, 0, b.cols, beta,
+                            dc, cCol, c.cols);
+                } else {
+                    blas.dgemm(false, transB, m, n, k, alpha, ((DMatrix) x).data, xCol, x.cols, ((DMatrix) b).data, 0,
+                            b.cols, beta, dc.data, cCol, c.cols);
+                }
+            }
+        }
+    }
+
     /** out = a * b elementwise (out may alias a or b). */
     public static void mul(Matrix a, Matrix b, Matrix out) {
         check(a, b, out);

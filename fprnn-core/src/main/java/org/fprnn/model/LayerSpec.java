@@ -8,7 +8,8 @@ import java.io.Serializable;
  * k-1 (for k = 1 the read-in from the input) and, if {@code feedback}, a feedback block B_k from
  * layer k+1.
  *
- * @param units N_k, for dense, masked and dale layers (required there; not allowed for conv)
+ * @param units N_k, for dense, masked and dale layers (required there), and for dense layers above the
+ *     conv layers of a conv network (then instead of channels, kernel and stride)
  * @param channels C_k feature maps, for conv layers (required there; not allowed otherwise)
  * @param kernel odd kernel size k of the recurrent convolution W_k and of F_k (conv; default 3)
  * @param stride stride of F_k, the same-padded convolution from layer k-1 (or from the image, for

@@ -49,7 +49,10 @@ import org.fprnn.operator.UnitRange;
  * </ul>
  * Without [[network.layers]] the network has one recurrent layer ({@code units} units, or for conv
  * {@code channels}, {@code kernel}, {@code stride}); with it, the layers of a block operator
- * (see {@link LayerSpec}); the read-in feeds layer 1 and the read-out reads the last layer.
+ * (see {@link LayerSpec}); the read-in feeds layer 1 and the read-out reads the last layer. A conv
+ * network's layers may end with dense layers ({@code units}): W_k dense as for "dense" (bounded by
+ * {@code recurrent_max_norm} like the convolutions), F_k dense from the layer below (feature maps
+ * flattened), the classic convolutional-then-fully-connected stack as one recurrent network.
  *
  * @param units N of a single dense, masked or dale layer (default 300); not used with conv or layers
  * @param nonlinearity a name of {@link Nonlinearity#NAMES} (default tanh)
@@ -76,9 +79,9 @@ import org.fprnn.operator.UnitRange;
  * @param feedbackScale layers with feedback: B_k drawn as feedback_scale * randn / sqrt(fan-in),
  *     fan-in N_{k+1} (dense) or C_{k+1} k^2 (conv) (default 0.5)
  * @param recurrentMaxNorm conv only: a bound c on the spectral norm ||W_k||_2 of every recurrent
- *     convolution, enforced at start and after every optimizer step by rescaling the kernel
- *     ({@link Conv2dOperator#constrain()}); with c < 1 every layer's fixed-point map is a contraction
- *     (default: absent, no bound)
+ *     convolution (and dense layer above them), enforced at start and after every optimizer step by
+ *     rescaling the kernel ({@link Conv2dOperator#constrain()}, {@link DenseOperator#constrain()});
+ *     with c < 1 every layer's fixed-point map is a contraction (default: absent, no bound)
  */
 public record NetworkSpec(Integer units, String nonlinearity, Double gain, String dynamics, String precision,
                           Boolean trainInput, Boolean trainBias, Boolean trainReadout, Boolean readoutBias,
@@ -193,19 +196,34 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
                         + " table, or leave it out for a single recurrent layer");
             }
             List<LayerSpec> checked = new ArrayList<>();
+            boolean seenDense = false;
             for (int i = 0; i < layers.size(); i++) {
                 LayerSpec l = layers.get(i);
                 String where = "layer " + (i + 1) + " of [[network.layers]]";
                 if (l == null) {
                     throw new IllegalArgumentException(where + " is empty");
                 }
-                if (conv) {
-                    if (l.units() != null) {
-                        throw new IllegalArgumentException(where + ": units is not used by conv layers (their units are"
-                                + " channels x height x width): give channels (and kernel, stride)");
+                if (conv && l.units() != null) {
+                    // a dense layer on top of the conv layers (their feature maps flattened into F_k)
+                    if (l.channels() != null || l.kernel() != null || l.stride() != null) {
+                        throw new IllegalArgumentException(where + ": give either units (a dense layer) or channels"
+                                + " (and kernel, stride: a conv layer), not both");
                     }
+                    if (i == 0) {
+                        throw new IllegalArgumentException(where + ": the first layer of network.connectivity ="
+                                + " \"conv\" is a conv layer (the read-in is a convolution of the image): give"
+                                + " channels; dense layers (units) may follow the conv layers");
+                    }
+                    Keys.intAtLeast(where + ": units", l.units(), 0, 1);
+                    seenDense = true;
+                } else if (conv) {
                     if (l.channels() == null) {
-                        throw new IllegalArgumentException(where + " needs channels, its number of feature maps");
+                        throw new IllegalArgumentException(where + " needs channels, its number of feature maps (or"
+                                + " units, for a dense layer above the conv layers)");
+                    }
+                    if (seenDense) {
+                        throw new IllegalArgumentException(where + ": a conv layer cannot follow a dense layer (it has"
+                                + " no feature maps to convolve): put the dense layers (units) last");
                     }
                     Keys.intAtLeast(where + ": channels", l.channels(), 0, 1);
                     l = new LayerSpec(null, l.channels(), oddKernel(where + ": kernel", l.kernel()),
@@ -234,6 +252,10 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
                 checked.add(l);
             }
             layers = List.copyOf(checked);
+            if (seenDense && readout.equals("pooled")) {
+                throw new IllegalArgumentException("network.readout = \"pooled\" (the mean of each channel) needs a"
+                        + " conv layer last; the last layer of [[network.layers]] is dense: use readout = \"dense\"");
+            }
             feedforwardScale = Keys.number("network.feedforward_scale", feedforwardScale, 1.0, 0.0, false);
         } else if (feedforwardScale != null) {
             throw new IllegalArgumentException("network.feedforward_scale is for networks with [[network.layers]]"
@@ -438,7 +460,7 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
         for (int k = 0; k < ls.size(); k++) {
             LayerSpec l = ls.get(k);
             FeatureShape s;
-            if (conv()) {
+            if (conv() && l.units() == null) {
                 if (image.height() == 1 && image.width() == 1 && k == 0) {
                     throw new IllegalArgumentException("network.connectivity = \"conv\" needs images; the data set has"
                             + " flat samples of " + image.size() + " values");
@@ -471,13 +493,14 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
     public long memoryEstimate(FeatureShape image, int outputs, int optimizerSlots, long batchRows,
                                int solverMemory) {
         List<FeatureShape> shapes = layerShapes(image);
+        List<LayerSpec> ls = layerList();
         long total = 0;
         long params = 0;
         for (int k = 0; k < shapes.size(); k++) {
             long size = shapes.get(k).size();
             total += size;
-            if (!conv()) {
-                long copies = connectivity.equals("dense") ? 1 : 2; // masked and Dale keep a mask or signs
+            if (!conv() || ls.get(k).units() != null) {
+                long copies = connectivity.equals("masked") || connectivity.equals("dale") ? 2 : 1; // a mask or signs
                 params += copies * elements(shapes.size() == 1 ? "W" : "W" + (k + 1), size, size);
                 if (k > 0) {
                     params += elements("F" + (k + 1), size, shapes.get(k - 1).size());
@@ -516,16 +539,21 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
             case "dale" -> DaleOperator.factory(name, n, excitatoryFraction, recurrentScale,
                     daleMode.equals("projection") ? DaleOperator.Mode.PROJECTION : DaleOperator.Mode.PARAMETERIZATION,
                     density == null ? 1.0 : density);
-            case "conv" -> Conv2dOperator.factory(name, shape, l.kernel(), recurrentScale,
-                    recurrentMaxNorm == null ? 0 : recurrentMaxNorm);
+            case "conv" -> l.units() != null
+                    ? DenseOperator.factory(name, n, recurrentScale, recurrentMaxNorm == null ? 0 : recurrentMaxNorm)
+                    : Conv2dOperator.factory(name, shape, l.kernel(), recurrentScale,
+                            recurrentMaxNorm == null ? 0 : recurrentMaxNorm);
             default -> throw new IllegalStateException(connectivity);
         };
     }
 
-    /** F_k from a layer of shape {@code from} into layer k of shape {@code to}. */
+    /**
+     * F_k from a layer of shape {@code from} into layer k of shape {@code to}: a convolution into a
+     * conv layer, else dense (from a conv layer's feature maps, flattened).
+     */
     private MapFactory<? extends LinearMap> feedforwardBlock(String name, FeatureShape from, FeatureShape to,
                                                              LayerSpec l, double scale) {
-        if (conv()) {
+        if (conv() && l.units() == null) {
             return Conv2dMap.factory(name, from, to.channels(), l.kernel(), l.stride(), (l.kernel() - 1) / 2,
                     scale / Math.sqrt((double) from.channels() * l.kernel() * l.kernel()));
         }
@@ -534,11 +562,11 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
 
     /**
      * B_k from layer k+1 (shape {@code above}, made from this layer by {@code upper}'s F_{k+1}) into
-     * layer k: dense, or for conv the transpose of a convolution with F_{k+1}'s geometry.
+     * layer k: dense, or for a conv layer k+1 the transpose of a convolution with F_{k+1}'s geometry.
      */
     private MapFactory<? extends LinearMap> feedbackBlock(String name, FeatureShape here, FeatureShape above,
                                                           LayerSpec upper, double scale) {
-        if (conv()) {
+        if (conv() && upper.units() == null) {
             return TransposedMap.of(Conv2dMap.factory(name, here, above.channels(), upper.kernel(), upper.stride(),
                     (upper.kernel() - 1) / 2,
                     scale / Math.sqrt((double) above.channels() * upper.kernel() * upper.kernel())));
@@ -561,7 +589,13 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
             default -> "dense";
         };
         if (net.recurrent() instanceof BlockOperator bo) {
-            sb.append(bo.layerCount()).append(" ").append(conn).append(" layers (");
+            int dense = conv() ? (int) layerList().stream().filter(l -> l.units() != null).count() : 0;
+            int own = bo.layerCount() - dense;
+            sb.append(own).append(" ").append(conn).append(dense > 0 && own == 1 ? " layer" : " layers");
+            if (dense > 0) {
+                sb.append(" and ").append(dense).append(dense == 1 ? " dense layer" : " dense layers");
+            }
+            sb.append(" (");
             for (int k = 1; k <= bo.layerCount(); k++) {
                 sb.append(k > 1 ? ", " : "").append(layerText(bo.layer(k)));
             }

@@ -44,7 +44,10 @@ public final class BlockOperator implements RecurrentOperator {
     private final String[] oKeys;
     private final Matrix[] xs;
     private final Matrix[] ys;
-    /** Every block is a {@link ColumnMap}: apply and applyTranspose work on the stacked state in place. */
+    /**
+     * Every block is a {@link ColumnMap} and some layer is not dense: apply and applyTranspose work on
+     * the stacked state in place (see the constructor).
+     */
     private final boolean inPlace;
 
     /**
@@ -93,7 +96,12 @@ public final class BlockOperator implements RecurrentOperator {
         }
         this.xs = new Matrix[l];
         this.ys = new Matrix[l];
-        this.inPlace = blocks().stream().allMatch(m -> m instanceof ColumnMap);
+        // All-dense layered networks keep the copying path although their blocks are ColumnMaps: their
+        // saved runs were made with it (the in-place path rounds the sum of blocks differently), and
+        // beside their N x N products the copies cost little. With convolutions the copies of the
+        // large stacked state are a good part of an iteration.
+        this.inPlace = blocks().stream().allMatch(m -> m instanceof ColumnMap)
+                && java.util.Arrays.stream(this.layers).anyMatch(w -> !(w instanceof DenseOperator));
     }
 
     private void check(LinearMap m, int to, int from, String kind) {

@@ -10,7 +10,7 @@ import org.fprnn.linalg.Params;
  * A dense outputs x inputs matrix M, one parameter: the network's default read-in U (N x n_in) and
  * read-out R (n_out x N), or a dense feedforward or feedback block of a {@link BlockOperator}.
  */
-public final class DenseMap implements LinearMap {
+public final class DenseMap implements ColumnMap {
     private final String name;
     /** parameterNames(), made once: the rules ask for it on every call. */
     private final List<String> names;
@@ -42,6 +42,16 @@ public final class DenseMap implements LinearMap {
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
         Ops.gemm(false, false, alpha, a, m, beta, out);
+    }
+
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(true, alpha, x, xCol, m, beta, out, outCol);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(false, alpha, a, aCol, m, beta, out, outCol);
     }
 
     /** Dense: D_M = scale * a^T b (MATH section 4), outputs x inputs; a: B x outputs, b: B x inputs. */

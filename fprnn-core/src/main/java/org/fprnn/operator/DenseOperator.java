@@ -6,14 +6,36 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Params;
 
-/** A dense N x N recurrent matrix stored as parameter {@code name} of the network's parameters. */
-public final class DenseOperator implements RecurrentOperator {
+/**
+ * A dense N x N recurrent matrix stored as parameter {@code name} of the network's parameters.
+ *
+ * <p>Optionally bounded, as {@link Conv2dOperator} is: with a maximum norm c > 0,
+ * {@link #constrain()} (after every optimizer step, and once at construction by the factory)
+ * rescales W to W c / ||W||_2 whenever the power-iteration estimate of ||W||_2 exceeds c.
+ */
+public final class DenseOperator implements RecurrentOperator, ColumnMap {
     private final Params params;
     private final String name;
     /** parameterNames(), made once: the rules ask for it on every call. */
     private final List<String> names;
+    /** The bound c on ||W||_2, or 0: no bound. */
+    private final double maxNorm;
+    private final SpectralNorm norm;
 
     public DenseOperator(Params params, String name) {
+        this(params, name, 0);
+    }
+
+    /**
+     * As above, with a bound on ||W||_2 that {@link #constrain()} enforces.
+     *
+     * @param maxNorm the bound c > 0, or 0 for none
+     */
+    public DenseOperator(Params params, String name, double maxNorm) {
+        if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("recurrent matrix " + name + ": the bound on its norm must be a finite"
+                    + " number > 0 (or 0: none), got " + maxNorm);
+        }
         this.params = params;
         this.name = name;
         this.names = List.of(name);
@@ -21,6 +43,8 @@ public final class DenseOperator implements RecurrentOperator {
         if (w.rows != w.cols) {
             throw new IllegalArgumentException("recurrent matrix " + name + " must be square, got " + w.shape());
         }
+        this.maxNorm = maxNorm;
+        this.norm = maxNorm > 0 ? new SpectralNorm(this, Conv2dOperator.NORM_ITERATIONS) : null;
     }
 
     /**
@@ -28,10 +52,47 @@ public final class DenseOperator implements RecurrentOperator {
      * drawn as scale * randn(n, n) / sqrt(n).
      */
     public static MapFactory<DenseOperator> factory(String name, int n, double scale) {
+        return factory(name, n, scale, 0);
+    }
+
+    /**
+     * As above, with a bound c on ||W||_2 (0: none), enforced at once on the drawn matrix and by
+     * {@link #constrain()} after every step. Without a bound the draws are those of the plain factory.
+     */
+    public static MapFactory<DenseOperator> factory(String name, int n, double scale, double maxNorm) {
         return (params, precision, rng) -> {
             Init.register(params, name, Init.gaussian(n, n, scale / Math.sqrt(n), precision, rng));
-            return new DenseOperator(params, name);
+            DenseOperator op = new DenseOperator(params, name, maxNorm);
+            op.constrain();
+            return op;
         };
+    }
+
+    /** The bound on ||W||_2 that {@link #constrain()} enforces, or 0 for none. */
+    public double maxNorm() { return maxNorm; }
+
+    /** The power-iteration estimate of ||W||_2 that {@link #constrain()} compares with the bound. */
+    public double normEstimate() {
+        return (norm != null ? norm : new SpectralNorm(this, Conv2dOperator.NORM_ITERATIONS)).estimate(w());
+    }
+
+    /**
+     * With a bound c: if the estimate s of ||W||_2 exceeds c, W becomes W c / s (so the estimate
+     * becomes c); otherwise nothing changes.
+     */
+    @Override
+    public void constrain() {
+        if (norm == null) {
+            return;
+        }
+        Matrix w = w();
+        double s = norm.estimate(w);
+        if (s > maxNorm) {
+            double f = maxNorm / s;
+            for (int i = 0; i < w.size(); i++) {
+                w.setFlat(i, w.getFlat(i) * f);
+            }
+        }
     }
 
     private Matrix w() {
@@ -50,6 +111,16 @@ public final class DenseOperator implements RecurrentOperator {
         Ops.gemm(false, false, alpha, a, w(), beta, out);
     }
 
+    @Override
+    public void applyColumns(Matrix x, int xCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(true, alpha, x, xCol, w(), beta, out, outCol);
+    }
+
+    @Override
+    public void applyTransposeColumns(Matrix a, int aCol, Matrix out, int outCol, double alpha, double beta) {
+        Ops.gemmColumns(false, alpha, a, aCol, w(), beta, out, outCol);
+    }
+
     /** Dense: D_W = scale * a^T b (MATH section 4, "dense: a^T b / B"); a, b are B x N. */
     @Override
     public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
@@ -66,6 +137,6 @@ public final class DenseOperator implements RecurrentOperator {
 
     @Override
     public RecurrentOperator toDouble() {
-        return new DenseOperator(new Params().put(name, w().toDouble().copy()), name);
+        return new DenseOperator(new Params().put(name, w().toDouble().copy()), name, maxNorm);
     }
 }

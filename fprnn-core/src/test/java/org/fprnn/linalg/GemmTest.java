@@ -252,6 +252,56 @@ class GemmTest {
         }
     }
 
+    /**
+     * Ops.gemmColumns (a block of a stacked state by op(B), into a block of another) gives the bits of
+     * Ops.gemm on the blocks copied out, and leaves every other column alone.
+     */
+    @Test
+    void gemmColumnsEqualsTheProductOfTheCopiedColumns() {
+        java.util.Random rng = new java.util.Random(41);
+        for (Precision p : Precision.values()) {
+            for (boolean tB : new boolean[] {false, true}) {
+                int m = 37;
+                int k = 23;
+                int n = 29;
+                Matrix x = p.zeros(m, 70);
+                Matrix c = p.zeros(m, 60);
+                Matrix b = tB ? p.zeros(n, k) : p.zeros(k, n);
+                for (Matrix z : new Matrix[] {x, c, b}) {
+                    for (int i = 0; i < z.size(); i++) {
+                        z.setFlat(i, rng.nextGaussian());
+                    }
+                }
+                Matrix xs = p.zeros(m, k);
+                Matrix cs = p.zeros(m, n);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < k; j++) {
+                        xs.set(i, j, x.get(i, 40 + j));
+                    }
+                    for (int j = 0; j < n; j++) {
+                        cs.set(i, j, c.get(i, 11 + j));
+                    }
+                }
+                Matrix before = c.copy();
+                Ops.gemmColumns(tB, 0.75, x, 40, b, 0.5, c, 11);
+                Ops.gemm(false, tB, 0.75, xs, b, 0.5, cs);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < 60; j++) {
+                        double want = j >= 11 && j < 11 + n ? cs.get(i, j - 11) : before.get(i, j);
+                        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(c.get(i, j)),
+                                p + " tB " + tB + " at " + i + ", " + j);
+                    }
+                }
+            }
+        }
+        Matrix x = Precision.FLOAT.zeros(4, 10);
+        Matrix w = Precision.FLOAT.zeros(5, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.gemmColumns(true, 1, x, 6, w, 0, Precision.FLOAT.zeros(4, 10), 0));
+        assertTrue(e.getMessage().contains("columns [6, 11)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Ops.gemmColumns(true, 1, x, 0, w, 0, x, 5));
+    }
+
     @Test
     void badShapesThrowBeforeTouchingAnything() {
         for (Blas blas : impls()) {

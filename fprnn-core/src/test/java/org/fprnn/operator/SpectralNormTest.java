@@ -10,6 +10,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +73,36 @@ class SpectralNormTest {
             small.constrain();
             assertArrayEquals(s0, small.kernel().toDoubleArray(), 0.0, p + ": below the bound nothing changes");
         }
+    }
+
+    /** A bounded dense recurrent matrix (the dense layers above conv layers) is projected the same way. */
+    @Test
+    void denseOperatorConstrainProjectsOntoTheBoundAndOnlyAboveIt() {
+        for (Precision p : Precision.values()) {
+            Params params = new Params();
+            DenseOperator big = DenseOperator.factory("W", 9, 4.0, 0).create(params, p, new Random(5));
+            double before = exact(big.dense());
+            assertTrue(before > 1, "drawn above the bound: " + before);
+            double[] w0 = params.get("W").toDoubleArray();
+            DenseOperator bounded = new DenseOperator(params, "W", 0.6);
+            bounded.constrain();
+            double after = exact(bounded.dense());
+            assertTrue(after <= 0.6 * 1.01 && after >= 0.6 * (1 - 1e-6), p + ": norm after " + after);
+            assertEquals(0.6, bounded.normEstimate(), 1e-5);
+            double f = params.get("W").getFlat(0) / w0[0];
+            for (int i = 0; i < w0.length; i++) {
+                assertEquals(w0[i] * f, params.get("W").getFlat(i), 1e-6 * Math.abs(w0[i]), p + " entry " + i);
+            }
+            assertEquals(0.6, ((DenseOperator) bounded.toDouble()).maxNorm());
+            Params smallParams = new Params();
+            DenseOperator.factory("W", 9, 0.1, 0.6).create(smallParams, p, new Random(5));
+            double[] s0 = smallParams.get("W").toDoubleArray();
+            new DenseOperator(smallParams, "W", 0.6).constrain();
+            assertArrayEquals(s0, smallParams.get("W").toDoubleArray(), 0.0, p + ": below the bound nothing changes");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseOperator.factory("W", 3, 1.0, -1).create(new Params(), Precision.FLOAT, new Random(1)));
+        assertTrue(e.getMessage().contains("bound"), e.getMessage());
     }
 
     /** The estimate starts from a fixed vector: the same bits on every call. */

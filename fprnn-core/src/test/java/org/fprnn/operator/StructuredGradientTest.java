@@ -62,6 +62,14 @@ class StructuredGradientTest {
         gradientMatchesFiniteDifferences(net, TestNets.labelled(4, 3, 2, 1.0, 82), Loss.CROSS_ENTROPY, "conv layers");
     }
 
+    /** A conv layer under a bounded dense layer (a conv network with a dense top layer): every block's gradient. */
+    @Test
+    void convThenDenseGradientEqualsFiniteDifferences() {
+        FixedPointNetwork net = StructuredNets.convThenDense(85, Precision.DOUBLE);
+        assertEquals(java.util.List.of("K1", "W2", "F2", "B1", "U", "b", "R", "c"), java.util.List.copyOf(net.trained()));
+        gradientMatchesFiniteDifferences(net, TestNets.labelled(4, 3, 2, 1.0, 86), Loss.CROSS_ENTROPY, "conv then dense");
+    }
+
     /** bptt through a long converged unroll equals the gradient on the structured networks. */
     @Test
     void bpttThroughConvergedUnrollEqualsGradient() {

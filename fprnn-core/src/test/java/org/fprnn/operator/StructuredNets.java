@@ -43,6 +43,7 @@ final class StructuredNets {
         m.put("conv-network", () -> convNetwork(8, p));
         m.put("conv-layers-transposed-feedback", () -> convLayersTransposedFeedback(12, p));
         m.put("conv-layers-in-place", () -> convLayersInPlace(13, p));
+        m.put("conv-then-dense", () -> convThenDense(14, p));
         return m;
     }
 
@@ -117,6 +118,23 @@ final class StructuredNets {
                         .layer(Conv2dOperator.factory("K1", l1, 3, 0.6))
                         .layer(Conv2dOperator.factory("K2", l2, 3, 0.6))
                         .feedforward(2, Conv2dMap.factory("F2", l1, 4, 3, 2, 1, 0.4))
+                        .factory())
+                .build(), seed + 100);
+    }
+
+    /**
+     * A convolutional layer 2x4x4 under a dense layer of 5 units whose W2 is bounded (||W2||_2 <= 0.9),
+     * F2 dense from the flattened maps, B1 dense back into them: the stack a conv network with a
+     * dense top layer builds.
+     */
+    static FixedPointNetwork convThenDense(long seed, Precision p) {
+        FeatureShape l1 = new FeatureShape(2, 4, 4);
+        return OperatorChecks.withRandomBias(base(seed, p)
+                .recurrent(BlockOperator.builder()
+                        .layer(Conv2dOperator.factory("K1", l1, 3, 0.6))
+                        .layer(DenseOperator.factory("W2", 5, 0.6, 0.9))
+                        .feedforward(2, DenseMap.factory("F2", 5, l1.size(), 0.1))
+                        .feedback(1, DenseMap.factory("B1", l1.size(), 5, 0.15))
                         .factory())
                 .build(), seed + 100);
     }

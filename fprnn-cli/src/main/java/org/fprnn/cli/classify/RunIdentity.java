@@ -198,7 +198,7 @@ final class RunIdentity {
                 boolean fb = false;
                 for (LayerSpec l : n.layers()) {
                     Map<String, Object> lm = new LinkedHashMap<>();
-                    if (n.conv()) {
+                    if (n.conv() && l.units() == null) {
                         lm.put("channels", l.channels());
                         lm.put("kernel", l.kernel());
                         lm.put("stride", l.stride());

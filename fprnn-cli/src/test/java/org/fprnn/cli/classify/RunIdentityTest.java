@@ -187,6 +187,22 @@ class RunIdentityTest {
     }
 
     /**
+     * The width of a dense layer above conv layers is part of both identities (the hand-built one
+     * names conv layers by channels, kernel and stride, and a dense layer by its units).
+     */
+    @Test
+    void aDenseLayerAboveConvLayersIsNamedByItsUnits() {
+        String conv = BASE + "[network]\nconnectivity = \"conv\"\n[[network.layers]]\nchannels = 2\nstride = 2\n"
+                + "[[network.layers]]\nunits = 7\n";
+        RunConfig seven = ConfigLoader.parse(conv, "base", List.of(), RunConfig.class);
+        RunConfig eight = ConfigLoader.parse(conv.replace("units = 7", "units = 8"), "base", List.of(), RunConfig.class);
+        RunSpec r = new RunSpec("gradient", 0.1, 1);
+        assertNotEquals(RunIdentity.legacy(seven, r), RunIdentity.legacy(eight, r));
+        assertNotEquals(RunIdentity.json(seven, r), RunIdentity.json(eight, r));
+        assertTrue(RunIdentity.legacy(seven, r).contains("\"units\":7"), RunIdentity.legacy(seven, r));
+    }
+
+    /**
      * The runs committed under docs/results still match their configs: each run record's settings
      * equal the identity its config gives that run now.
      */
