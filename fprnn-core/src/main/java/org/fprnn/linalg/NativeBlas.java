@@ -238,37 +238,12 @@ public final class NativeBlas implements Blas {
     }
 
     /**
-     * {@link #sgemm} on whole matrices (offset 0) through the heap segments they keep
-     * ({@link Matrix#segment()}, {@link Matrix#segmentAt(long)}): nothing is allocated per product,
-     * whatever the JIT made of the caller. (A new segment per argument, as the array form makes, is
+     * {@link #sgemm} on matrices from element offsets on (0 for whole matrices; a range of columns of
+     * a row batch, with its row length as the leading dimension) through the heap segments they keep
+     * ({@link Matrix#segment()}, {@link Matrix#segmentAt(long)}): nothing is allocated per product
+     * once the offsets have been seen. (A new segment per argument, as the array form makes, is
      * usually scalar-replaced, but its memory session was seen to escape in some compilations: 96 to
      * 216 bytes per product.)
-     */
-    void sgemm(boolean tA, boolean tB, int m, int n, int k, float alpha, FMatrix a, int lda, FMatrix b, int ldb,
-               float beta, FMatrix c, int ldc) {
-        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, 0, lda, b.data, b.data.length, 0,
-                ldb, c.data, c.data.length, 0, ldc)) {
-            case NOTHING -> { }
-            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> product(via(), false, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
-        }
-    }
-
-    /** {@link #dgemm} on whole matrices through their kept segments; see the float version. */
-    void dgemm(boolean tA, boolean tB, int m, int n, int k, double alpha, DMatrix a, int lda, DMatrix b, int ldb,
-               double beta, DMatrix c, int ldc) {
-        switch (GemmArgs.check(tA, tB, m, n, k, alpha == 0, a.data, a.data.length, 0, lda, b.data, b.data.length, 0,
-                ldb, c.data, c.data.length, 0, ldc)) {
-            case NOTHING -> { }
-            case SCALE_C -> GemmArgs.scale(m, n, beta, c.data, 0, ldc);
-            case PRODUCT -> product(via(), true, tA, tB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
-        }
-    }
-
-    /**
-     * {@link #sgemm} on matrices from element offsets on (a range of columns of a row batch, with its
-     * row length as the leading dimension), through their kept segments: nothing is allocated per
-     * product once the offsets have been seen ({@link Matrix#segmentAt(long)}).
      */
     void sgemmAt(boolean tA, boolean tB, int m, int n, int k, float alpha, FMatrix a, int aOff, int lda, FMatrix b,
                  int bOff, int ldb, float beta, FMatrix c, int cOff, int ldc) {

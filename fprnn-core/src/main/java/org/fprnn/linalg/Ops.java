@@ -25,27 +25,7 @@ public final class Ops {
             throw new IllegalArgumentException("gemm shapes: op(A) " + m + "x" + k + ", op(B) " + kb
                     + "x" + n + ", C " + c.shape());
         }
-        Blas blas = Blas.get();
-        switch (c) {
-            case FMatrix fc -> {
-                if (blas instanceof NativeBlas nb) {
-                    nb.sgemm(transA, transB, m, n, k, (float) alpha, (FMatrix) a, a.cols, (FMatrix) b, b.cols,
-                            (float) beta, fc, c.cols);
-                } else {
-                    blas.sgemm(transA, transB, m, n, k, (float) alpha, ((FMatrix) a).data, 0, a.cols,
-                            ((FMatrix) b).data, 0, b.cols, (float) beta, fc.data, 0, c.cols);
-                }
-            }
-            case DMatrix dc -> {
-                if (blas instanceof NativeBlas nb) {
-                    nb.dgemm(transA, transB, m, n, k, alpha, (DMatrix) a, a.cols, (DMatrix) b, b.cols, beta, dc,
-                            c.cols);
-                } else {
-                    blas.dgemm(transA, transB, m, n, k, alpha, ((DMatrix) a).data, 0, a.cols,
-                            ((DMatrix) b).data, 0, b.cols, beta, dc.data, 0, c.cols);
-                }
-            }
-        }
+        product(transA, transB, m, n, k, alpha, a, 0, a.cols, b, beta, c, 0, c.cols);
     }
 
     /**
@@ -66,24 +46,33 @@ public final class Ops {
                     + x.shape() + " by op(B) " + k + "x" + n + " into columns [" + cCol + ", " + (cCol + n) + ") of c "
                     + c.shape() + (x == c ? " (x and c the same matrix)" : ""));
         }
+        product(false, transB, m, n, k, alpha, x, xCol, x.cols, b, beta, c, cCol, c.cols);
+    }
+
+    /**
+     * C = alpha op(A) op(B) + beta C through {@link Blas#get()}, A and C from element offsets on with
+     * leading dimensions lda, ldc, B whole (row length ldb = b.cols).
+     */
+    private static void product(boolean transA, boolean transB, int m, int n, int k, double alpha, Matrix a,
+                                int aOff, int lda, Matrix b, double beta, Matrix c, int cOff, int ldc) {
         Blas blas = Blas.get();
         switch (c) {
             case FMatrix fc -> {
                 if (blas instanceof NativeBlas nb) {
-                    nb.sgemmAt(false, transB, m, n, k, (float) alpha, (FMatrix) x, xCol, x.cols, (FMatrix) b, 0, b.cols,
-                            (float) beta, fc, cCol, c.cols);
+                    nb.sgemmAt(transA, transB, m, n, k, (float) alpha, (FMatrix) a, aOff, lda, (FMatrix) b, 0, b.cols,
+                            (float) beta, fc, cOff, ldc);
                 } else {
-                    blas.sgemm(false, transB, m, n, k, (float) alpha, ((FMatrix) x).data, xCol, x.cols,
-                            ((FMatrix) b).data, 0, b.cols, (float) beta, fc.data, cCol, c.cols);
+                    blas.sgemm(transA, transB, m, n, k, (float) alpha, ((FMatrix) a).data, aOff, lda,
+                            ((FMatrix) b).data, 0, b.cols, (float) beta, fc.data, cOff, ldc);
                 }
             }
             case DMatrix dc -> {
                 if (blas instanceof NativeBlas nb) {
-                    nb.dgemmAt(false, transB, m, n, k, alpha, (DMatrix) x, xCol, x.cols, (DMatrix) b, 0, b.cols, beta,
-                            dc, cCol, c.cols);
+                    nb.dgemmAt(transA, transB, m, n, k, alpha, (DMatrix) a, aOff, lda, (DMatrix) b, 0, b.cols, beta,
+                            dc, cOff, ldc);
                 } else {
-                    blas.dgemm(false, transB, m, n, k, alpha, ((DMatrix) x).data, xCol, x.cols, ((DMatrix) b).data, 0,
-                            b.cols, beta, dc.data, cCol, c.cols);
+                    blas.dgemm(transA, transB, m, n, k, alpha, ((DMatrix) a).data, aOff, lda, ((DMatrix) b).data, 0,
+                            b.cols, beta, dc.data, cOff, ldc);
                 }
             }
         }
