@@ -16,9 +16,11 @@ import org.fprnn.model.Batch;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.model.NetworkSpec;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.optim.Adam;
 import org.fprnn.optim.Optimizer;
+import org.fprnn.operator.FeatureShape;
 import org.fprnn.optim.Sgd;
 import org.fprnn.rule.Rule;
 import org.fprnn.rule.RuleSettings;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * row blocks of the solvers' and maps' elementwise work, both set by Blas.setThreads): forward solve,
  * rule and optimizer update, three steps in a row, for Anderson and Euler forward solves, the
  * linearized and gradient rules (the gradient's adjoint solved by Anderson in double), rate and
- * current dynamics and per-unit time constants, and forward solves in chunks of rows. The batch (300) and width (100, not a multiple of
+ * current dynamics and per-unit time constants, forward solves in chunks of rows, and conv layers under a
+ * dense layer. The batch (300) and width (100, not a multiple of
  * the vector width) are large enough that the products are threaded and the row work splits into
  * blocks. Runs on native OpenBLAS, and on the pure-Java product in the without-native-blas execution.
  */
@@ -44,8 +47,33 @@ class ThreadCountDeterminismTest {
     private static final int OUTPUTS = 10;
 
     private record Setup(String name, Precision precision, Dynamics dynamics, Nonlinearity f, double[] tau,
-                         SolverConfig forward, String rule, boolean adam) {
+                         SolverConfig forward, String rule, boolean adam, NetworkSpec spec) {
+        Setup(String name, Precision precision, Dynamics dynamics, Nonlinearity f, double[] tau, SolverConfig forward,
+              String rule, boolean adam) {
+            this(name, precision, dynamics, f, tau, forward, rule, adam, null);
+        }
     }
+
+    /**
+     * Conv layers under a dense layer, on 1 x 12 x 12 images: the direct convolutions on row blocks,
+     * the dense blocks' products on columns of the stacked state, the bound on every recurrent block.
+     */
+    private static final NetworkSpec CONV_DENSE = NetworkSpec.fromToml("""
+            [network]
+            connectivity = "conv"
+            train_input = true
+            train_bias = true
+            train_readout = true
+            recurrent_max_norm = 0.8
+            [[network.layers]]
+            channels = 4
+            stride = 2
+            [[network.layers]]
+            channels = 6
+            stride = 2
+            [[network.layers]]
+            units = 30
+            """, "ThreadCountDeterminismTest");
 
     private static List<Setup> setups() {
         double[] tau = new double[UNITS];
@@ -67,7 +95,13 @@ class ThreadCountDeterminismTest {
                         "linearized", false),
                 new Setup("euler in chunks of 48, time constants, gradient", Precision.FLOAT, Dynamics.RATE,
                         new Nonlinearity.Tanh(), tau, SolverConfig.euler(0.3, 40, 0).withChunkRows(48), "gradient",
-                        false));
+                        false),
+                new Setup("conv layers under a dense layer, anderson, gradient, adam", Precision.FLOAT, Dynamics.RATE,
+                        new Nonlinearity.Tanh(), null, SolverConfig.anderson(5, 1.0, 300, 1e-6), "gradient", true,
+                        CONV_DENSE),
+                new Setup("conv layers under a dense layer, anderson, linearized", Precision.FLOAT, Dynamics.RATE,
+                        new Nonlinearity.Tanh(), null, SolverConfig.anderson(5, 1.0, 300, 1e-6), "linearized", false,
+                        CONV_DENSE));
     }
 
     /** The network's parameters after three training steps with the given thread count. */
@@ -83,9 +117,10 @@ class ThreadCountDeterminismTest {
             if (s.tau() != null) {
                 nb.timeConstants(s.tau());
             }
-            FixedPointNetwork net = nb.build();
+            FixedPointNetwork net = s.spec() != null ? s.spec().build(new FeatureShape(1, 12, 12), OUTPUTS, 11)
+                    : nb.build();
             Random rng = new Random(5);
-            Matrix x = s.precision().zeros(BATCH, INPUTS);
+            Matrix x = s.precision().zeros(BATCH, net.inputs());
             for (int i = 0; i < x.size(); i++) {
                 x.setFlat(i, rng.nextDouble());
             }
