@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
             "", "Example: fprnn run configs/quick-mnist.toml"})
 public final class RunCommand implements Callable<Integer> {
     static final String STOP_OPTION = "--stop-after-steps";
+    static final String ONLY_OPTION = "--only";
 
     @Spec
     CommandSpec spec;
@@ -67,6 +68,13 @@ public final class RunCommand implements Callable<Integer> {
                     + " runs/ but not weights/; without it such a run is refused")
     boolean allowMissingWeights;
 
+    @Option(names = ONLY_OPTION, split = ",", paramLabel = "RULE,...",
+            description = "run only these rules' runs (of every learning rate and seed), into the same files as the"
+                    + " whole sweep; the other runs are left for a later command (an unfinished one keeps its"
+                    + " checkpoint), and results.md and summary.json are written once every run of the sweep has"
+                    + " finished. For a long sweep whose runs of one rule are wanted first")
+    List<String> only;
+
     /** Simulates Ctrl-C after this many training steps of this invocation (tests of resume). */
     @Option(names = STOP_OPTION, hidden = true, defaultValue = "0")
     int stopAfterSteps;
@@ -85,19 +93,47 @@ public final class RunCommand implements Callable<Integer> {
         String configText = Files.readString(config);
         Path dir = out != null ? out : Path.of(cfg.output());
         OutputFolder.check(dir);
-        String command = CommandText.of(spec, Set.of(STOP_OPTION));
+        // --only changes which runs this invocation makes, not what they are: records name the whole sweep's command.
+        String command = CommandText.of(spec, Set.of(STOP_OPTION, ONLY_OPTION));
         PrintWriter pout = spec.commandLine().getOut();
+        if (only != null && !cfg.protocol().equals("classification")) {
+            throw new UserError("--only applies to classification sweeps, whose runs are saved one by one; a "
+                    + cfg.protocol() + " protocol runs all its rules at once: leave --only out");
+        }
         return switch (cfg.protocol()) {
             case "linear_teacher" -> runLinearTeacher(cfg, dir, RunInfo.collect(command, cfg.seed()), configText, pout);
             case "classification" -> runClassification(cfg, dir, command, configText, spec, stopAfterSteps,
-                    allowMissingWeights);
+                    allowMissingWeights, selectedRules(cfg, only));
             default -> throw new UserError("protocol " + cfg.protocol() + " is not supported");
         };
     }
 
-    /** Runs a classification sweep (shared with fprnn train). */
+    /**
+     * The rules of {@code --only}, each checked against the sweep's rules; null (every rule) without
+     * the option.
+     */
+    static Set<String> selectedRules(RunConfig cfg, List<String> only) {
+        if (only == null) {
+            return null;
+        }
+        Set<String> swept = cfg.sweep().perRule().keySet();
+        Set<String> picked = new java.util.LinkedHashSet<>();
+        for (String rule : only) {
+            String r = rule.strip();
+            if (!swept.contains(r)) {
+                throw new UserError("--only " + String.join(",", only) + ": " + (r.isEmpty() ? "an empty rule name"
+                        : "rule '" + r + "' is not in this sweep") + "; its rules are " + String.join(", ", swept)
+                        + " (give one or more of them, separated by commas)");
+            }
+            picked.add(r);
+        }
+        return picked;
+    }
+
+    /** Runs a classification sweep (shared with fprnn train); {@code only}: the rules to run, null for all. */
     static int runClassification(RunConfig cfg, Path dir, String command, String configText, CommandSpec spec,
-                                 int stopAfterSteps, boolean allowMissingWeights) throws Exception {
+                                 int stopAfterSteps, boolean allowMissingWeights, Set<String> only)
+            throws Exception {
         if (stopAfterSteps < 0) {
             throw new UserError(STOP_OPTION + " must be >= 0");
         }
@@ -108,7 +144,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter perr = spec.commandLine().getErr();
         boolean terminal = Main.isConsole(pout) && Progress.terminal();
         return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal,
-                allowMissingWeights).run();
+                allowMissingWeights).onlyRules(only).run();
     }
 
     /**

@@ -180,7 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (out == null) {
             command += " --out " + CommandText.quote(dir.toString());
         }
-        return RunCommand.runClassification(cfg, dir, command, toml, spec, stopAfterSteps, false);
+        return RunCommand.runClassification(cfg, dir, command, toml, spec, stopAfterSteps, false, null);
     }
 
     /** The classification config these flags stand for. */

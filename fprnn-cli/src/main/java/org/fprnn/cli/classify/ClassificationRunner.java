@@ -77,6 +77,8 @@ public final class ClassificationRunner {
     private final int stopAfterSteps;
     private final boolean terminal;
     private int sessionSteps;
+    /** The rules whose runs this invocation makes (fprnn run --only); null for every rule. */
+    private java.util.Set<String> only;
 
     /**
      * @param stopAfterSteps stop (as Ctrl-C would) after this many training steps of this invocation;
@@ -98,6 +100,15 @@ public final class ClassificationRunner {
         this.configText = configText;
         this.stopAfterSteps = stopAfterSteps;
         this.terminal = terminal;
+    }
+
+    /**
+     * Makes only the runs of these rules (fprnn run --only), leaving the others, and the pages, to a
+     * later invocation; null for every run.
+     */
+    public ClassificationRunner onlyRules(java.util.Set<String> rules) {
+        this.only = rules;
+        return this;
     }
 
     /**
@@ -162,6 +173,7 @@ public final class ClassificationRunner {
         List<RunResult> results = new ArrayList<>();
         boolean stopped = false;
         int failed = 0;
+        int left = 0;
         try (StopSignal stop = new StopSignal(err)) {
             for (int k = 0; k < specs.size(); k++) {
                 RunSpec spec = specs.get(k);
@@ -170,6 +182,12 @@ public final class ClassificationRunner {
                 if (done != null) {
                     results.add(done);
                     out.println(tag + ": finished before, skipped: " + describe(done));
+                    continue;
+                }
+                if (only != null && !only.contains(spec.rule())) {
+                    left++;
+                    out.println(tag + ": not selected by --only, left for a later command"
+                            + (Files.isRegularFile(files.checkpointFile(spec)) ? " (its checkpoint is kept)" : ""));
                     continue;
                 }
                 if (stop.requested()) {
@@ -191,8 +209,16 @@ public final class ClassificationRunner {
             if (stopped) {
                 long finished = results.stream().filter(r -> !r.failed()).count();
                 out.printf(Locale.ROOT, "stopped: %d of %d runs finished; checkpoint in %s. Run the same command to resume:%n  %s%n",
-                        finished, specs.size(), dir.resolve("checkpoints"), info.get("command"));
+                        finished, specs.size(), dir.resolve("checkpoints"),
+                        info.get("command") + (only != null ? " --only " + String.join(",", only) : ""));
                 return EXIT_STOPPED;
+            }
+            if (left > 0) {
+                out.printf(Locale.ROOT, "--only %s: %d of %d runs finished, %d left for a later command;"
+                        + " results.md and summary.json are written when the whole sweep has run:%n  %s%n",
+                        String.join(",", only), results.size(), specs.size(), left,
+                        info.get("command"));
+                return failed > 0 ? 1 : 0;
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             try {
