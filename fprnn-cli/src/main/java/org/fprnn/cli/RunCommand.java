@@ -117,6 +117,10 @@ public final class RunCommand implements Callable<Integer> {
             return null;
         }
         Set<String> swept = cfg.sweep().perRule().keySet();
+        if (only.isEmpty()) {
+            throw new UserError("--only needs one or more of this sweep's rules (" + String.join(", ", swept)
+                    + "), separated by commas; leave it out to run every rule");
+        }
         Set<String> picked = new java.util.LinkedHashSet<>();
         for (String rule : only) {
             String r = rule.strip();

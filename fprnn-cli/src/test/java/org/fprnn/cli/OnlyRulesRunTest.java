@@ -44,6 +44,16 @@ class OnlyRulesRunTest {
         assertFalse(Files.exists(parts.resolve("results.md")), "the pages wait for the whole sweep");
         assertFalse(Files.exists(parts.resolve("summary.json")));
 
+        // The plain command, stopped in the gradient run (first in the plan): metrics.jsonl keeps the
+        // linearized run, finished before and later in the plan.
+        CliRunner b3a = CliRunner.run("run", cfg.toString(), "--out", parts.toString(), "--stop-after-steps", "3");
+        assertEquals(130, b3a.exitCode(), b3a.err() + b3a.out());
+        String metrics = Files.readString(parts.resolve("metrics.jsonl"));
+        String linearized = Files.readString(parts.resolve("runs/" + TinySweep.RESUMED + ".metrics.jsonl"));
+        assertTrue(linearized.lines().count() > TinySweep.STEPS && metrics.contains(linearized.strip()), metrics);
+        assertEquals(3, metrics.lines().filter(l -> l.startsWith("{\"rule\":\"gradient\"")).count(), metrics);
+        assertTrue(b3a.out().endsWith("fprnn run " + cfg + " --out " + parts + "\n"), b3a.out());
+
         CliRunner b3 = CliRunner.run("run", cfg.toString(), "--out", parts.toString());
         assertEquals(0, b3.exitCode(), b3.err() + b3.out());
         assertTrue(b3.out().contains("linearized lr 0.05 seed 5: finished before, skipped"), b3.out());
@@ -66,6 +76,11 @@ class OnlyRulesRunTest {
         }
         assertTrue(CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--only=bptt").err()
                 .contains("rule 'bptt' is not in this sweep"));
+        for (String empty : new String[] {"--only=", "--only=,"}) {   // no rule named: refused, not a sweep of nothing
+            CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), empty);
+            assertEquals(2, r.exitCode(), empty + ": " + r.err() + r.out());
+            assertTrue(r.err().contains("gradient, linearized"), r.err());
+        }
         assertFalse(Files.exists(out), "nothing is written for a refused command");
     }
 }

@@ -103,32 +103,46 @@ public sealed abstract class Matrix permits FMatrix, DMatrix {
 
     /** Slices made for the blocks of split products (few per matrix: the blocks are fixed by shape). */
     private Slice[] slices;
-    private int nextSlice;
+    /** Slots of {@link #slices} in use, and the next to replace once all {@link #MAX_SLICES} are. */
+    private int used;
+    private int replace;
+
+    /** Most slices a matrix keeps; beyond it, the oldest is replaced. */
+    private static final int MAX_SLICES = 256;
 
     /**
      * {@link #segment()} from element {@code offset} on, kept for the next call with the same offset
      * (a product split into blocks uses the same few offsets again and again, so steady-state
-     * products make no new segment). Races between threads only cost an extra segment.
+     * products make no new segment). The slices kept grow with the offsets a matrix is used at (a
+     * block operator's column blocks times a product's row blocks), up to {@link #MAX_SLICES}. Races
+     * between threads only cost an extra segment.
      */
     final java.lang.foreign.MemorySegment segmentAt(long offset) {
         if (offset == 0) {
             return segment();
         }
-        Slice[] kept = slices;
-        if (kept == null) {
-            kept = new Slice[8];
-            slices = kept;
-        }
-        for (Slice s : kept) {
+        Slice[] all = slices;
+        int count = all == null ? 0 : Math.min(used, all.length);  // read once: a racing thread may grow them
+        for (int i = 0; i < count; i++) {
+            Slice s = all[i];
             if (s != null && s.offset == offset) {
                 return s.segment;
             }
         }
         long bytes = offset * (precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES);
         Slice made = new Slice(offset, segment().asSlice(bytes));
-        int at = nextSlice;
-        kept[at] = made;
-        nextSlice = (at + 1) % kept.length;
+        if (all == null || count == all.length && all.length < MAX_SLICES) {
+            all = java.util.Arrays.copyOf(all == null ? new Slice[0] : all, all == null ? 8 : 2 * all.length);
+            slices = all;
+        }
+        if (count < all.length) {
+            all[count] = made;
+            used = count + 1;
+        } else {
+            int at = replace % all.length;
+            all[at] = made;
+            replace = at + 1;
+        }
         return made.segment;
     }
 }

@@ -26,8 +26,10 @@ import org.fprnn.linalg.Params;
  * ("W1", "F2", "B1", ...); the projection is each block's projection of the matching sub-blocks of
  * a and b. Layers are numbered from 1 as in MATH. The default read-in of a network with this
  * operator feeds layer 1 only and the default read-out reads layer L only. When every block is a
- * {@link ColumnMap} (the convolutions), apply and applyTranspose work on the stacked rows in place;
- * otherwise each layer's columns are copied out and the result copied back.
+ * {@link ColumnMap} (convolutions and dense blocks) and some layer is not dense, apply and
+ * applyTranspose work on the stacked rows in place; otherwise each layer's columns are copied out and
+ * the result copied back (all-dense layered networks keep that path, with which their saved runs were
+ * made).
  */
 public final class BlockOperator implements RecurrentOperator {
     private final RecurrentOperator[] layers;

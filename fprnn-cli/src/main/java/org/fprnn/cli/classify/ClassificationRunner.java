@@ -108,6 +108,7 @@ public final class ClassificationRunner {
      */
     public ClassificationRunner onlyRules(java.util.Set<String> rules) {
         this.only = rules;
+        files.onlyRules(rules);
         return this;
     }
 
@@ -116,7 +117,7 @@ public final class ClassificationRunner {
      * results folder, a busy folder and a failed write are UserErrors (exit 2).
      */
     public int run() throws IOException {
-        String command = String.valueOf(info.get("command"));
+        String command = files.resumeCommand();   // what the folder's lock says holds it
         // An existing folder is locked at once, so that a busy one is refused before the data are read;
         // a new one is made (and locked) only once the data and the network are known to be good.
         FolderLock lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
@@ -209,14 +210,13 @@ public final class ClassificationRunner {
             if (stopped) {
                 long finished = results.stream().filter(r -> !r.failed()).count();
                 out.printf(Locale.ROOT, "stopped: %d of %d runs finished; checkpoint in %s. Run the same command to resume:%n  %s%n",
-                        finished, specs.size(), dir.resolve("checkpoints"),
-                        info.get("command") + (only != null ? " --only " + String.join(",", only) : ""));
+                        finished, specs.size(), dir.resolve("checkpoints"), files.resumeCommand());
                 return EXIT_STOPPED;
             }
             if (left > 0) {
                 out.printf(Locale.ROOT, "--only %s: %d of %d runs finished, %d left for a later command;"
                         + " results.md and summary.json are written when the whole sweep has run:%n  %s%n",
-                        String.join(",", only), results.size(), specs.size(), left,
+                        String.join(",", only), results.stream().filter(r -> !r.failed()).count(), specs.size(), left,
                         info.get("command"));
                 return failed > 0 ? 1 : 0;
             }
@@ -341,7 +341,7 @@ public final class ClassificationRunner {
             throw e;
         } catch (RuntimeException e) {
             err.println("fprnn: run " + spec.label() + " failed: " + e + "; "
-                    + org.fprnn.cli.CrashReport.write(e, new String[] {String.valueOf(info.get("command"))}));
+                    + org.fprnn.cli.CrashReport.write(e, new String[] {files.resumeCommand()}));
             err.flush();
             return new RunResult(spec, settings, "failed", e.toString(), startStep, total, lines,
                     prior + (System.nanoTime() - t0) / 1e9, null, null);

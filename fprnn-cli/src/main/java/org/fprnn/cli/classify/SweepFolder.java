@@ -31,6 +31,8 @@ final class SweepFolder {
     private final PrintWriter out;
     private final Map<String, Object> info;
     private final boolean allowMissingWeights;
+    /** The rules this invocation runs (fprnn run --only), or null for all. */
+    private java.util.Set<String> only;
 
     /** @param allowMissingWeights accept finished runs whose weights file is missing (see {@link #load}) */
     SweepFolder(ClassificationPlan plan, Path dir, PrintWriter out, Map<String, Object> info,
@@ -42,6 +44,19 @@ final class SweepFolder {
         this.out = out;
         this.info = info;
         this.allowMissingWeights = allowMissingWeights;
+    }
+
+    /** Restricts this invocation to these rules' runs (fprnn run --only; null for all). */
+    void onlyRules(java.util.Set<String> rules) {
+        this.only = rules;
+    }
+
+    /**
+     * The command that resumes what this invocation was doing: the sweep's (the one its pages name),
+     * with the invocation's --only.
+     */
+    String resumeCommand() {
+        return info.get("command") + (only != null ? " --only " + String.join(",", only) : "");
     }
 
     /** The finished run of spec, verified, or null if it has not finished ({@link RunResult#load}). */
@@ -66,7 +81,7 @@ final class SweepFolder {
         }
         return new UserError("cannot write to the results folder " + dir + ": " + e.getMessage() + ". Run "
                 + spec.label() + " stopped; " + kept + ". Free some space (or make the folder writable) and run the"
-                + " same command to resume:\n  " + info.get("command"), e);
+                + " same command to resume:\n  " + resumeCommand(), e);
     }
 
     /** {@link #rewriteMetrics} at the start of a run or of the end, a failed write stopping the sweep. */
@@ -79,7 +94,7 @@ final class SweepFolder {
         } catch (IOException e) {
             throw new UserError("cannot write " + dir.resolve("metrics.jsonl") + ": " + e.getMessage() + ". Every"
                     + " finished run and checkpoint is kept; free some space (or make the folder writable) and run"
-                    + " the same command to resume:\n  " + info.get("command"), e);
+                    + " the same command to resume:\n  " + resumeCommand(), e);
         }
     }
 
@@ -190,11 +205,18 @@ final class SweepFolder {
         }
     }
 
-    /** metrics.jsonl from the finished runs and the checkpoints, in the plan's order. */
+    /**
+     * metrics.jsonl from the finished runs and the checkpoints, in the plan's order: the runs in
+     * {@code finished} and any other run finished before (one later in the plan than the sweep has
+     * reached, made by an invocation with --only).
+     */
     void rewriteMetrics(List<RunResult> finished) throws IOException {
         List<String> all = new ArrayList<>();
         for (RunSpec spec : plan.runs()) {
             RunResult r = finished.stream().filter(x -> x.spec.equals(spec)).findFirst().orElse(null);
+            if (r == null && Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
+                r = load(spec);
+            }
             if (r != null) {
                 all.addAll(r.lines);
             } else if (Files.isRegularFile(checkpointFile(spec))) {
