@@ -46,6 +46,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr(), args));
+        cl.setParameterExceptionHandler(Main::badUsage);
         String blas = org.fprnn.linalg.Blas.settingProblem();
         if (blas != null) {
             err.println("fprnn: " + blas);
@@ -59,6 +60,23 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             // from a command comes here.
             return report(e, err, args);
         }
+    }
+
+    /**
+     * A command line picocli cannot parse (an unknown option, a value of the wrong kind): one line
+     * saying what was wrong, the nearest options when a name was mistyped, and where the options are
+     * described; exit code 2, as for every bad input.
+     */
+    private static int badUsage(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println(name + ": " + ex.getMessage() + (ex.getMessage().contains("' is not a long")
+                ? " (whole numbers separated by commas, no spaces)" : ""));
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("See '" + name + " --help' for the options.");
+        err.flush();
+        return 2;
     }
 
     /**

@@ -14,6 +14,7 @@ import org.fprnn.cli.classify.Progress;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.report.FolderLock;
+import org.fprnn.cli.report.FolderProtocol;
 import org.fprnn.cli.report.LinearTeacherReport;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.cli.report.RunInfo;
@@ -179,6 +180,7 @@ public final class RunCommand implements Callable<Integer> {
                                  PrintWriter pout) throws Exception {
         var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().commonLearningRates(), cfg.seed(), cfg.threads());
         try (FolderLock lock = FolderLock.acquire(dir, String.valueOf(info.get("command")), pout)) {
+            FolderProtocol.requireLinearTeacher(dir, settings.identity());
             return runLinearTeacher(settings, dir, info, configText, pout);
         }
     }

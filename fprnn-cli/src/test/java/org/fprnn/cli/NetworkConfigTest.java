@@ -301,7 +301,7 @@ class NetworkConfigTest {
                 new Case("[[network.layers]]\nfeedback = true", "layer 1 of [[network.layers]]", "units"),
                 new Case("[[network.layers]]\nunits = 5\n[[network.layers]]\nunits = 4\nfeedback = true",
                         "layer 2 of [[network.layers]]", "feedback", "last layer"),
-                new Case("[[network.layers]]\nunits = 5\nwidth = 3", "width", "network.layers[0]", "units",
+                new Case("[[network.layers]]\nunits = 5\nwidth = 3", "width", "layer 1 of [[network.layers]]", "units",
                         "channels", "feedback"),
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nunits = 5", "layer 1 of [[network.layers]]",
                         "channels"),
@@ -310,6 +310,8 @@ class NetworkConfigTest {
                         "last"),
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\n[[network.layers]]\nunits = 5\n"
                         + "channels = 3", "layer 2 of [[network.layers]]", "either units", "not both"),
+                new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\n[[network.layers]]\nunits = 5\n"
+                        + "kernel = 3", "layer 2 of [[network.layers]]", "kernel is for conv layers", "leave it out"),
                 new Case("connectivity = \"conv\"\nreadout = \"pooled\"\n[[network.layers]]\nchannels = 2\n"
                         + "[[network.layers]]\nunits = 5", "network.readout", "dense"),
                 new Case("connectivity = \"conv\"\n[[network.layers]]\nchannels = 2\nkernel = 2",

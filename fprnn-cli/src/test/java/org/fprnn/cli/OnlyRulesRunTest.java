@@ -52,6 +52,8 @@ class OnlyRulesRunTest {
         String linearized = Files.readString(parts.resolve("runs/" + TinySweep.RESUMED + ".metrics.jsonl"));
         assertTrue(linearized.lines().count() > TinySweep.STEPS && metrics.contains(linearized.strip()), metrics);
         assertEquals(3, metrics.lines().filter(l -> l.startsWith("{\"rule\":\"gradient\"")).count(), metrics);
+        assertTrue(b3a.out().contains("stopped: 1 of 2 runs finished"), "the run finished later in the plan counts: "
+                + b3a.out());
         assertTrue(b3a.out().endsWith("fprnn run " + cfg + " --out " + parts + "\n"), b3a.out());
 
         CliRunner b3 = CliRunner.run("run", cfg.toString(), "--out", parts.toString());

@@ -1,15 +1,23 @@
 package org.fprnn.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -27,9 +35,11 @@ public final class TomlConfig {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // warm_start = 3 is a typo, not true: a switch takes only true or false.
-            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Boolean, c -> c.setCoercion(
-                    com.fasterxml.jackson.databind.cfg.CoercionInputShape.Integer,
-                    com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
+            // units = "16" is a string where a number belongs: refused, not read as 16 (nor "true" as true).
+            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
             .build();
 
     private TomlConfig() {
@@ -84,12 +94,12 @@ public final class TomlConfig {
         try {
             return MAPPER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
-            String where = join(prefix, e.getPath().stream().limit(Math.max(0, e.getPath().size() - 1))
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining("."))).replace(".[", "[");
+            List<Object> tables = steps(e.getPath());
+            tables.removeLast();
+            String where = table(prefix, tables);
             List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw new ConfigException("config " + source + ": unknown key '" + e.getPropertyName() + "'"
-                    + (where.isEmpty() ? " at the top level" : " in [" + where + "]") + "; allowed keys: " + known);
+                    + (where.isEmpty() ? " at the top level" : " in " + where) + "; allowed keys: " + known);
         } catch (ValueInstantiationException e) {
             // A record's own check failed: its message names the key and what is allowed.
             Throwable c = e;
@@ -97,12 +107,21 @@ public final class TomlConfig {
                 c = c.getCause();
             }
             throw new ConfigException("config " + source + ": " + firstLine(c.getMessage()), e);
-        } catch (InvalidFormatException e) {
-            throw new ConfigException("config " + source + ": bad value " + e.getValue() + " for '" + path(prefix, e)
-                    + "' (expected " + e.getTargetType().getSimpleName() + ")");
-        } catch (MismatchedInputException e) {
-            throw new ConfigException("config " + source + ": bad value for '" + path(prefix, e) + "': "
-                    + firstLine(e.getOriginalMessage()));
+        } catch (MismatchedInputException e) {   // InvalidFormatException too
+            List<Object> path = steps(e.getPath());
+            throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
+                    + key(prefix, path) + ": expected " + expected(e.getTargetType()));
+        } catch (JsonMappingException e) {
+            if (e.getCause() instanceof InputCoercionException c) {   // a whole number beyond int or long
+                List<Object> path = steps(e.getPath());
+                throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
+                        + key(prefix, path) + ": out of range, expected " + expected(c.getTargetType()), e);
+            }
+            throw new ConfigException("config " + source + ": " + firstLine(e.getMessage()), e);
+        } catch (InputCoercionException e) {     // the same, unwrapped
+            List<Object> path = e.getProcessor() instanceof JsonParser p ? steps(p.getParsingContext()) : List.of();
+            throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
+                    + key(prefix, path) + ": out of range, expected " + expected(e.getTargetType()), e);
         } catch (IOException e) {
             throw new ConfigException("config " + source + ": " + firstLine(e.getMessage()));
         } catch (IllegalArgumentException e) {
@@ -114,14 +133,95 @@ public final class TomlConfig {
         }
     }
 
-    private static String path(String prefix, com.fasterxml.jackson.databind.JsonMappingException e) {
-        return join(prefix, e.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining(".")));
+    /** A binding error's path: field names and (0-based) array indices, outermost first. */
+    private static List<Object> steps(List<JsonMappingException.Reference> path) {
+        List<Object> out = new ArrayList<>();
+        for (JsonMappingException.Reference r : path) {
+            out.add(r.getFieldName() != null ? r.getFieldName() : (Object) r.getIndex());
+        }
+        return out;
     }
 
-    private static String join(String prefix, String path) {
-        return prefix.isEmpty() || path.isEmpty() ? prefix + path : prefix + "." + path;
+    /** The path of the value a parser stands on (as {@link #steps(List)}). */
+    private static List<Object> steps(JsonStreamContext ctx) {
+        List<Object> out = new ArrayList<>();
+        for (JsonStreamContext c = ctx; c != null && !c.inRoot(); c = c.getParent()) {
+            out.addFirst(c.inArray() ? (Object) c.getCurrentIndex() : c.getCurrentName());
+        }
+        return out;
+    }
+
+    /**
+     * A table as a config's reader writes it: "[network]", "layer 2 of [[network.layers]]" (array
+     * entries counted from 1, as the other messages count layers), "" at the top level.
+     */
+    private static String table(String prefix, List<Object> tables) {
+        List<String> names = new ArrayList<>(prefix.isEmpty() ? List.of() : List.of(prefix.split("\\.")));
+        String entry = "";
+        for (Object step : tables) {
+            if (step instanceof Integer i) {
+                String array = String.join(".", names);
+                entry = (names.getLast().equals("layers") ? "layer " : "entry ") + (i + 1) + " of [[" + array + "]]";
+            } else {
+                names.add(String.valueOf(step));
+                entry = entry.isEmpty() ? "" : entry + ", table " + step;
+            }
+        }
+        return !entry.isEmpty() ? entry : names.isEmpty() ? "" : "[" + String.join(".", names) + "]";
+    }
+
+    /** A value's key and table: "'units' in layer 2 of [[network.layers]]", "element 3 of 'seeds' at the top level". */
+    private static String key(String prefix, List<Object> path) {
+        List<Object> p = new ArrayList<>(path);
+        String element = "";
+        while (!p.isEmpty() && p.getLast() instanceof Integer i) {
+            element = "element " + (i + 1) + " of " + element;
+            p.removeLast();
+        }
+        if (p.isEmpty()) {
+            return element.isEmpty() ? "the config" : element + "the config";
+        }
+        Object name = p.removeLast();
+        String where = table(prefix, p);
+        return element + "'" + name + "'" + (where.isEmpty() ? " at the top level" : " in " + where);
+    }
+
+    /** The TOML text of the value at a path of the tree (what the user wrote), or "" if it is not there. */
+    private static String valueAt(JsonNode tree, List<Object> path) {
+        JsonNode n = tree;
+        for (Object step : path) {
+            n = n == null ? null : step instanceof Integer i ? n.get(i) : n.get((String) step);
+        }
+        return n == null ? "" : n.isTextual() ? "\"" + n.asText() + "\"" : n.toString();
+    }
+
+    /** What a target type takes, in the words of a config's reader. */
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "another kind of value";
+        }
+        if (type == int.class || type == Integer.class) {
+            return "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + " (no quotes)";
+        }
+        if (type == long.class || type == Long.class) {
+            return "a whole number (no quotes)";
+        }
+        if (type == double.class || type == Double.class || type == float.class || type == Float.class) {
+            return "a number (no quotes)";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false (no quotes)";
+        }
+        if (type == String.class) {
+            return "a string in quotes";
+        }
+        if (type.isEnum()) {
+            return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+        }
+        if (type.isArray() || List.class.isAssignableFrom(type)) {
+            return "an array, [...]";
+        }
+        return "a table";
     }
 
     /** Sets table.key = value, where value is TOML (a number, boolean, "string" or [array]). */

@@ -205,9 +205,14 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
                 }
                 if (conv && l.units() != null) {
                     // a dense layer on top of the conv layers (their feature maps flattened into F_k)
-                    if (l.channels() != null || l.kernel() != null || l.stride() != null) {
+                    if (l.channels() != null) {
                         throw new IllegalArgumentException(where + ": give either units (a dense layer) or channels"
                                 + " (and kernel, stride: a conv layer), not both");
+                    }
+                    if (l.kernel() != null || l.stride() != null) {
+                        throw new IllegalArgumentException(where + ": " + (l.kernel() != null ? "kernel" : "stride")
+                                + " is for conv layers; a dense layer (units) has none: leave it out, or give channels"
+                                + " in place of units for a conv layer");
                     }
                     if (i == 0) {
                         throw new IllegalArgumentException(where + ": the first layer of network.connectivity ="
@@ -523,9 +528,15 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
     private static long elements(String name, long rows, long cols) {
         long e = rows * cols;
         if (e > Integer.MAX_VALUE - 8) {
+            String fix = rows == cols
+                    ? "give this layer at most 46,340 units (W_k is square)"
+                    : String.format(Locale.ROOT, "with its %,d columns it may have at most %,d rows, with its %,d"
+                    + " rows at most %,d columns (rows and columns are the units of a layer, or a conv layer's"
+                    + " channels times its map size)", cols, (Integer.MAX_VALUE - 8L) / cols, rows,
+                    (Integer.MAX_VALUE - 8L) / rows);
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the network is too large: %s would be a"
-                    + " %d x %d matrix, %,d elements, more than a Java array holds (2^31 - 1); use fewer units (a"
-                    + " dense layer has at most 46,340)", name, rows, cols, e));
+                    + " %d x %d matrix, %,d elements, more than a Java array holds (2^31 - 1); %s", name, rows, cols,
+                    e, fix));
         }
         return e;
     }

@@ -45,6 +45,12 @@ public final class LinearTeacherProtocol {
     public record Settings(int units, int samples, double inputScale, double teacherScale, double noise,
                            double initScale, List<String> rules, List<Double> learningRates, int iterations,
                            long seed, int threads, double divergeAbove) {
+        /** The settings that decide P2's results, as text (the thread count, which changes none, left out). */
+        public String identity() {
+            return new Settings(units, samples, inputScale, teacherScale, noise, initScale, rules, learningRates,
+                    iterations, seed, 1, divergeAbove).toString().replace(", threads=1", "");
+        }
+
         public Settings {
             if (units < 1 || samples < 1 || iterations < 1 || threads < 1) {
                 throw new IllegalArgumentException("P2 needs units, samples, iterations and threads >= 1");

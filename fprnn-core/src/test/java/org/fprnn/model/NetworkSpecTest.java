@@ -122,9 +122,17 @@ class NetworkSpecTest {
                 unknown.getMessage());
         var inLayer = assertThrows(ConfigException.class,
                 () -> NetworkSpec.fromToml("[[network.layers]]\nunits = 10\nsize = 3\n", "t.toml"));
-        assertTrue(inLayer.getMessage().contains("unknown key 'size' in [network.layers[0]]"), inLayer.getMessage());
+        assertTrue(inLayer.getMessage().contains("unknown key 'size' in layer 1 of [[network.layers]]"), inLayer.getMessage());
         var bad = assertThrows(ConfigException.class, () -> NetworkSpec.fromToml("[network]\nunits = 0\n", "t.toml"));
         assertEquals("config t.toml: network.units = 0 is not allowed: it must be an integer >= 1", bad.getMessage());
+        // A matrix beyond a Java array: the message says how far each of its sides may go.
+        NetworkSpec huge = NetworkSpec.fromToml("[network]\nconnectivity = \"conv\"\n[[network.layers]]\nchannels = 2800\n"
+                + "stride = 1\n[[network.layers]]\nunits = 1000\n", "t.toml");
+        var tooLarge = assertThrows(IllegalArgumentException.class, () -> huge.memoryEstimate(new FeatureShape(1, 28, 28),
+                10, 2, 128, 5));
+        assertTrue(tooLarge.getMessage().contains("F2 would be a 1000 x 2195200 matrix") && tooLarge.getMessage()
+                .contains("at most 978 rows") && tooLarge.getMessage().contains("at most 2,147,483 columns"),
+                tooLarge.getMessage());
         var syntax = assertThrows(ConfigException.class, () -> NetworkSpec.fromToml("[network\n", "t.toml"));
         assertTrue(syntax.getMessage().startsWith("config t.toml is not valid TOML at line 1"), syntax.getMessage());
     }

@@ -121,6 +121,15 @@ public final class ClassificationRunner {
         // An existing folder is locked at once, so that a busy one is refused before the data are read;
         // a new one is made (and locked) only once the data and the network are known to be good.
         FolderLock lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
+        // Ctrl-C while the data load (before the sweep's own stop handling): say that nothing was lost.
+        Thread early = new Thread(() -> {
+            err.println();
+            err.println("fprnn: stopped before the first training step of this command; nothing was trained or"
+                    + " written, and the same command starts (or resumes) where the folder stands:\n  " + command);
+            err.flush();
+        }, "fprnn-early-stop");
+        Runtime.getRuntime().addShutdownHook(early);
+        earlyStop = early;
         try {
             files.check();
             SweepData data = SweepData.load(plan.config().data());
@@ -140,9 +149,24 @@ public final class ClassificationRunner {
             }
             return run(data, start);
         } finally {
+            dropEarlyStop();
             if (lock != null) {
                 lock.close();
             }
+        }
+    }
+
+    /** The hook that reports a stop before the sweep's loop, or null once that loop has its own. */
+    private Thread earlyStop;
+
+    private void dropEarlyStop() {
+        if (earlyStop != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(earlyStop);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is stopping: the hook says so
+            }
+            earlyStop = null;
         }
     }
 
@@ -175,6 +199,7 @@ public final class ClassificationRunner {
         boolean stopped = false;
         int failed = 0;
         int left = 0;
+        dropEarlyStop();
         try (StopSignal stop = new StopSignal(err)) {
             for (int k = 0; k < specs.size(); k++) {
                 RunSpec spec = specs.get(k);
@@ -208,7 +233,7 @@ public final class ClassificationRunner {
             }
             files.rewriteMetricsOrStop(results);
             if (stopped) {
-                long finished = results.stream().filter(r -> !r.failed()).count();
+                long finished = files.finishedRuns(results);
                 out.printf(Locale.ROOT, "stopped: %d of %d runs finished; checkpoint in %s. Run the same command to resume:%n  %s%n",
                         finished, specs.size(), dir.resolve("checkpoints"), files.resumeCommand());
                 return EXIT_STOPPED;
@@ -216,7 +241,7 @@ public final class ClassificationRunner {
             if (left > 0) {
                 out.printf(Locale.ROOT, "--only %s: %d of %d runs finished, %d left for a later command;"
                         + " results.md and summary.json are written when the whole sweep has run:%n  %s%n",
-                        String.join(",", only), results.stream().filter(r -> !r.failed()).count(), specs.size(), left,
+                        String.join(",", only), files.finishedRuns(results), specs.size(), left,
                         info.get("command"));
                 return failed > 0 ? 1 : 0;
             }

@@ -162,6 +162,7 @@ final class SweepFolder {
      * malformed or do not match their recorded checksums, or a checkpoint that fails its checks.
      */
     void check() throws IOException {
+        org.fprnn.cli.report.FolderProtocol.requireClassification(dir);
         int unverified = 0;
         int withoutWeights = 0;
         for (RunSpec spec : plan.runs()) {
@@ -194,6 +195,7 @@ final class SweepFolder {
                         + " made with" : "") + ". Write elsewhere with --out DIR, or delete that folder to start again.");
             }
         }
+        noteRunsOutsideThePlan();
         if (unverified > 0) {
             out.println("note: " + unverified + " finished run" + (unverified == 1 ? " was" : "s were") + " recorded"
                     + " by an earlier fprnn without checksums of its metrics and weights; they are used as they are");
@@ -203,6 +205,43 @@ final class SweepFolder {
                     + " weights file (--allow-missing-weights); " + (withoutWeights == 1 ? "it is" : "they are") + " used"
                     + " from the record and metrics, checked against their SHA-256");
         }
+    }
+
+    /**
+     * Says so when runs/ holds finished runs this sweep does not make (a folder made with more seeds,
+     * rules or rates than this invocation's config gives): the pages will cover this sweep's runs only;
+     * the other runs' files are kept.
+     */
+    private void noteRunsOutsideThePlan() throws IOException {
+        if (!Files.isDirectory(runsDir)) {
+            return;
+        }
+        java.util.Set<String> planned = new java.util.HashSet<>();
+        plan.runs().forEach(r -> planned.add(r.id() + ".json"));
+        List<String> others;
+        try (var files = Files.list(runsDir)) {
+            others = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".json") && !planned.contains(n))
+                    .map(n -> n.substring(0, n.length() - ".json".length())).sorted().toList();
+        }
+        if (!others.isEmpty()) {
+            out.println("note: " + dir + " also holds " + others.size() + " finished run" + (others.size() == 1 ? "" : "s")
+                    + " this sweep does not make (" + String.join(", ", others.subList(0, Math.min(4, others.size())))
+                    + (others.size() > 4 ? ", ..." : "") + "); its pages will cover this sweep's runs only, and those"
+                    + " runs' files are kept (give the seeds, rules and rates they were made with to include them)");
+        }
+    }
+
+    /** The runs of the plan finished in this folder: those in {@code results} but failed ones, and any other with its record. */
+    long finishedRuns(List<RunResult> results) {
+        long n = 0;
+        for (RunSpec spec : plan.runs()) {
+            RunResult r = results.stream().filter(x -> x.spec.equals(spec)).findFirst().orElse(null);
+            if (r != null ? !r.failed() : Files.isRegularFile(RunResult.jsonFile(runsDir, spec))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -23,7 +23,8 @@ public final class LinearTeacherReport {
                              Map<String, Object> info, String configText, double wallSeconds) throws IOException {
         writeMetrics(out, runs);
         Map<String, Object> summary = new LinkedHashMap<>(info);
-        summary.put("protocol", "P2 linear teacher");
+        summary.put("protocol", FolderProtocol.LINEAR_TEACHER);
+        summary.put("settings", s.identity());   // FolderProtocol refuses a later P2 with others into this folder
         summary.put("wall_seconds", wallSeconds);
         summary.put("config", configText);
         List<Object> rs = new ArrayList<>();

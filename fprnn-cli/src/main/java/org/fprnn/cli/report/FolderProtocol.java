@@ -1,0 +1,82 @@
+package org.fprnn.cli.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.fprnn.cli.UserError;
+import org.fprnn.io.FormatException;
+import org.fprnn.io.Json;
+
+/**
+ * Which protocol's results a folder holds, so that a run of one protocol never writes its pages over
+ * another's: a classification sweep keeps runs/ (and its summary.json says "classification"), P2's
+ * summary.json says "P2 linear teacher" and, since this check exists, the settings it was made with.
+ */
+public final class FolderProtocol {
+    /** The protocol field of P2's summary.json. */
+    public static final String LINEAR_TEACHER = "P2 linear teacher";
+
+    private FolderProtocol() {
+    }
+
+    /**
+     * Refuses a classification sweep into a folder that holds P2's results (its metrics.jsonl,
+     * summary.json and results.md would be replaced).
+     */
+    public static void requireClassification(Path dir) throws IOException {
+        Map<?, ?> summary = summary(dir, false);
+        if (summary != null && LINEAR_TEACHER.equals(summary.get("protocol"))) {
+            throw new UserError(dir + " holds the results of P2 (linear teacher; its summary.json says so), which a"
+                    + " classification sweep would overwrite: give the sweep another folder with --out");
+        }
+    }
+
+    /**
+     * Refuses P2 into a folder that holds a classification sweep, or P2 results made with other
+     * settings (P2 runs all at once and rewrites every page, so they would be lost). A P2 folder
+     * written before settings were recorded is taken as it is.
+     *
+     * @param settings P2's settings, as {@link #LINEAR_TEACHER} summaries record them
+     */
+    public static void requireLinearTeacher(Path dir, String settings) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Map<?, ?> summary = summary(dir, true);
+        boolean sweep = Files.isDirectory(dir.resolve("runs")) || Files.isDirectory(dir.resolve("checkpoints"))
+                || summary != null && !LINEAR_TEACHER.equals(summary.get("protocol"));
+        if (sweep) {
+            throw new UserError(dir + " holds a classification sweep's results (runs/, checkpoints/ or its"
+                    + " summary.json), whose metrics.jsonl, summary.json and results.md P2 would overwrite: give P2"
+                    + " another folder with --out");
+        }
+        Object saved = summary == null ? null : summary.get("settings");
+        if (saved != null && !saved.equals(settings)) {
+            throw new UserError(dir + " holds P2 results made with other settings (summary.json: " + saved
+                    + "; now: " + settings + "), which this run would replace: give another folder with --out, or"
+                    + " delete that folder to make them anew");
+        }
+    }
+
+    /**
+     * summary.json of dir as a map, or null if there is none; an unreadable one is a UserError if
+     * strict, else null (a sweep rewrites its own summary.json from its runs).
+     */
+    private static Map<?, ?> summary(Path dir, boolean strict) throws IOException {
+        Path file = dir.resolve("summary.json");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Json.parse(Files.readString(file), file.toString()) instanceof Map<?, ?> m ? m : Map.of();
+        } catch (FormatException | java.nio.charset.CharacterCodingException e) {
+            if (!strict) {
+                return null;
+            }
+            throw new UserError(file + " is not readable JSON (" + e.getMessage() + "), so what the folder holds is"
+                    + " unknown and nothing was written: give another folder with --out, or restore or delete that"
+                    + " file", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nothing saved is lost to a run of another kind: P2 (which rewrites every page at once) refuses a
+ * folder holding a classification sweep or P2 results made with other settings, a sweep refuses a
+ * folder holding P2's results, and a sweep over fewer seeds than its folder holds says that its pages
+ * will cover its own runs only.
+ */
+class FolderProtocolTest {
+    @TempDir
+    Path dir;
+
+    private static final String[] P2 = {"--set", "teacher.iterations=20", "--set", "teacher.units=20", "--set",
+        "teacher.samples=10", "--set", "threads=1"};
+
+    @Test
+    void runsOfOneProtocolNeverOverwriteAnothersPages() throws IOException {
+        Path root = Path.of("..").toAbsolutePath().normalize();   // tests run in fprnn-cli/; configs/ is beside it
+        Path cfg = TinySweep.config(dir);
+        Path sweep = dir.resolve("sweep");
+        assertEquals(0, CliRunner.run("run", cfg.toString(), "--out", sweep.toString()).exitCode());
+        Map<String, byte[]> before = TinySweep.snapshot(sweep);
+
+        CliRunner intoSweep = p2(root, sweep);
+        assertEquals(2, intoSweep.exitCode(), intoSweep.err() + intoSweep.out());
+        assertTrue(intoSweep.err().contains("holds a classification sweep's results"), intoSweep.err());
+
+        Path linear = dir.resolve("linear");
+        CliRunner first = p2(root, linear);
+        assertEquals(0, first.exitCode(), first.err() + first.out());
+        Map<String, byte[]> p2Pages = TinySweep.snapshot(linear);
+        CliRunner again = p2(root, linear);   // the same settings: made anew, allowed
+        assertEquals(0, again.exitCode(), again.err() + again.out());
+        CliRunner other = p2(root, linear, "--set", "teacher.iterations=21");
+        assertEquals(2, other.exitCode(), other.err() + other.out());
+        assertTrue(other.err().contains("holds P2 results made with other settings") && other.err()
+                .contains("iterations=20") && other.err().contains("iterations=21"), other.err());
+
+        CliRunner sweepIntoLinear = CliRunner.run("run", cfg.toString(), "--out", linear.toString());
+        assertEquals(2, sweepIntoLinear.exitCode(), sweepIntoLinear.err() + sweepIntoLinear.out());
+        assertTrue(sweepIntoLinear.err().contains("holds the results of P2"), sweepIntoLinear.err());
+        assertEquals(java.util.List.of(), TinySweep.changed(before, TinySweep.snapshot(sweep)), "sweep folder changed");
+        assertTrue(TinySweep.snapshot(linear).keySet().containsAll(p2Pages.keySet()));
+        assertTrue(TinySweep.changed(p2Pages, TinySweep.snapshot(linear)).stream().noneMatch(f -> f.startsWith("runs")));
+    }
+
+    private static CliRunner p2(Path root, Path out, String... more) {
+        String[] args = new String[4 + P2.length + more.length];
+        args[0] = "run";
+        args[1] = root.resolve("configs/paper-linear.toml").toString();
+        args[2] = "--out";
+        args[3] = out.toString();
+        System.arraycopy(P2, 0, args, 4, P2.length);
+        System.arraycopy(more, 0, args, 4 + P2.length, more.length);
+        return CliRunner.run(args);
+    }
+
+    @Test
+    void aSweepOverFewerSeedsThanItsFolderHoldsSaysSo() throws IOException {
+        Path cfg = TinySweep.config(dir);   // seed 5
+        Path out = dir.resolve("out");
+        assertEquals(0, CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5,6").exitCode());
+        CliRunner fewer = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5");
+        assertEquals(0, fewer.exitCode(), fewer.err() + fewer.out());
+        assertTrue(fewer.out().contains("also holds 2 finished runs this sweep does not make (gradient_lr0.2_seed6,"
+                + " linearized_lr0.05_seed6)"), fewer.out());
+        assertTrue(Files.isRegularFile(out.resolve("runs/gradient_lr0.2_seed6.json")), "their files are kept");
+    }
+}

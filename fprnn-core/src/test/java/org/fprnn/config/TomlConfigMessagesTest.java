@@ -1,0 +1,58 @@
+package org.fprnn.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A value of the wrong kind is refused with a message that names its key and table as the config
+ * is written (layers counted from 1), what was written and what the key takes: a string where a
+ * number or switch belongs is not read as one, and a whole number beyond the key's range names the
+ * key too.
+ */
+class TomlConfigMessagesTest {
+    /** A config of one table and an array of tables. */
+    public record Config(Table train, List<Layer> layers, List<Long> seeds) {
+    }
+
+    public record Table(Integer epochs, Double lr, Boolean shuffle) {
+    }
+
+    public record Layer(Integer units) {
+    }
+
+    private static String error(String toml, String... overrides) {
+        return assertThrows(ConfigException.class, () -> TomlConfig.parse(toml, "c.toml", List.of(overrides),
+                Config.class)).getMessage();
+    }
+
+    @Test
+    void aValueOfTheWrongKindNamesItsKeyWhatWasWrittenAndWhatTheKeyTakes() {
+        String ints = "a whole number from -2147483648 to 2147483647 (no quotes)";
+        assertEquals("config c.toml: bad value \"16\" for 'units' in layer 2 of [[layers]]: expected " + ints,
+                error("[[layers]]\nunits = 3\n[[layers]]\nunits = \"16\"\n"));
+        assertEquals("config c.toml: bad value true for 'units' in layer 1 of [[layers]]: expected " + ints,
+                error("[[layers]]\nunits = true\n"));
+        assertEquals("config c.toml: bad value 9999999999 for 'units' in layer 1 of [[layers]]: out of range,"
+                + " expected " + ints, error("[[layers]]\nunits = 9999999999\n"));
+        assertEquals("config c.toml: bad value 2.5 for 'epochs' in [train]: expected " + ints,
+                error("[train]\nepochs = 2.5\n"));
+        assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train]: expected a number (no quotes)",
+                error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
+        assertEquals("config c.toml: bad value \"true\" for 'shuffle' in [train]: expected true or false (no quotes)",
+                error("[train]\nshuffle = \"true\"\n"));
+        assertEquals("config c.toml: bad value \"x\" for element 2 of 'seeds' at the top level: expected a whole"
+                + " number (no quotes)", error("seeds = [1, \"x\"]\n"));
+        assertEquals("config c.toml: bad value 3 for 'train' at the top level: expected a table",
+                error("train = 3\n"));
+    }
+
+    @Test
+    void numbersAndSwitchesWrittenAsSuchStillBind() {
+        Config c = TomlConfig.parse("seeds = [1, 2]\n[train]\nepochs = 3\nlr = 1\nshuffle = true\n[[layers]]\nunits = 4\n",
+                "c.toml", List.of("train.lr=0.25"), Config.class);
+        assertEquals(new Config(new Table(3, 0.25, true), List.of(new Layer(4)), List.of(1L, 2L)), c);
+    }
+}
