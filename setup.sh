@@ -33,5 +33,5 @@ if [ -x scripts/fetch-data.sh ]; then
 fi
 
 echo "setup: building (mvn install, tests skipped; run scripts/test.sh for them)"
-mvn -B -q -DskipTests install
+mvn -B -q -DskipTests -Dfprnn.commit="$(scripts/build-commit.sh)" install   # the commit pages record
 echo "setup: done. Try: ./fprnn --help"

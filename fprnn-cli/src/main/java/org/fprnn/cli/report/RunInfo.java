@@ -31,8 +31,33 @@ public final class RunInfo {
         return org.fprnn.diag.Environment.machine();
     }
 
-    /** The git commit of the working directory's repository, with "-dirty" if it has changes. */
+    /**
+     * The commit the running fprnn was built from (setup.sh records it in the jar, with "-dirty" if its
+     * sources differed from it), else the working directory's commit, with "-dirty" if it has changes.
+     */
     public static String gitCommit() {
+        String built = builtFrom();
+        return built != null ? built : workingCommit();
+    }
+
+    /** The commit recorded in the jar by the build (-Dfprnn.commit), or null if none was. */
+    static String builtFrom() {
+        try (var in = RunInfo.class.getResourceAsStream("/org/fprnn/cli/build.properties")) {
+            return in == null ? null : commitIn(in);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The commit of a build.properties, or null if the build was given none (empty, or unfiltered). */
+    static String commitIn(java.io.InputStream properties) throws IOException {
+        var p = new java.util.Properties();
+        p.load(properties);
+        String c = p.getProperty("commit", "").trim();
+        return c.length() < 7 || c.startsWith("${") ? null : c;
+    }
+
+    private static String workingCommit() {
         try {
             Process p = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();
