@@ -77,8 +77,6 @@ public final class ClassificationRunner {
     private final int stopAfterSteps;
     private final boolean terminal;
     private int sessionSteps;
-    /** The rules whose runs this invocation makes (fprnn run --only); null for every rule. */
-    private java.util.Set<String> only;
 
     /**
      * @param stopAfterSteps stop (as Ctrl-C would) after this many training steps of this invocation;
@@ -107,7 +105,6 @@ public final class ClassificationRunner {
      * later invocation; null for every run.
      */
     public ClassificationRunner onlyRules(java.util.Set<String> rules) {
-        this.only = rules;
         files.onlyRules(rules);
         return this;
     }
@@ -210,7 +207,7 @@ public final class ClassificationRunner {
                     out.println(tag + ": finished before, skipped: " + describe(done));
                     continue;
                 }
-                if (only != null && !only.contains(spec.rule())) {
+                if (!files.selected(spec)) {
                     left++;
                     out.println(tag + ": not selected by --only, left for a later command"
                             + (Files.isRegularFile(files.checkpointFile(spec)) ? " (its checkpoint is kept)" : ""));
@@ -241,7 +238,7 @@ public final class ClassificationRunner {
             if (left > 0) {
                 out.printf(Locale.ROOT, "--only %s: %d of %d runs finished, %d left for a later command;"
                         + " results.md and summary.json are written when the whole sweep has run:%n  %s%n",
-                        String.join(",", only), files.finishedRuns(results), specs.size(), left,
+                        String.join(",", files.onlyRules()), files.finishedRuns(results), specs.size(), left,
                         info.get("command"));
                 return failed > 0 ? 1 : 0;
             }

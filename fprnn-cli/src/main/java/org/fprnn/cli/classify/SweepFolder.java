@@ -51,6 +51,16 @@ final class SweepFolder {
         this.only = rules;
     }
 
+    /** The rules of --only, or null for all. */
+    java.util.Set<String> onlyRules() {
+        return only;
+    }
+
+    /** True if this invocation makes spec's run (no --only, or its rule is among them). */
+    boolean selected(RunSpec spec) {
+        return only == null || only.contains(spec.rule());
+    }
+
     /**
      * The command that resumes what this invocation was doing: the sweep's (the one its pages name),
      * with the invocation's --only.
