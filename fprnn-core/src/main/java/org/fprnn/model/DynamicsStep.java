@@ -51,6 +51,11 @@ public final class DynamicsStep {
      */
     public void apply(Matrix s, Matrix h, Matrix rates, Matrix out) {
         products(s, rates, out);
+        finish(h, out);
+    }
+
+    /** {@link #finishRows} on all rows of out, on row blocks over the cores: out = Phi(s) after {@link #products}. */
+    public void finish(Matrix h, Matrix out) {
         drive = h;
         target = out;
         RowParallel.forRows(out.rows, RowParallel.minRows(out.cols), finishBlock);

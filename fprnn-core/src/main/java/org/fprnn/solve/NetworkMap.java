@@ -34,8 +34,23 @@ final class NetworkMap implements BatchMap {
     private DMatrix gRow;
     /** The map on some of the rows, made at the first {@link #restrict} and re-pointed by later ones. */
     private NetworkMap view;
+    /**
+     * The solver's starting state while it is still r = 0 (a solve from rest), else null: the first
+     * product, 0 W^T, is then 0 and is not made. Cleared by the first product of any state.
+     */
+    private Matrix atRest;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
+        this(net, h, ws, null);
+    }
+
+    /**
+     * The map of {@code net} for the drive h; {@code restState}, if not null, is the solver's
+     * starting state, all zeros (a solve from rest), whose first product this map skips: under rate and
+     * discrete dynamics 0 W^T is exactly +0 in every entry (each OpenBLAS sum starts at +0 and adds
+     * terms +-0), so filling zeros gives the product's bits.
+     */
+    NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws, Matrix restState) {
         this.net = net;
         this.op = net.recurrent();
         this.f = net.nonlinearity();
@@ -45,6 +60,7 @@ final class NetworkMap implements BatchMap {
         this.tmp = ws.like("mapTmp", h);
         double[] tau = net.dynamics() == Dynamics.DISCRETE ? null : net.timeConstants();
         this.stepScale = tau == null ? null : DynamicsStep.stepSizes(1, tau, tau);
+        this.atRest = current ? null : restState;
     }
 
     /** A view of {@code of}'s network (its operator, step and time constants shared); rows set by restrict. */
@@ -102,13 +118,29 @@ final class NetworkMap implements BatchMap {
 
     @Override
     public void apply(Matrix s, Matrix out) {
-        step.apply(s, h, tmp, out);
+        if (productAtRest(s, out)) {
+            step.finish(h, out);
+        } else {
+            step.apply(s, h, tmp, out);
+        }
     }
 
     /** Rate: out = s W^T; current: out = f(v) W^T (f on row blocks over the cores first). */
     @Override
     public void applyProducts(Matrix s, Matrix out) {
-        step.products(s, tmp, out);
+        if (!productAtRest(s, out)) {
+            step.products(s, tmp, out);
+        }
+    }
+
+    /** True if s is the starting state at rest, out then filled with its product, 0. */
+    private boolean productAtRest(Matrix s, Matrix out) {
+        boolean rest = s == atRest;
+        atRest = null;
+        if (rest) {
+            out.fill(0);
+        }
+        return rest;
     }
 
     /** Rate: out = f(out + h); current: out = out + h; on rows [from, to). */
