@@ -67,7 +67,7 @@ public final class EquilibriumSolver {
             state.fill(0);
         }
         Solver s = net.dynamics() == Dynamics.DISCRETE ? discreteSolver : solver;
-        SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null ? state : null), state);
+        SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null), state);
         return finish(net, h, res);
     }
 

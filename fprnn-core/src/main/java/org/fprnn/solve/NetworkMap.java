@@ -35,22 +35,22 @@ final class NetworkMap implements BatchMap {
     /** The map on some of the rows, made at the first {@link #restrict} and re-pointed by later ones. */
     private NetworkMap view;
     /**
-     * The solver's starting state while it is still r = 0 (a solve from rest), else null: the first
-     * product, 0 W^T, is then 0 and is not made. Cleared by the first product of any state.
+     * True until this map's first product when the solver starts from rest (r = 0): that product,
+     * 0 W^T, is then 0 and is not made. Every solver evaluates the map first at its starting state.
      */
-    private Matrix atRest;
+    private boolean atRest;
 
     NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws) {
-        this(net, h, ws, null);
+        this(net, h, ws, false);
     }
 
     /**
-     * The map of {@code net} for the drive h; {@code restState}, if not null, is the solver's
-     * starting state, all zeros (a solve from rest), whose first product this map skips: under rate and
-     * discrete dynamics 0 W^T is exactly +0 in every entry (each OpenBLAS sum starts at +0 and adds
-     * terms +-0), so filling zeros gives the product's bits.
+     * The map of {@code net} for the drive h; {@code fromRest}: the solver starts from r = 0, and this
+     * map skips its first product: under rate and discrete dynamics 0 W^T is exactly +0 in every entry
+     * (each OpenBLAS sum starts at +0 and adds terms +-0), so filling zeros gives the product's bits.
+     * Under current dynamics the product is f(0) W^T, which need not be 0, and is made.
      */
-    NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws, Matrix restState) {
+    NetworkMap(FixedPointNetwork net, Matrix h, Workspace ws, boolean fromRest) {
         this.net = net;
         this.op = net.recurrent();
         this.f = net.nonlinearity();
@@ -60,7 +60,7 @@ final class NetworkMap implements BatchMap {
         this.tmp = ws.like("mapTmp", h);
         double[] tau = net.dynamics() == Dynamics.DISCRETE ? null : net.timeConstants();
         this.stepScale = tau == null ? null : DynamicsStep.stepSizes(1, tau, tau);
-        this.atRest = current ? null : restState;
+        this.atRest = fromRest && !current;
     }
 
     /** A view of {@code of}'s network (its operator, step and time constants shared); rows set by restrict. */
@@ -78,12 +78,17 @@ final class NetworkMap implements BatchMap {
         this.stepScale = of.stepScale;
     }
 
-    /** The same network with the drive rows {@code rows[0..count)} copied into {@code ws}. */
+    /**
+     * The same network with the drive rows {@code rows[0..count)} copied into {@code ws}. A view made
+     * before this map's first product (a chunk of a solve from rest, {@link ChunkedSolver}) starts at
+     * rest too; one made after it (a compaction) does not.
+     */
     @Override
     public BatchMap restrict(int[] rows, int count, Workspace ws) {
         if (view == null) {
             view = new NetworkMap(this);
         }
+        view.atRest = atRest;
         view.h = ws.get("NetworkMap.h", count, h.cols, h.precision());
         Ops.gatherRows(h, rows, count, view.h);
         view.tmp = ws.get("NetworkMap.tmp", count, h.cols, h.precision());
@@ -103,6 +108,7 @@ final class NetworkMap implements BatchMap {
         NetworkMap c = new NetworkMap(this, new DynamicsStep(net));
         c.h = h;
         c.tmp = tmp;
+        c.atRest = atRest;
         return c;
     }
 
@@ -133,10 +139,10 @@ final class NetworkMap implements BatchMap {
         }
     }
 
-    /** True if s is the starting state at rest, out then filled with its product, 0. */
+    /** True for the first product of a solve from rest, out then filled with that product, 0. */
     private boolean productAtRest(Matrix s, Matrix out) {
-        boolean rest = s == atRest;
-        atRest = null;
+        boolean rest = atRest;
+        atRest = false;
         if (rest) {
             out.fill(0);
         }
