@@ -1,9 +1,7 @@
 package org.fprnn.bench;
 
-import java.util.List;
-import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Params;
+import org.fprnn.operator.ForwardingOperator;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -11,8 +9,7 @@ import org.fprnn.operator.RecurrentOperator;
  * applyTranspose on B rows, or a given count per row) and otherwise does what the operator it wraps
  * does.
  */
-final class CountingOperator implements RecurrentOperator {
-    private final RecurrentOperator inner;
+final class CountingOperator extends ForwardingOperator {
     private final long flopsPerRow;
     private long flops;
 
@@ -22,7 +19,7 @@ final class CountingOperator implements RecurrentOperator {
 
     /** Counting {@code flopsPerRow} per row of each product (a structured operator's true count). */
     CountingOperator(RecurrentOperator inner, long flopsPerRow) {
-        this.inner = inner;
+        super(inner);
         this.flopsPerRow = flopsPerRow;
     }
 
@@ -33,10 +30,6 @@ final class CountingOperator implements RecurrentOperator {
     void reset() {
         flops = 0;
     }
-
-    @Override public int units() { return inner.units(); }
-    @Override public org.fprnn.operator.UnitRange inputUnits() { return inner.inputUnits(); }
-    @Override public org.fprnn.operator.UnitRange outputUnits() { return inner.outputUnits(); }
 
     @Override
     public void apply(Matrix x, Matrix out, double alpha, double beta) {
@@ -49,15 +42,4 @@ final class CountingOperator implements RecurrentOperator {
         flops += a.rows * flopsPerRow;
         inner.applyTranspose(a, out, alpha, beta);
     }
-
-    @Override
-    public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
-        inner.project(a, b, scale, into, accumulate);
-    }
-
-    @Override public List<String> parameterNames() { return inner.parameterNames(); }
-    @Override public Params parameters() { return inner.parameters(); }
-    @Override public DMatrix dense() { return inner.dense(); }
-    @Override public RecurrentOperator toDouble() { return inner.toDouble(); }
-    @Override public void constrain() { inner.constrain(); }
 }

@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 import java.util.function.UnaryOperator;
-import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
-import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.NetworkSpec;
 import org.fprnn.operator.FeatureShape;
+import org.fprnn.operator.ForwardingOperator;
 import org.fprnn.operator.RecurrentOperator;
-import org.fprnn.operator.UnitRange;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -110,31 +108,18 @@ class SolveFromRestTest {
     }
 
     /** Counts the products with the state (apply), otherwise the operator it wraps. */
-    private record Counting(RecurrentOperator inner, long[] count) implements RecurrentOperator {
-        @Override public int units() { return inner.units(); }
-        @Override public UnitRange inputUnits() { return inner.inputUnits(); }
-        @Override public UnitRange outputUnits() { return inner.outputUnits(); }
+    private static final class Counting extends ForwardingOperator {
+        private final long[] count;
+
+        Counting(RecurrentOperator inner, long[] count) {
+            super(inner);
+            this.count = count;
+        }
 
         @Override
         public void apply(Matrix x, Matrix out, double alpha, double beta) {
             count[0]++;
             inner.apply(x, out, alpha, beta);
         }
-
-        @Override
-        public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
-            inner.applyTranspose(a, out, alpha, beta);
-        }
-
-        @Override
-        public void project(Matrix a, Matrix b, double scale, Params into, boolean accumulate) {
-            inner.project(a, b, scale, into, accumulate);
-        }
-
-        @Override public List<String> parameterNames() { return inner.parameterNames(); }
-        @Override public Params parameters() { return inner.parameters(); }
-        @Override public DMatrix dense() { return inner.dense(); }
-        @Override public RecurrentOperator toDouble() { return inner.toDouble(); }
-        @Override public void constrain() { inner.constrain(); }
     }
 }
