@@ -124,7 +124,7 @@ final class NetworkMap implements BatchMap {
 
     @Override
     public void apply(Matrix s, Matrix out) {
-        if (productAtRest(s, out)) {
+        if (productAtRest(out)) {
             step.finish(h, out);
         } else {
             step.apply(s, h, tmp, out);
@@ -134,13 +134,13 @@ final class NetworkMap implements BatchMap {
     /** Rate: out = s W^T; current: out = f(v) W^T (f on row blocks over the cores first). */
     @Override
     public void applyProducts(Matrix s, Matrix out) {
-        if (!productAtRest(s, out)) {
+        if (!productAtRest(out)) {
             step.products(s, tmp, out);
         }
     }
 
     /** True for the first product of a solve from rest, out then filled with that product, 0. */
-    private boolean productAtRest(Matrix s, Matrix out) {
+    private boolean productAtRest(Matrix out) {
         boolean rest = atRest;
         atRest = false;
         if (rest) {
