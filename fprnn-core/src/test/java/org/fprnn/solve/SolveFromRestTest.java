@@ -76,9 +76,6 @@ class SolveFromRestTest {
         }
         boolean skips = !k[1].equals("current");
         for (SolverConfig c : SOLVERS) {
-            if (c.method().equals("newton") && k[0].equals("conv")) {
-                continue; // Newton's dense Jacobian of the 80 + 48 units: slow, and its first step is the same map
-            }
             EquilibriumSolver solver = new EquilibriumSolver(c);
             products[0] = 0;
             Equilibrium rest = solver.solve(net, x).copy();
