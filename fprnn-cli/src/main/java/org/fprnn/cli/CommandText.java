@@ -11,8 +11,8 @@ final class CommandText {
     }
 
     /**
-     * "fprnn NAME ARGS", with arguments quoted for a POSIX shell where needed and the given hidden
-     * options (each taking one value) left out.
+     * "fprnn NAME ARGS", with arguments quoted for a POSIX shell where needed and the given options
+     * left out (with their value, for an option that takes one).
      */
     static String of(CommandSpec spec, Set<String> hidden) {
         List<String> all = spec.commandLine().getParseResult().originalArgs();
@@ -22,7 +22,9 @@ final class CommandText {
             String a = all.get(i);
             String opt = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (hidden.contains(opt)) {
-                if (!a.contains("=")) {
+                var option = spec.findOption(opt);
+                boolean takesValue = option == null || option.arity().max() > 0;
+                if (!a.contains("=") && takesValue) {
                     i++;
                 }
                 continue;

@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     static final String STOP_OPTION = "--stop-after-steps";
     static final String ONLY_OPTION = "--only";
+    static final String STATUS_OPTION = "--status";
 
     @Spec
     CommandSpec spec;
@@ -76,6 +77,13 @@ public final class RunCommand implements Callable<Integer> {
                     + " finished. For a long sweep whose runs of one rule are wanted first")
     List<String> only;
 
+    @Option(names = STATUS_OPTION,
+            description = "print where a classification sweep in the results folder stands, and do nothing else:"
+                    + " each run finished (its accuracy and wall time), started (its checkpoint's step) or not"
+                    + " started, and the finished runs' table with the mean and standard deviation over the seeds"
+                    + " finished so far. Reads only (no lock), so it may run beside the command running the sweep")
+    boolean status;
+
     /** Simulates Ctrl-C after this many training steps of this invocation (tests of resume). */
     @Option(names = STOP_OPTION, hidden = true, defaultValue = "0")
     int stopAfterSteps;
@@ -93,10 +101,13 @@ public final class RunCommand implements Callable<Integer> {
         }
         String configText = Files.readString(config);
         Path dir = out != null ? out : Path.of(cfg.output());
-        OutputFolder.check(dir);
         // --only changes which runs this invocation makes, not what they are: records name the whole sweep's command.
-        String command = CommandText.of(spec, Set.of(STOP_OPTION, ONLY_OPTION));
+        String command = CommandText.of(spec, Set.of(STOP_OPTION, ONLY_OPTION, STATUS_OPTION));
         PrintWriter pout = spec.commandLine().getOut();
+        if (status) {
+            return status(cfg, dir, command, pout);
+        }
+        OutputFolder.check(dir);
         if (only != null && !cfg.protocol().equals("classification")) {
             throw new UserError("--only applies to classification sweeps, whose runs are saved one by one; a "
                     + cfg.protocol() + " protocol runs all its rules at once: leave --only out");
@@ -107,6 +118,21 @@ public final class RunCommand implements Callable<Integer> {
                     allowMissingWeights, selectedRules(cfg, only));
             default -> throw new UserError("protocol " + cfg.protocol() + " is not supported");
         };
+    }
+
+    /** fprnn run --status: where the sweep in dir stands; refuses the options that would make or run something. */
+    private int status(RunConfig cfg, Path dir, String command, PrintWriter pout) throws Exception {
+        if (!cfg.protocol().equals("classification")) {
+            throw new UserError(STATUS_OPTION + " applies to classification sweeps, whose runs are saved one by one;"
+                    + " a " + cfg.protocol() + " protocol writes its results at the end: leave " + STATUS_OPTION + " out");
+        }
+        if (only != null || stopAfterSteps != 0) {
+            throw new UserError(STATUS_OPTION + " reports on the whole sweep and runs nothing: leave "
+                    + (only != null ? ONLY_OPTION : STOP_OPTION) + " out");
+        }
+        var info = RunInfo.collect(command, cfg.seed());
+        return new ClassificationRunner(new ClassificationPlan(cfg), dir, pout, spec.commandLine().getErr(), info,
+                null, 0, false, allowMissingWeights).status();
     }
 
     /**

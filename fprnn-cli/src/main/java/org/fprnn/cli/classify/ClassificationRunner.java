@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.fprnn.cli.UserError;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.report.FolderLock;
@@ -153,6 +155,72 @@ public final class ClassificationRunner {
         }
     }
 
+    /**
+     * Where the sweep stands (fprnn run --status), without training, locking or writing anything: every
+     * run of the plan finished (its outcome and wall time), started (the step and epoch of its
+     * checkpoint) or not started, then the finished runs' table with the mean and standard deviation
+     * over the seeds finished so far. The folder's files are verified first, as a run verifies them,
+     * so a damaged one is named here too. It may run beside the command that runs the sweep: records
+     * and checkpoints are only ever replaced whole, by a rename. Returns the exit code (0).
+     */
+    public int status() throws IOException {
+        String command = String.valueOf(info.get("command"));
+        if (!Files.isDirectory(dir)) {
+            out.printf(Locale.ROOT, "%s does not exist: no run of this sweep has started. Start it with:%n  %s%n",
+                    dir, command);
+            return 0;
+        }
+        files.check();
+        List<RunSpec> specs = plan.runs();
+        List<RunResult> results = new ArrayList<>();
+        int started = 0;
+        for (int k = 0; k < specs.size(); k++) {
+            RunSpec spec = specs.get(k);
+            String tag = tag(k, specs.size(), spec);
+            RunResult done = files.load(spec);
+            if (done != null) {
+                results.add(done);
+                out.println(tag + ": finished: " + describe(done));
+            } else if (Files.isRegularFile(files.checkpointFile(spec))) {
+                TrainingCheckpoint c = files.readCheckpoint(spec);
+                started++;
+                out.printf(Locale.ROOT, "%s: started: checkpoint after step %d%s, %.1f s of training so far%n", tag,
+                        c.step(), epochOf(c.lines(), plan.config().train().epochs()), c.seconds());
+            } else {
+                out.println(tag + ": not started");
+            }
+        }
+        int finished = results.size();
+        out.printf(Locale.ROOT, "%d of %d runs finished, %d started, %d not started%n", finished, specs.size(),
+                started, specs.size() - finished - started);
+        if (!results.isEmpty()) {
+            out.print(ClassificationReport.table(plan, results));
+        }
+        out.println((finished == specs.size() ? "Every run has finished; this command writes the pages"
+                + " (results.md, summary.json) from them:" : "This command continues the sweep (finished runs are"
+                + " skipped, a started one resumes):") + "\n  " + command);
+        return 0;
+    }
+
+    /** How the lines about a run begin: "[k+1/count] RULE lr LR seed S". */
+    private static String tag(int k, int count, RunSpec spec) {
+        return String.format(Locale.ROOT, "[%d/%d] %s", k + 1, count, spec.label());
+    }
+
+    /** " (epoch E of EPOCHS)" from the last of a checkpoint's metrics lines, or "" if they do not say. */
+    static String epochOf(List<String> lines, int epochs) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = EPOCH.matcher(lines.get(i));
+            if (m.find()) {
+                return String.format(Locale.ROOT, " (epoch %d of %d)", Integer.parseInt(m.group(1)) + 1, epochs);
+            }
+        }
+        return "";
+    }
+
+    /** A metrics line's 0-based epoch. */
+    private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
+
     /** The hook that reports a stop before the sweep's loop, or null once that loop has its own. */
     private Thread earlyStop;
 
@@ -200,7 +268,7 @@ public final class ClassificationRunner {
         try (StopSignal stop = new StopSignal(err)) {
             for (int k = 0; k < specs.size(); k++) {
                 RunSpec spec = specs.get(k);
-                String tag = String.format(Locale.ROOT, "[%d/%d] %s", k + 1, specs.size(), spec.label());
+                String tag = tag(k, specs.size(), spec);
                 RunResult done = files.load(spec);
                 if (done != null) {
                     results.add(done);
