@@ -95,5 +95,11 @@ class StatusRunTest {
         assertEquals(2, linear.exitCode(), linear.err() + linear.out());
         assertTrue(linear.err().contains("--status applies to classification sweeps"), linear.err());
         assertFalse(Files.exists(out));
+
+        Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
+        CliRunner onFile = status(cfg, file);
+        assertEquals(2, onFile.exitCode(), onFile.err() + onFile.out());
+        assertTrue(onFile.err().contains("is a file, not a results folder"), onFile.err());
+        assertEquals("x", Files.readString(file));
     }
 }

@@ -165,6 +165,9 @@ public final class ClassificationRunner {
      */
     public int status() throws IOException {
         String command = String.valueOf(info.get("command"));
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserError(dir + " is a file, not a results folder: give the sweep's folder as --out");
+        }
         if (!Files.isDirectory(dir)) {
             out.printf(Locale.ROOT, "%s does not exist: no run of this sweep has started. Start it with:%n  %s%n",
                     dir, command);
