@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * rule and optimizer update, three steps in a row, for Anderson and Euler forward solves, the
  * linearized and gradient rules (the gradient's adjoint solved by Anderson in double), rate and
  * current dynamics and per-unit time constants, forward solves in chunks of rows, and conv layers under a
- * dense layer. The batch (300) and width (100, not a multiple of
+ * dense layer with a bound on every recurrent block's norm (the blocks constrained side by side). The batch (300) and width (100, not a multiple of
  * the vector width) are large enough that the products are threaded and the row work splits into
  * blocks. Runs on native OpenBLAS, and on the pure-Java product in the without-native-blas execution.
  */
@@ -135,6 +135,7 @@ class ThreadCountDeterminismTest {
             for (int step = 0; step < 3; step++) {
                 Equilibrium eq = solver.solve(net, x);
                 opt.step(net.params(), rule.compute(net, batch, eq).directions());
+                net.constrain(); // as the trainer does after each update: the bounds on ||W_k||_2
             }
             Map<String, long[]> bits = new LinkedHashMap<>();
             for (String name : net.params().names()) {

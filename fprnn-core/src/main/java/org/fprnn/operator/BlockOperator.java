@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.linalg.Params;
 
@@ -51,6 +52,8 @@ public final class BlockOperator implements RecurrentOperator {
      * the stacked state in place (see the constructor).
      */
     private final boolean inPlace;
+    /** {@link #constrainLayers(int, int, int)} as {@link #constrain()}'s row blocks. */
+    private final RowParallel.RowBlock constrainLayers = this::constrainLayers;
 
     /**
      * @param layers W_1 .. W_L
@@ -345,10 +348,33 @@ public final class BlockOperator implements RecurrentOperator {
         return p;
     }
 
+    /**
+     * Each block's constraint. The recurrent blocks' (the bounds on ||W_k||_2, each a power iteration
+     * of single-sample products: serial work) run side by side, layers split into contiguous groups
+     * over {@link RowParallel}'s threads: each block is constrained on its own data, so the bits do
+     * not depend on the thread count. In layered conv networks the layers' costs are alike (halving
+     * the map's side while doubling the channels keeps a convolution's work), so W_1 on one thread
+     * and the rest on the other balance.
+     */
     @Override
     public void constrain() {
-        for (LinearMap m : blocks()) {
-            m.constrain();
+        RowParallel.forRows(layers.length, constrainLayers);
+        for (LinearMap m : ff) {
+            if (m != null) {
+                m.constrain();
+            }
+        }
+        for (LinearMap m : fb) {
+            if (m != null) {
+                m.constrain();
+            }
+        }
+    }
+
+    /** Constrains the recurrent blocks W_(from+1) .. W_to (0-based layers [from, to)). */
+    private void constrainLayers(int part, int from, int to) {
+        for (int k = from; k < to; k++) {
+            layers[k].constrain();
         }
     }
 

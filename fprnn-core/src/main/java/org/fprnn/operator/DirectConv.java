@@ -51,6 +51,14 @@ final class DirectConv {
     private final int[] phaseStart;
     private final int[] argToPlane;
     private final int[] inFromGrad;
+    /**
+     * Where kernel entry i goes in the forward and in the transposed stencils' order
+     * ({@link #forwardSlot}, {@link #transposeSlot}), computed once: a call lays out only the order it
+     * uses, with one gather and no index arithmetic (a single-sample call, as in the power iteration
+     * of a bound on ||W||_2, costs little more than the layout).
+     */
+    private final int[] fwdSlot;
+    private final int[] adjSlot;
     /** Kernel entries in the stencils' order (coef[(e C_in + ci) C_out + co] and its transpose). */
     private float[] coefF;
     private float[] coefTF;
@@ -146,6 +154,13 @@ final class DirectConv {
                 }
             }
         }
+        int entries = cout * cin * taps;
+        this.fwdSlot = new int[entries];
+        this.adjSlot = new int[entries];
+        for (int i = 0; i < entries; i++) {
+            fwdSlot[i] = forwardSlot(i);
+            adjSlot[i] = transposeSlot(i);
+        }
         this.outFromSpan = new int[outputs];
         this.argToPlane = new int[outputs];
         for (int c = 0; c < cout; c++) {
@@ -182,9 +197,10 @@ final class DirectConv {
                     coefF = new float[kf.data.length];
                     coefTF = new float[kf.data.length];
                 }
+                float[] coef = transpose ? coefTF : coefF;
+                int[] slot = transpose ? adjSlot : fwdSlot;
                 for (int i = 0; i < kf.data.length; i++) {
-                    coefF[forwardSlot(i)] = kf.data[i];
-                    coefTF[transposeSlot(i)] = kf.data[i];
+                    coef[slot[i]] = kf.data[i];
                 }
             }
             case DMatrix kd -> {
@@ -192,9 +208,10 @@ final class DirectConv {
                     coefD = new double[kd.data.length];
                     coefTD = new double[kd.data.length];
                 }
+                double[] coef = transpose ? coefTD : coefD;
+                int[] slot = transpose ? adjSlot : fwdSlot;
                 for (int i = 0; i < kd.data.length; i++) {
-                    coefD[forwardSlot(i)] = kd.data[i];
-                    coefTD[transposeSlot(i)] = kd.data[i];
+                    coef[slot[i]] = kd.data[i];
                 }
             }
         }

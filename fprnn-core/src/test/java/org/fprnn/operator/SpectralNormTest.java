@@ -129,6 +129,48 @@ class SpectralNormTest {
         }
     }
 
+    /**
+     * A layered operator's recurrent blocks (two convolutions and a dense block, each above its bound)
+     * are constrained side by side on 2 threads: the same bits as one after another on 1 thread, and
+     * each block ends at its bound.
+     */
+    @Test
+    void blocksConstrainedSideBySideMatchOneAfterAnother() {
+        int before = org.fprnn.linalg.RowParallel.threads();
+        try {
+            java.util.List<Matrix> kernels = new java.util.ArrayList<>();
+            for (int threads : new int[] {1, 2}) {
+                org.fprnn.linalg.RowParallel.setThreads(threads);
+                Conv2dOperator w1 = new Conv2dOperator("W1", Init.gaussian(3, 27, 2.0 / Math.sqrt(27), Precision.FLOAT,
+                        new Random(5)), new FeatureShape(3, 6, 5), 3, 0.5);
+                Conv2dOperator w2 = new Conv2dOperator("W2", Init.gaussian(4, 36, 2.0 / Math.sqrt(36), Precision.FLOAT,
+                        new Random(6)), new FeatureShape(4, 5, 4), 3, 0.5);
+                Params dense = new Params();
+                dense.put("W3", Init.gaussian(12, 12, 2.0 / Math.sqrt(12), Precision.FLOAT, new Random(7)));
+                DenseOperator w3 = new DenseOperator(dense, "W3", 0.5);
+                java.util.List<RecurrentOperator> layers = java.util.List.of(w1, w2, w3);
+                java.util.List<LinearMap> none = java.util.Arrays.asList(null, null, null);
+                double[] above = {w1.normEstimate(), w2.normEstimate(), w3.normEstimate()};
+                new BlockOperator(layers, none, none).constrain();
+                for (int k = 0; k < 3; k++) {
+                    assertTrue(above[k] > 0.6, "block " + (k + 1) + " starts above its bound: " + above[k]);
+                }
+                assertEquals(0.5, w1.normEstimate(), 1e-5);
+                assertEquals(0.5, w2.normEstimate(), 1e-5);
+                assertEquals(0.5, w3.normEstimate(), 1e-5);
+                kernels.add(w1.kernel());
+                kernels.add(w2.kernel());
+                kernels.add(dense.get("W3"));
+            }
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(kernels.get(k).toDoubleArray(), kernels.get(3 + k).toDoubleArray(), 0.0,
+                        "block " + (k + 1) + ": 1 and 2 threads");
+            }
+        } finally {
+            org.fprnn.linalg.RowParallel.setThreads(before);
+        }
+    }
+
     @Test
     void badBoundsAreErrors() {
         for (double bad : new double[] {-0.5, Double.NaN, Double.POSITIVE_INFINITY}) {
