@@ -2,7 +2,8 @@
 # Writes the "# Time:" header of each named config from the sweep it measured: the wall time of the
 # whole sweep and the range per rule, read from docs/results/NAME/summary.json (written by
 # `fprnn run configs/NAME.toml --out docs/results/NAME`). Replaces the header's "# Time:" block
-# (that line and the "#         " lines after it). Usage: scripts/config-times.sh p3a-mnist [...]
+# (that line and the "#         " lines after it), or adds one at the end of the header's leading
+# comment lines if it has none. Usage: scripts/config-times.sh p3a-mnist [...]
 # NOTE is appended as the header's second line, e.g. NOTE="with one BLAS thread beside another sweep".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,17 +21,21 @@ for run in summary["runs"]:
     by_rule.setdefault(run["rule"], []).append(run["wall_seconds"])
 per = ", ".join(f"{r} {min(v):.0f} s" if len(v) == 1 else f"{r} {min(v):.0f}-{max(v):.0f} s" for r, v in by_rule.items())
 block = [f"# Time:   measured: the whole sweep took {summary['wall_seconds_all_runs'] / 60:.0f} minutes "
-         f"({len(summary['runs'])} runs; {per})",
+         f"({len(summary['runs'])} run{'s' if len(summary['runs']) != 1 else ''}; {per})",
          f"#         {note};",
          f"#         every run's wall time is on docs/results/{name}/results.md. Runs resume from checkpoints."]
 lines = open(path).read().split("\n")
-starts = [i for i, l in enumerate(lines) if l.startswith("# Time:")]
-if not starts:
-    sys.exit(f"config-times: {path} has no '# Time:' line in its header")
-i = j = starts[0]
-j += 1
-while j < len(lines) and lines[j].startswith("#         "):
+header = 0
+while header < len(lines) and lines[header].startswith("#"):
+    header += 1
+starts = [i for i, l in enumerate(lines[:header]) if l.startswith("# Time:")]
+if starts:
+    i = j = starts[0]
     j += 1
+    while j < len(lines) and lines[j].startswith("#         "):
+        j += 1
+else:
+    i = j = header
 lines[i:j] = block
 open(path, "w").write("\n".join(lines))
 print(f"{path}: {block[0]}")
