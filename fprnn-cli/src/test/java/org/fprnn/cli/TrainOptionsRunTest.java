@@ -76,4 +76,36 @@ class TrainOptionsRunTest {
         assertEquals(2, clip.exitCode());
         assertTrue(clip.err().contains("train.clip_norm"), clip.err());
     }
+    /**
+     * Shift augmentation moves images; on samples of a single pixel it does nothing, so it is refused
+     * (exit 2, naming the key) before any run starts, and nothing is written.
+     */
+    @Test
+    void shiftAugmentationOfSamplesThatAreNotImagesIsRefused() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("pixels"));
+        java.util.Random rng = new java.util.Random(3);
+        for (String split : new String[] {"train", "t10k"}) {
+            int n = 40;
+            byte[] px = new byte[n];
+            byte[] labels = new byte[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (byte) (i % 2);
+                px[i] = (byte) (rng.nextInt(100) + 100 * (i % 2));
+            }
+            org.fprnn.data.Idx.write(data.resolve(split + "-images-idx3-ubyte"), new int[] {n, 1, 1}, px, false);
+            org.fprnn.data.Idx.write(data.resolve(split + "-labels-idx1-ubyte"), new int[] {n}, labels, false);
+        }
+        String text = ClassificationRunTest.config(data, "linearized = [0.5]")
+                .replace("rules = [\"gradient\", \"linearized\"]", "rules = [\"linearized\"]")
+                .replace("full_test_every_epoch = true", "full_test_every_epoch = true\naugment_shift = 1");
+        Path cfg = dir.resolve("pixels.toml");
+        Files.writeString(cfg, text);
+        Path out = dir.resolve("pixels-out");
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("train.augment_shift = 1 does not apply"), r.err());
+        assertTrue(r.err().contains("not images"), r.err());
+        assertTrue(!Files.exists(out.resolve("runs")) && !Files.exists(out.resolve("summary.json")),
+                "nothing written for a refused config");
+    }
 }

@@ -87,4 +87,26 @@ class SeedGroupTest {
         assertEquals(List.of(2L), s.get("diverged_seeds"));
         assertEquals(List.of("seed 2 diverged at step 2"), s.get("not_completed"));
     }
+    /**
+     * A seed whose run failed with an error (outcome "failed", no final test) is left out of the
+     * aggregate and named, beside one that diverged.
+     */
+    @Test
+    void aSeedThatFailedIsNamedAndLeftOutOfTheAggregate() throws FormatException {
+        List<RunSpec> plan = new ArrayList<>();
+        List<RunResult> results = new ArrayList<>();
+        String[] outcome = {"completed", "failed", "diverged", "completed"};
+        double[] acc = {0.7, 0, 0, 0.9};
+        for (long seed = 1; seed <= 4; seed++) {
+            RunResult r = run("gradient", 0.1, seed, acc[(int) seed - 1], outcome[(int) seed - 1]);
+            plan.add(r.spec);
+            results.add(r);
+        }
+        SeedGroup g = SeedGroup.of(plan, results).getFirst();
+        assertEquals(2, g.finalAccuracy().n());
+        assertEquals(0.8, g.finalAccuracy().mean(), 1e-15);
+        assertEquals(List.of("seed 2 failed", "seed 3 diverged at step 2"), g.notCompleted());
+        assertTrue(g.cell().contains("seed 2 failed") && g.cell().contains("(n = 2)"), g.cell());
+        assertEquals(List.of(1L, 4L), g.summary().get("completed_seeds"));
+    }
 }

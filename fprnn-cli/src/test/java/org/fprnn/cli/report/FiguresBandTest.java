@@ -1,0 +1,53 @@
+package org.fprnn.cli.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.List;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The band over seeds in the results pages' curves (issue 13 item 1): a closed polygon along the
+ * upper bound and back along the lower one, in the line's colour, out of the legend; points where
+ * a bound is not finite (or not positive on a log axis) are left out, and fewer than two drawable
+ * points draw nothing.
+ */
+class FiguresBandTest {
+    @Test
+    void theBandIsAPolygonAlongTheUpperBoundAndBackAlongTheLower() {
+        XYChart c = Figures.lineChart("t", "step", "loss", false, 400, 300);
+        double[] x = {1, 2, 3, 4};
+        Figures.addLine(c, "lr 0.1", x, new double[] {2, 1.5, 1.2, 1.0});
+        Figures.addBand(c, x, new double[] {1.8, 1.4, Double.NaN, 0.9}, new double[] {2.2, 1.6, 1.3, 1.1});
+        List<XYSeries> all = List.copyOf(c.getSeriesMap().values());
+        assertEquals(2, all.size());
+        XYSeries band = all.get(1);
+        assertEquals("lr 0.1 (range over seeds)", band.getName());
+        assertFalse(band.isShowInLegend());
+        assertEquals(XYSeries.XYSeriesRenderStyle.PolygonArea, band.getXYSeriesRenderStyle());
+        // step 3 has no finite lower bound: left out on both sides
+        assertArrayEquals(new double[] {1, 2, 4, 4, 2, 1}, band.getXData());
+        assertArrayEquals(new double[] {2.2, 1.6, 1.1, 0.9, 1.4, 1.8}, band.getYData());
+        assertEquals(all.get(0).getLineColor().getRGB() & 0xFFFFFF, band.getFillColor().getRGB() & 0xFFFFFF,
+                "the band takes the line's colour");
+        assertEquals(50, band.getFillColor().getAlpha(), "translucent");
+    }
+
+    @Test
+    void onALogAxisNonPositiveBoundsAreLeftOutAndTooFewPointsDrawNothing() {
+        XYChart log = Figures.lineChart("t", "step", "loss", true, 400, 300);
+        double[] x = {1, 2, 3};
+        Figures.addLine(log, "lr 1", x, new double[] {1, 0.5, 0.2});
+        Figures.addBand(log, x, new double[] {0, 0.4, 0.1}, new double[] {2, 0.6, 0.3});
+        XYSeries band = List.copyOf(log.getSeriesMap().values()).get(1);
+        assertArrayEquals(new double[] {2, 3, 3, 2}, band.getXData());
+
+        XYChart one = Figures.lineChart("t", "step", "loss", false, 400, 300);
+        Figures.addLine(one, "lr 1", x, new double[] {1, 0.5, 0.2});
+        Figures.addBand(one, x, new double[] {Double.NaN, 0.4, Double.NaN}, new double[] {2, 0.6, 0.3});
+        assertEquals(1, one.getSeriesMap().size(), "one drawable point: no band");
+    }
+}
