@@ -26,6 +26,9 @@ public final class Figures {
     private Figures() {
     }
 
+    /** The x axis's number format: no grouping, at most two decimals. */
+    static final String X_PATTERN = "#.##";
+
     /** A line chart with the given axes. */
     public static XYChart lineChart(String title, String xLabel, String yLabel, boolean logY, int width, int height) {
         XYChart c = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle(xLabel)
@@ -35,6 +38,9 @@ public final class Figures {
             c.getStyler().setYAxisLogarithmicDecadeOnly(true);
         }
         c.getStyler().setXAxisTickMarkSpacingHint(120);
+        // No thousands separators: on a run of thousands of steps XChart's labels ("1,084") ran into
+        // each other; fractions stay visible for short runs whose ticks fall between steps.
+        c.getStyler().setXAxisDecimalPattern(X_PATTERN);
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotGridLinesVisible(true);

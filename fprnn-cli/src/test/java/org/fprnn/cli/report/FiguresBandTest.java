@@ -50,4 +50,14 @@ class FiguresBandTest {
         Figures.addBand(one, x, new double[] {Double.NaN, 0.4, Double.NaN}, new double[] {2, 0.6, 0.3});
         assertEquals(1, one.getSeriesMap().size(), "one drawable point: no band");
     }
+    /** Step axes of long runs print 1084, not "1,084" (grouped labels ran into each other), and keep fractions. */
+    @Test
+    void theStepAxisHasNoThousandsSeparators() {
+        XYChart c = Figures.lineChart("t", "step", "loss", false, 400, 300);
+        java.text.DecimalFormat f = new java.text.DecimalFormat(c.getStyler().getXAxisDecimalPattern(),
+                java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT));
+        assertEquals("1084", f.format(1084.0));
+        assertEquals("4690", f.format(4690.0));
+        assertEquals("2.5", f.format(2.5));
+    }
 }
