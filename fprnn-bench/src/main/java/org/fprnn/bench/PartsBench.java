@@ -133,8 +133,12 @@ final class PartsBench {
                     () -> OwnThreads.sgemm(nb, RowParallel.threads(), false, true, b, n, n, 1f, s.data, n,
                             ((FMatrix) w).data, n, 0f, z.data, n), 1, true));
         }
-        // a single part lasts about a product: repeat it, so that each timed call lasts several
+        // a single part lasts about a product: repeat it, so that each timed call lasts several; each
+        // call on fprnn's threads comes after untimed raw products at its thread count, as in training
+        // (ThreadsBench.atThreads): else the first 2-thread piece of a round pays for waking a row thread
+        // that parked during the 1-thread pieces
         int[] counts = {1, 2};
+        Runnable warm = ScalingBench.gemmBody(w, b, n);
         List<Runnable> bodies = new ArrayList<>();
         for (int c : counts) {
             for (Piece p : pieces) {
@@ -145,7 +149,7 @@ final class PartsBench {
                         p.body().run();
                     }
                 };
-                bodies.add(p.ownThreads() ? Timer.afterTheRest(body) : body);
+                bodies.add(p.ownThreads() ? Timer.afterTheRest(body) : ThreadsBench.atThreads(c, warm, body));
             }
         }
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 15, 60.0);
@@ -221,10 +225,12 @@ final class PartsBench {
                 N x N product at the same thread count, measured in the same run (round by round); the rules' \
                 N x B by B x N product shows the cost of fprnn's fixed split (two blocks, boundaries at multiples \
                 of 32) against one call. All pieces at both thread counts are timed interleaved, one call of \
-                each per round, %d rounds, each single part called %d times per timing; %s. %sProducts with W \
-                are counted by a wrapper of the operator (the rules' weight product a^T b is not a product with W \
+                each per round, %d rounds, each single part called %d times per timing; %s. Each timed call \
+                on fprnn's threads comes after %d untimed calls of fprnn's raw product at its thread count, so \
+                that fprnn's row threads are awake, as between the products and passes of a solve. %sProducts \
+                with W are counted by a wrapper of the operator (the rules' weight product a^T b is not a product with W \
                 and is not counted).""", n, b, t[0].count(), PART_REPEATS, Timer.Samples.spreadNote(t[0].count()),
-                nb == null ? "" : OwnThreads.TIMED_LAST + " ");
+                ThreadsBench.WARM_CALLS, nb == null ? "" : OwnThreads.TIMED_LAST + " ");
         return Section.of(ID, "Parts of a solver iteration in raw-sgemm units", o, explanation,
                 List.of(table, products), List.of("", "Products with W per piece of work:"), null);
     }

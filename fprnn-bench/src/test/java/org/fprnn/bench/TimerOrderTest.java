@@ -150,6 +150,24 @@ class TimerOrderTest {
         assertTrue(md.contains(OwnThreads.TIMED_LAST), md);
     }
 
+    /**
+     * Every timed call of PartsBench on fprnn's threads comes right after its untimed preparation (raw
+     * products at its thread count), as in the threads benchmark: its 2-thread product once read 1.6
+     * raw-sgemm units, timed right after the 1-thread pieces with the row thread parked.
+     */
+    @Test
+    void partsBenchPreparesEveryCallOnFprnnsThreads() {
+        traced(PartsBench::run);
+        int bodies = 0;
+        for (int i = 0; i < trace.size(); i++) {
+            if (trace.get(i).equals(Timer.BODY)) {
+                bodies++;
+                assertEquals(Timer.PREPARE, i > 0 ? trace.get(i - 1) : null, "entry " + i + ": a body timed unprepared");
+            }
+        }
+        assertTrue(bodies > 0, "no body traced");
+    }
+
     @Test
     void blasBenchTimesItsOwnThreadsCallsAfterTheRest() {
         traced(BlasBench::run);
