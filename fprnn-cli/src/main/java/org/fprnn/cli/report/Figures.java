@@ -118,6 +118,48 @@ public final class Figures {
         band.setShowInLegend(false);
     }
 
+    /** The name of the series {@link #roundXTicks} adds. */
+    static final String TICK_SERIES = "(x ticks)";
+
+    /**
+     * Makes XChart place the x ticks at round numbers (0, 50, 100, ...): when the x values of all the
+     * series together are equally spaced (steps 1, 2, ..., T), XChart 3.8 puts its ticks on data
+     * values instead (1, 20, 39, ...). A hidden, legend-less series of one point between the first two
+     * x values, at a y already on the chart, breaks the equal spacing without drawing anything or
+     * changing either axis's range. Charts whose x values are not equally spaced are left as they are.
+     */
+    static void roundXTicks(XYChart chart) {
+        if (chart.getSeriesMap().containsKey(TICK_SERIES)) {
+            return;
+        }
+        java.util.TreeSet<Double> xs = new java.util.TreeSet<>();
+        double y = Double.NaN;
+        for (XYSeries s : chart.getSeriesMap().values()) {
+            double[] sx = s.getXData();
+            double[] sy = s.getYData();
+            for (int i = 0; i < sx.length; i++) {
+                xs.add(sx[i]);
+                if (Double.isNaN(y) && Double.isFinite(sy[i])) {
+                    y = sy[i];
+                }
+            }
+        }
+        if (xs.size() < 3 || Double.isNaN(y)) {
+            return;
+        }
+        Double[] v = xs.toArray(new Double[0]);
+        double step = v[1] - v[0];
+        for (int i = 2; i < v.length; i++) {
+            if (Math.abs(v[i] - v[i - 1] - step) > 1e-9 * Math.max(1, Math.abs(step))) {
+                return; // not equally spaced: XChart already picks round ticks
+            }
+        }
+        XYSeries hidden = chart.addSeries(TICK_SERIES, new double[] {v[0] + step / 2}, new double[] {y});
+        hidden.setMarker(SeriesMarkers.NONE);
+        hidden.setLineColor(new Color(0, 0, 0, 0));
+        hidden.setShowInLegend(false);
+    }
+
     /** Tiles charts into a grid with {@code cols} columns and writes one PNG atomically. */
     public static void saveGrid(List<XYChart> charts, int cols, Path png) throws IOException {
         if (charts.isEmpty()) {
@@ -125,6 +167,7 @@ public final class Figures {
         }
         List<BufferedImage> imgs = new ArrayList<>();
         for (XYChart c : charts) {
+            roundXTicks(c);
             imgs.add(BitmapEncoder.getBufferedImage(c));
         }
         int w = imgs.get(0).getWidth();

@@ -3,6 +3,7 @@ package org.fprnn.cli.report;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.knowm.xchart.XYChart;
@@ -50,6 +51,59 @@ class FiguresBandTest {
         Figures.addBand(one, x, new double[] {Double.NaN, 0.4, Double.NaN}, new double[] {2, 0.6, 0.3});
         assertEquals(1, one.getSeriesMap().size(), "one drawable point: no band");
     }
+    /**
+     * A step axis gets its ticks at round numbers, not on the data's first step and every k-th one
+     * after it (XChart's choice when all x values are equally spaced: 1, 20, 39, ... for 354 steps).
+     * The tick values are read through XChart's label-formatting callback while the chart is drawn.
+     */
+    @Test
+    void stepAxesGetRoundTicks() {
+        for (int steps : new int[] {354, 4690}) {
+            double[] x = new double[steps];
+            double[] y = new double[steps];
+            for (int i = 0; i < steps; i++) {
+                x[i] = i + 1;
+                y[i] = 2.0 / (i + 1);
+            }
+            List<Double> before = ticks(x, y, false);
+            assertTrue(before.stream().anyMatch(v -> v % 10 != 0),
+                    "without the fix XChart ticks the data's own steps: " + before);
+            List<Double> after = ticks(x, y, true);
+            assertTrue(after.size() >= 3, after.toString());
+            double gap = after.get(1) - after.get(0);
+            for (double v : after) {
+                assertEquals(0, v % gap, 1e-9, "ticks at multiples of their spacing: " + after);
+            }
+            assertTrue(gap % 10 == 0 || gap % 25 == 0, "a round spacing: " + after);
+        }
+        XYChart eig = Figures.lineChart("t", "re", "im", false, 400, 300);
+        Figures.addLine(eig, "eigenvalues", new double[] {0.1, 0.35, 0.4}, new double[] {0, 1, 2});
+        Figures.roundXTicks(eig);
+        assertEquals(1, eig.getSeriesMap().size(), "x values not equally spaced: no hidden series");
+    }
+
+    /**
+     * The x tick values XChart formats strictly inside the data's range for a line over (x, y), with or
+     * without {@link Figures#roundXTicks} (it also formats the range's ends and candidates outside it).
+     */
+    private static List<Double> ticks(double[] x, double[] y, boolean round) {
+        XYChart c = Figures.lineChart("t", "step", "loss", false, 600, 300);
+        Figures.addLine(c, "lr 0.1", x, y);
+        if (round) {
+            Figures.roundXTicks(c);
+            XYSeries hidden = c.getSeriesMap().get(Figures.TICK_SERIES);
+            assertFalse(hidden.isShowInLegend());
+            assertEquals(0, hidden.getLineColor().getAlpha(), "invisible");
+        }
+        java.util.TreeSet<Double> seen = new java.util.TreeSet<>();
+        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> {
+            seen.add(v);
+            return String.valueOf(v);
+        });
+        org.knowm.xchart.BitmapEncoder.getBufferedImage(c);
+        return List.copyOf(seen.subSet(x[0], false, x[x.length - 1], false));
+    }
+
     /** Step axes of long runs print 1084, not "1,084" (grouped labels ran into each other), and keep fractions. */
     @Test
     void theStepAxisHasNoThousandsSeparators() {
