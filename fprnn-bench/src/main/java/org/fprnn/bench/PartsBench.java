@@ -228,8 +228,8 @@ final class PartsBench {
                 each per round, %d rounds, each single part called %d times per timing; %s. Each timed call \
                 on fprnn's threads comes after %d untimed calls of fprnn's raw product at its thread count, so \
                 that fprnn's row threads are awake, as between the products and passes of a solve. %sProducts \
-                with W are counted by a wrapper of the operator (the rules' weight product a^T b is not a product with W \
-                and is not counted).""", n, b, t[0].count(), PART_REPEATS, Timer.Samples.spreadNote(t[0].count()),
+                with W are counted by a wrapper of the operator (the rules' weight product a^T b is not a \
+                product with W and is not counted).""", n, b, t[0].count(), PART_REPEATS, Timer.Samples.spreadNote(t[0].count()),
                 ThreadsBench.WARM_CALLS, nb == null ? "" : OwnThreads.TIMED_LAST + " ");
         return Section.of(ID, "Parts of a solver iteration in raw-sgemm units", o, explanation,
                 List.of(table, products), List.of("", "Products with W per piece of work:"), null);
