@@ -125,4 +125,36 @@ class SeedsRunTest {
         assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| gradient | lr 0.05: %.2f%% (n = 1); seed 5"
                 + " diverged at step 1 |", 100 * a8)), md);
     }
+
+    /**
+     * Seeds given in another order than the folder was made with: the first seed's checkpoint is sound
+     * and named without a seed, so the refusal says to give the seeds in the folder's order (not to
+     * delete it) and changes nothing; --status for fewer seeds names the left-out seed's checkpoint.
+     */
+    @Test
+    void seedsInAnotherOrderKeepTheCheckpointAndStatusNamesLeftOutCheckpoints() throws IOException {
+        Path cfg = config("gradient = [0.2]", "");
+        Path out = dir.resolve("order");
+        assertEquals(130, CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5,6",
+                "--stop-after-steps", "3").exitCode());
+        Path ckpt = out.resolve("checkpoints/gradient_lr0.2.safetensors");
+        byte[] before = Files.readAllBytes(ckpt);
+        CliRunner swapped = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "6,5");
+        assertEquals(2, swapped.exitCode(), swapped.err() + swapped.out());
+        assertTrue(swapped.err().contains("holds a checkpoint of seed 5 where this command expects run gradient lr 0.2"
+                + " seed 6"), swapped.err());
+        assertTrue(swapped.err().contains("give the seeds in the order this folder was made with (seed 5 first)"),
+                swapped.err());
+        assertTrue(!swapped.err().contains("Delete"), "no advice to delete a sound checkpoint: " + swapped.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(ckpt), "the checkpoint is kept");
+
+        // Seed 5 finished, seed 6 stopped after 3 of its steps; the status of seed 5 alone names seed 6's checkpoint.
+        assertEquals(0, CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5").exitCode());
+        assertEquals(130, CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5,6",
+                "--stop-after-steps", "3").exitCode());
+        CliRunner status = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5", "--status");
+        assertEquals(0, status.exitCode(), status.err());
+        assertTrue(status.out().contains("also holds 1 checkpoint of run this sweep does not make (gradient_lr0.2_seed6)"),
+                status.out());
+    }
 }

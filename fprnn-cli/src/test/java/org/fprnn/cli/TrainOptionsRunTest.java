@@ -44,6 +44,16 @@ class TrainOptionsRunTest {
         assertEquals(0, a.exitCode(), a.err() + a.out());
         String id = "weights/linearized_lr0.5.safetensors";
         assertNotEquals(-1L, Files.mismatch(plain.resolve(id), whole.resolve(id)), "the options change the run");
+        // The page says how the runs were trained, options included.
+        String page = Files.readString(whole.resolve("results.md"));
+        for (String said : new String[] {"learning rate decayed to 0 along a cosine over the run after a linear"
+                + " warm-up of 2 steps", "direction clipped to Frobenius norm 0.05 over all trained parameters",
+                "each training image shifted by up to 2 pixels along each axis"}) {
+            assertTrue(page.contains(said), said + "\n" + page);
+        }
+        String line = Files.readString(plain.resolve("results.md")).lines().filter(l -> l.startsWith("- training: "))
+                .findFirst().orElseThrow();
+        assertTrue(line.contains("cross-entropy; test batch"), "no options, no clause: " + line);
 
         Path parts = dir.resolve("parts");
         assertEquals(130, CliRunner.run("run", cfg.toString(), "--out", parts.toString(), "--stop-after-steps", "3")
@@ -76,6 +86,54 @@ class TrainOptionsRunTest {
         assertEquals(2, clip.exitCode());
         assertTrue(clip.err().contains("train.clip_norm"), clip.err());
     }
+    /**
+     * Settings that cannot act in the run are said before it starts: a warm-up as long as the run, a
+     * step decay that never comes (notes), and a clipping norm at or above the norm whose directions
+     * are refused anyway (a config error, exit 2).
+     */
+    @Test
+    void settingsThatCannotActAreNotedOrRefused() throws IOException {
+        CliRunner warm = CliRunner.run("run", config("schedule = \"cosine\"\nwarmup_steps = 1000").toString(), "--out",
+                dir.resolve("w").toString(), "--stop-after-steps", "1");
+        assertEquals(130, warm.exitCode(), warm.err() + warm.out());
+        assertTrue(warm.out().contains("note: train.warmup_steps = 1000 is not shorter than the run's"), warm.out());
+        assertTrue(warm.out().contains("the cosine schedule never starts"), warm.out());
+        CliRunner step = CliRunner.run("run", config("schedule = \"step\"\nstep_every = 1000").toString(), "--out",
+                dir.resolve("s").toString(), "--stop-after-steps", "1");
+        assertEquals(130, step.exitCode(), step.err() + step.out());
+        assertTrue(step.out().contains("note: train.step_every = 1000 is not shorter than the run's"), step.out());
+        assertTrue(step.out().contains("the learning rate never decays"), step.out());
+        CliRunner fine = CliRunner.run("run", config("schedule = \"step\"\nstep_every = 3").toString(), "--out",
+                dir.resolve("f").toString(), "--stop-after-steps", "1");
+        assertTrue(!fine.out().contains("note: train."), "no note for settings that act: " + fine.out());
+        CliRunner clip = CliRunner.run("run", config("clip_norm = 1e7").toString(), "--out", dir.resolve("c").toString());
+        assertEquals(2, clip.exitCode(), clip.err() + clip.out());
+        assertTrue(clip.err().contains("train.clip_norm = 1.0E7 is not below train.max_direction_norm"), clip.err());
+        assertTrue(!Files.exists(dir.resolve("c")), "nothing written for a refused config");
+    }
+
+    /**
+     * A shift of more than half the image's side moves most of each image out of its frame (all of it
+     * at the side's length): refused before any run starts, saying the largest shift allowed, also for
+     * a value that would overflow the draw.
+     */
+    @Test
+    void aShiftTooLargeForTheImagesIsRefused() throws IOException {
+        for (String shift : new String[] {"15", "28", "2147483647"}) {
+            Path out = dir.resolve("big" + shift);
+            CliRunner r = CliRunner.run("run", config("augment_shift = " + shift).toString(), "--out", out.toString());
+            assertEquals(2, r.exitCode(), r.err() + r.out());
+            assertTrue(r.err().contains("train.augment_shift = " + shift + " on "), r.err());
+            assertTrue(r.err().contains("a shift of " + shift + " pixels is too large for 28 x 28 images: give at most"
+                    + " 14"), r.err());
+            assertTrue(!Files.exists(out.resolve("runs")), "nothing written for a refused shift");
+        }
+        CliRunner ok = CliRunner.run("run", config("augment_shift = 14").toString(), "--out", dir.resolve("ok").toString(),
+                "--stop-after-steps", "1");
+        assertEquals(130, ok.exitCode(), "14 pixels are allowed: the run starts and stops after its first step; "
+                + ok.err());
+    }
+
     /**
      * Shift augmentation moves images; on samples of a single pixel it does nothing, so it is refused
      * (exit 2, naming the key) before any run starts, and nothing is written.

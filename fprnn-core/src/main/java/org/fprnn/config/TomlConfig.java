@@ -40,6 +40,10 @@ public final class TomlConfig {
             .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
             .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
             .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            // schedule = 3 or adam_second_moment = true is not a name: refused as written, not read as "3"
+            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     private TomlConfig() {
@@ -52,7 +56,7 @@ public final class TomlConfig {
      * @throws ConfigException if the text is not TOML, a key is unknown or a value is not allowed
      */
     public static <T> T parse(String text, String source, List<String> overrides, Class<T> type) {
-        return bind(tree(text, source, overrides), "", source, type);
+        return bind(tree(text, source, overrides), "", source, type, overrides);
     }
 
     /**
@@ -67,7 +71,7 @@ public final class TomlConfig {
         if (t != null && !(t instanceof ObjectNode)) {
             throw new ConfigException("config " + source + ": '" + table + "' must be a table, [" + table + "]");
         }
-        return bind(t == null ? MAPPER.createObjectNode() : t, table, source, type);
+        return bind(t == null ? MAPPER.createObjectNode() : t, table, source, type, List.of());
     }
 
     private static ObjectNode tree(String text, String source, List<String> overrides) {
@@ -90,16 +94,17 @@ public final class TomlConfig {
     }
 
     /** Binds a tree whose keys sit under {@code prefix} ("" for a whole config) to {@code type}. */
-    private static <T> T bind(JsonNode tree, String prefix, String source, Class<T> type) {
+    private static <T> T bind(JsonNode tree, String prefix, String source, Class<T> type, List<String> overrides) {
         try {
             return MAPPER.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             List<Object> tables = steps(e.getPath());
+            String given = givenBy(prefix, tables, overrides);
             tables.removeLast();
             String where = table(prefix, tables);
             List<String> known = e.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
             throw new ConfigException("config " + source + ": unknown key '" + e.getPropertyName() + "'"
-                    + (where.isEmpty() ? " at the top level" : " in " + where) + "; allowed keys: " + known);
+                    + (where.isEmpty() ? " at the top level" : " in " + where) + given + "; allowed keys: " + known);
         } catch (ValueInstantiationException e) {
             // A record's own check failed: its message names the key and what is allowed.
             Throwable c = e;
@@ -110,7 +115,7 @@ public final class TomlConfig {
         } catch (MismatchedInputException e) {   // InvalidFormatException too
             List<Object> path = steps(e.getPath());
             throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
-                    + key(prefix, path) + ": expected " + expected(e.getTargetType()));
+                    + key(prefix, path) + givenBy(prefix, path, overrides) + ": expected " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof InputCoercionException c) {   // a whole number beyond int or long
                 List<Object> path = steps(e.getPath());
@@ -131,6 +136,24 @@ public final class TomlConfig {
             }
             throw new ConfigException("config " + source + ": " + firstLine(c.getMessage()), e);
         }
+    }
+
+    /**
+     * " (given by --set K=V)" when the value at this path came from an override rather than the file,
+     * so that the message points at the command line; "" otherwise.
+     */
+    private static String givenBy(String prefix, List<Object> path, List<String> overrides) {
+        StringBuilder k = new StringBuilder(prefix);
+        for (Object step : path) {
+            k.append(k.isEmpty() ? "" : ".").append(step);
+        }
+        for (String o : overrides.reversed()) {   // the last override of a key is the one applied
+            int eq = o.indexOf('=');
+            if (eq > 0 && o.substring(0, eq).trim().equals(k.toString())) {
+                return " (given by --set " + o + ")";
+            }
+        }
+        return "";
     }
 
     /** A binding error's path: field names and (0-based) array indices, outermost first. */

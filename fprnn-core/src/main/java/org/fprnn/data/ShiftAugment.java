@@ -18,8 +18,8 @@ public final class ShiftAugment {
     private final double[] row;
 
     /**
-     * @param maxShift s, the largest shift in pixels along each axis (>= 1)
-     * @throws IllegalArgumentException for flat samples (1 x 1 images) or s < 1
+     * @param maxShift s, the largest shift in pixels along each axis (1 to {@link #largestShift})
+     * @throws IllegalArgumentException for flat samples (1 x 1 images), s < 1 or s too large
      */
     public ShiftAugment(int channels, int height, int width, int maxShift) {
         if (maxShift < 1) {
@@ -28,11 +28,31 @@ public final class ShiftAugment {
         if (height < 2 && width < 2) {
             throw new IllegalArgumentException("shifting needs images; the samples are flat (" + channels + " values)");
         }
+        if (maxShift > largestShift(height, width)) {
+            throw new IllegalArgumentException(tooLarge(maxShift, height, width));
+        }
         this.channels = channels;
         this.height = height;
         this.width = width;
         this.maxShift = maxShift;
         this.row = new double[channels * height * width];
+    }
+
+    /**
+     * The largest shift allowed on images of height x width: half the shorter side, so that a shifted
+     * image keeps at least half of its content along each axis (a shift of the whole side leaves a
+     * blank image).
+     */
+    public static int largestShift(int height, int width) {
+        return Math.min(height, width) / 2;
+    }
+
+    /** Why a shift of s pixels is refused on images of height x width, and what to give instead. */
+    public static String tooLarge(int s, int height, int width) {
+        int most = largestShift(height, width);
+        return "a shift of " + s + " pixels is too large for " + height + " x " + width + " images: "
+                + (most < 1 ? "they are too small to shift" : "give at most " + most + " (half the shorter side;"
+                + " a few pixels, such as 2, is the usual choice)");
     }
 
     /** The transform for a data set's image shape. */

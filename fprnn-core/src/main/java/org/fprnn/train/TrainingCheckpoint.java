@@ -125,7 +125,7 @@ public record TrainingCheckpoint(String rule, double lr, String settings, int st
         }
         if (wantSeed != null && meta.get("seed") != null && !meta.get("seed").strip().equals(wantSeed.toString())) {
             // Checkpoints written before seeds existed have no seed; their settings name it.
-            throw new FormatException(file, "is a checkpoint of seed " + meta.get("seed") + ", not of " + wantSeed);
+            throw new OtherSeed(file, meta.get("seed").strip(), wantSeed);
         }
         if (step < 1) {
             throw new FormatException(file, "records step " + step + "; a checkpoint holds at least one step");
@@ -293,5 +293,24 @@ public record TrainingCheckpoint(String rule, double lr, String settings, int st
     /** A metadata value (e.g. one the writer added), or null. */
     public String metadata(String key) {
         return contents.metadata().get(key);
+    }
+
+    /**
+     * An intact checkpoint of the same rule and learning rate but another seed: the file is sound,
+     * the caller asked for the wrong run (a sweep's runs of its first seed are named without a seed).
+     */
+    public static final class OtherSeed extends FormatException {
+        private static final long serialVersionUID = 1L;
+        private final String seed;
+
+        OtherSeed(Path file, String seed, long wanted) {
+            super(file, "is a checkpoint of seed " + seed + ", not of " + wanted);
+            this.seed = seed;
+        }
+
+        /** The seed the checkpoint was made with, as its metadata writes it. */
+        public String seed() {
+            return seed;
+        }
     }
 }

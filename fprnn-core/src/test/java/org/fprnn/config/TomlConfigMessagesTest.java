@@ -10,14 +10,15 @@ import org.junit.jupiter.api.Test;
  * A value of the wrong kind is refused with a message that names its key and table as the config
  * is written (layers counted from 1), what was written and what the key takes: a string where a
  * number or switch belongs is not read as one, and a whole number beyond the key's range names the
- * key too.
+ * key too. A number or switch where a name belongs is refused as written, not read as its text, and
+ * a value given by --set is named as such.
  */
 class TomlConfigMessagesTest {
     /** A config of one table and an array of tables. */
     public record Config(Table train, List<Layer> layers, List<Long> seeds) {
     }
 
-    public record Table(Integer epochs, Double lr, Boolean shuffle) {
+    public record Table(Integer epochs, Double lr, Boolean shuffle, String schedule) {
     }
 
     public record Layer(Integer units) {
@@ -39,8 +40,12 @@ class TomlConfigMessagesTest {
                 + " expected " + ints, error("[[layers]]\nunits = 9999999999\n"));
         assertEquals("config c.toml: bad value 2.5 for 'epochs' in [train]: expected " + ints,
                 error("[train]\nepochs = 2.5\n"));
-        assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train]: expected a number (no quotes)",
-                error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
+        assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train] (given by --set train.lr=\"0.5\"): expected a"
+                + " number (no quotes)", error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
+        for (String v : new String[] {"3", "2.5", "true"}) {
+            assertEquals("config c.toml: bad value " + v + " for 'schedule' in [train]: expected a string in quotes",
+                    error("[train]\nschedule = " + v + "\n"));
+        }
         assertEquals("config c.toml: bad value \"true\" for 'shuffle' in [train]: expected true or false (no quotes)",
                 error("[train]\nshuffle = \"true\"\n"));
         assertEquals("config c.toml: bad value \"x\" for element 2 of 'seeds' at the top level: expected a whole"
@@ -50,9 +55,18 @@ class TomlConfigMessagesTest {
     }
 
     @Test
+    void anUnknownKeyGivenByAnOverrideIsNamedAsSuch() {
+        String m = error("[train]\nepochs = 3\n", "train.epochs=4", "train.schedul=cosine");
+        assertEquals("config c.toml: unknown key 'schedul' in [train] (given by --set train.schedul=cosine); allowed"
+                + " keys: [epochs, lr, schedule, shuffle]", m);
+        assertEquals("config c.toml: unknown key 'schedul' in [train]; allowed keys: [epochs, lr, schedule, shuffle]",
+                error("[train]\nschedul = \"cosine\"\n"), "a key written in the file names no override");
+    }
+
+    @Test
     void numbersAndSwitchesWrittenAsSuchStillBind() {
         Config c = TomlConfig.parse("seeds = [1, 2]\n[train]\nepochs = 3\nlr = 1\nshuffle = true\n[[layers]]\nunits = 4\n",
-                "c.toml", List.of("train.lr=0.25"), Config.class);
-        assertEquals(new Config(new Table(3, 0.25, true), List.of(new Layer(4)), List.of(1L, 2L)), c);
+                "c.toml", List.of("train.lr=0.25", "train.schedule=cosine"), Config.class);
+        assertEquals(new Config(new Table(3, 0.25, true, "cosine"), List.of(new Layer(4)), List.of(1L, 2L)), c);
     }
 }

@@ -59,4 +59,16 @@ class ShiftAugmentTest {
         assertArrayEquals(b1.data, b2.data, "the same draws give the same batch");
         assertThrows(IllegalArgumentException.class, () -> new ShiftAugment(1, 1, 1, 2), "flat samples");
     }
+
+    /** At most half the shorter side: a larger shift would leave most of the image outside its frame. */
+    @Test
+    void shiftsAboveHalfTheShorterSideAreRefused() {
+        org.junit.jupiter.api.Assertions.assertEquals(14, ShiftAugment.largestShift(28, 28));
+        org.junit.jupiter.api.Assertions.assertEquals(2, ShiftAugment.largestShift(32, 5));
+        new ShiftAugment(1, 28, 28, 14);
+        for (int s : new int[] {15, 28, Integer.MAX_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ShiftAugment(1, 28, 28, s));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("give at most 14"), e.getMessage());
+        }
+    }
 }

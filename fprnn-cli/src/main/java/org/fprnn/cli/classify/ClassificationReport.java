@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.fprnn.cli.config.RunConfig;
+import org.fprnn.cli.config.TrainConfig;
 import org.fprnn.cli.report.Figures;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.io.Json;
@@ -193,12 +194,12 @@ final class ClassificationReport {
                     dg.singularity() ? "exact SVD up to " + dg.exactMaxUnits() + " units, inverse-iteration estimate"
                             + " (an upper bound) up to " + dg.denseMaxUnits() + ", not computed above" : "not computed"));
         }
-        sb.append(String.format(Locale.ROOT, "- training: %s%s, batch %d, %d epoch%s (%d steps per run), cross-entropy;"
+        sb.append(String.format(Locale.ROOT, "- training: %s%s, batch %d, %d epoch%s (%d steps per run), cross-entropy%s;"
                         + " test batch of %d drawn afresh at every step; full test set %s%n", t.optimizer(),
                 t.momentum() > 0 ? " (momentum " + num(t.momentum()) + ")"
                         : "global".equals(t.adamSecondMoment()) ? " with one second moment for all trained parameters"
                         + " (train.adam_second_moment = \"global\")" : "",
-                t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s", total, t.testBatch(),
+                t.batchSize(), t.epochs(), t.epochs() == 1 ? "" : "s", total, trainingOptions(t), t.testBatch(),
                 t.fullTestEveryEpoch() ? "after every epoch" : "at the end"));
         sb.append("\n## Final accuracy on the full test set\n\n");
         boolean seeds = cfg.seeds().size() > 1;
@@ -295,6 +296,36 @@ final class ClassificationReport {
         sb.append("## Files\n\n`metrics.jsonl` (one line per step and per full-test evaluation), `summary.json`,"
                 + " `runs/*.json` (per run, with the eigenvalues of W), `weights/*.safetensors` (parameters after"
                 + " training).\n\nTo reproduce: `").append(info.get("command")).append("`\n");
+        return sb.toString();
+    }
+
+    /**
+     * The training options a run was made with beyond the optimizer and batch, each as "; clause":
+     * weight decay, the learning-rate schedule and warm-up, clipping and shift augmentation; "" when
+     * all are off.
+     */
+    static String trainingOptions(TrainConfig t) {
+        StringBuilder sb = new StringBuilder();
+        if (t.weightDecay() > 0) {
+            sb.append("; weight decay ").append(num(t.weightDecay()))
+                    .append(t.optimizer().equals("adam") ? " (decoupled, as AdamW)" : " (L2, added to the direction)");
+        }
+        int w = t.warmupSteps();
+        String warmup = w > 0 ? " after a linear warm-up of " + w + " step" + (w == 1 ? "" : "s") : "";
+        switch (t.schedule()) {
+            case "cosine" -> sb.append("; learning rate decayed to 0 along a cosine over the run").append(warmup);
+            case "step" -> sb.append("; learning rate times ").append(num(t.stepGamma())).append(" every ")
+                    .append(t.stepEvery()).append(" steps").append(warmup);
+            default -> sb.append(w > 0 ? "; learning rate constant" + warmup : "");
+        }
+        if (t.clipNorm() > 0) {
+            sb.append("; direction clipped to Frobenius norm ").append(num(t.clipNorm()))
+                    .append(" over all trained parameters");
+        }
+        if (t.augmentShift() > 0) {
+            sb.append("; each training image shifted by up to ").append(t.augmentShift())
+                    .append(t.augmentShift() == 1 ? " pixel" : " pixels").append(" along each axis");
+        }
         return sb.toString();
     }
 

@@ -18,6 +18,7 @@ import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.cli.report.FolderLock;
 import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.data.Dataset;
+import org.fprnn.data.ShiftAugment;
 import org.fprnn.io.Checksums;
 import org.fprnn.io.FormatException;
 import org.fprnn.io.Safetensors;
@@ -136,10 +137,14 @@ public final class ClassificationRunner {
                     data.name(), data.train().size(), data.test().size(), data.train().features(),
                     data.train().classes(), data.where());
             Dataset images = data.train();
-            if (plan.config().train().augmentShift() > 0 && images.height() == 1 && images.width() == 1) {
-                throw new UserError("train.augment_shift = " + plan.config().train().augmentShift() + " does not apply"
-                        + " to " + data.name() + ": its samples are flat (" + images.features() + " values), not"
-                        + " images; leave it out");
+            int shift = plan.config().train().augmentShift();
+            if (shift > 0 && images.height() == 1 && images.width() == 1) {
+                throw new UserError("train.augment_shift = " + shift + " does not apply to " + data.name() + ": its"
+                        + " samples are flat (" + images.features() + " values), not images; leave it out");
+            }
+            if (shift > ShiftAugment.largestShift(images.height(), images.width())) {
+                throw new UserError("train.augment_shift = " + shift + " on " + data.name() + ": "
+                        + ShiftAugment.tooLarge(shift, images.height(), images.width()));
             }
             FixedPointNetwork start = SweepNetwork.newNetwork(plan, plan.config().seed(), data);
             if (lock == null) {
@@ -260,6 +265,9 @@ public final class ClassificationRunner {
         int epochs = plan.config().train().epochs();
         out.printf(Locale.ROOT, "%d run%s of %d steps (%d epoch%s of %d) into %s%n", specs.size(),
                 specs.size() == 1 ? "" : "s", probe.totalSteps(), epochs, epochs == 1 ? "" : "s", probe.stepsPerEpoch(), dir);
+        for (String note : plan.config().train().notes(probe.totalSteps())) {
+            out.println("note: " + note);
+        }
         ResultsFolder folder = new ResultsFolder(dir);
         Files.createDirectories(runsDir);
         long t0 = System.nanoTime();

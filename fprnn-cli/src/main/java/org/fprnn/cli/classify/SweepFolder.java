@@ -118,6 +118,13 @@ final class SweepFolder {
     }
 
     UserError badCheckpoint(FormatException e, RunSpec spec) {
+        if (e instanceof TrainingCheckpoint.OtherSeed other) {
+            // a sound file under the name of the first seed's run: the seeds were given in another order
+            return new UserError("results folder " + dir + " holds a checkpoint of seed " + other.seed() + " where this"
+                    + " command expects run " + spec.label() + " (" + checkpointFile(spec) + "): the runs of the first"
+                    + " seed are named without _seedS, so give the seeds in the order this folder was made with (seed "
+                    + other.seed() + " first), or write elsewhere with --out DIR. Nothing was changed.", e);
+        }
         return new UserError("checkpoint refused: " + e.getMessage() + ". Nothing was changed. Delete "
                 + checkpointFile(spec) + " to restart run " + spec.label() + " from its first step (finished runs"
                 + " are kept), or put back an intact copy of it.", e);
@@ -223,23 +230,42 @@ final class SweepFolder {
      * the other runs' files are kept.
      */
     private void noteRunsOutsideThePlan() throws IOException {
-        if (!Files.isDirectory(runsDir)) {
-            return;
-        }
         java.util.Set<String> planned = new java.util.HashSet<>();
-        plan.runs().forEach(r -> planned.add(r.id() + ".json"));
-        List<String> others;
-        try (var files = Files.list(runsDir)) {
-            others = files.map(f -> f.getFileName().toString())
-                    .filter(n -> n.endsWith(".json") && !planned.contains(n))
-                    .map(n -> n.substring(0, n.length() - ".json".length())).sorted().toList();
+        plan.runs().forEach(r -> planned.add(r.id()));
+        List<String> finished = outside(runsDir, ".json", planned);
+        if (!finished.isEmpty()) {
+            out.println("note: " + dir + " also holds " + count(finished, "finished run") + " this sweep does not make ("
+                    + some(finished) + "); its pages will cover this sweep's runs only, and those runs' files are kept"
+                    + " (give the seeds, rules and rates they were made with to include them)");
         }
-        if (!others.isEmpty()) {
-            out.println("note: " + dir + " also holds " + others.size() + " finished run" + (others.size() == 1 ? "" : "s")
-                    + " this sweep does not make (" + String.join(", ", others.subList(0, Math.min(4, others.size())))
-                    + (others.size() > 4 ? ", ..." : "") + "); its pages will cover this sweep's runs only, and those"
-                    + " runs' files are kept (give the seeds, rules and rates they were made with to include them)");
+        List<String> started = outside(checkpointsDir, ".safetensors", planned);
+        started.removeAll(finished);
+        if (!started.isEmpty()) {
+            out.println("note: " + dir + " also holds " + count(started, "checkpoint") + " of run" + (started.size() == 1
+                    ? "" : "s") + " this sweep does not make (" + some(started) + "); kept, and resumed by a command"
+                    + " that gives the seeds, rules and rates they were made with");
         }
+    }
+
+    /** The names (without the suffix) of the files in folder ending in suffix that no planned run has. */
+    private static List<String> outside(Path folder, String suffix, java.util.Set<String> planned) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return new ArrayList<>();
+        }
+        try (var files = Files.list(folder)) {
+            return new ArrayList<>(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(suffix))
+                    .map(n -> n.substring(0, n.length() - suffix.length())).filter(n -> !planned.contains(n))
+                    .sorted().toList());
+        }
+    }
+
+    private static String count(List<String> names, String what) {
+        return names.size() + " " + what + (names.size() == 1 ? "" : "s");
+    }
+
+    /** The first few names, then "...". */
+    private static String some(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(4, names.size()))) + (names.size() > 4 ? ", ..." : "");
     }
 
     /** The runs of the plan finished in this folder: those in {@code results} but failed ones, and any other with its record. */

@@ -81,6 +81,11 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
             }
         }
         clipNorm = Keys.number("train.clip_norm", clipNorm, 0.0, 0, true);
+        if (clipNorm >= maxDirectionNorm) {
+            throw new IllegalArgumentException("train.clip_norm = " + clipNorm + " is not below train.max_direction_norm"
+                    + " = " + maxDirectionNorm + ": a direction that large is refused before it could be clipped, so"
+                    + " the clip would never act; give a clip_norm below max_direction_norm (1 to 10 is usual)");
+        }
         augmentShift = Keys.intAtLeast("train.augment_shift", augmentShift, 0, 0);
         if (adamSecondMoment != null && !optimizer.equals("adam")) {
             throw Keys.notApplicable("train.adam_second_moment", adamSecondMoment, "train.optimizer = \"" + optimizer
@@ -107,6 +112,23 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
             default -> new LearningRateSchedule.Constant(warmupSteps);
         };
         return new TrainSettings.Options(s, clipNorm, augmentShift, "global".equals(adamSecondMoment));
+    }
+
+    /**
+     * Notes on settings that cannot act in a run of {@code totalSteps} steps (a warm-up as long as the
+     * run, a step decay that never comes), printed before the sweep starts; empty if there are none.
+     */
+    public List<String> notes(long totalSteps) {
+        List<String> notes = new java.util.ArrayList<>();
+        if (warmupSteps >= totalSteps) {
+            notes.add("train.warmup_steps = " + warmupSteps + " is not shorter than the run's " + totalSteps + " steps:"
+                    + " the learning rate rises for the whole run and never reaches its full value"
+                    + (schedule.equals("constant") ? "" : ", and the " + schedule + " schedule never starts"));
+        } else if (schedule.equals("step") && stepEvery >= totalSteps - warmupSteps) {
+            notes.add("train.step_every = " + stepEvery + " is not shorter than the run's " + (totalSteps - warmupSteps)
+                    + " steps" + (warmupSteps > 0 ? " after its warm-up" : "") + ": the learning rate never decays");
+        }
+        return notes;
     }
 
     /** True if the safety keys are all at their defaults (then settings JSON leaves them out). */
