@@ -49,7 +49,8 @@ class SeedsRunTest {
         assertEquals(List.of("gradient_lr0.1", "gradient_lr0.2", "linearized_lr0.1", "linearized_lr0.2",
                 "gradient_lr0.1_seed1", "gradient_lr0.2_seed1", "linearized_lr0.1_seed1", "linearized_lr0.2_seed1"),
                 runs.stream().map(r -> r.id()).toList());
-        for (String[] bad : new String[][] {{"seed = 1\nseeds = [1, 2]", "not both"},
+        for (String[] bad : new String[][] {{"seed = 1\nseeds = [1, 2]", "not both (on the command line, --seeds"
+                + " S1,S2 replaces either)"},
                 {"seeds = [1, 2, 1]", "seeds[2]"}, {"seeds = []", "at least one seed"}}) {
             UserError e = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, () ->
                     org.fprnn.cli.config.ConfigLoader.parse(base.formatted(bad[0]), "c", List.of(),

@@ -52,7 +52,8 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
         }
         if (seeds != null) {
             if (seed != null) {
-                throw new IllegalArgumentException("give seed = S (one seed) or seeds = [S1, S2, ...] (several), not both");
+                throw new IllegalArgumentException("give seed = S (one seed) or seeds = [S1, S2, ...] (several), not"
+                        + " both (on the command line, --seeds S1,S2 replaces either)");
             }
             if (seeds.isEmpty()) {
                 throw Keys.bad("seeds", seeds, "give at least one seed, e.g. seeds = [1, 2, 3]");
