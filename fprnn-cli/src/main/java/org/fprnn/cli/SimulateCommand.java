@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.Dynamics;
@@ -79,7 +78,9 @@ import picocli.CommandLine.Spec;
             "starting from the previous one (warm starts); the iterations that cold",
             "starts (each from rest) need are reported too.",
             "",
-            "Writes into --out:",
+            "Writes into --out, a new folder or one an earlier simulate wrote (its",
+            "outputs are replaced, none left over); a folder with other files, such",
+            "as a training sweep's results, is refused:",
             "  trajectory.npy    rates at the recorded times, (T_rec, N) or",
             "                    (T_rec, B, N)",
             "  fixed_points.npy  r*(x(t)) at the same times, same shape",
@@ -121,6 +122,16 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try (SimulateOutput output = new SimulateOutput(o.out, "fprnn simulate --out " + o.out,
+                spec.commandLine().getOut())) {
+            int code = simulate(output);
+            output.removeStale();
+            return code;
+        }
+    }
+
+    /** The run: every option checked first; the output folder is opened only once they pass. */
+    private int simulate(SimulateOutput output) throws IOException {
         checkChoices();
         SimulateInputs inputs = new SimulateInputs(o);
         FixedPointNetwork configured = o.config == null ? null : ConfigNetwork.load(o.config, o.weights());
@@ -172,7 +183,8 @@ public final class SimulateCommand implements Callable<Integer> {
                 o.solver.equals("anderson") ? 0.5 : 1.0);
         Map<String, Object> network = SimulateJson.network(o, net, f, dyn, p);
         Map<String, Object> solverInfo = SimulateJson.solver(o.solver, tolerance, o.maxIter);
-        SimulateRuns runs = new SimulateRuns(spec, o, configured != null || inputs.hasReadout(), network, solverInfo);
+        SimulateRuns runs = new SimulateRuns(spec, o, configured != null || inputs.hasReadout(), network, solverInfo,
+                output);
 
         if (!builtIn) {
             Matrix[] frames = inputs.frames(p, net.inputs());
@@ -230,8 +242,7 @@ public final class SimulateCommand implements Callable<Integer> {
                         + " infinite; max Re eig = " + ex.relaxation().eigenvalue() + "): a sweep over T_s / tau_relax"
                         + " is not defined");
             }
-            OutputFolder.prepare(o.out);
-            return runs.sweep(ex, kinds, ratios, ends, relax, new ResultsFolder(o.out));
+            return runs.sweep(ex, kinds, ratios, ends, relax, output.open());
         }
         double mainTs;
         if (ts != null) {
@@ -246,8 +257,7 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
-        OutputFolder.prepare(o.out);
-        return runs.builtIn(ex, kinds.getFirst(), mainTs, ratios, ends, relax, new ResultsFolder(o.out));
+        return runs.builtIn(ex, kinds.getFirst(), mainTs, ratios, ends, relax, output.open());
     }
 
     /**

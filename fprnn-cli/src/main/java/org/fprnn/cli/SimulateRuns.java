@@ -40,10 +40,12 @@ final class SimulateRuns {
     private final boolean hasReadout;
     private final Map<String, Object> network;
     private final Map<String, Object> solverInfo;
+    private final SimulateOutput output;
 
     SimulateRuns(CommandSpec spec, SimulateOptions o, boolean hasReadout, Map<String, Object> network,
-                 Map<String, Object> solverInfo) {
+                 Map<String, Object> solverInfo, SimulateOutput output) {
         this.spec = spec;
+        this.output = output;
         this.o = o;
         this.hasReadout = hasReadout;
         this.network = network;
@@ -72,8 +74,7 @@ final class SimulateRuns {
         if (!o.init.equals("rest") && !o.init.equals("fixed-point")) {
             throw new UserError("--init must be rest or fixed-point, got '" + o.init + "'");
         }
-        OutputFolder.prepare(o.out);
-        ResultsFolder folder = new ResultsFolder(o.out);
+        ResultsFolder folder = output.open();
         Stimulus stim = Stimulus.sequence(frames, o.frameSteps * step);
         EquilibriumSolver solverW = new EquilibriumSolver(sc);
         Equilibrium first = solverW.solve(net, frames[0]).copy();

@@ -219,6 +219,41 @@ class SimulateCommandTest {
         assertTrue(Files.size(dir.resolve("sw/figures/tracking.png")) > 1000);
     }
 
+    /**
+     * simulate writes only into a new folder or one of its own: a training sweep's folder (or any with
+     * other files) is refused and left as it was, a folder another fprnn command holds is refused, and
+     * a run into a folder of an earlier simulate clears that call's outputs it does not write again.
+     */
+    @Test
+    void writesOnlyIntoItsOwnFoldersAndLeavesNoStaleOutputs() throws IOException {
+        Path sweepFolder = Files.createDirectories(dir.resolve("sweep-results"));
+        Files.writeString(sweepFolder.resolve("results.md"), "# a training sweep\n");
+        Files.writeString(sweepFolder.resolve("summary.json"), "{}");
+        CliRunner into = run(base("--input", p("X.npy"), "--out", sweepFolder.toString()));
+        assertEquals(2, into.exitCode(), into.err());
+        assertTrue(into.err().contains("holds files that fprnn simulate does not write (summary.json)"), into.err());
+        assertEquals("# a training sweep\n", Files.readString(sweepFolder.resolve("results.md")), "nothing overwritten");
+
+        Path busy = Files.createDirectories(dir.resolve("busy"));
+        try (var lock = org.fprnn.cli.report.FolderLock.acquire(busy, "fprnn run x.toml --out busy",
+                new java.io.PrintWriter(java.io.Writer.nullWriter()))) {
+            CliRunner locked = run(base("--input", p("X.npy"), "--out", busy.toString()));
+            assertEquals(2, locked.exitCode(), locked.err());
+            assertTrue(locked.err().contains("is in use by another fprnn command"), locked.err());
+        }
+        assertFalse(Files.exists(busy.resolve("trajectory.npy")), "nothing written into a locked folder");
+
+        Path same = dir.resolve("same");
+        assertEquals(0, run(base("--stimulus", "switch", "--endpoints", p("ends.npy"), "--sweep", "--ratio-min", "1",
+                "--ratio-max", "2", "--ratio-count", "2", "--records", "20", "--out", same.toString())).exitCode());
+        assertTrue(Files.exists(same.resolve("sweep.json")) && Files.exists(same.resolve("figures/sweep.png")));
+        CliRunner again = run(base("--input", p("X.npy"), "--out", same.toString()));
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(Files.exists(same.resolve("trajectory.npy")) && Files.exists(same.resolve("tracking.json")));
+        assertFalse(Files.exists(same.resolve("sweep.json")), "the earlier sweep's summary is removed");
+        assertFalse(Files.exists(same.resolve("figures/sweep.png")), "and its figure");
+    }
+
     @Test
     void helpReadsLikeAManualPage() {
         CliRunner res = CliRunner.run("simulate", "--help");
