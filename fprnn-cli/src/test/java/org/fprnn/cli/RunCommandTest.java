@@ -72,6 +72,24 @@ class RunCommandTest {
         assertTrue(!Files.exists(dir.resolve("x").resolve("summary.json")));
     }
 
+    /** Every [teacher] value is checked before any work: a size that cannot fit, NaN, negative scales. */
+    @Test
+    void teacherValuesOutOfRangeAreConfigErrorsNamingTheKey() throws IOException {
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        for (String[] bad : new String[][] {{"teacher.units=100000", "teacher.units = 100000 is not allowed: it must be"
+                + " a whole number from 1 to 10000"}, {"teacher.samples=0", "teacher.samples = 0"},
+                {"teacher.iterations=0", "teacher.iterations = 0"}, {"teacher.init_scale=nan", "teacher.init_scale = NaN"},
+                {"teacher.noise=-1", "teacher.noise = -1"}, {"teacher.diverge_above=-1", "teacher.diverge_above = -1"},
+                {"teacher.teacher_scale=inf", "teacher.teacher_scale = Infinity"}}) {
+            Path out = dir.resolve("t" + bad[0].hashCode());
+            CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", bad[0]);
+            assertEquals(2, r.exitCode(), bad[0] + ": " + r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+            assertTrue(!r.err().contains("internal error") && !Files.exists(out.resolve("summary.json")), r.err());
+        }
+    }
+
     @Test
     void missingFileBadValueAndBadOverrideAreClearErrors() throws IOException {
         CliRunner r = CliRunner.run("run", dir.resolve("nope.toml").toString());

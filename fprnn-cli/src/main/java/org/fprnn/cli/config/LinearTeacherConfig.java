@@ -1,6 +1,7 @@
 package org.fprnn.cli.config;
 
 import java.util.List;
+import org.fprnn.config.Keys;
 import org.fprnn.train.LinearTeacherProtocol;
 
 /**
@@ -8,6 +9,35 @@ import org.fprnn.train.LinearTeacherProtocol;
  */
 public record LinearTeacherConfig(Integer units, Integer samples, Double inputScale, Double teacherScale,
                                   Double noise, Double initScale, Integer iterations, Double divergeAbove) {
+    /**
+     * Most units of the teacher network: P2 keeps several dense N x N matrices in double (8 N^2 bytes
+     * each) and solves with them at every step.
+     */
+    public static final int MAX_UNITS = 10_000;
+
+    public LinearTeacherConfig {
+        // only the keys given are checked; absent ones take the published values in toSettings
+        if (units != null && (units < 1 || units > MAX_UNITS)) {
+            throw Keys.bad("teacher.units", units, "it must be a whole number from 1 to " + MAX_UNITS + " (the"
+                    + " teacher is dense: several N x N matrices of doubles)");
+        }
+        if (samples != null) {
+            Keys.intAtLeast("teacher.samples", samples, 1, 1);
+        }
+        if (iterations != null) {
+            Keys.intAtLeast("teacher.iterations", iterations, 1, 1);
+        }
+        for (var k : new Object[][] {{"teacher.input_scale", inputScale}, {"teacher.teacher_scale", teacherScale},
+                {"teacher.noise", noise}, {"teacher.init_scale", initScale}}) {
+            if (k[1] != null) {
+                Keys.number((String) k[0], (Double) k[1], 0, 0, true);
+            }
+        }
+        if (divergeAbove != null) {
+            Keys.number("teacher.diverge_above", divergeAbove, 1, 0, false);
+        }
+    }
+
     public LinearTeacherProtocol.Settings toSettings(List<String> rules, List<Double> lrs, long seed, int threads) {
         var p = LinearTeacherProtocol.Settings.paper();
         return new LinearTeacherProtocol.Settings(or(units, p.units()), or(samples, p.samples()),
