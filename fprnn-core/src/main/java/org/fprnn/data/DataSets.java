@@ -198,7 +198,7 @@ public final class DataSets {
                         done = true;
                         break;
                     } catch (IOException e) {
-                        failures.add(uri + ": " + e.getMessage());
+                        failures.add(uri + ": " + why(e));
                     }
                 }
                 if (!done) {
@@ -349,5 +349,37 @@ public final class DataSets {
         } catch (IOException e) {
             // leave it: a hidden folder named .NAME-download-* in the data folder
         }
+    }
+
+    /**
+     * A failed download in words: the JDK's HTTP client often gives no message (a host that does not
+     * resolve, a refused connection), so the exception's kind says what went wrong.
+     */
+    static String why(IOException e) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
+            chain.add(t);
+        }
+        String kind = null;
+        // the innermost cause that says why (a refused connection wraps a name that does not resolve)
+        for (Throwable t : chain.reversed()) {
+            String k = switch (t) {
+                case java.nio.channels.UnresolvedAddressException u -> "the host name does not resolve (no network or no DNS?)";
+                case java.net.UnknownHostException u -> "the host name does not resolve (no network or no DNS?)";
+                case java.net.http.HttpConnectTimeoutException c -> "no connection within the timeout";
+                case java.net.ConnectException c -> "the connection was refused or could not be made";
+                case java.net.http.HttpTimeoutException c -> "timed out";
+                default -> null;
+            };
+            if (k != null) {
+                kind = k;
+                break;
+            }
+        }
+        String msg = e.getMessage() != null ? e.getMessage() : chain.getLast().getMessage();
+        if (kind != null) {
+            return kind + (msg != null ? " (" + msg + ")" : "");
+        }
+        return msg != null ? msg : chain.getLast().getClass().getSimpleName();
     }
 }

@@ -159,6 +159,18 @@ class DownloadTest {
         assertEquals(Set.of(), list(dataRoot));
     }
 
+    /** A mirror that cannot be reached is named with the reason in words (the HTTP client gives none). */
+    @Test
+    void anUnreachableMirrorIsExplained() {
+        DataOptions o = options().withDownload(true).withMirrors(List.of(URI.create("http://no-such-host.invalid/x/"),
+                URI.create("http://127.0.0.1:1/x/")));
+        String m = assertThrows(DataNotFoundException.class, () -> FashionMnist.load("test", o)).getMessage();
+        assertTrue(m.contains("http://no-such-host.invalid/x/train-images-idx3-ubyte.gz: the host name does not resolve"),
+                m);
+        assertTrue(m.contains("http://127.0.0.1:1/x/train-images-idx3-ubyte.gz: the connection was refused"), m);
+        assertFalse(m.contains(": null"), m);
+    }
+
     @Test
     void withoutPermissionNothingIsDownloaded() {
         DataOptions o = options().withMirrors(List.of(url("good")));
