@@ -48,9 +48,10 @@ import picocli.CommandLine.Option;
             "trained parameters), rates.npy (B, N), and summary.json with loss, samples, converged,",
             "iterations (max over samples) and max_residual. Samples that do not converge are reported",
             "on stderr and in summary.json; the outputs are still written and the exit code is 0.",
-            "Bad input, and options that do not apply to the other settings (--gain but a nonlinearity",
-            "other than linear, --dt but a solver other than euler or picard, --lr but a rule other than",
-            "reparam, --adjoint-tol but a rule other than gradient), exit with code 2 before any work.",
+            "Bad input, and --adjoint-tol with a rule other than gradient, exit with code 2 before any",
+            "work. --gain with a nonlinearity other than linear, --dt with a solver other than euler or",
+            "picard and --lr with a rule other than reparam are ignored with a warning on stderr (the",
+            "cross-check contract passes them to every call).",
             "--out must be empty or new, unless --overwrite. A sample whose best residual has not fallen",
             "by 0.1%% in " + SolverConfig.STALL_ITERATIONS + " iterations stops there and counts as not converged."})
 public final class RuleCommand implements Callable<Integer> {

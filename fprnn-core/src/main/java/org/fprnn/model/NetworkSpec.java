@@ -94,6 +94,11 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
 
     public NetworkSpec {
         nonlinearity = Keys.oneOf("network.nonlinearity", nonlinearity, "tanh", Nonlinearity.NAMES);
+        // 1, the default, is what every copy of the record holds (records re-run this constructor)
+        if (gain != null && gain != 1.0 && !nonlinearity.equals("linear")) {
+            throw Keys.notApplicable("network.gain", gain, "network.nonlinearity = \"" + nonlinearity + "\"",
+                    "it is the slope g of the linear nonlinearity f(z) = g z");
+        }
         gain = Keys.number("network.gain", gain, 1.0, 0.0, false);
         dynamics = Keys.oneOf("network.dynamics", dynamics, "rate", Dynamics.NAMES);
         precision = Keys.oneOf("network.precision", precision, "float", List.of("float", "double"));
@@ -313,6 +318,25 @@ public record NetworkSpec(Integer units, String nonlinearity, Double gain, Strin
 
     public boolean conv() {
         return connectivity.equals("conv");
+    }
+
+    /**
+     * Why the reparam rule (MATH section 3.3) cannot train this network, naming the keys to change,
+     * or null if it can: it is defined for one dense linear layer whose read-in and bias are fixed.
+     */
+    public String reparamProblem() {
+        if (!plainDense()) {
+            return "rule reparam is defined for a single dense linear layer only: set network.connectivity ="
+                    + " \"dense\" without [[network.layers]]";
+        }
+        if (!f().isLinear()) {
+            return "rule reparam is defined for linear networks only: set network.nonlinearity = \"linear\"";
+        }
+        if (trainInput || trainBias) {
+            return "rule reparam trains W (and the read-out) only: set network.train_input and network.train_bias"
+                    + " to false";
+        }
+        return null;
     }
 
     public Nonlinearity f() {

@@ -143,4 +143,26 @@ class NetworkSpecTest {
         var e = assertThrows(IllegalArgumentException.class, () -> spec.build(new FeatureShape(10, 1, 1), 4, 1));
         assertTrue(e.getMessage().contains("needs images"), e.getMessage());
     }
+
+    /** network.gain is the linear nonlinearity's slope: given with another nonlinearity it is refused. */
+    @Test
+    void gainWithANonlinearityOtherThanLinearIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> NetworkSpec.fromToml(
+                "[network]\nunits = 4\nnonlinearity = \"tanh\"\ngain = 2\n", "g.toml"));
+        assertTrue(e.getMessage().contains("network.gain = 2.0 does not apply to network.nonlinearity = \"tanh\""),
+                e.getMessage());
+        assertEquals(2.0, NetworkSpec.fromToml("[network]\nunits = 4\nnonlinearity = \"linear\"\ngain = 2\n",
+                "g.toml").gain());
+    }
+
+    /** The reparam rule's one network: a single dense linear layer with fixed read-in and bias. */
+    @Test
+    void reparamProblemNamesWhatToChange() {
+        assertEquals(null, NetworkSpec.fromToml("[network]\nunits = 4\nnonlinearity = \"linear\"\n", "r.toml")
+                .reparamProblem());
+        assertTrue(NetworkSpec.dense(4).reparamProblem().contains("set network.nonlinearity = \"linear\""));
+        assertTrue(NetworkSpec.fromToml("[network]\nunits = 4\nnonlinearity = \"linear\"\ntrain_bias = true\n",
+                "r.toml").reparamProblem().contains("network.train_input and network.train_bias"));
+        assertTrue(NetworkSpec.fromToml(CONV, "conv.toml").reparamProblem().contains("single dense linear layer"));
+    }
 }

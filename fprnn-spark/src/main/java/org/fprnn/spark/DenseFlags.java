@@ -44,8 +44,8 @@ final class DenseFlags {
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     String nonlinearity;
 
-    @Option(names = "--gain", defaultValue = "1", description = "gain of the linear nonlinearity (default ${DEFAULT-VALUE})")
-    double gain;
+    @Option(names = "--gain", description = "gain of the linear nonlinearity (default 1; linear only)")
+    Double gain;
 
     @Option(names = "--dynamics", defaultValue = "rate", completionCandidates = Dynamics.Known.class,
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
@@ -123,11 +123,21 @@ final class DenseFlags {
         if (!Rules.NAMES.contains(rule)) {
             throw new IllegalArgumentException("unknown rule '" + rule + "' (--rule): use one of " + Rules.NAMES);
         }
+        NetworkSpec network = spec();   // checks the network flags now, before the data are read
+        String reparam = rule.equals("reparam") ? network.reparamProblem() : null;
+        if (reparam != null) {   // refused here, before Spark starts, not inside an executor
+            throw new IllegalArgumentException(reparam + " (here the flags --nonlinearity, --train-input and"
+                    + " --train-bias)");
+        }
         if (optimizer.equals("adam") && momentum != 0) {
             throw new IllegalArgumentException("--momentum " + momentum + " is not used by --optimizer adam"
                     + " (Adam has beta1 = 0.9): leave it out");
         }
         String method = solver.toLowerCase(Locale.ROOT);
+        if (alpha != null && !SolverConfig.usesAlpha(method)) {
+            throw new IllegalArgumentException("--alpha does not apply to --solver " + method + ": it is euler's"
+                    + " dt/tau and picard's damping; drop it");
+        }
         double a = alpha != null ? alpha : method.equals("euler") ? 0.1 : 1.0;
         int iters = maxIter != null ? maxIter : method.equals("euler") ? 500 : 200;
         SolverConfig forward = new SolverConfig(method, tol, iters, a, 5, 1.0);
@@ -146,9 +156,12 @@ final class DenseFlags {
      * this data set's images and classes.
      */
     NetworkSpec.ForData networkSpec(Dataset data) {
+        return spec().forData(data.imageShape(), data.classes(), seed);
+    }
+
+    private NetworkSpec spec() {
         return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
-                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null, null)
-                .forData(data.imageShape(), data.classes(), seed);
+                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -174,6 +174,11 @@ public final class SparkTrain implements Callable<Integer> {
             throw new IllegalArgumentException("--single-process trains in this JVM without Spark: leave out --master,"
                     + " --partitions, --local-steps and --read-on-executors");
         }
+        if (master != null && !MASTER.matcher(master).matches()) {
+            throw new IllegalArgumentException("--master " + master + " is not a Spark master URL: give local,"
+                    + " local[N], local[*], local-cluster[W,C,M], spark://HOST:PORT (a standalone cluster), yarn or"
+                    + " k8s://HOST:PORT");
+        }
         RunSource.Run run = source.choose(commandSpec.commandLine().getParseResult(), rule, lr);
         SparkConf conf = given != null || singleProcess ? null : sparkConf(run);   // no master: fail before reading data
         TrainSettings settings = run.settings();
@@ -237,6 +242,10 @@ public final class SparkTrain implements Callable<Integer> {
      */
     private record Shape(int trainSize, int partitions, String master, String description) {
     }
+
+    /** The master URLs Spark accepts (checked here: Spark's own refusal is a stack trace). */
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local(\\[(\\d+|\\*)(,\\d+)?])?|local-cluster\\[\\d+,\\d+,\\d+]|spark://[^\\s/]+(,[^\\s/]+)*|yarn|k8s://\\S+");
 
     /** The Spark configuration: spark-submit's, with --master if given. */
     private SparkConf sparkConf(RunSource.Run run) {

@@ -72,6 +72,20 @@ class SparkTrainCommandTest {
         assertEquals(2, adamMomentum.code());
         assertTrue(adamMomentum.err().contains("--momentum"), adamMomentum.err());
 
+        Outcome alpha = run("--lr", "0.1", "--solver", "anderson", "--alpha", "0.3");
+        assertEquals(2, alpha.code());
+        assertTrue(alpha.err().contains("--alpha does not apply to --solver anderson"), alpha.err());
+        Outcome gain = run("--lr", "0.1", "--gain", "3");
+        assertEquals(2, gain.code());
+        assertTrue(gain.err().contains("network.gain = 3.0 does not apply to network.nonlinearity = \"tanh\""),
+                gain.err());
+        Outcome reparam = run("--lr", "0.1", "--rule", "reparam", "--master", "local[1]");
+        assertEquals(2, reparam.code());
+        assertTrue(reparam.err().contains("rule reparam is defined for linear networks only"), reparam.err());
+        Outcome master = run("--lr", "0.1", "--master", "bogus://x");
+        assertEquals(2, master.code());
+        assertTrue(master.err().contains("--master bogus://x is not a Spark master URL"), master.err());
+
         Outcome noData = run("--lr", "0.1", "--data-dir", "/nonexistent/fprnn-data");
         assertEquals(2, noData.code());
         assertTrue(noData.err().contains("/nonexistent/fprnn-data"), noData.err());

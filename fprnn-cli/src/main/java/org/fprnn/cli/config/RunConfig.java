@@ -145,19 +145,9 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                     + " discrete dynamics; with solver.method = \"" + solver.method() + "\" give it its own unroll,"
                     + " rule.bptt_steps = T (and rule.bptt_alpha, default 0.5), or set solver.method = \"euler\"");
         }
-        if (perRule.containsKey("reparam") && !network.plainDense()) {
-            throw new IllegalArgumentException("rule reparam is defined for a single dense linear layer only: set"
-                    + " network.connectivity = \"dense\" without [[network.layers]], or drop it from sweep.rules");
-        }
-        if (perRule.containsKey("reparam")) {
-            if (!f.isLinear()) {
-                throw new IllegalArgumentException("rule reparam is defined for linear networks only: set"
-                        + " network.nonlinearity = \"linear\" or drop it from sweep.rules");
-            }
-            if (network.trainInput() || network.trainBias()) {
-                throw new IllegalArgumentException("rule reparam trains W (and the read-out) only: set"
-                        + " network.train_input and network.train_bias to false");
-            }
+        String reparam = perRule.containsKey("reparam") ? network.reparamProblem() : null;
+        if (reparam != null) {
+            throw new IllegalArgumentException(reparam + ", or drop reparam from sweep.rules");
         }
     }
 }
