@@ -106,6 +106,9 @@ public final class DataSets {
             if (why == null) {
                 return options.dir();
             }
+            if (options.allowDownload()) {
+                return download(source, options);   // into the folder given
+            }
             throw new DataNotFoundException(what + ": the folder given, " + options.dir().toAbsolutePath()
                     + ", " + why + ". It should hold " + source.wantedFiles(split) + ". "
                     + source.installHint());
@@ -168,8 +171,9 @@ public final class DataSets {
     // ---------------------------------------------------------------- download
 
     /**
-     * Downloads a data set's files into DATA/NAME (DATA = the project data folder), trying each
-     * mirror in turn: the files go to a temporary folder inside DATA, are validated, and are then
+     * Downloads a data set's files into the folder given ({@link DataOptions#dir()}), or else into
+     * DATA/NAME (DATA = the project data folder), trying each mirror in turn: the files go to a
+     * temporary folder beside their destination, are validated, and are then
      * moved into place, so a failed or interrupted download leaves nothing half-written. Mirrors
      * may be http, https or file URLs.
      *
@@ -177,9 +181,10 @@ public final class DataSets {
      */
     public static Path download(DataSource source, DataOptions options) throws IOException {
         List<URI> mirrors = options.mirrors() != null ? options.mirrors() : source.defaultMirrors();
-        Path root = options.dataRoot().toAbsolutePath();
+        Path target = options.dir() != null ? options.dir().toAbsolutePath()
+                : options.dataRoot().toAbsolutePath().resolve(source.name());
+        Path root = target.getParent();
         Files.createDirectories(root);
-        Path target = root.resolve(source.name());
         Path staging = Files.createTempDirectory(root, "." + source.name() + "-download-");
         try (HttpClient client = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(30))

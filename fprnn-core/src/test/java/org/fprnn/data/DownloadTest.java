@@ -130,6 +130,20 @@ class DownloadTest {
         assertEquals(before, requests.size(), "the second load reads the downloaded copy");
     }
 
+    /** With a data folder given and downloading allowed, the data set is downloaded into that folder. */
+    @Test
+    void aGivenEmptyFolderIsFilledByTheDownload() throws IOException {
+        TestData.writeIdxSet(served, Mnist.trainLabelCounts(), Mnist.testLabelCounts(), true);
+        Path given = Files.createDirectories(dataRoot.resolveSibling("given"));
+        DataOptions o = options().withDir(given).withDownload(true).withMirrors(List.of(url("good")));
+        assertEquals(10_000, Mnist.load("test", o).size());
+        assertEquals(new TreeSet<>(Mnist.SOURCE.downloadFiles()), list(given), "the files, nothing else, in the folder");
+        assertFalse(Files.exists(dataRoot.resolve("mnist")), "not into the data root");
+        DataNotFoundException refused = assertThrows(DataNotFoundException.class, () -> Mnist.load("test",
+                options().withDir(Files.createDirectories(dataRoot.resolveSibling("other")))));
+        assertTrue(refused.getMessage().contains("the folder given"), refused.getMessage());
+    }
+
     @Test
     void filesThatFailValidationAreDiscarded() throws IOException {
         int[] wrong = Mnist.testLabelCounts();
