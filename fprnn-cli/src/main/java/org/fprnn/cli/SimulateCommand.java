@@ -319,6 +319,12 @@ public final class SimulateCommand implements Callable<Integer> {
                 .onlyIf(o.sweep, "--ratio-min", "a run without --sweep")
                 .onlyIf(o.sweep, "--ratio-max", "a run without --sweep")
                 .onlyIf(o.sweep, "--ratio-count", "a run without --sweep")
-                .onlyIf(builtIn, "--periods", "--input: it is the number of periods of the periodic stimulus");
+                .onlyIf(builtIn, "--periods", "--input: it is the number of periods of the periodic stimulus")
+                .onlyIf(builtIn, "--endpoints", "--input: it gives xa and xb of a built-in stimulus")
+                .onlyIf(builtIn, "--digits", "--input: it picks xa and xb of a built-in stimulus")
+                .onlyIf(builtIn, "--images", "--input: it picks xa and xb of a built-in stimulus")
+                .onlyIf(builtIn && (o.digits() != null || o.images() != null), "--data", "a run without MNIST images"
+                        + " (--digits or --images): it is the MNIST folder they are read from")
+                .onlyIf(o.tauUnits == null, "--tau", "--tau-units: the per-unit time constants replace the scalar tau");
     }
 }

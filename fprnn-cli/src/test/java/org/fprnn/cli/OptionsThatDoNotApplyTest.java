@@ -139,6 +139,13 @@ class OptionsThatDoNotApplyTest {
         assertRefused(with(builtIn, "--gain", "2"), "--gain", "--nonlinearity tanh");
         assertRefused(with(builtIn, "--seed", "3"), "--seed", "a run without noise");
         assertRefused(with(input, "--dynamics", "discrete", "--tau", "2"), "--tau", "--dynamics discrete");
+        assertRefused(with(input, "--endpoints", in.resolve("ends.npy").toString()), "--endpoints", "--input");
+        assertRefused(with(input, "--digits", "3,8"), "--digits", "--input");
+        assertRefused(with(input, "--images", "1,2"), "--images", "--input");
+        assertRefused(with(input, "--data", dir.toString()), "--data", "a run without MNIST images");
+        assertRefused(with(builtIn, "--data", dir.toString()), "--data", "a run without MNIST images");
+        assertRefused(with(input, "--tau-units", in.resolve("tau.npy").toString(), "--tau", "2"), "--tau",
+                "--tau-units");
         assertFalse(Files.exists(dir.resolve("sim")), "nothing written");
     }
 }
