@@ -113,6 +113,9 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError("--target must be a fraction in (0, 1], got " + target);
         }
         Path file = out != null ? out : quick ? null : Path.of("BENCHMARKS.md");
+        if (file != null) {
+            writableFile(file);   // before the benchmarks, which take minutes
+        }
         String command = CommandText.of(spec, Set.of());
         var o = new BenchOptions(quick, file, dataDir, syntheticData, weights, resultsDir, target, peersDir, command,
                 spec.commandLine().getOut());
@@ -122,5 +125,27 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         return 0;
+    }
+
+    /**
+     * Refuses an --out the sections could not be written to: a folder, a path through a missing folder
+     * or a file, or a file or folder without write permission.
+     */
+    static void writableFile(Path file) {
+        Path abs = file.toAbsolutePath();
+        Path parent = abs.getParent();
+        if (java.nio.file.Files.isDirectory(abs)) {
+            throw new UserError("--out " + file + " is a folder; give the Markdown file to write, e.g. " + file.resolve(
+                    "BENCHMARKS.md"));
+        }
+        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+            throw new UserError("--out " + file + ": the folder " + parent + " does not exist (or is a file); make it"
+                    + " first or give another path");
+        }
+        boolean exists = java.nio.file.Files.exists(abs);
+        if (exists ? !java.nio.file.Files.isWritable(abs) : !java.nio.file.Files.isWritable(parent)) {
+            throw new UserError("--out " + file + " cannot be written (permission denied on " + (exists ? "the file"
+                    : "the folder " + parent) + "); give another path");
+        }
     }
 }

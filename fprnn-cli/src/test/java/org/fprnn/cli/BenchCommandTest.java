@@ -151,6 +151,19 @@ class BenchCommandTest {
         assertTrue(t.err().contains("--target"), t.err());
     }
 
+    /** An --out that cannot be written is refused before the benchmarks run (they take minutes). */
+    @Test
+    void anOutThatCannotBeWrittenIsRefusedFirst() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("file"), "x");
+        for (String[] bad : new String[][] {{dir.resolve("file/x.md").toString(), "does not exist (or is a file)"},
+                {dir.resolve("missing/x.md").toString(), "does not exist"}, {dir.toString(), "is a folder"}}) {
+            CliRunner r = CliRunner.run("bench", "rules", "--quick", "--out", bad[0]);
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().contains(bad[1]), r.err());
+            assertTrue(!r.out().contains("rules:"), "refused before any benchmark: " + r.out());
+        }
+    }
+
     @Test
     void allSelectsEveryBenchmarkInOrder() {
         assertEquals(Benchmarks.NAMES, Benchmarks.select(List.of("all")));
