@@ -137,6 +137,14 @@ final class SimulateInputs {
 
     /** The two inputs of a built-in stimulus and how they were chosen (for tracking.json). */
     record Endpoints(Matrix xa, Matrix xb, Object description) {
+        /** xa = xb would leave the input still, and every error relative to the move divided by zero. */
+        Endpoints {
+            if (java.util.Arrays.equals(xa.toDouble().data, xb.toDouble().data)) {
+                throw new UserError("the two inputs xa and xb (" + description + ") are the same: the stimulus would"
+                        + " not move; give two different inputs (two different digits or images, or two different"
+                        + " rows of --endpoints)");
+            }
+        }
     }
 
     /** The endpoints xa, xb from --endpoints, --digits or --images (exactly one). */

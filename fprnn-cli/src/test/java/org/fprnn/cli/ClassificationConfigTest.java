@@ -222,4 +222,17 @@ class ClassificationConfigTest {
         assertEquals("classification", quick.protocol());
         ConfigLoader.load(configs.resolve("paper-linear.toml"), List.of(), RunConfig.class);
     }
+
+    /** A byte-order mark some editors write is skipped; a binary file is named as not being text. */
+    @Test
+    void aByteOrderMarkIsSkippedAndABinaryFileIsNamed(@TempDir Path tmp) throws IOException {
+        Path bom = tmp.resolve("bom.toml");
+        Files.writeString(bom, "\uFEFF" + MINIMAL);
+        assertEquals("m", ConfigLoader.load(bom, List.of(), RunConfig.class).name());
+        Path binary = tmp.resolve("binary.toml");
+        Files.write(binary, new byte[] {(byte) 0xC3, 0x28, 0x00, (byte) 0xFF});
+        UserError e = org.junit.jupiter.api.Assertions.assertThrows(UserError.class,
+                () -> ConfigLoader.load(binary, List.of(), RunConfig.class));
+        assertTrue(e.getMessage().contains("is not UTF-8 text"), e.getMessage());
+    }
 }

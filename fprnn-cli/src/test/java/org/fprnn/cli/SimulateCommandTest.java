@@ -254,6 +254,16 @@ class SimulateCommandTest {
         assertFalse(Files.exists(same.resolve("figures/sweep.png")), "and its figure");
     }
 
+    /** Two equal inputs would leave the stimulus still (and divide by its zero move): refused. */
+    @Test
+    void equalEndpointsAreRefused() throws IOException {
+        Npy.write(dir.resolve("same.npy"), NdArray.of(new double[] {0.5, -1, 2, 0, 0.5, -1, 2, 0}, 2, NIN));
+        CliRunner res = run(base("--stimulus", "morph", "--endpoints", p("same.npy"), "--out", p("same-out")));
+        assertEquals(2, res.exitCode(), res.err());
+        assertTrue(res.err().contains("the two inputs xa and xb") && res.err().contains("are the same"), res.err());
+        assertFalse(Files.exists(dir.resolve("same-out")), "nothing written");
+    }
+
     @Test
     void helpReadsLikeAManualPage() {
         CliRunner res = CliRunner.run("simulate", "--help");

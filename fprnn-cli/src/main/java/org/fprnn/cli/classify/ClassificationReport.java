@@ -190,7 +190,8 @@ final class ClassificationReport {
         if (dg.every() > 0) {
             sb.append(String.format(Locale.ROOT, "- diagnostics every %d steps on the training batch before the update:"
                     + " angle between the rule's direction and the gradient's (all trained parameters); distance to"
-                    + " singularity sigma_min(I - G_i W) on %d samples, G_i = f'(z_i), %s%n", dg.every(), dg.samples(),
+                    + " singularity sigma_min(I - G_i W) on %d samples, G_i = f'(z_i), %s%n", dg.every(),
+                    Math.min(dg.samples(), t.batchSize()),   // the first samples of the training batch
                     dg.singularity() ? "exact SVD up to " + dg.exactMaxUnits() + " units, inverse-iteration estimate"
                             + " (an upper bound) up to " + dg.denseMaxUnits() + ", not computed above" : "not computed"));
         }

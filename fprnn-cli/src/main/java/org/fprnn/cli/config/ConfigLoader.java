@@ -24,10 +24,14 @@ public final class ConfigLoader {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new UserError("config file " + file + " does not exist; the configs of PROTOCOLS.md are in configs/");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new UserError("config file " + file + " is not UTF-8 text (a binary file?); a config is a TOML text"
+                    + " file, as those in configs/");
         } catch (IOException e) {
             throw new UserError("cannot read config file " + file + ": " + e.getMessage());
         }
-        return parse(text, file.toString(), overrides, type);
+        // a byte-order mark, which some editors write, is not part of the TOML
+        return parse(text.startsWith("\uFEFF") ? text.substring(1) : text, file.toString(), overrides, type);
     }
 
     /** Parses TOML text (named {@code source} in errors). */
