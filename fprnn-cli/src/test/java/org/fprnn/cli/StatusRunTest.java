@@ -71,6 +71,13 @@ class StatusRunTest {
         assertTrue(all.out().contains("4 of 4 runs finished, 0 started, 0 not started"), all.out());
         assertTrue(all.out().contains("% (n = 2)"), "the mean over both seeds: " + all.out());
         assertTrue(all.out().contains("Every run has finished"), all.out());
+        assertFalse(all.out().contains("A command is running in this folder now"), "no one holds it: " + all.out());
+        try (var lock = org.fprnn.cli.report.FolderLock.acquire(out, "fprnn run c.toml",
+                new java.io.PrintWriter(java.io.Writer.nullWriter()))) {
+            CliRunner held = status(cfg, out, "--seeds", "5,6");
+            assertEquals(0, held.exitCode(), held.err());
+            assertTrue(held.out().contains("A command is running in this folder now (this process"), held.out());
+        }
 
         // A damaged record is refused as the sweep refuses it: exit 2, naming the run, nothing changed.
         Path metrics = out.resolve("runs/" + TinySweep.FINISHED + ".metrics.jsonl");

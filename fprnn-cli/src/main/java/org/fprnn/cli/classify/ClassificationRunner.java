@@ -179,6 +179,11 @@ public final class ClassificationRunner {
             return 0;
         }
         files.check();
+        String busy = FolderLock.heldBy(dir);
+        if (busy != null) {
+            out.println("A command is running in this folder now (" + busy + "); what follows is where it stood at"
+                    + " its last finished run and checkpoint.");
+        }
         List<RunSpec> specs = plan.runs();
         List<RunResult> results = new ArrayList<>();
         int started = 0;

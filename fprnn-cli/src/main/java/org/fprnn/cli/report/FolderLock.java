@@ -122,6 +122,35 @@ public final class FolderLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Who holds the folder's lock now, in words ("pid P on host H, started T, command: C"), or null if
+     * no fprnn command holds it; only looks (a lock it could take is released at once). For
+     * fprnn run --status, which may run beside the command that runs the sweep.
+     */
+    public static String heldBy(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        if (HELD.contains(dir.toRealPath())) {
+            return "this process (pid " + ProcessHandle.current().pid() + ")";
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (IOException e) {   // no locks on this file system: the recorded pid decides
+                Map<?, ?> h = holder(ch);
+                return h != null && alive(h) ? describe(h) : null;
+            }
+            if (lock == null) {
+                return describe(holder(ch));
+            }
+            lock.release();
+            return null;
+        }
+    }
+
     /** Empties the lock file and releases the lock. */
     @Override
     public void close() throws IOException {
