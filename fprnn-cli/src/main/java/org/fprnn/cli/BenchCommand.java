@@ -128,24 +128,26 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses an --out the sections could not be written to: a folder, a path through a missing folder
-     * or a file, or a file or folder without write permission.
+     * Refuses an --out the sections could not be written to: a folder, or a path whose nearest existing
+     * folder is a file or cannot be written (the file is replaced through a temporary file and a
+     * rename, which need a writable folder; missing folders are made).
      */
     static void writableFile(Path file) {
         Path abs = file.toAbsolutePath();
-        Path parent = abs.getParent();
         if (java.nio.file.Files.isDirectory(abs)) {
             throw new UserError("--out " + file + " is a folder; give the Markdown file to write, e.g. " + file.resolve(
                     "BENCHMARKS.md"));
         }
-        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
-            throw new UserError("--out " + file + ": the folder " + parent + " does not exist (or is a file); make it"
-                    + " first or give another path");
+        Path p = abs.getParent();
+        while (p != null && !java.nio.file.Files.exists(p)) {
+            p = p.getParent();
         }
-        boolean exists = java.nio.file.Files.exists(abs);
-        if (exists ? !java.nio.file.Files.isWritable(abs) : !java.nio.file.Files.isWritable(parent)) {
-            throw new UserError("--out " + file + " cannot be written (permission denied on " + (exists ? "the file"
-                    : "the folder " + parent) + "); give another path");
+        if (p == null || !java.nio.file.Files.isDirectory(p)) {
+            throw new UserError("--out " + file + ": " + p + " is a file, not a folder; give another path");
+        }
+        if (!java.nio.file.Files.isWritable(p)) {
+            throw new UserError("--out " + file + " cannot be written: the folder " + p + " is not writable; give"
+                    + " another path");
         }
     }
 }

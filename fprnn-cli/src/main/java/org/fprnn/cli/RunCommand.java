@@ -99,7 +99,7 @@ public final class RunCommand implements Callable<Integer> {
                         .collect(java.util.stream.Collectors.joining(",")) + ": " + e.getMessage(), e);
             }
         }
-        String configText = Files.readString(config);
+        String configText = ConfigLoader.text(config);
         Path dir = out != null ? out : Path.of(cfg.output());
         // --only changes which runs this invocation makes, not what they are: records name the whole sweep's command.
         String command = CommandText.of(spec, Set.of(STOP_OPTION, ONLY_OPTION, STATUS_OPTION));

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.fprnn.cli.report.ResultsFolder;
 import org.fprnn.cli.report.SimulateReport;
 import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
@@ -74,7 +73,7 @@ final class SimulateRuns {
         if (!o.init.equals("rest") && !o.init.equals("fixed-point")) {
             throw new UserError("--init must be rest or fixed-point, got '" + o.init + "'");
         }
-        ResultsFolder folder = output.open();
+        SimulateOutput folder = output.open();
         Stimulus stim = Stimulus.sequence(frames, o.frameSteps * step);
         EquilibriumSolver solverW = new EquilibriumSolver(sc);
         Equilibrium first = solverW.solve(net, frames[0]).copy();
@@ -123,7 +122,7 @@ final class SimulateRuns {
 
     /** A built-in stimulus at one T_s, plus the --compare runs for the figure. */
     int builtIn(TrackingExperiment ex, Kind kind, double mainTs, double[] ratios, SimulateInputs.Endpoints ends,
-                Map<String, Object> relax, ResultsFolder folder) throws IOException {
+                Map<String, Object> relax, SimulateOutput folder) throws IOException {
         double tr = ex.relaxation().value();
         long t0 = System.nanoTime();
         TrackingExperiment.Run run = ex.run(kind, mainTs);
@@ -176,7 +175,7 @@ final class SimulateRuns {
 
     /** --sweep: every kind at every T_s / tau_relax. */
     int sweep(TrackingExperiment ex, List<Kind> kinds, double[] ratios, SimulateInputs.Endpoints ends,
-              Map<String, Object> relax, ResultsFolder folder) throws IOException {
+              Map<String, Object> relax, SimulateOutput folder) throws IOException {
         double tr = ex.relaxation().value();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("mode", "sweep");
@@ -246,10 +245,10 @@ final class SimulateRuns {
     }
 
 
-    private void writeArrays(FixedPointNetwork net, Trajectory traj, FixedPointPath path, ResultsFolder folder)
+    private void writeArrays(FixedPointNetwork net, Trajectory traj, FixedPointPath path, SimulateOutput folder)
             throws IOException {
-        Npy.write(folder.root().resolve("trajectory.npy"), traj.toNdArray(true));
-        Npy.write(folder.root().resolve("fixed_points.npy"), path.toNdArray(true));
+        Npy.write(folder.file("trajectory.npy"), traj.toNdArray(true));
+        Npy.write(folder.file("fixed_points.npy"), path.toNdArray(true));
         if (hasReadout) {
             Matrix y = traj.rates().like(traj.rates().rows, net.outputs());
             net.readout(traj.rates(), y);
@@ -259,7 +258,7 @@ final class SimulateRuns {
                 case FMatrix fm -> NdArray.of(fm.data, shape);
                 case DMatrix dm -> NdArray.of(dm.data, shape);
             };
-            Npy.write(folder.root().resolve("readout.npy"), a);
+            Npy.write(folder.file("readout.npy"), a);
         }
     }
 

@@ -155,13 +155,14 @@ class BenchCommandTest {
     @Test
     void anOutThatCannotBeWrittenIsRefusedFirst() throws Exception {
         java.nio.file.Files.writeString(dir.resolve("file"), "x");
-        for (String[] bad : new String[][] {{dir.resolve("file/x.md").toString(), "does not exist (or is a file)"},
-                {dir.resolve("missing/x.md").toString(), "does not exist"}, {dir.toString(), "is a folder"}}) {
+        for (String[] bad : new String[][] {{dir.resolve("file/x.md").toString(), "is a file, not a folder"},
+                {dir.resolve("file/deeper/x.md").toString(), "is a file, not a folder"}, {dir.toString(), "is a folder"}}) {
             CliRunner r = CliRunner.run("bench", "rules", "--quick", "--out", bad[0]);
             assertEquals(2, r.exitCode(), r.err());
             assertTrue(r.err().contains(bad[1]), r.err());
             assertTrue(!r.out().contains("rules:"), "refused before any benchmark: " + r.out());
         }
+        BenchCommand.writableFile(dir.resolve("new/folders/B.md"));   // missing folders are made later: accepted
     }
 
     @Test

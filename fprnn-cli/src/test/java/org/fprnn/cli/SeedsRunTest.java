@@ -155,7 +155,7 @@ class SeedsRunTest {
                 "--stop-after-steps", "3").exitCode());
         CliRunner status = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--seeds", "5", "--status");
         assertEquals(0, status.exitCode(), status.err());
-        assertTrue(status.out().contains("also holds 1 checkpoint of run this sweep does not make (gradient_lr0.2_seed6)"),
+        assertTrue(status.out().contains("also holds 1 checkpoint of a run this sweep does not make (gradient_lr0.2_seed6)"),
                 status.out());
     }
 }

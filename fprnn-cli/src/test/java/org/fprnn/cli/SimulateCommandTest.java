@@ -231,8 +231,14 @@ class SimulateCommandTest {
         Files.writeString(sweepFolder.resolve("summary.json"), "{}");
         CliRunner into = run(base("--input", p("X.npy"), "--out", sweepFolder.toString()));
         assertEquals(2, into.exitCode(), into.err());
-        assertTrue(into.err().contains("holds files that fprnn simulate does not write (summary.json)"), into.err());
+        assertTrue(into.err().contains("holds files that fprnn simulate did not write (summary.json)"), into.err());
         assertEquals("# a training sweep\n", Files.readString(sweepFolder.resolve("results.md")), "nothing overwritten");
+        // simulate's file names alone do not make a folder simulate's: no tracking.json or sweep.json there
+        Path notes = Files.createDirectories(dir.resolve("notes"));
+        Files.writeString(notes.resolve("results.md"), "my notes\n");
+        CliRunner onNotes = run(base("--input", p("X.npy"), "--out", notes.toString()));
+        assertEquals(2, onNotes.exitCode(), onNotes.err());
+        assertEquals("my notes\n", Files.readString(notes.resolve("results.md")), "the user's file is kept");
 
         Path busy = Files.createDirectories(dir.resolve("busy"));
         try (var lock = org.fprnn.cli.report.FolderLock.acquire(busy, "fprnn run x.toml --out busy",

@@ -114,8 +114,16 @@ public final class TomlConfig {
             throw new ConfigException("config " + source + ": " + firstLine(c.getMessage()), e);
         } catch (MismatchedInputException e) {   // InvalidFormatException too
             List<Object> path = steps(e.getPath());
+            String given = givenBy(prefix, path, overrides);
+            String quote = "";
+            if (!given.isEmpty() && e.getTargetType() == String.class) {   // --set name=2024 is read as a number
+                String o = given.substring(" (given by --set ".length(), given.length() - 1);
+                int eq = o.indexOf('=');
+                quote = "; on the command line, quote it for the shell: --set '" + o.substring(0, eq).trim() + "=\""
+                        + o.substring(eq + 1).trim() + "\"'";
+            }
             throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
-                    + key(prefix, path) + givenBy(prefix, path, overrides) + ": expected " + expected(e.getTargetType()));
+                    + key(prefix, path) + given + ": expected " + expected(e.getTargetType()) + quote);
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof InputCoercionException c) {   // a whole number beyond int or long
                 List<Object> path = steps(e.getPath());

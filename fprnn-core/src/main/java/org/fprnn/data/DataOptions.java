@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * @param dataRoot      the project data folder, holding mnist/, fashion-mnist/, cifar10/; by
  *                      default the system property fprnn.data, else ./data
  * @param systemRoot    the root under which system copies are looked for ("/" by default)
- * @param allowDownload whether a missing data set may be downloaded into dataRoot (default false)
+ * @param allowDownload whether a missing data set may be downloaded (into dir when given, else into dataRoot; default false)
  * @param mirrors       base URLs to download from instead of the data set's own mirrors; null for
  *                      the data set's defaults
  * @param log           receives progress messages of downloads

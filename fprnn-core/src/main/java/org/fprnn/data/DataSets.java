@@ -183,7 +183,9 @@ public final class DataSets {
         List<URI> mirrors = options.mirrors() != null ? options.mirrors() : source.defaultMirrors();
         Path target = options.dir() != null ? options.dir().toAbsolutePath()
                 : options.dataRoot().toAbsolutePath().resolve(source.name());
-        Path root = target.getParent();
+        // staged beside the files' destination: inside a folder that exists (a data_dir given, which
+        // may be a volume whose parent cannot be written), else in its parent (the data root)
+        Path root = Files.isDirectory(target) || target.getParent() == null ? target : target.getParent();
         Files.createDirectories(root);
         Path staging = Files.createTempDirectory(root, "." + source.name() + "-download-");
         try (HttpClient client = HttpClient.newBuilder()
@@ -365,20 +367,27 @@ public final class DataSets {
         for (Throwable t = e; t != null && !chain.contains(t); t = t.getCause()) {
             chain.add(t);
         }
+        // the most telling cause anywhere in the chain: a name that does not resolve (wrapped in a
+        // refused connection), then a timeout (whose cause is a ConnectException), then a refusal
         String kind = null;
-        // the innermost cause that says why (a refused connection wraps a name that does not resolve)
-        for (Throwable t : chain.reversed()) {
-            String k = switch (t) {
-                case java.nio.channels.UnresolvedAddressException u -> "the host name does not resolve (no network or no DNS?)";
-                case java.net.UnknownHostException u -> "the host name does not resolve (no network or no DNS?)";
-                case java.net.http.HttpConnectTimeoutException c -> "no connection within the timeout";
-                case java.net.ConnectException c -> "the connection was refused or could not be made";
-                case java.net.http.HttpTimeoutException c -> "timed out";
-                default -> null;
+        int rank = Integer.MAX_VALUE;
+        for (Throwable t : chain) {
+            int r = switch (t) {
+                case java.nio.channels.UnresolvedAddressException u -> 0;
+                case java.net.UnknownHostException u -> 0;
+                case java.net.http.HttpConnectTimeoutException c -> 1;
+                case java.net.http.HttpTimeoutException c -> 2;
+                case java.net.ConnectException c -> 3;
+                default -> Integer.MAX_VALUE;
             };
-            if (k != null) {
-                kind = k;
-                break;
+            if (r < rank) {
+                rank = r;
+                kind = switch (r) {
+                    case 0 -> "the host name does not resolve (no network or no DNS?)";
+                    case 1 -> "no connection within the timeout";
+                    case 2 -> "timed out";
+                    default -> "the connection was refused or could not be made";
+                };
             }
         }
         String msg = e.getMessage() != null ? e.getMessage() : chain.getLast().getMessage();

@@ -42,6 +42,9 @@ class TomlConfigMessagesTest {
                 error("[train]\nepochs = 2.5\n"));
         assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train] (given by --set train.lr=\"0.5\"): expected a"
                 + " number (no quotes)", error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
+        assertEquals("config c.toml: bad value 2024 for 'schedule' in [train] (given by --set train.schedule=2024):"
+                + " expected a string in quotes; on the command line, quote it for the shell: --set"
+                + " 'train.schedule=\"2024\"'", error("[train]\nepochs = 1\n", "train.schedule=2024"));
         for (String v : new String[] {"3", "2.5", "true"}) {
             assertEquals("config c.toml: bad value " + v + " for 'schedule' in [train]: expected a string in quotes",
                     error("[train]\nschedule = " + v + "\n"));

@@ -183,6 +183,10 @@ class DownloadTest {
                 m);
         assertTrue(m.contains("http://127.0.0.1:1/x/train-images-idx3-ubyte.gz: the connection was refused"), m);
         assertFalse(m.contains(": null"), m);
+        // a connect timeout, which the HTTP client wraps around a ConnectException, is named as a timeout
+        var timeout = new java.net.http.HttpConnectTimeoutException("HTTP connect timed out");
+        timeout.initCause(new java.net.ConnectException());
+        assertEquals("no connection within the timeout (HTTP connect timed out)", DataSets.why(timeout));
     }
 
     @Test

@@ -160,8 +160,13 @@ final class DenseFlags {
     }
 
     private NetworkSpec spec() {
-        return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
-                readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null, null);
+        try {
+            return new NetworkSpec(units, nonlinearity, gain, dynamics, precision, trainInput, trainBias, trainReadout,
+                    readoutBias, recurrentScale, null, null, null, null, null, null, null, null, null, null, null, null);
+        } catch (IllegalArgumentException e) {
+            // NetworkSpec names config keys; here they are flags (network.x_y is --x-y)
+            throw new IllegalArgumentException(e.getMessage() + " (as flags: network.KEY_NAME is --key-name)", e);
+        }
     }
 
     /**

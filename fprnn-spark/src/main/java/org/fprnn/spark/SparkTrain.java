@@ -176,8 +176,8 @@ public final class SparkTrain implements Callable<Integer> {
         }
         if (master != null && !MASTER.matcher(master).matches()) {
             throw new IllegalArgumentException("--master " + master + " is not a Spark master URL: give local,"
-                    + " local[N], local[*], local-cluster[W,C,M], spark://HOST:PORT (a standalone cluster), yarn or"
-                    + " k8s://HOST:PORT");
+                    + " local[N], local[*], local[N,F] (F task failures allowed), local-cluster[W,C,M],"
+                    + " spark://HOST:PORT (a standalone cluster), yarn or k8s://HOST:PORT");
         }
         RunSource.Run run = source.choose(commandSpec.commandLine().getParseResult(), rule, lr);
         SparkConf conf = given != null || singleProcess ? null : sparkConf(run);   // no master: fail before reading data
@@ -245,7 +245,8 @@ public final class SparkTrain implements Callable<Integer> {
 
     /** The master URLs Spark accepts (checked here: Spark's own refusal is a stack trace). */
     private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
-            "local(\\[(\\d+|\\*)(,\\d+)?])?|local-cluster\\[\\d+,\\d+,\\d+]|spark://[^\\s/]+(,[^\\s/]+)*|yarn|k8s://\\S+");
+            "local(\\[\\s*(\\d+|\\*)\\s*(,\\s*\\d+\\s*)?])?|local-cluster\\[\\s*\\d+\\s*,\\s*\\d+\\s*,\\s*\\d+\\s*]"
+                    + "|spark://[^\\s,/]+:\\d+(,[^\\s,/]+:\\d+)*|yarn|k8s://\\S+");
 
     /** The Spark configuration: spark-submit's, with --master if given. */
     private SparkConf sparkConf(RunSource.Run run) {

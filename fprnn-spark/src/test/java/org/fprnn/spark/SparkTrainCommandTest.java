@@ -85,6 +85,13 @@ class SparkTrainCommandTest {
         Outcome master = run("--lr", "0.1", "--master", "bogus://x");
         assertEquals(2, master.code());
         assertTrue(master.err().contains("--master bogus://x is not a Spark master URL"), master.err());
+        Outcome noPort = run("--lr", "0.1", "--master", "spark://host");
+        assertTrue(noPort.code() == 2 && noPort.err().contains("is not a Spark master URL"), noPort.err());
+        for (String ok : new String[] {"local", "local[*]", "local[2, 3]", "local-cluster[2, 1, 1024]",
+                "spark://a:7077,b:7077", "yarn"}) {   // Spark's own forms pass this check (then the data are missing)
+            Outcome o = run("--lr", "0.1", "--master", ok, "--data-dir", "/nonexistent/fprnn-data");
+            assertTrue(o.code() == 2 && o.err().contains("/nonexistent/fprnn-data"), ok + ": " + o.err());
+        }
 
         Outcome noData = run("--lr", "0.1", "--data-dir", "/nonexistent/fprnn-data");
         assertEquals(2, noData.code());

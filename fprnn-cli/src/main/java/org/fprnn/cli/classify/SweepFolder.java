@@ -117,13 +117,16 @@ final class SweepFolder {
         }
     }
 
+    /** Why another seed sits under a run's name, and the fix. */
+    private static final String SEED_ORDER = "the runs of the first seed are named without _seedS, so give the seeds"
+            + " in the order this folder was made with";
+
     UserError badCheckpoint(FormatException e, RunSpec spec) {
         if (e instanceof TrainingCheckpoint.OtherSeed other) {
             // a sound file under the name of the first seed's run: the seeds were given in another order
             return new UserError("results folder " + dir + " holds a checkpoint of seed " + other.seed() + " where this"
-                    + " command expects run " + spec.label() + " (" + checkpointFile(spec) + "): the runs of the first"
-                    + " seed are named without _seedS, so give the seeds in the order this folder was made with (seed "
-                    + other.seed() + " first), or write elsewhere with --out DIR. Nothing was changed.", e);
+                    + " command expects run " + spec.label() + " (" + checkpointFile(spec) + "): " + SEED_ORDER
+                    + " (seed " + other.seed() + " first), or write elsewhere with --out DIR. Nothing was changed.", e);
         }
         return new UserError("checkpoint refused: " + e.getMessage() + ". Nothing was changed. Delete "
                 + checkpointFile(spec) + " to restart run " + spec.label() + " from its first step (finished runs"
@@ -207,9 +210,8 @@ final class SweepFolder {
             if (saved != null && !saved.equals(want)) {
                 String diff = RunIdentity.firstDifference(saved, want);
                 throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
-                        + ") made with other settings: " + diff + (diff.startsWith("seed ") ? "; the runs of the"
-                        + " first seed are named without _seedS, so give the seeds in the order this folder was"
-                        + " made with" : "") + ". Write elsewhere with --out DIR, or delete that folder to start again.");
+                        + ") made with other settings: " + diff + (diff.startsWith("seed ") ? "; " + SEED_ORDER : "")
+                        + ". Write elsewhere with --out DIR, or delete that folder to start again.");
             }
         }
         noteRunsOutsideThePlan();
@@ -241,8 +243,8 @@ final class SweepFolder {
         List<String> started = outside(checkpointsDir, ".safetensors", planned);
         started.removeAll(finished);
         if (!started.isEmpty()) {
-            out.println("note: " + dir + " also holds " + count(started, "checkpoint") + " of run" + (started.size() == 1
-                    ? "" : "s") + " this sweep does not make (" + some(started) + "); kept, and resumed by a command"
+            out.println("note: " + dir + " also holds " + count(started, "checkpoint") + " of " + (started.size() == 1
+                    ? "a run" : "runs") + " this sweep does not make (" + some(started) + "); kept, and resumed by a command"
                     + " that gives the seeds, rules and rates they were made with");
         }
     }

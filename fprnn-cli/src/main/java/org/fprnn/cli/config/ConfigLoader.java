@@ -19,6 +19,14 @@ public final class ConfigLoader {
 
     /** Reads a config file, applies overrides and binds it to {@code type}. */
     public static <T> T load(Path file, List<String> overrides, Class<T> type) {
+        return parse(text(file), file.toString(), overrides, type);
+    }
+
+    /**
+     * A config file's text, without the byte-order mark some editors write (it is not part of the
+     * TOML); a missing file or one that is not UTF-8 text is a {@link UserError}.
+     */
+    public static String text(Path file) {
         String text;
         try {
             text = Files.readString(file);
@@ -30,8 +38,7 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new UserError("cannot read config file " + file + ": " + e.getMessage());
         }
-        // a byte-order mark, which some editors write, is not part of the TOML
-        return parse(text.startsWith("\uFEFF") ? text.substring(1) : text, file.toString(), overrides, type);
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     /** Parses TOML text (named {@code source} in errors). */

@@ -121,9 +121,14 @@ public record TrainConfig(Integer batchSize, Integer epochs, String optimizer, D
     public List<String> notes(long totalSteps) {
         List<String> notes = new java.util.ArrayList<>();
         if (warmupSteps >= totalSteps) {
+            // the warm-up's factor is (t + 1) / w: full only at step w - 1, the run's last at best
             notes.add("train.warmup_steps = " + warmupSteps + " is not shorter than the run's " + totalSteps + " steps:"
-                    + " the learning rate rises for the whole run and never reaches its full value"
+                    + " the learning rate rises for the whole run, " + (warmupSteps == totalSteps
+                    ? "to its full value at the last step only" : "never reaching its full value")
                     + (schedule.equals("constant") ? "" : ", and the " + schedule + " schedule never starts"));
+        } else if (schedule.equals("cosine") && totalSteps - warmupSteps < 2) {
+            notes.add("train.warmup_steps = " + warmupSteps + " leaves one step of the run's " + totalSteps + " after the"
+                    + " warm-up: the cosine schedule has no step to decay over");
         } else if (schedule.equals("step") && stepEvery >= totalSteps - warmupSteps) {
             notes.add("train.step_every = " + stepEvery + " is not shorter than the run's " + (totalSteps - warmupSteps)
                     + " steps" + (warmupSteps > 0 ? " after its warm-up" : "") + ": the learning rate never decays");

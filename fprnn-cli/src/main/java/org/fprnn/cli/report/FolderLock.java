@@ -135,10 +135,11 @@ public final class FolderLock implements AutoCloseable {
         if (HELD.contains(dir.toRealPath())) {
             return "this process (pid " + ProcessHandle.current().pid() + ")";
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        // read only, and a shared lock: a folder whose lock file this user cannot write is still read
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             FileLock lock;
             try {
-                lock = ch.tryLock();
+                lock = ch.tryLock(0, Long.MAX_VALUE, true);
             } catch (IOException e) {   // no locks on this file system: the recorded pid decides
                 Map<?, ?> h = holder(ch);
                 return h != null && alive(h) ? describe(h) : null;
@@ -148,6 +149,8 @@ public final class FolderLock implements AutoCloseable {
             }
             lock.release();
             return null;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return null;   // cannot even read it: say nothing rather than fail the status
         }
     }
 
