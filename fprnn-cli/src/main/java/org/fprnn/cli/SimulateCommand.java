@@ -242,6 +242,11 @@ public final class SimulateCommand implements Callable<Integer> {
                         + " infinite; max Re eig = " + ex.relaxation().eigenvalue() + "): a sweep over T_s / tau_relax"
                         + " is not defined");
             }
+            for (Kind kind : kinds) {
+                for (double ratio : ratios) {
+                    checkRun(ex, kind, ratio * ex.relaxation().value());
+                }
+            }
             return runs.sweep(ex, kinds, ratios, ends, relax, output.open());
         }
         double mainTs;
@@ -257,7 +262,20 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
+        checkRun(ex, kinds.getFirst(), mainTs);
+        for (double ratio : ratios) {
+            checkRun(ex, kinds.getFirst(), ratio * ex.relaxation().value());
+        }
         return runs.builtIn(ex, kinds.getFirst(), mainTs, ratios, ends, relax, output.open());
+    }
+
+    /** A run too long or too large to simulate is refused before the output folder is made. */
+    private static void checkRun(TrackingExperiment ex, Kind kind, double ts) {
+        try {
+            ex.check(kind, ts);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);
+        }
     }
 
     /**

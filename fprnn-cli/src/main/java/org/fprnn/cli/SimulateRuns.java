@@ -83,6 +83,10 @@ final class SimulateRuns {
                 RelaxationTime.atFixedPoints(net, last.z(), o.tau, tauVec, step));
         Matrix start = o.init.equals("fixed-point") ? first.state() : null;
         var sim = new SimulationSettings(step, o.tau, tauVec, k, every, o.noise, o.seed, 0);
+        // said before the work starts, so that a run of millions of steps is not silent until it ends
+        stdout().printf(Locale.ROOT, "simulating %d steps of dt = %.4g (N = %d, B = %d, a record every %d steps)...%n",
+                k, step, net.units(), frames[0].rows, every);
+        stdout().flush();
         long t0 = System.nanoTime();
         Trajectory traj = new Simulator(net).run(stim, sim, start);
         double simSeconds = (System.nanoTime() - t0) / 1e9;

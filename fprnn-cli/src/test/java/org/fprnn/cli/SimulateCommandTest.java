@@ -260,6 +260,16 @@ class SimulateCommandTest {
         assertFalse(Files.exists(same.resolve("figures/sweep.png")), "and its figure");
     }
 
+    /** A T_s whose records would not fit the heap is refused before anything is written (it ran out of memory). */
+    @Test
+    void aTsTooLongForTheHeapIsRefusedFirst() {
+        CliRunner res = run(base("--stimulus", "morph", "--endpoints", p("ends.npy"), "--ts", "1e8", "--out", p("long")));
+        assertEquals(2, res.exitCode(), res.err());
+        assertTrue(res.err().contains("T_s = 1.00000e+08 would keep") && res.err().contains("give a shorter T_s"),
+                res.err());
+        assertFalse(Files.exists(dir.resolve("long")), "nothing written");
+    }
+
     /** Two equal inputs would leave the stimulus still (and divide by its zero move): refused. */
     @Test
     void equalEndpointsAreRefused() throws IOException {

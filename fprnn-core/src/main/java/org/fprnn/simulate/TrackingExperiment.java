@@ -226,8 +226,22 @@ public final class TrackingExperiment {
         };
     }
 
-    /** Simulates one stimulus with time scale ts (in time units) and measures the tracking error. */
-    public Run run(Kind kind, double ts) {
+    /** How one stimulus of time scale ts is simulated: its steps, record interval and measured window. */
+    private record Plan(double duration, double w0, SimulationSettings sim) {
+    }
+
+    /**
+     * Checks that a stimulus of time scale ts can be simulated (a positive T_s, at most 2^31 - 1 steps,
+     * its records within half the heap) without simulating it, so that a caller can refuse it before
+     * writing anything.
+     *
+     * @throws IllegalArgumentException saying what is too large and what to give instead
+     */
+    public void check(Kind kind, double ts) {
+        plan(kind, ts);
+    }
+
+    private Plan plan(Kind kind, double ts) {
         if (!(ts > 0) || Double.isInfinite(ts)) {
             throw new IllegalArgumentException("T_s must be a positive number, got " + ts);
         }
@@ -246,8 +260,26 @@ public final class TrackingExperiment {
         if (relaxation.stable()) {
             every = Math.max(1, Math.min(every, (int) Math.floor(relaxation.value() / 5 / settings.dt())));
         }
-        SimulationSettings sim = new SimulationSettings(settings.dt(), settings.tau(), settings.tauPerUnit(), st, every,
-                settings.noise(), settings.seed(), 0);
+        // the trajectory and the fixed points along it are kept in memory, one state per record
+        long records = st / every + 2;
+        long bytes = 2 * records * (long) net.units() * eqA.state().rows * Double.BYTES;
+        if (bytes > Runtime.getRuntime().maxMemory() / 2) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "T_s = %.6g would keep %d"
+                    + " recorded states (one every %d steps of dt = %.6g, at most tau_relax / 5 apart so that time"
+                    + " averages resolve the slowest relaxation), about %.1f GB, more than half of the %.1f GB heap:"
+                    + " give a shorter T_s", ts, records, every, settings.dt(), bytes / 1e9,
+                    Runtime.getRuntime().maxMemory() / 1e9));
+        }
+        return new Plan(duration, w0, new SimulationSettings(settings.dt(), settings.tau(), settings.tauPerUnit(), st,
+                every, settings.noise(), settings.seed(), 0));
+    }
+
+    /** Simulates one stimulus with time scale ts (in time units) and measures the tracking error. */
+    public Run run(Kind kind, double ts) {
+        Plan plan = plan(kind, ts);
+        double duration = plan.duration();
+        double w0 = plan.w0();
+        SimulationSettings sim = plan.sim();
         Stimulus stim = stimulus(kind, ts);
         Trajectory traj = simulator.run(stim, sim, eqA.state());
         FixedPointPath path = FixedPointPath.along(net, stim, traj.times(), solver, true, eqA.state());
