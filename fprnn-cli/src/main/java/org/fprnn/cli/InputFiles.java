@@ -50,7 +50,8 @@ final class InputFiles {
 
     private static <T> T readFile(Path file, Reader<T> reader) {
         if (!Files.isRegularFile(file)) {
-            throw new UserError(file + ": no such file");
+            throw new UserError(file + (Files.isDirectory(file) ? ": is a folder; give the file in it (e.g. "
+                    + file.resolve("NAME.safetensors") + " or a .npy file)" : ": no such file"));
         }
         try {
             return reader.read(file);

@@ -308,6 +308,7 @@ class SimulateCommandTest {
         cases.put(base("--input", p("Xwide.npy"), "--out", p("bad")), "Xwide.npy");
         cases.put(base("--input", p("Xnan.npy"), "--out", p("bad")), "finite");
         cases.put(base("--input", p("missing.npy"), "--out", p("bad")), "missing.npy: no such file");
+        cases.put(base("--input", dir.toString(), "--out", p("bad")), ": is a folder; give the file in it");
         cases.put(List.of("simulate", "--W", p("Wrect.npy"), "--U", p("U.npy"), "--nonlinearity", "tanh",
                 "--input", p("X.npy"), "--out", p("bad")), "square");
         cases.put(base("--out", p("bad")), "give the input");
