@@ -115,9 +115,9 @@ public final class TomlConfig {
         } catch (MismatchedInputException e) {   // InvalidFormatException too
             List<Object> path = steps(e.getPath());
             String given = givenBy(prefix, path, overrides);
+            String o = override(prefix, path, overrides);
             String quote = "";
-            if (!given.isEmpty() && e.getTargetType() == String.class) {   // --set name=2024 is read as a number
-                String o = given.substring(" (given by --set ".length(), given.length() - 1);
+            if (o != null && e.getTargetType() == String.class) {   // --set name=2024 is read as a number
                 int eq = o.indexOf('=');
                 quote = "; on the command line, quote it for the shell: --set '" + o.substring(0, eq).trim() + "=\""
                         + o.substring(eq + 1).trim() + "\"'";
@@ -151,6 +151,12 @@ public final class TomlConfig {
      * so that the message points at the command line; "" otherwise.
      */
     private static String givenBy(String prefix, List<Object> path, List<String> overrides) {
+        String o = override(prefix, path, overrides);
+        return o == null ? "" : " (given by --set " + o + ")";
+    }
+
+    /** The override (KEY=VALUE) that set the value at this path, the last if several did, or null. */
+    private static String override(String prefix, List<Object> path, List<String> overrides) {
         StringBuilder k = new StringBuilder(prefix);
         for (Object step : path) {
             k.append(k.isEmpty() ? "" : ".").append(step);
@@ -158,10 +164,10 @@ public final class TomlConfig {
         for (String o : overrides.reversed()) {   // the last override of a key is the one applied
             int eq = o.indexOf('=');
             if (eq > 0 && o.substring(0, eq).trim().equals(k.toString())) {
-                return " (given by --set " + o + ")";
+                return o;
             }
         }
-        return "";
+        return null;
     }
 
     /** A binding error's path: field names and (0-based) array indices, outermost first. */
