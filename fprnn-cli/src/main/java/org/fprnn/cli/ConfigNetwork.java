@@ -32,12 +32,23 @@ final class ConfigNetwork {
     }
 
     /**
+     * A trained network and the test split of its config's data set (whose images sized it).
+     *
+     * @param net the config's network with the file's weights
+     * @param test the config's data set's test split
+     */
+    record Trained(FixedPointNetwork net, Dataset test) {
+    }
+
+    /**
      * The config's network with the file's weights.
      *
      * @param config an fprnn run config with [data] (for the input shape and classes) and [network]
      * @param weights a safetensors file with one tensor per parameter of that network
+     * @param dataDir the folder of the config's data set, in place of its data_dir (null: the config's
+     *     data_dir, else fprnn's usual places)
      */
-    static FixedPointNetwork load(Path config, Path weights) {
+    static Trained load(Path config, Path weights, Path dataDir) {
         RunConfig cfg = ConfigLoader.load(config, List.of(), RunConfig.class);
         if (cfg.network() == null || cfg.data() == null) {
             throw new UserError("config " + config + " has no " + (cfg.data() == null ? "[data]" : "[network]")
@@ -45,11 +56,11 @@ final class ConfigNetwork {
                     + " [data] set's images and classes");
         }
         Safetensors.Contents trained = InputFiles.safetensors(weights);
-        Dataset test = testSplit(cfg.data());
+        Dataset test = testSplit(cfg.data(), dataDir);
         long seed = seed(trained, cfg);
         FixedPointNetwork net = cfg.network().forData(test.imageShape(), test.classes(), seed).build();
         copyInto(net.params(), trained, config);
-        return net;
+        return new Trained(net, test);
     }
 
     /**
@@ -110,10 +121,12 @@ final class ConfigNetwork {
     }
 
     /** The config's test split: its images' shape and its classes size the network. */
-    private static Dataset testSplit(DataConfig dc) {
+    private static Dataset testSplit(DataConfig dc, Path dataDir) {
         try {
             DataOptions opt = DataOptions.defaults().withDownload(dc.download());
-            if (dc.dataDir() != null) {
+            if (dataDir != null) {
+                opt = opt.withDir(dataDir);
+            } else if (dc.dataDir() != null) {
                 opt = opt.withDir(Path.of(dc.dataDir()));
             }
             DataSource src = DataSets.source(dc.name(), dc.classes());

@@ -56,8 +56,9 @@ import picocli.CommandLine.Spec;
             "                   T * frame-steps steps unless --steps is given.",
             "  --stimulus KIND  a built-in stimulus between two inputs xa and xb, given",
             "                   by --endpoints X2.npy (rows of a (2, n_in) array),",
-            "                   --digits A,B (the first MNIST test image of each label)",
-            "                   or --images I,J (MNIST test images by index):",
+            "                   --digits A,B (the first test image of each label)",
+            "                   or --images I,J (test images by index), from MNIST,",
+            "                   or with --config from the config's data set:",
             "    switch    x = xb from t = 0 on; runs and measures [0, T_s]",
             "    morph     cosine morph from xa to xb over [0, T_s]; runs and measures",
             "              [0, T_s]",
@@ -134,7 +135,11 @@ public final class SimulateCommand implements Callable<Integer> {
     private int simulate(SimulateOutput output) throws IOException {
         checkChoices();
         SimulateInputs inputs = new SimulateInputs(o);
-        FixedPointNetwork configured = o.config == null ? null : ConfigNetwork.load(o.config, o.weights());
+        ConfigNetwork.Trained trained = o.config == null ? null : ConfigNetwork.load(o.config, o.weights(), o.data);
+        FixedPointNetwork configured = trained == null ? null : trained.net();
+        if (trained != null) {
+            inputs.takeImagesFrom(trained.test()); // --digits and --images pick from the data set it was trained on
+        }
         Precision p = configured != null ? configured.precision() : InputFiles.parse(() -> Precision.parse(o.precision));
         Dynamics dyn = configured != null ? configured.dynamics() : InputFiles.parse(() -> Dynamics.parse(o.dynamics));
         Nonlinearity f = configured != null ? configured.nonlinearity() : o.nonlinearity.parse();
@@ -341,8 +346,9 @@ public final class SimulateCommand implements Callable<Integer> {
                 .onlyIf(builtIn, "--endpoints", "--input: it gives xa and xb of a built-in stimulus")
                 .onlyIf(builtIn, "--digits", "--input: it picks xa and xb of a built-in stimulus")
                 .onlyIf(builtIn, "--images", "--input: it picks xa and xb of a built-in stimulus")
-                .onlyIf(builtIn && (o.digits() != null || o.images() != null), "--data", "a run without MNIST images"
-                        + " (--digits or --images): it is the MNIST folder they are read from")
+                .onlyIf(o.config != null || builtIn && (o.digits() != null || o.images() != null), "--data",
+                        "a run without --config and without MNIST images (--digits or --images): it is the folder"
+                                + " of the images they pick from, or of the --config's data set")
                 .onlyIf(o.tauUnits == null, "--tau", "--tau-units: the per-unit time constants replace the scalar tau");
     }
 }

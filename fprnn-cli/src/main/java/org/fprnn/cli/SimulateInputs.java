@@ -26,9 +26,19 @@ import org.fprnn.model.Nonlinearity;
 final class SimulateInputs {
     private final SimulateOptions o;
     private boolean hasReadout;
+    /** The test images --digits and --images pick from; null: MNIST's, read when needed. */
+    private Dataset pickFrom;
 
     SimulateInputs(SimulateOptions o) {
         this.o = o;
+    }
+
+    /**
+     * Makes --digits and --images pick from this data set's test images (a --config network's data set)
+     * instead of MNIST's.
+     */
+    void takeImagesFrom(Dataset test) {
+        pickFrom = test;
     }
 
     /** The network the files give, with the nonlinearity, dynamics and precision of the options. */
@@ -173,23 +183,18 @@ final class SimulateInputs {
         if (pair.size() != 2) {
             throw new UserError(opt + " takes two values, e.g. " + opt + (digits != null ? " 3,8" : " 18,61") + "; got " + pair);
         }
-        if (nIn != 784) {
-            throw new UserError(opt + " uses MNIST images (784 pixels), but the network has n_in = " + nIn
-                    + " (from U); give the two inputs with --endpoints instead");
-        }
-        Dataset test;
-        try {
-            DataOptions d0 = DataOptions.defaults();
-            test = DataSets.load("mnist", "test", o.data != null ? d0.withDir(o.data) : d0);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage(), e);
+        Dataset test = pickFrom != null ? pickFrom : mnistTest(opt, nIn);
+        String what = pickFrom != null ? test.name() + " image " : "MNIST test image ";
+        if (test.features() != nIn) {
+            throw new UserError(opt + " picks images of " + test.features() + " values from " + test.name()
+                    + ", but the network has n_in = " + nIn + "; give the two inputs with --endpoints instead");
         }
         int[] idx = new int[2];
         for (int s = 0; s < 2; s++) {
             int v = pair.get(s);
             if (digits != null) {
-                if (v < 0 || v > 9) {
-                    throw new UserError("--digits: labels are 0 to 9, got " + v);
+                if (v < 0 || v >= test.classes()) {
+                    throw new UserError("--digits: labels are 0 to " + (test.classes() - 1) + ", got " + v);
                 }
                 idx[s] = -1;
                 for (int i = 0; i < test.labels().length; i++) {
@@ -197,6 +202,9 @@ final class SimulateInputs {
                         idx[s] = i;
                         break;
                     }
+                }
+                if (idx[s] < 0) {
+                    throw new UserError("--digits: no test image of " + test.name() + " has label " + v);
                 }
             } else {
                 if (v < 0 || v >= test.size()) {
@@ -211,9 +219,23 @@ final class SimulateInputs {
         xa.copyRow(xs, idx[0], 0);
         xb.copyRow(xs, idx[1], 0);
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("xa", "MNIST test image " + idx[0] + " (label " + test.labels()[idx[0]] + ")");
-        d.put("xb", "MNIST test image " + idx[1] + " (label " + test.labels()[idx[1]] + ")");
+        d.put("xa", what + idx[0] + " (label " + test.labels()[idx[0]] + ")");
+        d.put("xb", what + idx[1] + " (label " + test.labels()[idx[1]] + ")");
         return new Endpoints(xa, xb, d);
+    }
+
+    /** MNIST's test split, for a network of 784 inputs given by files. */
+    private Dataset mnistTest(String opt, int nIn) {
+        if (nIn != 784) {
+            throw new UserError(opt + " uses MNIST images (784 pixels), but the network has n_in = " + nIn
+                    + " (from U); give the two inputs with --endpoints instead");
+        }
+        try {
+            DataOptions d0 = DataOptions.defaults();
+            return DataSets.load("mnist", "test", o.data != null ? d0.withDir(o.data) : d0);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage(), e);
+        }
     }
 
     /** The T_s / tau_relax values of --compare ("none" or blank: none). */

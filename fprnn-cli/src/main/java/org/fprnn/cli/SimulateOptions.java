@@ -106,15 +106,17 @@ final class SimulateOptions {
         Path endpoints;
 
         @Option(names = "--digits", required = true, split = ",", paramLabel = "A,B",
-                description = "xa, xb: the first MNIST test image of label A and of label B (e.g. 3,8)")
+                description = "xa, xb: the first test image of label A and of label B (e.g. 3,8): MNIST's, or with"
+                        + " --config the config's data set's")
         List<Integer> digits;
 
-        @Option(names = "--images", required = true, split = ",", paramLabel = "I,J", description = "xa, xb: MNIST test images number I and J")
+        @Option(names = "--images", required = true, split = ",", paramLabel = "I,J", description = "xa, xb: test images number I and J: MNIST's, or with --config the config's data set's")
         List<Integer> images;
     }
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "folder holding the MNIST IDX files (default: FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, ./data/mnist)")
+            description = "folder holding the MNIST IDX files (default: FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, ./data/mnist);"
+                    + " with --config, the folder of the config's data set (in place of its data_dir)")
     Path data;
 
     @ArgGroup(exclusive = true, validate = false, heading = "%nT_s of a built-in stimulus, one of:%n")

@@ -13,6 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.fprnn.data.DataOptions;
+import org.fprnn.data.DataSets;
+import org.fprnn.data.Dataset;
+import org.fprnn.data.Split;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Npy;
 import org.fprnn.io.Safetensors;
@@ -170,8 +174,64 @@ class SimulateConfigNetworkTest {
         assertFalse(Files.exists(dir.resolve("out")), "nothing written on bad input");
     }
 
+    /**
+     * With --config, --digits and --images pick the config's data set's test images (not MNIST's), as the
+     * same images given by --endpoints do, bit for bit; --data names that data set's folder in place of
+     * the config's data_dir.
+     */
+    @Test
+    void digitsAndImagesComeFromTheConfigsDataSet() throws IOException {
+        Path weights = save(trained(CONV), "conv.safetensors");
+        Path cfg = config(CONV);
+        Dataset test = DataSets.load(DataSets.source("idx", null), Split.TEST,
+                DataOptions.defaults().withDir(dir.resolve("data")));
+        double[] ends = new double[2 * 784];
+        for (int j = 0; j < 784; j++) { // the first test images of labels 3 and 8 (TinyIdx: label i % 10)
+            ends[j] = test.x().get(3, j);
+            ends[784 + j] = test.x().get(8, j);
+        }
+        Npy.write(dir.resolve("ends.npy"), NdArray.of(ends, 2, 784));
+        List<String> sw = List.of("--stimulus", "switch", "--ts", "1", "--dt", "0.1");
+
+        CliRunner digits = run(cfg, weights, plus(sw, List.of("--digits", "3,8", "--out", dir.resolve("d").toString())));
+        assertEquals(0, digits.exitCode(), digits.err());
+        CliRunner files = run(cfg, weights, plus(sw, List.of("--endpoints", dir.resolve("ends.npy").toString(), "--out",
+                dir.resolve("e").toString())));
+        assertEquals(0, files.exitCode(), files.err());
+        assertArrayEquals(Npy.read(dir.resolve("e/trajectory.npy")).toDoubleArray(),
+                Npy.read(dir.resolve("d/trajectory.npy")).toDoubleArray());
+        String inputs = String.valueOf(SimulateCommandTest.json(dir.resolve("d/tracking.json")).get("stimulus"));
+        assertTrue(inputs.contains(test.name() + " image 3 (label 3)") && !inputs.contains("MNIST"), inputs);
+
+        CliRunner images = run(cfg, weights, plus(sw, List.of("--images", "3,8", "--out",
+                dir.resolve("i").toString())));
+        assertEquals(0, images.exitCode(), images.err());
+        assertArrayEquals(Npy.read(dir.resolve("e/trajectory.npy")).toDoubleArray(),
+                Npy.read(dir.resolve("i/trajectory.npy")).toDoubleArray());
+
+        CliRunner range = run(cfg, weights, plus(sw, List.of("--images", "3,20", "--out", dir.resolve("r").toString())));
+        assertEquals(2, range.exitCode());
+        assertTrue(range.err().contains("--images: indices are 0 to 19"), range.err());
+
+        // --data in place of the config's data_dir (here a folder that does not exist)
+        Path moved = Files.writeString(dir.resolve("moved.toml"), Files.readString(cfg).replace(
+                dir.resolve("data").toString().replace("\\", "\\\\"), dir.resolve("gone").toString().replace("\\", "\\\\")));
+        CliRunner gone = run(moved, weights, plus(sw, List.of("--digits", "3,8", "--out", dir.resolve("g").toString())));
+        assertEquals(2, gone.exitCode(), gone.err());
+        assertTrue(gone.err().contains("gone"), gone.err());
+        CliRunner given = run(moved, weights, plus(sw, List.of("--digits", "3,8", "--data", dir.resolve("data").toString(),
+                "--out", dir.resolve("g").toString())));
+        assertEquals(0, given.exitCode(), given.err());
+        assertArrayEquals(Npy.read(dir.resolve("e/trajectory.npy")).toDoubleArray(),
+                Npy.read(dir.resolve("g/trajectory.npy")).toDoubleArray());
+    }
+
     private static CliRunner run(Path cfg, Path weights, List<String> more) {
         return CliRunner.run(concat(List.of("simulate", "--config", cfg.toString(), "--weights", weights.toString()), more));
+    }
+
+    private static List<String> plus(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
     }
 
     private static String[] concat(List<String> a, List<String> b) {
