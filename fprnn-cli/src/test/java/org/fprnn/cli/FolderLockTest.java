@@ -5,8 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.fprnn.cli.report.FolderLock;
 import org.junit.jupiter.api.Test;
@@ -85,5 +92,41 @@ class FolderLockTest {
         Path cfg = dir.resolve("tiny.toml");
         CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--stop-after-steps", "1");
         assertEquals(130, r.exitCode(), r.err() + r.out());
+    }
+
+    /**
+     * A command that starts while another process's --status holds its momentary shared lock waits for
+     * it instead of calling the folder busy (here the reader holds it until told to let go).
+     */
+    @Test
+    void aStatusReadersMomentaryLockDoesNotMakeTheFolderBusy() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("res"));
+        Path file = out.resolve(FolderLock.FILE);
+        Files.writeString(file, "");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process reader = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                SharedLockHolder.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader said = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("locked", said.readLine());
+            CompletableFuture<FolderLock> taking = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return FolderLock.acquire(out, "test", new PrintWriter(System.out, true));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(100);
+            assertFalse(taking.isDone(), "the command waits for the reader's lock rather than refusing");
+            reader.getOutputStream().write('\n');
+            reader.getOutputStream().flush();
+            try (FolderLock lock = taking.get(TIMEOUT_S, TimeUnit.SECONDS)) {
+                assertTrue(Files.readString(file).contains("\"pid\":" + ProcessHandle.current().pid()),
+                        Files.readString(file));
+            }
+        } finally {
+            reader.destroyForcibly();
+            assertTrue(reader.waitFor(10, TimeUnit.SECONDS));
+        }
     }
 }

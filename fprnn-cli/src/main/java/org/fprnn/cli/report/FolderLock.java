@@ -76,7 +76,7 @@ public final class FolderLock implements AutoCloseable {
             FileLock lock;
             boolean locksWork = true;
             try {
-                lock = ch.tryLock();
+                lock = lockBriefly(ch);
             } catch (OverlappingFileLockException e) {
                 lock = null;   // this JVM holds it (another command run in-process)
             } catch (IOException e) {
@@ -120,6 +120,29 @@ public final class FolderLock implements AutoCloseable {
                 HELD.remove(key);
             }
         }
+    }
+
+    /**
+     * How long a command waits for a lock held by someone else before calling the folder busy: another
+     * process's {@link #heldBy} (fprnn run --status) holds a shared lock for a moment, and a command
+     * starting at that moment must not be refused. A command running in the folder holds it far longer.
+     */
+    static final long BUSY_WAIT_MS = 1000;
+
+    /** The exclusive lock, trying again for up to {@link #BUSY_WAIT_MS}; null if still held by another process. */
+    private static FileLock lockBriefly(FileChannel ch) throws IOException {
+        long deadline = System.nanoTime() + BUSY_WAIT_MS * 1_000_000;
+        FileLock lock = ch.tryLock();
+        while (lock == null && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            lock = ch.tryLock();
+        }
+        return lock;
     }
 
     /**
