@@ -1,6 +1,7 @@
 package org.fprnn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -75,5 +76,49 @@ class FolderProtocolTest {
         assertTrue(fewer.out().contains("also holds 2 finished runs this sweep does not make (gradient_lr0.2_seed6,"
                 + " linearized_lr0.05_seed6)"), fewer.out());
         assertTrue(Files.isRegularFile(out.resolve("runs/gradient_lr0.2_seed6.json")), "their files are kept");
+    }
+
+    /**
+     * A folder holding pages that no fprnn run wrote (a user's results.md, figures, a summary.json of
+     * something else) is refused by run, train and P2 before anything is written; files that a run does
+     * not write do not matter.
+     */
+    @Test
+    void pagesThatFprnnDidNotWriteAreNeverReplaced() throws IOException {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path cfg = TinySweep.config(dir);
+        Path notebook = Files.createDirectories(dir.resolve("notebook/figures"));
+        Files.writeString(notebook.resolveSibling("results.md"), "# my lab notebook\n");
+        Files.write(notebook.resolve("loss.png"), new byte[] {1, 2, 3});
+        Files.writeString(notebook.resolveSibling("summary.json"), "{\"mine\": 1}\n");
+        Path folder = notebook.getParent();
+        Map<String, byte[]> before = TinySweep.snapshot(folder);
+
+        CliRunner run = CliRunner.run("run", cfg.toString(), "--out", folder.toString());
+        assertEquals(2, run.exitCode(), run.err() + run.out());
+        assertTrue(run.err().contains("holds results.md, summary.json, figures/, which no fprnn run wrote there"),
+                run.err());
+        CliRunner p2 = p2(root, folder);
+        assertEquals(2, p2.exitCode(), p2.err() + p2.out());
+        assertTrue(p2.err().contains("which no fprnn run wrote there"), p2.err());
+        Files.delete(folder.resolve("summary.json"));   // results.md alone is enough to refuse
+        CliRunner train = CliRunner.run("train", "--data", "idx", "--data-dir", dir.resolve("data").toString(),
+                "--units", "8", "--lr", "0.1", "--out", folder.toString());
+        assertEquals(2, train.exitCode(), train.err() + train.out());
+        assertTrue(train.err().contains("holds results.md, figures/, which no fprnn run wrote there"), train.err());
+        before.remove("summary.json");
+        Map<String, byte[]> after = TinySweep.snapshot(folder);
+        after.remove(".fprnn.lock");   // the refused commands' (emptied) lock file, nothing else
+        assertEquals(java.util.List.of(), TinySweep.changed(before, after));
+        assertFalse(Files.exists(folder.resolve("runs")));
+
+        // other files are not the runs' pages: a folder holding only those is used
+        Path notes = Files.createDirectories(dir.resolve("notes"));
+        Files.writeString(notes.resolve("notes.txt"), "mine");
+        CliRunner beside = CliRunner.run("run", cfg.toString(), "--out", notes.toString());
+        assertEquals(0, beside.exitCode(), beside.err() + beside.out());
+        assertEquals("mine", Files.readString(notes.resolve("notes.txt")));
+        CliRunner again = CliRunner.run("run", cfg.toString(), "--out", notes.toString());   // its own pages now
+        assertEquals(0, again.exitCode(), again.err() + again.out());
     }
 }

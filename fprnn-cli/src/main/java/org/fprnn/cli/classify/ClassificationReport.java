@@ -31,7 +31,7 @@ final class ClassificationReport {
         Map<String, Object> summary = new LinkedHashMap<>(info);
         summary.put("name", cfg.name());
         summary.put("description", cfg.description());
-        summary.put("protocol", "classification");
+        summary.put("protocol", org.fprnn.cli.report.FolderProtocol.CLASSIFICATION);
         // Every run of the plan finished (completed or diverged); false if one failed with an error.
         summary.put("complete", results.stream().noneMatch(RunResult::failed));
         Map<String, Object> d = new LinkedHashMap<>();

@@ -3,6 +3,8 @@ package org.fprnn.cli.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.fprnn.cli.UserError;
 import org.fprnn.io.FormatException;
@@ -11,24 +13,67 @@ import org.fprnn.io.Json;
 /**
  * Which protocol's results a folder holds, so that a run of one protocol never writes its pages over
  * another's: a classification sweep keeps runs/ (and its summary.json says "classification"), P2's
- * summary.json says "P2 linear teacher" and, since this check exists, the settings it was made with.
+ * summary.json says "P2 linear teacher" and, since this check exists, the settings it was made with;
+ * and so that no run replaces pages (results.md, summary.json, metrics.jsonl, figures/) that fprnn did
+ * not write there.
  */
 public final class FolderProtocol {
     /** The protocol field of P2's summary.json. */
     public static final String LINEAR_TEACHER = "P2 linear teacher";
+    /** The protocol field of a classification sweep's summary.json. */
+    public static final String CLASSIFICATION = "classification";
 
     private FolderProtocol() {
     }
 
     /**
      * Refuses a classification sweep into a folder that holds P2's results (its metrics.jsonl,
-     * summary.json and results.md would be replaced).
+     * summary.json and results.md would be replaced), or pages that no fprnn run wrote.
      */
     public static void requireClassification(Path dir) throws IOException {
         Map<?, ?> summary = summary(dir, false);
         if (summary != null && LINEAR_TEACHER.equals(summary.get("protocol"))) {
             throw new UserError(dir + " holds the results of P2 (linear teacher; its summary.json says so), which a"
                     + " classification sweep would overwrite: give the sweep another folder with --out");
+        }
+        boolean sweep = Files.isDirectory(dir.resolve("runs")) || Files.isDirectory(dir.resolve("checkpoints"))
+                || summary != null && CLASSIFICATION.equals(summary.get("protocol"));
+        if (!sweep) {
+            requireNoPages(dir, "a classification sweep");
+        }
+    }
+
+    /** The files at the top of a results folder that every protocol's pages replace. */
+    static final List<String> PAGES = List.of("results.md", "summary.json", "metrics.jsonl", "figures");
+
+    /**
+     * Refuses a folder holding pages ({@link #PAGES}) that no fprnn run wrote there (no summary.json of
+     * fprnn, no runs/): a user's results.md or figures would be replaced without a word. Other files are
+     * left alone by the runs, so they do not matter.
+     */
+    private static void requireNoPages(Path dir, String what) {
+        List<String> present = new ArrayList<>();
+        for (String name : PAGES) {
+            Path p = dir.resolve(name);
+            if (name.equals("figures") ? nonEmptyFolder(p) : Files.exists(p)) {
+                present.add(name.equals("figures") ? "figures/" : name);
+            }
+        }
+        if (!present.isEmpty()) {
+            throw new UserError(dir + " holds " + String.join(", ", present) + ", which no fprnn run wrote there (the"
+                    + " folder has no runs/, checkpoints/ or summary.json of fprnn) and " + what + " would replace:"
+                    + " give it another folder with --out, or move those files away");
+        }
+    }
+
+    private static boolean nonEmptyFolder(Path p) {
+        if (!Files.isDirectory(p)) {
+            return false;
+        }
+        try (var entries = Files.list(p)) {
+            return entries.findAny().isPresent();
+        } catch (IOException e) {
+            return true;   // cannot look inside: treat it as holding something
         }
     }
 
@@ -45,11 +90,14 @@ public final class FolderProtocol {
         }
         Map<?, ?> summary = summary(dir, true);
         boolean sweep = Files.isDirectory(dir.resolve("runs")) || Files.isDirectory(dir.resolve("checkpoints"))
-                || summary != null && !LINEAR_TEACHER.equals(summary.get("protocol"));
+                || summary != null && CLASSIFICATION.equals(summary.get("protocol"));
         if (sweep) {
             throw new UserError(dir + " holds a classification sweep's results (runs/, checkpoints/ or its"
                     + " summary.json), whose metrics.jsonl, summary.json and results.md P2 would overwrite: give P2"
                     + " another folder with --out");
+        }
+        if (summary == null || !LINEAR_TEACHER.equals(summary.get("protocol"))) {
+            requireNoPages(dir, "P2");
         }
         Object saved = summary == null ? null : summary.get("settings");
         if (saved != null && !saved.equals(settings)) {
