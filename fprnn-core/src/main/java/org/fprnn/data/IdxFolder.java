@@ -59,6 +59,9 @@ public final class IdxFolder implements DataSource {
 
     @Override
     public String missing(Path dir, Split split) {
+        if (!Files.isDirectory(dir)) {
+            return Files.exists(dir) ? "is not a folder" : "does not exist";
+        }
         for (String base : List.of(images(split), labels(split))) {
             if (find(dir, base) == null) {
                 return "lacks " + base + " (or " + base + ".gz)";
@@ -148,6 +151,9 @@ public final class IdxFolder implements DataSource {
             throw new FormatException(images, "holds dimensions " + Arrays.toString(im.dims())
                     + "; images need (count, rows, cols)");
         }
+        if (im.count() == 0) {
+            throw new FormatException(images, "holds no images; each split needs at least one sample");
+        }
         if (lb.count() != im.count()) {
             throw new FormatException(labels, "holds " + lb.count() + " labels for the " + im.count()
                     + " images of " + images);
@@ -176,7 +182,8 @@ public final class IdxFolder implements DataSource {
 
     /**
      * 1 + the largest training label, when every class below it has a training sample; a gap is an
-     * error naming the first sample whose label lies above it.
+     * error naming the first sample whose label lies above it, and a single class (every label 0) is
+     * an error too.
      */
     private static int trainingClasses(Idx.IdxArray labels) throws FormatException {
         int[] counts = new int[256];
@@ -199,6 +206,10 @@ public final class IdxFolder implements DataSource {
                         + " empty, so a label is wrong; fix it, or if the data set really has " + (max + 1)
                         + " classes, say so with data.classes = " + (max + 1));
             }
+        }
+        if (max == 0) {
+            throw new FormatException(labels.source(), "gives every training sample label 0: a classifier needs at"
+                    + " least two classes, so the labels are wrong (or this is not the training labels file)");
         }
         return max + 1;
     }

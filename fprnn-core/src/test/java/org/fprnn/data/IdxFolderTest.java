@@ -76,4 +76,35 @@ class IdxFolderTest {
         assertEquals("mnist", DataSets.source("mnist", null).name());
         assertThrows(IllegalArgumentException.class, () -> new IdxFolder(1));
     }
+
+    /**
+     * An empty split (it crashed the trainer's test pass with a division by zero), training labels of a
+     * single class, and a data_dir that is a file or does not exist are each refused naming the cause.
+     */
+    @Test
+    void emptySplitsASingleClassAndAFolderThatIsNotOneAreNamed() throws IOException {
+        DataOptions opt = DataOptions.defaults().withDir(dir);
+        write("train", 3, 2, 0, 1, 1);
+        write("t10k", 3, 2);
+        var empty = assertThrows(FormatException.class, () -> DataSets.load(new IdxFolder(null), Split.TEST, opt));
+        assertTrue(empty.getMessage().contains("t10k-images-idx3-ubyte") && empty.getMessage().contains("holds no images"),
+                empty.getMessage());
+        write("train", 3, 2);
+        var noTrain = assertThrows(FormatException.class, () -> DataSets.load(new IdxFolder(null), Split.TRAIN, opt));
+        assertTrue(noTrain.getMessage().contains("train-images-idx3-ubyte") && noTrain.getMessage().contains("holds no images"),
+                noTrain.getMessage());
+        write("train", 3, 2, 0, 0, 0);
+        write("t10k", 3, 2, 0);
+        var oneClass = assertThrows(FormatException.class, () -> DataSets.load(new IdxFolder(null), Split.TEST, opt));
+        assertTrue(oneClass.getMessage().contains("every training sample label 0"), oneClass.getMessage());
+        assertEquals(2, DataSets.load(new IdxFolder(2), Split.TRAIN, opt).classes(), "declared classes are taken");
+
+        Path file = java.nio.file.Files.writeString(dir.resolve("afile"), "x");
+        var notFolder = assertThrows(DataNotFoundException.class,
+                () -> DataSets.load(new IdxFolder(null), Split.TRAIN, DataOptions.defaults().withDir(file)));
+        assertTrue(notFolder.getMessage().contains("afile, is not a folder"), notFolder.getMessage());
+        var gone = assertThrows(DataNotFoundException.class, () -> DataSets.load(new IdxFolder(null), Split.TRAIN,
+                DataOptions.defaults().withDir(dir.resolve("gone"))));
+        assertTrue(gone.getMessage().contains("gone, does not exist"), gone.getMessage());
+    }
 }
