@@ -36,10 +36,14 @@ public final class TomlConfig {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // warm_start = 3 is a typo, not true: a switch takes only true or false.
             .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
-            // units = "16" is a string where a number belongs: refused, not read as 16 (nor "true" as true).
-            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
-            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
-            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
+            // units = "16" is a string where a number belongs: refused, not read as 16 (nor "true" as true),
+            // and units = "" is refused too, not read as the key's default.
+            .withCoercionConfig(LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Integer, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
             // schedule = 3 or adam_second_moment = true is not a name: refused as written, not read as "3"
             .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                     .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
@@ -123,18 +127,18 @@ public final class TomlConfig {
                         + o.substring(eq + 1).trim() + "\"'";
             }
             throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
-                    + key(prefix, path) + given + ": expected " + expected(e.getTargetType()) + quote);
+                    + key(prefix, path) + given + ": expected " + expected(e.getTargetType(), false) + quote);
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof InputCoercionException c) {   // a whole number beyond int or long
                 List<Object> path = steps(e.getPath());
                 throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
-                        + key(prefix, path) + ": out of range, expected " + expected(c.getTargetType()), e);
+                        + key(prefix, path) + ": out of range, expected " + expected(c.getTargetType(), true), e);
             }
             throw new ConfigException("config " + source + ": " + firstLine(e.getMessage()), e);
         } catch (InputCoercionException e) {     // the same, unwrapped
             List<Object> path = e.getProcessor() instanceof JsonParser p ? steps(p.getParsingContext()) : List.of();
             throw new ConfigException("config " + source + ": bad value " + valueAt(tree, path) + " for "
-                    + key(prefix, path) + ": out of range, expected " + expected(e.getTargetType()), e);
+                    + key(prefix, path) + ": out of range, expected " + expected(e.getTargetType(), true), e);
         } catch (IOException e) {
             throw new ConfigException("config " + source + ": " + firstLine(e.getMessage()));
         } catch (IllegalArgumentException e) {
@@ -229,16 +233,24 @@ public final class TomlConfig {
         for (Object step : path) {
             n = n == null ? null : step instanceof Integer i ? n.get(i) : n.get((String) step);
         }
+        if (n != null && n.isFloatingPointNumber()) {   // 8.0 as written, not the 8 its decimal value prints
+            String t = n.decimalValue().toString();
+            return t.contains(".") || t.contains("E") || t.contains("e") ? t : t + ".0";
+        }
         return n == null ? "" : n.isTextual() ? "\"" + n.asText() + "\"" : n.toString();
     }
 
-    /** What a target type takes, in the words of a config's reader. */
-    private static String expected(Class<?> type) {
+    /**
+     * What a target type takes, in the words of a config's reader; with {@code range}, the whole numbers
+     * the type holds (for a number beyond them; the key's own range is checked after binding).
+     */
+    private static String expected(Class<?> type, boolean range) {
         if (type == null) {
             return "another kind of value";
         }
         if (type == int.class || type == Integer.class) {
-            return "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + " (no quotes)";
+            return range ? "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + " (no quotes)"
+                    : "a whole number (no quotes)";
         }
         if (type == long.class || type == Long.class) {
             return "a whole number (no quotes)";
@@ -269,6 +281,10 @@ public final class TomlConfig {
         }
         String[] path = override.substring(0, eq).trim().split("\\.");
         String value = override.substring(eq + 1).trim();
+        if (value.isEmpty()) {   // --set network.units=$N with N unset: not the key's default
+            throw new ConfigException("override '" + override + "' has no value after '=': give one, e.g. "
+                    + override.substring(0, eq).trim() + "=16, or \"\" in quotes for an empty string");
+        }
         JsonNode parsed;
         try {
             parsed = MAPPER.readTree("v = " + value).get("v");

@@ -31,15 +31,27 @@ class TomlConfigMessagesTest {
 
     @Test
     void aValueOfTheWrongKindNamesItsKeyWhatWasWrittenAndWhatTheKeyTakes() {
-        String ints = "a whole number from -2147483648 to 2147483647 (no quotes)";
+        String ints = "a whole number (no quotes)";
+        String range = "a whole number from -2147483648 to 2147483647 (no quotes)";
         assertEquals("config c.toml: bad value \"16\" for 'units' in layer 2 of [[layers]]: expected " + ints,
                 error("[[layers]]\nunits = 3\n[[layers]]\nunits = \"16\"\n"));
         assertEquals("config c.toml: bad value true for 'units' in layer 1 of [[layers]]: expected " + ints,
                 error("[[layers]]\nunits = true\n"));
         assertEquals("config c.toml: bad value 9999999999 for 'units' in layer 1 of [[layers]]: out of range,"
-                + " expected " + ints, error("[[layers]]\nunits = 9999999999\n"));
+                + " expected " + range, error("[[layers]]\nunits = 9999999999\n"));
         assertEquals("config c.toml: bad value 2.5 for 'epochs' in [train]: expected " + ints,
                 error("[train]\nepochs = 2.5\n"));
+        assertEquals("config c.toml: bad value 8.0 for 'epochs' in [train]: expected " + ints,
+                error("[train]\nepochs = 8.0\n"), "the value as written, not 8");
+        // an empty string is refused, not read as the key's default
+        assertEquals("config c.toml: bad value \"\" for 'epochs' in [train]: expected " + ints,
+                error("[train]\nepochs = \"\"\n"));
+        assertEquals("config c.toml: bad value \"\" for 'lr' in [train]: expected a number (no quotes)",
+                error("[train]\nlr = \"\"\n"));
+        assertEquals("config c.toml: bad value \"\" for 'shuffle' in [train]: expected true or false (no quotes)",
+                error("[train]\nshuffle = \"\"\n"));
+        assertEquals("override 'train.epochs=' has no value after '=': give one, e.g. train.epochs=16, or \"\" in"
+                + " quotes for an empty string", error("[train]\nepochs = 3\n", "train.epochs="));
         assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train] (given by --set train.lr=\"0.5\"): expected a"
                 + " number (no quotes)", error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
         assertEquals("config c.toml: bad value 2024 for 'schedule' in [train] (given by --set train.schedule=2024):"
