@@ -177,6 +177,9 @@ public final class RuleCommand implements Callable<Integer> {
                 .ignoredIf(rule.equals("reparam"), "--lr", "--rule " + rule + ": it is the learning rate of the reparam rule")
                 .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
                         + ": it is the tolerance of the gradient rule's adjoint solve");
+        if (!(adjointTol > 0) || Double.isInfinite(adjointTol)) {   // as rule.adjoint_tol of fprnn run
+            throw new UserError("--adjoint-tol must be a finite number > 0, got " + adjointTol);
+        }
         double alpha = dt != null ? dt : solver.equals("euler") ? 0.1 : 1.0;
         if (!(alpha > 0 && alpha <= 1)) {
             throw new UserError("--dt must be in (0, 1], got " + alpha);

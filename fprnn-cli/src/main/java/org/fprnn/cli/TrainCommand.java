@@ -238,8 +238,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private static String lrLiteral(double v) {
-        if (!Double.isFinite(v)) {
-            return "nan";
+        if (!Double.isFinite(v)) {   // TOML's own words, so that the refusal names the value given
+            return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
         }
         String s = Double.toString(v);
         return s.contains("E") ? s.replace("E", "e") : s;

@@ -166,6 +166,8 @@ class ClassificationConfigTest {
         }
         String e = error(MINIMAL, "solver.method=\"newton\"", "solver.chunk_rows=64");
         assertTrue(e.contains("solver.chunk_rows = 64 does not apply to solver.method = \"newton\""), e);
+        e = error(MINIMAL, "solver.method=\"direct\"", "solver.warm_start=true");
+        assertTrue(e.contains("solver.warm_start = true does not apply to solver.method = \"direct\""), e);
         e = error(ConfigText.edit(MINIMAL,
                 "[data]", "[rule]\ngains = \"from_rates\"\n[network]\nnonlinearity = \"relu\"\n[data]"));
         assertTrue(e.contains("rule.gains") && e.contains("network.nonlinearity"), e);

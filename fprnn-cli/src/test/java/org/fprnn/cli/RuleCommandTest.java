@@ -200,6 +200,8 @@ class RuleCommandTest {
         assertBadInput(args("bptt"), "euler");
         assertBadInput(with(args("gradient"), "--tol", "-1"), "--tol");
         assertBadInput(with(args("gradient"), "--max-iter", "0"), "--max-iter");
+        assertBadInput(args("gradient", "--adjoint-tol", "NaN"), "--adjoint-tol");
+        assertBadInput(args("gradient", "--adjoint-tol", "0"), "--adjoint-tol must be a finite number > 0");
         assertBadInput(with(args("nonsense"), "--rule", "nonsense"), "unknown rule");
         assertBadInput(with(args("gradient"), "--loss", "mse"), "--target");
     }

@@ -63,6 +63,11 @@ public record ForwardSolverConfig(String method, Double alpha, Integer maxIter, 
             }
         }
         warmStart = warmStart != null && warmStart;
+        if (warmStart && method.equals("direct")) {
+            throw Keys.notApplicable("solver.warm_start", true, "solver.method = \"direct\"",
+                    "it starts an iterative solve from a sample's last state, and the direct solve is exact from"
+                            + " any start");
+        }
         if (warmStart && tol == 0) {
             throw new IllegalArgumentException("solver.warm_start = true needs solver.tol > 0: with tol = 0 the solver"
                     + " runs exactly max_iter steps, whose end depends on where it starts, so warm starts would change"
