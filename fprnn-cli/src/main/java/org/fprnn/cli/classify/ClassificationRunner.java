@@ -151,6 +151,7 @@ public final class ClassificationRunner {
                 lock = FolderLock.acquire(dir, command, out);
                 files.check();   // another command may have made the folder meanwhile
             }
+            files.checkData(data);
             return run(data, start);
         } finally {
             dropEarlyStop();

@@ -1,7 +1,12 @@
 package org.fprnn.cli.classify;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.fprnn.cli.UserError;
 import org.fprnn.cli.config.DataConfig;
 import org.fprnn.data.DataNotFoundException;
@@ -63,5 +68,49 @@ record SweepData(Dataset train, Dataset test, String name, String where, String 
         } catch (IOException e) {
             throw new UserError("cannot read the " + dc.name() + " data: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What identifies the data the sweep trains and tests on, as a results folder records it
+     * (data.json): the data set's title, both splits' sizes, the features and classes, and the SHA-256
+     * of both splits' values and labels as used (after the limits). Two folders of the same files give
+     * the same fingerprint on any machine; other files of the same shape do not.
+     */
+    Map<String, Object> fingerprint() {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Dataset d : new Dataset[] {train, test}) {
+            for (float v : d.x().data) {
+                if (!buf.hasRemaining()) {
+                    sha.update(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                buf.putFloat(v);
+            }
+            sha.update(buf.array(), 0, buf.position());
+            buf.clear();
+            for (int y : d.labels()) {
+                buf.putInt(y);
+                if (!buf.hasRemaining()) {
+                    sha.update(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+            }
+            sha.update(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", name);
+        m.put("train_samples", train.size());
+        m.put("test_samples", test.size());
+        m.put("features", train.features());
+        m.put("classes", train.classes());
+        m.put("sha256", java.util.HexFormat.of().formatHex(sha.digest()));
+        return m;
     }
 }

@@ -6,12 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.fprnn.cli.UserError;
 import org.fprnn.cli.classify.ClassificationPlan.RunSpec;
 import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.FormatException;
+import org.fprnn.io.Json;
 import org.fprnn.io.Safetensors;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.train.TrainingCheckpoint;
@@ -169,6 +171,52 @@ final class SweepFolder {
                     && f.getFileName().toString().endsWith(".tmp")).toList()) {
                 Files.deleteIfExists(f);
             }
+        }
+    }
+
+    /** The file that records which data the folder's runs were trained on ({@link SweepData#fingerprint}). */
+    static final String DATA_FILE = "data.json";
+
+    /**
+     * Refuses data other than those the folder's runs were trained on (data.json, written by the first
+     * sweep that ran here): another data_dir of an IDX folder, say, would otherwise continue runs, and
+     * relabel finished ones, on other images. A folder without data.json (made before it was written)
+     * records the data read now. Call with the folder locked, before any run starts.
+     */
+    void checkData(SweepData data) throws IOException {
+        Map<String, Object> now = data.fingerprint();
+        Path file = dir.resolve(DATA_FILE);
+        if (!Files.isRegularFile(file)) {
+            Map<String, Object> m = new LinkedHashMap<>(now);
+            m.put("what", "the data this folder's runs were trained on; fprnn run refuses other data here");
+            try {
+                AtomicFiles.write(file, (Json.write(m) + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UserError("cannot write " + file + ": " + e.getMessage() + "; nothing was trained. Free"
+                        + " some space (or make the folder writable) and run the same command again", e);
+            }
+            return;
+        }
+        Map<?, ?> saved;
+        try {
+            saved = Json.parse(Files.readString(file), file.toString()) instanceof Map<?, ?> m ? m : Map.of();
+        } catch (FormatException | java.nio.charset.CharacterCodingException e) {
+            throw new UserError(file + " is not readable JSON (" + e.getMessage() + "); it records which data this"
+                    + " folder's runs were trained on: restore it, or delete it if you are sure the data are the same"
+                    + " (the next run then records the data it reads)", e);
+        }
+        List<String> differ = new ArrayList<>();
+        for (var e : now.entrySet()) {
+            Object was = saved.get(e.getKey());
+            if (!Json.write(e.getValue()).equals(Json.write(was))) {
+                differ.add(e.getKey() + " " + Json.write(was) + " -> " + Json.write(e.getValue()));
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new UserError("the data read now (" + data.name() + " from " + data.where() + ") are not those the"
+                    + " runs in " + dir + " were trained on (" + file.getFileName() + "): " + String.join(", ", differ)
+                    + ". Nothing was changed. Point [data] (data_dir, name, limits) back at those data, or give this"
+                    + " sweep another folder with --out");
         }
     }
 
