@@ -46,6 +46,8 @@ public final class DataSets {
 
     /** Environment variable naming a root folder with one subfolder per data set. */
     public static final String ROOT_ENV = "FPRNN_DATA";
+    /** Environment variable naming fprnn's folder (the launcher sets it), whose data/ setup.sh fills. */
+    public static final String HOME_ENV = "FPRNN_HOME";
 
     private static final List<DataSource> ALL =
             List.of(Mnist.SOURCE, FashionMnist.SOURCE, Cifar10.SOURCE);
@@ -157,6 +159,12 @@ public final class DataSets {
                 root == null ? null : root.resolve(source.name())));
         out.add(new Candidate("project data folder (" + DataOptions.DATA_PROPERTY + " or ./data)",
                 o.dataRoot().resolve(source.name())));
+        Path home = envPath(o, HOME_ENV);   // set by the fprnn launcher: its setup.sh installs data there
+        if (home != null && !home.resolve("data").toAbsolutePath().normalize()
+                .equals(o.dataRoot().toAbsolutePath().normalize())) {
+            out.add(new Candidate("fprnn's own data folder ($" + HOME_ENV + "/data, where ./setup.sh installs it)",
+                    home.resolve("data").resolve(source.name())));
+        }
         for (Path p : source.systemDirs(o.systemRoot())) {
             out.add(new Candidate("system copy", p));
         }

@@ -174,4 +174,24 @@ class DataSetsLookupTest {
         assertTrue(e2.getMessage().contains("holds images of dimensions [1, 28, 28]")
                 && e2.getMessage().contains("60000 images"), e2.getMessage());
     }
+
+    /**
+     * Run from another working directory, the data that setup.sh installed into fprnn's own folder
+     * ($FPRNN_HOME/data, set by the launcher) are found after the working directory's data folder.
+     */
+    @Test
+    void fprnnsOwnDataFolderIsFoundFromAnyWorkingDirectory() throws IOException {
+        DataSource fm = FashionMnist.SOURCE;
+        Path home = tmp.resolve("fprnn-home");
+        Path installed = placeholders(home.resolve("data/fashion-mnist"), "");
+        env.put(DataSets.HOME_ENV, home.toString());
+        assertEquals(installed, DataSets.locate(fm, Split.TRAIN, options()));
+        Path project = placeholders(dataRoot.resolve("fashion-mnist"), "");
+        assertEquals(project, DataSets.locate(fm, Split.TRAIN, options()), "the working directory's data come first");
+        env.put(DataSets.HOME_ENV, tmp.resolve("elsewhere").toString());
+        Files.walk(project).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        var e = assertThrows(DataNotFoundException.class,
+                () -> DataSets.locate(fm, Split.TRAIN, options()));
+        assertTrue(e.getMessage().contains("fprnn's own data folder ($FPRNN_HOME/data"), e.getMessage());
+    }
 }
