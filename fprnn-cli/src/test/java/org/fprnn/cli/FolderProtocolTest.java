@@ -44,8 +44,8 @@ class FolderProtocolTest {
         assertEquals(0, again.exitCode(), again.err() + again.out());
         CliRunner other = p2(root, linear, "--set", "teacher.iterations=21");
         assertEquals(2, other.exitCode(), other.err() + other.out());
-        assertTrue(other.err().contains("holds P2 results made with other settings") && other.err()
-                .contains("iterations=20") && other.err().contains("iterations=21"), other.err());
+        assertTrue(other.err().contains("holds P2 results made with other settings (iterations 20 -> 21)"),
+                other.err());
 
         CliRunner sweepIntoLinear = CliRunner.run("run", cfg.toString(), "--out", linear.toString());
         assertEquals(2, sweepIntoLinear.exitCode(), sweepIntoLinear.err() + sweepIntoLinear.out());
@@ -120,5 +120,14 @@ class FolderProtocolTest {
         assertEquals("mine", Files.readString(notes.resolve("notes.txt")));
         CliRunner again = CliRunner.run("run", cfg.toString(), "--out", notes.toString());   // its own pages now
         assertEquals(0, again.exitCode(), again.err() + again.out());
+    }
+
+    @Test
+    void p2SettingsThatDifferAreNamedOneByOne() {
+        assertEquals("units 4 -> 5, rules [gradient, reparam] -> [gradient]", org.fprnn.cli.report.FolderProtocol
+                .differences("Settings[units=4, rules=[gradient, reparam], seed=1]",
+                        "Settings[units=5, rules=[gradient], seed=1]"));
+        assertEquals("summary.json: odd; now: Settings[units=5]",
+                org.fprnn.cli.report.FolderProtocol.differences("odd", "Settings[units=5]"));
     }
 }

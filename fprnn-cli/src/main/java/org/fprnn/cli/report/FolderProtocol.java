@@ -101,10 +101,62 @@ public final class FolderProtocol {
         }
         Object saved = summary == null ? null : summary.get("settings");
         if (saved != null && !saved.equals(settings)) {
-            throw new UserError(dir + " holds P2 results made with other settings (summary.json: " + saved
-                    + "; now: " + settings + "), which this run would replace: give another folder with --out, or"
-                    + " delete that folder to make them anew");
+            throw new UserError(dir + " holds P2 results made with other settings (" + differences(saved.toString(),
+                    settings) + "), which this run would replace: give another folder with --out, or delete that"
+                    + " folder to make them anew");
         }
+    }
+
+    /**
+     * The settings that differ between two P2 identities ("Settings[units=4, rules=[a, b], ...]"), as
+     * "key saved -> now"; both texts whole if either is not of that form.
+     */
+    public static String differences(String saved, String now) {
+        Map<String, String> a = fields(saved);
+        Map<String, String> b = fields(now);
+        if (a == null || b == null) {
+            return "summary.json: " + saved + "; now: " + now;
+        }
+        List<String> out = new ArrayList<>();
+        for (String key : b.keySet()) {
+            if (!b.get(key).equals(a.get(key))) {
+                out.add(key + " " + (a.containsKey(key) ? a.get(key) : "(not recorded)") + " -> " + b.get(key));
+            }
+        }
+        for (String key : a.keySet()) {
+            if (!b.containsKey(key)) {
+                out.add(key + " " + a.get(key) + " -> (no longer a setting)");
+            }
+        }
+        return out.isEmpty() ? "summary.json: " + saved + "; now: " + now : String.join(", ", out);
+    }
+
+    /** The key=value fields of "Name[k=v, k=[x, y], ...]" in order, or null if the text is not of that form. */
+    private static Map<String, String> fields(String s) {
+        int open = s.indexOf('[');
+        if (open < 0 || !s.endsWith("]")) {
+            return null;
+        }
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        int depth = 0;
+        int start = open + 1;
+        for (int i = open + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '[') {
+                depth++;
+            } else if (c == ']' && depth > 0) {
+                depth--;
+            } else if ((c == ',' && depth == 0) || i == s.length() - 1) {
+                String f = s.substring(start, i).trim();
+                int eq = f.indexOf('=');
+                if (eq <= 0) {
+                    return null;
+                }
+                m.put(f.substring(0, eq), f.substring(eq + 1));
+                start = i + 1;
+            }
+        }
+        return m;
     }
 
     /**
