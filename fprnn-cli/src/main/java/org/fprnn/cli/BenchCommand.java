@@ -112,6 +112,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (!(target > 0 && target <= 1)) {
             throw new UserError("--target must be a fraction in (0, 1], got " + target);
         }
+        checkOptionsApply(which);
+        for (Path w : weights) {
+            if (!java.nio.file.Files.isRegularFile(w)) {
+                throw new UserError("--weights " + w + (java.nio.file.Files.exists(w) ? " is not a file" : " does not exist")
+                        + ": give a safetensors file that fprnn run wrote (RESULTS/weights/ID.safetensors)");
+            }
+        }
         Path file = out != null ? out : quick ? null : Path.of("BENCHMARKS.md");
         if (file != null) {
             writableFile(file);   // before the benchmarks, which take minutes
@@ -125,6 +132,23 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         return 0;
+    }
+
+    /** Refuses options that none of the chosen benchmarks reads (they would be ignored without a word). */
+    private void checkOptionsApply(List<String> which) {
+        OptionCheck check = OptionCheck.of(spec);
+        String chosen = "the benchmarks chosen (" + String.join(", ", which) + ")";
+        check.onlyIf(which.contains("solver"), "--weights", chosen + ": only solver reads it")
+                .onlyIf(which.contains("solver"), "--results-dir", chosen + ": only solver reads it")
+                .onlyIf(which.contains("end-to-end"), "--target", chosen + ": only end-to-end reads it")
+                .onlyIf(which.contains("peers") || which.contains("conv"), "--peers-dir",
+                        chosen + ": only peers and conv read it");
+        boolean data = false;
+        for (String b : List.of("solver", "end-to-end", "warm", "warm-reach", "peers", "conv")) {
+            data |= which.contains(b);
+        }
+        check.onlyIf(data, "--data-dir", chosen + ": only solver, end-to-end, warm, warm-reach, peers and conv read"
+                + " MNIST");
     }
 
     /**

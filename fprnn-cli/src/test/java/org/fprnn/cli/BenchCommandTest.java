@@ -40,8 +40,12 @@ class BenchCommandTest {
     void quickModeWritesAWellFormedSection(String name) throws Exception {
         Path md = dir.resolve("BENCHMARKS.md");
         Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");
-        CliRunner r = CliRunner.run("bench", name, "--quick", "--synthetic-data", "--results-dir",
-                dir.resolve("no-results").toString(), "--out", md.toString());
+        List<String> args = new java.util.ArrayList<>(List.of("bench", name, "--quick", "--synthetic-data", "--out",
+                md.toString()));
+        if (name.equals("solver")) {   // only solver reads it (others refuse it)
+            args.addAll(List.of("--results-dir", dir.resolve("no-results").toString()));
+        }
+        CliRunner r = CliRunner.run(args.toArray(String[]::new));
         assertEquals(0, r.exitCode(), r.err() + r.out());
         String text = Files.readString(md);
         assertTrue(text.startsWith("# Benchmarks\n\nIntro kept."), text);
@@ -149,6 +153,15 @@ class BenchCommandTest {
         CliRunner t = CliRunner.run("bench", "end-to-end", "--quick", "--target", "85");
         assertEquals(2, t.exitCode());
         assertTrue(t.err().contains("--target"), t.err());
+        // options that no chosen benchmark reads are refused, not ignored
+        for (String[] c : new String[][] {{"--weights", "w.safetensors", "only solver reads it"},
+            {"--target", "0.5", "only end-to-end reads it"}, {"--peers-dir", "p", "only peers and conv read it"},
+            {"--data-dir", "d", "read MNIST"}, {"--results-dir", "r", "only solver reads it"}}) {
+            CliRunner o = CliRunner.run("bench", "convergence", "rules", "--quick", c[0], c[1]);
+            assertEquals(2, o.exitCode(), o.err());
+            assertTrue(o.err().contains(c[0] + " does not apply to the benchmarks chosen (rules, convergence)")
+                    && o.err().contains(c[2]), o.err());
+        }
     }
 
     /** An --out that cannot be written is refused before the benchmarks run (they take minutes). */
