@@ -142,8 +142,9 @@ class OptionsThatDoNotApplyTest {
         assertRefused(with(input, "--endpoints", in.resolve("ends.npy").toString()), "--endpoints", "--input");
         assertRefused(with(input, "--digits", "3,8"), "--digits", "--input");
         assertRefused(with(input, "--images", "1,2"), "--images", "--input");
-        assertRefused(with(input, "--data", dir.toString()), "--data", "a run without MNIST images");
-        assertRefused(with(builtIn, "--data", dir.toString()), "--data", "a run without MNIST images");
+        String noImages = "a run without --config and without MNIST images";
+        assertRefused(with(input, "--data", dir.toString()), "--data", noImages);
+        assertRefused(with(builtIn, "--data", dir.toString()), "--data", noImages);
         assertRefused(with(input, "--tau-units", in.resolve("tau.npy").toString(), "--tau", "2"), "--tau",
                 "--tau-units");
         assertFalse(Files.exists(dir.resolve("sim")), "nothing written");
