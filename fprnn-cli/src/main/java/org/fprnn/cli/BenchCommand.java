@@ -1,5 +1,6 @@
 package org.fprnn.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,8 +115,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         checkOptionsApply(which);
         for (Path w : weights) {
-            if (!java.nio.file.Files.isRegularFile(w)) {
-                throw new UserError("--weights " + w + (java.nio.file.Files.exists(w) ? " is not a file" : " does not exist")
+            if (!Files.isRegularFile(w)) {
+                throw new UserError("--weights " + w + (Files.exists(w) ? " is not a file" : " does not exist")
                         + ": give a safetensors file that fprnn run wrote (RESULTS/weights/ID.safetensors)");
             }
         }
@@ -158,18 +159,18 @@ public final class BenchCommand implements Callable<Integer> {
      */
     static void writableFile(Path file) {
         Path abs = file.toAbsolutePath();
-        if (java.nio.file.Files.isDirectory(abs)) {
+        if (Files.isDirectory(abs)) {
             throw new UserError("--out " + file + " is a folder; give the Markdown file to write, e.g. " + file.resolve(
                     "BENCHMARKS.md"));
         }
         Path p = abs.getParent();
-        while (p != null && !java.nio.file.Files.exists(p)) {
+        while (p != null && !Files.exists(p)) {
             p = p.getParent();
         }
-        if (p == null || !java.nio.file.Files.isDirectory(p)) {
+        if (p == null || !Files.isDirectory(p)) {
             throw new UserError("--out " + file + ": " + p + " is a file, not a folder; give another path");
         }
-        if (!java.nio.file.Files.isWritable(p)) {
+        if (!Files.isWritable(p)) {
             throw new UserError("--out " + file + " cannot be written: the folder " + p + " is not writable; give"
                     + " another path");
         }
