@@ -233,9 +233,13 @@ public final class TomlConfig {
         for (Object step : path) {
             n = n == null ? null : step instanceof Integer i ? n.get(i) : n.get((String) step);
         }
-        if (n != null && n.isFloatingPointNumber()) {   // 8.0 as written, not the 8 its decimal value prints
-            String t = n.decimalValue().toString();
-            return t.contains(".") || t.contains("E") || t.contains("e") ? t : t + ".0";
+        if (n != null && n.isFloatingPointNumber() && Double.isFinite(n.doubleValue())) {
+            // 8.0 and 300.0 as written, not the 8 and 3E+2 of the parsed decimal with its zeros stripped
+            double x = Math.abs(n.doubleValue());
+            if (x == 0 || (x >= 1e-4 && x < 1e15)) {
+                String t = n.decimalValue().toPlainString();
+                return t.contains(".") ? t : t + ".0";
+            }
         }
         return n == null ? "" : n.isTextual() ? "\"" + n.asText() + "\"" : n.toString();
     }
@@ -282,8 +286,8 @@ public final class TomlConfig {
         String[] path = override.substring(0, eq).trim().split("\\.");
         String value = override.substring(eq + 1).trim();
         if (value.isEmpty()) {   // --set network.units=$N with N unset: not the key's default
-            throw new ConfigException("override '" + override + "' has no value after '=': give one, e.g. "
-                    + override.substring(0, eq).trim() + "=16, or \"\" in quotes for an empty string");
+            throw new ConfigException("override '" + override + "' has no value after '=': give one (a number, true"
+                    + " or false, or \"text\" in quotes), e.g. " + override.substring(0, eq).trim() + "=VALUE");
         }
         JsonNode parsed;
         try {

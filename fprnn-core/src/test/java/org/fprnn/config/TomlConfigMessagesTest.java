@@ -2,6 +2,7 @@ package org.fprnn.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,8 +51,18 @@ class TomlConfigMessagesTest {
                 error("[train]\nlr = \"\"\n"));
         assertEquals("config c.toml: bad value \"\" for 'shuffle' in [train]: expected true or false (no quotes)",
                 error("[train]\nshuffle = \"\"\n"));
-        assertEquals("override 'train.epochs=' has no value after '=': give one, e.g. train.epochs=16, or \"\" in"
-                + " quotes for an empty string", error("[train]\nepochs = 3\n", "train.epochs="));
+        assertEquals("override 'train.epochs=' has no value after '=': give one (a number, true or false, or \"text\""
+                + " in quotes), e.g. train.epochs=VALUE", error("[train]\nepochs = 3\n", "train.epochs="));
+        assertEquals("config c.toml: bad value 300.0 for 'epochs' in [train]: expected " + ints,
+                error("[train]\nepochs = 300.0\n"));
+        // not-a-number and infinity where a whole number or switch belongs: refused, not a crash
+        for (String v : new String[] {"nan", "inf", "-inf"}) {
+            String m = error("[train]\nepochs = " + v + "\n");
+            assertTrue(m.startsWith("config c.toml: bad value ") && m.endsWith("for 'epochs' in [train]: expected " + ints),
+                    m);
+            m = error("[train]\nshuffle = true\n", "train.shuffle=" + v);
+            assertTrue(m.contains("for 'shuffle' in [train]") && m.contains("true or false"), m);
+        }
         assertEquals("config c.toml: bad value \"0.5\" for 'lr' in [train] (given by --set train.lr=\"0.5\"): expected a"
                 + " number (no quotes)", error("[train]\nlr = 1\n", "train.lr=\"0.5\""));
         assertEquals("config c.toml: bad value 2024 for 'schedule' in [train] (given by --set train.schedule=2024):"
