@@ -54,6 +54,14 @@ class DataFingerprintTest {
         assertEquals(0, resumed.exitCode(), resumed.err() + resumed.out());
         assertEquals(first, Files.readString(record));
 
+        // a folder without runs yet (a first sweep stopped before its first step) takes the data read now
+        Path empty = dir.resolve("no-runs");
+        Files.createDirectories(empty);
+        Files.writeString(empty.resolve("data.json"), first.replace("\"sha256\":\"", "\"sha256\":\"0"));
+        CliRunner fresh = CliRunner.run("run", cfg.toString(), "--out", empty.toString(), "--stop-after-steps", "1");
+        assertEquals(130, fresh.exitCode(), fresh.err() + fresh.out());
+        assertEquals(first, Files.readString(empty.resolve("data.json")));
+
         Files.delete(record);   // a folder made before data.json: the data read next are recorded
         CliRunner old = CliRunner.run("run", cfg.toString(), "--out", out.toString());
         assertEquals(0, old.exitCode(), old.err() + old.out());

@@ -180,13 +180,14 @@ final class SweepFolder {
     /**
      * Refuses data other than those the folder's runs were trained on (data.json, written by the first
      * sweep that ran here): another data_dir of an IDX folder, say, would otherwise continue runs, and
-     * relabel finished ones, on other images. A folder without data.json (made before it was written)
-     * records the data read now. Call with the folder locked, before any run starts.
+     * relabel finished ones, on other images. A folder without data.json (made before it was written),
+     * or without a run record or checkpoint yet, records the data read now. Call with the folder
+     * locked, before any run starts.
      */
     void checkData(SweepData data) throws IOException {
         Map<String, Object> now = data.fingerprint();
         Path file = dir.resolve(DATA_FILE);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file) || !holdsRuns()) {   // no run yet: the data of this sweep are the folder's
             Map<String, Object> m = new LinkedHashMap<>(now);
             m.put("what", "the data this folder's runs were trained on; fprnn run refuses other data here");
             try {
@@ -218,6 +219,21 @@ final class SweepFolder {
                     + ". Nothing was changed. Point [data] (data_dir, name, limits) back at those data, or give this"
                     + " sweep another folder with --out");
         }
+    }
+
+    /** True if the folder holds a run's record or a checkpoint (of any run, of this plan or not). */
+    private boolean holdsRuns() throws IOException {
+        for (Path d : List.of(runsDir, checkpointsDir)) {
+            if (Files.isDirectory(d)) {
+                try (var files = Files.list(d)) {
+                    if (files.anyMatch(f -> f.getFileName().toString().endsWith(".json")
+                            || f.getFileName().toString().endsWith(".safetensors"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     Path checkpointFile(RunSpec spec) {
