@@ -76,7 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "folder with MNIST's IDX files (default: $FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, data/mnist)")
+            description = "folder with MNIST's IDX files (default: $FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, data/mnist,"
+                    + " $FPRNN_HOME/data/mnist)")
     Path dataDir;
 
     @Option(names = "--weights", paramLabel = "FILE",

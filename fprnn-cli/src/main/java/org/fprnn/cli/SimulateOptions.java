@@ -115,7 +115,8 @@ final class SimulateOptions {
     }
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "folder holding the MNIST IDX files (default: FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, ./data/mnist);"
+            description = "folder holding the MNIST IDX files (default: FPRNN_MNIST_DIR, $FPRNN_DATA/mnist, ./data/mnist,"
+                    + " $FPRNN_HOME/data/mnist);"
                     + " with --config, the folder of the config's data set (in place of its data_dir)")
     Path data;
 

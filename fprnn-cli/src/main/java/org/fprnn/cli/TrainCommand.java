@@ -167,6 +167,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + ": it is euler's alpha = dt/tau and picard's damping")
                 .onlyIf(SolverConfig.usesMixing(method), "--memory", "--solver " + method + ": it is Anderson's memory")
                 .onlyIf(SolverConfig.usesMixing(method), "--beta", "--solver " + method + ": it is Anderson's mixing")
+                .onlyIf(!method.equals("direct"), "--warm-start", "--solver direct: it starts an iterative solve from"
+                        + " a sample's last state, and the direct solve is exact from any start")
                 .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
                         + ": it is the tolerance of the gradient rule's adjoint solve")
                 .onlyIf(!"adam".equalsIgnoreCase(optimizer), "--momentum", "--optimizer adam: Adam has its own"

@@ -96,7 +96,8 @@ class FolderLockTest {
 
     /**
      * A command that starts while another process's --status holds its momentary shared lock waits for
-     * it instead of calling the folder busy (here the reader holds it until told to let go).
+     * it instead of calling the folder busy (here the reader holds it until told to let go); a lock
+     * held for longer than that wait is a busy folder, refused.
      */
     @Test
     void aStatusReadersMomentaryLockDoesNotMakeTheFolderBusy() throws Exception {
@@ -109,6 +110,13 @@ class FolderLockTest {
         try {
             BufferedReader said = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("locked", said.readLine());
+            // a lock held longer than the wait is a busy folder: refused after about BUSY_WAIT_MS, not waited for
+            long t0 = System.nanoTime();
+            UserError busy = org.junit.jupiter.api.Assertions.assertThrows(UserError.class,
+                    () -> FolderLock.acquire(out, "test", new PrintWriter(System.out, true)));
+            double waited = (System.nanoTime() - t0) / 1e9;
+            assertTrue(busy.getMessage().contains("is in use by another fprnn command"), busy.getMessage());
+            assertTrue(waited > 0.5 && waited < 30, "refused after " + waited + " s (it waits about 1 s)");
             CompletableFuture<FolderLock> taking = CompletableFuture.supplyAsync(() -> {
                 try {
                     return FolderLock.acquire(out, "test", new PrintWriter(System.out, true));

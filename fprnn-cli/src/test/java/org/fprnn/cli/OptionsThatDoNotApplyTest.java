@@ -91,6 +91,8 @@ class OptionsThatDoNotApplyTest {
         assertRefused(with(t, "--alpha", "0.5"), "--alpha", "--solver anderson");
         assertRefused(with(t, "--solver", "euler", "--memory", "3"), "--memory", "--solver euler");
         assertRefused(with(t, "--solver", "newton", "--beta", "0.5"), "--beta", "--solver newton");
+        assertRefused(with(t, "--solver", "direct", "--nonlinearity", "linear", "--warm-start"), "--warm-start",
+                "--solver direct");
         assertRefused(with(t, "--adjoint-tol", "1e-9"), "--adjoint-tol", "--rule linearized");
         assertRefused(with(t, "--optimizer", "adam", "--momentum", "0.9"), "--momentum", "--optimizer adam");
         assertFalse(Files.exists(dir.resolve("res")), "no results folder, no saved config");

@@ -21,7 +21,6 @@ public final class LinearTeacherReport {
 
     public static void write(ResultsFolder out, LinearTeacherProtocol.Settings s, List<Run> runs,
                              Map<String, Object> info, String configText, double wallSeconds) throws IOException {
-        writeMetrics(out, runs);
         Map<String, Object> summary = new LinkedHashMap<>(info);
         summary.put("protocol", FolderProtocol.LINEAR_TEACHER);
         summary.put("settings", s.identity());   // FolderProtocol refuses a later P2 with others into this folder
@@ -44,7 +43,10 @@ public final class LinearTeacherReport {
             rs.add(m);
         }
         summary.put("runs", rs);
+        // summary.json first: it marks the folder as P2's (FolderProtocol), so that a write that fails
+        // after it leaves a folder the same command may write again
         out.writeText("summary.json", Json.pretty(summary));
+        writeMetrics(out, runs);
         writeFigures(out, s, runs);
         out.writeText("results.md", markdown(s, runs, info, wallSeconds));
     }
