@@ -36,8 +36,9 @@ final class ConfigNetwork {
      *
      * @param net the config's network with the file's weights
      * @param test the config's data set's test split
+     * @param title the data set's name in words ("MNIST", "Fashion-MNIST", "IDX folder")
      */
-    record Trained(FixedPointNetwork net, Dataset test) {
+    record Trained(FixedPointNetwork net, Dataset test, String title) {
     }
 
     /**
@@ -60,7 +61,7 @@ final class ConfigNetwork {
         long seed = seed(trained, cfg);
         FixedPointNetwork net = cfg.network().forData(test.imageShape(), test.classes(), seed).build();
         copyInto(net.params(), trained, config);
-        return new Trained(net, test);
+        return new Trained(net, test, DataSets.source(cfg.data().name(), cfg.data().classes()).title());
     }
 
     /**

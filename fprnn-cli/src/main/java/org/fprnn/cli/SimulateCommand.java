@@ -138,7 +138,8 @@ public final class SimulateCommand implements Callable<Integer> {
         ConfigNetwork.Trained trained = o.config == null ? null : ConfigNetwork.load(o.config, o.weights(), o.data);
         FixedPointNetwork configured = trained == null ? null : trained.net();
         if (trained != null) {
-            inputs.takeImagesFrom(trained.test()); // --digits and --images pick from the data set it was trained on
+            // --digits and --images pick from the data set it was trained on
+            inputs.takeImagesFrom(trained.test(), trained.title());
         }
         Precision p = configured != null ? configured.precision() : InputFiles.parse(() -> Precision.parse(o.precision));
         Dynamics dyn = configured != null ? configured.dynamics() : InputFiles.parse(() -> Dynamics.parse(o.dynamics));

@@ -28,6 +28,8 @@ final class SimulateInputs {
     private boolean hasReadout;
     /** The test images --digits and --images pick from; null: MNIST's, read when needed. */
     private Dataset pickFrom;
+    /** The name of pickFrom's data set in words. */
+    private String pickFromTitle;
 
     SimulateInputs(SimulateOptions o) {
         this.o = o;
@@ -37,8 +39,9 @@ final class SimulateInputs {
      * Makes --digits and --images pick from this data set's test images (a --config network's data set)
      * instead of MNIST's.
      */
-    void takeImagesFrom(Dataset test) {
+    void takeImagesFrom(Dataset test, String title) {
         pickFrom = test;
+        pickFromTitle = title;
     }
 
     /** The network the files give, with the nonlinearity, dynamics and precision of the options. */
@@ -184,7 +187,7 @@ final class SimulateInputs {
             throw new UserError(opt + " takes two values, e.g. " + opt + (digits != null ? " 3,8" : " 18,61") + "; got " + pair);
         }
         Dataset test = pickFrom != null ? pickFrom : mnistTest(opt, nIn);
-        String what = pickFrom != null ? test.name() + " image " : "MNIST test image ";
+        String what = (pickFrom != null ? pickFromTitle : "MNIST") + " test image ";
         if (test.features() != nIn) {
             throw new UserError(opt + " picks images of " + test.features() + " values from " + test.name()
                     + ", but the network has n_in = " + nIn + "; give the two inputs with --endpoints instead");

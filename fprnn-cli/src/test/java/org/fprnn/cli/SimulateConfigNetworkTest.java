@@ -201,7 +201,7 @@ class SimulateConfigNetworkTest {
         assertArrayEquals(Npy.read(dir.resolve("e/trajectory.npy")).toDoubleArray(),
                 Npy.read(dir.resolve("d/trajectory.npy")).toDoubleArray());
         String inputs = String.valueOf(SimulateCommandTest.json(dir.resolve("d/tracking.json")).get("stimulus"));
-        assertTrue(inputs.contains(test.name() + " image 3 (label 3)") && !inputs.contains("MNIST"), inputs);
+        assertTrue(inputs.contains("IDX folder test image 3 (label 3)") && !inputs.contains("MNIST"), inputs);
 
         CliRunner images = run(cfg, weights, plus(sw, List.of("--images", "3,8", "--out",
                 dir.resolve("i").toString())));
