@@ -50,6 +50,12 @@ class DataFingerprintTest {
         before.remove(".fprnn.lock");
         assertEquals(List.of(), TinySweep.changed(before, after), "nothing in the folder changed");
 
+        Files.writeString(record, "[1]\n");   // damaged: refused naming the file, nothing run
+        CliRunner damaged = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+        assertEquals(2, damaged.exitCode(), damaged.err() + damaged.out());
+        assertTrue(damaged.err().contains("data.json cannot be read"), damaged.err());
+        Files.writeString(record, first);
+
         CliRunner resumed = CliRunner.run("run", cfg.toString(), "--out", out.toString());
         assertEquals(0, resumed.exitCode(), resumed.err() + resumed.out());
         assertEquals(first, Files.readString(record));

@@ -200,11 +200,15 @@ final class SweepFolder {
         }
         Map<?, ?> saved;
         try {
-            saved = Json.parse(Files.readString(file), file.toString()) instanceof Map<?, ?> m ? m : Map.of();
-        } catch (FormatException | java.nio.charset.CharacterCodingException e) {
-            throw new UserError(file + " is not readable JSON (" + e.getMessage() + "); it records which data this"
+            Object parsed = Json.parse(Files.readString(file), file.toString());
+            if (!(parsed instanceof Map<?, ?> m)) {
+                throw new FormatException(file, "holds no JSON object");
+            }
+            saved = m;
+        } catch (IOException e) {   // malformed, not UTF-8, unreadable
+            throw new UserError(file + " cannot be read (" + e.getMessage() + "); it records which data this"
                     + " folder's runs were trained on: restore it, or delete it if you are sure the data are the same"
-                    + " (the next run then records the data it reads)", e);
+                    + " (the next run then records the data it reads). Nothing was changed", e);
         }
         List<String> differ = new ArrayList<>();
         for (var e : now.entrySet()) {
