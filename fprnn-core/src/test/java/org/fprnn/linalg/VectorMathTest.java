@@ -192,9 +192,25 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * tanh's float rational (VectorMath.tanh(float)) trades the 1 ulp of the other float kernels for
+     * about a third of their cost: a few ulp, as ARCHITECTURE.md allows.
+     */
+    @Test
+    void floatTanhIsWithinAFewUlpOfTheRoundedReference() {
+        maxUlpF("tanh", VectorMath::tanh, StrictMath::tanh, floatSample(-12, 12), 6);
+        float[] central = floatSample(-1, 1);
+        int n = 0;
+        for (float v : central) {
+            if (Math.abs(v) <= 1) {
+                central[n++] = v;
+            }
+        }
+        maxUlpF("tanh [-1, 1]", VectorMath::tanh, StrictMath::tanh, java.util.Arrays.copyOf(central, n), 3);
+    }
+
     @Test
     void floatKernelsAreWithinOneUlpOfTheRoundedReference() {
-        maxUlpF("tanh", VectorMath::tanh, StrictMath::tanh, floatSample(-12, 12), 1);
         maxUlpF("exp", VectorMath::exp, StrictMath::exp, floatSample(-104, 89), 1);
         maxUlpF("log", VectorMath::log, StrictMath::log, floatSample(0, 4), 1);
         maxUlpF("softplus", VectorMath::softplus, VectorMathTest::softplusRef, floatSample(-110, 110), 1);
