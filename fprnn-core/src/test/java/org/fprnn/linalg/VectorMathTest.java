@@ -11,6 +11,7 @@ import java.util.function.DoubleUnaryOperator;
 import org.fprnn.linalg.KernelFixture.DKernel;
 import org.fprnn.linalg.KernelFixture.FKernel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Accuracy of the {@link VectorMath} kernels against StrictMath (fdlibm) over dense sweeps, a
@@ -207,6 +208,40 @@ class VectorMathTest {
             }
         }
         maxUlpF("tanh [-1, 1]", VectorMath::tanh, StrictMath::tanh, java.util.Arrays.copyOf(central, n), 3);
+    }
+
+    /**
+     * The bound VectorMath.tanh(float)'s Javadoc states, on every non-negative float (and its
+     * negative): about 2^31 values, a minute and a half, so only with -Dfprnn.exhaustive=true.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "fprnn.exhaustive", matches = "true")
+    void floatTanhOnEveryFloat() {
+        double worst = 0;
+        float at = Float.NaN;
+        long within1 = 0;
+        long count = 0;
+        int end = Float.floatToRawIntBits(Float.POSITIVE_INFINITY);
+        for (int bits = 0; bits <= end; bits++) {
+            float x = Float.intBitsToFloat(bits);
+            float y = VectorMath.tanh(x);
+            assertEquals(Float.floatToRawIntBits(-y), Float.floatToRawIntBits(VectorMath.tanh(-x)), "odd at " + x);
+            double exact = StrictMath.tanh((double) x);
+            // the ulp of the float below 1 where the exact value rounds to 1
+            double ulp = (float) exact == 1f ? Math.ulp(0.75f) : Math.ulp((float) exact);
+            double e = Math.abs(y - exact) / ulp;
+            if (e > worst) {
+                worst = e;
+                at = x;
+            }
+            within1 += e <= 1 ? 1 : 0;
+            count++;
+        }
+        double share = (double) within1 / count;
+        System.out.printf("float tanh on every float: at most %.2f ulp from the exact value (at %s), %.2f%% within 1 ulp%n",
+                worst, at, 100 * share);
+        assertTrue(worst <= 5.5, "float tanh " + worst + " ulp from tanh at " + at);
+        assertTrue(share >= 0.985, "float tanh within 1 ulp on only " + share + " of the floats");
     }
 
     @Test
