@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.fprnn.linalg.Blas;
+import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
@@ -67,6 +68,21 @@ final class PartsBench {
         }
         double[] coef = new double[b * m];
         java.util.Arrays.fill(coef, 1.0 / m);
+        // each sample's Gram matrix of its m history rows, for the coefficients' solve
+        double[] gram = new double[b * m * m];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < m; j++) {
+                for (int k = 0; k < m; k++) {
+                    double dot = 0;
+                    for (int q = 0; q < n; q++) {
+                        dot += (double) fs[j][i * n + q] * fs[k][i * n + q];
+                    }
+                    gram[(i * m + j) * m + k] = dot;
+                }
+            }
+        }
+        double[] sys = new double[b * m * m];
+        double[] solved = new double[b * m];
         Matrix w = net.params().get("W");
         Nonlinearity f = net.nonlinearity();
         int chunk = Math.max(1, 2048 / n); // the solvers' chunk of rows (RowChunks)
@@ -114,6 +130,9 @@ final class PartsBench {
                                 RowKernels.dot(wide, 0, fs[j], i * n, n, lanes);
                             }
                         }), 1),
+                new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double", m, m),
+                        () -> rowsOneThread(b, i -> Decompositions.affineMinimizer(gram, i * m * m, m, m, sys, solved,
+                                i * m)), 1),
                 new Piece(Section.f("Anderson mixing: next = sum of %d history rows", m), () -> rowsOneThread(b,
                         i -> RowKernels.combine(next.data, ys, 0, coef, i * m, m, i * n, n)), 1),
                 new Piece(Section.f("Euler iteration, whole (solves of %d and %d steps, difference per step)", longRun,
@@ -220,8 +239,9 @@ final class PartsBench {
                 batch, in the solvers' own kernels and row blocks, and the whole iteration as the difference of \
                 two solves of different lengths (tolerance 0, so every sample iterates), which cancels the \
                 set-up and the final residual check. The rate map's rest and the Euler step run on row blocks \
-                over the threads as the solvers do; the three Anderson parts are timed on the calling thread \
-                (in the solver they share the row blocks). The unit is one unsplit OpenBLAS call of the B x N by \
+                over the threads as the solvers do; the four Anderson parts are timed on the calling thread \
+                (in the solver they share the row blocks; the coefficients' solve is on each sample's Gram \
+                matrix of random history rows). The unit is one unsplit OpenBLAS call of the B x N by \
                 N x N product at the same thread count, measured in the same run (round by round); the rules' \
                 N x B by B x N product shows the cost of fprnn's fixed split (two blocks, boundaries at multiples \
                 of 32) against one call. All pieces at both thread counts are timed interleaved, one call of \

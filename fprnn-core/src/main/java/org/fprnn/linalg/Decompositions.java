@@ -202,4 +202,50 @@ public final class Decompositions {
             x[xOff + r] = v * l[lOff + r * ldl + r];
         }
     }
+
+    /** The ridge of {@link #affineMinimizer}, relative to the Gram matrix's largest diagonal entry. */
+    private static final double AFFINE_RIDGE = 1e-10;
+
+    /**
+     * Anderson's mixing coefficients of one sample (MATH section 6 fact 7): a = argmin a^T H a
+     * subject to sum_j a_j = 1, that is a = y / sum(y) with (H / scale + ridge I) y = 1, H the
+     * hist x hist Gram matrix of its residuals and scale its largest diagonal entry (Cholesky; H is
+     * positive semi-definite and the ridge makes the system definite). H is read at
+     * gram[g0 + j m + k] (j, k < hist); sys, from g0, is scratch for the factor; a goes to
+     * coef[c0 .. c0 + hist). Allocates nothing.
+     *
+     * @return false if the residuals are zero or not finite, or the system is numerically not
+     *     positive definite (the caller then takes a plain damped step)
+     */
+    public static boolean affineMinimizer(double[] gram, int g0, int m, int hist, double[] sys, double[] coef, int c0) {
+        double scale = 0;
+        for (int j = 0; j < hist; j++) {
+            scale = Math.max(scale, gram[g0 + j * m + j]);
+        }
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            return false;
+        }
+        double inv = 1 / scale;
+        // Cholesky H / scale + ridge I = L L^T in sys (row stride hist, from g0), then L L^T y = 1 in coef.
+        if (!cholesky(gram, g0, m, inv, AFFINE_RIDGE, sys, g0, hist, coef, c0, hist)) {
+            return false;
+        }
+        java.util.Arrays.fill(coef, c0, c0 + hist, 1.0);
+        choleskySolve(sys, g0, hist, coef, c0, hist);
+        double sum = 0;
+        for (int j = 0; j < hist; j++) {
+            sum += coef[c0 + j];
+        }
+        if (!(sum != 0) || !Double.isFinite(sum)) {
+            return false;
+        }
+        double invSum = 1 / sum;
+        for (int j = 0; j < hist; j++) {
+            coef[c0 + j] *= invSum;
+            if (!Double.isFinite(coef[c0 + j])) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -33,8 +33,6 @@ import org.fprnn.linalg.Workspace;
  * solves of a batch size, compactions allocate nothing.
  */
 final class AndersonSolver implements Solver {
-    private static final double RIDGE = 1e-10;
-
     private final SolverConfig config;
     private final Workspace ws = new Workspace();
     private final String[] yKeys;
@@ -289,7 +287,7 @@ final class AndersonSolver implements Solver {
                 }
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
-                        mixes[i] = solveCoefficients(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
+                        mixes[i] = Decompositions.affineMinimizer(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
                     }
                 }
                 for (int i = c; i < end; i++) {
@@ -544,45 +542,6 @@ final class AndersonSolver implements Solver {
             s = next;
             next = t;
         }
-    }
-
-    /**
-     * The mixing coefficients of one sample: a = argmin a^T H a subject to sum_j a_j = 1, that is
-     * a = y / sum(y) with (H / scale + ridge I) y = 1, H the hist x hist Gram matrix of its residuals
-     * and scale its largest diagonal entry (Cholesky; H is positive semi-definite and the ridge makes
-     * the system definite). Returns false if the residuals are zero or not finite, or the system is
-     * numerically not positive definite; the caller then takes a plain damped step.
-     */
-    static boolean solveCoefficients(double[] gram, int g0, int m, int hist, double[] sys, double[] coef, int c0) {
-        double scale = 0;
-        for (int j = 0; j < hist; j++) {
-            scale = Math.max(scale, gram[g0 + j * m + j]);
-        }
-        if (!(scale > 0) || !Double.isFinite(scale)) {
-            return false;
-        }
-        double inv = 1 / scale;
-        // Cholesky H / scale + ridge I = L L^T in sys (row stride hist, from g0), then L L^T y = 1 in coef.
-        if (!Decompositions.cholesky(gram, g0, m, inv, RIDGE, sys, g0, hist, coef, c0, hist)) {
-            return false;
-        }
-        java.util.Arrays.fill(coef, c0, c0 + hist, 1.0);
-        Decompositions.choleskySolve(sys, g0, hist, coef, c0, hist);
-        double sum = 0;
-        for (int j = 0; j < hist; j++) {
-            sum += coef[c0 + j];
-        }
-        if (!(sum != 0) || !Double.isFinite(sum)) {
-            return false;
-        }
-        double invSum = 1 / sum;
-        for (int j = 0; j < hist; j++) {
-            coef[c0 + j] *= invSum;
-            if (!Double.isFinite(coef[c0 + j])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override public String name() { return "anderson"; }

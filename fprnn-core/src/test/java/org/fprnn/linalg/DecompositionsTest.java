@@ -94,4 +94,36 @@ class DecompositionsTest {
         assertArrayEquals(new double[] {2, 1}, b, 1e-15);
         assertFalse(Decompositions.luInPlace(new double[] {1, 2, 2, 4}, 2, new int[2]));
     }
+
+    /**
+     * Anderson's coefficients minimize a^T H a on sum a = 1: for H = diag(d), a_j = (1 / d_j) / sum_k
+     * 1 / d_k; only the first hist rows and columns of the m x m block are read; a zero or non-finite
+     * H is refused.
+     */
+    @Test
+    void affineMinimizerOfADiagonalGramMatrix() {
+        int m = 4;
+        int hist = 3;
+        int g0 = m * m; // the second sample's block
+        double[] gram = new double[2 * m * m];
+        Arrays.fill(gram, Double.NaN); // entries outside the hist x hist block must not be read
+        double[] d = {1, 2, 4};
+        for (int j = 0; j < hist; j++) {
+            for (int k = 0; k < hist; k++) {
+                gram[g0 + j * m + k] = j == k ? d[j] : 0;
+            }
+        }
+        double[] sys = new double[2 * m * m];
+        double[] coef = new double[2 * m];
+        assertTrue(Decompositions.affineMinimizer(gram, g0, m, hist, sys, coef, m));
+        double sumInv = 1 + 0.5 + 0.25;
+        for (int j = 0; j < hist; j++) {
+            assertEquals(1 / d[j] / sumInv, coef[m + j], 1e-9);
+        }
+        double[] zero = new double[m * m];
+        assertFalse(Decompositions.affineMinimizer(zero, 0, m, hist, sys, coef, 0));
+        double[] inf = new double[m * m];
+        inf[0] = Double.POSITIVE_INFINITY;
+        assertFalse(Decompositions.affineMinimizer(inf, 0, m, hist, sys, coef, 0));
+    }
 }
