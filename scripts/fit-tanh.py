@@ -9,7 +9,12 @@ Prints the largest relative error in exact arithmetic and the coefficients round
 VectorMath's TP1..TP5 and TQ1..TQ4 hold them. Needs numpy; not part of the build.
 Usage: python3 scripts/fit-tanh.py
 """
-import numpy as np
+import sys
+
+try:
+    import numpy as np
+except ImportError:
+    sys.exit("fit-tanh.py: needs numpy (Debian: apt-get install python3-numpy); nothing was fitted")
 
 CLAMP = 10.0
 DEG_P, DEG_Q = 5, 4

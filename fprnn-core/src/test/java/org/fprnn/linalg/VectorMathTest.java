@@ -195,7 +195,7 @@ class VectorMathTest {
 
     /**
      * tanh's float rational (VectorMath.tanh(float)) trades the 1 ulp of the other float kernels for
-     * about a third of their cost: a few ulp, as ARCHITECTURE.md allows.
+     * speed: a few ulp, as ARCHITECTURE.md allows.
      */
     @Test
     void floatTanhIsWithinAFewUlpOfTheRoundedReference() {
