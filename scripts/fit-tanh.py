@@ -14,7 +14,8 @@ import sys
 try:
     import numpy as np
 except ImportError:
-    sys.exit("fit-tanh.py: needs numpy (Debian: apt-get install python3-numpy); nothing was fitted")
+    print("fit-tanh.py: needs numpy (Debian: apt-get install python3-numpy); nothing was fitted", file=sys.stderr)
+    sys.exit(2)
 
 CLAMP = 10.0
 DEG_P, DEG_Q = 5, 4
