@@ -4,18 +4,20 @@
 # `fprnn run configs/NAME.toml --out docs/results/NAME`). Replaces the header's "# Time:" block
 # (that line and the "#         " lines after it), or adds one at the end of the header's leading
 # comment lines if it has none. Usage: scripts/config-times.sh p3a-mnist [...]
+# NAME:PAGE reads docs/results/PAGE instead, for a config whose sweep went to another folder
+# (paper-mnist:paper-mnist-seeds).
 # NOTE is appended as the header's second line, e.g. NOTE="with one BLAS thread beside another sweep".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
-for name in "$@"; do
-  python3 - "$name" "${NOTE:-on the 2-core machine}" <<'PY'
+for arg in "$@"; do
+  python3 - "${arg%%:*}" "${arg#*:}" "${NOTE:-on the 2-core machine}" <<'PY'
 import json, sys
-name, note = sys.argv[1], sys.argv[2]
+name, page, note = sys.argv[1], sys.argv[2], sys.argv[3]
 path = f"configs/{name}.toml"
-summary = json.load(open(f"docs/results/{name}/summary.json"))
+summary = json.load(open(f"docs/results/{page}/summary.json"))
 if not summary.get("complete"):
-    sys.exit(f"config-times: docs/results/{name} is not complete; finish the sweep first")
+    sys.exit(f"config-times: docs/results/{page} is not complete; finish the sweep first")
 by_rule = {}
 for run in summary["runs"]:
     by_rule.setdefault(run["rule"], []).append(run["wall_seconds"])
@@ -23,7 +25,7 @@ per = ", ".join(f"{r} {min(v):.0f} s" if len(v) == 1 else f"{r} {min(v):.0f}-{ma
 block = [f"# Time:   measured: the whole sweep took {summary['wall_seconds_all_runs'] / 60:.0f} minutes "
          f"({len(summary['runs'])} run{'s' if len(summary['runs']) != 1 else ''}; {per})",
          f"#         {note};",
-         f"#         every run's wall time is on docs/results/{name}/results.md. Runs resume from checkpoints."]
+         f"#         every run's wall time is on docs/results/{page}/results.md. Runs resume from checkpoints."]
 lines = open(path).read().split("\n")
 header = 0
 while header < len(lines) and lines[header].startswith("#"):
