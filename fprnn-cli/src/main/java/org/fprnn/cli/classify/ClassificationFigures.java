@@ -144,16 +144,24 @@ final class ClassificationFigures {
         return c;
     }
 
-    /** A legend's note on a setting: "(diverged)", "(failed)", or over seeds "(3 seeds, 1 diverged)". */
-    private static String label(SeedGroup g) {
+    /**
+     * A legend's note on a setting: "(diverged)", "(failed)", or over seeds "(1 of 3 diverged)"; none
+     * when every run completed. The seed count is on the page, not in the legend, whose entries sit in
+     * one row under a panel and must fit its width.
+     */
+    static String label(SeedGroup g) {
         if (g.runs().size() == 1) {
             RunResult r = g.runs().getFirst();
             return r.diverged() ? " (diverged)" : r.failed() ? " (failed)" : "";
         }
         long diverged = g.runs().stream().filter(RunResult::diverged).count();
         long failed = g.runs().stream().filter(RunResult::failed).count();
-        return " (" + g.runs().size() + " seeds" + (diverged > 0 ? ", " + diverged + " diverged" : "")
-                + (failed > 0 ? ", " + failed + " failed" : "") + ")";
+        if (diverged + failed == 0) {
+            return "";
+        }
+        int n = g.runs().size();
+        return " (" + (diverged > 0 ? diverged + " of " + n + " diverged" : "")
+                + (diverged > 0 && failed > 0 ? ", " : "") + (failed > 0 ? failed + " of " + n + " failed" : "") + ")";
     }
 
     /**

@@ -26,6 +26,16 @@ public final class Figures {
     private Figures() {
     }
 
+    /**
+     * The colours of the lines, in the order they are added: ten well-separated hues (matplotlib's
+     * "tab10" without its grey). XChart's own cycle runs over every series, so with a band after each
+     * line the lines took every second colour of it, and the fifth took its light grey, hard to see
+     * on white.
+     */
+    static final Color[] LINE_COLORS = {
+        new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0xbcbd22), new Color(0x17becf), new Color(0x393b79)};
+
     /** The x axis's number format: no grouping, at most two decimals. */
     static final String X_PATTERN = "#.##";
 
@@ -50,7 +60,8 @@ public final class Figures {
 
     /**
      * Adds a line, keeping only finite points (and positive ones when the y axis is logarithmic);
-     * a series with no drawable point is added as a legend entry noting that.
+     * a series with no drawable point is added as a legend entry noting that. The k-th line in the
+     * legend takes {@link #LINE_COLORS}[k], whatever bands or hidden series came between.
      */
     public static void addLine(XYChart chart, String name, double[] x, double[] y) {
         boolean logY = chart.getStyler().isYAxisLogarithmic();
@@ -72,8 +83,10 @@ public final class Figures {
             s.setLineColor(new Color(0, 0, 0, 0));
             return;
         }
+        long lines = chart.getSeriesMap().values().stream().filter(XYSeries::isShowInLegend).count();
         XYSeries s = chart.addSeries(name, xs, ys);
         s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(LINE_COLORS[(int) (lines % LINE_COLORS.length)]);
     }
 
     /**

@@ -86,6 +86,9 @@ class SeedGroupTest {
         assertEquals(List.of(1L, 3L), s.get("completed_seeds"));
         assertEquals(List.of(2L), s.get("diverged_seeds"));
         assertEquals(List.of("seed 2 diverged at step 2"), s.get("not_completed"));
+        // the figures' legend: nothing when every seed completed, else the count of those that did not
+        assertEquals("", ClassificationFigures.label(a));
+        assertEquals(" (1 of 3 diverged)", ClassificationFigures.label(b));
     }
     /**
      * A seed whose run failed with an error (outcome "failed", no final test) is left out of the
@@ -108,5 +111,6 @@ class SeedGroupTest {
         assertEquals(List.of("seed 2 failed", "seed 3 diverged at step 2"), g.notCompleted());
         assertTrue(g.cell().contains("seed 2 failed") && g.cell().contains("(n = 2)"), g.cell());
         assertEquals(List.of(1L, 4L), g.summary().get("completed_seeds"));
+        assertEquals(" (1 of 4 diverged, 1 of 4 failed)", ClassificationFigures.label(g));
     }
 }

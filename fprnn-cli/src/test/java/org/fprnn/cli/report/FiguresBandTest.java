@@ -37,6 +37,40 @@ class FiguresBandTest {
         assertEquals(50, band.getFillColor().getAlpha(), "translucent");
     }
 
+    /**
+     * With a band after each line, the lines still take the palette's colours in legend order (XChart's
+     * own cycle counts the bands too, which gave the fifth line its light grey), each band its line's,
+     * and every colour of the palette is dark enough to see on white (relative luminance at most 0.5;
+     * XChart's light grey has about 0.7).
+     */
+    @Test
+    void linesTakeThePaletteInLegendOrderWhateverBandsComeBetween() {
+        XYChart c = Figures.lineChart("t", "step", "accuracy", false, 400, 300);
+        double[] x = {1, 2, 3};
+        for (int k = 0; k < 5; k++) {
+            Figures.addLine(c, "lr " + k, x, new double[] {0.1, 0.2, 0.3});
+            Figures.addBand(c, x, new double[] {0.05, 0.15, 0.25}, new double[] {0.15, 0.25, 0.35});
+        }
+        List<XYSeries> all = List.copyOf(c.getSeriesMap().values());
+        for (int k = 0; k < 5; k++) {
+            XYSeries line = all.get(2 * k);
+            assertEquals("lr " + k, line.getName());
+            assertEquals(Figures.LINE_COLORS[k], line.getLineColor());
+            assertEquals(Figures.LINE_COLORS[k].getRGB() & 0xFFFFFF, all.get(2 * k + 1).getFillColor().getRGB() & 0xFFFFFF);
+        }
+        for (java.awt.Color col : Figures.LINE_COLORS) {
+            double lum = 0.2126 * linear(col.getRed()) + 0.7152 * linear(col.getGreen()) + 0.0722 * linear(col.getBlue());
+            assertTrue(lum <= 0.5, col + " has relative luminance " + lum);
+        }
+        assertTrue(0.2126 * linear(0xDC) + 0.7152 * linear(0xDC) + 0.0722 * linear(0xDC) > 0.5, "the bound can fail");
+    }
+
+    /** sRGB channel value to linear light (the WCAG formula). */
+    private static double linear(int channel) {
+        double v = channel / 255.0;
+        return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    }
+
     @Test
     void onALogAxisNonPositiveBoundsAreLeftOutAndTooFewPointsDrawNothing() {
         XYChart log = Figures.lineChart("t", "step", "loss", true, 400, 300);
