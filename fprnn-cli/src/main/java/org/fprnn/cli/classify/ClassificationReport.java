@@ -206,8 +206,8 @@ final class ClassificationReport {
         boolean seeds = cfg.seeds().size() > 1;
         if (seeds) {
             sb.append("Mean \u00b1 standard deviation over the seeds whose run completed (n of them); seeds whose"
-                    + " run stopped as diverged or failed are named in the cell. A completed run whose loss rose is"
-                    + " counted here and named in the next table's diverged column.\n\n");
+                    + " run stopped as diverged or failed are named in the cell; a run that completed but whose loss"
+                    + " rose is counted, and named in the diverged column of the page's table of means.\n\n");
         }
         List<SeedGroup> groups = SeedGroup.of(plan.runs(), results);
         List<String> rules = cfg.sweep().rules();
