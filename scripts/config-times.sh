@@ -14,7 +14,13 @@ for arg in "$@"; do
   python3 - "${arg%%:*}" "${arg#*:}" "${NOTE:-on the 2-core machine}" <<'PY'
 import json, sys
 name, page, note = sys.argv[1], sys.argv[2], sys.argv[3]
+import os
 path = f"configs/{name}.toml"
+if not os.path.isfile(path):
+    sys.exit(f"config-times: {path} does not exist; give a config's name without .toml (p3a-mnist)")
+if not os.path.isfile(f"docs/results/{page}/summary.json"):
+    sys.exit(f"config-times: docs/results/{page}/summary.json does not exist; run "
+             f"`./fprnn run {path} --out docs/results/{page}` first, or name the page as NAME:PAGE")
 summary = json.load(open(f"docs/results/{page}/summary.json"))
 if not summary.get("complete"):
     sys.exit(f"config-times: docs/results/{page} is not complete; finish the sweep first")
