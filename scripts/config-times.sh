@@ -12,23 +12,34 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 for arg in "$@"; do
   python3 - "${arg%%:*}" "${arg#*:}" "${NOTE:-on the 2-core machine}" <<'PY'
-import json, sys
+import json, os, sys
 name, page, note = sys.argv[1], sys.argv[2], sys.argv[3]
-import os
+
+
+def fail(message):
+    print(f"config-times: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 path = f"configs/{name}.toml"
 if not os.path.isfile(path):
-    sys.exit(f"config-times: {path} does not exist; give a config's name without .toml (p3a-mnist)")
+    fail(f"{path} does not exist; give a config's name without .toml (p3a-mnist)")
 if not os.path.isfile(f"docs/results/{page}/summary.json"):
-    sys.exit(f"config-times: docs/results/{page}/summary.json does not exist; run "
-             f"`./fprnn run {path} --out docs/results/{page}` first, or name the page as NAME:PAGE")
-summary = json.load(open(f"docs/results/{page}/summary.json"))
-if not summary.get("complete"):
-    sys.exit(f"config-times: docs/results/{page} is not complete; finish the sweep first")
-by_rule = {}
-for run in summary["runs"]:
-    by_rule.setdefault(run["rule"], []).append(run["wall_seconds"])
+    fail(f"docs/results/{page}/summary.json does not exist; run "
+         f"`./fprnn run {path} --out docs/results/{page}` first, or name the page as NAME:PAGE")
+try:
+    summary = json.load(open(f"docs/results/{page}/summary.json"))
+    if not summary.get("complete"):
+        fail(f"docs/results/{page} is not complete; finish the sweep first")
+    by_rule = {}
+    for run in summary["runs"]:
+        by_rule.setdefault(run["rule"], []).append(run["wall_seconds"])
+    total = summary["wall_seconds_all_runs"]
+except (ValueError, KeyError, TypeError, AttributeError) as e:
+    fail(f"docs/results/{page}/summary.json is not a summary fprnn wrote ({e!r}); rewrite the page with "
+         f"`./fprnn run {path} --out docs/results/{page}`; {path} was not changed")
 per = ", ".join(f"{r} {min(v):.0f} s" if len(v) == 1 else f"{r} {min(v):.0f}-{max(v):.0f} s" for r, v in by_rule.items())
-block = [f"# Time:   measured: the whole sweep took {summary['wall_seconds_all_runs'] / 60:.0f} minutes "
+block = [f"# Time:   measured: the whole sweep took {total / 60:.0f} minutes "
          f"({len(summary['runs'])} run{'s' if len(summary['runs']) != 1 else ''}; {per})",
          f"#         {note};",
          f"#         every run's wall time is on docs/results/{page}/results.md. Runs resume from checkpoints."]
@@ -45,7 +56,10 @@ if starts:
 else:
     i = j = header
 lines[i:j] = block
-open(path, "w").write("\n".join(lines))
+tmp = path + ".tmp"
+with open(tmp, "w") as out:   # a new file renamed over the config: an interrupted write leaves it whole
+    out.write("\n".join(lines))
+os.replace(tmp, path)
 print(f"{path}: {block[0]}")
 PY
 done
