@@ -37,6 +37,20 @@ public interface Blas {
     }
 
     /**
+     * Makes every product of the process-wide implementation made on the calling thread one unsplit
+     * single-threaded call (true), or split into its fixed blocks over {@link RowParallel}'s threads
+     * (false, the default), and returns the previous setting. For work that already runs on a thread
+     * of its own beside other such work ({@code ChunkedSolver}'s chunks): there the blocks of a
+     * product run one after the other anyway, and each extra call repacks the other operand (W, for
+     * the solvers' products). A native product's bits depend on its split, so a caller must choose
+     * the setting the same way for every thread count. The Java fallback's bits do not depend on its
+     * split, and it ignores the setting.
+     */
+    static boolean oneCallProducts(boolean on) {
+        return get() instanceof NativeBlas ? NativeBlas.oneCallProducts(on) : false;
+    }
+
+    /**
      * Sets the thread count of the process-wide implementation: OpenBLAS's own threads (process-wide;
      * OpenBLAS results are reproducible for a fixed count), or the number of row blocks the Java
      * product splits into (which does not change its results). At start-up the count comes from env

@@ -357,7 +357,7 @@ public final class NativeBlas implements Blas {
                                 int aOff, int lda, Object b, int bOff, int ldb, double beta, Object c, int cOff,
                                 int ldc) {
         Product p = PRODUCT.get();
-        int blocks = blocks(m, n, k);
+        int blocks = p.oneCall ? 1 : blocks(m, n, k);
         p.set(via, dbl, tA, tB, m, n, k, alpha, lda, ldb, beta, ldc, blocks);
         for (int q = 0; q < p.blocks; q++) {
             int lo = p.start(q);
@@ -380,6 +380,17 @@ public final class NativeBlas implements Blas {
         } finally {
             p.clear();
         }
+    }
+
+    /**
+     * {@link Blas#oneCallProducts(boolean)} for this class: whether the calling thread's products are
+     * each one unsplit single-threaded call; returns the previous setting.
+     */
+    static boolean oneCallProducts(boolean on) {
+        Product p = PRODUCT.get();
+        boolean before = p.oneCall;
+        p.oneCall = on;
+        return before;
     }
 
     /** The operand from element off on: a matrix's kept slice, or a new slice of an array. */
@@ -414,6 +425,8 @@ public final class NativeBlas implements Blas {
         double beta;
         int blocks;
         boolean byRows;
+        /** Set by {@link #oneCallProducts}: this thread's products are one call each, unsplit. */
+        boolean oneCall;
 
         void set(NativeBlas via, boolean dbl, boolean tA, boolean tB, int m, int n, int k, double alpha, int lda,
                  int ldb, double beta, int ldc, int blocks) {

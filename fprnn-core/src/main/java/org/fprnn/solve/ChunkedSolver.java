@@ -1,6 +1,7 @@
 package org.fprnn.solve;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
@@ -18,7 +19,8 @@ import org.fprnn.linalg.Workspace;
  * <p>The batch of B rows is cut into ceil(B / R) chunks of nearly equal size (R = {@link #rows}),
  * which depends on B, the width, the precision and the settings only, never on the thread count.
  * The chunks go to {@link RowParallel}'s threads one at a time (each thread its own solver,
- * workspace and map view; the products inside a chunk run on that thread alone) when the map can
+ * workspace and map view; each product inside a chunk is one unsplit call on that thread,
+ * {@link Blas#oneCallProducts}, with one thread as with several) when the map can
  * be used on several threads at once ({@link BatchMap#concurrentCopy()}), else one after the other on
  * the calling thread (the products and row passes inside a chunk then use the threads). A chunk's
  * result does not depend on which thread solved it or when, so the bits do not depend on the thread
@@ -129,6 +131,7 @@ final class ChunkedSolver implements Solver {
             parts[p].map = first == null ? map : p == 0 ? first : map.concurrentCopy();
         }
         body.set(s, b, count, new double[b], new boolean[b], new int[b]);
+        body.oneCall = first != null;
         nextChunk.set(0);
         try {
             if (first == null) {
@@ -168,12 +171,22 @@ final class ChunkedSolver implements Solver {
             this.iterations = iterations;
         }
 
+        /** Chunks on threads of their own: each product inside a chunk is one call ({@link Blas#oneCallProducts}). */
+        boolean oneCall;
+
         @Override
         public void rows(int part, int from, int to) {
             Part p = parts[part];
-            for (int c = nextChunk.getAndIncrement(); c < count; c = nextChunk.getAndIncrement()) {
-                int lo = chunkStart(b, count, c);
-                p.solve(s, lo, chunkStart(b, count, c + 1) - lo, residual, converged, iterations);
+            boolean before = oneCall && Blas.oneCallProducts(true);
+            try {
+                for (int c = nextChunk.getAndIncrement(); c < count; c = nextChunk.getAndIncrement()) {
+                    int lo = chunkStart(b, count, c);
+                    p.solve(s, lo, chunkStart(b, count, c + 1) - lo, residual, converged, iterations);
+                }
+            } finally {
+                if (oneCall) {
+                    Blas.oneCallProducts(before);
+                }
             }
         }
     }

@@ -174,6 +174,35 @@ class GemmTest {
         }
     }
 
+    /**
+     * {@link Blas#oneCallProducts}: a product that the native split cuts into two blocks of rows
+     * (130 x 67 with k = 300) is made as one call and still matches the reference; the setting is the
+     * calling thread's alone and is returned for restoring.
+     */
+    @Test
+    void oneCallProductsMatchTheReferenceAndStayOnTheirThread() throws Exception {
+        assumeTrue(NativeBlas.isAvailable(), "OpenBLAS not installed");
+        Blas nat = NativeBlas.load();
+        assertEquals(2, NativeBlas.blocks(130, 67, 300), "the shape below must be one the split cuts");
+        SplittableRandom rnd = new SplittableRandom(11);
+        assertFalse(Blas.oneCallProducts(true), "off by default");
+        try {
+            boolean[] elsewhere = new boolean[1];
+            Thread other = new Thread(() -> elsewhere[0] = Blas.oneCallProducts(false));
+            other.start();
+            other.join();
+            assertFalse(elsewhere[0], "another thread keeps its own setting");
+            for (int t = 0; t < 4; t++) {
+                Problem pr = Problem.random(rnd, (t & 1) != 0, (t & 2) != 0, 130, 67, 300, 1.25, -0.5);
+                double[][] ref = pr.reference();
+                assertClose(pr, ref, pr.runDouble(nat), 0x1p-53, "one-call dgemm t=" + t);
+                assertClose(pr, ref, widen(pr.runFloat(nat)), 0x1p-24, "one-call sgemm t=" + t);
+            }
+        } finally {
+            assertTrue(Blas.oneCallProducts(false), "returns the setting it replaces");
+        }
+    }
+
     @Test
     void nativeAndJavaAgreeClosely() {
         assumeTrue(NativeBlas.isAvailable(), "OpenBLAS not installed");
