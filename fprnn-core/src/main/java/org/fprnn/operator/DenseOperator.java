@@ -101,6 +101,9 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
 
     @Override public int units() { return w().rows; }
 
+    /** Its products read W and write their output only. */
+    @Override public boolean concurrentProducts() { return true; }
+
     @Override
     public void apply(Matrix r, Matrix out, double alpha, double beta) {
         Ops.gemm(false, true, alpha, r, w(), beta, out);

@@ -33,6 +33,16 @@ public interface RecurrentOperator extends LinearMap {
     RecurrentOperator toDouble();
 
     /**
+     * True if {@link #apply} and {@link #applyTranspose} read only this operator's parameters and
+     * write only their output (no scratch of their own), so that several threads may apply it at
+     * once to different matrices: the solvers then solve chunks of a batch on several threads
+     * (ChunkedSolver). False unless the operator says so.
+     */
+    default boolean concurrentProducts() {
+        return false;
+    }
+
+    /**
      * The units that receive the network's input by default (the first layer of a layered network):
      * the default read-in feeds only these. All units unless the operator says otherwise.
      */

@@ -8,7 +8,6 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
-import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -93,13 +92,14 @@ public final class AdjointMap implements BatchMap {
     }
 
     /**
-     * For dense weights only (whose products read W and write their output only; the other
-     * operators keep scratch of their own): a view sharing the operator and the rows' data, with its
-     * own row blocks and views.
+     * For operators whose products may run on several threads at once
+     * ({@link RecurrentOperator#concurrentProducts()}: dense weights; the other operators keep
+     * scratch of their own): a view sharing the operator and the rows' data, with its own row blocks
+     * and views.
      */
     @Override
     public BatchMap concurrentCopy() {
-        if (!(op instanceof DenseOperator)) {
+        if (!op.concurrentProducts()) {
             return null;
         }
         AdjointMap c = new AdjointMap(this);

@@ -9,7 +9,6 @@ import org.fprnn.model.Dynamics;
 import org.fprnn.model.DynamicsStep;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Nonlinearity;
-import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -96,13 +95,14 @@ final class NetworkMap implements BatchMap {
     }
 
     /**
-     * For dense recurrent weights only (whose products read W and write their output only; the
-     * other operators keep scratch of their own): a view sharing the operator, the drive and the
-     * nonlinearity, with its own {@link DynamicsStep} (which is not thread-safe) and views.
+     * For operators whose products may run on several threads at once
+     * ({@link RecurrentOperator#concurrentProducts()}: dense weights; the other operators keep
+     * scratch of their own): a view sharing the operator, the drive and the nonlinearity, with its
+     * own {@link DynamicsStep} (which is not thread-safe) and views.
      */
     @Override
     public BatchMap concurrentCopy() {
-        if (!(op instanceof DenseOperator)) {
+        if (!op.concurrentProducts()) {
             return null;
         }
         NetworkMap c = new NetworkMap(this, new DynamicsStep(net));
