@@ -51,7 +51,7 @@ final class ThreadsBench {
                 new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0));
         // every (work, thread count) and fprnn's raw product at each count, interleaved round by round; the
         // calls on OpenBLAS's own threads after them, in rounds of their own (OwnThreads)
-        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 9, 90.0);
+        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 25, 120.0);
         Matrix w = net.params().get("W");
         Runnable warm = ScalingBench.gemmBody(w, b, n);
         List<Runnable> bodies = new ArrayList<>();
