@@ -39,7 +39,9 @@ final class ScalingBench {
         int[] ns = o.quick() ? new int[] {16, 32} : new int[] {300, 1000, 3000};
         int[] bs = o.quick() ? new int[] {8, 16, 32} : new int[] {128, 512, 1024, 4096};
         double cap = o.quick() ? 30.0 : 20.0;
-        Timer.Plan plan = o.timing();
+        // more rounds than the default plan: with 5, one slow round moved a small shape's median (a solve
+        // timed longer than the step that contains it); large shapes stay within the per-shape budget
+        Timer.Plan plan = o.quick() ? o.timing() : new Timer.Plan(2.0, 15, 30.0);
         List<Point> points = new ArrayList<>();
         int rounds = 0;
         for (int n : ns) {
