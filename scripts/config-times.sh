@@ -56,8 +56,10 @@ if starts:
 else:
     i = j = header
 lines[i:j] = block
-tmp = path + ".tmp"
-with open(tmp, "w") as out:   # a new file renamed over the config: an interrupted write leaves it whole
+# a new file renamed over the config: an interrupted write leaves it whole, and two runs at once each
+# write their own file (the last rename wins with a whole config)
+tmp = f"{path}.{os.getpid()}.tmp"
+with open(tmp, "w") as out:
     out.write("\n".join(lines))
 os.replace(tmp, path)
 print(f"{path}: {block[0]}")

@@ -171,7 +171,10 @@ final class ChunkedSolver implements Solver {
             this.iterations = iterations;
         }
 
-        /** Chunks on threads of their own: each product inside a chunk is one call ({@link Blas#oneCallProducts}). */
+        /**
+         * Chunks on threads of their own: each product inside a chunk is one call
+         * ({@link Blas#oneCallProducts}).
+         */
         boolean oneCall;
 
         @Override
