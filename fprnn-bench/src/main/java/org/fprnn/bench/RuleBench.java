@@ -140,7 +140,8 @@ final class RuleBench {
     /** The first k samples of an equilibrium. */
     static Equilibrium firstRows(Equilibrium eq, int k) {
         int[] it = Arrays.copyOf(eq.iterations(), k);
-        return new Equilibrium(rows(eq.rates(), k), rows(eq.z(), k), rows(eq.h(), k), rows(eq.state(), k),
+        return new Equilibrium(rows(eq.rates(), k), rows(eq.z(), k), rows(eq.recurrentInput(), k), rows(eq.h(), k),
+                rows(eq.state(), k),
                 Arrays.copyOf(eq.residual(), k), Arrays.copyOf(eq.converged(), k), it, Arrays.stream(it).max().orElse(0));
     }
 

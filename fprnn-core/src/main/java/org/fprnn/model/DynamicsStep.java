@@ -26,7 +26,8 @@ public final class DynamicsStep {
     private final boolean current;
     /** Row blocks made once (a lambda per call would allocate); they read the fields below. */
     private final RowParallel.RowBlock ratesBlock = (part, from, to) -> ratesRows(from, to);
-    private final RowParallel.RowBlock finishBlock = (part, from, to) -> finishRows(this.drive, this.target, from, to);
+    private final RowParallel.RowBlock finishBlock =
+            (part, from, to) -> finishRows(this.drive, this.target, this.target, from, to);
     private Matrix source;
     private Matrix rates;
     private Matrix drive;
@@ -88,14 +89,20 @@ public final class DynamicsStep {
     }
 
     /**
-     * Completes out = Phi(s) on rows [from, to) after {@link #products} (MATH section 1): out += h, then
-     * for rate and discrete dynamics out = f(out). h and out are B x N; a row reads only its own data.
+     * Completes out = Phi(s) on rows [from, to) from {@link #products}'s output p (MATH section 1):
+     * out = p + h, then for rate and discrete dynamics out = f(out). h, p and out are B x N (out may
+     * be p, else p is left as it is); a row reads only its own data.
      */
-    public void finishRows(Matrix h, Matrix out, int from, int to) {
+    public void finishRows(Matrix h, Matrix p, Matrix out, int from, int to) {
         if (current) {
+            if (p != out) {
+                for (int i = from; i < to; i++) {
+                    out.copyRow(p, i, i);
+                }
+            }
             addDrive(h, out, from, to);
         } else {
-            f.applyShifted(h, out, from, to);
+            f.applyShifted(p, h, out, from, to);
         }
     }
 

@@ -23,13 +23,18 @@ public sealed interface Nonlinearity extends java.io.Serializable {
     void apply(Matrix z, Matrix out, int from, int to);
 
     /**
-     * out = f(out + h) elementwise on rows [from, to) (h and out of the same shape), with out + h
-     * rounded first: the bits of adding h, then {@link #apply(Matrix, Matrix, int, int)} in place.
+     * out = f(x + h) elementwise on rows [from, to) (x, h and out of the same shape; out may be x),
+     * with x + h rounded first: the bits of adding h to x, then {@link #apply(Matrix, Matrix, int, int)}.
      * The solvers' Phi = f(r W^T + h) ends this way; a kernel may do it in one pass.
      */
-    default void applyShifted(Matrix h, Matrix out, int from, int to) {
+    default void applyShifted(Matrix x, Matrix h, Matrix out, int from, int to) {
         int o = from * out.cols;
         int len = (to - from) * out.cols;
+        if (x != out) {
+            for (int i = from; i < to; i++) {
+                out.copyRow(x, i, i);
+            }
+        }
         switch (out) {
             case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
             case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
@@ -97,14 +102,15 @@ public sealed interface Nonlinearity extends java.io.Serializable {
             }
         }
 
-        /** In float, tanh(out + h) in one pass ({@link VectorMath#tanhShifted}). */
+        /** In float, tanh(x + h) in one pass ({@link VectorMath#tanhShifted}). */
         @Override
-        public void applyShifted(Matrix h, Matrix out, int from, int to) {
+        public void applyShifted(Matrix x, Matrix h, Matrix out, int from, int to) {
             if (out instanceof FMatrix o) {
                 int o0 = from * out.cols;
-                VectorMath.tanhShifted(o.data, o0, ((FMatrix) h).data, o0, o.data, o0, (to - from) * out.cols);
+                VectorMath.tanhShifted(((FMatrix) x).data, o0, ((FMatrix) h).data, o0, o.data, o0,
+                        (to - from) * out.cols);
             } else {
-                Nonlinearity.super.applyShifted(h, out, from, to);
+                Nonlinearity.super.applyShifted(x, h, out, from, to);
             }
         }
 

@@ -32,12 +32,11 @@ final class LinearizedRule extends AbstractRule {
         Matrix g = gains(net, eq);
         Matrix a = ws.like("a", g);
         Matrix b = ws.like("b", g);
-        Matrix t1 = ws.like("t1", g);
         Matrix t2 = ws.like("t2", g);
         if (alt) {
-            linearizedAlt(net.recurrent(), eq.rates(), ro.e(), g, a, b, t1, t2);
+            linearizedAlt(net.recurrent(), eq.rates(), ro.e(), g, a, b, ws.like("t1", g), t2);
         } else {
-            linearized(net.recurrent(), eq.rates(), ro.e(), g, a, b, t1, t2);
+            linearized(net.recurrent(), eq.rates(), eq.recurrentInput(), ro.e(), g, a, b, t2);
         }
         recurrentDirections(net, batch.x(), a, b, dirs);
         return new RuleResult(dirs, ro.loss(), ro.correct(), null);
@@ -47,14 +46,14 @@ final class LinearizedRule extends AbstractRule {
      * MATH section 3.6, linearized (rows are samples, all B x N):
      * u = g * e;  a = u - (g * u) W^T;  p = r - g * (r W^T);  b = p - (g * p) W.
      * Row i of a is (I - W G_i) G_i e_i and row i of b is (I - G_i W)^T (I - G_i W) r_i (MATH 3.4).
-     * The elementwise steps run as two fused passes over row blocks ({@link RowPasses}).
+     * r W^T is the equilibrium's recurrent input {@code wr}, which the forward solve made. The
+     * elementwise steps run as two fused passes over row blocks ({@link RowPasses}).
      */
-    static void linearized(RecurrentOperator w, Matrix r, Matrix e, Matrix g, Matrix a, Matrix b,
-                           Matrix t1, Matrix t2) {
+    static void linearized(RecurrentOperator w, Matrix r, Matrix wr, Matrix e, Matrix g, Matrix a, Matrix b,
+                           Matrix t2) {
         RowPasses.run(RowPasses.GAIN_TWICE, g, e, null, a, t2); // a = u = g*e, t2 = g*u
         w.apply(t2, a, -1, 1);             // a = u - (g*u) W^T
-        w.apply(r, t1, 1, 0);              // r W^T
-        RowPasses.run(RowPasses.RESIDUAL, g, t1, r, b, t2); // b = p = r - g*(r W^T), t2 = g*p
+        RowPasses.run(RowPasses.RESIDUAL, g, wr, r, b, t2); // b = p = r - g*(r W^T), t2 = g*p
         w.applyTranspose(t2, b, -1, 1);    // b = p - (g*p) W
     }
 

@@ -65,6 +65,8 @@ final class AndersonSolver implements Solver {
         Matrix s;
         Matrix other;
         Matrix phi;
+        /** The map's products ({@link BatchMap#applyProducts}): phi itself unless the map returns them. */
+        Matrix prod;
         final Matrix[] ys;
         final Matrix[] fs;
 
@@ -81,9 +83,10 @@ final class AndersonSolver implements Solver {
     /**
      * Level {@code j}'s matrices for {@code count} rows (at level 0 the state is the caller's
      * {@code s0}) and their row kernels, made anew when one of the matrices, a shape or the thread
-     * count changes.
+     * count changes; {@code keepProducts}: the products get a matrix of their own, Phi is finished
+     * out of place.
      */
-    private Level level(int j, Matrix s0, int count, int n, int m, double beta) {
+    private Level level(int j, Matrix s0, int count, int n, int m, double beta, boolean keepProducts) {
         while (levels.size() <= j) {
             levels.add(new Level(levels.isEmpty() ? ws : new Workspace(), m));
         }
@@ -92,6 +95,7 @@ final class AndersonSolver implements Solver {
         lv.s = j == 0 ? s0 : lv.ws.get("s", count, n, p);
         lv.other = lv.ws.get("next", count, n, p);
         lv.phi = lv.ws.get("phi", count, n, p);
+        lv.prod = keepProducts ? lv.ws.get("products", count, n, p) : lv.phi;
         for (int h = 0; h < m; h++) {
             lv.ys[h] = lv.ws.get(yKeys[h], count, n, p);
             lv.fs[h] = lv.ws.get(fKeys[h], count, n, p);
@@ -118,6 +122,10 @@ final class AndersonSolver implements Solver {
      * solve's: the matrix product rounds a row according to the number of rows and the row's place
      * among them (see {@link BatchMap#restrict}). Compaction depends on the samples' residuals only,
      * so the results are still the same for every thread count.
+     *
+     * <p>For a map that {@link BatchMap#returnsProducts() returns products}, each sample's row of
+     * the products at the iteration it stops at (those of the state it keeps) is copied into the
+     * result's products; a sample that runs to the limit leaves the result without them.
      */
     @Override
     public SolveResult solve(BatchMap map, Matrix s) {
@@ -126,7 +134,9 @@ final class AndersonSolver implements Solver {
         final int m = config.memory();
         final double beta = config.beta();
         final double tol = config.tol();
-        Level lv = level(0, s, b, n, m, beta);
+        final boolean keep = map.returnsProducts();
+        Matrix products = keep ? ws.get("stopProducts", b, n, s.precision()) : null;
+        Level lv = level(0, s, b, n, m, beta, keep);
         SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
         double[] gram = ws.doubles("gram", b * m * m);
         pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
@@ -137,13 +147,17 @@ final class AndersonSolver implements Solver {
         boolean swapped = false;
         for (int k = 0; k < config.maxIter() && track.remaining() > 0; k++) {
             int rows = track.workingRows();
-            work.applyProducts(swapped ? lv.other : lv.s, lv.phi);
+            work.applyProducts(swapped ? lv.other : lv.s, lv.prod);
+            pass.prod = lv.prod;
             pass.slot = k % m;
             pass.hist = Math.min(k + 1, m);
             RowParallel.forRows(rows, minRows, pass);
             for (int i = 0; i < rows; i++) {
                 if (track.active(i) && track.stopIfDone(i, raw[i], k, tol, true)) {
                     lv.rows.keep(i * n, n); // a sample that stops keeps the state its residual was measured at
+                    if (keep) {
+                        products.copyRow(lv.prod, i, track.sample(i));
+                    }
                 }
             }
             lv.rows.swap();
@@ -152,7 +166,7 @@ final class AndersonSolver implements Solver {
                 Level from = lv;
                 Matrix cur = leave(from, swapped, s, track, false);
                 int count = track.compact();
-                lv = level(track.ladderStep(), s, count, n, m, beta);
+                lv = level(track.ladderStep(), s, count, n, m, beta, keep);
                 // the states, also into the second buffer (the stopped samples kept to fill the size
                 // are never updated, so both buffers must hold their states), and the histories
                 gather.from[0] = cur;
@@ -177,7 +191,9 @@ final class AndersonSolver implements Solver {
         }
         Matrix cur = leave(lv, swapped, s, track, true);
         pass.end();
-        return track.finish(work, cur, lv.phi, s, tol);
+        boolean allStopped = track.remaining() == 0;
+        SolveResult res = track.finish(work, cur, lv.phi, s, tol);
+        return keep && allStopped ? res.withProducts(products) : res;
     }
 
     /**
@@ -238,6 +254,8 @@ final class AndersonSolver implements Solver {
     private static final class Pass implements RowParallel.RowBlock {
         BatchMap map;
         Rows rows;
+        /** This iteration's products: rows.phi() itself, or a matrix of their own that Phi is finished from. */
+        Matrix prod;
         SampleTracker track;
         double[] raw;
         double[] gram;
@@ -265,6 +283,7 @@ final class AndersonSolver implements Solver {
         void end() {
             map = null;
             track = null;
+            prod = null;
         }
 
         /**
@@ -279,7 +298,7 @@ final class AndersonSolver implements Solver {
             int chunk = RowChunks.rows(n);
             for (int c = from; c < to; c += chunk) {
                 int end = Math.min(c + chunk, to);
-                RowChunks.finish(map, rows.phi(), track, c, end);
+                RowChunks.finish(map, prod, rows.phi(), track, c, end);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
                         history(part, i, n);

@@ -40,6 +40,27 @@ public interface BatchMap {
     }
 
     /**
+     * True if a solver is to return, per sample, {@link #applyProducts}'s output at the state it
+     * returns ({@link SolveResult#products()}): the network's map, whose products W r are the
+     * recurrent input that the equilibrium would otherwise make with one more product.
+     */
+    default boolean returnsProducts() {
+        return false;
+    }
+
+    /**
+     * {@link #finishRows(Matrix, int, int)} out of place: out = Phi(s) on rows [from, to) from the
+     * products p ({@link #applyProducts}'s output), p left as it is. Same bits as finishing p in
+     * place. The default copies the rows, then finishes them.
+     */
+    default void finishRows(Matrix p, Matrix out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out.copyRow(p, i, i);
+        }
+        finishRows(out, from, to);
+    }
+
+    /**
      * Divisor of row i's residual max|s_i - Phi(s_i)|: 1 for an absolute tolerance, or a norm of the
      * right-hand side for a relative one.
      */

@@ -29,7 +29,8 @@ import org.fprnn.linalg.Workspace;
  * A batch of at most R rows is solved whole, as the unchunked solver does.
  *
  * <p>The result holds, per sample, the state, residual, convergence flag and iteration count the
- * chunk's solve reported for it, as the unchunked solver reports them. Nothing is allocated per
+ * chunk's solve reported for it, as the unchunked solver reports them, and the products when every
+ * chunk's solve returned them ({@link SolveResult#products()}). Nothing is allocated per
  * iteration: each thread keeps a solver and workspace for each of the (at most two) chunk sizes.
  */
 final class ChunkedSolver implements Solver {
@@ -68,6 +69,8 @@ final class ChunkedSolver implements Solver {
     private Part[] parts = new Part[0];
     private final AtomicInteger nextChunk = new AtomicInteger();
     private final Body body = new Body();
+    /** The batch's products, gathered from the chunks' results. */
+    private final Workspace ws = new Workspace();
 
     ChunkedSolver(SolverConfig config) {
         this.config = config;
@@ -131,6 +134,8 @@ final class ChunkedSolver implements Solver {
             parts[p].map = first == null ? map : p == 0 ? first : map.concurrentCopy();
         }
         body.set(s, b, count, new double[b], new boolean[b], new int[b]);
+        body.products = map.returnsProducts() ? ws.get("products", b, s.cols, s.precision()) : null;
+        body.productsMissing = false;
         body.oneCall = first != null;
         nextChunk.set(0);
         try {
@@ -148,8 +153,10 @@ final class ChunkedSolver implements Solver {
         for (int it : body.iterations) {
             itMax = Math.max(itMax, it);
         }
-        SolveResult res = new SolveResult(s, body.residual, body.converged, body.iterations, itMax);
+        SolveResult res = new SolveResult(s, body.residual, body.converged, body.iterations, itMax,
+                body.productsMissing ? null : body.products);
         body.set(null, 0, 0, null, null, null);
+        body.products = null;
         return res;
     }
 
@@ -161,6 +168,9 @@ final class ChunkedSolver implements Solver {
         double[] residual;
         boolean[] converged;
         int[] iterations;
+        /** The batch's products (null if the map returns none), and whether a chunk's solve had none. */
+        Matrix products;
+        volatile boolean productsMissing;
 
         void set(Matrix s, int b, int count, double[] residual, boolean[] converged, int[] iterations) {
             this.s = s;
@@ -184,7 +194,9 @@ final class ChunkedSolver implements Solver {
             try {
                 for (int c = nextChunk.getAndIncrement(); c < count; c = nextChunk.getAndIncrement()) {
                     int lo = chunkStart(b, count, c);
-                    p.solve(s, lo, chunkStart(b, count, c + 1) - lo, residual, converged, iterations);
+                    if (!p.solve(s, lo, chunkStart(b, count, c + 1) - lo, residual, converged, iterations, products)) {
+                        productsMissing = true;
+                    }
                 }
             } finally {
                 if (oneCall) {
@@ -204,8 +216,14 @@ final class ChunkedSolver implements Solver {
             this.config = config;
         }
 
-        /** Solves rows [lo, lo + rows) of s in place and writes their per-sample results. */
-        void solve(Matrix s, int lo, int rows, double[] residual, boolean[] converged, int[] iterations) {
+        /**
+         * Solves rows [lo, lo + rows) of s in place and writes their per-sample results, and their
+         * products into {@code products} unless it is null.
+         *
+         * @return false if products were asked for and the chunk's solve returned none
+         */
+        boolean solve(Matrix s, int lo, int rows, double[] residual, boolean[] converged, int[] iterations,
+                      Matrix products) {
             Slot slot = slot(rows);
             int[] idx = slot.ws.ints("rows", rows);
             for (int i = 0; i < rows; i++) {
@@ -224,6 +242,17 @@ final class ChunkedSolver implements Solver {
             System.arraycopy(res.residual(), 0, residual, lo, rows);
             System.arraycopy(res.converged(), 0, converged, lo, rows);
             System.arraycopy(res.iterations(), 0, iterations, lo, rows);
+            if (products == null) {
+                return true;
+            }
+            Matrix p = res.products();
+            if (p == null) {
+                return false;
+            }
+            for (int i = 0; i < rows; i++) {
+                products.copyRow(p, i, lo + i);
+            }
+            return true;
         }
 
         /** The slot for chunks of this many rows, made at its first use (or when the batch size changes). */

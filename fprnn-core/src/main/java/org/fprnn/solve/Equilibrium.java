@@ -7,6 +7,7 @@ import org.fprnn.linalg.Matrix;
  *
  * @param rates r, B x N
  * @param z total input W r + h at the returned rates, B x N (gains are f'(z) by default)
+ * @param recurrentInput W r at the returned rates, B x N (rows r W^T): z before the drive is added
  * @param h input drive U x + b, B x N
  * @param state the solver's own state (r for rate and discrete dynamics, v for current), B x N:
  *     pass it back as a warm start
@@ -15,7 +16,7 @@ import org.fprnn.linalg.Matrix;
  * @param iterations per sample iterations used
  * @param iterationsMax the largest of them
  */
-public record Equilibrium(Matrix rates, Matrix z, Matrix h, Matrix state, double[] residual,
+public record Equilibrium(Matrix rates, Matrix z, Matrix recurrentInput, Matrix h, Matrix state, double[] residual,
                           boolean[] converged, int[] iterations, int iterationsMax) {
 
     public int samples() {
@@ -45,7 +46,7 @@ public record Equilibrium(Matrix rates, Matrix z, Matrix h, Matrix state, double
 
     /** A deep copy that outlives the solver's workspace. */
     public Equilibrium copy() {
-        return new Equilibrium(rates.copy(), z.copy(), h.copy(), state.copy(), residual.clone(),
+        return new Equilibrium(rates.copy(), z.copy(), recurrentInput.copy(), h.copy(), state.copy(), residual.clone(),
                 converged.clone(), iterations.clone(), iterationsMax);
     }
 }

@@ -71,7 +71,12 @@ public final class EquilibriumSolver {
         return finish(net, h, res);
     }
 
-    /** Rates, total input and true residuals max|r - f(W r + h)| at the solver's state. */
+    /**
+     * Rates, recurrent and total input, and true residuals max|r - f(W r + h)| at the solver's state.
+     * W r is the solver's own product at each sample's returned state when it kept them
+     * ({@link SolveResult#products()}: every forward map's products are W r, or W f(v) under current
+     * dynamics, which is W r), else one product here.
+     */
     private Equilibrium finish(FixedPointNetwork net, Matrix h, SolveResult res) {
         Matrix state = res.state();
         Matrix r = ws.like("rates", state);
@@ -80,28 +85,34 @@ public final class EquilibriumSolver {
         } else {
             r.copyFrom(state);
         }
+        Matrix wr = res.products();
+        if (wr == null) {
+            wr = ws.like("recurrentInput", state);
+            net.recurrent().apply(r, wr, 1, 0);
+        }
         Matrix z = ws.like("z", state);
-        net.recurrent().apply(r, z, 1, 0);
         double[] residual = new double[state.rows];
-        // z += h, f(z) and the residual in one pass per row, on row blocks over the cores
-        check.set(net, r, z, h, ws.like("fz", state), residual);
+        // z = W r + h, f(z) and the residual in one pass per row, on row blocks over the cores
+        check.set(net, r, wr, z, h, ws.like("fz", state), residual);
         RowParallel.forRows(state.rows, RowParallel.minRows(state.cols), check);
         check.clear();
-        return new Equilibrium(r, z, h, state, residual, res.converged(), res.iterations(), res.iterationsMax());
+        return new Equilibrium(r, z, wr, h, state, residual, res.converged(), res.iterations(), res.iterationsMax());
     }
 
-    /** Rows of z = W r + h, f(z) and max|r - f(z)| per sample (z holds W r on entry). */
+    /** Rows of z = W r + h, f(z) and max|r - f(z)| per sample. */
     private static final class Check implements RowParallel.RowBlock {
         private FixedPointNetwork net;
         private Matrix r;
+        private Matrix wr;
         private Matrix z;
         private Matrix h;
         private Matrix fz;
         private double[] residual;
 
-        void set(FixedPointNetwork net, Matrix r, Matrix z, Matrix h, Matrix fz, double[] residual) {
+        void set(FixedPointNetwork net, Matrix r, Matrix wr, Matrix z, Matrix h, Matrix fz, double[] residual) {
             this.net = net;
             this.r = r;
+            this.wr = wr;
             this.z = z;
             this.h = h;
             this.fz = fz;
@@ -109,7 +120,7 @@ public final class EquilibriumSolver {
         }
 
         void clear() {
-            set(null, null, null, null, null, null);
+            set(null, null, null, null, null, null, null);
         }
 
         @Override
@@ -118,8 +129,14 @@ public final class EquilibriumSolver {
             int o = from * n;
             int len = (to - from) * n;
             switch (z) {
-                case FMatrix zf -> VectorMath.axpy(1f, ((FMatrix) h).data, o, zf.data, o, len);
-                case DMatrix zd -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, zd.data, o, len);
+                case FMatrix zf -> {
+                    System.arraycopy(((FMatrix) wr).data, o, zf.data, o, len);
+                    VectorMath.axpy(1f, ((FMatrix) h).data, o, zf.data, o, len);
+                }
+                case DMatrix zd -> {
+                    System.arraycopy(((DMatrix) wr).data, o, zd.data, o, len);
+                    VectorMath.axpy(1.0, ((DMatrix) h).data, o, zd.data, o, len);
+                }
             }
             net.nonlinearity().apply(z, fz, from, to);
             Ops.rowMaxAbsDiff(r, fz, residual, from, to);

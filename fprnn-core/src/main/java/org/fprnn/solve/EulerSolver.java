@@ -122,7 +122,7 @@ final class EulerSolver implements Solver {
             int chunk = RowChunks.rows(n);
             for (int c = from; c < to; c += chunk) {
                 int end = Math.min(c + chunk, to);
-                RowChunks.finish(map, phi, track, c, end);
+                RowChunks.finish(map, phi, phi, track, c, end);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
                         step(i, n);

@@ -152,7 +152,19 @@ final class NetworkMap implements BatchMap {
     /** Rate: out = f(out + h); current: out = out + h; on rows [from, to). */
     @Override
     public void finishRows(Matrix out, int from, int to) {
-        step.finishRows(h, out, from, to);
+        step.finishRows(h, out, out, from, to);
+    }
+
+    /** Rate: out = f(p + h); current: out = p + h; on rows [from, to), in one pass. */
+    @Override
+    public void finishRows(Matrix p, Matrix out, int from, int to) {
+        step.finishRows(h, p, out, from, to);
+    }
+
+    /** The products are W r (rate) or W f(v) (current): the total input is they plus h. */
+    @Override
+    public boolean returnsProducts() {
+        return true;
     }
 
     /** Rate: dPhi/dr = G W with G = f'(W r + h); current: dPhi/dv = W G with G = f'(v). */

@@ -20,8 +20,11 @@ final class RowChunks {
         return Math.max(1, ELEMENTS / Math.max(n, 1));
     }
 
-    /** Finishes rows [from, to) of out that are still active, one call per run of active rows. */
-    static void finish(BatchMap map, Matrix out, SampleTracker track, int from, int to) {
+    /**
+     * Finishes rows [from, to) of out that are still active from the products in p (in place when p
+     * is out), one call per run of active rows.
+     */
+    static void finish(BatchMap map, Matrix p, Matrix out, SampleTracker track, int from, int to) {
         int i = from;
         while (i < to) {
             while (i < to && !track.active(i)) {
@@ -32,7 +35,11 @@ final class RowChunks {
                 i++;
             }
             if (i > start) {
-                map.finishRows(out, start, i);
+                if (p == out) {
+                    map.finishRows(out, start, i);
+                } else {
+                    map.finishRows(p, out, start, i);
+                }
             }
         }
     }

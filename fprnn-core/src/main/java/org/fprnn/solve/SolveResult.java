@@ -9,9 +9,23 @@ import org.fprnn.linalg.Matrix;
  * @param state B x N, the solver's state (owned by the solver's workspace until the next call
  *     unless the caller passed its own)
  * @param iterationsMax the largest per-sample iteration count
+ * @param products B x N, for a map that {@link BatchMap#returnsProducts() returns products}: row i
+ *     holds {@link BatchMap#applyProducts}'s output at sample i's returned state, as the solver made
+ *     it when the sample stopped (owned like the state); null when the solver does not keep them or
+ *     a sample ran to the iteration limit
  */
 public record SolveResult(Matrix state, double[] residual, boolean[] converged, int[] iterations,
-                          int iterationsMax) {
+                          int iterationsMax, Matrix products) {
+
+    /** A result without products. */
+    public SolveResult(Matrix state, double[] residual, boolean[] converged, int[] iterations, int iterationsMax) {
+        this(state, residual, converged, iterations, iterationsMax, null);
+    }
+
+    /** This result with {@code p} as its products. */
+    public SolveResult withProducts(Matrix p) {
+        return new SolveResult(state, residual, converged, iterations, iterationsMax, p);
+    }
 
     public int convergedCount() {
         return count(converged);

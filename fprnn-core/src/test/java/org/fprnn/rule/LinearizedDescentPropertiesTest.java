@@ -53,7 +53,8 @@ class LinearizedDescentPropertiesTest {
         if (alt) {
             LinearizedRule.linearizedAlt(op, r, e, g, a, b, t1, t2);
         } else {
-            LinearizedRule.linearized(op, r, e, g, a, b, t1, t2);
+            op.apply(r, t1, 1, 0); // the recurrent input r W^T, as the equilibrium holds it
+            LinearizedRule.linearized(op, r, t1, e, g, a, b, t2);
         }
         // <a b^T, delta r^T> = (a . delta)(b . r)
         double ad = 0;
