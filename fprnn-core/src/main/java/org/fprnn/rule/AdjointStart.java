@@ -12,7 +12,9 @@ public interface AdjointStart {
 
     /**
      * Overwrites the rows of {@code lambda} (B x N, holding the cold start lambda = e on entry) whose
-     * sample has a remembered solution; the other rows keep the cold start.
+     * sample has a remembered solution; the other rows keep the cold start. For a float network the
+     * rows are rounded to float ({@link org.fprnn.solve.RefinedAdjoint} starts with a float solve):
+     * keep them in float.
      */
     void load(Matrix lambda);
 

@@ -71,7 +71,7 @@ final class GradientRule extends AbstractRule {
             ed.copyFrom(ro.e());
             Matrix lambda = ws.like("lambdaD", ed);
             if (refines()) {
-                adj = refineAdjoint(net, ed, gd, g, (DMatrix) lambda, start);
+                adj = refineAdjoint(net, ro.e(), ed, gd, g, (DMatrix) lambda, start);
             } else {
                 adj = solveAdjoint(doubleOperator(net.recurrent()), net.units(), ed, gd, lambda, start);
             }
@@ -147,17 +147,18 @@ final class GradientRule extends AbstractRule {
     /**
      * The adjoint of a float network to a tolerance below float's reach: mixed-precision refinement
      * ({@link RefinedAdjoint}: float solves of the correction equation, residuals in double) from
-     * lambda = e or the warm start, then, for any sample it leaves above the tolerance, the double
-     * solve of {@link #solveAdjoint} from where refinement left it. Iterations add up per sample.
+     * lambda = e or the warm start (both float numbers; the first round solves the adjoint itself in
+     * float, with the float {@code e}), then, for any sample it leaves above the tolerance, the double solve of
+     * {@link #solveAdjoint} from where refinement left it. Iterations add up per sample.
      */
-    private SolveResult refineAdjoint(FixedPointNetwork net, Matrix ed, Matrix gd, Matrix g, DMatrix lambda,
-                                      AdjointStart start) {
+    private SolveResult refineAdjoint(FixedPointNetwork net, Matrix e, Matrix ed, Matrix gd, Matrix g,
+                                      DMatrix lambda, AdjointStart start) {
         if (refined == null) {
             refined = new RefinedAdjoint(settings.adjoint());
         }
         AdjointMap exact = new AdjointMap(doubleOperator(net.recurrent()), ed, gd, ws.like("adjTmp", ed));
         return fromStart(ed, lambda, start, () -> {
-            SolveResult res = refined.solve(exact, net.recurrent(), g, lambda, settings.adjoint().tol());
+            SolveResult res = refined.solve(exact, net.recurrent(), e, g, lambda, settings.adjoint().tol());
             if (res.allConverged()) {
                 return res;
             }

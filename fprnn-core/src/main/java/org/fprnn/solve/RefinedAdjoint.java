@@ -16,7 +16,11 @@ import org.fprnn.operator.RecurrentOperator;
  * double (one product with the double copy of W), solves the correction equation
  * (I - W^T G) d = rho in float (the float operator's products, half the cost of double ones) to a
  * relative residual of {@link #INNER_TOL}, and adds d to lambda. Each round cuts a sample's residual
- * by about that factor, so a tolerance of 1e-8 takes two or three rounds. Samples are independent
+ * by about that factor, so a tolerance of 1e-8 takes two or three rounds. The first round is the
+ * float solve of the adjoint equation itself from the start (the correction equation's iterates from
+ * rho = e + (g * lambda) W - lambda are those of the adjoint's own from lambda, less lambda), which
+ * saves the double product of a first residual; the start must therefore be float numbers (e, or a
+ * warm start kept in float). Samples are independent
  * (MATH section 6 fact 7): a sample stops at the first round whose residual meets the tolerance, and
  * one whose residual a round did not cut at least tenfold (float cannot help it further) is left to
  * the caller's double solve, as is any sample still above the tolerance after {@link #MAX_ROUNDS}.
@@ -95,16 +99,18 @@ public final class RefinedAdjoint {
     }
 
     /**
-     * Refines {@code lambda} (B x N, double, holding the start on entry) towards the solution of
-     * {@code exact}, the adjoint map in double precision.
+     * Refines {@code lambda} (B x N, double, holding the start on entry, float numbers) towards the
+     * solution of {@code exact}, the adjoint map in double precision.
      *
      * @param opF the network's float operator
+     * @param eF the right-hand side e in float (B x N)
      * @param gF the gains in float (B x N)
      * @param tol the relative residual to reach
      * @return per sample the double residual at the returned lambda, whether it met {@code tol}, and the
      *     float iterations spent on it
      */
-    public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix gF, DMatrix lambda, double tol) {
+    public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
+                             double tol) {
         int b = lambda.rows;
         int n = lambda.cols;
         DMatrix phi = (DMatrix) ws.get("phi", b, n, Precision.DOUBLE);
@@ -119,6 +125,11 @@ public final class RefinedAdjoint {
         java.util.Arrays.fill(active, true);
         java.util.Arrays.fill(previous, Double.POSITIVE_INFINITY);
         double[] rowMax = ws.doubles("rowMax", b);
+        // the first round: lambda = e + (g * lambda) W in float from the start, then lambda in double
+        d.copyFrom(lambda);
+        SolveResult first = inner.solve(new AdjointMap(opF, eF, gF, tmp), d);
+        System.arraycopy(first.iterations(), 0, iterations, 0, b);
+        lambda.copyFrom(d);
         for (int round = 0; ; round++) {
             exact.apply(lambda, phi);
             rows.set(phi, lambda, rho, d, active, rowMax, n);
