@@ -97,11 +97,14 @@ final class PeersBench {
                 one after the other with fprnn's same work, in this run. Each side trains from its own start \
                 (same network sizes and protocol, not the same random draws) on MNIST for %d steps and reports \
                 the median wall time of a training step (forward solve, rule, update; evaluations not counted). \
-                fprnn runs with its thread count (%d). The peers are started with this process's environment: \
+                fprnn runs with its thread count (%d), its measured run after unmeasured runs of as many steps, each \
+                on a network of its own, for at least %.0f s (so that Java's compiled code is warm whatever this \
+                process ran before). The peers are started with this process's environment: \
                 run the command as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE fprnn bench peers` (both \
                 unset in the benchmark command only; tests leave them as the environment sets them). Install \
                 the peers' Python packages with `apt-get install python3-torch python3-numpy` (not needed \
-                otherwise).""", o.peersDir(), java.nio.file.Path.of(Peers.PYTHON).getFileName(), steps, org.fprnn.linalg.Blas.get().threads());
+                otherwise).""", o.peersDir(), java.nio.file.Path.of(Peers.PYTHON).getFileName(), steps, org.fprnn.linalg.Blas.get().threads(),
+                WARM_UP_SECONDS);
         return Section.of(ID, "PyTorch peers side by side", o, explanation, List.of(table), List.of(),
                 String.join("\n\n", notes));
     }
@@ -130,16 +133,35 @@ final class PeersBench {
 
 
     /**
+     * Seconds of fprnn's unmeasured warm-up runs before its measured one: Java's compiler keeps
+     * improving the solvers' loops over a run's first seconds (measured: the median P1-converged step
+     * of three 30-step runs one after the other in a fresh process, 42, 29 and 23 ms).
+     */
+    static final double WARM_UP_SECONDS = 8;
+
+    /**
      * fprnn's P1 step as the peers do it: P1's network from seed 1, the linearized rule at lr 0.25 with
-     * gains 1 - r^2, plain SGD, batches of 512 of MNIST's training set; the median of the steps'
-     * seconds (the trainer's own timing of each step) after a few unmeasured warm-up steps.
+     * gains 1 - r^2, plain SGD, batches of 512 of MNIST's training set; the median of the seconds of
+     * the first {@code steps} steps (the trainer's own timing of each step), as the peer's from its
+     * start, after unmeasured runs of as many steps, each on a network of its own, for at least
+     * {@link #WARM_UP_SECONDS}, so that the compiled code does not depend on what this process ran
+     * before.
      */
     static double p1Steps(BenchData d, SolverConfig forward, int steps, BenchOptions o) {
-        int warm = 3;
+        long start = System.nanoTime();
+        do {
+            p1Run(d, forward, steps);
+        } while ((System.nanoTime() - start) * 1e-9 < (o.quick() ? 0 : WARM_UP_SECONDS));
+        double[] seconds = p1Run(d, forward, steps);
+        return Timer.median(seconds);
+    }
+
+    /** The seconds of each of the first {@code steps} training steps of P1's network at start. */
+    private static double[] p1Run(BenchData d, SolverConfig forward, int steps) {
         FixedPointNetwork net = P1.network(P1.UNITS);
         TrainSettings ts = P1.training(EndToEndBench.RULE, EndToEndBench.LR, forward, P1.BATCH, 1);
         Optimizer opt = ts.newOptimizer();
-        double[] seconds = new double[steps + warm];
+        double[] seconds = new double[steps];
         int[] done = {0};
         // a small test set: the trainer evaluates on it at the end of the run, which is not timed here
         new Trainer(ts, d.train(), d.test().subset(0, Math.min(512, d.test().size()))).run(net, opt, 0, new Trainer.Listener() {
@@ -152,9 +174,9 @@ final class PeersBench {
 
             @Override
             public boolean stopAfter(int stepsDone) {
-                return stepsDone >= steps + warm;
+                return stepsDone >= steps;
             }
         });
-        return Timer.median(Arrays.copyOfRange(seconds, warm, done[0]));
+        return Arrays.copyOf(seconds, done[0]);
     }
 }
