@@ -103,8 +103,8 @@ final class PeersBench {
                 run the command as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE fprnn bench peers` (both \
                 unset in the benchmark command only; tests leave them as the environment sets them). Install \
                 the peers' Python packages with `apt-get install python3-torch python3-numpy` (not needed \
-                otherwise).""", o.peersDir(), java.nio.file.Path.of(Peers.PYTHON).getFileName(), steps, org.fprnn.linalg.Blas.get().threads(),
-                WARM_UP_SECONDS);
+                otherwise).""", o.peersDir(), java.nio.file.Path.of(Peers.PYTHON).getFileName(), steps,
+                org.fprnn.linalg.Blas.get().threads(), WARM_UP_SECONDS);
         return Section.of(ID, "PyTorch peers side by side", o, explanation, List.of(table), List.of(),
                 String.join("\n\n", notes));
     }

@@ -148,8 +148,9 @@ final class GradientRule extends AbstractRule {
      * The adjoint of a float network to a tolerance below float's reach: mixed-precision refinement
      * ({@link RefinedAdjoint}: float solves of the correction equation, residuals in double) from
      * lambda = e or the warm start (both float numbers; the first round solves the adjoint itself in
-     * float, with the float {@code e}), then, for any sample it leaves above the tolerance, the double solve of
-     * {@link #solveAdjoint} from where refinement left it. Iterations add up per sample.
+     * float, with the float {@code e}), then, for any sample it leaves above the tolerance, the
+     * double solve of {@link #solveAdjoint} from where refinement left it. Iterations add up per
+     * sample.
      */
     private SolveResult refineAdjoint(FixedPointNetwork net, Matrix e, Matrix ed, Matrix gd, Matrix g,
                                       DMatrix lambda, AdjointStart start) {
