@@ -122,6 +122,29 @@ public final class Ops {
         lincomb(1, a, -1, b, out);
     }
 
+    /**
+     * out = x + h on rows [from, to) (all three of the same shape and precision; out may be x), each
+     * sum rounded once: the drive added to a product, z = W r + h, in the solvers' row passes.
+     */
+    public static void addRows(Matrix x, Matrix h, Matrix out, int from, int to) {
+        int o = from * out.cols;
+        int len = (to - from) * out.cols;
+        switch (out) {
+            case FMatrix of -> {
+                if (x != out) {
+                    System.arraycopy(((FMatrix) x).data, o, of.data, o, len);
+                }
+                VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
+            }
+            case DMatrix od -> {
+                if (x != out) {
+                    System.arraycopy(((DMatrix) x).data, o, od.data, o, len);
+                }
+                VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
+            }
+        }
+    }
+
     /** y += alpha * x. */
     public static void axpy(double alpha, Matrix x, Matrix y) {
         lincomb(alpha, x, 1, y, y);

@@ -1,10 +1,8 @@
 package org.fprnn.model;
 
-import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.RowParallel;
-import org.fprnn.linalg.VectorMath;
 import org.fprnn.operator.RecurrentOperator;
 
 /**
@@ -95,12 +93,7 @@ public final class DynamicsStep {
      */
     public void finishRows(Matrix h, Matrix p, Matrix out, int from, int to) {
         if (current) {
-            if (p != out) {
-                for (int i = from; i < to; i++) {
-                    out.copyRow(p, i, i);
-                }
-            }
-            addDrive(h, out, from, to);
+            Ops.addRows(p, h, out, from, to);
         } else {
             f.applyShifted(p, h, out, from, to);
         }
@@ -115,17 +108,7 @@ public final class DynamicsStep {
             throw new IllegalStateException("under current dynamics the total input is the state v");
         }
         op.apply(s, out, 1, 0);
-        addDrive(h, out, 0, out.rows);
-    }
-
-    /** out += h on rows [from, to). */
-    private static void addDrive(Matrix h, Matrix out, int from, int to) {
-        int o = from * out.cols;
-        int len = (to - from) * out.cols;
-        switch (out) {
-            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
-            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
-        }
+        Ops.addRows(out, h, out, 0, out.rows);
     }
 
     /**

@@ -3,6 +3,7 @@ package org.fprnn.model;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.VectorMath;
 
 /**
@@ -28,17 +29,7 @@ public sealed interface Nonlinearity extends java.io.Serializable {
      * The solvers' Phi = f(r W^T + h) ends this way; a kernel may do it in one pass.
      */
     default void applyShifted(Matrix x, Matrix h, Matrix out, int from, int to) {
-        int o = from * out.cols;
-        int len = (to - from) * out.cols;
-        if (x != out) {
-            for (int i = from; i < to; i++) {
-                out.copyRow(x, i, i);
-            }
-        }
-        switch (out) {
-            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) h).data, o, of.data, o, len);
-            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) h).data, o, od.data, o, len);
-        }
+        Ops.addRows(x, h, out, from, to);
         apply(out, out, from, to);
     }
 

@@ -134,12 +134,7 @@ public final class AdjointMap implements BatchMap {
     /** out += e on rows [from, to). */
     @Override
     public void finishRows(Matrix out, int from, int to) {
-        int o = from * out.cols;
-        int len = (to - from) * out.cols;
-        switch (out) {
-            case FMatrix of -> VectorMath.axpy(1f, ((FMatrix) e).data, o, of.data, o, len);
-            case DMatrix od -> VectorMath.axpy(1.0, ((DMatrix) e).data, o, od.data, o, len);
-        }
+        Ops.addRows(out, e, out, from, to);
     }
 
     /** tmp = g * lambda on rows [from, to). */

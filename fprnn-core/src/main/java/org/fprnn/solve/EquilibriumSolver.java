@@ -1,11 +1,8 @@
 package org.fprnn.solve;
 
-import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.RowParallel;
-import org.fprnn.linalg.VectorMath;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
@@ -125,19 +122,7 @@ public final class EquilibriumSolver {
 
         @Override
         public void rows(int part, int from, int to) {
-            int n = z.cols;
-            int o = from * n;
-            int len = (to - from) * n;
-            switch (z) {
-                case FMatrix zf -> {
-                    System.arraycopy(((FMatrix) wr).data, o, zf.data, o, len);
-                    VectorMath.axpy(1f, ((FMatrix) h).data, o, zf.data, o, len);
-                }
-                case DMatrix zd -> {
-                    System.arraycopy(((DMatrix) wr).data, o, zd.data, o, len);
-                    VectorMath.axpy(1.0, ((DMatrix) h).data, o, zd.data, o, len);
-                }
-            }
+            Ops.addRows(wr, h, z, from, to);
             net.nonlinearity().apply(z, fz, from, to);
             Ops.rowMaxAbsDiff(r, fz, residual, from, to);
         }
