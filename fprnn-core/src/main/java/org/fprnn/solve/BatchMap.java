@@ -49,13 +49,15 @@ public interface BatchMap {
     }
 
     /**
-     * {@link #finishRows(Matrix, int, int)} out of place: out = Phi(s) on rows [from, to) from the
-     * products p ({@link #applyProducts}'s output), p left as it is. Same bits as finishing p in
-     * place. The default copies the rows, then finishes them.
+     * {@link #finishRows(Matrix, int, int)} from the products p ({@link #applyProducts}'s output):
+     * out = Phi(s) on rows [from, to); out may be p, else p is left as it is. Same bits as finishing
+     * p in place. The default copies the rows when out is not p, then finishes them in place.
      */
     default void finishRows(Matrix p, Matrix out, int from, int to) {
-        for (int i = from; i < to; i++) {
-            out.copyRow(p, i, i);
+        if (p != out) {
+            for (int i = from; i < to; i++) {
+                out.copyRow(p, i, i);
+            }
         }
         finishRows(out, from, to);
     }

@@ -155,7 +155,7 @@ final class NetworkMap implements BatchMap {
         step.finishRows(h, out, out, from, to);
     }
 
-    /** Rate: out = f(p + h); current: out = p + h; on rows [from, to), in one pass. */
+    /** Rate: out = f(p + h); current: out = p + h; on rows [from, to), in one pass (out may be p). */
     @Override
     public void finishRows(Matrix p, Matrix out, int from, int to) {
         step.finishRows(h, p, out, from, to);

@@ -35,11 +35,7 @@ final class RowChunks {
                 i++;
             }
             if (i > start) {
-                if (p == out) {
-                    map.finishRows(out, start, i);
-                } else {
-                    map.finishRows(p, out, start, i);
-                }
+                map.finishRows(p, out, start, i);
             }
         }
     }
