@@ -25,10 +25,18 @@ final class EndToEndBench {
     private EndToEndBench() {
     }
 
-    /** One side's run: when (if) it reached the target, and the best accuracy it saw. */
+    /**
+     * One side's run: when (if) it reached the target, the best accuracy it saw, the flops of the
+     * matrix products of its training steps up to then, and the forward solve's iterations (the
+     * median sample's, averaged over the first and the last {@link #ITERATION_STEPS} of those steps).
+     */
     record Outcome(String side, boolean reached, int steps, double trainSeconds, double accuracy, double best,
-                   int bestStep, int evaluations, double evalSeconds) {
+                   int bestStep, int evaluations, double evalSeconds, double productFlops, double iterationsFirst,
+                   double iterationsLast) {
     }
+
+    /** Steps at the start and at the end of a run over which the forward iterations are averaged. */
+    static final int ITERATION_STEPS = 10;
 
     static Section run(BenchOptions o, Supplier<BenchData> data) {
         BenchData d = data.get();
@@ -54,14 +62,24 @@ final class EndToEndBench {
                 budget, every, target));
         out.add(train(o, "P1-converged: anderson to 1e-6", P1.converged(), d, testSet, units, batch, budget, every,
                 target));
+        // The raw product at this thread count, after both runs: the yardstick of the products' floor.
+        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 5, 2.0) : new Timer.Plan(2.0, 51, 20.0);
+        double unitSeconds = ScalingBench.gemmSeconds(P1.network(units).params().get("W"), batch, units, plan);
+        double unitFlops = 2.0 * batch * units * units;
         Table table = new Table("forward solve", Section.f("reached %.0f%%", 100 * target), "steps", "training seconds",
-                "accuracy then", "best accuracy (step)", "evaluations (seconds, not counted)");
+                "accuracy then", "best accuracy (step)", "evaluations (seconds, not counted)",
+                "matrix products of those steps, raw sgemm units", "those products alone at raw sgemm speed",
+                Section.f("forward iterations of the median sample, first / last %d steps", ITERATION_STEPS));
         for (Outcome r : out) {
             table.row(r.side(), r.reached() ? "yes" : "no", r.reached() ? r.steps() : ">= " + r.steps(),
                     r.reached() ? Section.sec(r.trainSeconds()) : ">= " + Section.sec(r.trainSeconds()) + ", not reached",
                     Double.isNaN(r.accuracy()) ? "-" : Section.f("%.2f%%", 100 * r.accuracy()),
                     r.evaluations() == 0 ? "-" : Section.f("%.2f%% (%d)", 100 * r.best(), r.bestStep()),
-                    Section.f("%d (%s s)", r.evaluations(), Section.sec(r.evalSeconds())));
+                    Section.f("%d (%s s)", r.evaluations(), Section.sec(r.evalSeconds())),
+                    Section.f("%.0f (%.1f per step)", r.productFlops() / unitFlops,
+                            r.productFlops() / unitFlops / Math.max(1, r.steps())),
+                    Section.sec(r.productFlops() / unitFlops * unitSeconds) + " s",
+                    Section.f("%.1f / %.1f", r.iterationsFirst(), r.iterationsLast()));
         }
         Outcome p1 = out.get(0);
         Outcome conv = out.get(1);
@@ -88,18 +106,70 @@ final class EndToEndBench {
                 stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
                 'training seconds' add up the wall time of the training steps up to that evaluation; the \
                 evaluations themselves are not counted (their count and time are shown). So the time to the \
-                target is known to within %d steps.""", d.description(), units, LR, batch,
+                target is known to within %d steps. The matrix products of a side's training steps up to then \
+                are its products with W (counted by a wrapper of the recurrent operator, so those of the \
+                evaluations are left out), the drive x U^T (2 B n_in N flops per step) and the rule's weight \
+                product a^T b (2 B N^2); the rest of the rule (the readout's, with 10 outputs) is not counted. \
+                Their raw sgemm units are flops over those of one B x N by N x N product (B = %d), and \
+                'alone at raw sgemm speed' is that many of fprnn's raw products of that shape timed after both \
+                runs (%s ms each, median of the timed calls, at this run's thread count): a floor under the \
+                training seconds that no saving outside the products can go below.""", d.description(), units, LR,
+                batch,
                 testSize == d.test().size() ? Section.f("the whole test set (%d images)", testSize)
                         : Section.f("the first %d test images (--quick)", testSize), every,
-                100 * target, budget, every);
+                100 * target, budget, every, batch, Section.ms(unitSeconds));
+        double floor = conv.productFlops() / unitFlops * unitSeconds;
+        String floorNote = Section.f("P1-converged's training seconds are %s times what its matrix products alone"
+                + " take at raw sgemm speed (%s s); its median sample took %.1f forward iterations per step over the"
+                + " first %d steps and %.1f over the last %d.", Section.ratio(conv.trainSeconds() / floor),
+                Section.sec(floor), conv.iterationsFirst(), ITERATION_STEPS, conv.iterationsLast(), ITERATION_STEPS);
         return Section.of(ID, Section.f("Time to %.0f%% test accuracy: P1 against P1-converged", 100 * target), o,
-                explanation, table, ratio);
+                explanation, table, ratio + "\n\n" + floorNote);
+    }
+
+    /**
+     * A run's matrix products and forward iterations, step by step: the products with W (counted by a
+     * wrapper of the recurrent operator; the evaluations' are left out), the drive x U^T (2 B n_in N
+     * flops) and the rule's weight product a^T b (2 B N^2 flops; P1 trains W only).
+     */
+    private static final class Tally {
+        final CountingOperator[] op = new CountingOperator[1];
+        final List<Double> iterations = new ArrayList<>();
+        double flops;
+        private long counted;
+
+        /** Adds a training step of {@code rows} samples. */
+        void step(StepRecord s, int rows, int inputs, int units) {
+            long now = op[0].flops();
+            flops += (now - counted) + 2.0 * rows * inputs * units + 2.0 * rows * units * units;
+            counted = now;
+            iterations.add(s.iterationsMedian());
+        }
+
+        /** Leaves out the products made since the last step (an evaluation's). */
+        void skip() {
+            counted = op[0].flops();
+        }
+
+        /** The mean of the median sample's iterations over steps [from, to) of the run. */
+        double iterations(int from, int to) {
+            return iterations.subList(Math.max(0, from), Math.min(to, iterations.size())).stream()
+                    .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        Outcome outcome(String side, boolean reached, int steps, double trainSeconds, double accuracy, double best,
+                        int bestStep, int evaluations, double evalSeconds) {
+            return new Outcome(side, reached, steps, trainSeconds, accuracy, best, bestStep, evaluations, evalSeconds,
+                    flops, iterations(0, ITERATION_STEPS), iterations(steps - ITERATION_STEPS, steps));
+        }
     }
 
     private static Outcome train(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
                                  int units, int batch, int budget, int every, double target) {
-        FixedPointNetwork net = P1.network(units);
-        int perEpoch = (d.train().size() + batch - 1) / batch;
+        Tally tally = new Tally();
+        FixedPointNetwork net = P1.countingNetwork(units, tally.op);
+        int size = d.train().size();
+        int perEpoch = (size + batch - 1) / batch;
         TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
         Optimizer opt = ts.newOptimizer();
         // The trainer evaluates on the same test set at its end of run.
@@ -113,6 +183,8 @@ final class EndToEndBench {
             @Override
             public void onStep(StepRecord s) {
                 seconds[0] += s.seconds();
+                int first = s.step() % perEpoch * batch; // the epoch's last batch holds the rest
+                tally.step(s, Math.min(batch, size - first), net.inputs(), units);
             }
 
             @Override
@@ -122,6 +194,7 @@ final class EndToEndBench {
                 }
                 long t0 = System.nanoTime();
                 EvalRecord ev = trainer.evaluate(net, testSet, done, 0);
+                tally.skip();
                 seconds[1] += (System.nanoTime() - t0) / 1e9;
                 evals[0]++;
                 if (ev.accuracy() > best[0]) {
@@ -130,14 +203,9 @@ final class EndToEndBench {
                 }
                 o.say("end-to-end: %-34s step %4d: %.2f%% on %d test images after %s s of training", side, done,
                         100 * ev.accuracy(), testSet.size(), Section.sec(seconds[0]));
-                if (ev.accuracy() >= target) {
-                    reached[0] = new Outcome(side, true, done, seconds[0], ev.accuracy(), best[0], bestStep[0], evals[0],
-                            seconds[1]);
-                    return true;
-                }
-                if (done >= budget) {
-                    reached[0] = new Outcome(side, false, done, seconds[0], ev.accuracy(), best[0], bestStep[0],
-                            evals[0], seconds[1]);
+                if (ev.accuracy() >= target || done >= budget) {
+                    reached[0] = tally.outcome(side, ev.accuracy() >= target, done, seconds[0], ev.accuracy(), best[0],
+                            bestStep[0], evals[0], seconds[1]);
                     return true;
                 }
                 return false;
@@ -146,7 +214,7 @@ final class EndToEndBench {
         if (reached[0] == null) {
             // The trainer ended the run early (diverged: too many refused steps).
             o.say("end-to-end: %s: training ended at step %d: %s", side, result.stepsDone(), result.divergence());
-            return new Outcome(side + " (training " + result.outcome().name().toLowerCase(java.util.Locale.ROOT)
+            return tally.outcome(side + " (training " + result.outcome().name().toLowerCase(java.util.Locale.ROOT)
                     + " at step " + result.stepsDone() + ")", false, result.stepsDone(), seconds[0], Double.NaN, best[0],
                     bestStep[0], evals[0], seconds[1]);
         }
