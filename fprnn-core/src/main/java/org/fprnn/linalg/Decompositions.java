@@ -1,6 +1,9 @@
 package org.fprnn.linalg;
 
 import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.ejml.data.Complex_F64;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -247,5 +250,128 @@ public final class Decompositions {
             }
         }
         return true;
+    }
+
+    private static final VectorSpecies<Double> DS = VectorMath.DS;
+    private static final int LANES = DS.length();
+
+    /** Scratch doubles that {@link #affineMinimizers} needs for memory {@code m}. */
+    public static int affineMinimizersWork(int m) {
+        return (2 * m * m + m + 3) * LANES;
+    }
+
+    /**
+     * {@link #affineMinimizer} for several samples, a vector lane per sample (MATH section 6 fact 7):
+     * sample {@code rows[k]}, k < count, has its Gram matrix at {@code gram[rows[k] m m ...]} (row
+     * stride m, hist x hist used) and gets its coefficients at {@code coef[rows[k] m ...]} and
+     * {@code ok[rows[k]]} = 1, or {@code ok[rows[k]]} = 0 where affineMinimizer returns false. The
+     * samples go {@link VectorMath#DS}'s lanes at a time (4 on AVX2), the rest one by one through
+     * affineMinimizer. Each lane makes affineMinimizer's own sequence of exactly rounded operations
+     * (no fused multiply-add, as Java's scalar arithmetic), so every sample's result is bitwise
+     * affineMinimizer's and does not depend on the other samples; the lanes' independent chains of
+     * square roots and divisions run side by side, where one sample's chain would leave the divider
+     * waiting. {@code work} holds at least {@link #affineMinimizersWork}(m) doubles, {@code sys} is
+     * affineMinimizer's scratch (from {@code rows[k] m m}). Allocates nothing.
+     */
+    public static void affineMinimizers(double[] gram, int m, int hist, int[] rows, int count, double[] work,
+                                        double[] sys, double[] coef, int[] ok) {
+        int k = 0;
+        for (; k + LANES <= count; k += LANES) {
+            affineLanes(gram, m, hist, rows, k, work, coef, ok);
+        }
+        for (; k < count; k++) {
+            int i = rows[k];
+            ok[i] = affineMinimizer(gram, i * m * m, m, hist, sys, coef, i * m) ? 1 : 0;
+        }
+    }
+
+    /**
+     * {@link #affineMinimizer} on the samples rows[k0 .. k0 + LANES), one per lane. In work, entry
+     * (r, c) of a matrix sits at (r hist + c) LANES: the Gram lower triangles gathered, then the
+     * Cholesky factor (reciprocal diagonal), then the solution, then per lane the scale, the smallest
+     * pivot and the sum, which scalar code checks as affineMinimizer does. The vector code uses no
+     * masks: their lane tests are not always compiled to vector instructions, and a mask boxed per
+     * call would allocate in the solvers' loops.
+     */
+    private static void affineLanes(double[] gram, int m, int hist, int[] rows, int k0, double[] work, double[] coef,
+                                    int[] ok) {
+        int lOff = m * m * LANES;
+        int xOff = 2 * m * m * LANES;
+        int checks = xOff + m * LANES; // scale, smallest pivot, sum
+        for (int lane = 0; lane < LANES; lane++) {
+            int g0 = rows[k0 + lane] * m * m;
+            for (int r = 0; r < hist; r++) {
+                for (int c = 0; c <= r; c++) {
+                    work[(r * hist + c) * LANES + lane] = gram[g0 + r * m + c];
+                }
+            }
+        }
+        DoubleVector scale = DoubleVector.zero(DS);
+        for (int j = 0; j < hist; j++) {
+            scale = scale.max(DoubleVector.fromArray(DS, work, (j * hist + j) * LANES));
+        }
+        scale.intoArray(work, checks);
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        DoubleVector inv = one.div(scale);
+        DoubleVector smallest = DoubleVector.broadcast(DS, Double.POSITIVE_INFINITY);
+        for (int r = 0; r < hist; r++) {
+            for (int c = 0; c < r; c++) {
+                DoubleVector v = DoubleVector.fromArray(DS, work, (r * hist + c) * LANES).mul(inv);
+                for (int p = 0; p < c; p++) {
+                    v = v.sub(DoubleVector.fromArray(DS, work, lOff + (r * hist + p) * LANES)
+                            .mul(DoubleVector.fromArray(DS, work, lOff + (c * hist + p) * LANES)));
+                }
+                v.mul(DoubleVector.fromArray(DS, work, lOff + (c * hist + c) * LANES))
+                        .intoArray(work, lOff + (r * hist + c) * LANES);
+            }
+            DoubleVector v = DoubleVector.fromArray(DS, work, (r * hist + r) * LANES).mul(inv).add(AFFINE_RIDGE);
+            for (int p = 0; p < r; p++) {
+                DoubleVector q = DoubleVector.fromArray(DS, work, lOff + (r * hist + p) * LANES);
+                v = v.sub(q.mul(q));
+            }
+            smallest = smallest.min(v); // NaN if any pivot is NaN, as Math.min
+            one.div(v.lanewise(VectorOperators.SQRT)).intoArray(work, lOff + (r * hist + r) * LANES);
+        }
+        smallest.intoArray(work, checks + LANES);
+        // L z = 1 forward, then L^T y = z backward
+        for (int r = 0; r < hist; r++) {
+            DoubleVector v = one;
+            for (int p = 0; p < r; p++) {
+                v = v.sub(DoubleVector.fromArray(DS, work, lOff + (r * hist + p) * LANES)
+                        .mul(DoubleVector.fromArray(DS, work, xOff + p * LANES)));
+            }
+            v.mul(DoubleVector.fromArray(DS, work, lOff + (r * hist + r) * LANES)).intoArray(work, xOff + r * LANES);
+        }
+        for (int r = hist - 1; r >= 0; r--) {
+            DoubleVector v = DoubleVector.fromArray(DS, work, xOff + r * LANES);
+            for (int p = r + 1; p < hist; p++) {
+                v = v.sub(DoubleVector.fromArray(DS, work, lOff + (p * hist + r) * LANES)
+                        .mul(DoubleVector.fromArray(DS, work, xOff + p * LANES)));
+            }
+            v.mul(DoubleVector.fromArray(DS, work, lOff + (r * hist + r) * LANES)).intoArray(work, xOff + r * LANES);
+        }
+        DoubleVector sum = DoubleVector.zero(DS);
+        for (int j = 0; j < hist; j++) {
+            sum = sum.add(DoubleVector.fromArray(DS, work, xOff + j * LANES));
+        }
+        sum.intoArray(work, checks + 2 * LANES);
+        DoubleVector invSum = one.div(sum);
+        for (int j = 0; j < hist; j++) {
+            DoubleVector.fromArray(DS, work, xOff + j * LANES).mul(invSum).intoArray(work, xOff + j * LANES);
+        }
+        for (int lane = 0; lane < LANES; lane++) {
+            int i = rows[k0 + lane];
+            double sc = work[checks + lane];
+            double sm = work[checks + 2 * LANES + lane];
+            boolean solved = sc > 0 && Double.isFinite(sc) && work[checks + LANES + lane] > 0 && sm != 0
+                    && Double.isFinite(sm);
+            for (int j = 0; j < hist && solved; j++) {
+                solved = Double.isFinite(work[xOff + j * LANES + lane]);
+            }
+            ok[i] = solved ? 1 : 0;
+            for (int j = 0; j < hist && solved; j++) {
+                coef[i * m + j] = work[xOff + j * LANES + lane];
+            }
+        }
     }
 }
