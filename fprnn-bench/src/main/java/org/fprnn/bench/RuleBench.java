@@ -29,6 +29,29 @@ final class RuleBench {
     private RuleBench() {
     }
 
+    /**
+     * Seconds of untimed calls of each rule before the table: in a fresh process the gradient's refined
+     * adjoint took some 3 s of calls to settle (at N = 100, B = 128, medians of 20 calls fell from 51 ms
+     * to 2.3 ms), longer than a cell's own warm-up, and the first cell showed that.
+     */
+    static final double WARM_UP_SECONDS = 4.0;
+
+    /** Calls every rule's batched form for {@code seconds} each on a network of n units and a batch of b. */
+    private static void warmUp(int n, int b, double bpttAlpha, int bpttSteps, double seconds) {
+        FixedPointNetwork net = P1.network(n, Precision.FLOAT, 7);
+        Batch batch = P1.randomBatch(b, 8, Precision.FLOAT);
+        SolverConfig fwd = SolverConfig.anderson(5, 1.0, 300, 1e-6);
+        Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
+        for (String name : RULES) {
+            SolverConfig ruleFwd = name.equals("bptt") ? SolverConfig.euler(bpttAlpha, bpttSteps, 0) : fwd;
+            Rule rule = Rules.create(name, RuleSettings.of(Loss.CROSS_ENTROPY, ruleFwd));
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            do {
+                rule.compute(net, batch, eq);
+            } while (System.nanoTime() < end);
+        }
+    }
+
     /** A naive form's time for the whole batch, measured on {@code timed} of its {@code of} samples. */
     record Naive(double seconds, int timed, int of) {
         String cell() {
@@ -53,6 +76,8 @@ final class RuleBench {
         Timer.Plan naivePlan = new Timer.Plan(0, o.quick() ? 1 : 3, o.quick() ? 0.5 : 3 * naiveBudget);
         Table table = new Table("rule", "N", "B", "batched (ms)", "naive matrix (ms)", "speed-up", "naive vector (ms)",
                 "speed-up", "rel diff");
+        double warmSeconds = o.quick() ? 0.1 : WARM_UP_SECONDS;
+        warmUp(ns[0], bs[0], bpttAlpha, bpttSteps, warmSeconds);
         for (int n : ns) {
             for (int b : bs) {
                 FixedPointNetwork net = P1.network(n, p, 7);
@@ -112,8 +137,9 @@ final class RuleBench {
         String explanation = Section.f("""
                 Precision float; random network W = 0.5 randn / sqrt(N) with the MNIST read-in and read-out shapes \
                 (784 inputs, 10 outputs), uniform random inputs and labels, the state from Anderson to 1e-6. Median \
-                wall time of one direction (the read-out step included in the batched time); the gradient's \
-                adjoint is solved to 1e-8 (in double), and bptt unrolls %d Euler steps of alpha %s (P1 unrolls \
+                wall time of one direction (the read-out step included in the batched time), after %s s of \
+                untimed calls of each rule at N = %d, B = %d (the JIT's warm-up); the gradient's adjoint is \
+                solved to 1e-8 (float solves refined with residuals in double), and bptt unrolls %d Euler steps of alpha %s (P1 unrolls \
                 500; bptt's time grows linearly with the steps). 'naive matrix' forms per-sample N x N matrices as \
                 the formulas read (the gradient's naive form solves a dense N x N system per sample by LU in \
                 double, as the published code inverts); 'naive vector' is the per-sample matrix-vector form \
@@ -121,7 +147,7 @@ final class RuleBench {
                 time, both measured in this run. '(k of B timed)': the naive form was timed on the first k samples \
                 only and its time scaled by B / k (each sample costs the same). 'rel diff' is \
                 ||D_batched - D_naive|| / ||D_naive|| for D_W against the matrix form (bptt: the vector form), on \
-                the samples it ran.""", bpttSteps, bpttAlpha);
+                the samples it ran.""", Section.sec(warmSeconds), ns[0], bs[0], bpttSteps, bpttAlpha);
         return Section.of(ID, "Batched rules against naive per-sample forms", o, explanation, table, null);
     }
 
