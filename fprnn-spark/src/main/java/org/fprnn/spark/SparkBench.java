@@ -70,6 +70,11 @@ public final class SparkBench implements Callable<Integer> {
             + " (JIT, first jobs) (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--jit-seconds", defaultValue = "8", description = "seconds of unmeasured training of each"
+            + " network in this process before its single-process runs, so that Java's compiler has done its work"
+            + " (default ${DEFAULT-VALUE})")
+    double jitSeconds;
+
     @Option(names = "--master", defaultValue = "local[2]", description = "Spark master of the local run"
             + " (default ${DEFAULT-VALUE})")
     String master;
@@ -210,9 +215,9 @@ public final class SparkBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JvmChecks.require("driver");
-        if (steps < 1 || warmup < 0 || partitions < 1 || probeReps < 1 || !(bandwidth > 0)) {
+        if (steps < 1 || warmup < 0 || partitions < 1 || probeReps < 1 || !(bandwidth > 0) || !(jitSeconds >= 0)) {
             throw new IllegalArgumentException("--steps, --partitions, --probe-reps and --bandwidth must be > 0"
-                    + " and --warmup >= 0");
+                    + " and --warmup and --jit-seconds >= 0");
         }
         int total = steps + warmup;
         List<Case> cases = new ArrayList<>();
@@ -225,6 +230,13 @@ public final class SparkBench implements Callable<Integer> {
         for (Case c : cases) {
             Blas.setThreads(threads);
             singleBlas = Blas.get().name();
+            // Unmeasured runs first: in a fresh process Java's compiler is still at work for seconds, longer
+            // than the left-out steps, and the first measured run would pay for it.
+            long jitEnd = System.nanoTime() + (long) (jitSeconds * 1e9);
+            while (System.nanoTime() < jitEnd) {
+                new Trainer(c.settings(), c.train(), null).run(c.network().build(), c.settings().newOptimizer(), 0,
+                        bounded(total));
+            }
             System.err.printf(Locale.ROOT, "%s, single process (%d BLAS threads): %d steps%n", c.name(), threads,
                     total);
             FixedPointNetwork net = c.network().build();
@@ -351,6 +363,11 @@ public final class SparkBench implements Callable<Integer> {
 
     static String environment() {
         return Environment.describe().replaceAll("; BLAS: .*?;", ";");
+    }
+
+    /** Seconds as the page writes them: no trailing zeros (8, 0.5). */
+    static String seconds(double s) {
+        return java.math.BigDecimal.valueOf(s).stripTrailingZeros().toPlainString();
     }
 
     static String today() {

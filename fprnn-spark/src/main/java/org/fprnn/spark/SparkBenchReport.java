@@ -41,10 +41,13 @@ final class SparkBenchReport {
         add("Written by `%s` on %s; %s.", bench.commandLine(), SparkBench.today(), SparkBench.environment());
         add("");
         add("Every run of a network takes the same global batches from the same weights for %d steps; the first %d"
-                        + " are left out. Single process: %s, %s t_c, a step's compute on one core. Spark: %d"
+                        + " are left out. Single process: after %s s of unmeasured training of the network in the same"
+                        + " process (Java's compiler at work), %s, %s t_c, a step's compute on one core. The"
+                        + " executors of Spark get only the left-out steps: a standalone executor is a fresh JVM,"
+                        + " whose compiler is still at work in the first seconds, which counts against Spark. Spark: %d"
                         + " partitions, one task of 1 BLAS thread each, the trained weights broadcast every step and the"
                         + " partitions' shard sums added with treeAggregate; %s.",
-                bench.steps + bench.warmup, bench.warmup, singleBlas, threads == 1 ? "whose time is"
+                bench.steps + bench.warmup, bench.warmup, SparkBench.seconds(bench.jitSeconds), singleBlas, threads == 1 ? "whose time is"
                         : "and again with 1 BLAS thread, whose time is", parts,
                 masters.stream().map(m -> m.label().equals("standalone") ? "the standalone cluster of"
                         + " scripts/spark-cluster.sh is a master and " + m.executors() + " workers of 1 core each on"
