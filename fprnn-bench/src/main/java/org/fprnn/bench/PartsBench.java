@@ -83,9 +83,6 @@ final class PartsBench {
         }
         double[] sys = new double[b * m * m];
         double[] solved = new double[b * m];
-        int[] solvedOk = new int[b];
-        int[] allRows = java.util.stream.IntStream.range(0, b).toArray();
-        double[] coefWork = new double[Decompositions.affineMinimizersWork(m)];
         Matrix w = net.params().get("W");
         Nonlinearity f = net.nonlinearity();
         int chunk = Math.max(1, 2048 / n); // the solvers' chunk of rows (RowChunks)
@@ -133,9 +130,9 @@ final class PartsBench {
                                 RowKernels.dot(wide, 0, fs[j], i * n, n, lanes);
                             }
                         }), 1),
-                new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double, samples"
-                        + " side by side in vector lanes", m, m),
-                        () -> Decompositions.affineMinimizers(gram, m, m, allRows, b, coefWork, sys, solved, solvedOk), 1),
+                new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double", m, m),
+                        () -> rowsOneThread(b, i -> Decompositions.affineMinimizer(gram, i * m * m, m, m, sys, solved,
+                                i * m)), 1),
                 new Piece(Section.f("Anderson mixing: next = sum of %d history rows", m), () -> rowsOneThread(b,
                         i -> RowKernels.combine(next.data, ys, 0, coef, i * m, m, i * n, n)), 1),
                 new Piece(Section.f("Euler iteration, whole (solves of %d and %d steps, difference per step)", longRun,

@@ -263,9 +263,6 @@ final class AndersonSolver implements Solver {
         double[] coef;
         /** Per row: 1 if its mixing coefficients were solved, 0 for a plain damped step. */
         int[] mixes;
-        /** Per block: the active rows of a chunk, and the scratch of their coefficients' solves. */
-        private int[][] activeRows = new int[0][];
-        private double[][] coefWork = new double[0][];
         int m;
         int slot;
         int hist;
@@ -281,13 +278,6 @@ final class AndersonSolver implements Solver {
             this.chol = chol;
             this.coef = coef;
             this.m = m;
-            int parts = RowParallel.threads();
-            int chunk = RowChunks.rows(map.dim());
-            if (activeRows.length < parts || activeRows[0].length < chunk || coefWork[0].length
-                    < Decompositions.affineMinimizersWork(m)) {
-                activeRows = new int[parts][chunk];
-                coefWork = new double[parts][Decompositions.affineMinimizersWork(m)];
-            }
         }
 
         void end() {
@@ -297,10 +287,10 @@ final class AndersonSolver implements Solver {
         }
 
         /**
-         * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the active
-         * rows' small least-squares problems, several side by side in vector lanes
-         * ({@link Decompositions#affineMinimizers}: their chains of divisions and square roots
-         * overlap), then each row's mixing.
+         * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the rows'
+         * small least-squares problems one after the other (independent chains of divisions and
+         * square roots that the processor overlaps, where a row's other work between them kept it
+         * from doing so), then each row's mixing.
          */
         @Override
         public void rows(int part, int from, int to) {
@@ -314,14 +304,11 @@ final class AndersonSolver implements Solver {
                         history(part, i, n);
                     }
                 }
-                int[] act = activeRows[part];
-                int count = 0;
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
-                        act[count++] = i;
+                        mixes[i] = Decompositions.affineMinimizer(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
                     }
                 }
-                Decompositions.affineMinimizers(gram, m, hist, act, count, coefWork[part], chol, coef, mixes);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
                         if (mixes[i] != 0) {

@@ -126,46 +126,4 @@ class DecompositionsTest {
         inf[0] = Double.POSITIVE_INFINITY;
         assertFalse(Decompositions.affineMinimizer(inf, 0, m, hist, sys, coef, 0));
     }
-
-    /**
-     * The lanes of affineMinimizers give every sample affineMinimizer's coefficients and flag, bit for
-     * bit, at every history length and for any number of samples (whole groups of lanes and the rest
-     * one by one), whatever the samples' order; the zero, NaN and infinite Gram matrices are refused.
-     */
-    @Test
-    void affineMinimizersAreAffineMinimizerSampleBySample() {
-        int m = KernelFixture.GRAM_MEMORY;
-        int b = KernelFixture.GRAM_SAMPLES;
-        double[] gram = KernelFixture.gramMatrices(new java.util.SplittableRandom(8L));
-        double[] work = new double[Decompositions.affineMinimizersWork(m)];
-        for (int hist = 1; hist <= m; hist++) {
-            double[] expected = new double[b * m];
-            int[] expectedOk = new int[b];
-            double[] sys = new double[b * m * m];
-            for (int i = 0; i < b; i++) {
-                expectedOk[i] = Decompositions.affineMinimizer(gram, i * m * m, m, hist, sys, expected, i * m) ? 1 : 0;
-            }
-            assertEquals(0, expectedOk[3] + expectedOk[7] + expectedOk[11], "zero, NaN and infinite Gram matrices");
-            assertTrue(Arrays.stream(expectedOk).sum() > b / 2, "most samples are solved");
-            for (int count : new int[] {0, 1, 3, 4, 5, 8, 9, b}) {
-                int[] rows = new int[count];
-                for (int k = 0; k < count; k++) {
-                    rows[k] = (k * 5 + hist) % b; // distinct samples, out of order
-                }
-                double[] coef = new double[b * m];
-                int[] ok = new int[b];
-                Arrays.fill(ok, -1);
-                Decompositions.affineMinimizers(gram, m, hist, rows, count, work, new double[b * m * m], coef, ok);
-                for (int k = 0; k < count; k++) {
-                    int i = rows[k];
-                    assertEquals(expectedOk[i], ok[i], "hist " + hist + ", sample " + i);
-                    for (int j = 0; j < hist && ok[i] == 1; j++) {
-                        assertEquals(Double.doubleToRawLongBits(expected[i * m + j]), Double.doubleToRawLongBits(coef[i * m + j]),
-                                "hist " + hist + ", sample " + i + ", coefficient " + j);
-                    }
-                }
-                assertEquals(b - count, Arrays.stream(ok).filter(v -> v == -1).count(), "only the given samples");
-            }
-        }
-    }
 }

@@ -94,7 +94,6 @@ final class KernelFixture {
         gemm(m);
         rows(m);
         conv(m);
-        affine(m);
         return m;
     }
 
@@ -275,75 +274,6 @@ final class KernelFixture {
      * The convolution stencil ({@link ConvKernels}) with 3 input and 5 output channels (a block of
      * four and a single one) over five shifted taps, on the fixed inputs (special values included).
      */
-    /**
-     * Anderson's mixing coefficients of {@link #GRAM_SAMPLES} samples at every history length, lanes at
-     * a time ({@link Decompositions#affineMinimizers}), over ten rounds: the coefficients' and flags'
-     * bits.
-     */
-    private static void affine(Map<String, long[]> m) {
-        int mem = GRAM_MEMORY;
-        double[] gram = gramMatrices(new SplittableRandom(5L));
-        int[] rows = new int[GRAM_SAMPLES];
-        for (int k = 0; k < rows.length; k++) {
-            rows[k] = (k * 7) % GRAM_SAMPLES; // every sample once, out of order
-        }
-        long[] out = new long[mem * GRAM_SAMPLES * (mem + 1)];
-        double[] work = new double[Decompositions.affineMinimizersWork(mem)];
-        double[] sys = new double[GRAM_SAMPLES * mem * mem];
-        for (int round = 0; round < 10; round++) {
-            for (int hist = 1; hist <= mem; hist++) {
-                double[] coef = new double[GRAM_SAMPLES * mem];
-                int[] ok = new int[GRAM_SAMPLES];
-                Decompositions.affineMinimizers(gram, mem, hist, rows, GRAM_SAMPLES, work, sys, coef, ok);
-                int o = (hist - 1) * GRAM_SAMPLES * (mem + 1);
-                for (int i = 0; i < GRAM_SAMPLES; i++) {
-                    out[o + i * (mem + 1)] = ok[i];
-                    for (int j = 0; j < mem; j++) {
-                        out[o + i * (mem + 1) + 1 + j] = Double.doubleToLongBits(coef[i * mem + j]);
-                    }
-                }
-            }
-        }
-        m.put("decompositions/affineMinimizers", out);
-    }
-
-    /** Memory and sample count of {@link #gramMatrices}. */
-    static final int GRAM_MEMORY = 6;
-    static final int GRAM_SAMPLES = 43;
-
-    /**
-     * {@link #GRAM_SAMPLES} Gram matrices of {@link #GRAM_MEMORY} residuals each (blocks of m x m):
-     * most from random residuals of 40 entries, some nearly collinear (as near convergence), and one
-     * each zero, with a NaN, with an infinity, and indefinite.
-     */
-    static double[] gramMatrices(SplittableRandom rnd) {
-        int mem = GRAM_MEMORY;
-        double[] gram = new double[GRAM_SAMPLES * mem * mem];
-        for (int i = 0; i < GRAM_SAMPLES; i++) {
-            double[][] f = new double[mem][40];
-            for (int j = 0; j < mem; j++) {
-                for (int t = 0; t < 40; t++) {
-                    f[j][t] = i % 5 == 1 ? f[0][t] * (1 + 1e-7 * j) + 1e-9 * rnd.nextDouble(-1, 1)
-                            : rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-6, 3));
-                }
-            }
-            for (int j = 0; j < mem; j++) {
-                for (int k = 0; k < mem; k++) {
-                    double dot = 0;
-                    for (int t = 0; t < 40; t++) {
-                        dot += f[j][t] * f[k][t];
-                    }
-                    gram[i * mem * mem + j * mem + k] = dot;
-                }
-            }
-        }
-        java.util.Arrays.fill(gram, 3 * mem * mem, 4 * mem * mem, 0.0);
-        gram[7 * mem * mem] = Double.NaN;
-        gram[11 * mem * mem] = Double.POSITIVE_INFINITY;
-        gram[13 * mem * mem + mem] = 1e9; // |off-diagonal| far above the diagonal: not positive definite
-        return gram;
-    }
-
     private static void conv(Map<String, long[]> m) {
         int cin = 3;
         int cout = 5;
