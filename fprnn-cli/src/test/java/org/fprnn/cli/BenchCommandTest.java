@@ -130,6 +130,20 @@ class BenchCommandTest {
         Matcher m = Pattern.compile("P1-converged reached 30% (\\S+) times sooner than P1").matcher(section);
         assertTrue(m.find(), section);
         assertTrue(Double.parseDouble(m.group(1)) > 0, section);
+        // The products per training step, in B x N by N x N units (--quick: N = 32, 784 inputs): P1's 500
+        // Euler steps make about 500 products with W (a few more: the residual check and the rule's), the
+        // drive x U^T 784 / 32 = 24.5 units and the weight product 1. The evaluations' products (on 500
+        // test images every 5 steps, from 500 Euler steps each) are left out, or the count would be far above.
+        Matcher perStep = Pattern.compile("\\(([0-9.]+) per step\\)").matcher(rows.get(0).get(7));
+        assertTrue(perStep.find(), section);
+        double p1 = Double.parseDouble(perStep.group(1));
+        assertTrue(p1 >= 500 + 24.5 + 1 - 2 && p1 <= 505 + 24.5 + 1, "P1's products per step: " + p1 + "\n" + section);
+        Matcher floor = Pattern.compile("its matrix products alone take at raw sgemm speed \\((\\S+) s\\)")
+                .matcher(section);
+        assertTrue(floor.find(), section);
+        assertTrue(Double.parseDouble(floor.group(1)) > 0, section);
+        assertTrue(Double.parseDouble(floor.group(1)) < Double.parseDouble(rows.get(1).get(3)),
+                "the products alone take less than the training steps: " + section);
     }
 
     /** The peers section says why it skipped the peers when they cannot run (here: synthetic data). */
