@@ -148,10 +148,7 @@ final class PeersBench {
      * before.
      */
     static double p1Steps(BenchData d, SolverConfig forward, int steps, BenchOptions o) {
-        long start = System.nanoTime();
-        do {
-            p1Run(d, forward, steps);
-        } while ((System.nanoTime() - start) * 1e-9 < (o.quick() ? 0 : WARM_UP_SECONDS));
+        Timer.repeatFor(() -> p1Run(d, forward, steps), o.quick() ? 0 : WARM_UP_SECONDS);
         double[] seconds = p1Run(d, forward, steps);
         return Timer.median(seconds);
     }

@@ -45,10 +45,7 @@ final class RuleBench {
         for (String name : RULES) {
             SolverConfig ruleFwd = name.equals("bptt") ? SolverConfig.euler(bpttAlpha, bpttSteps, 0) : fwd;
             Rule rule = Rules.create(name, RuleSettings.of(Loss.CROSS_ENTROPY, ruleFwd));
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            do {
-                rule.compute(net, batch, eq);
-            } while (System.nanoTime() < end);
+            Timer.repeatFor(() -> rule.compute(net, batch, eq), seconds);
         }
     }
 
@@ -139,8 +136,8 @@ final class RuleBench {
                 (784 inputs, 10 outputs), uniform random inputs and labels, the state from Anderson to 1e-6. Median \
                 wall time of one direction (the read-out step included in the batched time), after %s s of \
                 untimed calls of each rule at N = %d, B = %d (the JIT's warm-up); the gradient's adjoint is \
-                solved to 1e-8 (float solves refined with residuals in double), and bptt unrolls %d Euler steps of alpha %s (P1 unrolls \
-                500; bptt's time grows linearly with the steps). 'naive matrix' forms per-sample N x N matrices as \
+                solved to 1e-8 (float solves refined with residuals in double), and bptt unrolls %d Euler \
+                steps of alpha %s (P1 unrolls 500; bptt's time grows linearly with the steps). 'naive matrix' forms per-sample N x N matrices as \
                 the formulas read (the gradient's naive form solves a dense N x N system per sample by LU in \
                 double, as the published code inverts); 'naive vector' is the per-sample matrix-vector form \
                 (for bptt: the unroll and its reverse pass one sample at a time). Speed-up = naive time / batched \

@@ -289,6 +289,17 @@ final class Timer {
         return t;
     }
 
+    /**
+     * Calls {@code body} once and then again until {@code seconds} have passed since the first call
+     * began: untimed warm-up, so that Java's compiler has done its work before anything is timed.
+     */
+    static void repeatFor(Runnable body, double seconds) {
+        long start = System.nanoTime();
+        do {
+            body.run();
+        } while ((System.nanoTime() - start) * 1e-9 < seconds);
+    }
+
     /** Seconds of one call. */
     static double once(Runnable body) {
         return once(body, System::nanoTime);

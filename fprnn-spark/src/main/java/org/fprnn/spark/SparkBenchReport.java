@@ -47,8 +47,8 @@ final class SparkBenchReport {
                         + " whose compiler is still at work in the first seconds, which counts against Spark. Spark: %d"
                         + " partitions, one task of 1 BLAS thread each, the trained weights broadcast every step and the"
                         + " partitions' shard sums added with treeAggregate; %s.",
-                bench.steps + bench.warmup, bench.warmup, SparkBench.seconds(bench.jitSeconds), singleBlas, threads == 1 ? "whose time is"
-                        : "and again with 1 BLAS thread, whose time is", parts,
+                bench.steps + bench.warmup, bench.warmup, SparkBench.seconds(bench.jitSeconds), singleBlas,
+                threads == 1 ? "whose time is" : "and again with 1 BLAS thread, whose time is", parts,
                 masters.stream().map(m -> m.label().equals("standalone") ? "the standalone cluster of"
                         + " scripts/spark-cluster.sh is a master and " + m.executors() + " workers of 1 core each on"
                         + " 127.0.0.1, every executor a JVM of its own" : m.label() + " is one JVM with "
