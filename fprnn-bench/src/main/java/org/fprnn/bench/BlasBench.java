@@ -53,7 +53,7 @@ final class BlasBench {
         StringBuilder names = new StringBuilder();
         for (int i = 0; i < libs.size(); i++) {
             names.append(Section.f("%n- %s: %s [%s: %s]", label(i), libs.get(i).config(), libs.get(i).origin(),
-                    libs.get(i).library()));
+                    libs.get(i).libraryFile()));
             o.say("blas: %s is %s", label(i), libs.get(i).name());
         }
         if (libs.isEmpty()) {

@@ -173,6 +173,14 @@ public final class NativeBlas implements Blas {
         return library;
     }
 
+    /**
+     * The file name of {@link #library()}, without its folder: what committed pages record, as they
+     * must not carry a machine's absolute paths.
+     */
+    public String libraryFile() {
+        return java.nio.file.Path.of(library).getFileName().toString();
+    }
+
     /** OpenBLAS's configuration and kernel (openblas_get_config, openblas_get_corename), e.g. "OpenBLAS 0.3.31 DYNAMIC_ARCH ..., kernel Zen". */
     public String config() {
         return config;
@@ -222,8 +230,7 @@ public final class NativeBlas implements Blas {
     @Override
     public String name() {
         int t = threads();
-        String file = java.nio.file.Path.of(library).getFileName().toString();
-        return config + " [" + origin + ": " + file + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
+        return config + " [" + origin + ": " + libraryFile() + "] (native, " + t + (t == 1 ? " thread)" : " threads)");
     }
 
     @Override
