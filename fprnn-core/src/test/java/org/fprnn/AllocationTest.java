@@ -123,6 +123,92 @@ class AllocationTest {
         return best;
     }
 
+    /**
+     * Where {@code r} allocates, for a failure's message: the heaviest allocation sites (the top
+     * frames of the stacks of JFR's allocation samples, on every thread) over 20 more runs. A failure
+     * that depends on what the JIT compiled (a Vector API value boxed, say) may not come back when
+     * run again; the message then still says which code allocated.
+     */
+    static String allocationSites(Runnable r) {
+        java.nio.file.Path file = null;
+        try (jdk.jfr.Recording rec = new jdk.jfr.Recording()) {
+            rec.enable("jdk.ObjectAllocationSample").with("throttle", "10000/s").withStackTrace();
+            rec.start();
+            for (int k = 0; k < 20; k++) {
+                r.run();
+            }
+            rec.stop();
+            file = java.nio.file.Files.createTempFile("fprnn-allocation", ".jfr");
+            rec.dump(file);
+            java.util.Map<String, Long> weight = new java.util.HashMap<>();
+            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                if (e.getStackTrace() == null) {
+                    continue;
+                }
+                String site = e.getStackTrace().getFrames().stream().limit(6)
+                        .map(f -> f.getMethod().getType().getName() + "." + f.getMethod().getName() + ":"
+                                + f.getLineNumber())
+                        .collect(java.util.stream.Collectors.joining(" <- "));
+                weight.merge(typeName(e.getClass("objectClass").getName()) + " at " + site, e.getLong("weight"),
+                        Long::sum);
+            }
+            return weight.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(5).map(en -> "\n  " + en.getValue() + " bytes: " + en.getKey())
+                    .collect(java.util.stream.Collectors.joining("", "\nallocation sites over 20 more runs (JFR's"
+                            + " samples, weighted):", weight.isEmpty() ? " none sampled" : ""));
+        } catch (java.io.IOException | RuntimeException ex) {
+            return "\n(allocation sites not recorded: " + ex + ")";
+        } finally {
+            if (file != null) {
+                try {
+                    java.nio.file.Files.deleteIfExists(file);
+                } catch (java.io.IOException ignored) {
+                    // a temporary file left behind
+                }
+            }
+        }
+    }
+
+    /** A JVM class name as Java writes it: "[D" is double[], "[Ljava.lang.String;" String[]. */
+    private static String typeName(String jvm) {
+        int dims = 0;
+        while (dims < jvm.length() && jvm.charAt(dims) == '[') {
+            dims++;
+        }
+        if (dims == 0) {
+            return jvm;
+        }
+        String element = switch (jvm.charAt(dims)) {
+            case 'D' -> "double";
+            case 'F' -> "float";
+            case 'I' -> "int";
+            case 'J' -> "long";
+            case 'B' -> "byte";
+            case 'Z' -> "boolean";
+            case 'C' -> "char";
+            case 'S' -> "short";
+            default -> jvm.substring(dims + 1, jvm.length() - 1); // Lname;
+        };
+        return element + "[]".repeat(dims);
+    }
+
+    /** The failure messages' allocation sites name the code that allocates. */
+    @Test
+    void allocationSitesNameTheAllocatingCode() {
+        Object[] keep = new Object[1];
+        String sites = allocationSites(() -> {
+            for (int k = 0; k < 2000; k++) {
+                keep[0] = allocateSomething(k);
+            }
+        });
+        assertTrue(sites.contains("AllocationTest.allocateSomething"), sites);
+        assertTrue(sites.contains("double[]"), sites);
+    }
+
+    private static double[] allocateSomething(int k) {
+        return new double[64 + (k & 7)];
+    }
+
     static FixedPointNetwork net(int nIn, int n, int nOut, Precision p, double scale, long seed) {
         return FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)
                 .nonlinearity(new Nonlinearity.Tanh()).dynamics(Dynamics.RATE).precision(p)
@@ -175,8 +261,8 @@ class AllocationTest {
                 long extra = extraBytes(() -> sFew.solve(net, x), () -> sMany.solve(net, x));
                 System.out.printf(Locale.ROOT, "allocation: %s %s, %d more iterations: %d bytes (%s)%n",
                         method, p, many - few, extra, blas());
-                assertTrue(extra < SLACK, method + " " + p + ": " + (many - few) + " more iterations allocate "
-                        + extra + " bytes on " + blas());
+                assertTrue(extra < SLACK, () -> method + " " + p + ": " + (many - few) + " more iterations allocate "
+                        + extra + " bytes on " + blas() + allocationSites(() -> sMany.solve(net, x)));
             }
         }
     }
@@ -205,8 +291,8 @@ class AllocationTest {
                     long extra = extraBytes(() -> sFew.solve(net, x), () -> sMany.solve(net, x));
                     System.out.printf(Locale.ROOT, "allocation: %s %s on row blocks, 40 more iterations: %d bytes"
                             + " (%d row threads seen, %s)%n", method, p, extra, rowThreads.length, blas());
-                    assertTrue(extra < SLACK, method + " " + p + " on row blocks: 40 more iterations allocate "
-                            + extra + " bytes on " + blas());
+                    assertTrue(extra < SLACK, () -> method + " " + p + " on row blocks: 40 more iterations allocate "
+                            + extra + " bytes on " + blas() + allocationSites(() -> sMany.solve(net, x)));
                 }
             }
         } finally {
@@ -241,8 +327,8 @@ class AllocationTest {
                 long perCall = extraBytes(ten, thirty, 20 * bound) / 20;
                 System.out.printf(Locale.ROOT, "allocation: rule %s %s: %d bytes per computation (%s)%n",
                         name, p, perCall, blas());
-                assertTrue(perCall <= bound, name + " " + p + ": " + perCall + " bytes per computation on "
-                        + blas());
+                assertTrue(perCall <= bound, () -> name + " " + p + ": " + perCall + " bytes per computation on "
+                        + blas() + allocationSites(thirty));
             }
         }
     }
@@ -278,7 +364,8 @@ class AllocationTest {
                 long extra = extraBytes(short50, long150);
                 System.out.printf(Locale.ROOT, "allocation: adjoint %s %s, 100 more iterations: %d bytes (%s)%n",
                         adj, p, extra, blas());
-                assertTrue(extra < SLACK, "adjoint " + adj + " " + p + ": " + extra + " bytes on " + blas());
+                assertTrue(extra < SLACK, () -> "adjoint " + adj + " " + p + ": " + extra + " bytes on " + blas()
+                        + allocationSites(long150));
             }
             Rule b50 = Rules.create("bptt", RuleSettings.of(Loss.CROSS_ENTROPY, SolverConfig.euler(0.5, 50, 0)));
             Rule b150 = Rules.create("bptt", RuleSettings.of(Loss.CROSS_ENTROPY, SolverConfig.euler(0.5, 150, 0)));
