@@ -975,10 +975,7 @@ public final class VectorMath {
 
     /**
      * tanh (float), as {@link #tanh(float)}, on float lanes (FS), of x + h (h null: of x); n a multiple
-     * of FS's length.
-     */
-    /**
-     * The vector lanes of {@link #tanh(float)} with the same bits: it works on |x| and puts x's sign
+     * of FS's length. The same bits as the scalar form: it works on |x| and puts x's sign
      * back (the quotient is odd exactly), and clamps with a compare and a blend where the vector
      * min and max, which keep Java's NaN and signed-zero rules, take several instructions each on
      * AVX2. A NaN passes both clamps (its compares are false) and stays NaN. Measured on a 2-core
