@@ -79,7 +79,8 @@ final class EndToEndBench {
                     Section.f("%.0f (%.1f per step)", r.productFlops() / unitFlops,
                             r.productFlops() / unitFlops / Math.max(1, r.steps())),
                     Section.sec(r.productFlops() / unitFlops * unitSeconds) + " s",
-                    Section.f("%.1f / %.1f", r.iterationsFirst(), r.iterationsLast()));
+                    Double.isNaN(r.iterationsFirst()) ? "-" : Section.f("%.1f / %.1f", r.iterationsFirst(),
+                            r.iterationsLast()));
         }
         Outcome p1 = out.get(0);
         Outcome conv = out.get(1);
@@ -119,7 +120,7 @@ final class EndToEndBench {
                         : Section.f("the first %d test images (--quick)", testSize), every,
                 100 * target, budget, every, batch, Section.ms(unitSeconds));
         double floor = conv.productFlops() / unitFlops * unitSeconds;
-        String floorNote = Section.f("P1-converged's training seconds are %s times what its matrix products alone"
+        String floorNote = !(floor > 0) ? "P1-converged made no training step: no products, no floor." : Section.f("P1-converged's training seconds are %s times what its matrix products alone"
                 + " take at raw sgemm speed (%s s); its median sample took %.1f forward iterations per step over the"
                 + " first %d steps and %.1f over the last %d.", Section.ratio(conv.trainSeconds() / floor),
                 Section.sec(floor), conv.iterationsFirst(), ITERATION_STEPS, conv.iterationsLast(), ITERATION_STEPS);
