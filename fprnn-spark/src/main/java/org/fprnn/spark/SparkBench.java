@@ -217,7 +217,9 @@ public final class SparkBench implements Callable<Integer> {
         JvmChecks.require("driver");
         if (steps < 1 || warmup < 0 || partitions < 1 || probeReps < 1 || !(bandwidth > 0) || !(jitSeconds >= 0)) {
             throw new IllegalArgumentException("--steps, --partitions, --probe-reps and --bandwidth must be > 0"
-                    + " and --warmup and --jit-seconds >= 0");
+                    + " and --warmup and --jit-seconds >= 0; got --steps " + steps + ", --partitions " + partitions
+                    + ", --probe-reps " + probeReps + ", --bandwidth " + bandwidth + ", --warmup " + warmup
+                    + ", --jit-seconds " + jitSeconds);
         }
         int total = steps + warmup;
         List<Case> cases = new ArrayList<>();
