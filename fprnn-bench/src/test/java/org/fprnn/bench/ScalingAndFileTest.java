@@ -70,6 +70,44 @@ class ScalingAndFileTest {
         assertTrue(e.getMessage().contains("broken section 'b'"), e.getMessage());
     }
 
+    /**
+     * Two processes writing sections of one file at the same time lose none of each other's: this JVM
+     * and a child rewrite ten sections each, round after round, and every section ends with its
+     * writer's last round (no lost update, no half-written file, no temporary file left).
+     */
+    @Test
+    void twoProcessesWritingSectionsLoseNone() throws Exception {
+        Path f = dir.resolve("BENCHMARKS.md");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = String.join(java.io.File.pathSeparator, location(BenchmarksFile.class),
+                location(SectionWriterMain.class));
+        Process child = new ProcessBuilder(javaBin, "-cp", cp, SectionWriterMain.class.getName(), f.toString(), "child",
+                "10", "3").redirectErrorStream(true).start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!(Files.exists(f) && Files.readString(f).contains("<!-- begin child-0 -->"))
+                && System.nanoTime() < deadline && child.isAlive()) {
+            Thread.sleep(5);
+        }
+        int parentLast = SectionWriterMain.writeRounds(f, "parent", 10, 1.5);
+        String out = new String(child.getInputStream().readAllBytes()).strip();
+        assertTrue(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
+        assertEquals(0, child.exitValue(), out);
+        int childLast = Integer.parseInt(out.lines().reduce((a, b) -> b).orElseThrow());
+        assertTrue(parentLast > 10 && childLast > 10, "both wrote many rounds: " + parentLast + ", " + childLast);
+        String text = Files.readString(f);
+        for (int k = 0; k < 10; k++) {
+            assertEquals("round " + parentLast, BenchmarksFile.section(text, "parent-" + k), text);
+            assertEquals("round " + childLast, BenchmarksFile.section(text, "child-" + k), text);
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList());
+        }
+    }
+
+    private static String location(Class<?> c) throws java.net.URISyntaxException {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
     @Test
     void tablesAreMarkdownAndAlignedText() {
         Table t = new Table("rule", "ms").row("linearized", "3.82").row("gradient", "89.3");

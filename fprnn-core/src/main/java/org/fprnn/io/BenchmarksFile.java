@@ -1,9 +1,12 @@
 package org.fprnn.io;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * BENCHMARKS.md is written by the benchmark commands: each benchmark owns one section between
@@ -28,8 +31,47 @@ public final class BenchmarksFile {
         return "<!-- end " + id + " -->";
     }
 
-    /** Replaces (or appends) section {@code id} of {@code file} with {@code body}, atomically. */
+    /** This process's writers: a second OS lock on the same file from one JVM would throw, not wait. */
+    private static final Object IN_PROCESS = new Object();
+
+    /**
+     * Replaces (or appends) section {@code id} of {@code file} with {@code body}, atomically. Two
+     * benchmark processes may finish a section at the same moment: the read, the change and the write
+     * happen under an OS lock on {@link #lockFile} beside it (waited for), so that neither drops the
+     * other's section. The lock file stays (deleting it would let two processes lock two different
+     * files of the same name); where the file system has no locks, the write goes ahead unlocked.
+     */
     public static void replaceSection(Path file, String id, String body) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        synchronized (IN_PROCESS) {
+            try (FileChannel ch = FileChannel.open(lockFile(file), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE)) {
+                FileLock lock = null;
+                try {
+                    lock = ch.lock();
+                } catch (IOException e) {
+                    // no locks on this file system: as before there were any
+                }
+                try {
+                    replace(file, id, body);
+                } finally {
+                    if (lock != null) {
+                        lock.release();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The lock file of {@link #replaceSection}: ".NAME.lock" beside the file. */
+    public static Path lockFile(Path file) {
+        return file.resolveSibling("." + file.getFileName() + ".lock");
+    }
+
+    private static void replace(Path file, String id, String body) throws IOException {
         String text = Files.exists(file) ? Files.readString(file) : PREAMBLE;
         String section = begin(id) + "\n" + body.strip() + "\n" + end(id);
         int b = text.indexOf(begin(id));
@@ -42,13 +84,13 @@ public final class BenchmarksFile {
         } else {
             text = text.stripTrailing() + "\n\n" + section + "\n";
         }
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The body of section {@code id} of a BENCHMARKS.md text (between its markers), or null. */
