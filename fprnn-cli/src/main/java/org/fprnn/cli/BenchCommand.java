@@ -124,6 +124,11 @@ public final class BenchCommand implements Callable<Integer> {
         Path file = out != null ? out : quick ? null : Path.of("BENCHMARKS.md");
         if (file != null) {
             writableFile(file);   // before the benchmarks, which take minutes
+            try {
+                org.fprnn.io.BenchmarksFile.checkSections(file, which);
+            } catch (FormatException e) {
+                throw new UserError(e.getMessage());
+            }
         }
         String command = CommandText.of(spec, Set.of());
         var o = new BenchOptions(quick, file, dataDir, syntheticData, weights, resultsDir, target, peersDir, command,

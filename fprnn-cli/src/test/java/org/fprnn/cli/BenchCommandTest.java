@@ -75,6 +75,22 @@ class BenchCommandTest {
         assertEquals(1, count(text, BenchmarksFile.begin(name)));
     }
 
+    /**
+     * A BENCHMARKS.md whose section the benchmark would write has broken markers: exit 2 before any
+     * benchmark runs, naming the file and the section, and the file is left as it was.
+     */
+    @Test
+    void aBrokenSectionIsRefusedBeforeTheBenchmarkRuns() throws Exception {
+        Path md = dir.resolve("BENCHMARKS.md");
+        String broken = "# Benchmarks\n\n<!-- begin memory -->\nhalf a section\n";
+        Files.writeString(md, broken);
+        CliRunner r = CliRunner.run("bench", "memory", "--quick", "--out", md.toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("broken section 'memory'") && r.err().contains(md.toString()), r.err());
+        assertFalse(r.out().contains("memory:"), "no benchmark ran: " + r.out());
+        assertEquals(broken, Files.readString(md));
+    }
+
     /** Rerunning a benchmark replaces its section in place. */
     @Test
     void aSecondRunReplacesTheSection() throws Exception {

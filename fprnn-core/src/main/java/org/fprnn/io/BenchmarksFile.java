@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 
 /**
  * BENCHMARKS.md is written by the benchmark commands: each benchmark owns one section between
@@ -66,6 +67,32 @@ public final class BenchmarksFile {
         }
     }
 
+    /**
+     * Checks, before benchmarks that take minutes, that {@link #replaceSection} can write sections
+     * {@code ids} of {@code file} (a file not there yet is fine).
+     *
+     * @throws FormatException naming the file and the first section whose markers are broken
+     */
+    public static void checkSections(Path file, Collection<String> ids) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        String text = Files.readString(file);
+        for (String id : ids) {
+            checkMarkers(file, text, id);
+        }
+    }
+
+    /** Both markers of section {@code id} or neither, begin before end. */
+    private static void checkMarkers(Path file, String text, String id) throws FormatException {
+        int b = text.indexOf(begin(id));
+        int e = text.indexOf(end(id));
+        if ((b >= 0 || e >= 0) && !(b >= 0 && e > b)) {
+            throw new FormatException(file, "broken section '" + id + "': its markers " + begin(id) + " and "
+                    + end(id) + " must both be there, in that order; fix or remove them");
+        }
+    }
+
     /** The lock file of {@link #replaceSection}: ".NAME.lock" beside the file. */
     public static Path lockFile(Path file) {
         return file.resolveSibling("." + file.getFileName() + ".lock");
@@ -74,13 +101,11 @@ public final class BenchmarksFile {
     private static void replace(Path file, String id, String body) throws IOException {
         String text = Files.exists(file) ? Files.readString(file) : PREAMBLE;
         String section = begin(id) + "\n" + body.strip() + "\n" + end(id);
+        checkMarkers(file, text, id);
         int b = text.indexOf(begin(id));
         int e = text.indexOf(end(id));
-        if (b >= 0 && e > b) {
+        if (b >= 0) {
             text = text.substring(0, b) + section + text.substring(e + end(id).length());
-        } else if (b >= 0 || e >= 0) {
-            throw new IOException(file + " has a broken section '" + id + "': its markers " + begin(id) + " and "
-                    + end(id) + " must both be there, in that order; fix or remove them");
         } else {
             text = text.stripTrailing() + "\n\n" + section + "\n";
         }

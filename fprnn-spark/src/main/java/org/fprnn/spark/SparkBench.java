@@ -115,7 +115,7 @@ public final class SparkBench implements Callable<Integer> {
         CommandLine cl = new CommandLine(new SparkBench());
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             boolean user = ex instanceof IllegalArgumentException || ex instanceof org.fprnn.data.DataNotFoundException
-                    || ex instanceof org.fprnn.cli.UserError;
+                    || ex instanceof org.fprnn.cli.UserError || ex instanceof org.fprnn.io.FormatException;
             c.getErr().println("fprnn-spark-bench: " + (user ? ex.getMessage() : ex.toString()));
             return user ? 2 : 1;
         });
@@ -220,6 +220,9 @@ public final class SparkBench implements Callable<Integer> {
                     + " and --warmup and --jit-seconds >= 0; got --steps " + steps + ", --partitions " + partitions
                     + ", --probe-reps " + probeReps + ", --bandwidth " + bandwidth + ", --warmup " + warmup
                     + ", --jit-seconds " + jitSeconds);
+        }
+        if (write != null) {
+            BenchmarksFile.checkSections(write, List.of("spark"));   // before minutes of benchmarks
         }
         int total = steps + warmup;
         List<Case> cases = new ArrayList<>();
