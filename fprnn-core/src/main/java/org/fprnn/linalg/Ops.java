@@ -409,6 +409,45 @@ public final class Ops {
     }
 
     /**
+     * out = a^T (a m x n, out n x m, same precision, different matrices), in square tiles so that
+     * both the rows read and the rows written stay in L1.
+     */
+    public static void transpose(Matrix a, Matrix out) {
+        if (out.rows != a.cols || out.cols != a.rows || out.precision() != a.precision() || out == a) {
+            throw new IllegalArgumentException("transpose of " + a.shape() + " into " + out.shape());
+        }
+        final int tile = 32;
+        int m = a.rows;
+        int n = a.cols;
+        for (int i0 = 0; i0 < m; i0 += tile) {
+            int i1 = Math.min(i0 + tile, m);
+            for (int j0 = 0; j0 < n; j0 += tile) {
+                int j1 = Math.min(j0 + tile, n);
+                switch (a) {
+                    case FMatrix f -> {
+                        float[] x = f.data;
+                        float[] y = ((FMatrix) out).data;
+                        for (int i = i0; i < i1; i++) {
+                            for (int j = j0; j < j1; j++) {
+                                y[j * m + i] = x[i * n + j];
+                            }
+                        }
+                    }
+                    case DMatrix d -> {
+                        double[] x = d.data;
+                        double[] y = ((DMatrix) out).data;
+                        for (int i = i0; i < i1; i++) {
+                            for (int j = j0; j < j1; j++) {
+                                y[j * m + i] = x[i * n + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Row i of dst becomes row rows[i] of src, for i < count (same number of columns; any
      * precisions). dst may be src itself if rows[i] >= i for every i (the rows move up only).
      */

@@ -39,6 +39,8 @@ public abstract class ForwardingOperator implements RecurrentOperator {
         inner.project(a, b, scale, into, accumulate);
     }
 
+    @Override public void beginFixedWeights() { inner.beginFixedWeights(); }
+    @Override public void endFixedWeights() { inner.endFixedWeights(); }
     @Override public List<String> parameterNames() { return inner.parameterNames(); }
     @Override public Params parameters() { return inner.parameters(); }
     @Override public DMatrix dense() { return inner.dense(); }

@@ -43,6 +43,20 @@ public interface RecurrentOperator extends LinearMap {
     }
 
     /**
+     * Tells the operator that its parameters will not change until the matching
+     * {@link #endFixedWeights()}, so that it may prepare faster products from them for that span (a
+     * solve: its products are all with the same W). The products' results must not change. Calls
+     * nest (the outermost pair counts) and must be paired, in a finally block. Does nothing unless the
+     * operator says otherwise.
+     */
+    default void beginFixedWeights() {
+    }
+
+    /** Ends the span that {@link #beginFixedWeights()} began: the parameters may change again. */
+    default void endFixedWeights() {
+    }
+
+    /**
      * The units that receive the network's input by default (the first layer of a layered network):
      * the default read-in feeds only these. All units unless the operator says otherwise.
      */

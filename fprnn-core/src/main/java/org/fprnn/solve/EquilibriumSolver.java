@@ -64,8 +64,14 @@ public final class EquilibriumSolver {
             state.fill(0);
         }
         Solver s = net.dynamics() == Dynamics.DISCRETE ? discreteSolver : solver;
-        SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null), state);
-        return finish(net, h, res);
+        var op = net.recurrent();
+        op.beginFixedWeights(); // W does not change during the solve: the operator may store W^T
+        try {
+            SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null), state);
+            return finish(net, h, res);
+        } finally {
+            op.endFixedWeights();
+        }
     }
 
     /**

@@ -1,0 +1,119 @@
+package org.fprnn.operator;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.fprnn.linalg.Blas;
+import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Params;
+import org.fprnn.linalg.Precision;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A dense operator's span of fixed weights ({@link RecurrentOperator#beginFixedWeights()}): its
+ * products from the stored W^T have the bits of the products outside the span, the stored copy is
+ * the one used inside the span, and a change of W after the span is seen.
+ */
+class FixedWeightsTest {
+
+    private static Matrix random(Precision p, int rows, int cols, long seed) {
+        Random rng = new Random(seed);
+        Matrix m = p.zeros(rows, cols);
+        for (int i = 0; i < m.size(); i++) {
+            m.setFlat(i, rng.nextGaussian());
+        }
+        return m;
+    }
+
+    private static DenseOperator dense(Precision p, int n, long seed) {
+        return new DenseOperator(new Params().put("W", random(p, n, n, seed)), "W");
+    }
+
+    private static long[] bits(Matrix m) {
+        long[] b = new long[m.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
+        }
+        return b;
+    }
+
+    /** Inside the span the products (alpha, beta as the solvers and rules use them) keep their bits. */
+    @Test
+    void productsInsideTheSpanHaveTheBitsOfThoseOutside() {
+        for (Precision p : Precision.values()) {
+            for (int n : new int[] {1, 37, 300}) {
+                DenseOperator op = dense(p, n, n);
+                for (int b : new int[] {1, 7, 64, 130}) {
+                    Matrix r = random(p, b, n, 100 + b);
+                    Matrix c0 = random(p, b, n, 200 + b);
+                    for (double[] ab : new double[][] {{1, 0}, {-1, 1}, {0.5, 2}}) {
+                        Matrix outside = c0.copy();
+                        op.apply(r, outside, ab[0], ab[1]);
+                        Matrix inside = c0.copy();
+                        op.beginFixedWeights();
+                        try {
+                            op.apply(r, inside, ab[0], ab[1]);
+                        } finally {
+                            op.endFixedWeights();
+                        }
+                        assertArrayEquals(bits(outside), bits(inside), p + ", N = " + n + ", B = " + b + ", alpha "
+                                + ab[0] + ", beta " + ab[1] + ", " + Blas.get().name());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The span's products use the W^T stored at its outermost start (a change of W inside the span,
+     * which the contract forbids, shows it), nested spans keep it, and after the span W is read again.
+     */
+    @Test
+    void theStoredTransposeServesTheSpanAndOnlyIt() {
+        DenseOperator op = dense(Precision.FLOAT, 40, 3);
+        Matrix w = op.parameters().get("W");
+        Matrix r = random(Precision.FLOAT, 5, 40, 4);
+        Matrix before = Precision.FLOAT.zeros(5, 40);
+        op.apply(r, before, 1, 0);
+        op.beginFixedWeights();
+        op.beginFixedWeights(); // nested: the copy of the outer start stays
+        w.setFlat(0, w.getFlat(0) + 1);
+        op.endFixedWeights();
+        Matrix inside = Precision.FLOAT.zeros(5, 40);
+        op.apply(r, inside, 1, 0);
+        assertArrayEquals(bits(before), bits(inside), "inside the span: the W^T stored at its start");
+        op.endFixedWeights();
+        Matrix after = Precision.FLOAT.zeros(5, 40);
+        op.apply(r, after, 1, 0);
+        assertTrue(after.getFlat(0) != before.getFlat(0), "after the span the changed W must be used");
+        // a new span stores the changed W
+        op.beginFixedWeights();
+        Matrix again = Precision.FLOAT.zeros(5, 40);
+        op.apply(r, again, 1, 0);
+        op.endFixedWeights();
+        assertArrayEquals(bits(after), bits(again), "a new span stores W as it is then");
+        assertThrows(IllegalStateException.class, op::endFixedWeights, "an end without a begin is a bug");
+    }
+
+    /** A W over the size limit is not copied: the products read W itself, inside the span too. */
+    @Test
+    void aLargeWIsNotCopied() {
+        int n = (int) Math.sqrt(DenseOperator.MAX_TRANSPOSED_BYTES / Float.BYTES) + 1;
+        DenseOperator op = dense(Precision.FLOAT, n, 5);
+        Matrix w = op.parameters().get("W");
+        Matrix r = random(Precision.FLOAT, 1, n, 6);
+        Matrix before = Precision.FLOAT.zeros(1, n);
+        op.apply(r, before, 1, 0);
+        op.beginFixedWeights();
+        try {
+            w.setFlat(0, w.getFlat(0) + 1);
+            Matrix inside = Precision.FLOAT.zeros(1, n);
+            op.apply(r, inside, 1, 0);
+            assertTrue(inside.getFlat(0) != before.getFlat(0), "N = " + n + ": W itself must be read");
+        } finally {
+            op.endFixedWeights();
+        }
+    }
+}
