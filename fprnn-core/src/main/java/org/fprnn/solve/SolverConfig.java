@@ -117,6 +117,11 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
         return new SolverConfig(method, tol, maxIter, a, memory, beta, chunkRows);
     }
 
+    /** The same settings with Anderson's mixing (or the method's beta) set to b. */
+    public SolverConfig withBeta(double b) {
+        return new SolverConfig(method, tol, maxIter, alpha, memory, b, chunkRows);
+    }
+
     public SolverConfig withChunkRows(int rows) {
         return new SolverConfig(method, tol, maxIter, alpha, memory, beta, rows);
     }

@@ -2,6 +2,8 @@ package org.fprnn.rule;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
+
 import org.fprnn.TestNets;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Lapack;
@@ -10,9 +12,11 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.model.Loss;
+import org.fprnn.model.Nonlinearity;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
 import org.fprnn.solve.SolverConfig;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,20 +31,78 @@ class RefinedAdjointTest {
     @ParameterizedTest
     @ValueSource(doubles = {0.5, 1.2, 2.0})
     void refinedFloatAdjointGivesTheGradientOfADenseDoubleSolve(double scale) {
-        int nIn = 12;
-        int n = 40;
-        int classes = 4;
-        int b = 16;
-        FixedPointNetwork net = FixedPointNetwork.builder().inputs(nIn).units(n).outputs(classes)
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(IN).units(N).outputs(CLASSES)
                 .precision(Precision.FLOAT).recurrentScale(scale).seed(7).build();
-        Batch batch = TestNets.labelled(b, nIn, classes, 1.0, 8);
+        checkAgainstDenseSolve(net, "W scale " + scale, SolverConfig.anderson(5, 0.5, 2000, 1e-6));
+    }
+
+    /**
+     * A linear network (G = I) with W's eigenvalues spread over [-3, 0.6]: stable under the rate
+     * dynamics, while the plain adjoint iteration diverges (MATH section 1). The float rounds' Anderson
+     * is undamped ({@link org.fprnn.solve.RefinedAdjoint#INNER_MIXING}); with the damped double solve
+     * that takes over what they leave, the adjoint still meets its tolerance and gives the gradient.
+     */
+    @Test
+    void anAdjointWhosePlainIterationDivergesStillConverges() {
+        Random rng = new Random(3);
+        DMatrix q = new DMatrix(N, N);
+        for (int i = 0; i < q.data.length; i++) {
+            q.data[i] = rng.nextGaussian();
+        }
+        // Gram-Schmidt: q orthogonal; W = Q diag(d) Q^T
+        for (int j = 0; j < N; j++) {
+            for (int k = 0; k < j; k++) {
+                double dot = 0;
+                for (int i = 0; i < N; i++) {
+                    dot += q.get(i, j) * q.get(i, k);
+                }
+                for (int i = 0; i < N; i++) {
+                    q.set(i, j, q.get(i, j) - dot * q.get(i, k));
+                }
+            }
+            double norm = 0;
+            for (int i = 0; i < N; i++) {
+                norm += q.get(i, j) * q.get(i, j);
+            }
+            for (int i = 0; i < N; i++) {
+                q.set(i, j, q.get(i, j) / Math.sqrt(norm));
+            }
+        }
+        DMatrix w = new DMatrix(N, N);
+        for (int k = 0; k < N; k++) {
+            double d = -3 + 3.6 * k / (N - 1);
+            for (int i = 0; i < N; i++) {
+                for (int j = 0; j < N; j++) {
+                    w.data[i * N + j] += q.get(i, k) * d * q.get(j, k);
+                }
+            }
+        }
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(IN).units(N).outputs(CLASSES)
+                .precision(Precision.FLOAT).recurrentWeights(w.to(Precision.FLOAT))
+                .nonlinearity(new Nonlinearity.Linear(1.0)).seed(7).build();
+        checkAgainstDenseSolve(net, "linear, eigenvalues of W in [-3, 0.6]", SolverConfig.anderson(5, 0.3, 2000, 1e-6));
+    }
+
+    private static final int IN = 12;
+    private static final int N = 40;
+    private static final int CLASSES = 4;
+
+    /**
+     * The gradient rule's D_W on a batch of 16 at the forward solver's fixed point, its adjoint refined
+     * to the default 1e-8, against a dense double solve of the adjoint per sample (relative error
+     * below 1e-6).
+     */
+    private static void checkAgainstDenseSolve(FixedPointNetwork net, String what, SolverConfig fwd) {
+        int n = N;
+        int classes = CLASSES;
+        int b = 16;
+        Batch batch = TestNets.labelled(b, IN, classes, 1.0, 8);
         Batch fb = Batch.labelled(batch.x().to(Precision.FLOAT), batch.labels());
-        SolverConfig fwd = SolverConfig.anderson(5, 0.5, 2000, 1e-6);
         Equilibrium eq = new EquilibriumSolver(fwd).solve(net, fb.x()).copy();
         RuleSettings rs = RuleSettings.of(Loss.CROSS_ENTROPY, fwd);
         RuleResult res = Rules.create("gradient", rs).compute(net, fb, eq);
-        assertTrue(res.adjoint().allConverged(), "scale " + scale);
-        assertTrue(res.adjoint().maxResidual() <= rs.adjoint().tol(), "scale " + scale + ": relative residual "
+        assertTrue(res.adjoint().allConverged(), what);
+        assertTrue(res.adjoint().maxResidual() <= rs.adjoint().tol(), what + ": relative residual "
                 + res.adjoint().maxResidual());
 
         // The reference in double at the same state: e = R^T (softmax(R r) - onehot), g = f'(z),
@@ -48,6 +110,8 @@ class RefinedAdjointTest {
         DMatrix w = net.recurrent().dense();
         Matrix r = eq.rates();
         Matrix z = eq.z();
+        DMatrix gains = z.toDouble().copy(); // f'(z) in double at the float z
+        net.nonlinearity().derivative(gains, gains);
         Matrix rd = net.params().get("R");
         DMatrix dw = new DMatrix(n, n);
         for (int i = 0; i < b; i++) {
@@ -73,8 +137,7 @@ class RefinedAdjointTest {
             }
             double[] g = new double[n];
             for (int j = 0; j < n; j++) {
-                double t = Math.tanh(z.get(i, j));
-                g[j] = 1 - t * t;
+                g[j] = gains.get(i, j);
             }
             DMatrix a = new DMatrix(n, n);
             for (int j = 0; j < n; j++) {
@@ -95,8 +158,8 @@ class RefinedAdjointTest {
             }
         }
         double rel = TestNets.relErr(dw, res.directions().get("W"));
-        System.out.printf(java.util.Locale.ROOT, "refined float adjoint, W scale %s: %d adjoint iterations,"
-                + " relative error of D_W %.3g%n", scale, res.adjoint().iterationsMax(), rel);
-        assertTrue(rel < 1e-6, "scale " + scale + ": D_W differs from the dense double solve's by " + rel);
+        System.out.printf(java.util.Locale.ROOT, "refined float adjoint, %s: %d adjoint iterations,"
+                + " relative error of D_W %.3g%n", what, res.adjoint().iterationsMax(), rel);
+        assertTrue(rel < 1e-6, what + ": D_W differs from the dense double solve's by " + rel);
     }
 }
