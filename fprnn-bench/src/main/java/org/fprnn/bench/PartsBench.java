@@ -104,7 +104,6 @@ final class PartsBench {
         FMatrix z = new FMatrix(b, n);
         NativeBlas nb = Blas.get() instanceof NativeBlas native1 ? native1 : null;
         double[] lanes = RowKernels.laneScratch();
-        double[] wide = new double[n];
         List<Piece> pieces = new ArrayList<>(List.of(
                 new Piece("product with W, B x N by N x N (fprnn's split product, as the solvers call it)",
                         () -> Ops.gemm(false, true, 1, s, w, 0, z), 1),
@@ -122,12 +121,12 @@ final class PartsBench {
                                 RowKernels.eulerStep(phi.data, s.data, next.data, (float) P1.EULER_ALPHA, i * n, n);
                             }
                         }), 1),
-                new Piece("Anderson history step: F = Phi - s, Y = s + beta F, F in double", () -> rowsOneThread(b,
-                        i -> RowKernels.residualStep(phi.data, s.data, fs[0], ys[0], 1f, wide, i * n, n)), 1),
-                new Piece(Section.f("Anderson Gram row: %d dot products per sample, in double", m), () -> rowsOneThread(b,
-                        i -> {
+                new Piece("Anderson history step: F = Phi - s, Y = s + beta F", () -> rowsOneThread(b,
+                        i -> RowKernels.residualStep(phi.data, s.data, fs[0], ys[0], 1f, i * n, n)), 1),
+                new Piece(Section.f("Anderson Gram row: %d dot products per sample, float lanes summed in double",
+                        m), () -> rowsOneThread(b, i -> {
                             for (int j = 0; j < m; j++) {
-                                RowKernels.dot(wide, 0, fs[j], i * n, n, lanes);
+                                RowKernels.dot(fs[0], i * n, fs[j], i * n, n, lanes);
                             }
                         }), 1),
                 new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double", m, m),

@@ -15,7 +15,8 @@ import org.fprnn.linalg.Workspace;
  * keeps, for its last m iterates X_j, the residuals F_j = Phi(X_j) - X_j and the damped steps
  * Y_j = X_j + beta F_j, and takes s <- sum_j a_j Y_j, with a = argmin ||sum_j a_j F_j|| subject to
  * sum_j a_j = 1 (solved per sample from an m x m Gram matrix kept up to date one row per iteration,
- * in double, by a Cholesky factorization; the sum is formed as Y_k + sum_j a_j (Y_j - Y_k), whose
+ * by a Cholesky factorization in double; a float network's Gram rows are dot products of its float
+ * residuals summed in float lanes, the lanes added in double, {@link RowKernels#dot}); the sum is formed as Y_k + sum_j a_j (Y_j - Y_k), whose
  * rounding error scales with the differences of the iterates). Mixing beta < 1 damps the step so
  * that maps whose plain iteration diverges (an eigenvalue of the Jacobian at -2, say) still converge
  * when the underlying dynamics are stable.
@@ -323,7 +324,7 @@ final class AndersonSolver implements Solver {
 
         /** A sample's history entry and the Gram row of its new residual, its row of Phi finished. */
         private void history(int part, int i, int n) {
-            // the Gram row of the new residual against the history, in double
+            // the Gram row of the new residual against the history
             int g0 = i * m * m;
             raw[i] = rows.residualGram(part, slot, hist, i * n, n, gram, g0 + slot * m) / map.residualScale(i);
             for (int j = 0; j < hist; j++) {
@@ -347,8 +348,8 @@ final class AndersonSolver implements Solver {
 
         /**
          * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o, and the dot products of rows o
-         * of F_slot and F_j in double into gram[g + j] for j < hist; returns max|F_slot| (NaN if any is
-         * NaN).
+         * of F_slot and F_j ({@link RowKernels}' dot) into gram[g + j] for j < hist; returns
+         * max|F_slot| (NaN if any is NaN).
          */
         double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g);
 
@@ -377,8 +378,7 @@ final class AndersonSolver implements Solver {
         private final float beta;
         /** History entries whose Gram row {@link RowKernels#residualGram} makes in one pass. */
         private static final int FUSED_ROWS = 5;
-        /** Per block: the current residual row widened to double (more than FUSED_ROWS entries). */
-        private final double[][] wide;
+
         private final double[][] lanes;
         /** Per block: the history rows other than the new one, their entries, and the dots of the pass. */
         private final float[][][] others;
@@ -405,7 +405,6 @@ final class AndersonSolver implements Solver {
                 this.fs[j] = ((FMatrix) fs[j]).data;
             }
             this.beta = (float) beta;
-            this.wide = new double[parts][n];
             this.lanes = new double[parts][];
             this.others = new float[parts][FUSED_ROWS - 1][];
             this.otherAt = new int[parts][FUSED_ROWS - 1];
@@ -417,7 +416,7 @@ final class AndersonSolver implements Solver {
 
         @Override
         public boolean uses(Matrix s, Matrix next, Matrix phi, Matrix y0, int parts) {
-            return s == sM && next == nextM && phi == phiM && y0 == this.y0 && parts <= wide.length
+            return s == sM && next == nextM && phi == phiM && y0 == this.y0 && parts <= lanes.length
                     && this.s == sM.data;
         }
 
@@ -455,9 +454,9 @@ final class AndersonSolver implements Solver {
                 }
                 return mx;
             }
-            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, wide[part], o, n);
+            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
             for (int j = 0; j < hist; j++) {
-                gram[g + j] = RowKernels.dot(wide[part], 0, fs[j], o, n, lanes[part]);
+                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
             }
             return mx;
         }

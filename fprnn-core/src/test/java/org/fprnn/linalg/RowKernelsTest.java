@@ -31,20 +31,52 @@ class RowKernelsTest {
             float[] y1 = new float[LEN];
             float[] f2 = new float[LEN];
             float[] y2 = new float[LEN];
-            double[] wide = new double[LEN];
-            double want = RowKernels.residualStep(p, s, f1, y1, 0.7f, wide, off, n);
+            double want = RowKernels.residualStep(p, s, f1, y1, 0.7f, off, n);
             double[] d = new double[5];
             double got = RowKernels.residualGram(p, s, f2, y2, 0.7f, r[0], r[1], r[2], r[3], d, off, n, lanes);
             assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), "max at n = " + n);
             assertArrayBits(f1, f2, "f at n = " + n);
             assertArrayBits(y1, y2, "y at n = " + n);
-            assertEquals(Double.doubleToLongBits(RowKernels.dot(wide, 0, f1, off, n, lanes)),
+            assertEquals(Double.doubleToLongBits(RowKernels.dot(f1, off, f1, off, n, lanes)),
                     Double.doubleToLongBits(d[0]), "f . f at n = " + n);
             for (int c = 0; c < 4; c++) {
-                assertEquals(Double.doubleToLongBits(RowKernels.dot(wide, 0, r[c], off, n, lanes)),
+                assertEquals(Double.doubleToLongBits(RowKernels.dot(f1, off, r[c], off, n, lanes)),
                         Double.doubleToLongBits(d[1 + c]), "f . r" + c + " at n = " + n);
             }
         }
+    }
+
+    /**
+     * The float-lane dot product of two float rows is within its rounding bound of the exact sum: each
+     * lane rounds its running sum to float once per product, so the error is at most about
+     * (len / lanes + 2) * 2^-24 * sum |x_j y_j|; checked with the bound len * 2^-24 * sum |x_j y_j|
+     * against the sum of the exact products (the products of floats are exact in double) added in
+     * double, and the error must not be zero on every length (float lanes do round).
+     */
+    @Test
+    void floatDotIsWithinItsRoundingBound() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        float[] x = random(rnd, 1);
+        float[] y = random(rnd, 1);
+        double[] lanes = RowKernels.laneScratch();
+        int rounded = 0;
+        for (int n = 0; n <= 600; n++) {
+            int off = 5 + n % 3;
+            double exact = 0;
+            double abs = 0;
+            for (int j = off; j < off + n; j++) {
+                exact += (double) x[j] * y[j];
+                abs += Math.abs((double) x[j] * y[j]);
+            }
+            double got = RowKernels.dot(x, off, y, off, n, lanes);
+            double err = Math.abs(got - exact);
+            assertTrue(err <= n * 0x1p-24 * abs + 1e-300, "n = " + n + ": error " + err + " over the bound "
+                    + n * 0x1p-24 * abs);
+            if (err > 1e-12 * abs) {
+                rounded++;
+            }
+        }
+        assertTrue(rounded > 100, "float lanes should round on most lengths, rounded on " + rounded);
     }
 
     @Test
