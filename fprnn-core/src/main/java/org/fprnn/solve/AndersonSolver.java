@@ -16,8 +16,9 @@ import org.fprnn.linalg.Workspace;
  * Y_j = X_j + beta F_j, and takes s <- sum_j a_j Y_j, with a = argmin ||sum_j a_j F_j|| subject to
  * sum_j a_j = 1 (solved per sample from an m x m Gram matrix kept up to date one row per iteration,
  * by a Cholesky factorization in double; a float network's Gram rows are dot products of its float
- * residuals summed in float lanes, the lanes added in double, {@link RowKernels#dot}); the sum is formed as Y_k + sum_j a_j (Y_j - Y_k), whose
- * rounding error scales with the differences of the iterates). Mixing beta < 1 damps the step so
+ * residuals summed in float lanes, the lanes added in double, {@link RowKernels}' dot); the sum is
+ * formed as Y_k + sum_j a_j (Y_j - Y_k), whose rounding error scales with the differences of the
+ * iterates). Mixing beta < 1 damps the step so
  * that maps whose plain iteration diverges (an eigenvalue of the Jacobian at -2, say) still converge
  * when the underlying dynamics are stable.
  *
@@ -378,7 +379,7 @@ final class AndersonSolver implements Solver {
         private final float beta;
         /** History entries whose Gram row {@link RowKernels#residualGram} makes in one pass. */
         private static final int FUSED_ROWS = 5;
-
+        /** Per block: the lane scratch of the dot products. */
         private final double[][] lanes;
         /** Per block: the history rows other than the new one, their entries, and the dots of the pass. */
         private final float[][][] others;

@@ -102,10 +102,10 @@ public final class RefinedAdjoint {
      * the gradient rule (lr 0.025, MNIST batches of 512, checked every 40 steps up to step 360, a
      * scratch program) the median sample took 8 to 20% fewer adjoint iterations than with mixing 0.5 at
      * every check, every sample converged either way, and the whole rule was faster at 9 of the 10
-     * checks; {@code fprnn bench threads} shows the gradient step. Not everywhere: on RefinedAdjointTest's
-     * tanh network with W scaled by 2, whose slowest sample sits near a singularity, the slowest
-     * sample took 539 iterations undamped against 311 with mixing 0.5, and 37 against 32 on its linear
-     * network whose plain adjoint iteration diverges (the test prints them).
+     * checks; {@code fprnn bench threads} shows the gradient step. Not everywhere: on
+     * RefinedAdjointTest's tanh network with W scaled by 2 the slowest sample took 539 iterations
+     * undamped against 311 with mixing 0.5, and 37 against 32 on its linear network whose plain
+     * adjoint iteration diverges (the test prints them).
      */
     public static final double INNER_MIXING = 1.0;
 
