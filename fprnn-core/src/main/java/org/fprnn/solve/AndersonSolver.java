@@ -427,37 +427,37 @@ final class AndersonSolver implements Solver {
         }
 
         /**
-         * One pass ({@link RowKernels#residualGram}) while the history has at most 5 entries (the rows
-         * not in use point at phi, their dots ignored); else the residual, then one dot per entry. The
-         * bits are the same either way.
+         * One pass ({@link RowKernels#residualGram}) for the new residual and the Gram entries of the
+         * first 4 other history rows (rows not in use point at phi, their dots ignored), then one dot
+         * per further entry (memory above 5: the refined adjoint's 6). The bits are those of the
+         * residual step followed by one dot per entry.
          */
         @Override
         public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
-            if (hist <= FUSED_ROWS) {
-                float[][] r = others[part];
-                int[] at = otherAt[part];
-                int c = 0;
-                for (int j = 0; j < hist; j++) {
-                    if (j != slot) {
-                        r[c] = fs[j];
-                        at[c++] = j;
-                    }
+            float[][] r = others[part];
+            int[] at = otherAt[part];
+            int c = 0;
+            int j = 0;
+            for (; j < hist && c < FUSED_ROWS - 1; j++) {
+                if (j != slot) {
+                    r[c] = fs[j];
+                    at[c++] = j;
                 }
-                for (int k = c; k < FUSED_ROWS - 1; k++) {
-                    r[k] = phi;
-                }
-                double[] d = dots[part];
-                double mx = RowKernels.residualGram(phi, s, fs[slot], ys[slot], beta, r[0], r[1], r[2], r[3], d, o,
-                        n, lanes[part]);
-                gram[g + slot] = d[0];
-                for (int k = 0; k < c; k++) {
-                    gram[g + at[k]] = d[1 + k];
-                }
-                return mx;
             }
-            double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
-            for (int j = 0; j < hist; j++) {
-                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+            for (int k = c; k < FUSED_ROWS - 1; k++) {
+                r[k] = phi;
+            }
+            double[] d = dots[part];
+            double mx = RowKernels.residualGram(phi, s, fs[slot], ys[slot], beta, r[0], r[1], r[2], r[3], d, o, n,
+                    lanes[part]);
+            gram[g + slot] = d[0];
+            for (int k = 0; k < c; k++) {
+                gram[g + at[k]] = d[1 + k];
+            }
+            for (; j < hist; j++) {
+                if (j != slot) {
+                    gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+                }
             }
             return mx;
         }
