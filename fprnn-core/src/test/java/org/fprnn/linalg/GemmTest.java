@@ -458,4 +458,30 @@ class GemmTest {
             assertTrue(blas instanceof NativeBlas, blas.name());
         }
     }
+
+    /** Ops.transpose: every entry moved, for shapes across its 32-element tiles, both precisions; bad shapes refused. */
+    @Test
+    void transposeMovesEveryEntryAndRefusesWrongShapes() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        for (Precision p : Precision.values()) {
+            for (int[] mn : new int[][] {{1, 1}, {1, 40}, {33, 2}, {31, 65}, {64, 64}, {100, 37}}) {
+                Matrix a = p.zeros(mn[0], mn[1]);
+                for (int i = 0; i < a.size(); i++) {
+                    a.setFlat(i, rnd.nextDouble(-1, 1));
+                }
+                Matrix t = p.zeros(mn[1], mn[0]);
+                Ops.transpose(a, t);
+                for (int i = 0; i < mn[0]; i++) {
+                    for (int j = 0; j < mn[1]; j++) {
+                        assertEquals(a.get(i, j), t.get(j, i), p + " " + mn[0] + "x" + mn[1] + " at " + i + "," + j);
+                    }
+                }
+            }
+        }
+        Matrix a = Precision.FLOAT.zeros(3, 4);
+        assertThrows(IllegalArgumentException.class, () -> Ops.transpose(a, Precision.FLOAT.zeros(3, 4)));
+        assertThrows(IllegalArgumentException.class, () -> Ops.transpose(a, Precision.DOUBLE.zeros(4, 3)));
+        Matrix sq = Precision.FLOAT.zeros(3, 3);
+        assertThrows(IllegalArgumentException.class, () -> Ops.transpose(sq, sq), "in place is refused");
+    }
 }
