@@ -3,7 +3,6 @@ package org.fprnn.rule;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-
 import org.fprnn.TestNets;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Lapack;
