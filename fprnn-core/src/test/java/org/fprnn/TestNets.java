@@ -22,6 +22,15 @@ public final class TestNets {
         return m;
     }
 
+    /** Every entry's raw bits, as a double (+0 and -0 differ): for comparisons of bitwise equality. */
+    public static long[] bits(Matrix m) {
+        long[] b = new long[m.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
+        }
+        return b;
+    }
+
     /** A tanh network with every parameter trained, W = scale * randn / sqrt(N). */
     public static FixedPointNetwork tanhNet(int nIn, int n, int nOut, double scale, Dynamics dyn, long seed) {
         return FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.fprnn.TestNets;
 import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
@@ -19,25 +20,13 @@ import org.junit.jupiter.api.Test;
 class FixedWeightsTest {
 
     private static Matrix random(Precision p, int rows, int cols, long seed) {
-        Random rng = new Random(seed);
-        Matrix m = p.zeros(rows, cols);
-        for (int i = 0; i < m.size(); i++) {
-            m.setFlat(i, rng.nextGaussian());
-        }
-        return m;
+        return TestNets.randn(rows, cols, 1, new Random(seed)).to(p);
     }
 
     private static DenseOperator dense(Precision p, int n, long seed) {
         return new DenseOperator(new Params().put("W", random(p, n, n, seed)), "W");
     }
 
-    private static long[] bits(Matrix m) {
-        long[] b = new long[m.size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
-        }
-        return b;
-    }
 
     /** Inside the span the products (alpha, beta as the solvers and rules use them) keep their bits. */
     @Test
@@ -58,7 +47,7 @@ class FixedWeightsTest {
                         } finally {
                             op.endFixedWeights();
                         }
-                        assertArrayEquals(bits(outside), bits(inside), p + ", N = " + n + ", B = " + b + ", alpha "
+                        assertArrayEquals(TestNets.bits(outside), TestNets.bits(inside), p + ", N = " + n + ", B = " + b + ", alpha "
                                 + ab[0] + ", beta " + ab[1] + ", " + Blas.get().name());
                     }
                 }
@@ -83,7 +72,7 @@ class FixedWeightsTest {
         op.endFixedWeights();
         Matrix inside = Precision.FLOAT.zeros(5, 40);
         op.apply(r, inside, 1, 0);
-        assertArrayEquals(bits(before), bits(inside), "inside the span: the W^T stored at its start");
+        assertArrayEquals(TestNets.bits(before), TestNets.bits(inside), "inside the span: the W^T stored at its start");
         op.endFixedWeights();
         Matrix after = Precision.FLOAT.zeros(5, 40);
         op.apply(r, after, 1, 0);
@@ -93,7 +82,7 @@ class FixedWeightsTest {
         Matrix again = Precision.FLOAT.zeros(5, 40);
         op.apply(r, again, 1, 0);
         op.endFixedWeights();
-        assertArrayEquals(bits(after), bits(again), "a new span stores W as it is then");
+        assertArrayEquals(TestNets.bits(after), TestNets.bits(again), "a new span stores W as it is then");
         assertThrows(IllegalStateException.class, op::endFixedWeights, "an end without a begin is a bug");
     }
 

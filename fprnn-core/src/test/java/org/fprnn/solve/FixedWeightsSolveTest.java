@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.function.UnaryOperator;
+import org.fprnn.TestNets;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
@@ -87,13 +88,6 @@ class FixedWeightsSolveTest {
         return x;
     }
 
-    private static long[] bits(Matrix m) {
-        long[] b = new long[m.size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
-        }
-        return b;
-    }
 
     @Test
     void aSolveWithTheSpanHasTheBitsOfOneWithout() {
@@ -111,8 +105,8 @@ class FixedWeightsSolveTest {
                 assertEquals(1, with[0].begins, what + ": one span per solve");
                 assertEquals(1, with[0].ends, what + ": the span ended");
                 assertTrue(with[0].applies > 10, what + ": products counted");
-                assertArrayEquals(bits(eb.state()), bits(ea.state()), what + ": state");
-                assertArrayEquals(bits(eb.z()), bits(ea.z()), what + ": z");
+                assertArrayEquals(TestNets.bits(eb.state()), TestNets.bits(ea.state()), what + ": state");
+                assertArrayEquals(TestNets.bits(eb.z()), TestNets.bits(ea.z()), what + ": z");
                 assertArrayEquals(eb.residual(), ea.residual(), what + ": residuals");
                 assertArrayEquals(eb.iterations(), ea.iterations(), what + ": iterations");
             }

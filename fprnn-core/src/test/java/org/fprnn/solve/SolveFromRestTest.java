@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 import java.util.function.UnaryOperator;
+import org.fprnn.TestNets;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
 import org.fprnn.model.FixedPointNetwork;
@@ -87,22 +88,14 @@ class SolveFromRestTest {
             int skipped = skips ? chunked ? BATCH / CHUNK : 1 : 0;
             assertEquals(products[0] - skipped, restProducts, what + ": products with W");
             assertTrue(restProducts > 1, what + ": no products counted");
-            assertArrayEquals(bits(zeros.state()), bits(rest.state()), what + ": state");
-            assertArrayEquals(bits(zeros.rates()), bits(rest.rates()), what + ": rates");
-            assertArrayEquals(bits(zeros.z()), bits(rest.z()), what + ": z");
+            assertArrayEquals(TestNets.bits(zeros.state()), TestNets.bits(rest.state()), what + ": state");
+            assertArrayEquals(TestNets.bits(zeros.rates()), TestNets.bits(rest.rates()), what + ": rates");
+            assertArrayEquals(TestNets.bits(zeros.z()), TestNets.bits(rest.z()), what + ": z");
             assertArrayEquals(zeros.residual(), rest.residual(), what + ": residuals");
             assertArrayEquals(zeros.iterations(), rest.iterations(), what + ": iterations");
         }
     }
 
-    /** Every entry's raw bits (+0 and -0 differ). */
-    private static long[] bits(Matrix m) {
-        long[] b = new long[m.size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
-        }
-        return b;
-    }
 
     /** Counts the products with the state (apply), otherwise the operator it wraps. */
     private static final class Counting extends ForwardingOperator {
