@@ -55,7 +55,7 @@ final class SolverBench {
             SolverConfig.newton(50, TOL),
         };
         Timer.Plan plan = o.timing().withReps(o.quick() ? 1 : 3);
-        warmUp(nets.get(0).net(), batch, o.quick() ? 0.2 : WARM_UP_SECONDS);
+        warmUp(nets.get(0).net(), batch, configs, o.quick() ? 0.2 : WARM_UP_SECONDS);
         Table table = new Table("network", "solver", "samples at 1e-6", "median iterations", "max iterations",
                 "max residual", "seconds", "time / 500 Euler steps");
         for (Named nn : nets) {
@@ -81,8 +81,8 @@ final class SolverBench {
                 'samples at 1e-6' counts samples whose returned residual is at most 1e-6; iterations are per \
                 sample (median and max over the batch); seconds are the median wall time of the whole solve. \
                 In float, Euler with alpha 0.01 can stall above 1e-6: alpha times the residual falls below the \
-                resolution of the rates. Before any timing, P1's 500 Euler steps, picard, Anderson and \
-                Broyden (the last three cut to 300 iterations) run untimed on the first network for %.1f s \
+                resolution of the rates. Before any timing, P1's 500 Euler steps and every solver but Newton \
+                (cut to 300 iterations) run untimed on the first network for %.1f s \
                 each, so that Java's compiler has done its work before the first row (Newton, whose time goes \
                 to dense factorizations, is not). Networks: %s""", b, d.description(), eulerMax,
                 Section.f("%.1f%%", 100 * SolverConfig.STALL_DECREASE), SolverConfig.STALL_ITERATIONS,
@@ -97,10 +97,18 @@ final class SolverBench {
      */
     static final double WARM_UP_SECONDS = 3.0;
 
-    /** Runs P1's Euler steps, picard, Anderson and Broyden on {@code net} for {@code seconds} each, untimed. */
-    private static void warmUp(FixedPointNetwork net, Batch batch, double seconds) {
-        for (SolverConfig c : new SolverConfig[] {P1.euler(P1.EULER_STEPS), SolverConfig.picard(0.5, 300, TOL),
-            SolverConfig.anderson(5, 1.0, 300, TOL), new SolverConfig("broyden", TOL, 300, 1.0, 8, 1.0)}) {
+    /**
+     * Runs P1's 500 Euler steps and each of {@code configs} but Newton (cut to 300 iterations) on
+     * {@code net} for {@code seconds} each, untimed.
+     */
+    private static void warmUp(FixedPointNetwork net, Batch batch, SolverConfig[] configs, double seconds) {
+        List<SolverConfig> warm = new ArrayList<>(List.of(P1.euler(P1.EULER_STEPS)));
+        for (SolverConfig c : configs) {
+            if (!c.method().equals("newton")) {
+                warm.add(c.withMaxIter(Math.min(c.maxIter(), 300)));
+            }
+        }
+        for (SolverConfig c : warm) {
             EquilibriumSolver s = new EquilibriumSolver(c);
             Timer.repeatFor(() -> s.solve(net, batch.x()), seconds);
         }
