@@ -12,7 +12,8 @@ import org.fprnn.linalg.NativeBlas;
  * system's, {@link NativeBlas#everyLibrary()}) against each other, in one process, through fprnn's
  * own binding: sgemm and dgemm of P1's shape (B x N by N x N, N = 300 and the SIMD-friendly 304) at 1
  * and 2 threads, interleaved round by round; and whether each gives the same bits at every thread
- * count. Its numbers decide {@code NativeLibrary.PREFERENCE}, the library fprnn loads by default.
+ * count. Its numbers decide {@code NativeLibrary.PREFERENCE}, the order fprnn loads libraries in by
+ * default (the first, unless its kernel is older than the CPU).
  */
 final class BlasBench {
     static final String ID = "blas";
@@ -51,9 +52,10 @@ final class BlasBench {
             }
         }
         StringBuilder names = new StringBuilder();
+        String processWide = Blas.get() instanceof NativeBlas nb ? nb.origin() : null;
         for (int i = 0; i < libs.size(); i++) {
-            names.append(Section.f("%n- %s: %s [%s: %s]", label(i), libs.get(i).config(), libs.get(i).origin(),
-                    libs.get(i).libraryFile()));
+            names.append(Section.f("%n- %s: %s [%s: %s]%s", label(i), libs.get(i).config(), libs.get(i).origin(),
+                    libs.get(i).libraryFile(), libs.get(i).origin().equals(processWide) ? " (fprnn's default here)" : ""));
             o.say("blas: %s is %s", label(i), libs.get(i).name());
         }
         if (libs.isEmpty()) {
@@ -157,9 +159,10 @@ final class BlasBench {
                 shared machine slows all of them alike; %s. \
                 A ratio cell is the ratio of the two medians (below 1: the second library is faster); its \
                 spread is that ratio times the relative spread of the round-by-round ratios. fprnn loads the \
-                first library of NativeLibrary.PREFERENCE that is there, L1 above (FPRNN_BLAS = bundled or \
-                system, or FPRNN_OPENBLAS naming a file, overrides it); that order is chosen by these numbers, \
-                measured on a quiet machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
+                first library of NativeLibrary.PREFERENCE that is there, L1 above, unless that library's \
+                kernel uses narrower vectors than this CPU (it did not know the CPU) and a later one's uses \
+                wider ones (FPRNN_BLAS = bundled or system, or FPRNN_OPENBLAS naming a file, overrides it); \
+                that order is chosen by these numbers, measured on a quiet machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
                 and once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
                 ownRounds, Timer.Samples.spreadNote(rounds));
         return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o, explanation,

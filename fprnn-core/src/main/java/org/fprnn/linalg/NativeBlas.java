@@ -81,17 +81,8 @@ public final class NativeBlas implements Blas {
                 // keep the generic name
             }
         }
-        Optional<MemorySegment> getCore = lookup.find("openblas_get_corename");
-        if (getCore.isPresent()) {
-            MethodHandle h = linker.downcallHandle(getCore.get(), FunctionDescriptor.of(ValueLayout.ADDRESS));
-            try {
-                MemorySegment str = (MemorySegment) h.invokeExact();
-                if (!str.equals(MemorySegment.NULL)) {
-                    cfg = cfg + ", kernel " + str.reinterpret(256).getString(0).trim();
-                }
-            } catch (Throwable t) {
-                // the configuration alone
-            }
+        if (lib.kernel() != null) {
+            cfg = cfg + ", kernel " + lib.kernel();
         }
         this.origin = lib.origin();
         this.library = library;

@@ -1,12 +1,19 @@
 package org.fprnn.linalg;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.logging.Logger;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The one loader of the native OpenBLAS library, which serves both the matrix products
@@ -36,8 +43,13 @@ final class NativeLibrary {
      *     "FPRNN_OPENBLAS"
      * @param path the file (or plain name) it was loaded from
      * @param lookup its symbols
+     * @param kernel the kernel it picked for this CPU (openblas_get_corename, e.g. "Zen"), or null if it
+     *     does not say
      */
-    record Loaded(String origin, String path, SymbolLookup lookup) {
+    record Loaded(String origin, String path, SymbolLookup lookup, String kernel) {
+        Loaded(String origin, String path, SymbolLookup lookup) {
+            this(origin, path, lookup, kernelOf(lookup));
+        }
     }
 
     /** Where an OpenBLAS comes from. */
@@ -50,7 +62,8 @@ final class NativeLibrary {
 
     /**
      * The order the sources are tried in when neither FPRNN_OPENBLAS nor FPRNN_BLAS picks one: the one
-     * place where fprnn's default library is chosen. The system's OpenBLAS comes first: through fprnn's
+     * place where fprnn's default library is chosen (with the one exception of {@link #openPreferred}:
+     * a library whose kernel is older than the CPU). The system's OpenBLAS comes first: through fprnn's
      * own binding (row blocks, each a single-threaded call), Debian's 0.3.21 was faster than the
      * bundled 0.3.31 on the 2-core AMD EPYC (Zen kernel) machines fprnn is measured on, at 1 and 2
      * threads, in float and double (BENCHMARKS.md, section "BLAS libraries", written by
@@ -156,18 +169,20 @@ final class NativeLibrary {
 
     /**
      * Opens the first source of {@code order} that loads; when one that is there fails before another
-     * loads, says so in one line.
+     * loads, says so in one line. One exception to the order: when that library's kernel uses narrower
+     * vectors than this CPU has ({@link #outdated}), a later source whose kernel uses wider ones is
+     * taken instead. An OpenBLAS that does not know a new CPU falls back to an old kernel: Debian's
+     * 0.3.21 on an AVX-512 Xeon (CPU model 207) picks Prescott's SSE3 kernel and ran P1's product 4.5
+     * times slower than the bundled 0.3.31's Cooperlake kernel (BENCHMARKS.md, "BLAS libraries").
+     * The choice depends on the machine only, so every run on it uses the same library and bits.
      *
      * @throws UnsatisfiedLinkError naming why each source failed
      */
     static Loaded openPreferred(List<Source> order) {
         List<String> why = new ArrayList<>();
-        for (Source source : order) {
+        for (int i = 0; i < order.size(); i++) {
             try {
-                Loaded l = switch (source) {
-                    case BUNDLED -> openBundled();
-                    case SYSTEM -> openSystem();
-                };
+                Loaded l = open(order.get(i));
                 if (l == null) {
                     continue; // not there: nothing to say
                 }
@@ -175,12 +190,92 @@ final class NativeLibrary {
                     Logger.getLogger("org.fprnn.linalg").warning("fprnn: " + String.join("; ", why) + "; using "
                             + l.path() + " instead");
                 }
-                return l;
+                return outdated(l.kernel(), machineVectorBits()) ? newerKernel(l, order.subList(i + 1, order.size())) : l;
             } catch (UnsatisfiedLinkError e) {
                 why.add(e.getMessage());
             }
         }
         throw new UnsatisfiedLinkError(why.isEmpty() ? "no OpenBLAS found" : String.join("; ", why));
+    }
+
+    /** Opens one source: null when it is not there. */
+    private static Loaded open(Source source) {
+        return switch (source) {
+            case BUNDLED -> openBundled();
+            case SYSTEM -> openSystem();
+        };
+    }
+
+    /**
+     * The first of {@code later} that loads with a kernel of wider vectors than {@code first}'s, else
+     * {@code first}. Libraries that fail here are passed over without a word: {@code first} works.
+     */
+    private static Loaded newerKernel(Loaded first, List<Source> later) {
+        for (Source source : later) {
+            try {
+                Loaded l = open(source);
+                if (l != null && kernelVectorBits(l.kernel()) > kernelVectorBits(first.kernel())) {
+                    Logger.getLogger("org.fprnn.linalg").fine("fprnn: " + first.origin() + " OpenBLAS picked the "
+                            + first.kernel() + " kernel, older than this CPU; using the " + l.origin() + " one ("
+                            + l.kernel() + " kernel)");
+                    return l;
+                }
+            } catch (UnsatisfiedLinkError e) {
+                // keep the first
+            }
+        }
+        return first;
+    }
+
+    /**
+     * The width in bits of the vectors an OpenBLAS x86-64 kernel computes with (the corename's
+     * instruction set: SSE 128, AVX and AVX2 256, AVX-512 512), or 0 for a name not known here (other
+     * architectures, later kernels), which never counts as outdated.
+     *
+     * @param kernel openblas_get_corename's answer, any case; null allowed
+     */
+    static int kernelVectorBits(String kernel) {
+        if (kernel == null) {
+            return 0;
+        }
+        return switch (kernel.trim().toLowerCase(Locale.ROOT)) {
+            case "skylakex", "cooperlake", "sapphirerapids" -> 512;
+            case "haswell", "zen", "excavator", "steamroller", "piledriver", "bulldozer", "sandybridge" -> 256;
+            case "prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "barcelona", "opteron",
+                 "opteron_sse3", "bobcat", "nano", "katmai", "coppermine", "northwood", "banias", "athlon" -> 128;
+            default -> 0;
+        };
+    }
+
+    /**
+     * True when a kernel is known to use narrower vectors than the CPU offers: the library did not
+     * recognise the CPU, or was built without its kernel.
+     *
+     * @param machineBits the widest vectors the JVM uses here (the Vector API's preferred species)
+     */
+    static boolean outdated(String kernel, int machineBits) {
+        int bits = kernelVectorBits(kernel);
+        return bits > 0 && bits < machineBits;
+    }
+
+    /** The width of this CPU's vectors as the JVM uses them: the Vector API's preferred float species. */
+    static int machineVectorBits() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    }
+
+    /** openblas_get_corename's answer, trimmed, or null when the library has no such function. */
+    static String kernelOf(SymbolLookup lookup) {
+        Optional<MemorySegment> getCore = lookup.find("openblas_get_corename");
+        if (getCore.isEmpty()) {
+            return null;
+        }
+        try {
+            MemorySegment str = (MemorySegment) Linker.nativeLinker()
+                    .downcallHandle(getCore.get(), FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
+            return str.equals(MemorySegment.NULL) ? null : str.reinterpret(256).getString(0).trim();
+        } catch (Throwable t) {
+            return null;
+        }
     }
 
     /**

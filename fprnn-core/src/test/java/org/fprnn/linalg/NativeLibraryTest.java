@@ -107,21 +107,53 @@ class NativeLibraryTest {
 
     /**
      * By default the system's OpenBLAS comes first (NativeLibrary.PREFERENCE), and the bundled one is
-     * not even copied; without a system library the bundled one is loaded.
+     * not even copied, unless the system's kernel is older than this CPU and the bundled one's is
+     * newer; without a system library the bundled one is loaded.
      */
     @Test
-    void byDefaultTheSystemLibraryComesFirst() throws Exception {
+    void byDefaultTheSystemLibraryComesFirstUnlessItsKernelIsOutdated() throws Exception {
         Path cache = dir.resolve("cache");
         Child c = child(Map.of(), "-Dfprnn.cache=" + cache);
         assertEquals(List.of(), c.warnings(), c.err());
         String blas = c.line("blas: ");
         if (NativeLibrary.candidatePaths().stream().anyMatch(p -> Files.isRegularFile(Path.of(p)))) {
-            assertTrue(blas.contains("[system: "), blas);
-            assertFalse(Files.exists(cache), "the bundled library was copied though the system's loaded");
+            String system = NativeLibrary.openSystem().kernel();
+            boolean bundledNewer = NativeLibrary.outdated(system, NativeLibrary.machineVectorBits())
+                    && BundledOpenBlas.present()
+                    && NativeLibrary.kernelVectorBits(NativeLibrary.openBundled().kernel())
+                            > NativeLibrary.kernelVectorBits(system);
+            if (bundledNewer) {
+                assertTrue(blas.contains("[bundled org.bytedeco:openblas"), system + " kernel: " + blas);
+            } else {
+                assertTrue(blas.contains("[system: "), blas);
+                assertFalse(Files.exists(cache), "the bundled library was copied though the system's loaded");
+            }
         } else {
             assumeTrue(BundledOpenBlas.present(), "neither a system OpenBLAS nor the bundled one on this machine");
             assertTrue(blas.contains("[bundled org.bytedeco:openblas"), blas);
         }
+    }
+
+    /**
+     * A kernel counts as outdated only when it is known to use narrower vectors than the CPU: an
+     * OpenBLAS that fell back to an SSE kernel on an AVX-512 machine, not a kernel of another
+     * architecture or one newer than this list.
+     */
+    @Test
+    void aKernelIsOutdatedOnlyWhenKnownToBeNarrowerThanTheMachine() {
+        assertEquals(128, NativeLibrary.kernelVectorBits("Prescott"));
+        assertEquals(256, NativeLibrary.kernelVectorBits("Zen"));
+        assertEquals(256, NativeLibrary.kernelVectorBits(" haswell "));
+        assertEquals(512, NativeLibrary.kernelVectorBits("Cooperlake"));
+        assertEquals(0, NativeLibrary.kernelVectorBits("NEOVERSEN1"));
+        assertEquals(0, NativeLibrary.kernelVectorBits(null));
+        assertTrue(NativeLibrary.outdated("Prescott", 512));
+        assertTrue(NativeLibrary.outdated("Haswell", 512));
+        assertFalse(NativeLibrary.outdated("Zen", 256));
+        assertFalse(NativeLibrary.outdated("SkylakeX", 512));
+        assertFalse(NativeLibrary.outdated("NEOVERSEN1", 512));
+        assertFalse(NativeLibrary.outdated(null, 512));
+        assertTrue(NativeLibrary.machineVectorBits() >= 64, "the Vector API reports no species");
     }
 
     /** FPRNN_BLAS = system skips the bundled library: the system's is loaded when there is one. */
