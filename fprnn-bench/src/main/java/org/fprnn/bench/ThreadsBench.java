@@ -8,6 +8,7 @@ import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.ProductTally;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.solve.Equilibrium;
@@ -91,6 +92,13 @@ final class ThreadsBench {
         op[0].reset();
         Equilibrium eq = converged.solve();
         long solveFlops = op[0].flops();
+        // each piece of work's matrix products (every product of the process, not only those with W),
+        // counted on one untimed run, in units of the raw product's B N^2 multiply-adds
+        double unitMadds = (double) b * n * n;
+        ProductTally.Counts[] products = new ProductTally.Counts[work.size()];
+        for (int i = 0; i < work.size(); i++) {
+            products[i] = ProductTally.of(work.get(i).body());
+        }
 
         List<String> headers = new ArrayList<>(List.of("work"));
         for (int c : counts) {
@@ -145,6 +153,21 @@ final class ThreadsBench {
                 + " %.2fx, solve %.0f%% of sgemm GFLOP/s (%d interleaved rounds)", p1, conv, grad, scale,
                 100 * solveShare, yard[two].count());
 
+        int twoAt = counts.indexOf(2) >= 0 ? counts.indexOf(2) : counts.size() - 1;
+        Table floor = new Table("work", "float products, in raw products (B N^2 multiply-adds each)",
+                "double products, in the same unit", Section.f("time, %d threads, in raw sgemm units", counts.get(twoAt)),
+                "float products' share of that time, at the raw sgemm's speed");
+        for (int i = 0; i < work.size(); i++) {
+            int per = Math.max(1, work.get(i).perIterations());
+            double fl = products[i].floatMultiplyAdds() / unitMadds / per;
+            double dl = products[i].doubleMultiplyAdds() / unitMadds / per;
+            double units = t[i][twoAt].median() / yard[twoAt].median() / per;
+            floor.row(work.get(i).name() + (per > 1 ? ", per Euler step" : ""), Section.f("%.2f", fl),
+                    Section.f("%.2f", dl), Section.f("%.2f", units), Section.f("%.0f%%", 100 * fl / units));
+            o.say("threads: %-52s products %.2f float + %.2f double raw products, time %.2f units", work.get(i).name(), fl,
+                    dl, units);
+        }
+
         String explanation = Section.f("""
                 Wall time of one training step on a fixed batch (N = %d, B = %d, float, P1's network from \
                 seed 1, uniform random inputs, SGD update included), and of P1-converged's forward solve alone \
@@ -166,7 +189,12 @@ final class ThreadsBench {
                 eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), WARM_CALLS, inner,
                 own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
-                List.of(table, goals), List.of("", "Issue 12's goals, from the numbers above (2 threads):"), null);
+                List.of(table, goals, floor), List.of("", "Issue 12's goals, from the numbers above (2 threads):",
+                        "Every matrix product of each piece of work (with W, with the read-in U, of the rules' weight"
+                        + " directions, of the read-out; counted by ProductTally on one untimed run), in raw"
+                        + " products: the time the step would take if it did nothing but its float products at"
+                        + " the raw sgemm's speed is the float count in raw sgemm units (its floor, before any"
+                        + " double product and any elementwise work):"), null);
     }
 
     /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */

@@ -95,6 +95,24 @@ class TimerOrderTest {
             }
         }
         assertTrue(bodies > 0, "no timed body in the trace");
+        // the products table: the gradient step makes more float products than the linearized one, and
+        // its double residuals; the linearized step none in double
+        String[] lin = lastRow(md, "| P1-converged step (anderson to 1e-6, linearized) |");
+        String[] grad = lastRow(md, "| P1-converged step (anderson to 1e-6, gradient) |");
+        assertTrue(Double.parseDouble(lin[2]) > 1, md);
+        assertEquals(0.0, Double.parseDouble(lin[3]), md);
+        assertTrue(Double.parseDouble(grad[2]) > Double.parseDouble(lin[2]), md);
+        assertTrue(Double.parseDouble(grad[3]) > 0, md);
+    }
+
+    /** The cells of the last table row of md that starts with {@code start} (cell 1 is the name). */
+    private static String[] lastRow(String md, String start) {
+        String row = md.lines().filter(l -> l.startsWith(start)).reduce((a, b) -> b).orElseThrow();
+        String[] cells = row.split("\\|");
+        for (int i = 0; i < cells.length; i++) {
+            cells[i] = cells[i].trim();
+        }
+        return cells;
     }
 
     @Test

@@ -33,6 +33,7 @@ final class GemmArgs {
         }
         checkOperand("A", tA ? k : m, tA ? m : k, a, aLen, aOff, lda, m, n, k, tA, tB);
         checkOperand("B", tB ? n : k, tB ? k : n, b, bLen, bOff, ldb, m, n, k, tA, tB);
+        ProductTally.product(c instanceof double[], m, n, k);
         return Work.PRODUCT;
     }
 
