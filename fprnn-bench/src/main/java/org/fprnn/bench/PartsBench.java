@@ -9,6 +9,7 @@ import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.PackedProduct;
 import org.fprnn.linalg.RowKernels;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.VectorMath;
@@ -105,7 +106,8 @@ final class PartsBench {
         NativeBlas nb = Blas.get() instanceof NativeBlas native1 ? native1 : null;
         double[] lanes = RowKernels.laneScratch();
         List<Piece> pieces = new ArrayList<>(List.of(
-                new Piece("product with W, B x N by N x N (fprnn's split product, as the solvers call it)",
+                new Piece("product with W, B x N by N x N (fprnn's split OpenBLAS product, as the solvers call it"
+                        + (PackedProduct.supported() ? " where packed products are off)" : ")"),
                         () -> Ops.gemm(false, true, 1, s, w, 0, z), 1),
                 new Piece("rate map's rest: + h and tanh (in the solvers' chunks of rows)", () -> RowParallel.forRows(b,
                         minRows, (p, from, to) -> {
@@ -143,6 +145,12 @@ final class PartsBench {
                 new Piece("", () -> andShort.solve(net, x), andersonLong - andersonShort),
                 new Piece(Section.f("rules' weight product, N x B by B x N (a^T b), fprnn's split product"),
                         () -> Ops.gemm(true, false, 1, ra, rb, 0, rc), 1)));
+        if (PackedProduct.supported()) {
+            PackedProduct packed = new PackedProduct(n, n);
+            packed.packTransposed(w);
+            pieces.add(1, new Piece("product with W, B x N by N x N (fprnn's packed product, as the solvers call it"
+                    + " here: 512-bit vectors)", () -> packed.product(s, z, 1, 0), 1));
+        }
         if (nb != null) {
             pieces.add(new Piece("rules' weight product, N x B by B x N (a^T b), one unsplit OpenBLAS call",
                     () -> OwnThreads.sgemm(nb, RowParallel.threads(), true, false, n, n, b, 1f, ra.data, n, rb.data, n,

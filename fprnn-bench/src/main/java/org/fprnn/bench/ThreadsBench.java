@@ -7,6 +7,7 @@ import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
+import org.fprnn.linalg.PackedProduct;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.ProductTally;
 import org.fprnn.model.Batch;
@@ -45,11 +46,18 @@ final class ThreadsBench {
         TrainingStep converged = new TrainingStep(net, batch, P1.converged(), "linearized");
         TrainingStep gradient = new TrainingStep(net, batch, P1.converged(), "gradient");
         TrainingStep euler = new TrainingStep(net, batch, SolverConfig.euler(P1.EULER_ALPHA, eulerSteps, 0), "linearized");
-        List<Work> work = List.of(
+        List<Work> work = new ArrayList<>(List.of(
                 new Work("P1-converged step (anderson to 1e-6, linearized)", converged, 0),
                 new Work("P1-converged step (anderson to 1e-6, gradient)", gradient, 0),
                 new Work(Section.f("P1 step (euler, %d steps, linearized)", eulerSteps), euler, eulerSteps),
-                new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0));
+                new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0)));
+        if (PackedProduct.supported()) {
+            // what the packed products buy: the same steps with OpenBLAS's products in the solves
+            work.add(new Work("P1-converged step (anderson to 1e-6, linearized), packed products off",
+                    withoutPackedProducts(converged), 0));
+            work.add(new Work("P1-converged step (anderson to 1e-6, gradient), packed products off",
+                    withoutPackedProducts(gradient), 0));
+        }
         // every (work, thread count) and fprnn's raw product at each count, interleaved round by round; the
         // calls on OpenBLAS's own threads after them, in rounds of their own (OwnThreads)
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 25, 120.0);
@@ -184,10 +192,11 @@ final class ThreadsBench {
                 and one OpenBLAS call on OpenBLAS's own threads. A ratio cell is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
                 or min and max, over the median) of the round-by-round ratios. The P1 step's \
                 units are per Euler step (its rule and update are in the step's time, spread over its Euler \
-                steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). The thread count \
+                steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). %sThe thread count \
                 in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
                 eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), WARM_CALLS, inner,
-                own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", before);
+                own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", PackedProduct.supported() ? PACKED_NOTE : "",
+                before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals, floor), List.of("", "Issue 12's goals, from the numbers above (2 threads):",
                         "Every matrix product of each piece of work (with W, with the read-in U, of the rules' weight"
@@ -196,6 +205,25 @@ final class ThreadsBench {
                         + " the raw sgemm's speed is the float count in raw sgemm units (its floor, before any"
                         + " double product and any elementwise work):"), null);
     }
+
+    /** {@code body} with {@link PackedProduct} turned off (the solvers' products on OpenBLAS). */
+    private static Runnable withoutPackedProducts(Runnable body) {
+        return () -> {
+            boolean before = PackedProduct.setEnabled(false);
+            try {
+                body.run();
+            } finally {
+                PackedProduct.setEnabled(before);
+            }
+        };
+    }
+
+    /** What the page says where packed products serve the solves. */
+    private static final String PACKED_NOTE = "Here the Vector API has 512-bit vectors, so the solvers' products"
+            + " with W (forward, and the gradient's float adjoint rounds) run on fprnn's packed product"
+            + " (PackedProduct: W packed once per solve, a Java kernel whose bits do not depend on the rows beside"
+            + " a row), not on OpenBLAS; the rows \"packed products off\" time the same steps on OpenBLAS's"
+            + " products, interleaved with the rest. ";
 
     /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */
     static final int WARM_CALLS = 3;

@@ -4,6 +4,7 @@ import java.util.List;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.PackedProduct;
 import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 
@@ -106,30 +107,54 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
     @Override public boolean concurrentProducts() { return true; }
 
     /**
-     * W^T while the weights are fixed ({@link #beginFixedWeights()}), else null. A solver's products
-     * on chunks of rows then read W^T as stored (no transposed operand): measured with OpenBLAS 0.3.21
-     * on a 2-core EPYC, products of 64 rows by 300 x 300 took 1.12 ms per 512 rows against 1.17 ms with
-     * W transposed in the call (each call repacks its operand, and packing W^T as stored is cheaper),
-     * and their bits were the same. Only for W of at most {@link #MAX_TRANSPOSED_BYTES}: a larger W's
-     * products are not cut into chunks (whole-batch products gain about nothing), and its copy would
-     * cost memory and a transpose per solve.
+     * W^T while the weights are fixed ({@link #beginFixedWeights()}) and no packed product serves
+     * them, else null. A solver's products on chunks of rows then read W^T as stored (no transposed
+     * operand): measured with OpenBLAS 0.3.21 on a 2-core EPYC, products of 64 rows by 300 x 300 took
+     * 1.12 ms per 512 rows against 1.17 ms with W transposed in the call (each call repacks its
+     * operand, and packing W^T as stored is cheaper), and their bits were the same. Only for a float W
+     * of at most {@link #MAX_TRANSPOSED_BYTES}: a larger W's products are not cut into chunks
+     * (whole-batch products gain about nothing), and its copy would cost memory and a transpose per
+     * solve; a double W's neither (and OpenBLAS 0.3.31's Cooperlake dgemm kernel rounds a product with
+     * W^T as stored differently from one with W transposed in the call).
      */
     private volatile Matrix fixedTranspose;
-    /** Largest W that {@link #beginFixedWeights()} stores transposed: the solvers' limit for chunks (ChunkedSolver). */
+    /**
+     * W packed for {@link PackedProduct} while the weights are fixed, for r W^T and for a W (the
+     * adjoint's products), else null: where the Vector API has 512-bit vectors, for a float W of at
+     * most {@link #MAX_TRANSPOSED_BYTES}, in place of {@link #fixedTranspose}.
+     */
+    private volatile PackedProduct fixedForward;
+    private volatile PackedProduct fixedAdjoint;
+    /** Largest W that {@link #beginFixedWeights()} stores transposed or packed: the solvers' limit for chunks (ChunkedSolver). */
     static final long MAX_TRANSPOSED_BYTES = 2L << 20;
-    /** The buffer fixedTranspose uses, kept between spans; depth of nested spans. */
+    /** The buffers of the spans, kept between them; depth of nested spans. */
     private Matrix transposeBuffer;
+    private PackedProduct forwardBuffer;
+    private PackedProduct adjointBuffer;
     private int fixedDepth;
 
-    /** The outermost call stores W^T until the matching {@link #endFixedWeights()}. */
+    /**
+     * The outermost call packs W both ways (packing W for a W is a copy, far cheaper than the
+     * transposing pack) or stores W^T, until the matching {@link #endFixedWeights()}.
+     */
     @Override
     public synchronized void beginFixedWeights() {
         if (fixedDepth++ > 0) {
             return;
         }
         Matrix w = w();
-        long bytes = (long) w.size() * (w.precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES);
-        if (bytes > MAX_TRANSPOSED_BYTES) {
+        if (w.precision() != Precision.FLOAT || (long) w.size() * Float.BYTES > MAX_TRANSPOSED_BYTES) {
+            return; // a double W's solves are not cut into chunks (ChunkedSolver), so its products gain nothing
+        }
+        if (PackedProduct.supported()) {
+            if (forwardBuffer == null || !forwardBuffer.fitsTransposed(w)) {
+                forwardBuffer = new PackedProduct(w.rows, w.cols);
+                adjointBuffer = new PackedProduct(w.cols, w.rows);
+            }
+            forwardBuffer.packTransposed(w);
+            adjointBuffer.pack(w);
+            fixedForward = forwardBuffer;
+            fixedAdjoint = adjointBuffer;
             return;
         }
         if (transposeBuffer == null || !transposeBuffer.sameShape(w) || transposeBuffer.precision() != w.precision()) {
@@ -146,12 +171,26 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         }
         if (--fixedDepth == 0) {
             fixedTranspose = null;
+            fixedForward = null;
+            fixedAdjoint = null;
         }
     }
 
-    /** out = alpha r W^T + beta out; while the weights are fixed, from the stored W^T (the same bits). */
+    private static boolean floats(Matrix a, Matrix out) {
+        return a.precision() == Precision.FLOAT && out.precision() == Precision.FLOAT;
+    }
+
+    /**
+     * out = alpha r W^T + beta out; while the weights are fixed, from packed W ({@link PackedProduct},
+     * float) or from the stored W^T (the same bits as from W).
+     */
     @Override
     public void apply(Matrix r, Matrix out, double alpha, double beta) {
+        PackedProduct packed = fixedForward;
+        if (packed != null && floats(r, out)) {
+            packed.product(r, out, alpha, beta);
+            return;
+        }
         Matrix wt = fixedTranspose;
         if (wt != null) {
             Ops.gemm(false, false, alpha, r, wt, beta, out);
@@ -160,8 +199,14 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         }
     }
 
+    /** out = alpha a W + beta out; while the weights are fixed, from packed W ({@link PackedProduct}, float). */
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
+        PackedProduct packed = fixedAdjoint;
+        if (packed != null && floats(a, out)) {
+            packed.product(a, out, alpha, beta);
+            return;
+        }
         Ops.gemm(false, false, alpha, a, w(), beta, out);
     }
 

@@ -126,7 +126,13 @@ class RecurrentInputTest {
                 net.inputDrive(x, h);
                 Matrix s = p.zeros(x.rows, UNITS);
                 counter[0].applies = 0;
-                SolveResult res = Solvers.create(c).solve(new NetworkMap(net, h, new Workspace(), true), s);
+                net.recurrent().beginFixedWeights(); // as the equilibrium solver does (packed products round alike)
+                SolveResult res;
+                try {
+                    res = Solvers.create(c).solve(new NetworkMap(net, h, new Workspace(), true), s);
+                } finally {
+                    net.recurrent().endFixedWeights();
+                }
                 assertNotNull(res.products(), what + ": the solver keeps its products");
                 assertEquals(counter[0].applies, solveProducts, what + ": products of the solve");
             }
