@@ -219,8 +219,8 @@ final class ThreadsBench {
     }
 
     /** What the page says where packed products serve the solves. */
-    private static final String PACKED_NOTE = "Here the Vector API has 512-bit vectors, so the solvers' products"
-            + " with W (forward, and the gradient's float adjoint rounds) run on fprnn's packed product"
+    private static final String PACKED_NOTE = "Here the Vector API has 512-bit vectors, so the forward solves'"
+            + " products with W run on fprnn's packed product"
             + " (PackedProduct: W packed once per solve, a Java kernel whose bits do not depend on the rows beside"
             + " a row), not on OpenBLAS; the rows \"packed products off\" time the same steps on OpenBLAS's"
             + " products, interleaved with the rest. ";

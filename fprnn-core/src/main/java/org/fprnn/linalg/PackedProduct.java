@@ -5,9 +5,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Products out = alpha r M + beta out with one float M (k x n) used for many of them, as in a
- * solver's iterations (MATH section 3.1's W r, rows are samples: r is B x k, out B x n, and M is W^T,
- * {@link #packTransposed}; or the adjoint's (g * lambda) W, M = W, {@link #pack}): M is packed once
- * into column panels and every product runs on a Java Vector API kernel. OpenBLAS packs W
+ * solver's iterations (MATH section 3.1's W r, rows are samples: r is B x k, out B x n, and M = W^T,
+ * {@link #packTransposed}): M is packed once into column panels and every product runs on a Java
+ * Vector API kernel. OpenBLAS packs W
  * anew in every call, which costs little on a whole batch but much on the solvers' chunks of rows
  * (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31, Cooperlake kernel, one thread, a scratch
  * program timing both interleaved), 64-row calls of 64 x 300 by 300 x 300 took 1.32 to 1.37 times as
@@ -85,10 +85,6 @@ public final class PackedProduct {
         return w.rows == n && w.cols == k && w.precision() == Precision.FLOAT;
     }
 
-    /** True if this holds room for a float k x n b, that is for {@link #pack}(b). */
-    public boolean fits(Matrix b) {
-        return b.rows == k && b.cols == n && b.precision() == Precision.FLOAT;
-    }
 
     private static int panels(int n) {
         return (n + NR - 1) / NR;
@@ -108,23 +104,6 @@ public final class PackedProduct {
                 for (int j = 0; j < k; j++) {
                     panels[base + j * NR + c] = row < n ? src[row * k + j] : 0f;
                 }
-            }
-        }
-    }
-
-    /** Packs M = b (k x n, float): later products are r b, until the next pack. */
-    public void pack(Matrix b) {
-        if (!fits(b)) {
-            throw new IllegalArgumentException("packed product for a float " + k + " x " + n + " M, got "
-                    + b.precision() + " " + b.shape());
-        }
-        float[] src = ((FMatrix) b).data;
-        for (int p = 0; p < panels(n); p++) {
-            int base = p * k * NR;
-            int cols = Math.min(NR, n - p * NR);
-            for (int j = 0; j < k; j++) {
-                System.arraycopy(src, j * n + p * NR, panels, base + j * NR, cols);
-                java.util.Arrays.fill(panels, base + j * NR + cols, base + (j + 1) * NR, 0f);
             }
         }
     }

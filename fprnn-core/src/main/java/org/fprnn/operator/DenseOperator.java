@@ -119,24 +119,20 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
      */
     private volatile Matrix fixedTranspose;
     /**
-     * W packed for {@link PackedProduct} while the weights are fixed, for r W^T and for a W (the
-     * adjoint's products), else null: where the Vector API has 512-bit vectors, for a float W of at
-     * most {@link #MAX_TRANSPOSED_BYTES}, in place of {@link #fixedTranspose}.
+     * W packed for {@link PackedProduct}'s r W^T while the weights are fixed, else null: where the
+     * Vector API has 512-bit vectors, for a float W of at most {@link #MAX_TRANSPOSED_BYTES}, in place
+     * of {@link #fixedTranspose}. (The gradient's adjoint products, a W, stay on OpenBLAS: its solve
+     * runs on the whole batch, where packing gained nothing in {@code fprnn bench threads}.)
      */
-    private volatile PackedProduct fixedForward;
-    private volatile PackedProduct fixedAdjoint;
+    private volatile PackedProduct fixedPacked;
     /** Largest W that {@link #beginFixedWeights()} stores transposed or packed: the solvers' limit for chunks (ChunkedSolver). */
     static final long MAX_TRANSPOSED_BYTES = 2L << 20;
     /** The buffers of the spans, kept between them; depth of nested spans. */
     private Matrix transposeBuffer;
-    private PackedProduct forwardBuffer;
-    private PackedProduct adjointBuffer;
+    private PackedProduct packBuffer;
     private int fixedDepth;
 
-    /**
-     * The outermost call packs W both ways (packing W for a W is a copy, far cheaper than the
-     * transposing pack) or stores W^T, until the matching {@link #endFixedWeights()}.
-     */
+    /** The outermost call packs W, or stores W^T, until the matching {@link #endFixedWeights()}. */
     @Override
     public synchronized void beginFixedWeights() {
         if (fixedDepth++ > 0) {
@@ -147,14 +143,11 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
             return; // a double W's solves are not cut into chunks (ChunkedSolver), so its products gain nothing
         }
         if (PackedProduct.supported()) {
-            if (forwardBuffer == null || !forwardBuffer.fitsTransposed(w)) {
-                forwardBuffer = new PackedProduct(w.rows, w.cols);
-                adjointBuffer = new PackedProduct(w.cols, w.rows);
+            if (packBuffer == null || !packBuffer.fitsTransposed(w)) {
+                packBuffer = new PackedProduct(w.rows, w.cols);
             }
-            forwardBuffer.packTransposed(w);
-            adjointBuffer.pack(w);
-            fixedForward = forwardBuffer;
-            fixedAdjoint = adjointBuffer;
+            packBuffer.packTransposed(w);
+            fixedPacked = packBuffer;
             return;
         }
         if (transposeBuffer == null || !transposeBuffer.sameShape(w) || transposeBuffer.precision() != w.precision()) {
@@ -171,8 +164,7 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         }
         if (--fixedDepth == 0) {
             fixedTranspose = null;
-            fixedForward = null;
-            fixedAdjoint = null;
+            fixedPacked = null;
         }
     }
 
@@ -186,7 +178,7 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
      */
     @Override
     public void apply(Matrix r, Matrix out, double alpha, double beta) {
-        PackedProduct packed = fixedForward;
+        PackedProduct packed = fixedPacked;
         if (packed != null && floats(r, out)) {
             packed.product(r, out, alpha, beta);
             return;
@@ -199,14 +191,8 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         }
     }
 
-    /** out = alpha a W + beta out; while the weights are fixed, from packed W ({@link PackedProduct}, float). */
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
-        PackedProduct packed = fixedAdjoint;
-        if (packed != null && floats(a, out)) {
-            packed.product(a, out, alpha, beta);
-            return;
-        }
         Ops.gemm(false, false, alpha, a, w(), beta, out);
     }
 

@@ -135,16 +135,6 @@ public final class RefinedAdjoint {
      */
     public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
                              double tol) {
-        opF.beginFixedWeights(); // W does not change during the rounds: the operator may pack it
-        try {
-            return rounds(exact, opF, eF, gF, lambda, tol);
-        } finally {
-            opF.endFixedWeights();
-        }
-    }
-
-    private SolveResult rounds(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
-                               double tol) {
         int b = lambda.rows;
         int n = lambda.cols;
         DMatrix phi = (DMatrix) ws.get("phi", b, n, Precision.DOUBLE);

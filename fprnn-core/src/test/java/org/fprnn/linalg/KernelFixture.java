@@ -344,24 +344,22 @@ final class KernelFixture {
             m.put("sgemm(tA=" + tA + ",tB=" + tB + ")", fbits);
         }
         if (PackedProduct.supported()) {
-            // the packed product, r b^T (tiles of 8 rows and single rows) and r b, alpha and beta as in gemm
+            // the packed product r w^T (tiles of 8 rows and single rows), plain and with alpha and beta
             FMatrix r = new FMatrix(mm, kk, af);
             FMatrix w = new FMatrix(nn, kk, java.util.Arrays.copyOf(bf, nn * kk));
             FMatrix out = new FMatrix(mm, nn);
             PackedProduct forward = new PackedProduct(nn, kk);
             forward.packTransposed(w);
             forward.product(r, out, 1, 0);
-            PackedProduct asIs = new PackedProduct(kk, nn);
-            FMatrix rOut = new FMatrix(mm, kk);
-            asIs.pack(w);
-            FMatrix rr = new FMatrix(mm, nn, java.util.Arrays.copyOf(af, mm * nn));
-            asIs.product(rr, rOut, 0.9, 0);
-            long[] pbits = new long[out.data.length + rOut.data.length];
+            FMatrix scaled = new FMatrix(mm, nn);
+            for (int i = 0; i < scaled.data.length; i++) {
+                scaled.data[i] = i * 0.01f;
+            }
+            forward.product(r, scaled, 0.9, 0.3);
+            long[] pbits = new long[2 * out.data.length];
             for (int i = 0; i < out.data.length; i++) {
                 pbits[i] = Float.floatToIntBits(out.data[i]);
-            }
-            for (int i = 0; i < rOut.data.length; i++) {
-                pbits[out.data.length + i] = Float.floatToIntBits(rOut.data[i]);
+                pbits[out.data.length + i] = Float.floatToIntBits(scaled.data[i]);
             }
             m.put("packedProduct", pbits);
         }

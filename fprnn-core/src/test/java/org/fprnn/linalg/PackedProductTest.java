@@ -76,26 +76,6 @@ class PackedProductTest {
         }
     }
 
-    /** Packed as it is, a k x n matrix M gives r M: the same bits as M^T packed transposed. */
-    @Test
-    void packingAsItIsGivesTheSameProductsAsPackingTheTranspose() {
-        for (int[] s : new int[][] {{300, 300}, {37, 29}, {5, 70}}) {
-            int k = s[0];
-            int n = s[1];
-            FMatrix m = random(k, n, 11);
-            FMatrix mt = new FMatrix(n, k);
-            Ops.transpose(m, mt);
-            PackedProduct asIs = new PackedProduct(n, k);
-            asIs.pack(m);
-            FMatrix r = random(21, k, 12);
-            FMatrix a = new FMatrix(21, n);
-            FMatrix b = new FMatrix(21, n);
-            asIs.product(r, a, 1, 0);
-            packed(mt).product(r, b, 1, 0);
-            assertArrayEquals(bits(b.data), bits(a.data), Arrays.toString(s));
-        }
-    }
-
     /** A row's bits are the same computed with all rows, alone, or among a few at another place. */
     @Test
     void aRowsBitsDoNotDependOnTheRowsBesideIt() {
@@ -171,10 +151,8 @@ class PackedProductTest {
         assertThrows(IllegalArgumentException.class, () -> p.product(random(3, 6, 9).to(Precision.DOUBLE),
                 new FMatrix(3, 10), 1, 0));
         assertThrows(IllegalArgumentException.class, () -> p.packTransposed(random(6, 10, 1)));
-        assertThrows(IllegalArgumentException.class, () -> p.pack(random(10, 6, 1)));
         assertFalse(p.fitsTransposed(random(6, 10, 1)));
         assertTrue(p.fitsTransposed(random(10, 6, 1)));
-        assertTrue(p.fits(random(6, 10, 1)));
         ProductTally.Counts counts = ProductTally.of(() -> p.product(random(3, 6, 9), new FMatrix(3, 10), 1, 0));
         assertEquals(new ProductTally.Counts(3 * 10 * 6, 0), counts);
     }
