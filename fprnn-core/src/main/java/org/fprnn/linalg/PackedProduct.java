@@ -7,23 +7,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Products out = alpha r M + beta out with one float M (k x n) used for many of them, as in a
  * solver's iterations (MATH section 3.1's W r, rows are samples: r is B x k, out B x n, and M = W^T,
  * {@link #packTransposed}): M is packed once into column panels and every product runs on a Java
- * Vector API kernel. OpenBLAS packs W
- * anew in every call, which costs little on a whole batch but much on the solvers' chunks of rows
- * (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31, Cooperlake kernel, one thread, a scratch
- * program timing both interleaved), 64-row calls of 64 x 300 by 300 x 300 took 1.32 to 1.37 times as
- * long per row as one 512-row call, while this kernel took 0.99 to 1.02 times the 512-row call on
- * chunks of 32, 64 and 128 rows. {@code fprnn bench threads} times the steps with and without it.
+ * Vector API kernel. OpenBLAS packs W anew in every call, which costs little on a whole batch but
+ * much on the solvers' chunks of rows (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31,
+ * Cooperlake kernel, one thread, a scratch program timing both interleaved), 64-row calls of 64 x 300
+ * by 300 x 300 took 1.32 to 1.37 times as long per row as one 512-row call, while this kernel took
+ * 0.99 to 1.02 times the 512-row call on chunks of 32, 64 and 128 rows. {@code fprnn bench threads}
+ * times the steps with and without it.
  *
  * <p>Shapes and layout: panel p holds columns [32 p, 32 p + 32) of M (zero past n), k rows of 32
  * floats each, so a panel is read in order. The kernel makes 8 rows by 32 columns of out at a time
- * (two 512-bit vectors) in 16 vector registers, each entry the sum over j = 0 .. k-1 of r[i][j] M[j][c] accumulated in
- * that order by fused multiply-adds from zero. An entry's bits thus
- * depend on its row of r and M only: not on the number of rows, their split over threads or the
+ * (two 512-bit vectors per row) in 16 vector registers, each entry the sum over j = 0 .. k-1 of
+ * r[i][j] M[j][c] accumulated in that order by fused multiply-adds from zero. An entry's bits thus
+ * depend on its row of r and on M only: not on the number of rows, their split over threads or the
  * entry's place, so the results do not depend on the thread count or on chunking.
  *
  * <p>Only where the Vector API has 512-bit float vectors ({@link #supported()}): with 16 vector
- * registers (AVX2) an 8 x 32 tile does not fit them. Nothing is allocated per product but one
- * scratch tile per thread on its first product.
+ * registers (AVX2) an 8 x 32 tile does not fit them. Nothing is allocated per product after a
+ * thread's first (its job object and scratch tile).
  */
 public final class PackedProduct {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -84,7 +84,6 @@ public final class PackedProduct {
     public boolean fitsTransposed(Matrix w) {
         return w.rows == n && w.cols == k && w.precision() == Precision.FLOAT;
     }
-
 
     private static int panels(int n) {
         return (n + NR - 1) / NR;
