@@ -15,6 +15,7 @@ public final class VersionInfo implements CommandLine.IVersionProvider {
         if (blas instanceof org.fprnn.linalg.NativeBlas nb) {
             lines.add("BLAS file: " + nb.library()); // the whole path, which results pages leave out
         }
+        lines.add("Solver products with W: " + org.fprnn.linalg.PackedProduct.solverProducts());
         lines.add("Java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
         return lines.toArray(String[]::new);
     }

@@ -3,6 +3,7 @@ package org.fprnn.diag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.fprnn.linalg.Blas;
+import org.fprnn.linalg.PackedProduct;
 
 /** The machine and runtime a result was measured on, for results pages and BENCHMARKS.md. */
 public final class Environment {
@@ -30,12 +31,17 @@ public final class Environment {
                 + (Runtime.getRuntime().maxMemory() >> 20) + " MiB";
     }
 
-    /** Machine, Java, BLAS (library and kernel) and whether OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE were set, in one line. */
+    /**
+     * Machine, Java, BLAS (library and kernel), what serves the solvers' products with W
+     * ({@link PackedProduct#solverProducts()}) and whether OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE were
+     * set, in one line.
+     */
     public static String describe() {
         String coretype = System.getenv("OPENBLAS_CORETYPE");
         String l2 = System.getenv("OPENBLAS_L2_SIZE");
         return cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores; Java "
                 + System.getProperty("java.version") + "; BLAS: " + Blas.get().name()
+                + "; solvers' products with W: " + PackedProduct.solverProducts()
                 + "; OPENBLAS_CORETYPE " + (coretype == null ? "unset" : "= " + coretype)
                 + ", OPENBLAS_L2_SIZE " + (l2 == null ? "unset" : "= " + l2);
     }

@@ -80,6 +80,15 @@ public final class PackedProduct {
         return before;
     }
 
+    /**
+     * What serves the forward solves' products with a float W here, for results folders, --version
+     * and benchmark pages: "packed for a float W of up to 2 MB (Java Vector API, 512-bit)" or "BLAS".
+     */
+    public static String solverProducts() {
+        return supported() ? "packed for a float W of up to 2 MB (Java Vector API, " + FS.vectorBitSize() + "-bit)"
+                : "BLAS";
+    }
+
     /** True if this holds room for W^T of a float w, that is for {@link #packTransposed}(w). */
     public boolean fitsTransposed(Matrix w) {
         return w.rows == n && w.cols == k && w.precision() == Precision.FLOAT;

@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fprnn.cli.VersionInfo;
 import org.fprnn.linalg.Blas;
+import org.fprnn.linalg.PackedProduct;
 
-/** What a results folder records about how it was made: version, commit, BLAS, threads, Java, machine. */
+/** What a results folder records about how it was made: version, commit, BLAS, threads, solver products, Java, machine. */
 public final class RunInfo {
     private RunInfo() {
     }
@@ -20,6 +21,7 @@ public final class RunInfo {
         m.put("seed", seed);
         m.put("blas", Blas.get().name());
         m.put("blas_threads", Blas.get().threads());
+        m.put("solver_products", PackedProduct.solverProducts());
         m.put("java", System.getProperty("java.version") + " " + System.getProperty("java.vm.name"));
         m.put("machine", machine());
         m.put("started", Instant.now().toString());
