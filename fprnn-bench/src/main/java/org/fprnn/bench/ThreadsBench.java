@@ -161,15 +161,14 @@ final class ThreadsBench {
                 + " %.2fx, solve %.0f%% of sgemm GFLOP/s (%d interleaved rounds)", p1, conv, grad, scale,
                 100 * solveShare, yard[two].count());
 
-        int twoAt = counts.indexOf(2) >= 0 ? counts.indexOf(2) : counts.size() - 1;
         Table floor = new Table("work", "float products, in raw products (B N^2 multiply-adds each)",
-                "double products, in the same unit", Section.f("time, %d threads, in raw sgemm units", counts.get(twoAt)),
+                "double products, in the same unit", Section.f("time, %d threads, in raw sgemm units", counts.get(two)),
                 "float products' share of that time, at the raw sgemm's speed");
         for (int i = 0; i < work.size(); i++) {
             int per = Math.max(1, work.get(i).perIterations());
             double fl = products[i].floatMultiplyAdds() / unitMadds / per;
             double dl = products[i].doubleMultiplyAdds() / unitMadds / per;
-            double units = t[i][twoAt].median() / yard[twoAt].median() / per;
+            double units = t[i][two].median() / yard[two].median() / per;
             floor.row(work.get(i).name() + (per > 1 ? ", per Euler step" : ""), Section.f("%.2f", fl),
                     Section.f("%.2f", dl), Section.f("%.2f", units), Section.f("%.0f%%", 100 * fl / units));
             o.say("threads: %-52s products %.2f float + %.2f double raw products, time %.2f units", work.get(i).name(), fl,

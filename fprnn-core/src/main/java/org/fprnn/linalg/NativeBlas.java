@@ -8,7 +8,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * OpenBLAS's cblas_sgemm / cblas_dgemm through the FFM API. The downcalls are critical with heap
@@ -68,19 +67,8 @@ public final class NativeBlas implements Blas {
                 .map(s -> linker.downcallHandle(s, FunctionDescriptor.of(i32))).orElse(null);
         this.setThreads = lookup.find("openblas_set_num_threads")
                 .map(s -> linker.downcallHandle(s, FunctionDescriptor.ofVoid(i32))).orElse(null);
-        String cfg = "OpenBLAS";
-        Optional<MemorySegment> getConfig = lookup.find("openblas_get_config");
-        if (getConfig.isPresent()) {
-            MethodHandle h = linker.downcallHandle(getConfig.get(), FunctionDescriptor.of(ValueLayout.ADDRESS));
-            try {
-                MemorySegment str = (MemorySegment) h.invokeExact();
-                if (!str.equals(MemorySegment.NULL)) {
-                    cfg = str.reinterpret(4096).getString(0).trim();
-                }
-            } catch (Throwable t) {
-                // keep the generic name
-            }
-        }
+        String built = NativeLibrary.string(lookup, "openblas_get_config", 4096);
+        String cfg = built != null ? built : "OpenBLAS";
         if (lib.kernel() != null) {
             cfg = cfg + ", kernel " + lib.kernel();
         }

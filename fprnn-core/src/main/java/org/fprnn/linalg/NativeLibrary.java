@@ -265,14 +265,23 @@ final class NativeLibrary {
 
     /** openblas_get_corename's answer, trimmed, or null when the library has no such function. */
     static String kernelOf(SymbolLookup lookup) {
-        Optional<MemorySegment> getCore = lookup.find("openblas_get_corename");
-        if (getCore.isEmpty()) {
+        return string(lookup, "openblas_get_corename", 256);
+    }
+
+    /**
+     * The C string a library function without arguments returns (openblas_get_config,
+     * openblas_get_corename), trimmed and read up to {@code maxBytes}, or null when the library has
+     * no such function or it returns NULL.
+     */
+    static String string(SymbolLookup lookup, String function, int maxBytes) {
+        Optional<MemorySegment> f = lookup.find(function);
+        if (f.isEmpty()) {
             return null;
         }
         try {
             MemorySegment str = (MemorySegment) Linker.nativeLinker()
-                    .downcallHandle(getCore.get(), FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
-            return str.equals(MemorySegment.NULL) ? null : str.reinterpret(256).getString(0).trim();
+                    .downcallHandle(f.get(), FunctionDescriptor.of(ValueLayout.ADDRESS)).invokeExact();
+            return str.equals(MemorySegment.NULL) ? null : str.reinterpret(maxBytes).getString(0).trim();
         } catch (Throwable t) {
             return null;
         }
