@@ -15,8 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * times the steps with and without it.
  *
  * <p>Shapes and layout: panel p holds columns [32 p, 32 p + 32) of M (zero past n), k rows of 32
- * floats each, so a panel is read in order. The kernel makes 8 rows by 32 columns of out at a time
- * (two 512-bit vectors per row) in 16 vector registers, each entry the sum over j = 0 .. k-1 of
+ * floats each, so a panel is read in order; a last panel of at most 16 columns is 16 wide (N = 300:
+ * nine panels of 32 and one of 16 make 304 columns of work, not 320). The kernel makes 8 rows by 32
+ * columns of out at a time (two 512-bit vectors per row; one vector in a 16-wide panel) in 16 vector
+ * registers, each entry the sum over j = 0 .. k-1 of
  * r[i][j] M[j][c] accumulated in that order by fused multiply-adds from zero. An entry's bits thus
  * depend on its row of r and on M only: not on the number of rows, their split over threads or the
  * entry's place, so the results do not depend on the thread count or on chunking.
@@ -98,6 +100,12 @@ public final class PackedProduct {
         return (n + NR - 1) / NR;
     }
 
+    /** Columns of panel p: 32, or 16 for a last panel of at most 16 of M's columns. */
+    private static int panelWidth(int n, int p) {
+        int rest = n - p * NR;
+        return rest < NR && rest <= V ? V : NR;
+    }
+
     /** Packs M = w^T (w n x k, float): later products are r w^T, until the next pack. */
     public void packTransposed(Matrix w) {
         if (!fitsTransposed(w)) {
@@ -107,10 +115,11 @@ public final class PackedProduct {
         float[] src = ((FMatrix) w).data;
         for (int p = 0; p < panels(n); p++) {
             int base = p * k * NR;
-            for (int c = 0; c < NR; c++) {
+            int width = panelWidth(n, p);
+            for (int c = 0; c < width; c++) {
                 int row = p * NR + c;
                 for (int j = 0; j < k; j++) {
-                    panels[base + j * NR + c] = row < n ? src[row * k + j] : 0f;
+                    panels[base + j * width + c] = row < n ? src[row * k + j] : 0f;
                 }
             }
         }
@@ -178,19 +187,28 @@ public final class PackedProduct {
             int col = p * NR;
             int cols = Math.min(NR, n - col);
             int base = p * k * NR;
+            boolean narrow = panelWidth(n, p) == V;
             int i = lo;
             for (; i + MR <= hi; i += MR) {
                 if (plain && cols == NR) {
                     tile(r, i * k, k, panels, base, out, i * n + col, n);
                 } else {
                     scratch = scratch == null ? SCRATCH.get() : scratch;
-                    tile(r, i * k, k, panels, base, scratch, 0, NR);
+                    if (narrow) {
+                        narrowTile(r, i * k, k, panels, base, scratch);
+                    } else {
+                        tile(r, i * k, k, panels, base, scratch, 0, NR);
+                    }
                     finish(scratch, MR, cols, out, i * n + col, alpha, beta);
                 }
             }
             for (; i < hi; i++) {
                 scratch = scratch == null ? SCRATCH.get() : scratch;
-                row(r, i * k, k, panels, base, scratch);
+                if (narrow) {
+                    narrowRow(r, i * k, k, panels, base, scratch);
+                } else {
+                    row(r, i * k, k, panels, base, scratch);
+                }
                 finish(scratch, 1, cols, out, i * n + col, alpha, beta);
             }
         }
@@ -281,6 +299,50 @@ public final class PackedProduct {
         c61.intoArray(c, co + 6 * ldc + V);
         c70.intoArray(c, co + 7 * ldc);
         c71.intoArray(c, co + 7 * ldc + V);
+    }
+
+    /**
+     * The 8 x 16 tile of a 16-wide panel (row stride V), into t with row stride NR: the same sums, in
+     * the same order, as {@link #tile}. Eight accumulators: as many as the two FMA units keep busy.
+     */
+    private static void narrowTile(float[] r, int a0, int k, float[] p, int pBase, float[] t) {
+        FloatVector c0 = FloatVector.zero(FS);
+        FloatVector c1 = c0;
+        FloatVector c2 = c0;
+        FloatVector c3 = c0;
+        FloatVector c4 = c0;
+        FloatVector c5 = c0;
+        FloatVector c6 = c0;
+        FloatVector c7 = c0;
+        for (int j = 0; j < k; j++) {
+            FloatVector b = FloatVector.fromArray(FS, p, pBase + j * V);
+            int ao = a0 + j;
+            c0 = FloatVector.broadcast(FS, r[ao]).fma(b, c0);
+            c1 = FloatVector.broadcast(FS, r[ao + k]).fma(b, c1);
+            c2 = FloatVector.broadcast(FS, r[ao + 2 * k]).fma(b, c2);
+            c3 = FloatVector.broadcast(FS, r[ao + 3 * k]).fma(b, c3);
+            c4 = FloatVector.broadcast(FS, r[ao + 4 * k]).fma(b, c4);
+            c5 = FloatVector.broadcast(FS, r[ao + 5 * k]).fma(b, c5);
+            c6 = FloatVector.broadcast(FS, r[ao + 6 * k]).fma(b, c6);
+            c7 = FloatVector.broadcast(FS, r[ao + 7 * k]).fma(b, c7);
+        }
+        c0.intoArray(t, 0);
+        c1.intoArray(t, NR);
+        c2.intoArray(t, 2 * NR);
+        c3.intoArray(t, 3 * NR);
+        c4.intoArray(t, 4 * NR);
+        c5.intoArray(t, 5 * NR);
+        c6.intoArray(t, 6 * NR);
+        c7.intoArray(t, 7 * NR);
+    }
+
+    /** One row a0 of r by a 16-wide panel, into t[0 .. V): the sums of {@link #narrowTile}. */
+    private static void narrowRow(float[] r, int a0, int k, float[] p, int pBase, float[] t) {
+        FloatVector c = FloatVector.zero(FS);
+        for (int j = 0; j < k; j++) {
+            c = FloatVector.broadcast(FS, r[a0 + j]).fma(FloatVector.fromArray(FS, p, pBase + j * V), c);
+        }
+        c.intoArray(t, 0);
     }
 
     /** One row a0 of r by a panel, into t[0 .. NR): the same sums, in the same order, as {@link #tile}. */

@@ -52,7 +52,7 @@ class PackedProductTest {
     /** Each entry within float rounding of the sum in double: |error| <= k 2^-23 sum_j |r_ij W_cj|. */
     @Test
     void givesTheProductToFloatRounding() {
-        for (int[] s : new int[][] {{1, 1, 1}, {37, 29, 13}, {300, 300, 64}, {33, 300, 9}, {64, 7, 70}}) {
+        for (int[] s : new int[][] {{1, 1, 1}, {37, 29, 13}, {300, 300, 64}, {33, 300, 9}, {64, 7, 70}, {50, 20, 19}}) {
             int n = s[0];
             int k = s[1];
             int b = s[2];
@@ -71,6 +71,33 @@ class PackedProductTest {
                     }
                     assertEquals(sum, out.data[i * n + c], k * 0x1p-23 * abs + 1e-30,
                             Arrays.toString(s) + ": row " + i + ", column " + c);
+                }
+            }
+        }
+    }
+
+    /**
+     * Each entry is the chain of float fused multiply-adds over j in order from zero, whichever tile
+     * made it: widths whose last panel is full (64), 16 wide (300, 37, 48) or 32 wide (50), rows in
+     * tiles of 8 and single rows (19 = 2 x 8 + 3).
+     */
+    @Test
+    void eachEntryIsTheFmaChainInOrder() {
+        for (int n : new int[] {64, 300, 37, 48, 50}) {
+            int k = 23;
+            int b = 19;
+            FMatrix w = random(n, k, n + 100);
+            FMatrix r = random(b, k, n + 200);
+            FMatrix out = new FMatrix(b, n);
+            packed(w).product(r, out, 1, 0);
+            for (int i = 0; i < b; i++) {
+                for (int c = 0; c < n; c++) {
+                    float sum = 0f;
+                    for (int j = 0; j < k; j++) {
+                        sum = Math.fma(r.data[i * k + j], w.data[c * k + j], sum);
+                    }
+                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(out.data[i * n + c]),
+                            "n " + n + ": row " + i + ", column " + c);
                 }
             }
         }
