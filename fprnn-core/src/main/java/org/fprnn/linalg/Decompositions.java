@@ -204,7 +204,7 @@ public final class Decompositions {
     }
 
     /** The ridge of {@link #affineMinimizer}, relative to the Gram matrix's largest diagonal entry. */
-    private static final double AFFINE_RIDGE = 1e-10;
+    static final double AFFINE_RIDGE = 1e-10;
 
     /**
      * Anderson's mixing coefficients of one sample (MATH section 6 fact 7): a = argmin a^T H a

@@ -2,7 +2,7 @@ package org.fprnn.solve;
 
 import java.util.ArrayList;
 import org.fprnn.linalg.DMatrix;
-import org.fprnn.linalg.Decompositions;
+import org.fprnn.linalg.AffineMinimizers;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
@@ -141,8 +141,7 @@ final class AndersonSolver implements Solver {
         Level lv = level(0, s, b, n, m, beta, keep);
         SampleTracker track = new SampleTracker(b, ws.ints("rowSamples", b), ws.ints("rowsMovedFrom", b));
         double[] gram = ws.doubles("gram", b * m * m);
-        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("chol", b * m * m),
-                ws.doubles("coef", b * m), ws.ints("mixes", b), m);
+        pass.begin(map, lv.rows, track, ws.doubles("raw", b), gram, ws.doubles("coef", b * m), ws.ints("mixes", b), m);
         double[] raw = pass.raw;
         int minRows = Math.max(1, RowParallel.minRows(n) / 4); // a row's work here is several passes
         BatchMap work = map;
@@ -261,25 +260,41 @@ final class AndersonSolver implements Solver {
         SampleTracker track;
         double[] raw;
         double[] gram;
-        double[] chol;
         double[] coef;
         /** Per row: 1 if its mixing coefficients were solved, 0 for a plain damped step. */
         int[] mixes;
         int m;
         int slot;
         int hist;
+        /** Per block: the coefficients' lane scratch, and the active rows of its chunk. */
+        private AffineMinimizers[] minimizers = new AffineMinimizers[0];
+        private int[][] active = new int[0][];
 
-        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] chol,
-                   double[] coef, int[] mixes, int m) {
+        void begin(BatchMap map, Rows rows, SampleTracker track, double[] raw, double[] gram, double[] coef,
+                   int[] mixes, int m) {
             this.mixes = mixes;
             this.map = map;
             this.rows = rows;
             this.track = track;
             this.raw = raw;
             this.gram = gram;
-            this.chol = chol;
             this.coef = coef;
             this.m = m;
+            int parts = RowParallel.threads();
+            int chunk = chunkRows(map.dim());
+            if (minimizers.length < parts || minimizers[0].memory() != m || active[0].length < chunk) {
+                minimizers = new AffineMinimizers[parts];
+                active = new int[parts][chunk];
+                for (int p = 0; p < parts; p++) {
+                    minimizers[p] = new AffineMinimizers(m);
+                }
+            }
+        }
+
+        /** Rows per chunk: {@link RowChunks#rows}, rounded up to whole vectors of the coefficients' lanes. */
+        private static int chunkRows(int n) {
+            int lanes = AffineMinimizers.LANES;
+            return (RowChunks.rows(n) + lanes - 1) / lanes * lanes;
         }
 
         void end() {
@@ -290,27 +305,26 @@ final class AndersonSolver implements Solver {
 
         /**
          * Per chunk of rows: Phi's rest, then each row's history entry and Gram row, then the rows'
-         * small least-squares problems one after the other (independent chains of divisions and
-         * square roots that the processor overlaps, where a row's other work between them kept it
-         * from doing so), then each row's mixing.
+         * small least-squares problems together, one sample per vector lane
+         * ({@link AffineMinimizers}: each a chain of divisions and square roots that the lanes
+         * share), then each row's mixing.
          */
         @Override
         public void rows(int part, int from, int to) {
             int n = map.dim();
-            int chunk = RowChunks.rows(n);
+            int chunk = chunkRows(n);
+            int[] act = active[part];
             for (int c = from; c < to; c += chunk) {
                 int end = Math.min(c + chunk, to);
                 RowChunks.finish(map, prod, rows.phi(), track, c, end);
+                int count = 0;
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
                         history(part, i, n);
+                        act[count++] = i;
                     }
                 }
-                for (int i = c; i < end; i++) {
-                    if (track.active(i)) {
-                        mixes[i] = Decompositions.affineMinimizer(gram, i * m * m, m, hist, chol, coef, i * m) ? 1 : 0;
-                    }
-                }
+                minimizers[part].solve(gram, hist, act, count, coef, mixes);
                 for (int i = c; i < end; i++) {
                     if (track.active(i)) {
                         if (mixes[i] != 0) {

@@ -362,6 +362,36 @@ final class KernelFixture {
                 pbits[out.data.length + i] = Float.floatToIntBits(scaled.data[i]);
             }
             m.put("packedProduct", pbits);
+            // a W of 13 rows: its only panel is 16 wide (the narrow tile)
+            FMatrix narrowW = new FMatrix(13, kk, java.util.Arrays.copyOf(bf, 13 * kk));
+            FMatrix narrowOut = new FMatrix(mm, 13);
+            PackedProduct narrow = new PackedProduct(13, kk);
+            narrow.packTransposed(narrowW);
+            narrow.product(r, narrowOut, 1, 0);
+            long[] nbits = new long[narrowOut.data.length];
+            for (int i = 0; i < nbits.length; i++) {
+                nbits[i] = Float.floatToIntBits(narrowOut.data[i]);
+            }
+            m.put("packedProduct/narrow", nbits);
         }
+        // Anderson's coefficients, several samples per vector (solved and refused ones)
+        int am = 5;
+        int samples = 2 * AffineMinimizers.LANES + 3;
+        double[] gram = AffineMinimizersTest.grams(samples, am, 3);
+        int[] rows = new int[samples];
+        for (int i = 0; i < samples; i++) {
+            rows[i] = samples - 1 - i;
+        }
+        double[] coef = new double[samples * am];
+        int[] ok = new int[samples];
+        new AffineMinimizers(am).solve(gram, am, rows, samples, coef, ok);
+        long[] abits = new long[coef.length + ok.length];
+        for (int i = 0; i < coef.length; i++) {
+            abits[i] = Double.doubleToLongBits(coef[i]);
+        }
+        for (int i = 0; i < ok.length; i++) {
+            abits[coef.length + i] = ok[i];
+        }
+        m.put("affineMinimizers", abits);
     }
 }
