@@ -32,6 +32,8 @@ public final class AffineMinimizers {
     private final double[] y;
     /** Per lane: the scale, the sum of y and its reciprocal (entries SCALE, SUM, INV_SUM). */
     private final double[] checks = new double[3 * LANES];
+    /** Per lane: where its sample's Gram matrix starts. */
+    private final int[] starts = new int[LANES];
     private static final int SCALE = 0;
     private static final int SUM = 1;
     private static final int INV_SUM = 2;
@@ -78,14 +80,19 @@ public final class AffineMinimizers {
         }
     }
 
-    /** The lower triangles of samples rows[g .. g + lanes) into a, lane-major; unused lanes repeat the last sample. */
+    /**
+     * The lower triangles of samples rows[g .. g + lanes) into a, lane-major, one gather per entry;
+     * unused lanes repeat the last sample.
+     */
     private void load(double[] gram, int hist, int[] rows, int g, int lanes) {
+        int mm = m * m;
         for (int q = 0; q < LANES; q++) {
-            int g0 = rows[g + Math.min(q, lanes - 1)] * m * m;
-            for (int r = 0; r < hist; r++) {
-                for (int c = 0; c <= r; c++) {
-                    a[(r * m + c) * LANES + q] = gram[g0 + r * m + c];
-                }
+            starts[q] = rows[g + Math.min(q, lanes - 1)] * mm;
+        }
+        for (int r = 0; r < hist; r++) {
+            for (int c = 0; c <= r; c++) {
+                int e = r * m + c;
+                DoubleVector.fromArray(DS, gram, e, starts, 0).intoArray(a, e * LANES);
             }
         }
     }
