@@ -3,8 +3,8 @@ package org.fprnn.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.fprnn.linalg.AffineMinimizers;
 import org.fprnn.linalg.Blas;
-import org.fprnn.linalg.Decompositions;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.NativeBlas;
@@ -82,8 +82,10 @@ final class PartsBench {
                 }
             }
         }
-        double[] sys = new double[b * m * m];
         double[] solved = new double[b * m];
+        int[] solvedOk = new int[b];
+        int[] groupRows = new int[AffineMinimizers.LANES];
+        AffineMinimizers minimizers = new AffineMinimizers(m);
         Matrix w = net.params().get("W");
         Nonlinearity f = net.nonlinearity();
         int chunk = Math.max(1, 2048 / n); // the solvers' chunk of rows (RowChunks)
@@ -131,9 +133,17 @@ final class PartsBench {
                                 RowKernels.dot(fs[0], i * n, fs[j], i * n, n, lanes);
                             }
                         }), 1),
-                new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double", m, m),
-                        () -> rowsOneThread(b, i -> Decompositions.affineMinimizer(gram, i * m * m, m, m, sys, solved,
-                                i * m)), 1),
+                new Piece(Section.f("Anderson coefficients: a %d x %d Cholesky solve per sample, in double, %d samples"
+                        + " per vector (AffineMinimizers, as the solver makes them)", m, m, AffineMinimizers.LANES),
+                        () -> {
+                            for (int c = 0; c < b; c += groupRows.length) {
+                                int count = Math.min(groupRows.length, b - c);
+                                for (int q = 0; q < count; q++) {
+                                    groupRows[q] = c + q;
+                                }
+                                minimizers.solve(gram, m, groupRows, count, solved, solvedOk);
+                            }
+                        }, 1),
                 new Piece(Section.f("Anderson mixing: next = sum of %d history rows", m), () -> rowsOneThread(b,
                         i -> RowKernels.combine(next.data, ys, 0, coef, i * m, m, i * n, n)), 1),
                 new Piece(Section.f("Euler iteration, whole (solves of %d and %d steps, difference per step)", longRun,
