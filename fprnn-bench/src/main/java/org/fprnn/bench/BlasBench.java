@@ -106,7 +106,6 @@ final class BlasBench {
         }
         Table table = new Table(headers.toArray(String[]::new));
         int rounds = t[0].count();
-        int ownRounds = t[t.length - 1].count();
         for (int ci = 0; ci < cases.size(); ci++) {
             Case c = cases.get(ci);
             int inner = perTiming(b, c.n(), o.quick());
@@ -150,12 +149,12 @@ final class BlasBench {
                 product with W; N = %d is P1's width and %d its next multiple of the SIMD width. The last rows \
                 make sgemm one unsplit call on OpenBLAS's own threads instead (its bits depend on the thread \
                 count, so fprnn never uses it): they tell a library's faster kernel from its faster threading. \
-                They are timed after the others, in rounds of their own: after a call on its own threads an \
-                OpenBLAS keeps its idle threads spinning for a while (OPENBLAS_THREAD_TIMEOUT shortens it), \
-                which slows whatever runs next on a machine with few cores. Each timing \
+                They come last in each round, which then waits until the process is idle: after a call on its \
+                own threads an OpenBLAS keeps its idle threads spinning for a while (OPENBLAS_THREAD_TIMEOUT \
+                shortens it), which slows whatever runs next on a machine with few cores. Each timing \
                 makes %d products (more for small shapes) and is divided by their number; every product of \
                 every library at both thread counts is timed interleaved, one call of each per round, %d \
-                rounds after a warm-up (%d for the rows on OpenBLAS's own threads), so that a slow patch of a \
+                rounds after a warm-up, so that a slow patch of a \
                 shared machine slows all of them alike; %s. \
                 A ratio cell is the ratio of the two medians (below 1: the second library is faster); its \
                 spread is that ratio times the relative spread of the round-by-round ratios. fprnn loads the \
@@ -164,7 +163,7 @@ final class BlasBench {
                 wider ones (FPRNN_BLAS = bundled or system, or FPRNN_OPENBLAS naming a file, overrides it); \
                 that order is chosen by these numbers, measured on a quiet machine. For whole training steps, run `fprnn bench threads` once with FPRNN_BLAS = bundled \
                 and once with FPRNN_BLAS = system.""", names, widths[0], widths[1], perTiming(b, widths[0], o.quick()), rounds,
-                ownRounds, Timer.Samples.spreadNote(rounds));
+                Timer.Samples.spreadNote(rounds));
         return Section.of(ID, "BLAS libraries: the bundled OpenBLAS against the system's", o, explanation,
                 List.of(table, bits), List.of("", "Bits: each library against itself across thread counts, and the"
                         + " libraries against each other (different builds round differently: results are"

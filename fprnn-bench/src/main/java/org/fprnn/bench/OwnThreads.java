@@ -6,16 +6,17 @@ import org.fprnn.linalg.NativeBlas;
  * The benchmarks' calls on OpenBLAS's own threads (one unsplit call, the yardstick for fprnn's split
  * products). After such a call OpenBLAS's idle threads spin for a while (OPENBLAS_THREAD_TIMEOUT), so
  * a body that makes them is marked {@link Timer#afterTheRest}: {@link Timer#interleaved} times it
- * after all the other work, in rounds of its own.
+ * after the other work of each round and then waits for those threads to stop.
  */
 final class OwnThreads {
     /** {@link Timer#trace} entry: one call on OpenBLAS's own threads. */
     static final String CALL = "call on OpenBLAS's own threads";
     /** Said in the sections that use such calls as a yardstick. */
-    static final String TIMED_LAST = "The calls on OpenBLAS's own threads are timed after all the other work, "
-            + "in rounds of their own (as many), because OpenBLAS's idle threads keep spinning for a while after "
-            + "such a call (OPENBLAS_THREAD_TIMEOUT) and would take a core from whatever is timed next on a "
-            + "machine with few cores; a ratio with them pairs round k of the other work with their round k.";
+    static final String TIMED_LAST = "The calls on OpenBLAS's own threads come last in each round, and the "
+            + "round then waits until the process is idle, because OpenBLAS's idle threads keep spinning for a "
+            + "while after such a call (OPENBLAS_THREAD_TIMEOUT) and would take a core from whatever is timed next "
+            + "on a machine with few cores; so they are timed in the same stretch of time as the rest of their "
+            + "round.";
 
     private OwnThreads() {
     }

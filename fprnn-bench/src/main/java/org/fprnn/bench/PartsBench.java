@@ -24,7 +24,7 @@ import org.fprnn.solve.SolverConfig;
  * whole iterations (the difference of two solves of different lengths, so that the set-up and the
  * final check cancel); the products counted per iteration and per P1 step; and the cost of fprnn's
  * fixed split of a product into blocks against one unsplit call. Everything is timed interleaved in
- * one process, the calls on OpenBLAS's own threads after the rest, in rounds of their own.
+ * one process, the calls on OpenBLAS's own threads last in each round.
  */
 final class PartsBench {
     static final String ID = "parts";
@@ -36,7 +36,7 @@ final class PartsBench {
 
     /**
      * One timed piece: its name, its body, how many of the named unit one call does, and whether it
-     * calls OpenBLAS on its own threads (then it is timed after the rest, {@link Timer#afterTheRest}).
+     * calls OpenBLAS on its own threads (then it comes last in each round, {@link Timer#afterTheRest}).
      */
     private record Piece(String name, Runnable body, double units, boolean ownThreads) {
         Piece(String name, Runnable body, double units) {

@@ -59,7 +59,7 @@ final class ThreadsBench {
                     withoutPackedProducts(gradient), 0));
         }
         // every (work, thread count) and fprnn's raw product at each count, interleaved round by round; the
-        // calls on OpenBLAS's own threads after them, in rounds of their own (OwnThreads)
+        // calls on OpenBLAS's own threads last in each round (OwnThreads)
         Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 25, 120.0);
         Matrix w = net.params().get("W");
         Runnable warm = ScalingBench.gemmBody(w, b, n);

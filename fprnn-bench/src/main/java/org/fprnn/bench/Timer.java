@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
  * that are compared with each other are timed {@link #interleaved}: one call of each per round
  * (A B C A B C ...), so that a slow patch of a shared machine hits all of them alike, and their
  * ratios are taken within each round; bodies marked {@link #afterTheRest} (calls on OpenBLAS's own
- * threads) are timed after the others, in rounds of their own; a body made by {@link #prepared} has
- * untimed work run right before each of its calls.
+ * threads) come last in each round, which then waits for OpenBLAS's threads to stop spinning; a body
+ * made by {@link #prepared} has untimed work run right before each of its calls.
  */
 final class Timer {
     /** For tests: when not null, every timed call, its preparation and every call on OpenBLAS's own threads are noted here, in order. */
@@ -22,13 +22,15 @@ final class Timer {
     static final String BODY = "body";
     /** {@link #trace} entry: one call of a body marked {@link #afterTheRest}. */
     static final String LAST_BODY = "last body";
+    /** {@link #trace} entry: the wait for OpenBLAS's threads to stop spinning that ends a round with marked bodies. */
+    static final String SETTLE = "settle";
     /** {@link #trace} entry: the untimed preparation of a {@link #prepared} body's call (noted just before that call's entry). */
     static final String PREPARE = "prepare";
 
     private Timer() {
     }
 
-    /** A body that {@link #interleaved} times after all the others (see {@link #afterTheRest}). */
+    /** A body that {@link #interleaved} times after the others of each round (see {@link #afterTheRest}). */
     private record AfterTheRest(Runnable body) implements Runnable {
         @Override
         public void run() {
@@ -37,10 +39,11 @@ final class Timer {
     }
 
     /**
-     * Marks {@code body} to be timed after all the unmarked bodies of the same {@link #interleaved}
-     * timing, in rounds of its own: for calls on OpenBLAS's own threads, which keep spinning for a while
-     * after the call (OPENBLAS_THREAD_TIMEOUT) and would take a core from whatever is timed next on a
-     * machine with few cores.
+     * Marks {@code body} to be timed after all the unmarked bodies of each round of the same
+     * {@link #interleaved} timing, the round then waiting until the process is idle ({@link #settle}):
+     * for calls on OpenBLAS's own threads, which keep spinning for a while after the call
+     * (OPENBLAS_THREAD_TIMEOUT) and would take a core from whatever is timed next on a machine with
+     * few cores.
      */
     static Runnable afterTheRest(Runnable body) {
         return new AfterTheRest(body);
@@ -116,16 +119,18 @@ final class Timer {
 
     /**
      * Times the bodies interleaved: warm-up (two rounds of one call of each body, then more until the
-     * plan's warm-up time has passed), then rounds of one call of each body in the given order, as
-     * many as the plan's repetitions allow within its budget (estimated from the last warm-up round,
-     * after the JIT's first compilations; at least one). Element k of each result is the seconds of
-     * that body's call in round k, so that results of the same call can be divided round by round
-     * ({@link Samples#over}). Results are in the order of the bodies.
+     * plan's warm-up time has passed), then rounds of one call of each body, as many as the plan's
+     * repetitions allow within its budget (estimated from the last warm-up round, after the JIT's first
+     * compilations; at least one). Element k of each result is the seconds of that body's call in round
+     * k, so that results of the same call can be divided round by round ({@link Samples#over}).
+     * Results are in the order of the bodies.
      *
-     * <p>Bodies marked {@link #afterTheRest} are timed after all the others the same way, in rounds of
-     * their own and, when there are others, as many rounds (with no budget cut), so that round-by-round
-     * arithmetic with them stays defined: round k of a marked body is paired with round k of the rest,
-     * which ran earlier.
+     * <p>Within a round the unmarked bodies come first, in the given order, then the bodies marked
+     * {@link #afterTheRest}, in theirs; after them the round waits until OpenBLAS's threads have
+     * stopped spinning ({@link #settle}), so that they take no core from the next round's work. So a
+     * marked body's round k ran in the same stretch of time as the others' round k: on a host whose
+     * speed drifts in waves of a second or so, a yardstick timed in rounds of its own (as before) fell
+     * in one wave and scaled every ratio with it.
      */
     static Samples[] interleaved(List<Runnable> bodies, Plan plan) {
         return interleaved(bodies, plan, System::nanoTime);
@@ -133,41 +138,79 @@ final class Timer {
 
     /** {@link #interleaved(List, Plan)} on the given clock (nanoseconds), which tests replace. */
     static Samples[] interleaved(List<Runnable> bodies, Plan plan, LongSupplier clock) {
-        List<Integer> first = new ArrayList<>();
-        List<Integer> last = new ArrayList<>();
-        for (int i = 0; i < bodies.size(); i++) {
-            (bodies.get(i) instanceof AfterTheRest ? last : first).add(i);
+        List<Runnable> order = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < bodies.size(); i++) {
+                if ((bodies.get(i) instanceof AfterTheRest) == (pass == 1)) {
+                    order.add(bodies.get(i));
+                    slots.add(i);
+                }
+            }
+        }
+        note(BEGIN);
+        long start = clock.getAsLong();
+        round(order, clock); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
+        double round;
+        do {
+            round = round(order, clock);
+        } while ((clock.getAsLong() - start) / 1e9 < plan.warmupSeconds());
+        int reps = (int) Math.max(1, Math.min(plan.reps(), Math.floor(plan.budgetSeconds() / Math.max(round, 1e-9))));
+        double[][] t = new double[order.size()][reps];
+        for (int k = 0; k < reps; k++) {
+            for (int i = 0; i < order.size(); i++) {
+                t[i][k] = once(order.get(i), clock);
+            }
+            settleAfter(order);
         }
         Samples[] out = new Samples[bodies.size()];
-        int rounds = first.isEmpty() ? 0 : rounds(bodies, first, plan, clock, out);
-        if (!last.isEmpty()) {
-            rounds(bodies, last, rounds == 0 ? plan : new Plan(plan.warmupSeconds(), rounds, Double.POSITIVE_INFINITY),
-                    clock, out);
+        for (int i = 0; i < order.size(); i++) {
+            out[slots.get(i)] = new Samples(t[i]);
         }
         return out;
     }
 
-    /** Times the bodies at {@code which} interleaved (as {@link #interleaved}) into {@code out}; returns the rounds. */
-    private static int rounds(List<Runnable> all, List<Integer> which, Plan plan, LongSupplier clock, Samples[] out) {
-        note(BEGIN);
-        List<Runnable> bodies = which.stream().map(all::get).toList();
-        long start = clock.getAsLong();
-        round(bodies, clock); // the first round pays for the JIT's compilations: the budget is set by the last warm-up round
-        double round;
-        do {
-            round = round(bodies, clock);
-        } while ((clock.getAsLong() - start) / 1e9 < plan.warmupSeconds());
-        int reps = (int) Math.max(1, Math.min(plan.reps(), Math.floor(plan.budgetSeconds() / Math.max(round, 1e-9))));
-        double[][] t = new double[bodies.size()][reps];
-        for (int k = 0; k < reps; k++) {
-            for (int i = 0; i < bodies.size(); i++) {
-                t[i][k] = once(bodies.get(i), clock);
+    /** {@link #settle} if the round ended with a marked body. */
+    private static void settleAfter(List<Runnable> order) {
+        if (!order.isEmpty() && order.get(order.size() - 1) instanceof AfterTheRest) {
+            settle();
+        }
+    }
+
+    /** Slices of {@link #settle}'s wait, and the most it waits. */
+    private static final long SETTLE_SLICE_MILLIS = 20;
+    private static final long SETTLE_MOST_MILLIS = 1000;
+    /** Busy share of one core, over a slice, below which the process counts as idle. */
+    private static final double SETTLE_IDLE_SHARE = 0.2;
+
+    /**
+     * Waits until the process is idle: after a call on OpenBLAS's own threads those threads keep
+     * spinning for a while (measured on a 2-core Xeon: about 130 ms at one core's full use). Sleeps in
+     * slices of 20 ms until one in which the process used under a fifth of a core, at most a second
+     * (where the JVM cannot tell its CPU time, it sleeps 200 ms).
+     */
+    static void settle() {
+        note(SETTLE);
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long waited = 0;
+        try {
+            if (!(os instanceof com.sun.management.OperatingSystemMXBean sun) || sun.getProcessCpuTime() < 0) {
+                Thread.sleep(200);
+                return;
             }
+            while (waited < SETTLE_MOST_MILLIS) {
+                long cpu0 = sun.getProcessCpuTime();
+                long t0 = System.nanoTime();
+                Thread.sleep(SETTLE_SLICE_MILLIS);
+                waited += SETTLE_SLICE_MILLIS;
+                double share = (double) (sun.getProcessCpuTime() - cpu0) / Math.max(1, System.nanoTime() - t0);
+                if (share < SETTLE_IDLE_SHARE) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        for (int i = 0; i < bodies.size(); i++) {
-            out[which.get(i)] = new Samples(t[i]);
-        }
-        return reps;
     }
 
     /**
@@ -280,13 +323,14 @@ final class Timer {
         }
     }
 
-    /** Seconds of one call of each body, in order. */
+    /** Seconds of one call of each body, in order (with the settling after marked bodies). */
     private static double round(List<Runnable> bodies, LongSupplier clock) {
-        double t = 0;
+        long t0 = clock.getAsLong();
         for (Runnable body : bodies) {
-            t += once(body, clock);
+            once(body, clock);
         }
-        return t;
+        settleAfter(bodies);
+        return (clock.getAsLong() - t0) / 1e9;
     }
 
     /**

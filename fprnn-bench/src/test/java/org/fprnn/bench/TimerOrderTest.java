@@ -20,9 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Calls on OpenBLAS's own threads are timed after all the other work of a timing, in rounds of their
- * own: in {@link Timer#interleaved} (on a fake clock, so no timing is asserted) and in the benchmarks
- * that use them as a yardstick (through {@link Timer#trace}).
+ * Calls on OpenBLAS's own threads come after the other work of each round, which then waits for
+ * OpenBLAS's threads to stop spinning: in {@link Timer#interleaved} (on a fake clock, so no timing is
+ * asserted) and in the benchmarks that use them as a yardstick (through {@link Timer#trace}).
  */
 class TimerOrderTest {
     private final List<String> trace = Collections.synchronizedList(new ArrayList<>());
@@ -41,14 +41,15 @@ class TimerOrderTest {
     }
 
     @Test
-    void markedBodiesComeAfterTheRestInAsManyRoundsAndResultsKeepTheBodiesOrder() {
+    void markedBodiesComeLastInEachRoundWhichThenSettlesAndResultsKeepTheBodiesOrder() {
+        Timer.trace = trace;
         AtomicLong clock = new AtomicLong();
         List<String> calls = new ArrayList<>();
         List<Runnable> bodies = List.of(advancing(clock, 1000, calls, "a"),
                 Timer.afterTheRest(advancing(clock, 5000, calls, "S")), advancing(clock, 2000, calls, "b"),
                 Timer.afterTheRest(advancing(clock, 7000, calls, "T")));
-        // the unmarked rounds last 3 ms: a 9.5 ms budget allows 3 of them; the marked ones (12 ms) get as many
-        Timer.Samples[] t = Timer.interleaved(bodies, new Timer.Plan(0, 10, 0.0095), clock::get);
+        // a round lasts 15 ms on the fake clock: a 46 ms budget allows 3 of them
+        Timer.Samples[] t = Timer.interleaved(bodies, new Timer.Plan(0, 10, 0.046), clock::get);
         double[] seconds = {1e-3, 5e-3, 2e-3, 7e-3};
         for (int i = 0; i < bodies.size(); i++) {
             assertEquals(3, t[i].count(), "rounds of body " + i);
@@ -56,12 +57,12 @@ class TimerOrderTest {
                 assertEquals(seconds[i], v, 1e-12, "body " + i + " in its own slot");
             }
         }
-        int firstMarked = calls.indexOf("S");
-        assertTrue(firstMarked > 0, calls.toString());
-        assertFalse(calls.subList(firstMarked, calls.size()).contains("a"), "unmarked after marked: " + calls);
-        assertFalse(calls.subList(firstMarked, calls.size()).contains("b"), "unmarked after marked: " + calls);
-        // 2 warm-up rounds and 3 timed ones of each group, each group in the given order
-        assertEquals("ab".repeat(5) + "ST".repeat(5), String.join("", calls));
+        // 2 warm-up rounds and 3 timed ones, each the unmarked bodies in order, then the marked ones
+        assertEquals("abST".repeat(5), String.join("", calls));
+        // and every round ends with the wait for OpenBLAS's threads
+        assertEquals(5, trace.stream().filter(Timer.SETTLE::equals).count(), trace.toString());
+        assertEquals(Timer.SETTLE, trace.get(trace.size() - 1));
+        checkOwnThreadsCallsLast(trace);
     }
 
     @Test
@@ -206,7 +207,7 @@ class TimerOrderTest {
 
     /**
      * Every call on OpenBLAS's own threads is made inside a body marked to be timed after the rest, and
-     * within one timing no other body is called after a marked one.
+     * no other body is called after a marked one until the round has settled.
      */
     private static void checkOwnThreadsCallsLast(List<String> trace) {
         String current = null;
@@ -214,7 +215,7 @@ class TimerOrderTest {
         for (int i = 0; i < trace.size(); i++) {
             String e = trace.get(i);
             switch (e) {
-                case Timer.BEGIN -> {
+                case Timer.BEGIN, Timer.SETTLE -> {
                     current = null;
                     markedSeen = false;
                 }
