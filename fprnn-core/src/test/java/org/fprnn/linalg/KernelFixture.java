@@ -344,7 +344,7 @@ final class KernelFixture {
             m.put("sgemm(tA=" + tA + ",tB=" + tB + ")", fbits);
         }
         if (PackedProduct.supported()) {
-            // the packed product r w^T (tiles of 8 rows and single rows), plain and with alpha and beta
+            // the packed product r w^T (tiles of 8 rows and a padded tile of the last 5), plain and with alpha and beta
             FMatrix r = new FMatrix(mm, kk, af);
             FMatrix w = new FMatrix(nn, kk, java.util.Arrays.copyOf(bf, nn * kk));
             FMatrix out = new FMatrix(mm, nn);
