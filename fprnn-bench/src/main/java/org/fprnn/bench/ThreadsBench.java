@@ -60,7 +60,9 @@ final class ThreadsBench {
         }
         // every (work, thread count) and fprnn's raw product at each count, interleaved round by round; the
         // calls on OpenBLAS's own threads last in each round (OwnThreads)
-        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 25, 120.0);
+        // 41 rounds: on a host whose speed drifts in waves of a second or so, fewer left the goals' ratios
+        // several units apart from run to run
+        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 3, 5.0) : new Timer.Plan(2.0, 41, 180.0);
         Matrix w = net.params().get("W");
         Runnable warm = ScalingBench.gemmBody(w, b, n);
         List<Runnable> bodies = new ArrayList<>();

@@ -247,8 +247,8 @@ class ChunkedSolverTest {
         SolverConfig e = SolverConfig.euler(0.01, 500, 0);
         assertEquals(a.chunkRows(), SolverConfig.AUTO_CHUNK);
         assertEquals(64, ChunkedSolver.rows(a, 512, 300, Precision.FLOAT));
-        assertEquals(128, ChunkedSolver.rows(e, 512, 300, Precision.FLOAT));
-        assertEquals(128, ChunkedSolver.rows(e, 512, 500, Precision.FLOAT));
+        assertEquals(64, ChunkedSolver.rows(e, 512, 300, Precision.FLOAT));
+        assertEquals(64, ChunkedSolver.rows(e, 512, 500, Precision.FLOAT));
         // chunks below 64 rows, too few chunks, or W too large for the shared cache: the whole batch
         assertEquals(512, ChunkedSolver.rows(a, 512, 300, Precision.DOUBLE));
         assertEquals(128, ChunkedSolver.rows(a, 128, 500, Precision.FLOAT));
