@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.fprnn.data.Dataset;
+import org.fprnn.linalg.Matrix;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.optim.Optimizer;
 import org.fprnn.solve.SolverConfig;
@@ -57,14 +58,15 @@ final class EndToEndBench {
                 warm.run();
             }
         }
+        // The raw product at this thread count, the yardstick of the products' floor, is timed after every
+        // evaluation of both runs, so in the same stretches of time as the training steps.
+        RawProducts raw = new RawProducts(P1.network(units).params().get("W"), batch, units);
         List<Outcome> out = new ArrayList<>();
         out.add(train(o, "P1: euler, alpha 0.01, 500 steps", P1.euler(P1.EULER_STEPS), d, testSet, units, batch,
-                budget, every, target));
+                budget, every, target, raw));
         out.add(train(o, "P1-converged: anderson to 1e-6", P1.converged(), d, testSet, units, batch, budget, every,
-                target));
-        // The raw product at this thread count, after both runs: the yardstick of the products' floor.
-        Timer.Plan plan = o.quick() ? new Timer.Plan(0.2, 5, 2.0) : new Timer.Plan(2.0, 51, 20.0);
-        double unitSeconds = ScalingBench.gemmSeconds(P1.network(units).params().get("W"), batch, units, plan);
+                target, raw));
+        double unitSeconds = raw.median();
         double unitFlops = 2.0 * batch * units * units;
         Table table = new Table("forward solve", Section.f("reached %.0f%%", 100 * target), "steps", "training seconds",
                 "accuracy then", "best accuracy (step)", "evaluations (seconds, not counted)",
@@ -112,13 +114,14 @@ final class EndToEndBench {
                 evaluations are left out), the drive x U^T (2 B n_in N flops per step) and the rule's weight \
                 product a^T b (2 B N^2); the rest of the rule (the readout's, with 10 outputs) is not counted. \
                 Their raw sgemm units are flops over those of one B x N by N x N product (B = %d), and \
-                'alone at raw sgemm speed' is that many of fprnn's raw products of that shape timed after both \
-                runs (%s ms each, median of the timed calls, at this run's thread count): a floor under the \
+                'alone at raw sgemm speed' is that many of fprnn's raw products of that shape, timed %d at a \
+                time after each evaluation of both runs, so in the same stretches of time as the training steps \
+                (%s ms each, median of %d timed calls, at this run's thread count): a floor under the \
                 training seconds that no saving outside the products can go below.""", d.description(), units, LR,
                 batch,
                 testSize == d.test().size() ? Section.f("the whole test set (%d images)", testSize)
                         : Section.f("the first %d test images (--quick)", testSize), every,
-                100 * target, budget, every, batch, Section.ms(unitSeconds));
+                100 * target, budget, every, batch, RawProducts.PER_EVALUATION, Section.ms(unitSeconds), raw.count());
         double floor = conv.productFlops() / unitFlops * unitSeconds;
         String floorNote = !(floor > 0) ? "P1-converged made no training step: no products, no floor." : Section.f("P1-converged's training seconds are %s times what its matrix products alone"
                 + " take at raw sgemm speed (%s s); its median sample took %.1f forward iterations per step over the"
@@ -165,8 +168,43 @@ final class EndToEndBench {
         }
     }
 
+    /**
+     * fprnn's raw B x N by N x N product, timed a few calls at a time between the training runs'
+     * evaluations: on a host whose speed drifts, a yardstick timed once after both runs measured a
+     * different machine (in one sitting on a 2-core Xeon it made P1's products alone take longer than
+     * P1's whole training).
+     */
+    private static final class RawProducts {
+        static final int PER_EVALUATION = 5;
+        private final Runnable body;
+        private final int inner;
+        private final List<Double> seconds = new ArrayList<>();
+
+        RawProducts(Matrix w, int b, int n) {
+            body = ScalingBench.gemmBody(w, b, n);
+            inner = ScalingBench.gemmInner(b, n);
+        }
+
+        /** One untimed call (it wakes fprnn's row threads), then {@link #PER_EVALUATION} timed ones. */
+        void sample() {
+            body.run();
+            for (int i = 0; i < PER_EVALUATION; i++) {
+                seconds.add(Timer.once(body) / inner);
+            }
+        }
+
+        int count() {
+            return seconds.size();
+        }
+
+        /** Median seconds per product over every timed call. */
+        double median() {
+            return Timer.median(seconds.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+    }
+
     private static Outcome train(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
-                                 int units, int batch, int budget, int every, double target) {
+                                 int units, int batch, int budget, int every, double target, RawProducts raw) {
         Tally tally = new Tally();
         FixedPointNetwork net = P1.countingNetwork(units, tally.op);
         int size = d.train().size();
@@ -197,6 +235,7 @@ final class EndToEndBench {
                 EvalRecord ev = trainer.evaluate(net, testSet, done, 0);
                 tally.skip();
                 seconds[1] += (System.nanoTime() - t0) / 1e9;
+                raw.sample();
                 evals[0]++;
                 if (ev.accuracy() > best[0]) {
                     best[0] = ev.accuracy();
