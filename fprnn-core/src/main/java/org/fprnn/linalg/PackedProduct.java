@@ -159,7 +159,11 @@ public final class PackedProduct {
         float[] out;
         float alpha;
         float beta;
-        /** The last rows of a block that fill no tile, copied into a tile's rows (see {@link #rowsOf}). */
+        /**
+         * The last rows of a block that fill no tile, copied into a tile's rows (see {@link #rowsOf}).
+         * Blocks are whole groups of MR rows except the one holding the last group, so only that block
+         * uses it, even when the product's blocks run on several threads.
+         */
         final float[] pad = new float[MR * k];
 
         void set(float[] r, float[] out, float alpha, float beta) {
