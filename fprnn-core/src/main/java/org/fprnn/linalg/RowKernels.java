@@ -2,6 +2,7 @@ package org.fprnn.linalg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -321,13 +322,15 @@ public final class RowKernels {
             (copy ? pv : d.mul(av).add(sv)).intoArray(next, off + j);
             mx = mx.max(d.abs());
         }
-        float m = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < len; j++) {
-            float d = p[off + j] - s[off + j];
-            next[off + j] = copy ? p[off + j] : s[off + j] + alpha * d;
-            m = Math.max(m, Math.abs(d));
+        if (j < len) { // the tail as one masked vector: the same operations per element, so the same bits
+            VectorMask<Float> in = FS.indexInRange(j, len);
+            FloatVector sv = FloatVector.fromArray(FS, s, off + j, in);
+            FloatVector pv = FloatVector.fromArray(FS, p, off + j, in);
+            FloatVector d = pv.sub(sv);
+            (copy ? pv : d.mul(av).add(sv)).intoArray(next, off + j, in);
+            mx = mx.max(d.abs()); // the lanes past the row hold 0 - 0
         }
-        return m;
+        return mx.reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -343,13 +346,14 @@ public final class RowKernels {
             d.mul(FloatVector.fromArray(FS, alpha, j)).add(sv).intoArray(next, off + j);
             mx = mx.max(d.abs());
         }
-        float m = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < len; j++) {
-            float d = p[off + j] - s[off + j];
-            next[off + j] = s[off + j] + alpha[j] * d;
-            m = Math.max(m, Math.abs(d));
+        if (j < len) { // the tail as one masked vector, as in the scalar-step version
+            VectorMask<Float> in = FS.indexInRange(j, len);
+            FloatVector sv = FloatVector.fromArray(FS, s, off + j, in);
+            FloatVector d = FloatVector.fromArray(FS, p, off + j, in).sub(sv);
+            d.mul(FloatVector.fromArray(FS, alpha, j, in)).add(sv).intoArray(next, off + j, in);
+            mx = mx.max(d.abs());
         }
-        return m;
+        return mx.reduceLanes(VectorOperators.MAX);
     }
 
     /** The double version of {@link #eulerStep(float[], float[], float[], float, int, int)}. */
@@ -460,13 +464,14 @@ public final class RowKernels {
             acc = FloatVector.fromArray(FS, y2, o).sub(l).fma(v2, acc);
             FloatVector.fromArray(FS, y3, o).sub(l).fma(v3, acc).intoArray(out, o);
         }
-        for (int j = vend; j < len; j++) {
-            int o = off + j;
-            float l = yl[o];
-            float acc = Math.fma(y0[o] - l, q0, l);
-            acc = Math.fma(y1[o] - l, q1, acc);
-            acc = Math.fma(y2[o] - l, q2, acc);
-            out[o] = Math.fma(y3[o] - l, q3, acc);
+        if (vend < len) { // the tail as one masked vector: the same operations per element, so the same bits
+            VectorMask<Float> in = FS.indexInRange(vend, len);
+            int o = off + vend;
+            FloatVector l = FloatVector.fromArray(FS, yl, o, in);
+            FloatVector acc = FloatVector.fromArray(FS, y0, o, in).sub(l).fma(v0, l);
+            acc = FloatVector.fromArray(FS, y1, o, in).sub(l).fma(v1, acc);
+            acc = FloatVector.fromArray(FS, y2, o, in).sub(l).fma(v2, acc);
+            FloatVector.fromArray(FS, y3, o, in).sub(l).fma(v3, acc).intoArray(out, o, in);
         }
     }
 

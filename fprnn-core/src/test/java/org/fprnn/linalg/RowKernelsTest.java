@@ -108,6 +108,46 @@ class RowKernelsTest {
         }
     }
 
+    /**
+     * The Euler step of a row (its tail one masked vector) has the bits of the scalar loop
+     * next = s + alpha (p - s), each operation rounded, alpha = 1 copying p, per-unit steps alike;
+     * nothing outside the row is written; the max is NaN when the row's last entry is.
+     */
+    @Test
+    void eulerStepHasTheBitsOfItsScalarLoop() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        float[] p = random(rnd, 1);
+        float[] s = random(rnd, 1);
+        float[] alphas = new float[LEN];
+        for (int j = 0; j < LEN; j++) {
+            alphas[j] = (float) rnd.nextDouble(0.001, 1);
+        }
+        for (int n = 0; n <= 330; n++) {
+            int off = 5 + n % 3;
+            for (int mode = 0; mode < 3; mode++) {
+                float alpha = mode == 1 ? 1f : 0.01f;
+                float[] got = new float[LEN];
+                double max = mode == 2 ? RowKernels.eulerStep(p, s, got, alphas, off, n)
+                        : RowKernels.eulerStep(p, s, got, alpha, off, n);
+                float[] want = new float[LEN];
+                float m = 0;
+                for (int j = 0; j < n; j++) {
+                    int o = off + j;
+                    float d = p[o] - s[o];
+                    want[o] = mode == 1 ? p[o] : s[o] + (mode == 2 ? alphas[j] : alpha) * d;
+                    m = Math.max(m, Math.abs(d));
+                }
+                assertArrayBits(want, got, "n = " + n + ", mode " + mode);
+                assertEquals(Double.doubleToLongBits(m), Double.doubleToLongBits(max), "max at n = " + n);
+            }
+            if (n > 0) {
+                float[] withNaN = p.clone();
+                withNaN[off + n - 1] = Float.NaN;
+                assertTrue(Double.isNaN(RowKernels.eulerStep(withNaN, s, new float[LEN], 0.01f, off, n)), "n = " + n);
+            }
+        }
+    }
+
     @Test
     void refinementRowsHaveTheBitsOfTheirScalarLoops() {
         SplittableRandom rnd = new SplittableRandom(8);
