@@ -36,9 +36,12 @@ public final class RowKernels {
     private static final int FL = FS.length();
     private static final VectorOperators.Conversion<Float, Double> F2D = VectorOperators.F2D;
 
-    /** A scratch array for the lane sums of the dot products (one per thread of use). */
+    /**
+     * A scratch array for the lane sums of the dot products (one per thread of use): room for the five
+     * sums of {@link #residualGram}.
+     */
     public static double[] laneScratch() {
-        return new double[FL];
+        return new double[5 * FL];
     }
 
     /**
@@ -191,32 +194,41 @@ public final class RowKernels {
             d1 = f1.fma(FloatVector.fromArray(FS, r3, o + FL), d1);
         }
         float m = mx0.max(mx1).reduceLanes(VectorOperators.MAX);
-        // each sum's lanes widened into the scratch here (a vector passed to a method may be boxed)
+        // each sum's lanes widened into its part of the scratch here (a vector passed to a method may be
+        // boxed), then the five lane sums side by side: each in lane order, as floatLaneSum adds them,
+        // but five independent chains of additions instead of one after the other
         FloatVector t = e0.add(e1);
         for (int part = 0; part < FL / L; part++) {
             ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, part * L);
         }
-        double se = floatLaneSum(lanes);
         t = a0.add(a1);
         for (int part = 0; part < FL / L; part++) {
-            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, part * L);
+            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, FL + part * L);
         }
-        double sa = floatLaneSum(lanes);
         t = b0.add(b1);
         for (int part = 0; part < FL / L; part++) {
-            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, part * L);
+            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, 2 * FL + part * L);
         }
-        double sb = floatLaneSum(lanes);
         t = c0.add(c1);
         for (int part = 0; part < FL / L; part++) {
-            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, part * L);
+            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, 3 * FL + part * L);
         }
-        double sc = floatLaneSum(lanes);
         t = d0.add(d1);
         for (int part = 0; part < FL / L; part++) {
-            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, part * L);
+            ((DoubleVector) t.convertShape(F2D, DS, part)).intoArray(lanes, 4 * FL + part * L);
         }
-        double sd = floatLaneSum(lanes);
+        double se = lanes[0];
+        double sa = lanes[FL];
+        double sb = lanes[2 * FL];
+        double sc = lanes[3 * FL];
+        double sd = lanes[4 * FL];
+        for (int l = 1; l < FL; l++) {
+            se += lanes[l];
+            sa += lanes[FL + l];
+            sb += lanes[2 * FL + l];
+            sc += lanes[3 * FL + l];
+            sd += lanes[4 * FL + l];
+        }
         for (; j < len; j++) { // the residual's and dot's tail, one element at a time
             int o = off + j;
             float v = p[o] - s[o];
