@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Products out = alpha r M + beta out with one float M (k x n) used for many of them, as in a
  * solver's iterations (MATH section 3.1's W r, rows are samples: r is B x k, out B x n, and M = W^T,
- * {@link #packTransposed}): M is packed once into column panels and every product runs on a Java
+ * {@link #packTransposed}; or the adjoint's (g * lambda) W, M = W, {@link #pack}): M is packed once into column panels and every product runs on a Java
  * Vector API kernel. OpenBLAS packs W anew in every call, which costs little on a whole batch but
  * much on the solvers' chunks of rows (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31,
  * Cooperlake kernel, one thread, a scratch program timing both interleaved), 64-row calls of 64 x 300
@@ -123,6 +123,30 @@ public final class PackedProduct {
                 for (int j = 0; j < k; j++) {
                     panels[base + j * width + c] = row < n ? src[row * k + j] : 0f;
                 }
+            }
+        }
+    }
+
+    /** True if this holds room for a float m as M itself, that is for {@link #pack}(m). */
+    public boolean fits(Matrix m) {
+        return m.rows == k && m.cols == n && m.precision() == Precision.FLOAT;
+    }
+
+    /** Packs M = m (m k x n, float): later products are r m, until the next pack. */
+    public void pack(Matrix m) {
+        if (!fits(m)) {
+            throw new IllegalArgumentException("packed product for a float " + k + " x " + n + " M, got "
+                    + m.precision() + " " + m.shape());
+        }
+        float[] src = ((FMatrix) m).data;
+        for (int p = 0; p < panels(n); p++) {
+            int base = p * k * NR;
+            int width = panelWidth(n, p);
+            int cols = Math.min(width, n - p * NR);
+            for (int j = 0; j < k; j++) {
+                int to = base + j * width;
+                System.arraycopy(src, j * n + p * NR, panels, to, cols);
+                java.util.Arrays.fill(panels, to + cols, to + width, 0f);
             }
         }
     }

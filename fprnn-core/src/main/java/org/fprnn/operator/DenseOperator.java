@@ -121,11 +121,16 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
     /**
      * W packed for {@link PackedProduct}'s r W^T while the weights are fixed, else null: where the
      * Vector API has 512-bit vectors, for a float W of at most {@link #MAX_TRANSPOSED_BYTES}, in place
-     * of {@link #fixedTranspose}. (The gradient's adjoint products, a W, stay on OpenBLAS: its solve
-     * runs on the whole batch, where packing them too gained nothing: gradient step 65.1 ms against
-     * 63.5 ms without at 1 thread, 46.8 against 48.1 at 2, {@code fprnn bench threads} on the Xeon.)
+     * of {@link #fixedTranspose}.
      */
     private volatile PackedProduct fixedPacked;
+    /**
+     * W itself packed for the products a W ({@link #applyTranspose}: the gradient's adjoint) while the
+     * weights are fixed and {@link #fixedPacked} is in use, packed at the span's first such product
+     * (forward solves make none), else null.
+     */
+    private volatile PackedProduct fixedPackedW;
+    private PackedProduct packBufferW;
     /** Largest W that {@link #beginFixedWeights()} stores transposed or packed: the solvers' limit for chunks (ChunkedSolver). */
     static final long MAX_TRANSPOSED_BYTES = 2L << 20;
     /** The buffers of the spans, kept between them; depth of nested spans. */
@@ -166,7 +171,21 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         if (--fixedDepth == 0) {
             fixedTranspose = null;
             fixedPacked = null;
+            fixedPackedW = null;
         }
+    }
+
+    /** W packed as it is stored, within a span whose W^T is packed: made at the span's first call. */
+    private synchronized PackedProduct packedW() {
+        if (fixedPackedW == null && fixedPacked != null) {
+            Matrix w = w();
+            if (packBufferW == null || !packBufferW.fits(w)) {
+                packBufferW = new PackedProduct(w.cols, w.rows);
+            }
+            packBufferW.pack(w);
+            fixedPackedW = packBufferW;
+        }
+        return fixedPackedW;
     }
 
     private static boolean floats(Matrix a, Matrix out) {
@@ -192,8 +211,16 @@ public final class DenseOperator implements RecurrentOperator, ColumnMap {
         }
     }
 
+    /** out = alpha a W + beta out; while the weights are fixed, from packed W (float, as {@link #apply}). */
     @Override
     public void applyTranspose(Matrix a, Matrix out, double alpha, double beta) {
+        if (fixedPacked != null && floats(a, out)) {
+            PackedProduct packed = fixedPackedW != null ? fixedPackedW : packedW();
+            if (packed != null) {
+                packed.product(a, out, alpha, beta);
+                return;
+            }
+        }
         Ops.gemm(false, false, alpha, a, w(), beta, out);
     }
 

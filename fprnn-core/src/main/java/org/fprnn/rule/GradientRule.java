@@ -63,15 +63,28 @@ final class GradientRule extends AbstractRule {
         Matrix g = gains(net, eq);
         Matrix delta = ws.like("delta", g);
         SolveResult adj;
+        net.recurrent().beginFixedWeights(); // W does not change during the adjoint's solve
+        try {
+            adj = adjoint(net, ro.e(), g, delta, start);
+        } finally {
+            net.recurrent().endFixedWeights();
+        }
+        recurrentDirections(net, batch.x(), delta, eq.rates(), dirs);
+        return new RuleResult(dirs, ro.loss(), ro.correct(), adj);
+    }
+
+    /** Solves the adjoint for e and the gains g and writes delta = G lambda (B x N). */
+    private SolveResult adjoint(FixedPointNetwork net, Matrix e, Matrix g, Matrix delta, AdjointStart start) {
+        SolveResult adj;
         if (net.precision() == Precision.FLOAT && settings.adjoint().tol() < FLOAT_TOLERANCE_FLOOR) {
             // Float cannot hold a relative residual this small: keep lambda in double.
             Matrix gd = ws.get("gD", g.rows, g.cols, Precision.DOUBLE);
             gd.copyFrom(g);
             Matrix ed = ws.get("eD", g.rows, g.cols, Precision.DOUBLE);
-            ed.copyFrom(ro.e());
+            ed.copyFrom(e);
             Matrix lambda = ws.like("lambdaD", ed);
             if (refines()) {
-                adj = refineAdjoint(net, ro.e(), ed, gd, g, (DMatrix) lambda, start);
+                adj = refineAdjoint(net, e, ed, gd, g, (DMatrix) lambda, start);
             } else {
                 adj = solveAdjoint(doubleOperator(net.recurrent()), net.units(), ed, gd, lambda, start);
             }
@@ -79,12 +92,11 @@ final class GradientRule extends AbstractRule {
             Ops.mul(gd, lambda, deltaD);
             delta.copyFrom(deltaD);
         } else {
-            Matrix lambda = ws.like("lambda", ro.e());
-            adj = solveAdjoint(net.recurrent(), net.units(), ro.e(), g, lambda, start);
+            Matrix lambda = ws.like("lambda", e);
+            adj = solveAdjoint(net.recurrent(), net.units(), e, g, lambda, start);
             Ops.mul(g, lambda, delta);
         }
-        recurrentDirections(net, batch.x(), delta, eq.rates(), dirs);
-        return new RuleResult(dirs, ro.loss(), ro.correct(), adj);
+        return adj;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.fprnn.solve;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.fprnn.linalg.Blas;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.PackedProduct;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
@@ -17,7 +18,8 @@ import org.fprnn.linalg.Workspace;
  * chunks, without meeting at every iteration's product and row pass.
  *
  * <p>The batch of B rows is cut into ceil(B / R) chunks of nearly equal size (R = {@link #rows}),
- * which depends on B, the width, the precision and the settings only, never on the thread count.
+ * which depends on B, the width, the precision, the settings and (for float) whether packed products
+ * serve, never on the thread count.
  * The chunks go to {@link RowParallel}'s threads one at a time (each thread its own solver,
  * workspace and map view; each product inside a chunk is one unsplit call on that thread,
  * {@link Blas#oneCallProducts}, with one thread as with several) when the map can
@@ -48,6 +50,17 @@ final class ChunkedSolver implements Solver {
      * 0.91 to 1.10 of the whole batch's time, no clear gain).
      */
     static final int MIN_ROWS = 64;
+    /**
+     * Fewest rows of an automatic chunk of a float batch where packed products serve the dense
+     * operators ({@link PackedProduct#supported()}: they do not repack W per call, so few rows cost
+     * them no more per row). It lets the gradient's adjoint (Anderson with memory 6, 15 working
+     * matrices: 48 rows at N = 300) be cut into chunks: its rule took 0.81 to 0.85 of the unchunked
+     * time at 2 threads, 0.92 to 0.97 at 1 (P1-converged's network and batch, 2-core AVX-512 Xeon,
+     * interleaved scratch runs). Forward solves, interleaved, chunks against the whole batch: N = 500,
+     * B = 128 in chunks of 32 rows 0.85 (2 threads) and 0.95 (1); N = 400, B = 512 in chunks of 48
+     * rows 0.97 and 1.01.
+     */
+    static final int MIN_ROWS_PACKED = 32;
     /**
      * Most rows of an automatic chunk. Euler's 4 working matrices would allow 128 rows at N = 300, but
      * P1's 500-step Euler solve (N = 300, B = 512, float, 2-core AVX-512 Xeon, packed products) took
@@ -87,9 +100,10 @@ final class ChunkedSolver implements Solver {
      * Rows per chunk of a batch of b rows of n elements: {@code config.chunkRows()} when given (b or
      * more: the whole batch); automatically the rows whose {@link #matrices} working matrices fit
      * {@link #BUDGET_BYTES}, at most {@link #MAX_ROWS} and rounded down to a multiple of 16 (whole
-     * panels of the product), or the whole batch (b) if that is below {@link #MIN_ROWS}, leaves fewer
-     * than {@link #MIN_CHUNKS} chunks or W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n
-     * and the precision only.
+     * panels of the product), or the whole batch (b) if that is below {@link #MIN_ROWS} (float where
+     * packed products serve: {@link #MIN_ROWS_PACKED}), leaves fewer than {@link #MIN_CHUNKS} chunks or
+     * W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n, the precision and whether the
+     * machine has packed products only (never on the thread count).
      */
     static int rows(SolverConfig config, int b, int n, Precision p) {
         if (config.chunkRows() != SolverConfig.AUTO_CHUNK) {
@@ -101,7 +115,8 @@ final class ChunkedSolver implements Solver {
         }
         long fit = BUDGET_BYTES / ((long) matrices(config) * n * bytes);
         int r = (int) Math.min(MAX_ROWS, fit) / 16 * 16;
-        return r < MIN_ROWS || chunks(b, r) < MIN_CHUNKS ? b : r;
+        int min = p == Precision.FLOAT && PackedProduct.supported() ? MIN_ROWS_PACKED : MIN_ROWS;
+        return r < min || chunks(b, r) < MIN_CHUNKS ? b : r;
     }
 
     /** The working matrices of one iteration of the method: Anderson 3 + 2 m, Euler and Picard 4. */

@@ -103,6 +103,38 @@ class PackedProductTest {
         }
     }
 
+    /**
+     * M packed as stored ({@link PackedProduct#pack}, the adjoint's a W) makes the bits of M packed
+     * from its transpose, at widths whose last panel is full, 16 or 32 wide; other shapes are refused.
+     */
+    @Test
+    void packingMAsStoredEqualsPackingItsTranspose() {
+        for (int[] s : new int[][] {{64, 23}, {300, 300}, {37, 5}, {50, 41}}) {
+            int n = s[0];
+            int k = s[1];
+            FMatrix m = random(k, n, n + 300);
+            FMatrix mt = new FMatrix(n, k);
+            for (int j = 0; j < k; j++) {
+                for (int c = 0; c < n; c++) {
+                    mt.data[c * k + j] = m.data[j * n + c];
+                }
+            }
+            FMatrix r = random(21, k, n + 400);
+            FMatrix want = new FMatrix(21, n);
+            packed(mt).product(r, want, 1, 0);
+            PackedProduct p = new PackedProduct(n, k);
+            assertTrue(p.fits(m));
+            p.pack(m);
+            FMatrix got = new FMatrix(21, n);
+            p.product(r, got, 1, 0);
+            assertArrayEquals(bits(want.data), bits(got.data), n + " x " + k);
+        }
+        PackedProduct p = new PackedProduct(30, 20);
+        assertFalse(p.fits(new FMatrix(30, 20)));
+        assertThrows(IllegalArgumentException.class, () -> p.pack(new FMatrix(30, 20)));
+        assertThrows(IllegalArgumentException.class, () -> p.pack(new DMatrix(20, 30)));
+    }
+
     /** A row's bits are the same computed with all rows, alone, or among a few at another place. */
     @Test
     void aRowsBitsDoNotDependOnTheRowsBesideIt() {

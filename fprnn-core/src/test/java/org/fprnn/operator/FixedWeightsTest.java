@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A dense operator's span of fixed weights ({@link RecurrentOperator#beginFixedWeights()}): its
- * products from the stored W^T have the bits of the products outside the span, or, from W packed for
- * {@link PackedProduct} (float, 512-bit vectors), agree with them to float rounding; the copy is the
- * one used inside the span, and a change of W after the span is seen.
+ * products r W^T from the stored W^T, and a W, have the bits of the products outside the span, or,
+ * from W packed for {@link PackedProduct} (float, 512-bit vectors), agree with them to float
+ * rounding; the copy is the one used inside the span, and a change of W after the span is seen.
  */
 class FixedWeightsTest {
 
@@ -45,30 +45,46 @@ class FixedWeightsTest {
                     Matrix r = random(p, b, n, 100 + b);
                     Matrix c0 = random(p, b, n, 200 + b);
                     for (double[] ab : new double[][] {{1, 0}, {-1, 1}, {0.5, 2}}) {
-                        Matrix outside = c0.copy();
-                        op.apply(r, outside, ab[0], ab[1]);
-                        Matrix inside = c0.copy();
-                        op.beginFixedWeights();
-                        try {
-                            op.apply(r, inside, ab[0], ab[1]);
-                        } finally {
-                            op.endFixedWeights();
-                        }
-                        String what = p + ", N = " + n + ", B = " + b + ", alpha " + ab[0] + ", beta " + ab[1] + ", "
-                                + Blas.get().name();
-                        if (p == Precision.FLOAT && PackedProduct.supported()) {
-                            double scale = n * maxAbs(r) * maxAbs(op.parameters().get("W")) * Math.abs(ab[0])
-                                    + maxAbs(c0) * Math.abs(ab[1]);
-                            for (int i = 0; i < inside.size(); i++) {
-                                assertEquals(outside.getFlat(i), inside.getFlat(i), 4 * n * 0x1p-23 * scale,
-                                        what + ", packed, entry " + i);
+                        for (boolean transpose : new boolean[] {false, true}) {
+                            Matrix outside = c0.copy();
+                            product(op, transpose, r, outside, ab);
+                            Matrix inside = c0.copy();
+                            op.beginFixedWeights();
+                            try {
+                                product(op, transpose, r, inside, ab);
+                                if (transpose) { // the second product uses the W packed at the first
+                                    Matrix again = c0.copy();
+                                    product(op, true, r, again, ab);
+                                    assertArrayEquals(TestNets.bits(inside), TestNets.bits(again));
+                                }
+                            } finally {
+                                op.endFixedWeights();
                             }
-                        } else {
-                            assertArrayEquals(TestNets.bits(outside), TestNets.bits(inside), what);
+                            String what = p + ", N = " + n + ", B = " + b + ", alpha " + ab[0] + ", beta " + ab[1]
+                                    + (transpose ? ", a W" : ", r W^T") + ", " + Blas.get().name();
+                            if (p == Precision.FLOAT && PackedProduct.supported()) {
+                                double scale = n * maxAbs(r) * maxAbs(op.parameters().get("W")) * Math.abs(ab[0])
+                                        + maxAbs(c0) * Math.abs(ab[1]);
+                                for (int i = 0; i < inside.size(); i++) {
+                                    assertEquals(outside.getFlat(i), inside.getFlat(i), 4 * n * 0x1p-23 * scale,
+                                            what + ", packed, entry " + i);
+                                }
+                            } else {
+                                assertArrayEquals(TestNets.bits(outside), TestNets.bits(inside), what);
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** out = alpha r W^T + beta out, or with W itself (the adjoint's products) if transpose. */
+    private static void product(DenseOperator op, boolean transpose, Matrix r, Matrix out, double[] ab) {
+        if (transpose) {
+            op.applyTranspose(r, out, ab[0], ab[1]);
+        } else {
+            op.apply(r, out, ab[0], ab[1]);
         }
     }
 

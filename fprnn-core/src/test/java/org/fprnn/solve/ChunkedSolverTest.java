@@ -242,16 +242,23 @@ class ChunkedSolverTest {
                 assertTrue(size >= b / count && size <= 64, b + ": chunk " + c + " has " + size + " rows");
             }
         }
-        // the automatic size depends on the method, width and precision only
+        // the automatic size depends on the method, width, precision and (float) packed products only
+        boolean packed = org.fprnn.linalg.PackedProduct.supported();
         SolverConfig a = SolverConfig.anderson(5, 1.0, 300, 1e-6);
         SolverConfig e = SolverConfig.euler(0.01, 500, 0);
         assertEquals(a.chunkRows(), SolverConfig.AUTO_CHUNK);
         assertEquals(64, ChunkedSolver.rows(a, 512, 300, Precision.FLOAT));
         assertEquals(64, ChunkedSolver.rows(e, 512, 300, Precision.FLOAT));
         assertEquals(64, ChunkedSolver.rows(e, 512, 500, Precision.FLOAT));
-        // chunks below 64 rows, too few chunks, or W too large for the shared cache: the whole batch
+        // the gradient's adjoint (memory 6): 48 rows fit, enough where packed products serve
+        SolverConfig adjoint = SolverConfig.anderson(6, 0.5, 2000, 1e-8);
+        assertEquals(packed ? 48 : 512, ChunkedSolver.rows(adjoint, 512, 300, Precision.FLOAT));
+        assertEquals(512, ChunkedSolver.rows(adjoint, 512, 300, Precision.DOUBLE));
+        // chunks below 64 rows (32 with packed products), too few chunks, or W too large for the
+        // shared cache: the whole batch
         assertEquals(512, ChunkedSolver.rows(a, 512, 300, Precision.DOUBLE));
-        assertEquals(128, ChunkedSolver.rows(a, 128, 500, Precision.FLOAT));
+        assertEquals(packed ? 32 : 128, ChunkedSolver.rows(a, 128, 500, Precision.FLOAT));
+        assertEquals(128, ChunkedSolver.rows(a, 128, 1000, Precision.FLOAT));
         assertEquals(128, ChunkedSolver.rows(a, 128, 300, Precision.FLOAT));
         assertEquals(512, ChunkedSolver.rows(a, 512, 1000, Precision.FLOAT));
         assertEquals(40, ChunkedSolver.rows(a.withChunkRows(40), 512, 300, Precision.FLOAT));
