@@ -54,13 +54,21 @@ final class ChunkedSolver implements Solver {
      * Fewest rows of an automatic chunk of a float batch where packed products serve the dense
      * operators ({@link PackedProduct#supported()}: they do not repack W per call, so few rows cost
      * them no more per row). It lets the gradient's adjoint (Anderson with memory 6, 15 working
-     * matrices: 48 rows at N = 300) be cut into chunks: its rule took 0.81 to 0.85 of the unchunked
-     * time at 2 threads, 0.92 to 0.97 at 1 (P1-converged's network and batch, 2-core AVX-512 Xeon,
-     * interleaved scratch runs). Forward solves, interleaved, chunks against the whole batch: N = 500,
+     * matrices: 48 rows fit at N = 300, so chunks of 32) be cut into chunks: its rule took 0.81 to 0.94
+     * of the unchunked time at 2 threads, 0.92 to 0.97 at 1 (P1-converged's network and batch, 2-core
+     * AVX-512 Xeon, interleaved scratch runs). Forward solves, interleaved, chunks against the whole batch: N = 500,
      * B = 128 in chunks of 32 rows 0.85 (2 threads) and 0.95 (1); N = 400, B = 512 in chunks of 48
-     * rows 0.97 and 1.01.
+     * rows 0.97 and 1.01, in chunks of 32 rows 0.89 (2 threads).
      */
     static final int MIN_ROWS_PACKED = 32;
+    /**
+     * An automatic chunk's rows are a multiple of this: whole tiles of the product, and chunks that
+     * split a batch of a power of two evenly. The gradient's adjoint at N = 300 (48 rows fit) took
+     * 0.90 to 0.98 of the time in chunks of 32 rows that it took in chunks of 48 (11 chunks of 46 or 47
+     * rows for B = 512), over three interleaved scratch runs (2 threads); P1-converged's forward solve
+     * took 1.075 to 1.085 times as long in chunks of 48 as in chunks of 64, and the same in chunks of 32.
+     */
+    static final int ROUND_ROWS = 32;
     /**
      * Most rows of an automatic chunk. Euler's 4 working matrices would allow 128 rows at N = 300, but
      * P1's 500-step Euler solve (N = 300, B = 512, float, 2-core AVX-512 Xeon, packed products) took
@@ -99,8 +107,8 @@ final class ChunkedSolver implements Solver {
     /**
      * Rows per chunk of a batch of b rows of n elements: {@code config.chunkRows()} when given (b or
      * more: the whole batch); automatically the rows whose {@link #matrices} working matrices fit
-     * {@link #BUDGET_BYTES}, at most {@link #MAX_ROWS} and rounded down to a multiple of 16 (whole
-     * panels of the product), or the whole batch (b) if that is below {@link #MIN_ROWS} (float where
+     * {@link #BUDGET_BYTES}, at most {@link #MAX_ROWS} and rounded down to a multiple of
+     * {@link #ROUND_ROWS}, or the whole batch (b) if that is below {@link #MIN_ROWS} (float where
      * packed products serve: {@link #MIN_ROWS_PACKED}), leaves fewer than {@link #MIN_CHUNKS} chunks or
      * W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n, the precision and whether the
      * machine has packed products only (never on the thread count).
@@ -114,7 +122,7 @@ final class ChunkedSolver implements Solver {
             return b;
         }
         long fit = BUDGET_BYTES / ((long) matrices(config) * n * bytes);
-        int r = (int) Math.min(MAX_ROWS, fit) / 16 * 16;
+        int r = (int) Math.min(MAX_ROWS, fit) / ROUND_ROWS * ROUND_ROWS;
         int min = p == Precision.FLOAT && PackedProduct.supported() ? MIN_ROWS_PACKED : MIN_ROWS;
         return r < min || chunks(b, r) < MIN_CHUNKS ? b : r;
     }
