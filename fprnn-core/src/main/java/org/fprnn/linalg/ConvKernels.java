@@ -57,6 +57,12 @@ public final class ConvKernels {
     /**
      * The sum above: in[inOff + base[e] + ic inStride + q] for inChannels channels, out[outOff + oc
      * outStride + q] for outChannels channels, q in [0, len) with len a multiple of {@link #tile}.
+     * The main tile's loops are here, the three others' (a row's odd last vector, output channels
+     * past the blocks of 4) each in a method of its own, so that C2 keeps every tile's accumulators in
+     * registers whatever the profile: with all four loop nests in one method, a JVM that had first
+     * run other convolutions (StructuredGradientTest before AllocationTest, in one run) compiled it so
+     * that it boxed its vectors, about 10 MB per call of P3c's stride-1 map. (With the main tile in a
+     * method of its own too, P3c-sized maps took 1.1 to 1.15 times as long.)
      */
     public static void stencil(float[] in, int inOff, int inStride, int inChannels, float[] out, int outOff,
                                int outStride, int outChannels, int len, int[] base, float[] coef, int e0, int e1) {
@@ -64,7 +70,7 @@ public final class ConvKernels {
         int oc = 0;
         int pairs = len / (2 * FL) * (2 * FL);
         for (; oc + OC_BLOCK <= outChannels; oc += OC_BLOCK) {
-            for (int q = 0; q < pairs; q += 2 * FL) {
+            for (int q = 0; q < pairs; q += 2 * FL) { // the main tile, four channels by two vectors
                 FloatVector a00 = FloatVector.zero(FS);
                 FloatVector a01 = a00;
                 FloatVector a10 = a00;
@@ -104,124 +110,160 @@ public final class ConvKernels {
                 a31.intoArray(out, oo + 3 * outStride + FL);
             }
             if (pairs < len) {
-                int q = pairs;
-                FloatVector a0 = FloatVector.zero(FS);
-                FloatVector a1 = a0;
-                FloatVector a2 = a0;
-                FloatVector a3 = a0;
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        FloatVector v0 = FloatVector.fromArray(FS, in, io);
-                        a0 = v0.fma(FloatVector.broadcast(FS, coef[co]), a0);
-                        a1 = v0.fma(FloatVector.broadcast(FS, coef[co + 1]), a1);
-                        a2 = v0.fma(FloatVector.broadcast(FS, coef[co + 2]), a2);
-                        a3 = v0.fma(FloatVector.broadcast(FS, coef[co + 3]), a3);
-                    }
-                }
-                int oo = outOff + oc * outStride + q;
-                a0.intoArray(out, oo);
-                a1.intoArray(out, oo + outStride);
-                a2.intoArray(out, oo + 2 * outStride);
-                a3.intoArray(out, oo + 3 * outStride);
+                fourByOne(in, inOff + pairs, inStride, inChannels, out, outOff + oc * outStride + pairs, outStride,
+                        outChannels, base, coef, e0, e1, oc);
             }
         }
         for (; oc < outChannels; oc++) {
             for (int q = 0; q < pairs; q += 2 * FL) {
-                FloatVector a0 = FloatVector.zero(FS);
-                FloatVector a1 = a0;
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        FloatVector k0 = FloatVector.broadcast(FS, coef[co]);
-                        a0 = FloatVector.fromArray(FS, in, io).fma(k0, a0);
-                        a1 = FloatVector.fromArray(FS, in, io + FL).fma(k0, a1);
-                    }
-                }
-                int oo = outOff + oc * outStride + q;
-                a0.intoArray(out, oo);
-                a1.intoArray(out, oo + FL);
+                oneByTwo(in, inOff + q, inStride, inChannels, out, outOff + oc * outStride + q, outChannels, base,
+                        coef, e0, e1, oc);
             }
             if (pairs < len) {
-                int q = pairs;
-                FloatVector a0 = FloatVector.zero(FS);
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        a0 = FloatVector.fromArray(FS, in, io).fma(FloatVector.broadcast(FS, coef[co]), a0);
-                    }
-                }
-                a0.intoArray(out, outOff + oc * outStride + q);
+                oneByOne(in, inOff + pairs, inStride, inChannels, out, outOff + oc * outStride + pairs, outChannels,
+                        base, coef, e0, e1, oc);
             }
         }
     }
 
-    /** {@link #stencil(float[], int, int, int, float[], int, int, int, int, int[], float[], int, int)} in double. */
+    /** The main tile with one vector of pixels (a float row's last, odd vector), at out[o + c outStride]. */
+    private static void fourByOne(float[] in, int i0, int inStride, int inChannels, float[] out, int o, int outStride,
+                                  int outChannels, int[] base, float[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        FloatVector a0 = FloatVector.zero(FS);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int e = e0; e < e1; e++) {
+            int io = i0 + base[e];
+            int co = e * tapStride + oc;
+            for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                FloatVector v0 = FloatVector.fromArray(FS, in, io);
+                a0 = v0.fma(FloatVector.broadcast(FS, coef[co]), a0);
+                a1 = v0.fma(FloatVector.broadcast(FS, coef[co + 1]), a1);
+                a2 = v0.fma(FloatVector.broadcast(FS, coef[co + 2]), a2);
+                a3 = v0.fma(FloatVector.broadcast(FS, coef[co + 3]), a3);
+            }
+        }
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + outStride);
+        a2.intoArray(out, o + 2 * outStride);
+        a3.intoArray(out, o + 3 * outStride);
+    }
+
+    /** One output channel (oc) by two vectors of pixels, at out[o]. */
+    private static void oneByTwo(float[] in, int i0, int inStride, int inChannels, float[] out, int o, int outChannels,
+                                 int[] base, float[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        FloatVector a0 = FloatVector.zero(FS);
+        FloatVector a1 = a0;
+        for (int e = e0; e < e1; e++) {
+            int io = i0 + base[e];
+            int co = e * tapStride + oc;
+            for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                FloatVector k0 = FloatVector.broadcast(FS, coef[co]);
+                a0 = FloatVector.fromArray(FS, in, io).fma(k0, a0);
+                a1 = FloatVector.fromArray(FS, in, io + FL).fma(k0, a1);
+            }
+        }
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + FL);
+    }
+
+    /** {@link #oneByTwo} with one vector of pixels. */
+    private static void oneByOne(float[] in, int i0, int inStride, int inChannels, float[] out, int o, int outChannels,
+                                 int[] base, float[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        FloatVector a0 = FloatVector.zero(FS);
+        for (int e = e0; e < e1; e++) {
+            int io = i0 + base[e];
+            int co = e * tapStride + oc;
+            for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                a0 = FloatVector.fromArray(FS, in, io).fma(FloatVector.broadcast(FS, coef[co]), a0);
+            }
+        }
+        a0.intoArray(out, o);
+    }
+
+    /**
+     * {@link #stencil(float[], int, int, int, float[], int, int, int, int, int[], float[], int, int)} in
+     * double, each register tile a method of its own.
+     */
     public static void stencil(double[] in, int inOff, int inStride, int inChannels, double[] out, int outOff,
                                int outStride, int outChannels, int len, int[] base, double[] coef, int e0, int e1) {
-        int tapStride = inChannels * outChannels;
         int oc = 0;
         for (; oc + OC_BLOCK <= outChannels; oc += OC_BLOCK) {
             for (int q = 0; q < len; q += 2 * DL) {
-                DoubleVector a00 = DoubleVector.zero(DS);
-                DoubleVector a01 = a00;
-                DoubleVector a10 = a00;
-                DoubleVector a11 = a00;
-                DoubleVector a20 = a00;
-                DoubleVector a21 = a00;
-                DoubleVector a30 = a00;
-                DoubleVector a31 = a00;
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        DoubleVector v0 = DoubleVector.fromArray(DS, in, io);
-                        DoubleVector v1 = DoubleVector.fromArray(DS, in, io + DL);
-                        DoubleVector k0 = DoubleVector.broadcast(DS, coef[co]);
-                        DoubleVector k1 = DoubleVector.broadcast(DS, coef[co + 1]);
-                        DoubleVector k2 = DoubleVector.broadcast(DS, coef[co + 2]);
-                        DoubleVector k3 = DoubleVector.broadcast(DS, coef[co + 3]);
-                        a00 = v0.fma(k0, a00);
-                        a01 = v1.fma(k0, a01);
-                        a10 = v0.fma(k1, a10);
-                        a11 = v1.fma(k1, a11);
-                        a20 = v0.fma(k2, a20);
-                        a21 = v1.fma(k2, a21);
-                        a30 = v0.fma(k3, a30);
-                        a31 = v1.fma(k3, a31);
-                    }
-                }
-                int oo = outOff + oc * outStride + q;
-                a00.intoArray(out, oo);
-                a01.intoArray(out, oo + DL);
-                a10.intoArray(out, oo + outStride);
-                a11.intoArray(out, oo + outStride + DL);
-                a20.intoArray(out, oo + 2 * outStride);
-                a21.intoArray(out, oo + 2 * outStride + DL);
-                a30.intoArray(out, oo + 3 * outStride);
-                a31.intoArray(out, oo + 3 * outStride + DL);
+                fourByTwo(in, inOff + q, inStride, inChannels, out, outOff + oc * outStride + q, outStride,
+                        outChannels, base, coef, e0, e1, oc);
             }
         }
         for (; oc < outChannels; oc++) {
             for (int q = 0; q < len; q += 2 * DL) {
-                DoubleVector a0 = DoubleVector.zero(DS);
-                DoubleVector a1 = a0;
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        DoubleVector k0 = DoubleVector.broadcast(DS, coef[co]);
-                        a0 = DoubleVector.fromArray(DS, in, io).fma(k0, a0);
-                        a1 = DoubleVector.fromArray(DS, in, io + DL).fma(k0, a1);
-                    }
-                }
-                int oo = outOff + oc * outStride + q;
-                a0.intoArray(out, oo);
-                a1.intoArray(out, oo + DL);
+                oneByTwo(in, inOff + q, inStride, inChannels, out, outOff + oc * outStride + q, outChannels, base,
+                        coef, e0, e1, oc);
             }
         }
+    }
+
+    /** Four output channels from oc by two vectors of pixels, at out[o + c outStride], pixels from in[i0 + base[e]]. */
+    private static void fourByTwo(double[] in, int i0, int inStride, int inChannels, double[] out, int o, int outStride,
+                                  int outChannels, int[] base, double[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        DoubleVector a00 = DoubleVector.zero(DS);
+        DoubleVector a01 = a00;
+        DoubleVector a10 = a00;
+        DoubleVector a11 = a00;
+        DoubleVector a20 = a00;
+        DoubleVector a21 = a00;
+        DoubleVector a30 = a00;
+        DoubleVector a31 = a00;
+        for (int e = e0; e < e1; e++) {
+            int io = i0 + base[e];
+            int co = e * tapStride + oc;
+            for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                DoubleVector v0 = DoubleVector.fromArray(DS, in, io);
+                DoubleVector v1 = DoubleVector.fromArray(DS, in, io + DL);
+                DoubleVector k0 = DoubleVector.broadcast(DS, coef[co]);
+                DoubleVector k1 = DoubleVector.broadcast(DS, coef[co + 1]);
+                DoubleVector k2 = DoubleVector.broadcast(DS, coef[co + 2]);
+                DoubleVector k3 = DoubleVector.broadcast(DS, coef[co + 3]);
+                a00 = v0.fma(k0, a00);
+                a01 = v1.fma(k0, a01);
+                a10 = v0.fma(k1, a10);
+                a11 = v1.fma(k1, a11);
+                a20 = v0.fma(k2, a20);
+                a21 = v1.fma(k2, a21);
+                a30 = v0.fma(k3, a30);
+                a31 = v1.fma(k3, a31);
+            }
+        }
+        a00.intoArray(out, o);
+        a01.intoArray(out, o + DL);
+        a10.intoArray(out, o + outStride);
+        a11.intoArray(out, o + outStride + DL);
+        a20.intoArray(out, o + 2 * outStride);
+        a21.intoArray(out, o + 2 * outStride + DL);
+        a30.intoArray(out, o + 3 * outStride);
+        a31.intoArray(out, o + 3 * outStride + DL);
+    }
+
+    /** The double {@link #oneByTwo(float[], int, int, int, float[], int, int, int[], float[], int, int, int)}. */
+    private static void oneByTwo(double[] in, int i0, int inStride, int inChannels, double[] out, int o,
+                                 int outChannels, int[] base, double[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        for (int e = e0; e < e1; e++) {
+            int io = i0 + base[e];
+            int co = e * tapStride + oc;
+            for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                DoubleVector k0 = DoubleVector.broadcast(DS, coef[co]);
+                a0 = DoubleVector.fromArray(DS, in, io).fma(k0, a0);
+                a1 = DoubleVector.fromArray(DS, in, io + DL).fma(k0, a1);
+            }
+        }
+        a0.intoArray(out, o);
+        a1.intoArray(out, o + DL);
     }
 }
