@@ -285,11 +285,10 @@ public final class Ops {
         }
         int n = a.cols;
         for (int i = 0; i < a.rows; i++) {
-            double m = 0;
-            for (int j = i * n, e = j + n; j < e; j++) {
-                m = Math.max(m, Math.abs(a.getFlat(j)));
-            }
-            res[i] = m;
+            res[i] = switch (a) {
+                case FMatrix f -> RowKernels.maxAbs(f.data, i * n, n);
+                case DMatrix d -> RowKernels.maxAbs(d.data, i * n, n);
+            };
         }
     }
 

@@ -44,6 +44,34 @@ public final class RowKernels {
         return new double[5 * FL];
     }
 
+    /** max_j |x[off + j]| over j < len, 0 if len = 0 (NaN if any is NaN): a maximum, so exact in any order. */
+    public static double maxAbs(float[] x, int off, int len) {
+        FloatVector mx = FloatVector.zero(FS);
+        int j = 0;
+        for (int end = len - FL; j <= end; j += FL) {
+            mx = mx.max(FloatVector.fromArray(FS, x, off + j).abs());
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            m = Math.max(m, Math.abs(x[off + j]));
+        }
+        return m;
+    }
+
+    /** The double version of {@link #maxAbs(float[], int, int)}. */
+    public static double maxAbs(double[] x, int off, int len) {
+        DoubleVector mx = DoubleVector.zero(DS);
+        int j = 0;
+        for (int end = len - L; j <= end; j += L) {
+            mx = mx.max(DoubleVector.fromArray(DS, x, off + j).abs());
+        }
+        double m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            m = Math.max(m, Math.abs(x[off + j]));
+        }
+        return m;
+    }
+
     /**
      * sum_j x[xOff + j] * y[yOff + j] over j < len of two float rows, for Anderson's Gram matrix: over
      * each block of 2 FL elements, float fused multiply-adds into two accumulators of FL lanes (the

@@ -148,6 +148,39 @@ class RowKernelsTest {
         }
     }
 
+    /** The rows' largest magnitude (the adjoint's residual scale) at every length and offset, NaN kept. */
+    @Test
+    void maxAbsIsTheScalarMaximum() {
+        SplittableRandom rnd = new SplittableRandom(10);
+        for (int len = 0; len <= 70; len++) {
+            for (int special = -1; special < 3; special++) {
+                int off = rnd.nextInt(5);
+                float[] xf = new float[off + len + 2];
+                double[] xd = new double[xf.length];
+                for (int i = 0; i < xf.length; i++) {
+                    xd[i] = rnd.nextDouble(-3, 3) * Math.exp(rnd.nextDouble(-5, 5));
+                    xf[i] = (float) xd[i];
+                }
+                if (special >= 0 && len > 0) { // NaN, an infinity or -0 somewhere in the row
+                    int at = off + rnd.nextInt(len);
+                    double v = special == 0 ? Double.NaN : special == 1 ? Double.NEGATIVE_INFINITY : -0.0;
+                    xd[at] = v;
+                    xf[at] = (float) v;
+                }
+                xf[off + len] = 1e30f; // past the row: never read
+                xd[off + len] = 1e300;
+                double wantF = 0;
+                double wantD = 0;
+                for (int j = 0; j < len; j++) {
+                    wantF = Math.max(wantF, Math.abs(xf[off + j]));
+                    wantD = Math.max(wantD, Math.abs(xd[off + j]));
+                }
+                assertEquals(wantF, RowKernels.maxAbs(xf, off, len), 0.0, "float, length " + len);
+                assertEquals(wantD, RowKernels.maxAbs(xd, off, len), 0.0, "double, length " + len);
+            }
+        }
+    }
+
     @Test
     void refinementRowsHaveTheBitsOfTheirScalarLoops() {
         SplittableRandom rnd = new SplittableRandom(8);
