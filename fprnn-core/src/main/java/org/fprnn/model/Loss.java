@@ -29,58 +29,73 @@ public enum Loss {
      * @return the mean loss over the batch, accumulated in double
      */
     public double evaluate(Matrix yhat, Batch batch, Matrix eps, double[] perSample) {
+        check(batch);
         int b = yhat.rows;
-        int k = yhat.cols;
         double total = 0;
-        if (this == CROSS_ENTROPY) {
-            int[] y = batch.labels();
-            if (y == null) {
-                throw new IllegalArgumentException("cross_entropy needs integer labels");
-            }
-            for (int i = 0; i < b; i++) {
-                int o = i * k;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    max = Math.max(max, yhat.getFlat(o + j));
-                }
-                double sum = 0;
-                for (int j = 0; j < k; j++) {
-                    sum += Math.exp(yhat.getFlat(o + j) - max);
-                }
-                double logZ = max + Math.log(sum);
-                double li = logZ - yhat.getFlat(o + y[i]);
-                total += li;
-                if (perSample != null) {
-                    perSample[i] = li;
-                }
-                if (eps != null) {
-                    for (int j = 0; j < k; j++) {
-                        double p = Math.exp(yhat.getFlat(o + j) - logZ);
-                        eps.setFlat(o + j, p - (j == y[i] ? 1.0 : 0.0));
-                    }
-                }
-            }
-        } else {
-            Matrix t = batch.targets();
-            if (t == null) {
-                throw new IllegalArgumentException("mse needs real-valued targets");
-            }
-            for (int i = 0; i < b; i++) {
-                double li = 0;
-                for (int j = i * k, e = j + k; j < e; j++) {
-                    double d = yhat.getFlat(j) - t.getFlat(j);
-                    li += d * d;
-                    if (eps != null) {
-                        eps.setFlat(j, 2 * d);
-                    }
-                }
-                total += li;
-                if (perSample != null) {
-                    perSample[i] = li;
-                }
+        for (int i = 0; i < b; i++) {
+            double li = rowLoss(yhat, batch, eps, i);
+            total += li;
+            if (perSample != null) {
+                perSample[i] = li;
             }
         }
         return total / b;
+    }
+
+    /**
+     * l_i of rows [from, to) into perSample[i] and, if eps is not null, their eps_i: a row's work reads
+     * only that row, so rows may run on different threads; the batch's loss is then the sum of
+     * perSample in row order over B, as {@link #evaluate} adds it (the same bits).
+     */
+    public void evaluateRows(Matrix yhat, Batch batch, Matrix eps, double[] perSample, int from, int to) {
+        check(batch);
+        for (int i = from; i < to; i++) {
+            perSample[i] = rowLoss(yhat, batch, eps, i);
+        }
+    }
+
+    private void check(Batch batch) {
+        if (this == CROSS_ENTROPY && batch.labels() == null) {
+            throw new IllegalArgumentException("cross_entropy needs integer labels");
+        }
+        if (this == MSE && batch.targets() == null) {
+            throw new IllegalArgumentException("mse needs real-valued targets");
+        }
+    }
+
+    /** l_i of row i, and eps_i into eps if it is not null. */
+    private double rowLoss(Matrix yhat, Batch batch, Matrix eps, int i) {
+        int k = yhat.cols;
+        int o = i * k;
+        if (this == CROSS_ENTROPY) {
+            int[] y = batch.labels();
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                max = Math.max(max, yhat.getFlat(o + j));
+            }
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += Math.exp(yhat.getFlat(o + j) - max);
+            }
+            double logZ = max + Math.log(sum);
+            if (eps != null) {
+                for (int j = 0; j < k; j++) {
+                    double p = Math.exp(yhat.getFlat(o + j) - logZ);
+                    eps.setFlat(o + j, p - (j == y[i] ? 1.0 : 0.0));
+                }
+            }
+            return logZ - yhat.getFlat(o + y[i]);
+        }
+        Matrix t = batch.targets();
+        double li = 0;
+        for (int j = o, e = j + k; j < e; j++) {
+            double d = yhat.getFlat(j) - t.getFlat(j);
+            li += d * d;
+            if (eps != null) {
+                eps.setFlat(j, 2 * d);
+            }
+        }
+        return li;
     }
 
     /** Number of rows whose arg-max output equals the label (cross-entropy batches only). */

@@ -2,6 +2,7 @@ package org.fprnn.rule;
 
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
@@ -48,6 +49,30 @@ abstract class AbstractRule implements Rule {
         return c;
     }
 
+    /** The read-out's losses and eps on row blocks over the cores ({@link Loss#evaluateRows}). */
+    private static final class LossRows implements RowParallel.RowBlock {
+        private Loss loss;
+        private Matrix yhat;
+        private Batch batch;
+        private Matrix eps;
+        private double[] perSample;
+
+        void set(Loss loss, Matrix yhat, Batch batch, Matrix eps, double[] perSample) {
+            this.loss = loss;
+            this.yhat = yhat;
+            this.batch = batch;
+            this.eps = eps;
+            this.perSample = perSample;
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            loss.evaluateRows(yhat, batch, eps, perSample, from, to);
+        }
+    }
+
+    private final LossRows lossRows = new LossRows();
+
     /** The loss at a state and dl/dr per sample. */
     protected record Readout(double loss, int correct, Matrix e) {
     }
@@ -64,8 +89,18 @@ abstract class AbstractRule implements Rule {
         Matrix yhat = ws.get("yhat", b, net.outputs(), r.precision());
         net.readout(r, yhat);
         Matrix eps = ws.like("eps", yhat);
-        Loss loss = settings.loss();
-        double l = loss.evaluate(yhat, batch, eps, null);
+        double[] perSample = ws.doubles("perSampleLoss", b);
+        lossRows.set(settings.loss(), yhat, batch, eps, perSample);
+        try {
+            RowParallel.forRows(b, RowParallel.minRows(8 * yhat.cols), lossRows); // a few exps per output
+        } finally {
+            lossRows.set(null, null, null, null, null);
+        }
+        double l = 0;
+        for (int i = 0; i < b; i++) { // in row order, as Loss.evaluate adds them
+            l += perSample[i];
+        }
+        l /= b;
         int correct = batch.labels() != null ? Loss.correct(yhat, batch.labels()) : -1;
         Matrix e = ws.like("e", r);
         net.readOut().applyTranspose(eps, e, 1, 0);
