@@ -6,9 +6,10 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Products out = alpha r M + beta out with one float M (k x n) used for many of them, as in a
  * solver's iterations (MATH section 3.1's W r, rows are samples: r is B x k, out B x n, and M = W^T,
- * {@link #packTransposed}; or the adjoint's (g * lambda) W, M = W, {@link #pack}): M is packed once into column panels and every product runs on a Java
- * Vector API kernel. OpenBLAS packs W anew in every call, which costs little on a whole batch but
- * much on the solvers' chunks of rows (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31,
+ * {@link #packTransposed}; or the adjoint's (g * lambda) W, M = W, {@link #pack}): M is packed once
+ * into column panels and every product runs on a Java Vector API kernel. OpenBLAS packs W anew in
+ * every call, which costs little on a whole batch but much on the solvers' chunks of rows
+ * (ChunkedSolver): on an AVX-512 Xeon (OpenBLAS 0.3.31,
  * Cooperlake kernel, one thread, a scratch program timing both interleaved), 64-row calls of 64 x 300
  * by 300 x 300 took 1.32 to 1.37 times as long per row as one 512-row call, while this kernel took
  * 0.99 to 1.02 times the 512-row call on chunks of 32, 64 and 128 rows. {@code fprnn bench threads}

@@ -56,9 +56,9 @@ final class ChunkedSolver implements Solver {
      * them no more per row). It lets the gradient's adjoint (Anderson with memory 6, 15 working
      * matrices: 48 rows fit at N = 300, so chunks of 32) be cut into chunks: its rule took 0.81 to 0.94
      * of the unchunked time at 2 threads, 0.92 to 0.97 at 1 (P1-converged's network and batch, 2-core
-     * AVX-512 Xeon, interleaved scratch runs). Forward solves, interleaved, chunks against the whole batch: N = 500,
-     * B = 128 in chunks of 32 rows 0.85 (2 threads) and 0.95 (1); N = 400, B = 512 in chunks of 48
-     * rows 0.97 and 1.01, in chunks of 32 rows 0.89 (2 threads).
+     * AVX-512 Xeon, interleaved scratch runs). Forward solves in chunks against the whole batch,
+     * interleaved: N = 500, B = 128 in chunks of 32 rows 0.85 (2 threads) and 0.95 (1); N = 400,
+     * B = 512 in chunks of 48 rows 0.97 and 1.01, in chunks of 32 rows 0.89 (2 threads).
      */
     static final int MIN_ROWS_PACKED = 32;
     /**
@@ -110,8 +110,8 @@ final class ChunkedSolver implements Solver {
      * {@link #BUDGET_BYTES}, at most {@link #MAX_ROWS} and rounded down to a multiple of
      * {@link #ROUND_ROWS}, or the whole batch (b) if that is below {@link #MIN_ROWS} (float where
      * packed products serve: {@link #MIN_ROWS_PACKED}), leaves fewer than {@link #MIN_CHUNKS} chunks or
-     * W is over {@link #MAX_W_BYTES}. Depends on the settings, b, n, the precision and whether the
-     * machine has packed products only (never on the thread count).
+     * W is over {@link #MAX_W_BYTES}. Depends only on the settings, b, n, the precision and whether the
+     * machine has packed products (never on the thread count).
      */
     static int rows(SolverConfig config, int b, int n, Precision p) {
         if (config.chunkRows() != SolverConfig.AUTO_CHUNK) {

@@ -96,11 +96,12 @@ public final class RefinedAdjoint {
                             d.data[j] = (float) lambda.data[j];
                         }
                     }
-                    default -> {
+                    case TO_DOUBLE -> {
                         for (int j = o; j < o + n; j++) {
                             lambda.data[j] = d.data[j];
                         }
                     }
+                    default -> throw new IllegalStateException("no refinement pass " + stage);
                 }
             }
         }
