@@ -57,58 +57,22 @@ public final class ConvKernels {
     /**
      * The sum above: in[inOff + base[e] + ic inStride + q] for inChannels channels, out[outOff + oc
      * outStride + q] for outChannels channels, q in [0, len) with len a multiple of {@link #tile}.
-     * The main tile's loops are here, the three others' (a row's odd last vector, output channels
-     * past the blocks of 4) each in a method of its own, so that C2 keeps every tile's accumulators in
-     * registers whatever the profile: with all four loop nests in one method, a JVM that had first
-     * run other convolutions (StructuredGradientTest before AllocationTest, in one run) compiled it so
-     * that it boxed its vectors, about 10 MB per call of P3c's stride-1 map. (With the main tile in a
-     * method of its own too, P3c-sized maps took 1.1 to 1.15 times as long.)
+     * Each register tile's loop nest is a method of its own (the main tile's with its loop over the
+     * pixels, one call per block of 4 channels), so that C2 compiles each soon and keeps its
+     * accumulators in registers whatever ran before. With all four nests in one method, a JVM that had
+     * first run other convolutions (StructuredGradientTest before AllocationTest, in one run) kept
+     * running it boxed, about 10 MB per call of P3c's stride-1 map: its C2 compile came more than ten
+     * seconds after its first C1 one. With only the main nest left in the method, a longer list of
+     * tests before AllocationTest still did that; one call per main tile instead of per block of
+     * channels made P3c-sized maps take 1.1 to 1.15 times as long.
      */
     public static void stencil(float[] in, int inOff, int inStride, int inChannels, float[] out, int outOff,
                                int outStride, int outChannels, int len, int[] base, float[] coef, int e0, int e1) {
-        int tapStride = inChannels * outChannels;
         int oc = 0;
         int pairs = len / (2 * FL) * (2 * FL);
         for (; oc + OC_BLOCK <= outChannels; oc += OC_BLOCK) {
-            for (int q = 0; q < pairs; q += 2 * FL) { // the main tile, four channels by two vectors
-                FloatVector a00 = FloatVector.zero(FS);
-                FloatVector a01 = a00;
-                FloatVector a10 = a00;
-                FloatVector a11 = a00;
-                FloatVector a20 = a00;
-                FloatVector a21 = a00;
-                FloatVector a30 = a00;
-                FloatVector a31 = a00;
-                for (int e = e0; e < e1; e++) {
-                    int io = inOff + base[e] + q;
-                    int co = e * tapStride + oc;
-                    for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
-                        FloatVector v0 = FloatVector.fromArray(FS, in, io);
-                        FloatVector v1 = FloatVector.fromArray(FS, in, io + FL);
-                        FloatVector k0 = FloatVector.broadcast(FS, coef[co]);
-                        FloatVector k1 = FloatVector.broadcast(FS, coef[co + 1]);
-                        FloatVector k2 = FloatVector.broadcast(FS, coef[co + 2]);
-                        FloatVector k3 = FloatVector.broadcast(FS, coef[co + 3]);
-                        a00 = v0.fma(k0, a00);
-                        a01 = v1.fma(k0, a01);
-                        a10 = v0.fma(k1, a10);
-                        a11 = v1.fma(k1, a11);
-                        a20 = v0.fma(k2, a20);
-                        a21 = v1.fma(k2, a21);
-                        a30 = v0.fma(k3, a30);
-                        a31 = v1.fma(k3, a31);
-                    }
-                }
-                int oo = outOff + oc * outStride + q;
-                a00.intoArray(out, oo);
-                a01.intoArray(out, oo + FL);
-                a10.intoArray(out, oo + outStride);
-                a11.intoArray(out, oo + outStride + FL);
-                a20.intoArray(out, oo + 2 * outStride);
-                a21.intoArray(out, oo + 2 * outStride + FL);
-                a30.intoArray(out, oo + 3 * outStride);
-                a31.intoArray(out, oo + 3 * outStride + FL);
-            }
+            fourByTwo(in, inOff, inStride, inChannels, out, outOff + oc * outStride, outStride, outChannels, pairs,
+                    base, coef, e0, e1, oc);
             if (pairs < len) {
                 fourByOne(in, inOff + pairs, inStride, inChannels, out, outOff + oc * outStride + pairs, outStride,
                         outChannels, base, coef, e0, e1, oc);
@@ -123,6 +87,55 @@ public final class ConvKernels {
                 oneByOne(in, inOff + pairs, inStride, inChannels, out, outOff + oc * outStride + pairs, outChannels,
                         base, coef, e0, e1, oc);
             }
+        }
+    }
+
+    /**
+     * Four output channels from oc, at out[o + c outStride + q], by pairs of vectors of pixels q in
+     * [0, pairs), pixels from in[i0 + base[e] + q]: the main tile, with its loop over the pixels (one
+     * call per block of channels).
+     */
+    private static void fourByTwo(float[] in, int i0, int inStride, int inChannels, float[] out, int o, int outStride,
+                                  int outChannels, int pairs, int[] base, float[] coef, int e0, int e1, int oc) {
+        int tapStride = inChannels * outChannels;
+        for (int q = 0; q < pairs; q += 2 * FL) {
+            FloatVector a00 = FloatVector.zero(FS);
+            FloatVector a01 = a00;
+            FloatVector a10 = a00;
+            FloatVector a11 = a00;
+            FloatVector a20 = a00;
+            FloatVector a21 = a00;
+            FloatVector a30 = a00;
+            FloatVector a31 = a00;
+            for (int e = e0; e < e1; e++) {
+                int io = i0 + base[e] + q;
+                int co = e * tapStride + oc;
+                for (int ic = 0; ic < inChannels; ic++, io += inStride, co += outChannels) {
+                    FloatVector v0 = FloatVector.fromArray(FS, in, io);
+                    FloatVector v1 = FloatVector.fromArray(FS, in, io + FL);
+                    FloatVector k0 = FloatVector.broadcast(FS, coef[co]);
+                    FloatVector k1 = FloatVector.broadcast(FS, coef[co + 1]);
+                    FloatVector k2 = FloatVector.broadcast(FS, coef[co + 2]);
+                    FloatVector k3 = FloatVector.broadcast(FS, coef[co + 3]);
+                    a00 = v0.fma(k0, a00);
+                    a01 = v1.fma(k0, a01);
+                    a10 = v0.fma(k1, a10);
+                    a11 = v1.fma(k1, a11);
+                    a20 = v0.fma(k2, a20);
+                    a21 = v1.fma(k2, a21);
+                    a30 = v0.fma(k3, a30);
+                    a31 = v1.fma(k3, a31);
+                }
+            }
+            int oo = o + q;
+            a00.intoArray(out, oo);
+            a01.intoArray(out, oo + FL);
+            a10.intoArray(out, oo + outStride);
+            a11.intoArray(out, oo + outStride + FL);
+            a20.intoArray(out, oo + 2 * outStride);
+            a21.intoArray(out, oo + 2 * outStride + FL);
+            a30.intoArray(out, oo + 3 * outStride);
+            a31.intoArray(out, oo + 3 * outStride + FL);
         }
     }
 
