@@ -108,43 +108,42 @@ final class GradientRule extends AbstractRule {
      */
     private static final class Widths implements RowParallel.RowBlock {
         private boolean widen;
-        private float[] g;
-        private float[] e;
-        private double[] gd;
-        private double[] ed;
-        private double[] lambda;
-        private float[] delta;
-        private int cols;
+        private Matrix g;
+        private Matrix e;
+        private Matrix gd;
+        private Matrix ed;
+        private Matrix lambda;
+        private Matrix delta;
 
         void run(boolean widen, Matrix g, Matrix e, Matrix gd, Matrix ed, Matrix lambda, Matrix delta) {
             this.widen = widen;
-            this.g = ((FMatrix) g).data;
-            this.e = ((FMatrix) e).data;
-            this.gd = ((DMatrix) gd).data;
-            this.ed = ((DMatrix) ed).data;
-            this.lambda = ((DMatrix) lambda).data;
-            this.delta = ((FMatrix) delta).data;
-            this.cols = g.cols;
+            this.g = g;
+            this.e = e;
+            this.gd = gd;
+            this.ed = ed;
+            this.lambda = lambda;
+            this.delta = delta;
             try {
                 RowParallel.forRows(g.rows, RowParallel.minRows(g.cols), this);
             } finally {
-                this.g = this.e = this.delta = null;
-                this.gd = this.ed = this.lambda = null;
+                this.g = this.e = this.gd = this.ed = this.lambda = this.delta = null;
             }
         }
 
         @Override
         public void rows(int part, int from, int to) {
-            int end = to * cols;
             if (widen) {
-                for (int o = from * cols; o < end; o++) {
-                    gd[o] = g[o];
-                    ed[o] = e[o];
+                for (int i = from; i < to; i++) {
+                    gd.copyRow(g, i, i);
+                    ed.copyRow(e, i, i);
                 }
-            } else {
-                for (int o = from * cols; o < end; o++) {
-                    delta[o] = (float) (gd[o] * lambda[o]);
-                }
+                return;
+            }
+            double[] x = ((DMatrix) gd).data;
+            double[] y = ((DMatrix) lambda).data;
+            float[] z = ((FMatrix) delta).data;
+            for (int o = from * g.cols, end = to * g.cols; o < end; o++) {
+                z[o] = (float) (x[o] * y[o]);
             }
         }
     }

@@ -91,16 +91,8 @@ public final class RefinedAdjoint {
                             RowKernels.addWidened(lambda.data, d.data, o, n);
                         }
                     }
-                    case TO_FLOAT -> {
-                        for (int j = o; j < o + n; j++) {
-                            d.data[j] = (float) lambda.data[j];
-                        }
-                    }
-                    case TO_DOUBLE -> {
-                        for (int j = o; j < o + n; j++) {
-                            lambda.data[j] = d.data[j];
-                        }
-                    }
+                    case TO_FLOAT -> d.copyRow(lambda, i, i);
+                    case TO_DOUBLE -> lambda.copyRow(d, i, i);
                     default -> throw new IllegalStateException("no refinement pass " + stage);
                 }
             }
