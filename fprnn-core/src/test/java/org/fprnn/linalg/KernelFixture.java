@@ -373,6 +373,17 @@ final class KernelFixture {
                 nbits[i] = Float.floatToIntBits(narrowOut.data[i]);
             }
             m.put("packedProduct/narrow", nbits);
+            // a W of 32 rows: one full panel, so the 37 rows run in tiles of 12, 12 and 8, then the padded 5
+            FMatrix fullW = new FMatrix(32, kk, java.util.Arrays.copyOf(af, 32 * kk));
+            FMatrix fullOut = new FMatrix(mm, 32);
+            PackedProduct full = new PackedProduct(32, kk);
+            full.packTransposed(fullW);
+            full.product(r, fullOut, 1, 0);
+            long[] fbits12 = new long[fullOut.data.length];
+            for (int i = 0; i < fbits12.length; i++) {
+                fbits12[i] = Float.floatToIntBits(fullOut.data[i]);
+            }
+            m.put("packedProduct/rowsOf12", fbits12);
         }
         // Anderson's coefficients, several samples per vector (solved and refused ones)
         int am = 5;

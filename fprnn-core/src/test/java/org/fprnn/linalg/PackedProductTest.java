@@ -78,27 +78,33 @@ class PackedProductTest {
 
     /**
      * Each entry is the chain of float fused multiply-adds over j in order from zero, whichever tile
-     * made it: widths whose last panel is full (64), 16 wide (300, 37, 48) or 32 wide (50), rows in
-     * tiles of 8, then the last 3 one by one (19 = 2 x 8 + 3) or the last 5 in a padded tile (21).
+     * made it: widths whose last panel is full (64), 16 wide (300, 37, 48) or 32 wide (50); rows in
+     * tiles of 8, then the last 3 one by one (19 = 2 x 8 + 3) or the last 5 in a padded tile (21), or
+     * in tiles of 12 and 8 (45 = 12 + 12 + 8 + 8 + 5, 36 = 12 + 12 + 8 + 4).
      */
     @Test
     void eachEntryIsTheFmaChainInOrder() {
         for (int n : new int[] {64, 300, 37, 48, 50}) {
-            int k = 23;
-            int b = n == 37 || n == 50 ? 21 : 19;
-            FMatrix w = random(n, k, n + 100);
-            FMatrix r = random(b, k, n + 200);
-            FMatrix out = new FMatrix(b, n);
-            packed(w).product(r, out, 1, 0);
-            for (int i = 0; i < b; i++) {
-                for (int c = 0; c < n; c++) {
-                    float sum = 0f;
-                    for (int j = 0; j < k; j++) {
-                        sum = Math.fma(r.data[i * k + j], w.data[c * k + j], sum);
-                    }
-                    assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(out.data[i * n + c]),
-                            "n " + n + ": row " + i + ", column " + c);
+            for (int b : new int[] {19, 21, 45, 36}) {
+                fmaChainInOrder(n, b);
+            }
+        }
+    }
+
+    private static void fmaChainInOrder(int n, int b) {
+        int k = 23;
+        FMatrix w = random(n, k, n + 100);
+        FMatrix r = random(b, k, n + 200);
+        FMatrix out = new FMatrix(b, n);
+        packed(w).product(r, out, 1, 0);
+        for (int i = 0; i < b; i++) {
+            for (int c = 0; c < n; c++) {
+                float sum = 0f;
+                for (int j = 0; j < k; j++) {
+                    sum = Math.fma(r.data[i * k + j], w.data[c * k + j], sum);
                 }
+                assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(out.data[i * n + c]),
+                        "n " + n + ", " + b + " rows: row " + i + ", column " + c);
             }
         }
     }
