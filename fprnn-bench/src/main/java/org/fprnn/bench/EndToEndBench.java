@@ -38,6 +38,9 @@ final class EndToEndBench {
 
     /** Steps at the start and at the end of a run over which the forward iterations are averaged. */
     static final int ITERATION_STEPS = 10;
+    /** Warm-up of each side before the timed runs: at least this many steps and this long. */
+    static final int WARMUP_STEPS = 3;
+    static final double WARMUP_SECONDS = 3.0;
     /**
      * Issue 12's goal for P1-converged's training seconds to 85%, and the raw B x N by N x N product's
      * time on the machine where it was set (0.325 ms at N = 300, B = 512, 2 threads): the goal in raw
@@ -57,14 +60,6 @@ final class EndToEndBench {
         int testSize = o.quick() ? Math.min(500, d.test().size()) : d.test().size();
         Dataset testSet = testSize == d.test().size() ? d.test() : d.test().subset(0, testSize);
         double target = o.targetAccuracy();
-        // Warm-up, not counted: a few steps of each side on a throwaway network, so that neither side
-        // pays for the JIT compiling the shared code.
-        for (SolverConfig fwd : List.of(P1.euler(P1.EULER_STEPS), P1.converged())) {
-            TrainingStep warm = new TrainingStep(P1.network(units), BenchData.first(d.train(), batch), fwd, RULE);
-            for (int i = 0; i < 3; i++) {
-                warm.run();
-            }
-        }
         // The raw product at this thread count, the yardstick of the products' floor, is timed after every
         // evaluation of both runs, so in the same stretches of time as the training steps.
         RawProducts raw = new RawProducts(P1.network(units).params().get("W"), batch, units);
@@ -111,7 +106,9 @@ final class EndToEndBench {
                 %s. P1's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from seed 1, fixed \
                 read-in and read-out), the linearized rule at lr %s with gains 1 - r^2, plain SGD, batches of %d \
                 reshuffled every epoch (seed 1, so both sides see the same batches). The two sides differ only \
-                in the forward solve, and run one after the other in this run. Accuracy is measured on %s, \
+                in the forward solve, and run one after the other in this run, each after training a throwaway \
+                network on one batch for at least %d steps and %s s (not counted), so that the JIT has compiled \
+                its code. Accuracy is measured on %s, \
                 every %d steps, with each side's own forward solve; a side \
                 stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
                 'training seconds' add up the wall time of the training steps up to that evaluation; the \
@@ -125,7 +122,7 @@ final class EndToEndBench {
                 time after each evaluation of both runs, so in the same stretches of time as the training steps \
                 (%s ms each, median of %d timed calls, at this run's thread count): a floor under the \
                 training seconds that no saving outside the products can go below.""", d.description(), units, LR,
-                batch,
+                batch, WARMUP_STEPS, Section.sec(o.quick() ? 0 : WARMUP_SECONDS),
                 testSize == d.test().size() ? Section.f("the whole test set (%d images)", testSize)
                         : Section.f("the first %d test images (--quick)", testSize), every,
                 100 * target, budget, every, batch, RawProducts.PER_EVALUATION, Section.ms(unitSeconds), raw.count());
@@ -217,8 +214,25 @@ final class EndToEndBench {
         }
     }
 
+    /**
+     * Warm-up, not counted: trains a throwaway network on one batch with this side's forward solve for
+     * at least {@link #WARMUP_STEPS} steps and {@link #WARMUP_SECONDS}, right before the side's run, so
+     * that it does not pay for the JIT compiling its code. Three steps (the earlier warm-up, both sides
+     * before P1's run) were too few for P1-converged: its first 10 training steps then took 78 ms each
+     * and its last 10 about 23 ms (the JIT compiles on the same two cores as the steps).
+     */
+    private static void warmUp(BenchOptions o, SolverConfig forward, BenchData d, int units, int batch) {
+        double seconds = o.quick() ? 0 : WARMUP_SECONDS;
+        TrainingStep warm = new TrainingStep(P1.network(units), BenchData.first(d.train(), batch), forward, RULE);
+        long start = System.nanoTime();
+        for (int i = 0; i < WARMUP_STEPS || (System.nanoTime() - start) / 1e9 < seconds; i++) {
+            warm.run();
+        }
+    }
+
     private static Outcome train(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
                                  int units, int batch, int budget, int every, double target, RawProducts raw) {
+        warmUp(o, forward, d, units, batch);
         Tally tally = new Tally();
         FixedPointNetwork net = P1.countingNetwork(units, tally.op);
         int size = d.train().size();
