@@ -305,6 +305,20 @@ final class KernelFixture {
         m.put("conv/double", bitsD);
     }
 
+    /** The bits of r w^T for a w of n rows (r's columns each) holding the first values of src. */
+    private static long[] packedBits(FMatrix r, float[] src, int n) {
+        FMatrix w = new FMatrix(n, r.cols, java.util.Arrays.copyOf(src, n * r.cols));
+        FMatrix out = new FMatrix(r.rows, n);
+        PackedProduct p = new PackedProduct(n, r.cols);
+        p.packTransposed(w);
+        p.product(r, out, 1, 0);
+        long[] bits = new long[out.data.length];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = Float.floatToIntBits(out.data[i]);
+        }
+        return bits;
+    }
+
     /** The pure-Java gemm in all transpose combinations, on a fixed odd-sized problem. */
     private static void gemm(Map<String, long[]> m) {
         int mm = 37, nn = 29, kk = 41;
@@ -363,27 +377,9 @@ final class KernelFixture {
             }
             m.put("packedProduct", pbits);
             // a W of 13 rows: its only panel is 16 wide (the narrow tile)
-            FMatrix narrowW = new FMatrix(13, kk, java.util.Arrays.copyOf(bf, 13 * kk));
-            FMatrix narrowOut = new FMatrix(mm, 13);
-            PackedProduct narrow = new PackedProduct(13, kk);
-            narrow.packTransposed(narrowW);
-            narrow.product(r, narrowOut, 1, 0);
-            long[] nbits = new long[narrowOut.data.length];
-            for (int i = 0; i < nbits.length; i++) {
-                nbits[i] = Float.floatToIntBits(narrowOut.data[i]);
-            }
-            m.put("packedProduct/narrow", nbits);
+            m.put("packedProduct/narrow", packedBits(r, bf, 13));
             // a W of 32 rows: one full panel, so the 37 rows run in tiles of 12, 12 and 8, then the padded 5
-            FMatrix fullW = new FMatrix(32, kk, java.util.Arrays.copyOf(af, 32 * kk));
-            FMatrix fullOut = new FMatrix(mm, 32);
-            PackedProduct full = new PackedProduct(32, kk);
-            full.packTransposed(fullW);
-            full.product(r, fullOut, 1, 0);
-            long[] fbits12 = new long[fullOut.data.length];
-            for (int i = 0; i < fbits12.length; i++) {
-                fbits12[i] = Float.floatToIntBits(fullOut.data[i]);
-            }
-            m.put("packedProduct/rowsOf12", fbits12);
+            m.put("packedProduct/rowsOf12", packedBits(r, af, 32));
         }
         // Anderson's coefficients, several samples per vector (solved and refused ones)
         int am = 5;
