@@ -35,6 +35,9 @@ final class ScalingBench {
         }
     }
 
+    /** Warm-up of the whole step before the first shape, besides each shape's own (see {@link #run}). */
+    static final double WARMUP_SECONDS = 5.0;
+
     static Section run(BenchOptions o) {
         int[] ns = o.quick() ? new int[] {16, 32} : new int[] {300, 1000, 3000};
         int[] bs = o.quick() ? new int[] {8, 16, 32} : new int[] {128, 512, 1024, 4096};
@@ -44,6 +47,17 @@ final class ScalingBench {
         Timer.Plan plan = o.quick() ? o.timing() : new Timer.Plan(2.0, 15, 30.0);
         List<Point> points = new ArrayList<>();
         int rounds = 0;
+        if (!o.quick()) {
+            // The whole step, before the first shape: with only that shape's own warm-up of 2 s, the first
+            // shape (N = 300, B = 128) was timed while the JIT was still compiling on the same two cores of
+            // a Xeon (its solve took 1.8 times as long as that of B = 512, timed next).
+            TrainingStep warm = new TrainingStep(P1.network(ns[0], 5, CountingOperator::new),
+                    P1.randomBatch(bs[Math.min(1, bs.length - 1)], 6, Precision.FLOAT), P1.converged(), "linearized");
+            long start = System.nanoTime();
+            while ((System.nanoTime() - start) / 1e9 < WARMUP_SECONDS) {
+                warm.run();
+            }
+        }
         for (int n : ns) {
             CountingOperator[] op = {null};
             FixedPointNetwork net = P1.network(n, 5, w -> op[0] = new CountingOperator(w));
@@ -98,8 +112,11 @@ final class ScalingBench {
                 the measured ones, as B N^2) or would not fit the heap are skipped. Iteration counts differ a \
                 little between shapes, which moves the slopes. At each shape the step, the solve and the raw \
                 product are timed interleaved (one call of each per round, up to %d rounds within a budget; \
-                medians), so that a slow patch of a shared machine slows all three alike.""", Section.sec(cap),
-                rounds);
+                medians), so that a slow patch of a shared machine slows all three alike; each shape's timing \
+                starts with %s s of untimed calls, and before the first shape the step at N = %d, B = %d runs \
+                for %s s untimed, so that the JIT has compiled it.""", Section.sec(cap), rounds,
+                Section.sec(plan.warmupSeconds()), ns[0], bs[Math.min(1, bs.length - 1)],
+                Section.sec(o.quick() ? 0 : WARMUP_SECONDS));
         String caption = "Log-log slopes of seconds per step: against N at fixed B (2 if a step costs O(B N^2)),"
                 + " and against B at fixed N (1 if O(B)); least squares over the shapes measured.";
         return Section.of(ID, "Scaling of a training step with width and batch size", o, explanation,
