@@ -78,6 +78,10 @@ class ClassificationConfigTest {
         assertEquals(1e-6, c.solver().tol());
         assertEquals("derivative", c.rule().gains());
         assertEquals(1e-8, c.rule().adjointTol());
+        // rule.adjoint_memory: absent stays absent (run identities), and the adjoint keeps memory 6
+        assertEquals(null, c.rule().adjointMemory());
+        assertEquals(6, c.rule().adjoint().memory());
+        assertEquals(12, parse(MINIMAL, "rule.adjoint_memory=12").rule().adjoint().memory());
         assertEquals(512, c.train().batchSize());
         assertEquals(1, c.train().epochs());
         assertEquals("sgd", c.train().optimizer());
@@ -153,6 +157,8 @@ class ClassificationConfigTest {
                 new Case("network.precision=\"half\"", "network.precision", "float"),
                 new Case("rule.gains=\"exact\"", "rule.gains", "from_rates"),
                 new Case("rule.adjoint_tol=0", "rule.adjoint_tol", "> 0"),
+                new Case("rule.adjoint_memory=0", "rule.adjoint_memory", ">= 1"),
+                new Case("rule.adjoint_memory=2.5", "adjoint_memory"),
                 new Case("data.name=\"svhn\"", "data.name", "fashion-mnist"),
                 new Case("data.train_limit=0", "data.train_limit"),
                 new Case("sweep.rules=[\"gradient\", \"hebbian\"]", "sweep.rules[1]", "linearized_alt"),

@@ -18,13 +18,20 @@ import org.fprnn.solve.SolverConfig;
  *     test metrics and the other rules). Absent: bptt unrolls the euler forward solver itself
  *     (solver.alpha, solver.max_iter), which is then required
  * @param bpttAlpha the Euler step alpha = dt/tau of that unroll (default 0.5; only with bptt_steps)
+ * @param adjointMemory Anderson's memory in the gradient rule's adjoint solve (absent: 6, the
+ *     default adjoint's). Absent stays absent, so that run identities made before the key existed
+ *     still match. More memory costs more per iteration (a dot product and a mixing row per entry) and
+ *     can save many iterations where I - G W is nearly singular
  */
 public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter, Integer bpttSteps,
-                         Double bpttAlpha) {
+                         Double bpttAlpha, Integer adjointMemory) {
     public RuleConfig {
         gains = Keys.oneOf("rule.gains", gains, "derivative", List.of("derivative", "from_rates"));
         adjointTol = Keys.number("rule.adjoint_tol", adjointTol, 1e-8, 0, false);
         adjointMaxIter = Keys.intAtLeast("rule.adjoint_max_iter", adjointMaxIter, 2000, 1);
+        if (adjointMemory != null) {
+            Keys.intAtLeast("rule.adjoint_memory", adjointMemory, RuleSettings.DEFAULT_ADJOINT.memory(), 1);
+        }
         if (bpttSteps != null) {
             Keys.intAtLeast("rule.bptt_steps", bpttSteps, 1, 1);
             bpttAlpha = Keys.inRange("rule.bptt_alpha", bpttAlpha, 0.5, 0, false, 1, true);
@@ -35,7 +42,7 @@ public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter
     }
 
     public static RuleConfig defaults() {
-        return new RuleConfig(null, null, null, null, null);
+        return new RuleConfig(null, null, null, null, null, null);
     }
 
     /**
@@ -50,9 +57,13 @@ public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter
         return GainMode.parse(gains);
     }
 
-    /** The default adjoint solver (Anderson, memory 6, mixing 0.5) with this tolerance and limit. */
+    /**
+     * The default adjoint solver (Anderson, memory 6, mixing 0.5) with this tolerance and limit, and
+     * this memory if one is given.
+     */
     public SolverConfig adjoint() {
         SolverConfig d = RuleSettings.DEFAULT_ADJOINT;
-        return new SolverConfig(d.method(), adjointTol, adjointMaxIter, d.alpha(), d.memory(), d.beta());
+        return new SolverConfig(d.method(), adjointTol, adjointMaxIter, d.alpha(),
+                adjointMemory != null ? adjointMemory : d.memory(), d.beta());
     }
 }
