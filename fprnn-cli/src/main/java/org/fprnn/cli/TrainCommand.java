@@ -126,6 +126,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--adjoint-tol", paramLabel = "T", description = "gradient rule's adjoint tolerance [rule.adjoint_tol] (default 1e-8)")
     Double adjointTol;
 
+    @Option(names = "--adjoint-memory", paramLabel = "M",
+            description = "Anderson's memory in the gradient rule's adjoint solve [rule.adjoint_memory] (default 6)")
+    Integer adjointMemory;
+
     @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "epochs [train.epochs] (default ${DEFAULT-VALUE})")
     int epochs;
 
@@ -171,6 +175,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + " a sample's last state, and the direct solve is exact from any start")
                 .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
                         + ": it is the tolerance of the gradient rule's adjoint solve")
+                .onlyIf(rule.equals("gradient"), "--adjoint-memory", "--rule " + rule
+                        + ": it is Anderson's memory in the gradient rule's adjoint solve")
                 .onlyIf(!"adam".equalsIgnoreCase(optimizer), "--momentum", "--optimizer adam: Adam has its own"
                         + " (beta1 = 0.9)");
         String toml = toml();
@@ -225,6 +231,7 @@ public final class TrainCommand implements Callable<Integer> {
         sb.append("\n[rule]\n");
         kv(sb, "gains", gains);
         kv(sb, "adjoint_tol", adjointTol);
+        kv(sb, "adjoint_memory", adjointMemory);
         sb.append("\n[train]\n");
         kv(sb, "epochs", epochs);
         kv(sb, "batch_size", batchSize);

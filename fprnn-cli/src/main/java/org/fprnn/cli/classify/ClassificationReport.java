@@ -180,7 +180,11 @@ final class ClassificationReport {
         }
         sb.append('\n');
         sb.append("- gains: ").append(cfg.rule().gains()).append("; adjoint of the gradient rule solved to relative residual ")
-                .append(num(cfg.rule().adjointTol())).append('\n');
+                .append(num(cfg.rule().adjointTol()));
+        if (cfg.rule().adjointMemory() != null) {
+            sb.append(" (Anderson memory ").append(cfg.rule().adjointMemory()).append(')');
+        }
+        sb.append('\n');
         if (cfg.rule().bpttSteps() != null && cfg.sweep().rules().contains("bptt")) {
             sb.append(String.format(Locale.ROOT, "- bptt: backpropagation through its own unroll of %d Euler steps with"
                     + " alpha = %s from rest (the forward solver above gives the state for its test metrics)%n",
