@@ -3,7 +3,7 @@ package org.fprnn.linalg;
 /**
  * Precision-agnostic operations on whole matrices. Algorithms (solvers, rules) are written against
  * these so that they serve float and double alike; each method dispatches once on the storage type,
- * so the per-element loops stay monomorphic. Nothing here allocates.
+ * so the per-element loops stay monomorphic. Nothing here allocates (after a thread's first call).
  */
 public final class Ops {
     private Ops() {
@@ -445,6 +445,41 @@ public final class Ops {
             }
         }
     }
+
+    /**
+     * dst = src (same shape; the precision converted as {@link Matrix#copyRow} does) on row blocks over
+     * the cores: copies only, so the bits do not depend on the split. For batch-sized copies between
+     * parallel passes, where a copy on the calling thread alone keeps the other cores waiting.
+     */
+    public static void copyRowsParallel(Matrix src, Matrix dst) {
+        if (src.rows != dst.rows || src.cols != dst.cols) {
+            throw new IllegalArgumentException("copy " + src.shape() + " into " + dst.shape());
+        }
+        RowCopy c = ROW_COPY.get();
+        c.src = src;
+        c.dst = dst;
+        try {
+            RowParallel.forRows(src.rows, RowParallel.minRows(src.cols), c);
+        } finally {
+            c.src = null;
+            c.dst = null;
+        }
+    }
+
+    /** The row blocks of {@link #copyRowsParallel}, one per calling thread (a lambda per call would allocate). */
+    private static final class RowCopy implements RowParallel.RowBlock {
+        Matrix src;
+        Matrix dst;
+
+        @Override
+        public void rows(int part, int from, int to) {
+            for (int i = from; i < to; i++) {
+                dst.copyRow(src, i, i);
+            }
+        }
+    }
+
+    private static final ThreadLocal<RowCopy> ROW_COPY = ThreadLocal.withInitial(RowCopy::new);
 
     /**
      * Row i of dst becomes row rows[i] of src, for i < count (same number of columns; any

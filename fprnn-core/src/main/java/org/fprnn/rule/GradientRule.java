@@ -83,13 +83,14 @@ final class GradientRule extends AbstractRule {
             Matrix gd = ws.get("gD", g.rows, g.cols, Precision.DOUBLE);
             Matrix ed = ws.get("eD", g.rows, g.cols, Precision.DOUBLE);
             Matrix lambda = ws.like("lambdaD", ed);
-            widths.run(true, g, e, gd, ed, lambda, delta); // gd = g, ed = e
+            Ops.copyRowsParallel(g, gd);
+            Ops.copyRowsParallel(e, ed);
             if (refines()) {
                 adj = refineAdjoint(net, e, ed, gd, g, (DMatrix) lambda, start);
             } else {
                 adj = solveAdjoint(doubleOperator(net.recurrent()), net.units(), ed, gd, lambda, start);
             }
-            widths.run(false, g, e, gd, ed, lambda, delta); // delta = G lambda, rounded to float
+            deltaRows.run(gd, lambda, delta); // delta = G lambda, rounded to float
         } else {
             Matrix lambda = ws.like("lambda", e);
             adj = solveAdjoint(net.recurrent(), net.units(), e, g, lambda, start);
@@ -98,52 +99,37 @@ final class GradientRule extends AbstractRule {
         return adj;
     }
 
-    private final Widths widths = new Widths();
+    private final DeltaRows deltaRows = new DeltaRows();
 
     /**
-     * A float network's adjoint kept in double: its operands widened (gd = g, ed = e) and delta = G
-     * lambda formed in double and rounded to float, on row blocks over the cores (elementwise, so the
-     * bits do not depend on the split; on the calling thread alone they were about 1.5% of a JFR
-     * profile's samples of the 2-thread P1-converged gradient step, with the other core waiting).
+     * delta = G lambda for a float network whose adjoint is kept in double: formed in double and
+     * rounded to float, on row blocks over the cores (elementwise, so the bits do not depend on the
+     * split; on the calling thread alone the widening and this pass were about 1.5% of a JFR profile's
+     * samples of the 2-thread P1-converged gradient step, with the other core waiting).
      */
-    private static final class Widths implements RowParallel.RowBlock {
-        private boolean widen;
-        private Matrix g;
-        private Matrix e;
-        private Matrix gd;
-        private Matrix ed;
-        private Matrix lambda;
-        private Matrix delta;
+    private static final class DeltaRows implements RowParallel.RowBlock {
+        private double[] gd;
+        private double[] lambda;
+        private float[] delta;
+        private int n;
 
-        void run(boolean widen, Matrix g, Matrix e, Matrix gd, Matrix ed, Matrix lambda, Matrix delta) {
-            this.widen = widen;
-            this.g = g;
-            this.e = e;
-            this.gd = gd;
-            this.ed = ed;
-            this.lambda = lambda;
-            this.delta = delta;
+        void run(Matrix gd, Matrix lambda, Matrix delta) {
+            this.gd = ((DMatrix) gd).data;
+            this.lambda = ((DMatrix) lambda).data;
+            this.delta = ((FMatrix) delta).data;
+            this.n = gd.cols;
             try {
-                RowParallel.forRows(g.rows, RowParallel.minRows(g.cols), this);
+                RowParallel.forRows(gd.rows, RowParallel.minRows(n), this);
             } finally {
-                this.g = this.e = this.gd = this.ed = this.lambda = this.delta = null;
+                this.gd = this.lambda = null;
+                this.delta = null;
             }
         }
 
         @Override
         public void rows(int part, int from, int to) {
-            if (widen) {
-                for (int i = from; i < to; i++) {
-                    gd.copyRow(g, i, i);
-                    ed.copyRow(e, i, i);
-                }
-                return;
-            }
-            double[] x = ((DMatrix) gd).data;
-            double[] y = ((DMatrix) lambda).data;
-            float[] z = ((FMatrix) delta).data;
-            for (int o = from * g.cols, end = to * g.cols; o < end; o++) {
-                z[o] = (float) (x[o] * y[o]);
+            for (int o = from * n, end = to * n; o < end; o++) {
+                delta[o] = (float) (gd[o] * lambda[o]);
             }
         }
     }

@@ -3,6 +3,7 @@ package org.fprnn.solve;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowKernels;
 import org.fprnn.linalg.RowParallel;
@@ -45,16 +46,12 @@ public final class RefinedAdjoint {
      * A round's passes over the batch, on row blocks over the cores (each row from its own data, so
      * the bits do not depend on the split): the residual (rho = phi - lambda rounded to float, and its
      * largest magnitude per row), the start of the correction solve (d = rho, and rho = d = 0 on the
-     * rows that stopped), the update lambda += d on the rows still refined, and the first round's
-     * copies of lambda to float and back.
+     * rows that stopped), and the update lambda += d on the rows still refined.
      */
     private static final class Rows implements RowParallel.RowBlock {
         static final int RESIDUAL = 0;
         static final int START = 1;
         static final int UPDATE = 2;
-        /** d = lambda rounded to float, and back: lambda = d (the first round's start and result). */
-        static final int TO_FLOAT = 3;
-        static final int TO_DOUBLE = 4;
         int stage;
         private DMatrix phi;
         private DMatrix lambda;
@@ -91,8 +88,6 @@ public final class RefinedAdjoint {
                             RowKernels.addWidened(lambda.data, d.data, o, n);
                         }
                     }
-                    case TO_FLOAT -> d.copyRow(lambda, i, i);
-                    case TO_DOUBLE -> lambda.copyRow(d, i, i);
                     default -> throw new IllegalStateException("no refinement pass " + stage);
                 }
             }
@@ -157,13 +152,10 @@ public final class RefinedAdjoint {
         java.util.Arrays.fill(previous, Double.POSITIVE_INFINITY);
         double[] rowMax = ws.doubles("rowMax", b);
         // the first round: lambda = e + (g * lambda) W in float from the start, then lambda in double
-        rows.set(null, lambda, null, d, null, null, n);
-        rows.stage = Rows.TO_FLOAT;
-        RowParallel.forRows(b, RowParallel.minRows(n), rows);
+        Ops.copyRowsParallel(lambda, d);
         SolveResult first = inner.solve(new AdjointMap(opF, eF, gF, tmp), d);
         System.arraycopy(first.iterations(), 0, iterations, 0, b);
-        rows.stage = Rows.TO_DOUBLE;
-        RowParallel.forRows(b, RowParallel.minRows(n), rows);
+        Ops.copyRowsParallel(d, lambda);
         for (int round = 0; ; round++) {
             exact.apply(lambda, phi);
             rows.set(phi, lambda, rho, d, active, rowMax, n);

@@ -107,4 +107,30 @@ class RowParallelTest {
         });
         assertThrows(IllegalArgumentException.class, () -> RowParallel.setThreads(0));
     }
+
+    /**
+     * Ops.copyRowsParallel: every entry copied, float widened to double and double rounded to float
+     * as copyRow does, at any thread count; a shape mismatch is refused.
+     */
+    @Test
+    void copyRowsParallelCopiesEveryRowAndConvertsPrecision() {
+        java.util.Random rng = new java.util.Random(3);
+        for (int threads : new int[] {1, 2, 3}) {
+            withThreads(threads, () -> {
+                DMatrix d = new DMatrix(257, 37);
+                for (int i = 0; i < d.data.length; i++) {
+                    d.data[i] = rng.nextGaussian();
+                }
+                FMatrix f = new FMatrix(257, 37);
+                Ops.copyRowsParallel(d, f);
+                DMatrix back = new DMatrix(257, 37);
+                Ops.copyRowsParallel(f, back);
+                for (int i = 0; i < d.data.length; i++) {
+                    assertEquals((float) d.data[i], f.data[i], "entry " + i);
+                    assertEquals((double) f.data[i], back.data[i], "entry " + i);
+                }
+            });
+        }
+        assertThrows(IllegalArgumentException.class, () -> Ops.copyRowsParallel(new FMatrix(3, 4), new FMatrix(4, 3)));
+    }
 }
