@@ -6,12 +6,14 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
+import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.linalg.Params;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.solve.AdjointMap;
+import org.fprnn.solve.MeanGainPreconditioner;
 import org.fprnn.solve.RefinedAdjoint;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.SolveResult;
@@ -33,6 +35,8 @@ final class GradientRule extends AbstractRule {
     private final Solver adjointSolver;
     /** Mixed-precision refinement of float networks' adjoints, made at first use. */
     private RefinedAdjoint refined;
+    /** The float rounds' preconditioner, made at first use. */
+    private MeanGainPreconditioner meanGain;
     /** The double copy of a float network's operator (see {@link #doubleOperator}) and its source. */
     private RecurrentOperator doubleOp;
     private RecurrentOperator doubleSource;
@@ -204,9 +208,11 @@ final class GradientRule extends AbstractRule {
         if (refined == null) {
             refined = new RefinedAdjoint(settings.adjoint());
         }
-        AdjointMap exact = new AdjointMap(doubleOperator(net.recurrent()), ed, gd, ws.like("adjTmp", ed));
+        RecurrentOperator opD = doubleOperator(net.recurrent());
+        AdjointMap exact = new AdjointMap(opD, ed, gd, ws.like("adjTmp", ed));
+        MeanGainPreconditioner pre = preconditioner(opD, g);
         return fromStart(ed, lambda, start, () -> {
-            SolveResult res = refined.solve(exact, net.recurrent(), e, g, lambda, settings.adjoint().tol());
+            SolveResult res = refined.solve(exact, net.recurrent(), e, g, lambda, settings.adjoint().tol(), pre);
             if (res.allConverged()) {
                 return res;
             }
@@ -219,6 +225,24 @@ final class GradientRule extends AbstractRule {
             }
             return new SolveResult(res.state(), res.residual(), res.converged(), res.iterations(), itMax);
         });
+    }
+
+    /**
+     * The mean-gain preconditioner of the float rounds ({@link MeanGainPreconditioner}) prepared for
+     * this call, or null where the settings turn it off, it does not pay (few samples for N) or the
+     * mean-gain matrix is singular. W comes from the double operator: a dense one's own matrix, else
+     * its dense form.
+     */
+    private MeanGainPreconditioner preconditioner(RecurrentOperator opD, Matrix g) {
+        if (!settings.meanGainPreconditioner() || !MeanGainPreconditioner.pays(g.cols, g.rows)) {
+            return null;
+        }
+        if (meanGain == null) {
+            meanGain = new MeanGainPreconditioner();
+        }
+        DMatrix w = opD instanceof DenseOperator dense
+                ? (DMatrix) dense.parameters().get(dense.parameterNames().get(0)) : opD.dense();
+        return meanGain.prepare(w, g) ? meanGain : null;
     }
 
     /**

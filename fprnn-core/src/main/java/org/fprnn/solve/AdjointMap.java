@@ -20,6 +20,8 @@ public final class AdjointMap implements BatchMap {
     /** The rows' data; a restricted view re-points them ({@link #restrict}). */
     private Matrix e;
     private Matrix g;
+    /** Added to g * lambda before the product, or null (the preconditioned map's gbar * rho). */
+    private Matrix shift;
     private Matrix tmp;
     private double[] scale;
     private final boolean sameGains;
@@ -38,9 +40,22 @@ public final class AdjointMap implements BatchMap {
      * @param tmp B x N scratch
      */
     public AdjointMap(RecurrentOperator op, Matrix e, Matrix g, Matrix tmp) {
+        this(op, e, g, null, tmp);
+    }
+
+    /**
+     * The map Phi(lambda) = e + (shift + g * lambda) W (rows): with shift = 0, the adjoint map above;
+     * {@link MeanGainPreconditioner}'s preconditioned adjoint with Q for W and the gains' deviations
+     * for g. Its fixed points are not the adjoint equation's unless shift = 0, so only its iterative
+     * solves use it ({@link #jacobian} and {@link #affine} describe it all the same).
+     *
+     * @param shift B x N, or null for none
+     */
+    public AdjointMap(RecurrentOperator op, Matrix e, Matrix g, Matrix shift, Matrix tmp) {
         this.op = op;
         this.e = e;
         this.g = g;
+        this.shift = shift;
         this.tmp = tmp;
         this.scale = new double[e.rows];
         Ops.rowMaxAbs(e, scale);
@@ -84,6 +99,12 @@ public final class AdjointMap implements BatchMap {
         view.tmp = ws.get("AdjointMap.tmp", count, n, tmp.precision());
         Ops.gatherRows(e, rows, count, view.e);
         Ops.gatherRows(g, rows, count, view.g);
+        if (shift != null) {
+            view.shift = ws.get("AdjointMap.shift", count, n, shift.precision());
+            Ops.gatherRows(shift, rows, count, view.shift);
+        } else {
+            view.shift = null;
+        }
         view.scale = ws.doubles("AdjointMap.scale", count);
         for (int i = 0; i < count; i++) {
             view.scale[i] = scale[rows[i]];
@@ -105,6 +126,7 @@ public final class AdjointMap implements BatchMap {
         AdjointMap c = new AdjointMap(this);
         c.e = e;
         c.g = g;
+        c.shift = shift;
         c.tmp = tmp;
         c.scale = scale;
         return c;
@@ -122,7 +144,7 @@ public final class AdjointMap implements BatchMap {
         target = null;
     }
 
-    /** out = (g * lambda) W, the product with g * lambda formed on row blocks over the cores. */
+    /** out = (shift + g * lambda) W, the product's operand formed on row blocks over the cores. */
     @Override
     public void applyProducts(Matrix lambda, Matrix out) {
         source = lambda;
@@ -137,13 +159,23 @@ public final class AdjointMap implements BatchMap {
         Ops.addRows(out, e, out, from, to);
     }
 
-    /** tmp = g * lambda on rows [from, to). */
+    /** tmp = shift + g * lambda on rows [from, to). */
     private void gainRows(Matrix lambda, int from, int to) {
         int o = from * lambda.cols;
         int len = (to - from) * lambda.cols;
         switch (tmp) {
-            case FMatrix t -> VectorMath.mul(((FMatrix) g).data, o, ((FMatrix) lambda).data, o, t.data, o, len);
-            case DMatrix t -> VectorMath.mul(((DMatrix) g).data, o, ((DMatrix) lambda).data, o, t.data, o, len);
+            case FMatrix t -> {
+                VectorMath.mul(((FMatrix) g).data, o, ((FMatrix) lambda).data, o, t.data, o, len);
+                if (shift != null) {
+                    VectorMath.axpy(1f, ((FMatrix) shift).data, o, t.data, o, len);
+                }
+            }
+            case DMatrix t -> {
+                VectorMath.mul(((DMatrix) g).data, o, ((DMatrix) lambda).data, o, t.data, o, len);
+                if (shift != null) {
+                    VectorMath.axpy(1.0, ((DMatrix) shift).data, o, t.data, o, len);
+                }
+            }
         }
     }
 

@@ -137,6 +137,31 @@ public final class RefinedAdjoint {
      */
     public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
                              double tol) {
+        return solve(exact, opF, eF, gF, lambda, tol, null);
+    }
+
+    /**
+     * As {@link #solve(AdjointMap, RecurrentOperator, Matrix, Matrix, DMatrix, double)}, with the float
+     * rounds preconditioned by {@code pre} when it is not null (prepared for this call's W and gains):
+     * each round then solves d = rho + (gbar * rho + dev * d) Q ({@link MeanGainPreconditioner}),
+     * whose solution is the correction equation's, from the same start. The double
+     * residuals, and so the rounds' outcome, are checked on the true equation as before.
+     */
+    public SolveResult solve(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
+                             double tol, MeanGainPreconditioner pre) {
+        if (pre == null) {
+            return refine(exact, opF, eF, gF, lambda, tol, null);
+        }
+        pre.operator().beginFixedWeights(); // Q packed once for every round's products
+        try {
+            return refine(exact, opF, eF, gF, lambda, tol, pre);
+        } finally {
+            pre.operator().endFixedWeights();
+        }
+    }
+
+    private SolveResult refine(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
+                               double tol, MeanGainPreconditioner pre) {
         int b = lambda.rows;
         int n = lambda.cols;
         DMatrix phi = (DMatrix) ws.get("phi", b, n, Precision.DOUBLE);
@@ -153,7 +178,19 @@ public final class RefinedAdjoint {
         double[] rowMax = ws.doubles("rowMax", b);
         // the first round: lambda = e + (g * lambda) W in float from the start, then lambda in double
         Ops.copyRowsParallel(lambda, d);
-        SolveResult first = inner.solve(new AdjointMap(opF, eF, gF, tmp), d);
+        FMatrix shift = null;
+        FMatrix dev = null;
+        AdjointMap firstMap;
+        if (pre != null) {
+            shift = (FMatrix) ws.get("shift", b, n, Precision.FLOAT);
+            dev = (FMatrix) ws.get("dev", b, n, Precision.FLOAT);
+            pre.deviations((FMatrix) gF, dev);
+            pre.shift((FMatrix) eF, shift);
+            firstMap = new AdjointMap(pre.operator(), eF, dev, shift, tmp);
+        } else {
+            firstMap = new AdjointMap(opF, eF, gF, tmp);
+        }
+        SolveResult first = inner.solve(firstMap, d);
         System.arraycopy(first.iterations(), 0, iterations, 0, b);
         Ops.copyRowsParallel(d, lambda);
         for (int round = 0; ; round++) {
@@ -184,7 +221,14 @@ public final class RefinedAdjoint {
             // samples have rho = 0, so their d stays 0 and they stop at once.
             rows.stage = Rows.START;
             RowParallel.forRows(b, RowParallel.minRows(n), rows);
-            SolveResult res = inner.solve(new AdjointMap(opF, rho, gF, tmp), d);
+            AdjointMap correction;
+            if (pre != null) {
+                pre.shift(rho, shift);
+                correction = new AdjointMap(pre.operator(), rho, dev, shift, tmp);
+            } else {
+                correction = new AdjointMap(opF, rho, gF, tmp);
+            }
+            SolveResult res = inner.solve(correction, d);
             for (int i = 0; i < b; i++) {
                 if (active[i]) {
                     iterations[i] += res.iterations()[i];

@@ -1,5 +1,6 @@
 package org.fprnn.rule;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -14,25 +15,35 @@ import org.fprnn.model.Loss;
 import org.fprnn.model.Nonlinearity;
 import org.fprnn.solve.Equilibrium;
 import org.fprnn.solve.EquilibriumSolver;
+import org.fprnn.solve.MeanGainPreconditioner;
 import org.fprnn.solve.SolverConfig;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The gradient rule on a float network with the adjoint tolerance below float's reach (the default
  * 1e-8): mixed-precision refinement (float solves of the correction equation, residuals in double)
  * meets the tolerance in double and gives the gradient at the returned state (MATH section 3.1),
- * checked against a dense double solve of the adjoint per sample, to a relative error below 1e-6.
+ * checked against a dense double solve of the adjoint per sample, to a relative error below 1e-6,
+ * with and without the mean-gain preconditioner of the float rounds.
  */
 class RefinedAdjointTest {
 
+    /**
+     * Batches of 16 (fewer samples than units: plain float rounds) and of 48 (the rounds
+     * preconditioned by the batch's mean gains, {@link org.fprnn.solve.MeanGainPreconditioner}), the
+     * adjoint to the default 1e-8 and to 1e-10.
+     */
     @ParameterizedTest
-    @ValueSource(doubles = {0.5, 1.2, 2.0})
-    void refinedFloatAdjointGivesTheGradientOfADenseDoubleSolve(double scale) {
+    @CsvSource({"0.5, 16, 1e-8", "1.2, 16, 1e-8", "2.0, 16, 1e-8", "0.5, 48, 1e-8", "1.2, 48, 1e-8",
+            "2.0, 48, 1e-8", "2.0, 48, 1e-10"})
+    void refinedFloatAdjointGivesTheGradientOfADenseDoubleSolve(double scale, int batch, double tol) {
+        assertEquals(batch >= N, MeanGainPreconditioner.pays(N, batch));
         FixedPointNetwork net = FixedPointNetwork.builder().inputs(IN).units(N).outputs(CLASSES)
                 .precision(Precision.FLOAT).recurrentScale(scale).seed(7).build();
-        checkAgainstDenseSolve(net, "W scale " + scale, SolverConfig.anderson(5, 0.5, 2000, 1e-6));
+        checkAgainstDenseSolve(net, "W scale " + scale + ", batch " + batch + ", adjoint to " + tol,
+                SolverConfig.anderson(5, 0.5, 2000, 1e-6), batch, tol);
     }
 
     /**
@@ -41,8 +52,9 @@ class RefinedAdjointTest {
      * is undamped ({@link org.fprnn.solve.RefinedAdjoint#INNER_MIXING}); with the damped double solve
      * that takes over what they leave, the adjoint still meets its tolerance and gives the gradient.
      */
-    @Test
-    void anAdjointWhosePlainIterationDivergesStillConverges() {
+    @ParameterizedTest
+    @ValueSource(ints = {16, 48})
+    void anAdjointWhosePlainIterationDivergesStillConverges(int batch) {
         Random rng = new Random(3);
         DMatrix q = new DMatrix(N, N);
         for (int i = 0; i < q.data.length; i++) {
@@ -79,7 +91,8 @@ class RefinedAdjointTest {
         FixedPointNetwork net = FixedPointNetwork.builder().inputs(IN).units(N).outputs(CLASSES)
                 .precision(Precision.FLOAT).recurrentWeights(w.to(Precision.FLOAT))
                 .nonlinearity(new Nonlinearity.Linear(1.0)).seed(7).build();
-        checkAgainstDenseSolve(net, "linear, eigenvalues of W in [-3, 0.6]", SolverConfig.anderson(5, 0.3, 2000, 1e-6));
+        checkAgainstDenseSolve(net, "linear, eigenvalues of W in [-3, 0.6], batch " + batch,
+                SolverConfig.anderson(5, 0.3, 2000, 1e-6), batch, RuleSettings.DEFAULT_ADJOINT.tol());
     }
 
     private static final int IN = 12;
@@ -87,18 +100,19 @@ class RefinedAdjointTest {
     private static final int CLASSES = 4;
 
     /**
-     * The gradient rule's D_W on a batch of 16 at the forward solver's fixed point, its adjoint refined
-     * to the default 1e-8, against a dense double solve of the adjoint per sample (relative error
-     * below 1e-6).
+     * The gradient rule's D_W on a batch of {@code b} at the forward solver's fixed point, its adjoint
+     * refined to relative residual {@code tol} (below float's reach), against a dense double solve of
+     * the adjoint per sample (relative error below 1e-6).
      */
-    private static void checkAgainstDenseSolve(FixedPointNetwork net, String what, SolverConfig fwd) {
+    private static void checkAgainstDenseSolve(FixedPointNetwork net, String what, SolverConfig fwd, int b,
+                                               double tol) {
         int n = N;
         int classes = CLASSES;
-        int b = 16;
         Batch batch = TestNets.labelled(b, IN, classes, 1.0, 8);
         Batch fb = Batch.labelled(batch.x().to(Precision.FLOAT), batch.labels());
         Equilibrium eq = new EquilibriumSolver(fwd).solve(net, fb.x()).copy();
         RuleSettings rs = RuleSettings.of(Loss.CROSS_ENTROPY, fwd);
+        rs = rs.withAdjoint(rs.adjoint().withTol(tol));
         RuleResult res = Rules.create("gradient", rs).compute(net, fb, eq);
         assertTrue(res.adjoint().allConverged(), what);
         assertTrue(res.adjoint().maxResidual() <= rs.adjoint().tol(), what + ": relative residual "
@@ -109,8 +123,11 @@ class RefinedAdjointTest {
         DMatrix w = net.recurrent().dense();
         Matrix r = eq.rates();
         Matrix z = eq.z();
-        DMatrix gains = z.toDouble().copy(); // f'(z) in double at the float z
-        net.nonlinearity().derivative(gains, gains);
+        // The rule's gains, f'(z) in float, widened: the comparison is of the adjoint solves alone (on
+        // an ill-conditioned sample, gains computed in double would move D_W by more than 1e-6).
+        Matrix gainsF = z.zerosLike();
+        net.nonlinearity().derivative(z, gainsF);
+        DMatrix gains = gainsF.toDouble();
         Matrix rd = net.params().get("R");
         DMatrix dw = new DMatrix(n, n);
         for (int i = 0; i < b; i++) {
