@@ -130,6 +130,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Anderson's memory in the gradient rule's adjoint solve [rule.adjoint_memory] (default 6)")
     Integer adjointMemory;
 
+    @Option(names = "--adjoint-preconditioner", paramLabel = "P",
+            description = "mean_gain or none: the gradient rule's float adjoint solves preconditioned by the batch's"
+                    + " mean gains where that pays [rule.adjoint_preconditioner] (default mean_gain)")
+    String adjointPreconditioner;
+
     @Option(names = "--epochs", defaultValue = "1", paramLabel = "N", description = "epochs [train.epochs] (default ${DEFAULT-VALUE})")
     int epochs;
 
@@ -177,6 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + ": it is the tolerance of the gradient rule's adjoint solve")
                 .onlyIf(rule.equals("gradient"), "--adjoint-memory", "--rule " + rule
                         + ": it is Anderson's memory in the gradient rule's adjoint solve")
+                .onlyIf(rule.equals("gradient"), "--adjoint-preconditioner", "--rule " + rule
+                        + ": it is the preconditioner of the gradient rule's adjoint solve")
                 .onlyIf(!"adam".equalsIgnoreCase(optimizer), "--momentum", "--optimizer adam: Adam has its own"
                         + " (beta1 = 0.9)");
         String toml = toml();
@@ -232,6 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
         kv(sb, "gains", gains);
         kv(sb, "adjoint_tol", adjointTol);
         kv(sb, "adjoint_memory", adjointMemory);
+        kv(sb, "adjoint_preconditioner", adjointPreconditioner);
         sb.append("\n[train]\n");
         kv(sb, "epochs", epochs);
         kv(sb, "batch_size", batchSize);

@@ -82,6 +82,11 @@ class ClassificationConfigTest {
         assertEquals(null, c.rule().adjointMemory());
         assertEquals(6, c.rule().adjoint().memory());
         assertEquals(12, parse(MINIMAL, "rule.adjoint_memory=12").rule().adjoint().memory());
+        // rule.adjoint_preconditioner: absent stays absent, and the mean-gain preconditioner is on
+        assertEquals(null, c.rule().adjointPreconditioner());
+        assertTrue(c.rule().meanGainPreconditioner());
+        assertFalse(parse(MINIMAL, "rule.adjoint_preconditioner=\"none\"").rule().meanGainPreconditioner());
+        assertTrue(parse(MINIMAL, "rule.adjoint_preconditioner=\"mean_gain\"").rule().meanGainPreconditioner());
         assertEquals(512, c.train().batchSize());
         assertEquals(1, c.train().epochs());
         assertEquals("sgd", c.train().optimizer());
@@ -159,6 +164,7 @@ class ClassificationConfigTest {
                 new Case("rule.adjoint_tol=0", "rule.adjoint_tol", "> 0"),
                 new Case("rule.adjoint_memory=0", "rule.adjoint_memory", ">= 1"),
                 new Case("rule.adjoint_memory=2.5", "adjoint_memory"),
+                new Case("rule.adjoint_preconditioner=\"jacobi\"", "rule.adjoint_preconditioner", "mean_gain"),
                 new Case("data.name=\"svhn\"", "data.name", "fashion-mnist"),
                 new Case("data.train_limit=0", "data.train_limit"),
                 new Case("sweep.rules=[\"gradient\", \"hebbian\"]", "sweep.rules[1]", "linearized_alt"),

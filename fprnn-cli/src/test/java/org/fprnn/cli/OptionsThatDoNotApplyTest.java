@@ -95,6 +95,7 @@ class OptionsThatDoNotApplyTest {
                 "--solver direct");
         assertRefused(with(t, "--adjoint-tol", "1e-9"), "--adjoint-tol", "--rule linearized");
         assertRefused(with(t, "--adjoint-memory", "10"), "--adjoint-memory", "--rule linearized");
+        assertRefused(with(t, "--adjoint-preconditioner", "none"), "--adjoint-preconditioner", "--rule linearized");
         assertRefused(with(t, "--optimizer", "adam", "--momentum", "0.9"), "--momentum", "--optimizer adam");
         assertFalse(Files.exists(dir.resolve("res")), "no results folder, no saved config");
         CliRunner threads = CliRunner.run(with(List.copyOf(t.subList(0, t.indexOf("--threads"))), "--threads", "1000",
@@ -103,13 +104,17 @@ class OptionsThatDoNotApplyTest {
         assertTrue(threads.err().contains("threads = 1000 does not apply to this machine: it has"), threads.err());
         assertFalse(Files.exists(dir.resolve("res").resolve("runs")));
         assertTrue(org.fprnn.linalg.Blas.get().threads() < 1000, "the count is restored");
-        // where it applies, --adjoint-memory reaches the run's config and its results page
+        // where they apply, --adjoint-memory and --adjoint-preconditioner reach the run's config and its
+        // results page
         Path grad = dir.resolve("grad");
         CliRunner g = CliRunner.run(with(List.copyOf(t.subList(0, t.indexOf("--out"))), "--rule", "gradient",
-                "--adjoint-memory", "10", "--epochs", "1", "--out", grad.toString()).toArray(String[]::new));
+                "--adjoint-memory", "10", "--adjoint-preconditioner", "none", "--epochs", "1", "--out",
+                grad.toString()).toArray(String[]::new));
         assertEquals(0, g.exitCode(), g.err());
-        assertTrue(Files.readString(grad.resolve("summary.json")).contains("adjoint_memory = 10"));
-        assertTrue(Files.readString(grad.resolve("results.md")).contains("(Anderson memory 10)"));
+        String saved = Files.readString(grad.resolve("summary.json"));
+        assertTrue(saved.contains("adjoint_memory = 10") && saved.contains("adjoint_preconditioner = \\\"none\\\""), saved);
+        assertTrue(Files.readString(grad.resolve("results.md")).contains("(Anderson memory 10), without the mean-gain"
+                + " preconditioner"));
     }
 
     /** True if the BLAS in use would lower a count of 1000 (OpenBLAS, built with MAX_THREADS below it). */

@@ -95,7 +95,8 @@ public final class ClassificationPlan {
         var t = cfg.train();
         var forward = cfg.solver().toSolverConfig();
         var unroll = r.rule().equals("bptt") && cfg.rule().bpttUnroll() != null ? cfg.rule().bpttUnroll() : forward;
-        var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr());
+        var rs = new RuleSettings(Loss.CROSS_ENTROPY, cfg.rule().gainMode(), cfg.rule().adjoint(), unroll, r.lr(),
+                cfg.rule().meanGainPreconditioner());
         return new TrainSettings(r.rule(), r.lr(), t.optimizer(), t.momentum(), t.weightDecay(), t.batchSize(),
                 t.epochs(), forward, rs, t.testBatch(), t.fullTestEveryEpoch(), r.seed(), t.onNonconverged(),
                 t.maxDirectionNorm(), t.maxConsecutiveRefusals(), cfg.diagnostics().toSettings(),

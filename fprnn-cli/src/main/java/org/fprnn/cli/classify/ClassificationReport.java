@@ -184,6 +184,9 @@ final class ClassificationReport {
         if (cfg.rule().adjointMemory() != null) {
             sb.append(" (Anderson memory ").append(cfg.rule().adjointMemory()).append(')');
         }
+        if (!cfg.rule().meanGainPreconditioner()) {
+            sb.append(", without the mean-gain preconditioner");
+        }
         sb.append('\n');
         if (cfg.rule().bpttSteps() != null && cfg.sweep().rules().contains("bptt")) {
             sb.append(String.format(Locale.ROOT, "- bptt: backpropagation through its own unroll of %d Euler steps with"

@@ -22,15 +22,23 @@ import org.fprnn.solve.SolverConfig;
  *     default adjoint's). Absent stays absent, so that run identities made before the key existed
  *     still match. More memory costs more per iteration (a dot product and a mixing row per entry) and
  *     can save many iterations where I - G W is nearly singular
+ * @param adjointPreconditioner mean_gain (absent: the default) or none: whether the gradient rule's
+ *     float adjoint solves are preconditioned by the batch's mean gains where that pays (at least as
+ *     many samples as units, at most 1024 units). The same tolerance is met either way; absent stays
+ *     absent, as above
  */
 public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter, Integer bpttSteps,
-                         Double bpttAlpha, Integer adjointMemory) {
+                         Double bpttAlpha, Integer adjointMemory, String adjointPreconditioner) {
     public RuleConfig {
         gains = Keys.oneOf("rule.gains", gains, "derivative", List.of("derivative", "from_rates"));
         adjointTol = Keys.number("rule.adjoint_tol", adjointTol, 1e-8, 0, false);
         adjointMaxIter = Keys.intAtLeast("rule.adjoint_max_iter", adjointMaxIter, 2000, 1);
         if (adjointMemory != null) {
             Keys.intAtLeast("rule.adjoint_memory", adjointMemory, RuleSettings.DEFAULT_ADJOINT.memory(), 1);
+        }
+        if (adjointPreconditioner != null) {
+            adjointPreconditioner = Keys.oneOf("rule.adjoint_preconditioner", adjointPreconditioner, MEAN_GAIN,
+                    List.of(MEAN_GAIN, "none"));
         }
         if (bpttSteps != null) {
             Keys.intAtLeast("rule.bptt_steps", bpttSteps, 1, 1);
@@ -41,8 +49,15 @@ public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter
         }
     }
 
+    static final String MEAN_GAIN = "mean_gain";
+
     public static RuleConfig defaults() {
-        return new RuleConfig(null, null, null, null, null, null);
+        return new RuleConfig(null, null, null, null, null, null, null);
+    }
+
+    /** False only for adjoint_preconditioner = "none". */
+    public boolean meanGainPreconditioner() {
+        return adjointPreconditioner == null || adjointPreconditioner.equals(MEAN_GAIN);
     }
 
     /**

@@ -93,6 +93,7 @@ class RunIdentityTest {
         CHANGES.put("rule.adjoint_tol", c("1e-6"));
         CHANGES.put("rule.adjoint_max_iter", c("100"));
         CHANGES.put("rule.adjoint_memory", c("10"));
+        CHANGES.put("rule.adjoint_preconditioner", c("\"none\""));
         CHANGES.put("rule.bptt_steps", new Change("bptt", List.of(), "30"));
         CHANGES.put("rule.bptt_alpha", new Change("bptt", List.of(), "0.3"));
         CHANGES.put("train.batch_size", c("64"));
