@@ -50,7 +50,12 @@ final class ThreadsBench {
                 new Work("P1-converged step (anderson to 1e-6, linearized)", converged, 0),
                 new Work("P1-converged step (anderson to 1e-6, gradient)", gradient, 0),
                 new Work(Section.f("P1 step (euler, %d steps, linearized)", eulerSteps), euler, eulerSteps),
-                new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0)));
+                new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0),
+                // what the mean-gain preconditioner of the adjoint's float rounds buys
+                new Work("P1-converged step (anderson to 1e-6, gradient), mean-gain preconditioner off",
+                        new TrainingStep(net, batch, P1.converged(), "gradient",
+                                P1.ruleSettings(P1.converged(), TrainingStep.TIMING_LR).withMeanGainPreconditioner(false)),
+                        0)));
         if (PackedProduct.supported()) {
             // what the packed products buy: the same steps with OpenBLAS's products in the solves
             work.add(new Work("P1-converged step (anderson to 1e-6, linearized), packed products off",
@@ -193,11 +198,11 @@ final class ThreadsBench {
                 and one OpenBLAS call on OpenBLAS's own threads. A ratio cell is the ratio of the two medians; its spread is that ratio times the relative spread (quartiles, \
                 or min and max, over the median) of the round-by-round ratios. The P1 step's \
                 units are per Euler step (its rule and update are in the step's time, spread over its Euler \
-                steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). %sThe thread count \
-                in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
+                steps). The solve's GFLOP/s count its products with W (2 B N^2 each, counted). %s%sThe thread \
+                count in effect before the benchmark (%d) is restored after it.""", n, b, eq.medianIterations(),
                 eq.iterationsMax(), yard[0].count(), Timer.Samples.spreadNote(yard[0].count()), WARM_CALLS, inner,
                 own[0] == null ? "" : OwnThreads.TIMED_LAST + " ", PackedProduct.supported() ? PACKED_NOTE : "",
-                before);
+                PRECONDITIONER_NOTE, before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals, floor), List.of("", "Issue 12's goals, from the numbers above (2 threads):",
                         "Every matrix product of each piece of work (with W, with the read-in U, of the rules' weight"
@@ -225,6 +230,12 @@ final class ThreadsBench {
             + " (PackedProduct: W packed once per solve, a Java kernel whose bits do not depend on the rows beside"
             + " a row), not on OpenBLAS; the rows \"packed products off\" time the same steps on OpenBLAS's"
             + " products, interleaved with the rest. ";
+
+    /** What the page says of the gradient step without the adjoint's preconditioner. */
+    private static final String PRECONDITIONER_NOTE = "The gradient rule's float adjoint rounds are preconditioned"
+            + " by the batch's mean gains (MeanGainPreconditioner: an LU of I - W^T diag(mean g) and N solves with it"
+            + " per step, in float); the row \"mean-gain preconditioner off\" times the same step without it"
+            + " (rule.adjoint_preconditioner = \"none\"), interleaved with the rest. ";
 
     /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */
     static final int WARM_CALLS = 3;
