@@ -44,10 +44,10 @@ public final class AdjointMap implements BatchMap {
     }
 
     /**
-     * The map Phi(lambda) = e + (shift + g * lambda) W (rows): with shift = 0, the adjoint map above;
-     * {@link MeanGainPreconditioner}'s preconditioned adjoint with Q for W and the gains' deviations
-     * for g. Its fixed points are not the adjoint equation's unless shift = 0, so only its iterative
-     * solves use it ({@link #jacobian} and {@link #affine} describe it all the same).
+     * The map Phi(lambda) = e + (shift + g * lambda) W (rows). With shift = null it is the adjoint map
+     * above; with Q for W, the gains' deviations from their batch mean for g and gbar * e for the shift
+     * it is {@link MeanGainPreconditioner}'s form of the same equation, whose fixed point is the same
+     * lambda. {@link #jacobian} and {@link #affine} describe the map as given (the shift is constant).
      *
      * @param shift B x N, or null for none
      */
