@@ -92,6 +92,17 @@ class MeanGainPreconditionerTest {
         assertFalse(new MeanGainPreconditioner().prepare(w, g));
     }
 
+    /** Gains of a diverging network: the preconditioner steps aside and the plain rounds report it. */
+    @Test
+    void gainsThatAreNotFiniteAreRefused() {
+        Adjoint a = adjoint(0.8);
+        FMatrix g = (FMatrix) a.g().copy();
+        g.data[5] = Float.NaN;
+        assertFalse(new MeanGainPreconditioner().prepare(a.net().recurrent().dense(), g));
+        g.data[5] = Float.POSITIVE_INFINITY;
+        assertFalse(new MeanGainPreconditioner().prepare(a.net().recurrent().dense(), g));
+    }
+
     @Test
     void mismatchedShapesAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new MeanGainPreconditioner().prepare(new DMatrix(N, N),
