@@ -333,6 +333,43 @@ class AllocationTest {
         }
     }
 
+    /**
+     * The gradient rule on a float batch with more samples than units, where its adjoint's float rounds
+     * are preconditioned by the batch's mean gains (MeanGainPreconditioner): the LU, its solves and Q
+     * reuse their buffers, so a call allocates no more than the result records, the adjoint's per-sample
+     * arrays and the LAPACK calls' small per-call objects (their pivots, tasks and argument memory).
+     * Checked with native LAPACK (EJML's fallback LU allocates its own matrices; the amount is printed).
+     */
+    @Test
+    void thePreconditionedAdjointAllocatesAFixedSmallAmount() {
+        Batch batch = TestNets.labelled(64, 10, 4, 1.0, 2);
+        FixedPointNetwork net = net(10, 48, 4, Precision.FLOAT, 0.8, 1);
+        assertTrue(org.fprnn.solve.MeanGainPreconditioner.pays(48, batch.size()));
+        SolverConfig fwd = SolverConfig.euler(0.5, 200, 1e-10);
+        Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
+        Rule rule = Rules.create("gradient", RuleSettings.of(Loss.CROSS_ENTROPY, fwd));
+        Runnable ten = () -> {
+            for (int k = 0; k < 10; k++) {
+                rule.compute(net, batch, eq);
+            }
+        };
+        Runnable thirty = () -> {
+            for (int k = 0; k < 30; k++) {
+                rule.compute(net, batch, eq);
+            }
+        };
+        // below the N^2 floats (9 KB) that a copy of the matrix per call would add
+        long bound = 512 + 160L * batch.size() + 4096;
+        long perCall = extraBytes(ten, thirty, 20 * bound) / 20;
+        System.out.printf(Locale.ROOT, "allocation: rule gradient FLOAT, preconditioned adjoint: %d bytes per"
+                + " computation (%s; LAPACK %s)%n", perCall, blas(), org.fprnn.linalg.Lapack.isNative() ? "native"
+                : "EJML");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.fprnn.linalg.Lapack.isNative(),
+                "without native LAPACK the LU is EJML's, which allocates its own matrices");
+        assertTrue(perCall <= bound, () -> "preconditioned gradient: " + perCall + " bytes per computation on "
+                + blas() + allocationSites(thirty));
+    }
+
     @Test
     void adjointIterationsAndBpttStepsAllocateNothing() {
         Batch batch = TestNets.labelled(24, 10, 4, 1.0, 2);

@@ -221,8 +221,8 @@ public final class Lapack {
 
     /**
      * Solves A x_i = b_i in float for every row b_i of {@code rows} (k x N), in place, by LAPACK's
-     * sgetrf and sgetrs, given A^T (N x N, not modified: the row-major A^T is LAPACK's column-major A,
-     * so it needs no transpose). The factorization runs on one thread; the rows are solved in as many
+     * sgetrf and sgetrs, given A^T (N x N; the row-major A^T is LAPACK's column-major A, so it needs no
+     * transpose), which the factorization overwrites (a scratch copy per call would be N^2 floats). The factorization runs on one thread; the rows are solved in as many
      * equal parts as the machine has cores (fewer for few rows), up to {@link RowParallel#threads()}
      * at once, so the bits do not depend on the thread count. Without native LAPACK: in double by EJML,
      * rounded to float.
@@ -241,7 +241,7 @@ public final class Lapack {
             rows.copyFrom(x);
             return;
         }
-        float[] lu = aTransposed.data.clone();
+        float[] lu = aTransposed.data;
         int[] ipiv = new int[n];
         int info = onBigStack(() -> {
             try (Arena arena = Arena.ofConfined()) {

@@ -79,7 +79,7 @@ class LapackTest {
             for (int t = 1; t <= 2; t++) {
                 RowParallel.setThreads(t);
                 got[t - 1] = (FMatrix) rows.copy();
-                Lapack.solveRowsFloat(at, got[t - 1]);
+                Lapack.solveRowsFloat((FMatrix) at.copy(), got[t - 1]);
             }
         } finally {
             RowParallel.setThreads(before);
