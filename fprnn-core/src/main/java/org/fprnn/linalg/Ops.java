@@ -234,6 +234,25 @@ public final class Ops {
         return Math.sqrt(dot(a, a));
     }
 
+    /**
+     * ||a - b|| / ||a|| in Frobenius norms, summed in double without a difference matrix; a's squared
+     * norm is floored at 1e-300, so two zero matrices give 0, not NaN.
+     */
+    public static double relativeDifference(Matrix a, Matrix b) {
+        if (!a.sameShape(b)) {
+            throw new IllegalArgumentException("relative difference of " + a.shape() + " and " + b.shape());
+        }
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.size(); i++) {
+            double x = a.getFlat(i);
+            double d = x - b.getFlat(i);
+            num += d * d;
+            den += x * x;
+        }
+        return Math.sqrt(num / Math.max(den, 1e-300));
+    }
+
     /** Largest absolute element. */
     public static double maxAbs(Matrix a) {
         double m = 0;

@@ -484,4 +484,17 @@ class GemmTest {
         Matrix sq = Precision.FLOAT.zeros(3, 3);
         assertThrows(IllegalArgumentException.class, () -> Ops.transpose(sq, sq), "in place is refused");
     }
+
+    @Test
+    void relativeDifferenceIsTheFrobeniusRatio() {
+        DMatrix a = new DMatrix(2, 2);
+        a.data[0] = 3;
+        a.data[3] = 4; // ||a|| = 5
+        DMatrix b = a.copy();
+        b.data[1] = 1; // ||a - b|| = 1
+        org.junit.jupiter.api.Assertions.assertEquals(0.2, Ops.relativeDifference(a, b), 1e-15);
+        org.junit.jupiter.api.Assertions.assertEquals(0.0, Ops.relativeDifference(new DMatrix(2, 2), new DMatrix(2, 2)));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Ops.relativeDifference(a, new DMatrix(2, 3)));
+    }
 }

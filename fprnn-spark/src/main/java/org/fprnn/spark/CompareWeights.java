@@ -9,6 +9,7 @@ import org.fprnn.io.NdArray;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Params;
 
 /**
@@ -62,16 +63,7 @@ public final class CompareWeights {
         requireSameShapes(a, b);
         double worst = 0;
         for (String n : a.names()) {
-            Matrix x = a.get(n);
-            Matrix y = b.get(n);
-            double num = 0;
-            double den = 0;
-            for (int i = 0; i < x.size(); i++) {
-                double d = x.getFlat(i) - y.getFlat(i);
-                num += d * d;
-                den += x.getFlat(i) * x.getFlat(i);
-            }
-            worst = Math.max(worst, Math.sqrt(num / Math.max(den, 1e-300)));
+            worst = Math.max(worst, Ops.relativeDifference(a.get(n), b.get(n)));
         }
         return worst;
     }
