@@ -19,7 +19,7 @@ public final class Benchmarks {
     /** The benchmarks, in the order "all" runs them. */
     public static final List<String> NAMES =
             List.of("rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads", "blas", "parts",
-                    "peers", "conv", "chunks");
+                    "peers", "conv", "chunks", "adjoint");
 
     private Benchmarks() {
     }
@@ -85,6 +85,7 @@ public final class Benchmarks {
                     case PeersBench.ID -> PeersBench.run(o, data);
                     case ConvBench.ID -> ConvBench.run(o);
                     case ChunksBench.ID -> ChunksBench.run(o);
+                    case AdjointBench.ID -> AdjointBench.run(o, data);
                     default -> throw new IllegalStateException(name);
                 };
             } catch (UncheckedIOException e) {

@@ -145,7 +145,7 @@ final class SolverBench {
      * the results folder (only the first in a --quick run), else one trained here. Returns a sentence
      * saying where they came from.
      */
-    private static String trainedNetworks(BenchOptions o, BenchData d, List<Named> nets) throws IOException {
+    static String trainedNetworks(BenchOptions o, BenchData d, List<Named> nets) throws IOException {
         List<Path> files = new ArrayList<>();
         if (!o.weights().isEmpty()) {
             for (Path f : o.weights()) {

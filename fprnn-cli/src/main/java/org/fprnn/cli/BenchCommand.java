@@ -52,6 +52,8 @@ import picocli.CommandLine.Spec;
             "               (needs MNIST; the peer runs when /usr/bin/python3 imports torch)",
             "  chunks       solves in chunks of rows against the whole batch: P1-converged's",
             "               solve and steps, P1's Euler step, 1 and 2 threads, in raw sgemm",
+            "  adjoint      the gradient rule's adjoint with and without the mean-gain",
+            "               preconditioner on trained P1 networks (needs MNIST)",
             "  all          every one of them, in this order",
             "",
             "Run on a quiet machine: timings on a busy one mean little. --quick runs tiny",
@@ -65,7 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Parameters(arity = "0..*", paramLabel = "BENCHMARK",
             description = "rules, solver, convergence, end-to-end, warm, warm-reach, scaling, memory, threads, blas,"
-                    + " parts, peers, conv, chunks or all (default all)")
+                    + " parts, peers, conv, chunks, adjoint or all (default all)")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--quick", description = "tiny shapes and single measurements, to check the benchmarks run")
@@ -81,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--weights", paramLabel = "FILE",
-            description = "a trained network (safetensors with W, U, R) for the solver benchmark; repeatable"
+            description = "a trained network (safetensors with W, U, R) for the solver and adjoint benchmarks; repeatable"
                     + " (default: P1's and P1-converged's linearized lr 0.25 and gradient lr 0.025 weights under"
                     + " --results-dir)")
     List<Path> weights = new ArrayList<>();
@@ -145,8 +147,9 @@ public final class BenchCommand implements Callable<Integer> {
     private void checkOptionsApply(List<String> which) {
         OptionCheck check = OptionCheck.of(spec);
         String chosen = "the benchmarks chosen (" + String.join(", ", which) + ")";
-        check.onlyIf(which.contains("solver"), "--weights", chosen + ": only solver reads it")
-                .onlyIf(which.contains("solver"), "--results-dir", chosen + ": only solver reads it")
+        boolean trained = which.contains("solver") || which.contains("adjoint");
+        check.onlyIf(trained, "--weights", chosen + ": only solver and adjoint read it")
+                .onlyIf(trained, "--results-dir", chosen + ": only solver and adjoint read it")
                 .onlyIf(which.contains("end-to-end"), "--target", chosen + ": only end-to-end reads it")
                 .onlyIf(which.contains("peers") || which.contains("conv"), "--peers-dir",
                         chosen + ": only peers and conv read it");

@@ -36,13 +36,13 @@ class BenchCommandTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads",
-        "blas", "parts", "conv", "chunks"})
+        "blas", "parts", "conv", "chunks", "adjoint"})
     void quickModeWritesAWellFormedSection(String name) throws Exception {
         Path md = dir.resolve("BENCHMARKS.md");
         Files.writeString(md, "# Benchmarks\n\nIntro kept.\n\n<!-- begin other -->\nother section kept\n<!-- end other -->\n");
         List<String> args = new java.util.ArrayList<>(List.of("bench", name, "--quick", "--synthetic-data", "--out",
                 md.toString()));
-        if (name.equals("solver")) {   // only solver reads it (others refuse it)
+        if (name.equals("solver") || name.equals("adjoint")) {   // only they read it (others refuse it)
             args.addAll(List.of("--results-dir", dir.resolve("no-results").toString()));
         }
         CliRunner r = CliRunner.run(args.toArray(String[]::new));
@@ -184,9 +184,9 @@ class BenchCommandTest {
         assertEquals(2, t.exitCode());
         assertTrue(t.err().contains("--target"), t.err());
         // options that no chosen benchmark reads are refused, not ignored
-        for (String[] c : new String[][] {{"--weights", "w.safetensors", "only solver reads it"},
+        for (String[] c : new String[][] {{"--weights", "w.safetensors", "only solver and adjoint read it"},
             {"--target", "0.5", "only end-to-end reads it"}, {"--peers-dir", "p", "only peers and conv read it"},
-            {"--data-dir", "d", "read MNIST"}, {"--results-dir", "r", "only solver reads it"}}) {
+            {"--data-dir", "d", "read MNIST"}, {"--results-dir", "r", "only solver and adjoint read it"}}) {
             CliRunner o = CliRunner.run("bench", "convergence", "rules", "--quick", c[0], c[1]);
             assertEquals(2, o.exitCode(), o.err());
             assertTrue(o.err().contains(c[0] + " does not apply to the benchmarks chosen (rules, convergence)")
