@@ -12,7 +12,8 @@ import org.fprnn.operator.DenseOperator;
 
 /**
  * The adjoint equation of the batch's mean gains as a preconditioner for the float solves of the
- * gradient rule's adjoint (MATH section 3.1) on a dense W, made once per rule call.
+ * gradient rule's adjoint (MATH section 3.1), made once per rule call from the dense form of W (any
+ * recurrent operator's).
  *
  * <p>With gbar the gains' mean over the batch (per unit), D_i = G_i - diag(gbar) and
  * M = (I - W^T diag(gbar))^{-1}, sample i's equation (I - W^T G_i) d = rho is the same as
@@ -23,18 +24,17 @@ import org.fprnn.operator.DenseOperator;
  * with dev_i = g_i - gbar. That is the adjoint map of {@link AdjointMap} with Q for W, the deviations
  * for the gains and gbar * rho as a shift of the gains' product: one product per iteration, as
  * before, and the same solution, but the iteration's matrix Q D_i holds only what sets sample i
- * apart from the batch. On
- * P1's random network (N = 300) its spectral radius was about 0.09 against 0.41 for W^T G_i, and
- * Anderson needed 7 iterations to 1e-8 instead of 19; on the trained P1 networks of
- * results/solver-nets 11 to 13 instead of 31 to 38 (a numpy model of the float rounds, 48 test
- * images). Q costs an LU factorization of an N x N matrix and N solves with it, in float (LAPACK, {@link
- * Lapack#solveRowsFloat}), so it pays where the batch is large against N ({@link #pays}).
+ * apart from the batch (on P1's random network, N = 300, its spectral radius was about 0.09 against
+ * 0.41 for W^T G_i in a numpy model). {@code fprnn bench adjoint} counts the float iterations with
+ * and without it on the trained P1 networks. Q costs an LU factorization of an N x N matrix and N
+ * solves with it, in float (LAPACK, {@link Lapack#solveRowsFloat}), so it pays where the batch is
+ * large against N ({@link #pays}).
  *
  * <p>Q is formed in float. The refinement that uses it checks every round with
  * the residual of the true equation in double ({@link RefinedAdjoint}), so Q's rounding changes the
  * rounds' speed, never the answer. The bits do not depend on the thread count: the mean sums each
- * unit over the samples in order, the LU runs on one thread, and the elementwise passes run on row
- * blocks.
+ * unit over the samples in order, the LU runs on one thread and its solves in fixed parts, and the
+ * elementwise passes run on row blocks.
  */
 public final class MeanGainPreconditioner {
     /** Largest N for which Q is formed (its LU and solves grow as N^3). */

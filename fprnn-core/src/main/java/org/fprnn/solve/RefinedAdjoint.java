@@ -176,7 +176,8 @@ public final class RefinedAdjoint {
         java.util.Arrays.fill(active, true);
         java.util.Arrays.fill(previous, Double.POSITIVE_INFINITY);
         double[] rowMax = ws.doubles("rowMax", b);
-        // the first round: lambda = e + (g * lambda) W in float from the start, then lambda in double
+        // the first round: lambda = e + (g * lambda) W in float from the start (or its preconditioned
+        // form), then lambda in double
         Ops.copyRowsParallel(lambda, d);
         FMatrix shift = null;
         FMatrix dev = null;
@@ -217,8 +218,8 @@ public final class RefinedAdjoint {
             if (left == 0) {
                 break;
             }
-            // The correction equation d = rho + (g * d) W in float, from d = rho; rows of finished
-            // samples have rho = 0, so their d stays 0 and they stop at once.
+            // The correction equation d = rho + (g * d) W (or its preconditioned form) in float, from
+            // d = rho; rows of finished samples have rho = 0, so their d stays 0 and they stop at once.
             rows.stage = Rows.START;
             RowParallel.forRows(b, RowParallel.minRows(n), rows);
             AdjointMap correction;
