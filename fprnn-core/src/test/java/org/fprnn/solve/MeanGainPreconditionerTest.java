@@ -110,10 +110,10 @@ class MeanGainPreconditionerTest {
     }
 
     @Test
-    void itIsUsedWhereThereAreAtLeastAsManySamplesAsUnits() {
+    void itIsUsedWhereThereIsAtLeastOneSamplePerEightUnits() {
         assertTrue(MeanGainPreconditioner.pays(300, 512));
-        assertTrue(MeanGainPreconditioner.pays(300, 300));
-        assertFalse(MeanGainPreconditioner.pays(300, 128));
+        assertTrue(MeanGainPreconditioner.pays(300, 38));
+        assertFalse(MeanGainPreconditioner.pays(300, 37));
         assertFalse(MeanGainPreconditioner.pays(MeanGainPreconditioner.MAX_UNITS + 1, 4096));
         assertEquals(1024, MeanGainPreconditioner.MAX_UNITS);
     }

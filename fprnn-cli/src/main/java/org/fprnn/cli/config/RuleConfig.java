@@ -23,8 +23,8 @@ import org.fprnn.solve.SolverConfig;
  *     still match. More memory costs more per iteration (a dot product and a mixing row per entry) and
  *     can save many iterations where I - G W is nearly singular
  * @param adjointPreconditioner mean_gain (absent: the default) or none: whether the gradient rule's
- *     float adjoint solves are preconditioned by the batch's mean gains where that pays (at least as
- *     many samples as units, at most 1024 units). The same tolerance is met either way; absent stays
+ *     float adjoint solves are preconditioned by the batch's mean gains where that pays (at least one
+ *     sample per 8 units, at most 1024 units). The same tolerance is met either way; absent stays
  *     absent, as above
  */
 public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter, Integer bpttSteps,
