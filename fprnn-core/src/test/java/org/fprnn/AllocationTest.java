@@ -300,6 +300,15 @@ class AllocationTest {
         }
     }
 
+    /** {@code count} computations of {@code rule} at the equilibrium {@code eq}. */
+    private static Runnable computations(Rule rule, FixedPointNetwork net, Batch batch, Equilibrium eq, int count) {
+        return () -> {
+            for (int k = 0; k < count; k++) {
+                rule.compute(net, batch, eq);
+            }
+        };
+    }
+
     @Test
     void ruleComputationsAllocateAFixedSmallAmount() {
         Batch batch = TestNets.labelled(24, 10, 4, 1.0, 2);
@@ -311,16 +320,8 @@ class AllocationTest {
                 // the gradient's adjoint with plain float rounds; the preconditioned ones have a test below
                 Rule rule = Rules.create(name,
                         RuleSettings.of(Loss.CROSS_ENTROPY, fwd).withMeanGainPreconditioner(false));
-                Runnable ten = () -> {
-                    for (int k = 0; k < 10; k++) {
-                        rule.compute(net, batch, eq);
-                    }
-                };
-                Runnable thirty = () -> {
-                    for (int k = 0; k < 30; k++) {
-                        rule.compute(net, batch, eq);
-                    }
-                };
+                Runnable ten = computations(rule, net, batch, eq, 10);
+                Runnable thirty = computations(rule, net, batch, eq, 30);
                 // The result records; for gradient also the adjoint's per-sample arrays (B values
                 // each) and per-solve objects, for each solve: a float network's adjoint is refined in
                 // a few rounds (RefinedAdjoint), a solve each. A B x N matrix would be 4.6 KB (float)
@@ -350,16 +351,8 @@ class AllocationTest {
         SolverConfig fwd = SolverConfig.euler(0.5, 200, 1e-10);
         Equilibrium eq = new EquilibriumSolver(fwd).solve(net, batch.x()).copy();
         Rule rule = Rules.create("gradient", RuleSettings.of(Loss.CROSS_ENTROPY, fwd));
-        Runnable ten = () -> {
-            for (int k = 0; k < 10; k++) {
-                rule.compute(net, batch, eq);
-            }
-        };
-        Runnable thirty = () -> {
-            for (int k = 0; k < 30; k++) {
-                rule.compute(net, batch, eq);
-            }
-        };
+        Runnable ten = computations(rule, net, batch, eq, 10);
+        Runnable thirty = computations(rule, net, batch, eq, 30);
         // below the N^2 floats (9 KB) that a copy of the matrix per call would add
         long bound = 512 + 160L * batch.size() + 4096;
         long perCall = extraBytes(ten, thirty, 20 * bound) / 20;

@@ -242,7 +242,7 @@ final class GradientRule extends AbstractRule {
         }
         DMatrix w = opD instanceof DenseOperator dense
                 ? (DMatrix) dense.parameters().get(dense.parameterNames().get(0)) : opD.dense();
-        return meanGain.prepare(w, g) ? meanGain : null;
+        return meanGain.prepare(w, (FMatrix) g) ? meanGain : null; // the refined path is for float networks
     }
 
     /**

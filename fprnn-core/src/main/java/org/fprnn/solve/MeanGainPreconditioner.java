@@ -3,7 +3,6 @@ package org.fprnn.solve;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Lapack;
-import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
@@ -72,7 +71,7 @@ public final class MeanGainPreconditioner {
      *
      * @return false if the mean-gain matrix is singular or too close to it (Q is then not used)
      */
-    public boolean prepare(DMatrix w, Matrix g) {
+    public boolean prepare(DMatrix w, FMatrix g) {
         int n = w.rows;
         if (w.cols != n || g.cols != n) {
             throw new IllegalArgumentException("preconditioner of W " + w.shape() + " for gains " + g.shape());
@@ -131,10 +130,10 @@ public final class MeanGainPreconditioner {
     }
 
     /** Each unit's mean over the rows, summed in row order (the split over units does not matter). */
-    private static void columnMeans(Matrix g, double[] out) {
+    private static void columnMeans(FMatrix g, double[] out) {
         int b = g.rows;
         int n = g.cols;
-        float[] data = ((FMatrix) g).data;
+        float[] data = g.data;
         RowParallel.forRows(n, 16, (part, from, to) -> {
             java.util.Arrays.fill(out, from, to, 0.0);
             for (int i = 0; i < b; i++) {
