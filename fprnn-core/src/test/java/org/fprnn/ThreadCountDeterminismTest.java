@@ -99,6 +99,9 @@ class ThreadCountDeterminismTest {
                 new Setup("conv layers under a dense layer, anderson, gradient, adam", Precision.FLOAT, Dynamics.RATE,
                         new Nonlinearity.Tanh(), null, SolverConfig.anderson(5, 1.0, 300, 1e-6), "gradient", true,
                         CONV_DENSE),
+                new Setup("anderson with the mean-gain forward preconditioner, linearized", Precision.FLOAT,
+                        Dynamics.RATE, new Nonlinearity.Tanh(), null,
+                        SolverConfig.anderson(5, 1.0, 300, 1e-6).withMeanGain(true), "linearized", false),
                 new Setup("conv layers under a dense layer, anderson, linearized", Precision.FLOAT, Dynamics.RATE,
                         new Nonlinearity.Tanh(), null, SolverConfig.anderson(5, 1.0, 300, 1e-6), "linearized", false,
                         CONV_DENSE));

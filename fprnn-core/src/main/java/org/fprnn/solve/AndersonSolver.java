@@ -341,7 +341,8 @@ final class AndersonSolver implements Solver {
         private void history(int part, int i, int n) {
             // the Gram row of the new residual against the history
             int g0 = i * m * m;
-            raw[i] = rows.residualGram(part, slot, hist, i * n, n, gram, g0 + slot * m) / map.residualScale(i);
+            raw[i] = map.residual(i, rows.residualGram(part, slot, hist, i * n, n, map.gramColumns(), gram,
+                    g0 + slot * m));
             for (int j = 0; j < hist; j++) {
                 gram[g0 + j * m + slot] = gram[g0 + slot * m + j];
             }
@@ -362,11 +363,11 @@ final class AndersonSolver implements Solver {
         Matrix phi();
 
         /**
-         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o, and the dot products of rows o
-         * of F_slot and F_j ({@link RowKernels}' dot) into gram[g + j] for j < hist; returns
-         * max|F_slot| (NaN if any is NaN).
+         * F_slot = phi - s and Y_slot = s + beta F_slot at row offset o, and the dot products of the
+         * first {@code gramCols} entries of rows o of F_slot and F_j ({@link RowKernels}' dot) into
+         * gram[g + j] for j < hist; returns max|F_slot| (NaN if any is NaN).
          */
-        double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g);
+        double residualGram(int part, int slot, int hist, int o, int n, int gramCols, double[] gram, int g);
 
         /**
          * next = sum_h a_h Y_h at row offset o, a_h = coef[c0 + h], formed as
@@ -447,7 +448,12 @@ final class AndersonSolver implements Solver {
          * residual step followed by one dot per entry.
          */
         @Override
-        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+        public double residualGram(int part, int slot, int hist, int o, int n, int gramCols, double[] gram, int g) {
+            if (gramCols < n) { // the rest of the row: its residual and step, no dot products
+                double rest = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o + gramCols, n - gramCols);
+                double lead = residualGram(part, slot, hist, o, gramCols, gramCols, gram, g);
+                return Double.isNaN(rest) ? rest : Math.max(lead, rest);
+            }
             float[][] r = others[part];
             int[] at = otherAt[part];
             int c = 0;
@@ -546,10 +552,10 @@ final class AndersonSolver implements Solver {
         }
 
         @Override
-        public double residualGram(int part, int slot, int hist, int o, int n, double[] gram, int g) {
+        public double residualGram(int part, int slot, int hist, int o, int n, int gramCols, double[] gram, int g) {
             double mx = RowKernels.residualStep(phi, s, fs[slot], ys[slot], beta, o, n);
             for (int j = 0; j < hist; j++) {
-                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, n, lanes[part]);
+                gram[g + j] = RowKernels.dot(fs[slot], o, fs[j], o, gramCols, lanes[part]);
             }
             return mx;
         }

@@ -71,6 +71,26 @@ public interface BatchMap {
     }
 
     /**
+     * The leading columns of a state whose residuals Anderson's least-squares mixing weighs
+     * ({@link AndersonSolver}); the mixing itself covers every column. All of them by default; a map
+     * whose later columns follow from the earlier ones ({@link MeanGainForwardMap}'s u = r W^T) weighs
+     * the earlier ones only.
+     */
+    default int gramColumns() {
+        return dim();
+    }
+
+    /**
+     * Row i's residual for the stopping test, given {@code maxStep} = max|Phi(s_i) - s_i| at the state
+     * the map was last applied to: {@code maxStep / residualScale(row)}. A map whose fixed-point
+     * equation is not Phi(s) = s itself (a preconditioned form, {@link MeanGainForwardMap}) measures
+     * the residual of the equation it solves instead.
+     */
+    default double residual(int row, double maxStep) {
+        return maxStep / residualScale(row);
+    }
+
+    /**
      * The Jacobian dPhi/ds at row {@code row} of {@code s}, as a dense N x N matrix with
      * out[j][k] = dPhi_j / ds_k. Only Newton-type solvers call it (small and medium N).
      */

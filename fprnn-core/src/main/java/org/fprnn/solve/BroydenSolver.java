@@ -110,7 +110,7 @@ final class BroydenSolver implements Solver {
                 if (Double.isNaN(g[0])) {
                     mx = Double.NaN;
                 }
-                if (track.stopIfDone(i, mx / work.residualScale(i), k, tol, true)) {
+                if (track.stopIfDone(i, work.residual(i, mx), k, tol, true)) {
                     continue;
                 }
                 if (k > 0) {

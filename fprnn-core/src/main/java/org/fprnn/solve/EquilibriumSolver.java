@@ -1,16 +1,22 @@
 package org.fprnn.solve;
 
+import java.util.Arrays;
+import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
+import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.operator.DenseOperator;
 
 /**
  * Finds a network's fixed points on a batch: builds the map of its dynamics, runs the configured
  * solver from r = 0 (v = 0) or from a warm start, and reports rates, total input and per-sample
- * residuals. The returned matrices live in this object's workspace until the next call; use
+ * residuals. With {@link SolverConfig#meanGain()}, a solve from rest first runs on the map
+ * preconditioned by the batch's mean gains at rest ({@link MeanGainForwardMap}) and ends on the plain
+ * one. The returned matrices live in this object's workspace until the next call; use
  * {@link Equilibrium#copy()} to keep them.
  */
 public final class EquilibriumSolver {
@@ -20,10 +26,20 @@ public final class EquilibriumSolver {
     private final Solver discreteSolver;
     private final Workspace ws = new Workspace();
     private final Check check = new Check();
+    /**
+     * Most iterations of the preconditioned part of a solve ({@link #preconditioned}): where it
+     * converges it takes about 6 to 15 (see {@link MeanGainForwardMap}); a sample still above the
+     * tolerance after this many starts the plain solve from rest.
+     */
+    static final int PRECONDITIONED_MAX_ITER = 60;
+    private final Solver preconditionedSolver;
+    private MeanGainPreconditioner meanGain;
 
     public EquilibriumSolver(SolverConfig config) {
         this.config = config;
         this.solver = Solvers.create(config);
+        this.preconditionedSolver = config.meanGain()
+                ? Solvers.create(config.withMaxIter(Math.min(config.maxIter(), PRECONDITIONED_MAX_ITER))) : null;
         this.discreteSolver = config.method().equals("euler") && config.alpha() != 1.0
                 ? Solvers.create(config.withAlpha(1.0)) : solver;
     }
@@ -67,11 +83,66 @@ public final class EquilibriumSolver {
         var op = net.recurrent();
         op.beginFixedWeights(); // W does not change during the solve: the operator may store W^T
         try {
-            SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null), state);
+            int[] before = warmState == null ? preconditioned(net, h, state) : null;
+            SolveResult res = s.solve(new NetworkMap(net, h, ws, warmState == null && before == null), state);
+            if (before != null) {
+                res = res.withEarlierIterations(before);
+            }
             return finish(net, h, res);
         } finally {
             op.endFixedWeights();
         }
+    }
+
+    /**
+     * Most of a solve from rest, preconditioned by the batch's mean gains at rest where the settings
+     * ask for it ({@link SolverConfig#meanGain()}) and it applies: a float network with rate or
+     * discrete dynamics, and {@link MeanGainPreconditioner#pays} for its units and batch. Anderson
+     * runs on {@link MeanGainForwardMap} from r = 0, u = 0 (at most {@link #PRECONDITIONED_MAX_ITER}
+     * iterations), and the rates it reaches go into {@code state}; the caller then runs the plain map
+     * from there, whose first product is the exact r W^T (the preconditioned iterates carry it only
+     * up to rounding). A sample that did not converge here starts the plain solve from rest.
+     *
+     * @return the iterations each sample took here, or null where nothing was done (state untouched)
+     */
+    private int[] preconditioned(FixedPointNetwork net, Matrix h, Matrix state) {
+        if (!config.meanGain() || net.precision() != Precision.FLOAT
+                || net.dynamics() == Dynamics.CURRENT || !MeanGainPreconditioner.pays(net.units(), h.rows)) {
+            return null;
+        }
+        int b = h.rows;
+        int n = net.units();
+        FMatrix gains = (FMatrix) ws.get("restGains", b, n, h.precision());
+        net.nonlinearity().derivative(h, gains);
+        if (meanGain == null) {
+            meanGain = new MeanGainPreconditioner();
+        }
+        var op = net.recurrent();
+        Matrix w = op instanceof DenseOperator dense
+                ? dense.parameters().get(dense.parameterNames().get(0)) : op.dense();
+        if (!meanGain.prepare(w, gains)) {
+            return null;
+        }
+        FMatrix pairs = (FMatrix) ws.get("pairs", b, 2 * n, h.precision());
+        pairs.fill(0);
+        var q = meanGain.operator();
+        q.beginFixedWeights();
+        SolveResult res;
+        try {
+            res = preconditionedSolver.solve(
+                    new MeanGainForwardMap(net.nonlinearity(), q, meanGain.meanGains(), (FMatrix) h, ws), pairs);
+        } finally {
+            q.endFixedWeights();
+        }
+        FMatrix r = (FMatrix) state;
+        MeanGainForwardMap.rates(pairs, r);
+        boolean[] converged = res.converged();
+        for (int i = 0; i < b; i++) {
+            if (!converged[i]) {
+                Arrays.fill(r.data, i * n, (i + 1) * n, 0f);
+            }
+        }
+        return res.iterations().clone();
     }
 
     /**

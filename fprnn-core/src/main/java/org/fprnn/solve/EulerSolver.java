@@ -59,7 +59,7 @@ final class EulerSolver implements Solver {
             step.next = next;
             RowParallel.forRows(b, minRows, step);
             for (int i = 0; i < b; i++) {
-                if (track.active(i) && track.stopIfDone(i, raw[i] / map.residualScale(i), t, tol, tol > 0)) {
+                if (track.active(i) && track.stopIfDone(i, map.residual(i, raw[i]), t, tol, tol > 0)) {
                     next.copyRow(cur, i, i); // a sample that stops keeps the state its residual was measured at
                 }
             }

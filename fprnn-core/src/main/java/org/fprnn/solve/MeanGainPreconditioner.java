@@ -3,6 +3,7 @@ package org.fprnn.solve;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Lapack;
+import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
@@ -12,7 +13,8 @@ import org.fprnn.operator.DenseOperator;
 /**
  * The adjoint equation of the batch's mean gains as a preconditioner for the float solves of the
  * gradient rule's adjoint (MATH section 3.1), made once per rule call from the dense form of W (any
- * recurrent operator's).
+ * recurrent operator's). The same Q serves the forward solve, with the mean gains at rest
+ * ({@link MeanGainForwardMap}, {@link SolverConfig#meanGain()}).
  *
  * <p>With gbar the gains' mean over the batch (per unit), D_i = G_i - diag(gbar) and
  * M = (I - W^T diag(gbar))^{-1}, sample i's equation (I - W^T G_i) d = rho is the same as
@@ -66,12 +68,12 @@ public final class MeanGainPreconditioner {
     }
 
     /**
-     * Forms Q for the dense recurrent matrix {@code w} (N x N, double) and the gains {@code g}
-     * (B x N, float) of this call.
+     * Forms Q for the dense recurrent matrix {@code w} (N x N, double or float) and the gains
+     * {@code g} (B x N, float) of this call.
      *
      * @return false if the mean-gain matrix is singular or too close to it (Q is then not used)
      */
-    public boolean prepare(DMatrix w, FMatrix g) {
+    public boolean prepare(Matrix w, FMatrix g) {
         int n = w.rows;
         if (w.cols != n || g.cols != n) {
             throw new IllegalArgumentException("preconditioner of W " + w.shape() + " for gains " + g.shape());
@@ -86,11 +88,14 @@ public final class MeanGainPreconditioner {
         // solves A x = (row j of W)^T, so Q = (A^{-1} W^T)^T.
         FMatrix aT = (FMatrix) ws.get("At", n, n, Precision.FLOAT);
         FMatrix qf = (FMatrix) ws.get("Q", n, n, Precision.FLOAT);
+        double[] wd = w instanceof DMatrix d ? d.data : null;
+        float[] wf = w instanceof FMatrix f ? f.data : null;
         for (int i = 0; i < n; i++) {
             int o = i * n;
             for (int k = 0; k < n; k++) {
-                qf.data[o + k] = (float) w.data[o + k];
-                aT.data[o + k] = (float) ((i == k ? 1.0 : 0.0) - gbar[i] * w.data[o + k]);
+                double wik = wd != null ? wd[o + k] : wf[o + k];
+                qf.data[o + k] = (float) wik;
+                aT.data[o + k] = (float) ((i == k ? 1.0 : 0.0) - gbar[i] * wik);
             }
         }
         try {
@@ -110,7 +115,12 @@ public final class MeanGainPreconditioner {
         return true;
     }
 
-    /** Q as an operator: its applyTranspose is the rows' product with Q. */
+    /** The mean gains gbar of the last {@link #prepare}, per unit, in float (read-only). */
+    public float[] meanGains() {
+        return gbarF;
+    }
+
+    /** Q as an operator: its applyTranspose is the rows' product with Q, its apply the product with Q^T. */
     public DenseOperator operator() {
         return q;
     }

@@ -56,7 +56,7 @@ final class NewtonSolver implements Solver {
                 if (!track.active(i)) {
                     continue;
                 }
-                double r = raw[i] / map.residualScale(i);
+                double r = map.residual(i, raw[i]);
                 if (track.stopIfDone(i, r, k, tol, true)) {
                     continue;
                 }

@@ -231,7 +231,7 @@ final class SampleTracker {
             for (int row = 0; row < working; row++) {
                 int i = sample[row];
                 if (active[i]) {
-                    residual[i] = raw[row] / map.residualScale(row);
+                    residual[i] = map.residual(row, raw[row]);
                     converged[i] = residual[i] <= tol;
                 }
             }

@@ -27,6 +27,24 @@ public record SolveResult(Matrix state, double[] residual, boolean[] converged, 
         return new SolveResult(state, residual, converged, iterations, iterationsMax, p);
     }
 
+    /**
+     * This result with {@code earlier[i]} iterations added to sample i's count (a solve that
+     * continued an earlier one on the same samples); the arrays are copied, the state and products
+     * shared.
+     */
+    public SolveResult withEarlierIterations(int[] earlier) {
+        if (earlier.length != iterations.length) {
+            throw new IllegalArgumentException(earlier.length + " earlier counts for " + iterations.length + " samples");
+        }
+        int[] sum = new int[iterations.length];
+        int max = 0;
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = iterations[i] + earlier[i];
+            max = Math.max(max, sum[i]);
+        }
+        return new SolveResult(state, residual, converged, sum, max, products);
+    }
+
     public int convergedCount() {
         return count(converged);
     }

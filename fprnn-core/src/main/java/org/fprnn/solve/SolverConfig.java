@@ -15,11 +15,14 @@ import java.util.Locale;
  * many consecutive rows, each to the end on its own ({@link ChunkedSolver}); {@link #AUTO_CHUNK}
  * chooses the size from the width and precision, and {@link #WHOLE_BATCH} (any size at least the batch
  * size) solves the batch whole.
+ * Anderson also reads {@code meanGain}: the forward solve of a float network with rate or discrete
+ * dynamics is preconditioned by the batch's mean gains at rest ({@link EquilibriumSolver},
+ * {@link MeanGainForwardMap}); off by default.
  * Every iterative solver stops a sample that makes no progress (see {@link #STALL_ITERATIONS}) and
  * reports it as not converged, so a tolerance below what the precision can reach ends promptly.
  */
 public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta,
-                           int chunkRows) implements java.io.Serializable {
+                           int chunkRows, boolean meanGain) implements java.io.Serializable {
 
     /** {@code chunkRows}: the chunk size chosen from the width and precision ({@link ChunkedSolver#rows}). */
     public static final int AUTO_CHUNK = 0;
@@ -73,6 +76,16 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
         if (chunkRows < 0) {
             throw new IllegalArgumentException("solver chunk rows must be >= 0 (0 for automatic), got " + chunkRows);
         }
+        if (meanGain && !method.equals("anderson")) {
+            throw new IllegalArgumentException("the mean-gain preconditioner of the forward solve works with the"
+                    + " anderson solver, not " + method);
+        }
+    }
+
+    /** The settings without the mean-gain preconditioner. */
+    public SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta,
+                        int chunkRows) {
+        this(method, tol, maxIter, alpha, memory, beta, chunkRows, false);
     }
 
     /** The settings with automatic chunks ({@link #AUTO_CHUNK}). */
@@ -106,23 +119,31 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
     }
 
     public SolverConfig withTol(double t) {
-        return new SolverConfig(method, t, maxIter, alpha, memory, beta, chunkRows);
+        return new SolverConfig(method, t, maxIter, alpha, memory, beta, chunkRows, meanGain);
     }
 
     public SolverConfig withMaxIter(int k) {
-        return new SolverConfig(method, tol, k, alpha, memory, beta, chunkRows);
+        return new SolverConfig(method, tol, k, alpha, memory, beta, chunkRows, meanGain);
     }
 
     public SolverConfig withAlpha(double a) {
-        return new SolverConfig(method, tol, maxIter, a, memory, beta, chunkRows);
+        return new SolverConfig(method, tol, maxIter, a, memory, beta, chunkRows, meanGain);
     }
 
     /** The same settings with Anderson's mixing (or the method's beta) set to b. */
     public SolverConfig withBeta(double b) {
-        return new SolverConfig(method, tol, maxIter, alpha, memory, b, chunkRows);
+        return new SolverConfig(method, tol, maxIter, alpha, memory, b, chunkRows, meanGain);
     }
 
     public SolverConfig withChunkRows(int rows) {
-        return new SolverConfig(method, tol, maxIter, alpha, memory, beta, rows);
+        return new SolverConfig(method, tol, maxIter, alpha, memory, beta, rows, meanGain);
+    }
+
+    /**
+     * The same settings with the forward solve preconditioned by the batch's mean gains at rest (or
+     * not): see {@link EquilibriumSolver}. Only for anderson.
+     */
+    public SolverConfig withMeanGain(boolean on) {
+        return new SolverConfig(method, tol, maxIter, alpha, memory, beta, chunkRows, on);
     }
 }
