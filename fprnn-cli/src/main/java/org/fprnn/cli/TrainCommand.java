@@ -120,6 +120,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (default off; needs a tolerance > 0)")
     boolean warmStart;
 
+    @Option(names = "--preconditioner", paramLabel = "P",
+            description = "none or mean_gain: anderson's forward solves from rest preconditioned by the batch's mean"
+                    + " gains at rest where that pays (float, rate or discrete dynamics) [solver.preconditioner]"
+                    + " (default none)")
+    String preconditioner;
+
     @Option(names = "--gains", paramLabel = "MODE", description = "derivative or from_rates [rule.gains] (default derivative)")
     String gains;
 
@@ -176,6 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + ": it is euler's alpha = dt/tau and picard's damping")
                 .onlyIf(SolverConfig.usesMixing(method), "--memory", "--solver " + method + ": it is Anderson's memory")
                 .onlyIf(SolverConfig.usesMixing(method), "--beta", "--solver " + method + ": it is Anderson's mixing")
+                .onlyIf(method.equals("anderson"), "--preconditioner", "--solver " + method
+                        + ": it preconditions Anderson's iterations")
                 .onlyIf(!method.equals("direct"), "--warm-start", "--solver direct: it starts an iterative solve from"
                         + " a sample's last state, and the direct solve is exact from any start")
                 .onlyIf(rule.equals("gradient"), "--adjoint-tol", "--rule " + rule
@@ -235,6 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (warmStart) {
             kv(sb, "warm_start", true);
         }
+        kv(sb, "preconditioner", preconditioner);
         sb.append("\n[rule]\n");
         kv(sb, "gains", gains);
         kv(sb, "adjoint_tol", adjointTol);

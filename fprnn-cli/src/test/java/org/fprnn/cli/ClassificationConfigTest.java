@@ -98,6 +98,11 @@ class ClassificationConfigTest {
         assertEquals(null, c.solver().chunkRows());
         assertEquals(SolverConfig.AUTO_CHUNK, c.solver().toSolverConfig().chunkRows());
         assertEquals(64, parse(MINIMAL, "solver.chunk_rows=64").solver().toSolverConfig().chunkRows());
+        // solver.preconditioner: absent stays absent (run identities), and the forward solve is plain
+        assertEquals(null, c.solver().preconditioner());
+        assertFalse(c.solver().toSolverConfig().meanGain());
+        assertTrue(parse(MINIMAL, "solver.preconditioner=\"mean_gain\"").solver().toSolverConfig().meanGain());
+        assertFalse(parse(MINIMAL, "solver.preconditioner=\"none\"").solver().toSolverConfig().meanGain());
         assertEquals(0, parse(MINIMAL, "solver.method=\"euler\"", "solver.chunk_rows=0").solver().toSolverConfig()
                 .chunkRows());
         // One list for every rule is allowed too.
@@ -165,6 +170,7 @@ class ClassificationConfigTest {
                 new Case("rule.adjoint_memory=0", "rule.adjoint_memory", ">= 1"),
                 new Case("rule.adjoint_memory=2.5", "adjoint_memory"),
                 new Case("rule.adjoint_preconditioner=\"jacobi\"", "rule.adjoint_preconditioner", "mean_gain"),
+                new Case("solver.preconditioner=\"jacobi\"", "solver.preconditioner", "mean_gain"),
                 new Case("data.name=\"svhn\"", "data.name", "fashion-mnist"),
                 new Case("data.train_limit=0", "data.train_limit"),
                 new Case("sweep.rules=[\"gradient\", \"hebbian\"]", "sweep.rules[1]", "linearized_alt"),
@@ -178,6 +184,8 @@ class ClassificationConfigTest {
         }
         String e = error(MINIMAL, "solver.method=\"newton\"", "solver.chunk_rows=64");
         assertTrue(e.contains("solver.chunk_rows = 64 does not apply to solver.method = \"newton\""), e);
+        e = error(MINIMAL, "solver.method=\"picard\"", "solver.preconditioner=\"mean_gain\"");
+        assertTrue(e.contains("solver.preconditioner = \"mean_gain\" does not apply to solver.method = \"picard\""), e);
         e = error(MINIMAL, "solver.method=\"direct\"", "solver.warm_start=true");
         assertTrue(e.contains("solver.warm_start = true does not apply to solver.method = \"direct\""), e);
         e = error(ConfigText.edit(MINIMAL,

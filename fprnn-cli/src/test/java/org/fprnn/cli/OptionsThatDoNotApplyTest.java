@@ -96,6 +96,8 @@ class OptionsThatDoNotApplyTest {
         assertRefused(with(t, "--adjoint-tol", "1e-9"), "--adjoint-tol", "--rule linearized");
         assertRefused(with(t, "--adjoint-memory", "10"), "--adjoint-memory", "--rule linearized");
         assertRefused(with(t, "--adjoint-preconditioner", "none"), "--adjoint-preconditioner", "--rule linearized");
+        assertRefused(with(t, "--solver", "euler", "--preconditioner", "mean_gain"), "--preconditioner",
+                "--solver euler");
         assertRefused(with(t, "--optimizer", "adam", "--momentum", "0.9"), "--momentum", "--optimizer adam");
         assertFalse(Files.exists(dir.resolve("res")), "no results folder, no saved config");
         CliRunner threads = CliRunner.run(with(List.copyOf(t.subList(0, t.indexOf("--threads"))), "--threads", "1000",

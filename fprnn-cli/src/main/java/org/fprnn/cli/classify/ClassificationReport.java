@@ -1,5 +1,6 @@
 package org.fprnn.cli.classify;
 
+import org.fprnn.cli.config.ForwardSolverConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -173,6 +174,10 @@ final class ClassificationReport {
             if (s.method().equals("anderson")) {
                 sb.append(String.format(Locale.ROOT, ", memory %d, mixing %s", s.memory(), num(s.beta())));
             }
+        }
+        if (ForwardSolverConfig.MEAN_GAIN.equals(s.preconditioner())) {
+            sb.append("; solves from rest preconditioned by the batch's mean gains at rest where that pays (float"
+                    + " networks with rate or discrete dynamics, at least one sample per 8 units)");
         }
         if (s.warmStart()) {
             sb.append("; in training each sample's solve starts where its previous visit ended (warm start; the"

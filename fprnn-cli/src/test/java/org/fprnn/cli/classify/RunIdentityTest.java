@@ -89,6 +89,7 @@ class RunIdentityTest {
         CHANGES.put("solver.beta", c("0.5"));
         CHANGES.put("solver.warm_start", c("true"));
         CHANGES.put("solver.chunk_rows", c("64"));
+        CHANGES.put("solver.preconditioner", c("\"mean_gain\""));
         CHANGES.put("rule.gains", c("\"from_rates\""));
         CHANGES.put("rule.adjoint_tol", c("1e-6"));
         CHANGES.put("rule.adjoint_max_iter", c("100"));
