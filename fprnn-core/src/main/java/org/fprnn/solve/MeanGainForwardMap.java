@@ -1,5 +1,6 @@
 package org.fprnn.solve;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -52,6 +53,8 @@ final class MeanGainForwardMap implements BatchMap {
     private FMatrix res;
     private FMatrix step;
     private double[] trueResidual;
+    /** Per row: the residual at the first state this map was applied to (rest), or 0 before that. */
+    private double[] startResidual;
     private FMatrix state;
     private final ResidualPass residualPass = new ResidualPass();
     private MeanGainForwardMap view;
@@ -68,6 +71,7 @@ final class MeanGainForwardMap implements BatchMap {
         this.q = q;
         this.gbar = gbar;
         point(h, ws);
+        Arrays.fill(startResidual, 0);
     }
 
     private MeanGainForwardMap(MeanGainForwardMap of) {
@@ -76,6 +80,7 @@ final class MeanGainForwardMap implements BatchMap {
         this.q = of.q;
         this.gbar = of.gbar;
         this.h = of.h;
+        this.startResidual = of.startResidual; // read by restrict only, before any product
     }
 
     private void point(FMatrix h, Workspace ws) {
@@ -83,6 +88,7 @@ final class MeanGainForwardMap implements BatchMap {
         res = (FMatrix) ws.get("MeanGainForwardMap.res", h.rows, n, Precision.FLOAT);
         step = (FMatrix) ws.get("MeanGainForwardMap.step", h.rows, n, Precision.FLOAT);
         trueResidual = ws.doubles("MeanGainForwardMap.residual", h.rows);
+        startResidual = ws.doubles("MeanGainForwardMap.start", h.rows);
     }
 
     @Override public int dim() { return 2 * n; }
@@ -149,10 +155,26 @@ final class MeanGainForwardMap implements BatchMap {
         return n;
     }
 
-    /** Row i's true residual max|f(u + h) - r| at the state of the last product. */
+    /**
+     * Where the preconditioned iteration diverges (the mean gains at rest far from a sample's gains
+     * at its fixed point, near a singularity of I - G W: on the gradient-trained P1 network of
+     * results/solver-nets many samples' residuals grew without bound), a residual above this many
+     * times the sample's first one is reported as infinite, which stops the sample at once; the
+     * plain solve then starts it from rest.
+     */
+    static final double DIVERGED = 10;
+
+    /**
+     * Row i's true residual max|f(u + h) - r| at the state of the last product, or infinity once it
+     * exceeds {@link #DIVERGED} times the row's first.
+     */
     @Override
     public double residual(int row, double maxStep) {
-        return trueResidual[row];
+        double r = trueResidual[row];
+        if (startResidual[row] == 0) {
+            startResidual[row] = r;
+        }
+        return r > DIVERGED * startResidual[row] ? Double.POSITIVE_INFINITY : r;
     }
 
     @Override
@@ -167,7 +189,11 @@ final class MeanGainForwardMap implements BatchMap {
         }
         FMatrix vh = (FMatrix) ws.get("MeanGainForwardMap.h", count, n, Precision.FLOAT);
         Ops.gatherRows(h, rows, count, vh);
+        double[] start = startResidual;
         view.point(vh, ws);
+        for (int i = 0; i < count; i++) {
+            view.startResidual[i] = start[rows[i]];
+        }
         return view;
     }
 

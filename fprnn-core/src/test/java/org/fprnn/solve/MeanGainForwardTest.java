@@ -111,6 +111,31 @@ class MeanGainForwardTest {
     }
 
     @Test
+    void aResidualTenTimesTheFirstCountsAsDivergedAndTheSolveEndsPlain() {
+        FixedPointNetwork net = net(0.8, Precision.FLOAT, Dynamics.RATE, new Nonlinearity.Tanh());
+        FMatrix h = (FMatrix) TestNets.randn(4, N, 1, new Random(9)).to(Precision.FLOAT);
+        FMatrix gains = new FMatrix(4, N);
+        net.nonlinearity().derivative(h, gains);
+        MeanGainPreconditioner pre = new MeanGainPreconditioner();
+        assertTrue(pre.prepare(net.params().get("W"), gains));
+        MeanGainForwardMap map = new MeanGainForwardMap(net.nonlinearity(), pre.operator(), pre.meanGains(), h,
+                new org.fprnn.linalg.Workspace());
+        FMatrix pairs = new FMatrix(4, 2 * N);
+        FMatrix out = new FMatrix(4, 2 * N);
+        map.apply(pairs, out); // at rest: the first residuals, max|tanh(h)|
+        double first = map.residual(0, 0);
+        double first1 = map.residual(1, 0);
+        assertTrue(first > 0 && first < 1, "first residual " + first);
+        // a state far from the fixed point: r of 20 against rates of at most 1
+        for (int j = 0; j < N; j++) {
+            pairs.data[j] = 20f;
+        }
+        map.apply(pairs, out);
+        assertEquals(Double.POSITIVE_INFINITY, map.residual(0, 0));
+        assertEquals(first1, map.residual(1, 0), "the other rows are measured as before");
+    }
+
+    @Test
     void theSettingIsForAndersonOnly() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SolverConfig.euler(0.5, 100, 1e-6).withMeanGain(true));
