@@ -97,7 +97,7 @@ public final class EquilibriumSolver {
     /**
      * Most of a solve from rest, preconditioned by the batch's mean gains at rest where the settings
      * ask for it ({@link SolverConfig#meanGain()}) and it applies: a float network with rate or
-     * discrete dynamics, and {@link MeanGainPreconditioner#pays} for its units and batch. Anderson
+     * discrete dynamics, and {@link MeanGainPreconditioner#paysForward} for its units and batch. Anderson
      * runs on {@link MeanGainForwardMap} from r = 0, u = 0 (at most {@link #PRECONDITIONED_MAX_ITER}
      * iterations), and the rates it reaches go into {@code state}; the caller then runs the plain map
      * from there, whose first product is the exact r W^T (the preconditioned iterates carry it only
@@ -107,7 +107,7 @@ public final class EquilibriumSolver {
      */
     private int[] preconditioned(FixedPointNetwork net, Matrix h, Matrix state) {
         if (!config.meanGain() || net.precision() != Precision.FLOAT
-                || net.dynamics() == Dynamics.CURRENT || !MeanGainPreconditioner.pays(net.units(), h.rows)) {
+                || net.dynamics() == Dynamics.CURRENT || !MeanGainPreconditioner.paysForward(net.units(), h.rows)) {
             return null;
         }
         int b = h.rows;

@@ -68,6 +68,20 @@ public final class MeanGainPreconditioner {
     }
 
     /**
+     * True if forming Q for the forward solve ({@link MeanGainForwardMap}) is expected to pay: at most
+     * {@link #MAX_UNITS} units and at least one sample per unit. Each of its iterations costs more than
+     * a plain one (Anderson on 2N columns), so it needs a larger batch than the adjoint's form. On P1's
+     * untrained network (random inputs, to 1e-6, 2 threads, 2-core AVX-512 Xeon, interleaved scratch
+     * runs, 16 plain iterations against 7) the plain solve's time over the preconditioned one's was
+     * 0.5 to 0.6 at N = 300, B = 128; 1.0 to 1.2 at N = 300, B = 1024; 0.94 at N = 1000, B = 512,
+     * 1.12 at B = 1024 and 1.2 at B = 2048. Trained networks, which take more plain iterations, gain
+     * more (results/solver-nets' in {@code fprnn bench solver}).
+     */
+    public static boolean paysForward(int units, int samples) {
+        return units <= MAX_UNITS && samples >= units;
+    }
+
+    /**
      * Forms Q for the dense recurrent matrix {@code w} (N x N, double or float) and the gains
      * {@code g} (B x N, float) of this call.
      *

@@ -79,13 +79,13 @@ class MeanGainForwardTest {
 
     @Test
     void whereItDoesNotApplyTheSolveIsThePlainOneBitForBit() {
-        // double precision, current dynamics, and a batch too small for its N (MeanGainPreconditioner.pays)
+        // double precision, current dynamics, and a batch too small for its N (MeanGainPreconditioner.paysForward)
         FixedPointNetwork[] nets = {
             net(0.8, Precision.DOUBLE, Dynamics.RATE, new Nonlinearity.Tanh()),
             net(0.8, Precision.FLOAT, Dynamics.CURRENT, new Nonlinearity.Tanh()),
             net(0.8, Precision.FLOAT, Dynamics.RATE, new Nonlinearity.Tanh()),
         };
-        int[] rows = {B, B, N / MeanGainPreconditioner.UNITS_PER_SAMPLE - 1};
+        int[] rows = {B, B, N - 1};
         for (int k = 0; k < nets.length; k++) {
             Matrix x = inputs(rows[k], nets[k].precision());
             Equilibrium plain = new EquilibriumSolver(PLAIN).solve(nets[k], x).copy();

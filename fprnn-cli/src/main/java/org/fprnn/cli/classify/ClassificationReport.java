@@ -177,7 +177,7 @@ final class ClassificationReport {
         }
         if (ForwardSolverConfig.MEAN_GAIN.equals(s.preconditioner())) {
             sb.append("; solves from rest preconditioned by the batch's mean gains at rest where that pays (float"
-                    + " networks with rate or discrete dynamics, at least one sample per 8 units)");
+                    + " networks with rate or discrete dynamics, at least one sample per unit)");
         }
         if (s.warmStart()) {
             sb.append("; in training each sample's solve starts where its previous visit ended (warm start; the"

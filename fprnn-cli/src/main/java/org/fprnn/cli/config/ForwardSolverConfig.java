@@ -29,7 +29,7 @@ import org.fprnn.solve.SolverConfig;
  *     run identities made before the key existed do not change
  * @param preconditioner anderson only: none (absent: the default) or mean_gain, which preconditions
  *     the forward solves from rest of a float network with rate or discrete dynamics by the batch's
- *     mean gains at rest where that pays (at least one sample per 8 units, at most 1024 units): an
+ *     mean gains at rest where that pays (at least one sample per unit, at most 1024 units): an
  *     LU factorization of an N x N matrix per solve buys far fewer iterations, to the same tolerance
  *     on the true residual ({@link org.fprnn.solve.SolverConfig#meanGain()}). Absent stays absent, as
  *     above
