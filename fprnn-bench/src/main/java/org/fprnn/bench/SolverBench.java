@@ -51,6 +51,7 @@ final class SolverBench {
             SolverConfig.euler(P1.EULER_ALPHA, eulerMax, TOL),
             SolverConfig.picard(0.5, 5_000, TOL),
             SolverConfig.anderson(5, 1.0, 1_000, TOL),
+            SolverConfig.anderson(5, 1.0, 1_000, TOL).withMeanGain(true),
             new SolverConfig("broyden", TOL, 1_000, 1.0, 8, 1.0),
             SolverConfig.newton(50, TOL),
         };
@@ -118,7 +119,8 @@ final class SolverBench {
         return switch (c.method()) {
             case "euler" -> "euler, alpha " + c.alpha();
             case "picard" -> "picard, damping " + c.alpha();
-            case "anderson" -> "anderson, memory " + c.memory() + ", mixing " + c.beta();
+            case "anderson" -> "anderson, memory " + c.memory() + ", mixing " + c.beta()
+                    + (c.meanGain() ? ", forward mean-gain preconditioner" : "");
             case "broyden" -> "broyden, memory " + Math.max(8, c.memory());
             default -> c.method();
         };

@@ -51,6 +51,11 @@ final class ThreadsBench {
                 new Work("P1-converged step (anderson to 1e-6, gradient)", gradient, 0),
                 new Work(Section.f("P1 step (euler, %d steps, linearized)", eulerSteps), euler, eulerSteps),
                 new Work("P1-converged forward solve alone (anderson to 1e-6)", converged::solve, 0),
+                // what the forward solve's mean-gain preconditioner (solver.preconditioner) buys on this network
+                new Work("P1-converged step (anderson to 1e-6, linearized), forward mean-gain preconditioner",
+                        new TrainingStep(net, batch, P1.converged().withMeanGain(true), "linearized"), 0),
+                new Work("P1-converged forward solve alone (anderson to 1e-6), forward mean-gain preconditioner",
+                        new TrainingStep(net, batch, P1.converged().withMeanGain(true), "linearized")::solve, 0),
                 // what the mean-gain preconditioner of the adjoint's float rounds buys
                 new Work("P1-converged step (anderson to 1e-6, gradient), mean-gain preconditioner off",
                         new TrainingStep(net, batch, P1.converged(), "gradient",
@@ -235,7 +240,12 @@ final class ThreadsBench {
     private static final String PRECONDITIONER_NOTE = "The gradient rule's float adjoint rounds are preconditioned"
             + " by the batch's mean gains (MeanGainPreconditioner: an LU of I - W^T diag(mean g) and N solves with it"
             + " per step, in float); the row \"mean-gain preconditioner off\" times the same step without it"
-            + " (rule.adjoint_preconditioner = \"none\"), interleaved with the rest. ";
+            + " (rule.adjoint_preconditioner = \"none\"), interleaved with the rest. The rows \"forward mean-gain"
+            + " preconditioner\" time the step and the solve with the forward solve preconditioned too"
+            + " (solver.preconditioner = \"mean_gain\", off by default: an LU of I - diag(mean g) W with the gains"
+            + " at rest, N solves with it, and Anderson on the pairs [r | u], u = r W^T, then the plain map from"
+            + " there), interleaved with the rest; their iterations count both parts, and their products include"
+            + " those with Q (not the LU's). ";
 
     /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */
     static final int WARM_CALLS = 3;
