@@ -138,11 +138,19 @@ class BenchCommandTest {
         String section = BenchmarksFile.section(Files.readString(md), "end-to-end");
         assertTrue(section.contains("## Time to 30% test accuracy"), section);
         List<List<String>> rows = tableRows(section);
-        assertEquals(2, rows.size(), section);
+        assertEquals(3, rows.size(), section);
         for (List<String> row : rows) {
             assertEquals("yes", row.get(1), section);
             assertTrue(Double.parseDouble(row.get(3)) > 0, section);
         }
+        // the third side preconditions its forward solves (--quick: N = 32, B = 64, so it applies): its
+        // products with Q are not counted, and its median sample takes fewer iterations
+        assertTrue(rows.get(2).get(0).contains("mean-gain"), section);
+        assertEquals("-", rows.get(2).get(7), section);
+        double plainFirst = Double.parseDouble(rows.get(1).get(9).split(" / ")[0]);
+        double meanGainFirst = Double.parseDouble(rows.get(2).get(9).split(" / ")[0]);
+        assertTrue(meanGainFirst < plainFirst, "iterations " + meanGainFirst + " against " + plainFirst + "\n" + section);
+        assertTrue(section.contains("With the forward solve preconditioned by the batch's mean gains"), section);
         Matcher m = Pattern.compile("P1-converged reached 30% (\\S+) times sooner than P1").matcher(section);
         assertTrue(m.find(), section);
         assertTrue(Double.parseDouble(m.group(1)) > 0, section);

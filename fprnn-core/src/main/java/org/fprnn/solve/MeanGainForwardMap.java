@@ -38,7 +38,7 @@ import org.fprnn.operator.RecurrentOperator;
  * above the tolerance iterate on (one or two iterations).
  *
  * <p>Rows are independent, each computed from its own data only, on row blocks; the product with Q
- * is the operator's. Nothing is allocated per call after the first on a workspace.
+ * is the operator's. Nothing is allocated per iteration: the scratch comes from the workspace given.
  */
 final class MeanGainForwardMap implements BatchMap {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;

@@ -43,14 +43,6 @@ class MeanGainForwardTest {
         return t;
     }
 
-    private static long[] bits(Matrix m) {
-        long[] b = new long[m.size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = Double.doubleToRawLongBits(m.getFlat(i));
-        }
-        return b;
-    }
-
     @Test
     void reachesThePlainFixedPointInFewerIterations() {
         for (double scale : new double[] {0.8, 1.5}) {
@@ -90,7 +82,7 @@ class MeanGainForwardTest {
             Matrix x = inputs(rows[k], nets[k].precision());
             Equilibrium plain = new EquilibriumSolver(PLAIN).solve(nets[k], x).copy();
             Equilibrium pre = new EquilibriumSolver(PLAIN.withMeanGain(true)).solve(nets[k], x).copy();
-            assertArrayEquals(bits(plain.state()), bits(pre.state()), "case " + k);
+            assertArrayEquals(TestNets.bits(plain.state()), TestNets.bits(pre.state()), "case " + k);
             assertArrayEquals(plain.iterations(), pre.iterations(), "case " + k);
         }
     }

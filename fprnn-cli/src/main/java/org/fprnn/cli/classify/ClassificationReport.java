@@ -1,12 +1,12 @@
 package org.fprnn.cli.classify;
 
-import org.fprnn.cli.config.ForwardSolverConfig;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.fprnn.cli.config.ForwardSolverConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.config.TrainConfig;
 import org.fprnn.cli.report.Figures;
