@@ -114,7 +114,10 @@ final class EndToEndBench {
                 its code. Accuracy is measured on %s, \
                 every %d steps, with each side's own forward solve; a side \
                 stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
-                A third side runs P1-converged with the forward solve preconditioned by the batch's mean                 gains at rest (solver.preconditioner = "mean_gain", off by default), after the other two; its                 products with Q are not counted by W's wrapper, so its product columns are left empty.                 'training seconds' add up the wall time of the training steps up to that evaluation; the \
+                A third side runs P1-converged with the forward solve preconditioned by the batch's mean \
+                gains at rest (solver.preconditioner = "mean_gain", off by default), after the other two; its \
+                products with Q are not counted by W's wrapper, so its product columns are left empty. \
+                'training seconds' add up the wall time of the training steps up to that evaluation; the \
                 evaluations themselves are not counted (their count and time are shown). So the time to the \
                 target is known to within %d steps. The matrix products of a side's training steps up to then \
                 are its products with W (counted by a wrapper of the recurrent operator, so those of the \
