@@ -22,6 +22,15 @@ public final class TestNets {
         return m;
     }
 
+    /** The iterations of every sample added up (a solve's total work, in iterations). */
+    public static long totalIterations(int[] iterations) {
+        long t = 0;
+        for (int i : iterations) {
+            t += i;
+        }
+        return t;
+    }
+
     /** Every entry's raw bits, as a double (+0 and -0 differ): for comparisons of bitwise equality. */
     public static long[] bits(Matrix m) {
         long[] b = new long[m.size()];

@@ -6,7 +6,12 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.logging.Logger;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
@@ -253,10 +258,10 @@ public final class Lapack {
         // once), so the bits do not depend on the thread count.
         int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), rows.rows / MIN_SOLVE_ROWS));
         int tasks = Math.max(1, Math.min(RowParallel.threads(), parts));
-        java.util.List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>(tasks);
+        List<Future<Integer>> done = new ArrayList<>(tasks);
         for (int t = 0; t < tasks; t++) {
             int first = t;
-            java.util.concurrent.Callable<Integer> solve = () -> {
+            Callable<Integer> solve = () -> {
                 try (Arena arena = Arena.ofConfined()) {
                     for (int part = first; part < parts; part += tasks) {
                         int from = (int) ((long) part * rows.rows / parts);
@@ -277,7 +282,7 @@ public final class Lapack {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted during a LAPACK call", e);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
             }
         }
@@ -327,7 +332,7 @@ public final class Lapack {
         return r -> new BigStackThread(r, prefix + "-" + count.incrementAndGet());
     }
 
-    private static int onBigStack(java.util.concurrent.Callable<Integer> call) {
+    private static int onBigStack(Callable<Integer> call) {
         if (Thread.currentThread() instanceof BigStackThread) {
             try {
                 return call.call();
@@ -342,7 +347,7 @@ public final class Lapack {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during a LAPACK call", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }

@@ -160,6 +160,20 @@ public final class RefinedAdjoint {
         }
     }
 
+    /**
+     * The float map of one round for right-hand side {@code rhs}: rhs + (g * d) W, or with {@code pre}
+     * its preconditioned form rhs + (gbar * rhs + dev * d) Q (the shift gbar * rhs formed here).
+     */
+    private AdjointMap roundMap(RecurrentOperator opF, Matrix rhs, Matrix gF, MeanGainPreconditioner pre,
+                                FMatrix dev, Matrix tmp) {
+        if (pre == null) {
+            return new AdjointMap(opF, rhs, gF, tmp);
+        }
+        FMatrix shift = (FMatrix) ws.get("shift", rhs.rows, rhs.cols, Precision.FLOAT);
+        pre.shift((FMatrix) rhs, shift);
+        return new AdjointMap(pre.operator(), rhs, dev, shift, tmp);
+    }
+
     private SolveResult refine(AdjointMap exact, RecurrentOperator opF, Matrix eF, Matrix gF, DMatrix lambda,
                                double tol, MeanGainPreconditioner pre) {
         int b = lambda.rows;
@@ -179,19 +193,12 @@ public final class RefinedAdjoint {
         // the first round: lambda = e + (g * lambda) W in float from the start (or its preconditioned
         // form), then lambda in double
         Ops.copyRowsParallel(lambda, d);
-        FMatrix shift = null;
         FMatrix dev = null;
-        AdjointMap firstMap;
         if (pre != null) {
-            shift = (FMatrix) ws.get("shift", b, n, Precision.FLOAT);
             dev = (FMatrix) ws.get("dev", b, n, Precision.FLOAT);
             pre.deviations((FMatrix) gF, dev);
-            pre.shift((FMatrix) eF, shift);
-            firstMap = new AdjointMap(pre.operator(), eF, dev, shift, tmp);
-        } else {
-            firstMap = new AdjointMap(opF, eF, gF, tmp);
         }
-        SolveResult first = inner.solve(firstMap, d);
+        SolveResult first = inner.solve(roundMap(opF, eF, gF, pre, dev, tmp), d);
         System.arraycopy(first.iterations(), 0, iterations, 0, b);
         Ops.copyRowsParallel(d, lambda);
         for (int round = 0; ; round++) {
@@ -222,14 +229,7 @@ public final class RefinedAdjoint {
             // d = rho; rows of finished samples have rho = 0, so their d stays 0 and they stop at once.
             rows.stage = Rows.START;
             RowParallel.forRows(b, RowParallel.minRows(n), rows);
-            AdjointMap correction;
-            if (pre != null) {
-                pre.shift(rho, shift);
-                correction = new AdjointMap(pre.operator(), rho, dev, shift, tmp);
-            } else {
-                correction = new AdjointMap(opF, rho, gF, tmp);
-            }
-            SolveResult res = inner.solve(correction, d);
+            SolveResult res = inner.solve(roundMap(opF, rho, gF, pre, dev, tmp), d);
             for (int i = 0; i < b; i++) {
                 if (active[i]) {
                     iterations[i] += res.iterations()[i];

@@ -35,14 +35,6 @@ class MeanGainForwardTest {
         return TestNets.randn(rows, 20, 1, new Random(8)).to(p);
     }
 
-    private static long total(int[] iterations) {
-        long t = 0;
-        for (int i : iterations) {
-            t += i;
-        }
-        return t;
-    }
-
     @Test
     void reachesThePlainFixedPointInFewerIterations() {
         for (double scale : new double[] {0.8, 1.5}) {
@@ -61,8 +53,8 @@ class MeanGainForwardTest {
             }
             // both are within 1e-6 of the fixed point in residual, so within a few 1e-6 of each other
             assertTrue(diff < 2e-5, "rates differ by " + diff + " at scale " + scale);
-            long p = total(plain.iterations());
-            long q = total(pre.iterations());
+            long p = TestNets.totalIterations(plain.iterations());
+            long q = TestNets.totalIterations(pre.iterations());
             System.out.printf("mean-gain forward, W scale %.1f: %d iterations against %d plain, rates within %.1e%n",
                     scale, q, p, diff);
             assertTrue(q < 0.7 * p, q + " preconditioned iterations against " + p + " plain at scale " + scale);
