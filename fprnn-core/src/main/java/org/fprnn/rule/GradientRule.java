@@ -6,7 +6,6 @@ import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
-import org.fprnn.operator.DenseOperator;
 import org.fprnn.operator.RecurrentOperator;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
@@ -230,8 +229,8 @@ final class GradientRule extends AbstractRule {
     /**
      * The mean-gain preconditioner of the float rounds ({@link MeanGainPreconditioner}) prepared for
      * this call, or null where the settings turn it off, it does not pay (few samples for N) or the
-     * mean-gain matrix is singular. W comes from the double operator: a dense one's own matrix, else
-     * its dense form.
+     * mean-gain matrix is singular. W comes from the double operator
+     * ({@link MeanGainPreconditioner#prepare(RecurrentOperator, FMatrix)}).
      */
     private MeanGainPreconditioner preconditioner(RecurrentOperator opD, Matrix g) {
         if (!settings.meanGainPreconditioner() || !MeanGainPreconditioner.pays(g.cols, g.rows)) {
@@ -240,9 +239,7 @@ final class GradientRule extends AbstractRule {
         if (meanGain == null) {
             meanGain = new MeanGainPreconditioner();
         }
-        DMatrix w = opD instanceof DenseOperator dense
-                ? (DMatrix) dense.parameters().get(dense.parameterNames().get(0)) : opD.dense();
-        return meanGain.prepare(w, (FMatrix) g) ? meanGain : null; // the refined path is for float networks
+        return meanGain.prepare(opD, (FMatrix) g) ? meanGain : null; // the refined path is for float networks
     }
 
     /**

@@ -9,7 +9,6 @@ import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
-import org.fprnn.operator.DenseOperator;
 
 /**
  * Finds a network's fixed points on a batch: builds the map of its dynamics, runs the configured
@@ -117,10 +116,7 @@ public final class EquilibriumSolver {
         if (meanGain == null) {
             meanGain = new MeanGainPreconditioner();
         }
-        var op = net.recurrent();
-        Matrix w = op instanceof DenseOperator dense
-                ? dense.parameters().get(dense.parameterNames().get(0)) : op.dense();
-        if (!meanGain.prepare(w, gains)) {
+        if (!meanGain.prepare(net.recurrent(), gains)) {
             return null;
         }
         FMatrix pairs = (FMatrix) ws.get("pairs", b, 2 * n, h.precision());

@@ -9,6 +9,7 @@ import org.fprnn.linalg.Precision;
 import org.fprnn.linalg.RowParallel;
 import org.fprnn.linalg.Workspace;
 import org.fprnn.operator.DenseOperator;
+import org.fprnn.operator.RecurrentOperator;
 
 /**
  * The adjoint equation of the batch's mean gains as a preconditioner for the float solves of the
@@ -79,6 +80,16 @@ public final class MeanGainPreconditioner {
      */
     public static boolean paysForward(int units, int samples) {
         return units <= MAX_UNITS && samples >= units;
+    }
+
+    /**
+     * {@link #prepare(Matrix, FMatrix)} with W taken from the recurrent operator: a dense operator's
+     * own matrix, any other's dense form (made anew, N x N).
+     */
+    public boolean prepare(RecurrentOperator op, FMatrix g) {
+        Matrix w = op instanceof DenseOperator dense
+                ? dense.parameters().get(dense.parameterNames().get(0)) : op.dense();
+        return prepare(w, g);
     }
 
     /**
