@@ -277,11 +277,7 @@ public final class Ops {
             case FMatrix f -> {
                 float[] x = f.data, y = ((FMatrix) b).data;
                 for (int i = from; i < to; i++) {
-                    double m = 0;
-                    for (int j = i * n, e = j + n; j < e; j++) {
-                        m = Math.max(m, Math.abs(x[j] - y[j]));
-                    }
-                    res[i] = m;
+                    res[i] = RowKernels.maxAbsDiff(x, i * n, y, i * n, n);
                 }
             }
             case DMatrix d -> {

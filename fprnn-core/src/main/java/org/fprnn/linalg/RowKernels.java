@@ -58,6 +58,23 @@ public final class RowKernels {
         return m;
     }
 
+    /**
+     * max_j |x[xOff + j] - y[yOff + j]| over j < len, each difference rounded to float, 0 if len = 0
+     * (NaN if any is NaN): a maximum, so exact in any order.
+     */
+    public static double maxAbsDiff(float[] x, int xOff, float[] y, int yOff, int len) {
+        FloatVector mx = FloatVector.zero(FS);
+        int j = 0;
+        for (int end = len - FL; j <= end; j += FL) {
+            mx = mx.max(FloatVector.fromArray(FS, x, xOff + j).sub(FloatVector.fromArray(FS, y, yOff + j)).abs());
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            m = Math.max(m, Math.abs(x[xOff + j] - y[yOff + j]));
+        }
+        return m;
+    }
+
     /** The double version of {@link #maxAbs(float[], int, int)}. */
     public static double maxAbs(double[] x, int off, int len) {
         DoubleVector mx = DoubleVector.zero(DS);

@@ -229,6 +229,62 @@ public final class VectorMath {
         }
     }
 
+    /**
+     * out = sech^2(x) = 4 u / (1 + u)^2 with u = exp(-2|x|) rounded to float (tanh's derivative,
+     * without 1 - tanh^2's cancellation where tanh saturates): per element the bits of
+     * {@link #sech2(float)}, in passes over chunks (-2|x| widened to double, exact; the float exp's
+     * double lanes; the rest in float lanes). out may be x.
+     */
+    public static void sech2(float[] x, int xOff, float[] out, int outOff, int len) {
+        check(x.length, xOff, out.length, outOff, len);
+        int vlen = len - len % L;
+        if (vlen > 0) {
+            Scratch s = SCRATCH.get();
+            for (int c = 0; c < vlen; c += CHUNK) {
+                int n = Math.min(CHUNK, vlen - c);
+                negTwiceAbsFStage(x, xOff + c, s.a, n);
+                expFStage(s.a, s.a, n);
+                sech2FStage(s.a, out, outOff + c, n);
+            }
+        }
+        for (int i = vlen; i < len; i++) {
+            out[outOff + i] = sech2(x[xOff + i]);
+        }
+    }
+
+    /**
+     * {@link #sech2(float[], int, float[], int, int)} on the rows x cols elements of x into out, on row
+     * blocks over the cores ({@link RowParallel}; each element's bits are its own, so they do not
+     * depend on the split). Allocates nothing after a thread's first call.
+     */
+    public static void sech2Rows(float[] x, float[] out, int rows, int cols) {
+        check(x.length, 0, out.length, 0, rows * cols);
+        Sech2Rows block = SECH2_ROWS.get();
+        block.x = x;
+        block.out = out;
+        block.cols = cols;
+        try {
+            RowParallel.forRows(rows, RowParallel.minRows(cols), block);
+        } finally {
+            block.x = null;
+            block.out = null;
+        }
+    }
+
+    /** The row blocks of {@link #sech2Rows}, one per calling thread. */
+    private static final class Sech2Rows implements RowParallel.RowBlock {
+        float[] x;
+        float[] out;
+        int cols;
+
+        @Override
+        public void rows(int part, int from, int to) {
+            sech2(x, from * cols, out, from * cols, (to - from) * cols);
+        }
+    }
+
+    private static final ThreadLocal<Sech2Rows> SECH2_ROWS = ThreadLocal.withInitial(Sech2Rows::new);
+
     public static void exp(float[] x, int xOff, float[] out, int outOff, int len) {
         check(x.length, xOff, out.length, outOff, len);
         int vlen = len - len % L;
@@ -544,6 +600,16 @@ public final class VectorMath {
         }
         double s1 = pow2(t - kh);
         return Math.fma(s1, p, s1) * s2;
+    }
+
+    /**
+     * sech^2(x) = 4 u / (1 + u)^2, u = exp(-2|x|) in float: -2|x| is exact (in double it cannot
+     * overflow; where the float product would, exp gives 0 either way).
+     */
+    public static float sech2(float x) {
+        float u = (float) expF(-2.0 * Math.abs((double) x));
+        float s = 1f + u;
+        return 4f * u / (s * s);
     }
 
     public static float exp(float x) {
@@ -889,6 +955,24 @@ public final class VectorMath {
         for (int i = 0; i < n; i += L) {
             ((DoubleVector) FloatVector.fromArray(FH, x, xOff + i).convertShape(VectorOperators.F2D, DS, 0))
                     .abs().neg().intoArray(dst, i);
+        }
+    }
+
+    /** dst = -2 |x|, widened to double (exact). */
+    private static void negTwiceAbsFStage(float[] x, int xOff, double[] dst, int n) {
+        for (int i = 0; i < n; i += L) {
+            DoubleVector a = ((DoubleVector) FloatVector.fromArray(FH, x, xOff + i)
+                    .convertShape(VectorOperators.F2D, DS, 0)).abs();
+            a.add(a).neg().intoArray(dst, i);
+        }
+    }
+
+    /** dst = 4 u / (1 + u)^2 in float, u = (float) src. */
+    private static void sech2FStage(double[] src, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i += L) {
+            FloatVector u = (FloatVector) DoubleVector.fromArray(DS, src, i).convertShape(VectorOperators.D2F, FH, 0);
+            FloatVector s = u.add(1f);
+            u.mul(4f).div(s.mul(s)).intoArray(dst, dOff + i);
         }
     }
 

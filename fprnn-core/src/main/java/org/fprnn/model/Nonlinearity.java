@@ -116,18 +116,7 @@ public sealed interface Nonlinearity extends java.io.Serializable {
         public void derivative(Matrix z, Matrix out) {
             switch (out) {
                 case FMatrix o -> {
-                    float[] zd = ((FMatrix) z).data;
-                    float[] d = o.data;
-                    int len = o.rows * o.cols;
-                    for (int i = 0; i < len; i++) {
-                        d[i] = -2f * Math.abs(zd[i]);
-                    }
-                    VectorMath.exp(d, 0, d, 0, len);
-                    for (int i = 0; i < len; i++) {
-                        float u = d[i];
-                        float s = 1f + u;
-                        d[i] = 4f * u / (s * s);
-                    }
+                    VectorMath.sech2Rows(((FMatrix) z).data, o.data, o.rows, o.cols);
                 }
                 case DMatrix o -> {
                     apply(z, out);

@@ -82,6 +82,7 @@ final class KernelFixture {
         putF(m, "softplus/float", VectorMath::softplus, xf);
         putD(m, "sigmoid/double", VectorMath::sigmoid, xd);
         putF(m, "sigmoid/float", VectorMath::sigmoid, xf);
+        putF(m, "sech2/float", VectorMath::sech2, xf);
         for (double n : new double[] {2, 3, 0.5, 1.7}) {
             putD(m, "powerLaw(n=" + n + ")/double", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xd);
             putF(m, "powerLaw(n=" + n + ")/float", (x, xo, o, oo, len) -> VectorMath.powerLaw(x, xo, o, oo, len, 0.7, n), xf);
@@ -226,6 +227,7 @@ final class KernelFixture {
                 float[] y = new float[len];
                 double[] d = new double[5];
                 double r = RowKernels.residualGram(xf, yf, f, y, 0.8f, h5[0], h5[1], h5[2], h5[3], d, off, n, lanes);
+
                 float[] mixed = new float[len];
                 RowKernels.combine(mixed, h5, n % 5, coef5, 0, 5, off, n);
                 long h = Double.doubleToLongBits(r);

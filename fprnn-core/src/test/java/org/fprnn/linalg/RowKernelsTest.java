@@ -148,7 +148,10 @@ class RowKernelsTest {
         }
     }
 
-    /** The rows' largest magnitude (the adjoint's residual scale) at every length and offset, NaN kept. */
+    /**
+     * The rows' largest magnitude (the adjoint's residual scale), and of their difference from another
+     * row (Ops.rowMaxAbsDiff), at every length and offset, NaN kept.
+     */
     @Test
     void maxAbsIsTheScalarMaximum() {
         SplittableRandom rnd = new SplittableRandom(10);
@@ -176,6 +179,13 @@ class RowKernelsTest {
                     wantD = Math.max(wantD, Math.abs(xd[off + j]));
                 }
                 assertEquals(wantF, RowKernels.maxAbs(xf, off, len), 0.0, "float, length " + len);
+                float[] yf = new float[xf.length];
+                double wantDiff = 0;
+                for (int j = 0; j < len; j++) {
+                    yf[off + j] = (float) rnd.nextDouble(-1, 1);
+                    wantDiff = Math.max(wantDiff, Math.abs(xf[off + j] - yf[off + j]));
+                }
+                assertEquals(wantDiff, RowKernels.maxAbsDiff(xf, off, yf, off, len), 0.0, "float difference, length " + len);
                 assertEquals(wantD, RowKernels.maxAbs(xd, off, len), 0.0, "double, length " + len);
             }
         }
