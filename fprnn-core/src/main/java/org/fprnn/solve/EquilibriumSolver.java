@@ -193,11 +193,16 @@ public final class EquilibriumSolver {
             set(null, null, null, null, null, null, null);
         }
 
+        /** In chunks of a few rows, so that each chunk's z and f(z) are still in L1 for the next pass. */
         @Override
         public void rows(int part, int from, int to) {
-            Ops.addRows(wr, h, z, from, to);
-            net.nonlinearity().apply(z, fz, from, to);
-            Ops.rowMaxAbsDiff(r, fz, residual, from, to);
+            int chunk = RowChunks.rows(z.cols);
+            for (int c = from; c < to; c += chunk) {
+                int end = Math.min(c + chunk, to);
+                Ops.addRows(wr, h, z, c, end);
+                net.nonlinearity().apply(z, fz, c, end);
+                Ops.rowMaxAbsDiff(r, fz, residual, c, end);
+            }
         }
     }
 }
