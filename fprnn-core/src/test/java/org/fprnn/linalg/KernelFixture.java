@@ -227,7 +227,6 @@ final class KernelFixture {
                 float[] y = new float[len];
                 double[] d = new double[5];
                 double r = RowKernels.residualGram(xf, yf, f, y, 0.8f, h5[0], h5[1], h5[2], h5[3], d, off, n, lanes);
-
                 float[] mixed = new float[len];
                 RowKernels.combine(mixed, h5, n % 5, coef5, 0, 5, off, n);
                 long h = Double.doubleToLongBits(r);
