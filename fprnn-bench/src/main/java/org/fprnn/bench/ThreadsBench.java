@@ -61,6 +61,12 @@ final class ThreadsBench {
                         new TrainingStep(net, batch, P1.converged(), "gradient",
                                 P1.ruleSettings(P1.converged(), TrainingStep.TIMING_LR).withMeanGainPreconditioner(false)),
                         0)));
+        // the same solve by the plain iteration, which keeps no history: how much of the solve's time beyond
+        // its products is Anderson's history step, Gram rows, coefficients and mixing on this network
+        SolverConfig picardConfig = SolverConfig.picard(1.0, P1.converged().maxIter(), P1.converged().tol());
+        TrainingStep picard = new TrainingStep(net, batch, picardConfig, "linearized");
+        work.add(new Work(PICARD_SOLVE, picard::solve, 0));
+        int picardAt = work.size() - 1;
         if (PackedProduct.supported()) {
             // what the packed products buy: the same steps with OpenBLAS's products in the solves
             work.add(new Work("P1-converged step (anderson to 1e-6, linearized), packed products off",
@@ -112,6 +118,9 @@ final class ThreadsBench {
         op[0].reset();
         Equilibrium eq = converged.solve();
         long solveFlops = op[0].flops();
+        op[0].reset();
+        Equilibrium picardEq = picard.solve();
+        long picardFlops = op[0].flops();
         // each piece of work's matrix products (every product of the process, not only those with W),
         // counted on one untimed run, in units of the raw product's B N^2 multiply-adds
         double unitMadds = (double) b * n * n;
@@ -169,6 +178,14 @@ final class ThreadsBench {
                 solveGflops, gemmGflops), Section.f("%.0f%%", 100 * solveShare),
                 spread(yard[two], t[3][two], 100.0 * solveFlops / (2.0 * b * n * (double) n), "%.0f"),
                 ">= 70%");
+        double picardShare = picardFlops / t[picardAt][two].median() / 1e9 / gemmGflops;
+        String picardLine = Section.f("For comparison, the same forward solve by the plain iteration r <- f(W r + h)"
+                + " (picard, no history; median %.0f iterations, %d max, against anderson's %.0f and %d) took %.1f raw"
+                + " sgemm units against anderson's %.1f: its products with W at %.0f%% of the raw sgemm's GFLOP/s,"
+                + " anderson's at %.0f%%.", picardEq.medianIterations(), picardEq.iterationsMax(),
+                eq.medianIterations(), eq.iterationsMax(), t[picardAt][two].median() / y2, t[3][two].median() / y2,
+                100 * picardShare, 100 * solveShare);
+        o.say("threads: %s", picardLine);
         o.say("threads: goals: P1 %.2f sgemm per Euler step, P1-converged %.1f sgemm, gradient %.2fx, 1->2 threads"
                 + " %.2fx, solve %.0f%% of sgemm GFLOP/s (%d interleaved rounds)", p1, conv, grad, scale,
                 100 * solveShare, yard[two].count());
@@ -210,7 +227,7 @@ final class ThreadsBench {
                 PRECONDITIONER_NOTE, before);
         return Section.of(ID, "Threads: 1 against 2, and every step in raw-sgemm units", o, explanation,
                 List.of(table, goals, floor), List.of("", "Issue 12's goals, from the numbers above (2 threads):",
-                        "Every matrix product of each piece of work (with W, with the read-in U, of the rules' weight"
+                        picardLine + "\n\nEvery matrix product of each piece of work (with W, with the read-in U, of the rules' weight"
                         + " directions, of the read-out; counted by ProductTally on one untimed run), in raw"
                         + " products: the time the step would take if it did nothing but its float products at"
                         + " the raw sgemm's speed is the float count in raw sgemm units (its floor, before any"
@@ -228,6 +245,10 @@ final class ThreadsBench {
             }
         };
     }
+
+    /** The row of the forward solve by the plain iteration, for comparison with anderson's. */
+    private static final String PICARD_SOLVE =
+            "P1-converged's forward solve by picard instead (no history, to 1e-6; for comparison)";
 
     /** What the page says where packed products serve the solves. */
     private static final String PACKED_NOTE = "Here the Vector API has 512-bit vectors, so the forward solves'"
