@@ -34,6 +34,11 @@ final class EndToEndBench {
     record Outcome(String side, boolean reached, int steps, double trainSeconds, double accuracy, double best,
                    int bestStep, int evaluations, double evalSeconds, double productFlops, double iterationsFirst,
                    double iterationsLast) {
+        /** This outcome with no product count (left empty on the page). */
+        Outcome withoutProductCount() {
+            return new Outcome(side, reached, steps, trainSeconds, accuracy, best, bestStep, evaluations, evalSeconds,
+                    Double.NaN, iterationsFirst, iterationsLast);
+        }
     }
 
     /** Steps at the start and at the end of a run over which the forward iterations are averaged. */
@@ -252,9 +257,7 @@ final class EndToEndBench {
                                  int units, int batch, int budget, int every, double target, RawProducts raw) {
         Outcome r = trainSide(o, side, forward, d, testSet, units, batch, budget, every, target, raw);
         // the preconditioned solves' products with Q are not made by W's counting wrapper: no count
-        return forward.meanGain() ? new Outcome(r.side(), r.reached(), r.steps(), r.trainSeconds(), r.accuracy(),
-                r.best(), r.bestStep(), r.evaluations(), r.evalSeconds(), Double.NaN, r.iterationsFirst(),
-                r.iterationsLast()) : r;
+        return forward.meanGain() ? r.withoutProductCount() : r;
     }
 
     private static Outcome trainSide(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
