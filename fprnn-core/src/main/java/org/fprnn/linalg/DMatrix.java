@@ -72,12 +72,7 @@ public final class DMatrix extends Matrix {
 
     @Override
     public boolean allFinite() {
-        for (double v : data) {
-            if (!Double.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
+        return RowKernels.allFinite(data, 0, data.length);
     }
 
     /**

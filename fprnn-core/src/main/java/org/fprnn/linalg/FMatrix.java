@@ -78,12 +78,7 @@ public final class FMatrix extends Matrix {
 
     @Override
     public boolean allFinite() {
-        for (float v : data) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
-        }
-        return true;
+        return RowKernels.allFinite(data, 0, data.length);
     }
 
     /**

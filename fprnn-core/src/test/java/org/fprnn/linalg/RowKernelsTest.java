@@ -79,6 +79,92 @@ class RowKernelsTest {
         assertTrue(rounded > 100, "float lanes should round on most lengths, rounded on " + rounded);
     }
 
+    /**
+     * The inner products of whole parameter matrices (Ops.dot on float matrices): the bits of their
+     * scalar definition (four accumulators of VectorMath.DS's lanes over consecutive vectors, widened
+     * products, the leftover vectors into the first, (a0 + a1) + (a2 + a3), lanes in order, then the
+     * tail), at every length 0..140 and offset, and within double's rounding of the exact sum.
+     */
+    @Test
+    void floatDotInDoubleHasTheBitsOfItsScalarDefinition() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int lanesOf = VectorMath.DS.length();
+        double[] lanes = RowKernels.laneScratch();
+        for (int n = 0; n <= 140; n++) {
+            int off = rnd.nextInt(4);
+            float[] x = new float[off + n + 1];
+            float[] y = new float[off + n + 1];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-8, 8)));
+                y[i] = (float) (rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-8, 8)));
+            }
+            x[off + n] = Float.NaN; // past the row: never read
+            double[][] acc = new double[4][lanesOf];
+            int j = 0;
+            for (; j + 4 * lanesOf <= n; j += 4 * lanesOf) {
+                for (int a = 0; a < 4; a++) {
+                    for (int l = 0; l < lanesOf; l++) {
+                        int at = off + j + a * lanesOf + l;
+                        acc[a][l] = Math.fma((double) x[at], (double) y[at], acc[a][l]);
+                    }
+                }
+            }
+            for (; j + lanesOf <= n; j += lanesOf) {
+                for (int l = 0; l < lanesOf; l++) {
+                    acc[0][l] = Math.fma((double) x[off + j + l], (double) y[off + j + l], acc[0][l]);
+                }
+            }
+            double want = 0;
+            for (int l = 0; l < lanesOf; l++) {
+                double lane = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+                want = l == 0 ? lane : want + lane;
+            }
+            double exact = 0;
+            double abs = 0;
+            for (int i = off; i < off + n; i++) {
+                exact += (double) x[i] * y[i];
+                abs += Math.abs((double) x[i] * y[i]);
+            }
+            for (; j < n; j++) {
+                want = Math.fma((double) x[off + j], (double) y[off + j], want);
+            }
+            double got = RowKernels.dotInDouble(x, off, y, off, n, lanes);
+            assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got), "length " + n);
+            assertTrue(Math.abs(got - exact) <= 2 * n * 0x1p-53 * abs, "length " + n + ": " + got + " vs " + exact);
+        }
+    }
+
+    /** A NaN or an infinity anywhere in the row (and only there) makes it not finite; MAX_VALUE is finite. */
+    @Test
+    void allFiniteFindsEveryNonFiniteValue() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (int n = 0; n <= 70; n++) {
+            int off = rnd.nextInt(4);
+            float[] xf = new float[off + n + 1];
+            double[] xd = new double[off + n + 1];
+            for (int i = 0; i < xf.length; i++) {
+                xd[i] = rnd.nextBoolean() ? rnd.nextDouble(-1, 1) : (rnd.nextBoolean() ? -1 : 1) * Float.MAX_VALUE;
+                xf[i] = (float) xd[i];
+            }
+            xf[off + n] = Float.NaN; // past the row: never read
+            xd[off + n] = Double.POSITIVE_INFINITY;
+            assertTrue(RowKernels.allFinite(xf, off, n), "float, length " + n);
+            assertTrue(RowKernels.allFinite(xd, off, n), "double, length " + n);
+            for (int at = 0; at < n; at++) {
+                for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                    float keptF = xf[off + at];
+                    double keptD = xd[off + at];
+                    xf[off + at] = (float) bad;
+                    xd[off + at] = bad;
+                    assertTrue(!RowKernels.allFinite(xf, off, n), "float " + bad + " at " + at + " of " + n);
+                    assertTrue(!RowKernels.allFinite(xd, off, n), "double " + bad + " at " + at + " of " + n);
+                    xf[off + at] = keptF;
+                    xd[off + at] = keptD;
+                }
+            }
+        }
+    }
+
     @Test
     void mixingFiveRowsHasTheBitsOfTheTermByTermSum() {
         SplittableRandom rnd = new SplittableRandom(6);
