@@ -54,6 +54,33 @@ public final class Params {
         return p;
     }
 
+    /**
+     * A copy of the matrices named (in that order), written into {@code spare} when it holds exactly
+     * those names with the same shapes and precisions (nothing allocated then), else a new one: for
+     * buffers refilled at every training step.
+     */
+    public Params copyOf(Set<String> names, Params spare) {
+        if (spare != null && spare.map.keySet().equals(names)) {
+            boolean fits = true;
+            for (String n : names) {
+                Matrix mine = get(n);
+                Matrix theirs = spare.map.get(n);
+                fits &= theirs.sameShape(mine) && theirs.precision() == mine.precision();
+            }
+            if (fits) {
+                for (String n : names) {
+                    spare.map.get(n).copyFrom(get(n));
+                }
+                return spare;
+            }
+        }
+        Params p = new Params();
+        for (String n : names) {
+            p.put(n, get(n).copy());
+        }
+        return p;
+    }
+
     /** Copies the values of every matrix of {@code src} into the matrix of the same name here. */
     public void copyFrom(Params src) {
         src.map.forEach((k, v) -> get(k).copyFrom(v));

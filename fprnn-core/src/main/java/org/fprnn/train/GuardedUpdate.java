@@ -1,6 +1,7 @@
 package org.fprnn.train;
 
 import java.util.Locale;
+import java.util.Set;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.linalg.Params;
 import org.fprnn.optim.Optimizer;
@@ -11,11 +12,19 @@ import org.fprnn.optim.Optimizer;
  * values or a norm above {@link TrainSettings#maxDirectionNorm()}, or whose update would leave a
  * non-finite weight, is refused, and weights and optimizer state stay as they were. Used by the
  * single-process trainer and by fprnn-spark (on the driver, and on the workers in local-steps mode).
- * Keeps a backup buffer: one per network.
+ *
+ * <p>Per step it reads the directions once (their norm, which is finite exactly when they all are,
+ * short of a double overflow) and copies and checks only the parameters the directions name: an
+ * optimizer changes no others. Its buffers are kept from step to step. On P1's network (N = 300, 784
+ * inputs, fixed read-in) the former version, which copied and scanned every parameter with scalar
+ * loops, took about 1.5 times a 512 x 300 by 300 x 300 product per step.
  */
 public final class GuardedUpdate {
     private final TrainSettings settings;
+    /** The named parameters as they were before the step. */
     private Params backup;
+    /** The optimizer's state as it was before the step. */
+    private Params optimizerBackup;
 
     public GuardedUpdate(TrainSettings settings) {
         this.settings = settings;
@@ -23,7 +32,9 @@ public final class GuardedUpdate {
 
     /**
      * Steps {@code optimizer} with {@code directions} on the network's parameters, then applies the
-     * network's constraints ({@link FixedPointNetwork#constrain()}).
+     * network's constraints ({@link FixedPointNetwork#constrain()}). The finiteness check comes before
+     * the constraints, which only set weights to zero or shrink them, so they keep finite weights
+     * finite; a refused step thus leaves every parameter, constrained or not, as it was.
      *
      * @return null if the update was applied, else why it was refused (nothing changed then)
      */
@@ -32,19 +43,20 @@ public final class GuardedUpdate {
         if (refused != null) {
             return refused;
         }
-        if (backup == null) {
-            backup = net.params().copy();
-        } else {
-            backup.copyFrom(net.params());
+        Params params = net.params();
+        Set<String> changed = directions.names();
+        backup = params.copyOf(changed, backup);
+        Params state = optimizer.state();   // Sgd hands out its live buffers
+        optimizerBackup = state.copyOf(state.names(), optimizerBackup);
+        optimizer.step(params, directions);
+        for (String name : changed) {
+            if (!params.get(name).allFinite()) {
+                params.copyFrom(backup);
+                optimizer.restore(optimizerBackup);
+                return "the update would make weights non-finite";
+            }
         }
-        Params optState = optimizer.state().copy();   // Sgd hands out its live buffers
-        optimizer.step(net.params(), directions);
         net.constrain();   // projections such as Dale's law in projection form (no-op otherwise)
-        if (!net.params().allFinite()) {
-            net.params().copyFrom(backup);
-            optimizer.restore(optState);
-            return "the update would make weights non-finite";
-        }
         return null;
     }
 
@@ -53,10 +65,10 @@ public final class GuardedUpdate {
         if (!Double.isFinite(trainLoss)) {
             return "training loss is " + trainLoss;
         }
-        if (!directions.allFinite()) {
+        double norm = directions.norm();
+        if (!Double.isFinite(norm) && !directions.allFinite()) {
             return "the " + settings.rule() + " direction has non-finite values";
         }
-        double norm = directions.norm();
         if (!(norm <= settings.maxDirectionNorm())) {
             return String.format(Locale.ROOT, "the %s direction has norm %.4g > train.max_direction_norm = %s",
                     settings.rule(), norm, settings.maxDirectionNorm());
