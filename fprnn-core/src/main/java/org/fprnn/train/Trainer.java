@@ -142,10 +142,11 @@ public final class Trainer {
         BatchStep batchStep = new BatchStep(settings);
         WarmStartCache warm = warmStarts(net);
         Precision p = net.precision();
+        BatchGatherer gatherer = new BatchGatherer(train, p);
         int shift = settings.options().augmentShift();
         org.fprnn.data.ShiftAugment augment = shift > 0 ? org.fprnn.data.ShiftAugment.of(train, shift) : null;
         return (n, step, rows) -> {
-            Batch b = gather(train, rows, 0, rows.length, p);
+            Batch b = gatherer.gather(rows);
             if (augment != null) {
                 augment.apply(b.x(), new SplittableRandom(mix(settings.seed(), 3, step)));
             }
