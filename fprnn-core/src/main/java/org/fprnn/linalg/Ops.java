@@ -209,8 +209,9 @@ public final class Ops {
     /**
      * Frobenius inner product sum_ij a_ij b_ij, accumulated in double on vector lanes in a fixed order
      * ({@link RowKernels#dotInDouble}, {@link RowKernels#dot(double[], int, double[], int, int,
-     * double[])}): a scalar loop's chain of additions took about 1.2 ns per element, which made the
-     * training loop's direction norm cost a fifth of a matrix product per step at P1's size.
+     * double[])}): with a scalar loop's chain of additions, the training loop's direction norm on P1's
+     * network (W and R, 93,000 values) took 0.11 ms per step, a quarter of a 512 x 300 by 300 x 300
+     * product.
      */
     public static double dot(Matrix a, Matrix b) {
         if (!a.sameShape(b)) {

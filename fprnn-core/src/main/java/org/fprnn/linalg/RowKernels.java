@@ -20,9 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * of the row, added as (a0 + a1) + (a2 + a3), lanes then added in order, then the tail one element at
  * a time; float rows: see {@link #dot(float[], int, float[], int, int, double[])});
  * the Vector API's add reductions (whose order is unspecified) are not used for sums, only its max
- * reduction and {@link #allFinite}'s sum of zeros and NaNs, whose results do not depend on the order. A result depends only on the row's values
- * and length, not on where the row sits in its array, so a sample's result does not depend on the
- * other samples of its batch (MATH section 6 fact 7).
+ * reduction and {@link #allFinite}'s sum of zeros and NaNs, whose results do not depend on the
+ * order. A result depends only on the row's values and length, not on where the row sits in its
+ * array, so a sample's result does not depend on the other samples of its batch (MATH section 6
+ * fact 7).
  */
 public final class RowKernels {
     private RowKernels() {
