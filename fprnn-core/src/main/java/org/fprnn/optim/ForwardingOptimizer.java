@@ -40,6 +40,11 @@ abstract class ForwardingOptimizer implements Optimizer {
     }
 
     @Override
+    public Params liveState() {
+        return inner.liveState();
+    }
+
+    @Override
     public void restore(Params state) {
         inner.restore(state);
     }

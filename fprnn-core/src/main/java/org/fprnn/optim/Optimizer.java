@@ -29,6 +29,15 @@ public interface Optimizer {
     /** Optimizer state (momentum buffers, moments, step count) for checkpoints, by name. */
     Params state();
 
+    /**
+     * The state {@link #state()} gives, as read-only views of the optimizer's own buffers where it
+     * keeps them (no copy): for a backup taken before every step, which copies it into buffers of its
+     * own (GuardedUpdate). Valid until the next step; {@link #restore} accepts a copy of it.
+     */
+    default Params liveState() {
+        return state();
+    }
+
     /** Restores what {@link #state()} returned. */
     void restore(Params state);
 }

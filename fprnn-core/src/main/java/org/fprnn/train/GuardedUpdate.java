@@ -46,7 +46,7 @@ public final class GuardedUpdate {
         Params params = net.params();
         Set<String> changed = directions.names();
         backup = params.copyOf(changed, backup);
-        Params state = optimizer.state();   // Sgd hands out its live buffers
+        Params state = optimizer.liveState();
         optimizerBackup = state.copyOf(state.names(), optimizerBackup);
         optimizer.step(params, directions);
         for (String name : changed) {

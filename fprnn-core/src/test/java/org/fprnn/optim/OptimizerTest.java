@@ -50,6 +50,83 @@ class OptimizerTest {
         assertEquals(2.0 - 0.1 * 0.5 * 2.0, q.get("W").getFlat(0), 1e-12);
     }
 
+    /**
+     * Adam's per-entry step (vector lanes, masked last vector, row blocks over the cores) has the bits
+     * of its scalar formula, for float and double parameters of sizes that leave every tail, with weight
+     * decay, over several steps, at 1 and 2 threads; its live state is its state.
+     */
+    @Test
+    void adamHasTheBitsOfItsScalarFormula() {
+        int before = org.fprnn.linalg.RowParallel.threads();
+        try {
+            for (boolean single : new boolean[] {true, false}) {
+                for (int threads = 1; threads <= 2; threads++) {
+                    org.fprnn.linalg.Blas.setThreads(threads);
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(threads);
+                    int[][] shapes = {{1, 1}, {1, 7}, {3, 13}, {64, 300}, {9, 17}};
+                    Params p = new Params();
+                    Params ref = new Params();
+                    for (int k = 0; k < shapes.length; k++) {
+                        org.fprnn.linalg.Matrix m = single ? new FMatrix(shapes[k][0], shapes[k][1])
+                                : new DMatrix(shapes[k][0], shapes[k][1]);
+                        for (int i = 0; i < m.size(); i++) {
+                            m.setFlat(i, rnd.nextDouble(-1, 1));
+                        }
+                        p.put("P" + k, m);
+                        ref.put("P" + k, m.copy());
+                    }
+                    double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.05;
+                    Adam adam = new Adam(lr, b1, b2, eps, wd);
+                    Params mRef = ref.zerosLike(ref.names());
+                    Params vRef = ref.zerosLike(ref.names());
+                    for (int t = 1; t <= 3; t++) {
+                        Params d = ref.zerosLike(ref.names());
+                        for (String n : d.names()) {
+                            for (int i = 0; i < d.get(n).size(); i++) {
+                                d.get(n).setFlat(i, rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-6, 2)));
+                            }
+                        }
+                        adam.step(p, d);
+                        Params copied = adam.state();
+                        Params live = adam.liveState();
+                        double c1 = 1 - Math.pow(b1, t);
+                        double c2 = 1 - Math.pow(b2, t);
+                        for (String n : d.names()) {
+                            var pr = ref.get(n);
+                            var dr = d.get(n);
+                            var mr = mRef.get(n);
+                            var vr = vRef.get(n);
+                            for (int i = 0; i < dr.size(); i++) {
+                                double g = dr.getFlat(i);
+                                double mi = b1 * mr.getFlat(i) + (1 - b1) * g;
+                                double vi = b2 * vr.getFlat(i) + (1 - b2) * g * g;
+                                mr.setFlat(i, mi);
+                                vr.setFlat(i, vi);
+                                double pi = pr.getFlat(i);
+                                pr.setFlat(i, pi - lr * ((mi / c1) / (Math.sqrt(vi / c2) + eps) + wd * pi));
+                            }
+                            String where = (single ? "float " : "double ") + n + ", step " + t + ", " + threads
+                                    + " threads";
+                            for (int i = 0; i < dr.size(); i++) {
+                                assertEquals(Double.doubleToLongBits(pr.getFlat(i)),
+                                        Double.doubleToLongBits(p.get(n).getFlat(i)), where + ", entry " + i);
+                                assertEquals(Double.doubleToLongBits(mr.getFlat(i)),
+                                        Double.doubleToLongBits(copied.get("m." + n).getFlat(i)), where);
+                                assertEquals(Double.doubleToLongBits(vr.getFlat(i)),
+                                        Double.doubleToLongBits(live.get("v." + n).getFlat(i)), where);
+                            }
+                        }
+                        assertEquals(copied.names(), live.names());
+                        assertEquals(t, live.get("step").getFlat(0));
+                        assertEquals(t, copied.get("step").getFlat(0));
+                    }
+                }
+            }
+        } finally {
+            org.fprnn.linalg.Blas.setThreads(before);
+        }
+    }
+
     @Test
     void adamFirstStepHasSizeLr() {
         Params p = one(1.0);
