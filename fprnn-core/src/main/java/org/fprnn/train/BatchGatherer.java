@@ -7,12 +7,12 @@ import org.fprnn.linalg.RowParallel;
 import org.fprnn.model.Batch;
 
 /**
- * Gathers the rows of a training batch from a data set into buffers kept from one step to the next,
- * the rows copied on row blocks over the cores: the values of {@link Trainer#gather}, without a new
- * B x n_in matrix per step. On P1's batches (512 MNIST rows of 784 values, from 60000) a new matrix
- * and a copy on one thread took about a 512 x 300 by 300 x 300 product's time per step. A batch
- * returned is valid until the next call; there are buffers for two batch sizes (an epoch's full
- * batches and its last, shorter one).
+ * Gathers the rows of a step's batch (its training batch, or its test batch) from a data set into
+ * buffers kept from one step to the next, the rows copied on row blocks over the cores: the values of
+ * {@link Trainer#gather}, without a new B x n_in matrix per step. On P1's batches (512 MNIST rows of
+ * 784 values, from 60000) a new matrix and a copy on one thread took about a 512 x 300 by 300 x 300
+ * product's time per step. A batch returned is valid until the next call; there are buffers for two
+ * batch sizes (an epoch's full batches and its last, shorter one).
  */
 final class BatchGatherer implements RowParallel.RowBlock {
     private final Dataset data;
@@ -27,6 +27,11 @@ final class BatchGatherer implements RowParallel.RowBlock {
     BatchGatherer(Dataset data, Precision precision) {
         this.data = data;
         this.precision = precision;
+    }
+
+    /** True if this gathers batches of precision p. */
+    boolean gathers(Precision p) {
+        return precision == p;
     }
 
     /** The samples {@code rows} of the data set, in that order. */

@@ -57,6 +57,7 @@ public final class Trainer {
     private final int trainSize;
     private final Dataset test;
     private EquilibriumSolver testSolver;
+    private BatchGatherer testGatherer;
     private Matrix testYhat;
     /** Warm starts across epochs (settings.warmStart()), made at first use. */
     private WarmStartCache warmStarts;
@@ -278,7 +279,10 @@ public final class Trainer {
             testSolver = new EquilibriumSolver(settings.forward());
         }
         int[] idx = sample(test.size(), settings.testBatch(), new SplittableRandom(mix(settings.seed(), 2, step)));
-        Batch tb = gather(test, idx, 0, idx.length, p);
+        if (testGatherer == null || !testGatherer.gathers(p)) {
+            testGatherer = new BatchGatherer(test, p);
+        }
+        Batch tb = testGatherer.gather(idx);
         Equilibrium teq = testSolver.solve(net, tb.x());
         if (testYhat == null || testYhat.rows != tb.size() || testYhat.precision() != p) {
             testYhat = p.zeros(tb.size(), net.outputs());
