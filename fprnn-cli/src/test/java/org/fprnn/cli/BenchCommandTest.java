@@ -147,8 +147,8 @@ class BenchCommandTest {
         // products with Q are not counted, and its median sample takes fewer iterations
         assertTrue(rows.get(2).get(0).contains("mean-gain"), section);
         assertEquals("-", rows.get(2).get(7), section);
-        double plainFirst = Double.parseDouble(rows.get(1).get(9).split(" / ")[0]);
-        double meanGainFirst = Double.parseDouble(rows.get(2).get(9).split(" / ")[0]);
+        double plainFirst = Double.parseDouble(rows.get(1).get(10).split(" / ")[0]);
+        double meanGainFirst = Double.parseDouble(rows.get(2).get(10).split(" / ")[0]);
         assertTrue(meanGainFirst < plainFirst, "iterations " + meanGainFirst + " against " + plainFirst + "\n" + section);
         assertTrue(section.contains("With the forward solve preconditioned by the batch's mean gains"), section);
         Matcher m = Pattern.compile("P1-converged reached 30% (\\S+) times sooner than P1").matcher(section);
@@ -162,6 +162,13 @@ class BenchCommandTest {
         assertTrue(perStep.find(), section);
         double p1 = Double.parseDouble(perStep.group(1));
         assertTrue(p1 >= 500 + 24.5 + 1 - 2 && p1 <= 505 + 24.5 + 1, "P1's products per step: " + p1 + "\n" + section);
+        // every side times the raw product after each of its training steps (two calls each)
+        for (List<String> row : rows) {
+            Matcher raw = Pattern.compile("(\\S+) ms \\(median of (\\d+)\\)").matcher(row.get(8));
+            assertTrue(raw.find(), section);
+            assertTrue(Double.parseDouble(raw.group(1)) > 0, section);
+            assertEquals(2 * Integer.parseInt(row.get(2)), Integer.parseInt(raw.group(2)), section);
+        }
         Matcher floor = Pattern.compile("its matrix products alone take at raw sgemm speed \\((\\S+) s\\)")
                 .matcher(section);
         assertTrue(floor.find(), section);
