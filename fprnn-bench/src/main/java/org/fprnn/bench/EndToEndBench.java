@@ -92,7 +92,8 @@ final class EndToEndBench {
                     Section.f("%d (%s s)", r.evaluations(), Section.sec(r.evalSeconds())),
                     Double.isNaN(r.productFlops()) ? "-" : Section.f("%.0f (%.1f per step)", r.productFlops() / unitFlops,
                             r.productFlops() / unitFlops / Math.max(1, r.steps())),
-                    Section.f("%s ms (median of %d)", Section.ms(r.unitSeconds()), r.raw().count()),
+                    r.raw().count() == 0 ? "-" : Section.f("%s ms (median of %d)", Section.ms(r.unitSeconds()),
+                            r.raw().count()),
                     Double.isNaN(r.productFlops()) ? "-"
                             : Section.sec(r.productFlops() / unitFlops * r.unitSeconds()) + " s",
                     Double.isNaN(r.iterationsFirst()) ? "-" : Section.f("%.1f / %.1f", r.iterationsFirst(),
@@ -241,15 +242,17 @@ final class EndToEndBench {
             return seconds.size();
         }
 
-        /** Median seconds per product over every timed call. */
+        /** Median seconds per product over every timed call (NaN if none: a side that made no step). */
         double median() {
-            return Timer.median(seconds.stream().mapToDouble(Double::doubleValue).toArray());
+            return seconds.isEmpty() ? Double.NaN
+                    : Timer.median(seconds.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
-        /** Median seconds per product over every timed call of all the sides. */
+        /** Median seconds per product over every timed call of all the sides (NaN if none). */
         static double pooledMedian(List<Outcome> sides) {
-            return Timer.median(sides.stream().flatMap(r -> r.raw().seconds.stream())
-                    .mapToDouble(Double::doubleValue).toArray());
+            double[] all = sides.stream().flatMap(r -> r.raw().seconds.stream()).mapToDouble(Double::doubleValue)
+                    .toArray();
+            return all.length == 0 ? Double.NaN : Timer.median(all);
         }
     }
 

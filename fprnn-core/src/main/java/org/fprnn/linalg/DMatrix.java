@@ -72,7 +72,12 @@ public final class DMatrix extends Matrix {
 
     @Override
     public boolean allFinite() {
-        return RowKernels.allFinite(data, 0, data.length);
+        for (double v : data) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

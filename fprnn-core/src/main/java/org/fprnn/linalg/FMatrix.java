@@ -78,7 +78,12 @@ public final class FMatrix extends Matrix {
 
     @Override
     public boolean allFinite() {
-        return RowKernels.allFinite(data, 0, data.length);
+        for (float v : data) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -19,11 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * are used; sums have a fixed order (double rows: four vector accumulators over consecutive vectors
  * of the row, added as (a0 + a1) + (a2 + a3), lanes then added in order, then the tail one element at
  * a time; float rows: see {@link #dot(float[], int, float[], int, int, double[])});
- * the Vector API's add reductions (whose order is unspecified) are not used for sums, only its max
- * reduction and {@link #allFinite}'s sum of zeros and NaNs, whose results do not depend on the
- * order. A result depends only on the row's values and length, not on where the row sits in its
- * array, so a sample's result does not depend on the other samples of its batch (MATH section 6
- * fact 7).
+ * the Vector API's add reductions (whose order is unspecified) are not used, only its max
+ * reduction, whose result does not depend on the order. A result depends only on the row's values
+ * and length, not on where the row sits in its array, so a sample's result does not depend on the
+ * other samples of its batch (MATH section 6 fact 7).
  */
 public final class RowKernels {
     private RowKernels() {
@@ -129,80 +128,6 @@ public final class RowKernels {
             s += lanes[l];
         }
         return s;
-    }
-
-    /**
-     * sum_j x[xOff + j] * y[yOff + j] over j < len of two float arrays, all in double: each float
-     * widened (exactly) and multiplied into four double accumulators of L lanes over consecutive
-     * vectors by fused multiply-adds, then the order of {@link #dot(double[], int, double[], int, int,
-     * double[])}. For long sums whose accuracy matters (norms and inner products of whole parameter
-     * matrices: {@link Ops#dot}), where {@link #dot(float[], int, float[], int, int, double[])}'s float
-     * lanes would lose digits. {@code lanes} is a {@link #laneScratch()} array.
-     */
-    public static double dotInDouble(float[] x, int xOff, float[] y, int yOff, int len, double[] lanes) {
-        DoubleVector a0 = DoubleVector.zero(DS);
-        DoubleVector a1 = a0;
-        DoubleVector a2 = a0;
-        DoubleVector a3 = a0;
-        int j = 0;
-        for (int end = len - 4 * L; j <= end; j += 4 * L) {
-            int xo = xOff + j;
-            int yo = yOff + j;
-            a0 = ((DoubleVector) FloatVector.fromArray(FH, x, xo).convertShape(F2D, DS, 0))
-                    .fma((DoubleVector) FloatVector.fromArray(FH, y, yo).convertShape(F2D, DS, 0), a0);
-            a1 = ((DoubleVector) FloatVector.fromArray(FH, x, xo + L).convertShape(F2D, DS, 0))
-                    .fma((DoubleVector) FloatVector.fromArray(FH, y, yo + L).convertShape(F2D, DS, 0), a1);
-            a2 = ((DoubleVector) FloatVector.fromArray(FH, x, xo + 2 * L).convertShape(F2D, DS, 0))
-                    .fma((DoubleVector) FloatVector.fromArray(FH, y, yo + 2 * L).convertShape(F2D, DS, 0), a2);
-            a3 = ((DoubleVector) FloatVector.fromArray(FH, x, xo + 3 * L).convertShape(F2D, DS, 0))
-                    .fma((DoubleVector) FloatVector.fromArray(FH, y, yo + 3 * L).convertShape(F2D, DS, 0), a3);
-        }
-        for (int end = len - L; j <= end; j += L) {
-            a0 = ((DoubleVector) FloatVector.fromArray(FH, x, xOff + j).convertShape(F2D, DS, 0))
-                    .fma((DoubleVector) FloatVector.fromArray(FH, y, yOff + j).convertShape(F2D, DS, 0), a0);
-        }
-        a0.add(a1).add(a2.add(a3)).intoArray(lanes, 0);
-        double s = lanes[0];
-        for (int l = 1; l < L; l++) {
-            s += lanes[l];
-        }
-        for (; j < len; j++) {
-            s = Math.fma((double) x[xOff + j], (double) y[yOff + j], s);
-        }
-        return s;
-    }
-
-    /**
-     * True if every x[off + j], j < len, is finite: x - x is 0 for a finite x and NaN for an infinity or
-     * a NaN, and a sum of such differences is NaN exactly when one of them is (exact in any order).
-     */
-    public static boolean allFinite(float[] x, int off, int len) {
-        FloatVector acc = FloatVector.zero(FS);
-        int j = 0;
-        for (int end = len - FL; j <= end; j += FL) {
-            FloatVector v = FloatVector.fromArray(FS, x, off + j);
-            acc = acc.add(v.sub(v));
-        }
-        float rest = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < len; j++) {
-            rest += x[off + j] - x[off + j];
-        }
-        return rest == 0f;
-    }
-
-    /** The double version of {@link #allFinite(float[], int, int)}. */
-    public static boolean allFinite(double[] x, int off, int len) {
-        DoubleVector acc = DoubleVector.zero(DS);
-        int j = 0;
-        for (int end = len - L; j <= end; j += L) {
-            DoubleVector v = DoubleVector.fromArray(DS, x, off + j);
-            acc = acc.add(v.sub(v));
-        }
-        double rest = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < len; j++) {
-            rest += x[off + j] - x[off + j];
-        }
-        return rest == 0.0;
     }
 
     /**
