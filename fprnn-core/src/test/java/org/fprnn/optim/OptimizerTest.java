@@ -51,8 +51,8 @@ class OptimizerTest {
     }
 
     /**
-     * Adam's per-entry step (vector lanes, masked last vector, row blocks over the cores) has the bits
-     * of its scalar formula, for float and double parameters of sizes that leave every tail, with weight
+     * Adam's per-entry step (on the arrays, on row blocks over the cores) has the bits of its formula
+     * through the matrices' accessors, for float and double parameters of several shapes, with weight
      * decay, over several steps, at 1 and 2 threads; its live state is its state.
      */
     @Test
