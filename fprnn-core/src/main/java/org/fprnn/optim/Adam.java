@@ -76,16 +76,20 @@ public final class Adam implements Optimizer {
     }
 
     /**
-     * The per-entry update on rows of one parameter, on row blocks over the cores ({@link #update}: each
-     * entry's bits do not depend on the split).
+     * The per-entry update on rows of one parameter, on row blocks over the cores ({@link #update}, or
+     * {@link #updateGlobal} with one second moment for all: each entry's bits do not depend on the
+     * split).
      */
     private final class Entries implements RowParallel.RowBlock {
         private Matrix p;
         private Matrix d;
         private Matrix m;
+        /** The second moment, or null under a global one. */
         private Matrix v;
         private double c1;
         private double c2;
+        /** Under a global second moment: 1 / (c1 (sqrt(v_hat) + eps)). */
+        private double scale;
 
         void set(Matrix p, Matrix d, Matrix m, Matrix v, double c1, double c2) {
             if (!d.sameShape(p)) {
@@ -99,6 +103,11 @@ public final class Adam implements Optimizer {
             this.c2 = c2;
         }
 
+        void setGlobal(Matrix p, Matrix d, Matrix m, double scale) {
+            set(p, d, m, null, 0, 0);
+            this.scale = scale;
+        }
+
         void clear() {
             p = null;
             d = null;
@@ -110,7 +119,9 @@ public final class Adam implements Optimizer {
         public void rows(int part, int from, int to) {
             int off = from * p.cols;
             int end = to * p.cols;
-            if (p instanceof FMatrix fp && d instanceof FMatrix fd && m instanceof FMatrix fm
+            if (v == null) {
+                global(off, end);
+            } else if (p instanceof FMatrix fp && d instanceof FMatrix fd && m instanceof FMatrix fm
                     && v instanceof FMatrix fv) {
                 update(fp.data, fd.data, fm.data, fv.data, off, end, c1, c2);
             } else if (p instanceof DMatrix dp && d instanceof DMatrix dd && m instanceof DMatrix dm
@@ -125,6 +136,21 @@ public final class Adam implements Optimizer {
                     v.setFlat(i, vi);
                     double pi = p.getFlat(i);
                     p.setFlat(i, pi - lr * ((mi / c1) / (Math.sqrt(vi / c2) + eps) + weightDecay * pi));
+                }
+            }
+        }
+
+        private void global(int off, int end) {
+            if (p instanceof FMatrix fp && d instanceof FMatrix fd && m instanceof FMatrix fm) {
+                updateGlobal(fp.data, fd.data, fm.data, off, end, scale);
+            } else if (p instanceof DMatrix dp && d instanceof DMatrix dd && m instanceof DMatrix dm) {
+                updateGlobal(dp.data, dd.data, dm.data, off, end, scale);
+            } else { // mixed precisions: the same formula, through the accessors
+                for (int i = off; i < end; i++) {
+                    double mi = beta1 * m.getFlat(i) + (1 - beta1) * d.getFlat(i);
+                    m.setFlat(i, mi);
+                    double pi = p.getFlat(i);
+                    p.setFlat(i, pi - lr * (mi * scale + weightDecay * pi));
                 }
             }
         }
@@ -168,6 +194,29 @@ public final class Adam implements Optimizer {
     }
 
     /**
+     * Entries [from, to) under a global second moment: m = b1 m + (1-b1) g; p -= lr (m scale + wd p),
+     * in double, m and p rounded to float when stored (p's update uses the unrounded m).
+     */
+    private void updateGlobal(float[] p, float[] d, float[] m, int from, int to, double scale) {
+        for (int i = from; i < to; i++) {
+            double mi = beta1 * m[i] + (1 - beta1) * d[i];
+            m[i] = (float) mi;
+            double pi = p[i];
+            p[i] = (float) (pi - lr * (mi * scale + weightDecay * pi));
+        }
+    }
+
+    /** The double version of {@link #updateGlobal(float[], float[], float[], int, int, double)}. */
+    private void updateGlobal(double[] p, double[] d, double[] m, int from, int to, double scale) {
+        for (int i = from; i < to; i++) {
+            double mi = beta1 * m[i] + (1 - beta1) * d[i];
+            m[i] = mi;
+            double pi = p[i];
+            p[i] = pi - lr * (mi * scale + weightDecay * pi);
+        }
+    }
+
+    /**
      * The step with one second moment for all parameters: v from the mean of D^2 over every entry of
      * every direction, then P -= lr (m_hat / (sqrt(v_hat) + eps) + wd P) per entry.
      */
@@ -188,12 +237,11 @@ public final class Adam implements Optimizer {
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
-            Matrix m = slot("m." + name, d);
-            for (int i = 0; i < d.size(); i++) {
-                double mi = beta1 * m.getFlat(i) + (1 - beta1) * d.getFlat(i);
-                m.setFlat(i, mi);
-                double pi = p.getFlat(i);
-                p.setFlat(i, pi - lr * (mi * scale + weightDecay * pi));
+            perEntry.setGlobal(p, d, slot("m." + name, d), scale);
+            try {
+                RowParallel.forRows(p.rows, RowParallel.minRows(p.cols), perEntry);
+            } finally {
+                perEntry.clear();
             }
         }
     }

@@ -63,29 +63,14 @@ class OptimizerTest {
                 for (int threads = 1; threads <= 2; threads++) {
                     org.fprnn.linalg.Blas.setThreads(threads);
                     java.util.SplittableRandom rnd = new java.util.SplittableRandom(threads);
-                    int[][] shapes = {{1, 1}, {1, 7}, {3, 13}, {64, 300}, {9, 17}};
-                    Params p = new Params();
-                    Params ref = new Params();
-                    for (int k = 0; k < shapes.length; k++) {
-                        org.fprnn.linalg.Matrix m = single ? new FMatrix(shapes[k][0], shapes[k][1])
-                                : new DMatrix(shapes[k][0], shapes[k][1]);
-                        for (int i = 0; i < m.size(); i++) {
-                            m.setFlat(i, rnd.nextDouble(-1, 1));
-                        }
-                        p.put("P" + k, m);
-                        ref.put("P" + k, m.copy());
-                    }
+                    Params p = randomParams(single, new int[][] {{1, 1}, {1, 7}, {3, 13}, {64, 300}, {9, 17}}, rnd);
+                    Params ref = p.copy();
                     double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.05;
                     Adam adam = new Adam(lr, b1, b2, eps, wd);
                     Params mRef = ref.zerosLike(ref.names());
                     Params vRef = ref.zerosLike(ref.names());
                     for (int t = 1; t <= 3; t++) {
-                        Params d = ref.zerosLike(ref.names());
-                        for (String n : d.names()) {
-                            for (int i = 0; i < d.get(n).size(); i++) {
-                                d.get(n).setFlat(i, rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-6, 2)));
-                            }
-                        }
+                        Params d = randomDirections(ref, rnd);
                         adam.step(p, d);
                         Params copied = adam.state();
                         Params live = adam.liveState();
@@ -125,6 +110,81 @@ class OptimizerTest {
         } finally {
             org.fprnn.linalg.Blas.setThreads(before);
         }
+    }
+
+    /**
+     * Adam with one second moment for all parameters: its per-entry step (on the arrays, on row blocks)
+     * has the bits of its formula through the accessors, float and double, at 1 and 2 threads.
+     */
+    @Test
+    void adamWithAGlobalSecondMomentHasTheBitsOfItsFormula() {
+        int before = org.fprnn.linalg.RowParallel.threads();
+        try {
+            for (boolean single : new boolean[] {true, false}) {
+                for (int threads = 1; threads <= 2; threads++) {
+                    org.fprnn.linalg.Blas.setThreads(threads);
+                    java.util.SplittableRandom rnd = new java.util.SplittableRandom(10 + threads);
+                    Params p = randomParams(single, new int[][] {{1, 7}, {64, 300}, {9, 17}}, rnd);
+                    Params ref = p.copy();
+                    double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.05;
+                    Adam adam = new Adam(lr, b1, b2, eps, wd, true);
+                    Params mRef = ref.zerosLike(ref.names());
+                    double vRef = 0;
+                    for (int t = 1; t <= 3; t++) {
+                        Params d = randomDirections(ref, rnd);
+                        long entries = 0;
+                        for (String n : d.names()) {
+                            entries += d.get(n).size();
+                        }
+                        adam.step(p, d);
+                        vRef = b2 * vRef + (1 - b2) * (d.dot(d) / entries);
+                        double c1 = 1 - Math.pow(b1, t);
+                        double scale = 1 / (c1 * (Math.sqrt(vRef / (1 - Math.pow(b2, t))) + eps));
+                        for (String n : d.names()) {
+                            var pr = ref.get(n);
+                            var dr = d.get(n);
+                            var mr = mRef.get(n);
+                            for (int i = 0; i < dr.size(); i++) {
+                                double mi = b1 * mr.getFlat(i) + (1 - b1) * dr.getFlat(i);
+                                mr.setFlat(i, mi);
+                                double pi = pr.getFlat(i);
+                                pr.setFlat(i, pi - lr * (mi * scale + wd * pi));
+                                assertEquals(Double.doubleToLongBits(pr.getFlat(i)),
+                                        Double.doubleToLongBits(p.get(n).getFlat(i)), (single ? "float " : "double ")
+                                        + n + ", step " + t + ", " + threads + " threads, entry " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            org.fprnn.linalg.Blas.setThreads(before);
+        }
+    }
+
+    /** Parameters P0, P1, .. of the given shapes, float or double, entries uniform in (-1, 1). */
+    private static Params randomParams(boolean single, int[][] shapes, java.util.SplittableRandom rnd) {
+        Params p = new Params();
+        for (int k = 0; k < shapes.length; k++) {
+            org.fprnn.linalg.Matrix m = single ? new FMatrix(shapes[k][0], shapes[k][1])
+                    : new DMatrix(shapes[k][0], shapes[k][1]);
+            for (int i = 0; i < m.size(); i++) {
+                m.setFlat(i, rnd.nextDouble(-1, 1));
+            }
+            p.put("P" + k, m);
+        }
+        return p;
+    }
+
+    /** Directions for every matrix of p, entries of magnitudes from e^-6 to e^2. */
+    private static Params randomDirections(Params p, java.util.SplittableRandom rnd) {
+        Params d = p.zerosLike(p.names());
+        for (String n : d.names()) {
+            for (int i = 0; i < d.get(n).size(); i++) {
+                d.get(n).setFlat(i, rnd.nextDouble(-1, 1) * Math.exp(rnd.nextDouble(-6, 2)));
+            }
+        }
+        return d;
     }
 
     @Test
