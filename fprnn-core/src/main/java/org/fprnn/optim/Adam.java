@@ -56,6 +56,9 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(Params params, Params directions) {
+        for (String name : directions.names()) { // before anything changes: a refused step changes nothing
+            requireLike(params.get(name), directions.get(name));
+        }
         t++;
         if (globalSecondMoment) {
             stepGlobal(params, directions);
@@ -92,9 +95,6 @@ public final class Adam implements Optimizer {
         private double scale;
 
         void set(Matrix p, Matrix d, Matrix m, Matrix v, double c1, double c2) {
-            if (!d.sameShape(p)) {
-                throw new IllegalArgumentException("direction " + d.shape() + " for a parameter " + p.shape());
-            }
             this.p = p;
             this.d = d;
             this.m = m;
@@ -119,38 +119,22 @@ public final class Adam implements Optimizer {
         public void rows(int part, int from, int to) {
             int off = from * p.cols;
             int end = to * p.cols;
-            if (v == null) {
-                global(off, end);
-            } else if (p instanceof FMatrix fp && d instanceof FMatrix fd && m instanceof FMatrix fm
-                    && v instanceof FMatrix fv) {
-                update(fp.data, fd.data, fm.data, fv.data, off, end, c1, c2);
-            } else if (p instanceof DMatrix dp && d instanceof DMatrix dd && m instanceof DMatrix dm
-                    && v instanceof DMatrix dv) {
-                update(dp.data, dd.data, dm.data, dv.data, off, end, c1, c2);
-            } else { // mixed precisions: the same formula, through the accessors
-                for (int i = off; i < end; i++) {
-                    double g = d.getFlat(i);
-                    double mi = beta1 * m.getFlat(i) + (1 - beta1) * g;
-                    double vi = beta2 * v.getFlat(i) + (1 - beta2) * g * g;
-                    m.setFlat(i, mi);
-                    v.setFlat(i, vi);
-                    double pi = p.getFlat(i);
-                    p.setFlat(i, pi - lr * ((mi / c1) / (Math.sqrt(vi / c2) + eps) + weightDecay * pi));
+            if (p instanceof FMatrix fp) {
+                float[] dd = ((FMatrix) d).data;
+                float[] mm = ((FMatrix) m).data;
+                if (v == null) {
+                    updateGlobal(fp.data, dd, mm, off, end, scale);
+                } else {
+                    update(fp.data, dd, mm, ((FMatrix) v).data, off, end, c1, c2);
                 }
-            }
-        }
-
-        private void global(int off, int end) {
-            if (p instanceof FMatrix fp && d instanceof FMatrix fd && m instanceof FMatrix fm) {
-                updateGlobal(fp.data, fd.data, fm.data, off, end, scale);
-            } else if (p instanceof DMatrix dp && d instanceof DMatrix dd && m instanceof DMatrix dm) {
-                updateGlobal(dp.data, dd.data, dm.data, off, end, scale);
-            } else { // mixed precisions: the same formula, through the accessors
-                for (int i = off; i < end; i++) {
-                    double mi = beta1 * m.getFlat(i) + (1 - beta1) * d.getFlat(i);
-                    m.setFlat(i, mi);
-                    double pi = p.getFlat(i);
-                    p.setFlat(i, pi - lr * (mi * scale + weightDecay * pi));
+            } else {
+                double[] pp = ((DMatrix) p).data;
+                double[] dd = ((DMatrix) d).data;
+                double[] mm = ((DMatrix) m).data;
+                if (v == null) {
+                    updateGlobal(pp, dd, mm, off, end, scale);
+                } else {
+                    update(pp, dd, mm, ((DMatrix) v).data, off, end, c1, c2);
                 }
             }
         }
@@ -243,6 +227,14 @@ public final class Adam implements Optimizer {
             } finally {
                 perEntry.clear();
             }
+        }
+    }
+
+    /** Refuses a direction without p's shape and precision (as Sgd does, through Ops.lincomb). */
+    private static void requireLike(Matrix p, Matrix d) {
+        if (!d.sameShape(p) || d.precision() != p.precision()) {
+            throw new IllegalArgumentException("Adam: direction " + d.precision() + " " + d.shape()
+                    + " for a parameter " + p.precision() + " " + p.shape());
         }
     }
 

@@ -187,6 +187,27 @@ class OptimizerTest {
         return d;
     }
 
+    /** As Sgd, Adam refuses a direction whose precision or shape is not its parameter's, naming both. */
+    @Test
+    void adamRefusesADirectionOfAnotherPrecisionOrShape() {
+        Params p = new Params().put("W", new FMatrix(2, 3));
+        IllegalArgumentException precision = assertThrows(IllegalArgumentException.class,
+                () -> new Adam(0.01, 0.9, 0.999, 1e-8, 0).step(p, new Params().put("W", new DMatrix(2, 3))));
+        assertTrue(precision.getMessage().contains("DOUBLE") && precision.getMessage().contains("FLOAT"),
+                precision.getMessage());
+        Adam global = new Adam(0.01, 0.9, 0.999, 1e-8, 0, true);
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> global.step(p, new Params().put("W", new FMatrix(3, 2))));
+        assertTrue(shape.getMessage().contains("(3, 2)") && shape.getMessage().contains("(2, 3)"), shape.getMessage());
+        // the refused step changed nothing: no moment, no step count; a right one then steps as usual
+        assertTrue(!global.state().has("m.W") && !global.state().has(Adam.GLOBAL_V), global.state().names().toString());
+        assertEquals(0, global.state().get("step").getFlat(0));
+        global.step(p, new Params().put("W", new FMatrix(2, 3)));
+        assertEquals(2, global.state().get("m.W").rows);
+        assertThrows(IllegalArgumentException.class,
+                () -> Sgd.plain(0.1).step(p, new Params().put("W", new DMatrix(2, 3))));
+    }
+
     @Test
     void adamFirstStepHasSizeLr() {
         Params p = one(1.0);
