@@ -65,7 +65,7 @@ final class AdjointBench {
                 rounds with residuals in double. 'plain': the float rounds on the adjoint equation itself \
                 (rule.adjoint_preconditioner = "none"); 'preconditioned': on its mean-gain form, \
                 lambda = e + (mean g * e + (g_i - mean g) * lambda) Q with Q = W (I - diag(mean g) W)^{-1}, \
-                from one float LU per call (MeanGainPreconditioner; the default where the batch has at \
+                from one float Gauss-Jordan solve per call (MeanGainPreconditioner; the default where the batch has at \
                 least one sample per 8 units). Iterations are the float iterations per sample over all \
                 rounds (median and max over the batch). The two rules are timed interleaved, one call of \
                 each per round after a warm-up (%s); speed-up = plain / preconditioned, with the spread of \

@@ -259,14 +259,13 @@ final class ThreadsBench {
 
     /** What the page says of the gradient step without the adjoint's preconditioner. */
     private static final String PRECONDITIONER_NOTE = "The gradient rule's float adjoint rounds are preconditioned"
-            + " by the batch's mean gains (MeanGainPreconditioner: an LU of I - W^T diag(mean g) and N solves with it"
-            + " per step, in float); the row \"mean-gain preconditioner off\" times the same step without it"
+            + " by the batch's mean gains (MeanGainPreconditioner: Q = (I - W diag(mean g))^{-1} W per step, a float"
+            + " Gauss-Jordan solve with N right-hand sides on both cores); the row \"mean-gain preconditioner off\" times the same step without it"
             + " (rule.adjoint_preconditioner = \"none\"), interleaved with the rest. The rows \"forward mean-gain"
             + " preconditioner\" time the step and the solve with the forward solve preconditioned too"
-            + " (solver.preconditioner = \"mean_gain\", off by default: an LU of I - diag(mean g) W with the gains"
-            + " at rest, N solves with it, and Anderson on the pairs [r | u], u = r W^T, then the plain map from"
-            + " there), interleaved with the rest; their iterations count both parts, and their products include"
-            + " those with Q (not the LU's). ";
+            + " (solver.preconditioner = \"mean_gain\", off by default: Q with the gains at rest, Anderson on the"
+            + " pairs [r | u], u = r W^T, then the plain map from there), interleaved with the rest; their iterations"
+            + " count both parts, and their products include those with Q (not the solve that forms Q). ";
 
     /** Untimed calls of the raw product before each timed call ({@link #atThreads}). */
     static final int WARM_CALLS = 3;

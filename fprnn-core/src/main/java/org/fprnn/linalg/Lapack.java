@@ -6,12 +6,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.logging.Logger;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
@@ -31,15 +28,11 @@ public final class Lapack {
     private static final MethodHandle GETRF;
     private static final MethodHandle GETRS;
     private static final MethodHandle GETRI;
-    private static final MethodHandle SGETRF;
-    private static final MethodHandle SGETRS;
 
     static {
         MethodHandle f = null;
         MethodHandle s = null;
         MethodHandle i = null;
-        MethodHandle sf = null;
-        MethodHandle ss = null;
         if (NativeLibrary.wanted()) {
             NativeLibrary.Loaded lib = null;
             try {
@@ -58,16 +51,10 @@ public final class Lapack {
                             FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
                     i = linker.downcallHandle(lib.lookup().findOrThrow("dgetri_"),
                             FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
-                    sf = linker.downcallHandle(lib.lookup().findOrThrow("sgetrf_"),
-                            FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr), crit);
-                    ss = linker.downcallHandle(lib.lookup().findOrThrow("sgetrs_"),
-                            FunctionDescriptor.ofVoid(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr), crit);
                 } catch (NoSuchElementException | IllegalCallerException e) {
                     f = null;
                     s = null;
                     i = null;
-                    sf = null;
-                    ss = null;
                     Logger.getLogger("org.fprnn.linalg").warning("fprnn: " + lib.path() + " has no usable LAPACK LU ("
                             + e.getMessage() + "); LU uses EJML, which is slower");
                 }
@@ -76,8 +63,6 @@ public final class Lapack {
         GETRF = f;
         GETRS = s;
         GETRI = i;
-        SGETRF = sf;
-        SGETRS = ss;
     }
 
     private Lapack() {
@@ -219,92 +204,6 @@ public final class Lapack {
         if (info != 0) {
             throw new IllegalStateException(info == Integer.MIN_VALUE ? "dgetri failed" : "dgetrf argument " + (-info) + " is invalid");
         }
-    }
-
-    /** Fewest right-hand sides worth a part of their own in {@link #solveRowsFloat}. */
-    static final int MIN_SOLVE_ROWS = 32;
-
-    /**
-     * Solves A x_i = b_i in float for every row b_i of {@code rows} (k x N), in place, by LAPACK's
-     * sgetrf and sgetrs, given A^T (N x N; the row-major A^T is LAPACK's column-major A, so it needs no
-     * transpose), which the factorization overwrites (a scratch copy per call would be N^2 floats). The factorization runs on one thread; the rows are solved in as many
-     * equal parts as the machine has cores (fewer for few rows), up to {@link RowParallel#threads()}
-     * at once, so the bits do not depend on the thread count. Without native LAPACK: in double by EJML,
-     * rounded to float.
-     *
-     * @throws IllegalStateException if A is singular
-     */
-    public static void solveRowsFloat(FMatrix aTransposed, FMatrix rows) {
-        int n = aTransposed.rows;
-        if (aTransposed.cols != n || rows.cols != n) {
-            throw new IllegalArgumentException("right-hand sides " + rows.shape() + " for a " + aTransposed.shape()
-                    + " system");
-        }
-        if (SGETRF == null) {
-            DMatrix x = rows.toDouble();
-            lu(aTransposed.toDouble()).solveRowsTransposed(x);
-            rows.copyFrom(x);
-            return;
-        }
-        float[] lu = aTransposed.data;
-        int[] ipiv = new int[n];
-        int info = onBigStack(() -> {
-            try (Arena arena = Arena.ofConfined()) {
-                return callGetrf(arena, SGETRF, "sgetrf", n, MemorySegment.ofArray(lu), ipiv);
-            }
-        });
-        checkFactorization(info, "sgetrf");
-        // Fixed parts, one per core of the machine (the thread count only decides how many run at
-        // once), so the bits do not depend on the thread count.
-        int parts = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), rows.rows / MIN_SOLVE_ROWS));
-        int tasks = Math.max(1, Math.min(RowParallel.threads(), parts));
-        List<Future<Integer>> done = new ArrayList<>(tasks);
-        for (int t = 0; t < tasks; t++) {
-            int first = t;
-            Callable<Integer> solve = () -> {
-                try (Arena arena = Arena.ofConfined()) {
-                    for (int part = first; part < parts; part += tasks) {
-                        int from = (int) ((long) part * rows.rows / parts);
-                        int to = (int) ((long) (part + 1) * rows.rows / parts);
-                        int r = floatSolve(arena, n, to - from, lu, ipiv, rows.data, from * n);
-                        if (r != 0) {
-                            return r;
-                        }
-                    }
-                    return 0;
-                }
-            };
-            done.add(BIG_STACK.submit(solve));
-        }
-        for (var f : done) {
-            try {
-                info = Math.max(info, Math.abs(f.get()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during a LAPACK call", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            }
-        }
-        if (info != 0) {
-            throw new IllegalStateException("sgetrs failed with info " + info);
-        }
-    }
-
-    /** sgetrs on {@code count} right-hand sides from {@code offset} of {@code b}, each a row, for A x = b. */
-    private static int floatSolve(Arena arena, int n, int count, float[] lu, int[] ipiv, float[] b, int offset) {
-        // The buffer holds A column-major (A^T row-major); 'N' solves A x = b.
-        MemorySegment tS = arena.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 'N');
-        MemorySegment nS = arena.allocateFrom(ValueLayout.JAVA_INT, n);
-        MemorySegment kS = arena.allocateFrom(ValueLayout.JAVA_INT, count);
-        MemorySegment infoS = arena.allocate(ValueLayout.JAVA_INT);
-        try {
-            SGETRS.invokeExact(tS, nS, kS, MemorySegment.ofArray(lu), nS, MemorySegment.ofArray(ipiv),
-                    MemorySegment.ofArray(b).asSlice((long) offset * Float.BYTES), nS, infoS);
-        } catch (Throwable t) {
-            throw new IllegalStateException("native sgetrs call failed", t);
-        }
-        return infoS.get(ValueLayout.JAVA_INT, 0);
     }
 
     /**

@@ -2,7 +2,7 @@ package org.fprnn.solve;
 
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
-import org.fprnn.linalg.Lapack;
+import org.fprnn.linalg.GaussJordan;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
 import org.fprnn.linalg.Precision;
@@ -28,18 +28,19 @@ import org.fprnn.operator.RecurrentOperator;
  * before, and the same solution, but the iteration's matrix Q D_i holds only what sets sample i
  * apart from the batch (on P1's random network, N = 300, its spectral radius was about 0.09 against
  * 0.41 for W^T G_i in a numpy model). {@code fprnn bench adjoint} counts the float iterations with
- * and without it on the trained P1 networks. Q costs an LU factorization of an N x N matrix and N
- * solves with it, in float (LAPACK, {@link Lapack#solveRowsFloat}), so it pays where the batch is
- * large against N ({@link #pays}).
+ * and without it on the trained P1 networks. Q = (I - W diag(gbar))^{-1} W costs a solve with N
+ * right-hand sides, in float, by blocked Gauss-Jordan elimination ({@link GaussJordan}: about 1.5 N^3
+ * multiply-adds, mostly on the cores' vector units), so it pays where the batch is large against N
+ * ({@link #pays}).
  *
  * <p>Q is formed in float. The refinement that uses it checks every round with
  * the residual of the true equation in double ({@link RefinedAdjoint}), so Q's rounding changes the
  * rounds' speed, never the answer. The bits do not depend on the thread count: the mean sums each
- * unit over the samples in order, the LU runs on one thread and its solves in fixed parts, and the
- * elementwise passes run on row blocks.
+ * unit over the samples in order, Gauss-Jordan's rows are each computed from their own data and the
+ * pivot rows, and the elementwise passes run on row blocks.
  */
 public final class MeanGainPreconditioner {
-    /** Largest N for which Q is formed (its LU and solves grow as N^3). */
+    /** Largest N for which Q is formed (its solve grows as N^3). */
     public static final int MAX_UNITS = 1024;
     /** Q's entries beyond this (or not finite): the mean-gain matrix is too close to singular to help. */
     static final double MAX_ENTRY = 1e4;
@@ -50,6 +51,8 @@ public final class MeanGainPreconditioner {
     private double[] gbar;
     private float[] gbarF;
     private final Pass pass = new Pass();
+    private final GaussJordan gaussJordan = new GaussJordan();
+    private final SystemRows system = new SystemRows();
 
     /**
      * Fewest samples per unit for which Q is formed: on P1's networks (N = 300, MNIST training
@@ -109,22 +112,13 @@ public final class MeanGainPreconditioner {
         for (int j = 0; j < n; j++) {
             gbarF[j] = (float) gbar[j];
         }
-        // A = I - W^T diag(gbar), given as A^T = I - diag(gbar) W (row by row from W); row j of Q
-        // solves A x = (row j of W)^T, so Q = (A^{-1} W^T)^T.
-        FMatrix aT = (FMatrix) ws.get("At", n, n, Precision.FLOAT);
+        // Q = W (I - diag(gbar) W)^{-1} = (I - W diag(gbar))^{-1} W: M X = W with M = I - W diag(gbar)
+        FMatrix m = (FMatrix) ws.get("M", n, n, Precision.FLOAT);
         FMatrix qf = (FMatrix) ws.get("Q", n, n, Precision.FLOAT);
-        double[] wd = w instanceof DMatrix d ? d.data : null;
-        float[] wf = w instanceof FMatrix f ? f.data : null;
-        for (int i = 0; i < n; i++) {
-            int o = i * n;
-            for (int k = 0; k < n; k++) {
-                double wik = wd != null ? wd[o + k] : wf[o + k];
-                qf.data[o + k] = (float) wik;
-                aT.data[o + k] = (float) ((i == k ? 1.0 : 0.0) - gbar[i] * wik);
-            }
-        }
+        system.set(w, m, qf);
+        RowParallel.forRows(n, RowParallel.minRows(n), system);
         try {
-            Lapack.solveRowsFloat(aT, qf);
+            gaussJordan.solve(m, qf);
         } catch (IllegalStateException singular) {
             return false;
         }
@@ -181,6 +175,34 @@ public final class MeanGainPreconditioner {
                 out[j] /= b;
             }
         });
+    }
+
+    /** Rows of M = I - W diag(gbar) and of the right-hand sides W, in float, on row blocks. */
+    private final class SystemRows implements RowParallel.RowBlock {
+        private Matrix w;
+        private FMatrix m;
+        private FMatrix rhs;
+
+        void set(Matrix w, FMatrix m, FMatrix rhs) {
+            this.w = w;
+            this.m = m;
+            this.rhs = rhs;
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            int n = m.cols;
+            double[] wd = w instanceof DMatrix d ? d.data : null;
+            float[] wf = w instanceof FMatrix f ? f.data : null;
+            for (int i = from; i < to; i++) {
+                int o = i * n;
+                for (int k = 0; k < n; k++) {
+                    double wik = wd != null ? wd[o + k] : wf[o + k];
+                    rhs.data[o + k] = (float) wik;
+                    m.data[o + k] = (float) ((i == k ? 1.0 : 0.0) - wik * gbar[k]);
+                }
+            }
+        }
     }
 
     /** The elementwise passes with gbar, on row blocks. */

@@ -401,5 +401,27 @@ final class KernelFixture {
             abits[coef.length + i] = ok[i];
         }
         m.put("affineMinimizers", abits);
+        // Gauss-Jordan: blocks of 16 and a last one of 5, tiles of two vectors and of one, short row groups
+        m.put("gaussJordan", gaussJordanBits(37, 21));
+    }
+
+    /** The bits of X from {@link GaussJordan} on a fixed well-conditioned n x n system with m right-hand sides. */
+    static long[] gaussJordanBits(int n, int m) {
+        FMatrix a = new FMatrix(n, n);
+        FMatrix x = new FMatrix(n, m);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                a.data[i * n + j] = (float) Math.sin(1.3 * i + 0.7 * j * j) / (float) Math.sqrt(n) + (i == j ? 1.5f : 0f);
+            }
+            for (int j = 0; j < m; j++) {
+                x.data[i * m + j] = (float) Math.cos(0.9 * i - 0.4 * j);
+            }
+        }
+        new GaussJordan().solve(a, x);
+        long[] bits = new long[x.data.length];
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = Float.floatToIntBits(x.data[i]);
+        }
+        return bits;
     }
 }

@@ -1,6 +1,5 @@
 package org.fprnn.linalg;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,44 +51,6 @@ class LapackTest {
             eye.data[i * n + i] = 1;
         }
         assertTrue(TestNets.relErr(prod, eye) < 1e-10);
-    }
-
-    /** The float solve against the double one, in parts shared by 1 and 2 threads alike. */
-    @Test
-    void floatSolveOfRowsMatchesTheDoubleSolveWithAnyThreadCount() {
-        int n = 70;
-        Random rng = new Random(9);
-        FMatrix at = new FMatrix(n, n);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                at.set(i, j, (i == j ? 1.0 : 0.0) + 0.5 * rng.nextGaussian() / Math.sqrt(n));
-            }
-        }
-        FMatrix rows = new FMatrix(97, n);
-        for (int i = 0; i < rows.data.length; i++) {
-            rows.data[i] = (float) rng.nextGaussian();
-        }
-        DMatrix expected = rows.toDouble();
-        DMatrix a = new DMatrix(n, n);
-        Ops.transpose(at.toDouble(), a);
-        Lapack.lu(a).solveRows(expected);
-        int before = RowParallel.threads();
-        FMatrix[] got = new FMatrix[2];
-        try {
-            for (int t = 1; t <= 2; t++) {
-                RowParallel.setThreads(t);
-                got[t - 1] = (FMatrix) rows.copy();
-                Lapack.solveRowsFloat((FMatrix) at.copy(), got[t - 1]);
-            }
-        } finally {
-            RowParallel.setThreads(before);
-        }
-        double rel = TestNets.relErr(expected, got[0]);
-        assertTrue(rel < 1e-5, "float solve differs from the double one by " + rel);
-        assertArrayEquals(got[0].data, got[1].data, "bits differ between 1 and 2 threads");
-        FMatrix zero = new FMatrix(n, n);
-        assertThrows(IllegalStateException.class, () -> Lapack.solveRowsFloat(zero, (FMatrix) rows.copy()));
-        assertThrows(IllegalArgumentException.class, () -> Lapack.solveRowsFloat(at, new FMatrix(3, n + 1)));
     }
 
     @Test
