@@ -42,7 +42,9 @@ public final class GaussJordan {
     /** Pivot columns per block: the rank of each update. */
     static final int BLOCK = 16;
 
-    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    /** The machine's vectors, at most {@link #BLOCK} lanes: the widths are multiples of BLOCK. */
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() <= BLOCK
+            ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_512;
 
     /**
      * Floats left unused at the end of each part's scratch array, so that two parts never write the
