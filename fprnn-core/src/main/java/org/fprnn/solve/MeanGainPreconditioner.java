@@ -116,7 +116,11 @@ public final class MeanGainPreconditioner {
         FMatrix m = (FMatrix) ws.get("M", n, n, Precision.FLOAT);
         FMatrix qf = (FMatrix) ws.get("Q", n, n, Precision.FLOAT);
         system.set(w, m, qf);
-        RowParallel.forRows(n, RowParallel.minRows(n), system);
+        try {
+            RowParallel.forRows(n, RowParallel.minRows(n), system);
+        } finally {
+            system.set(null, null, null); // W may be a dense copy made for this call: not kept alive
+        }
         try {
             gaussJordan.solve(m, qf);
         } catch (IllegalStateException singular) {
