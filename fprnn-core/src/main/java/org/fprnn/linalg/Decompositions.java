@@ -11,7 +11,9 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * The one place for matrix decompositions, in double: LU with solves and inverses ({@link Lapack}:
  * LAPACK from OpenBLAS, else EJML), eigenvalues and singular values (EJML), and the small LU and
  * Cholesky factorizations and solves written out for the solvers' hot loops (Newton's per-sample
- * systems, Anderson's mixing coefficients), which allocate nothing.
+ * systems, Anderson's mixing coefficients), which allocate nothing. The one float solve, of a system
+ * with many right-hand sides on the cores' vector units (the mean-gain matrix Q), is
+ * {@link GaussJordan}.
  * Matrices are row-major {@link DMatrix}es; none is modified unless the method says so.
  */
 public final class Decompositions {
