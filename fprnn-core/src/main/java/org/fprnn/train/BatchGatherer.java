@@ -69,10 +69,20 @@ final class BatchGatherer implements RowParallel.RowBlock {
 
     @Override
     public void rows(int part, int from, int to) {
-        int[] y = data.labels();
-        for (int i = from; i < to; i++) {
-            into.copyRow(data.x(), order[i], i);
-            labels[i] = y[order[i]];
+        copy(data, order, 0, into, labels, from, to);
+    }
+
+    /**
+     * Rows i in [lo, hi) of a batch: sample {@code order[start + i]} of {@code d} (sample start + i
+     * when order is null) into row i of x and its label into y[i]. The one row copy of
+     * {@link Trainer#gather} and of this gatherer's row blocks.
+     */
+    static void copy(Dataset d, int[] order, int start, Matrix x, int[] y, int lo, int hi) {
+        int[] labels = d.labels();
+        for (int i = lo; i < hi; i++) {
+            int row = order == null ? start + i : order[start + i];
+            x.copyRow(d.x(), row, i);
+            y[i] = labels[row];
         }
     }
 }

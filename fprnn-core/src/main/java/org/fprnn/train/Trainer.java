@@ -325,11 +325,7 @@ public final class Trainer {
         int n = to - from;
         Matrix x = p.zeros(n, d.features());
         int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            int row = order == null ? from + i : order[from + i];
-            x.copyRow(d.x(), row, i);
-            y[i] = d.labels()[row];
-        }
+        BatchGatherer.copy(d, order, from, x, y, 0, n);
         return Batch.labelled(x, y);
     }
 
