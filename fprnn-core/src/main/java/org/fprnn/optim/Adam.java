@@ -262,18 +262,29 @@ public final class Adam implements Optimizer {
         return p.put("step", step);
     }
 
-    /** The moments themselves and the step count in a 1 x 1 matrix of its own, under state()'s names. */
+    /**
+     * The moments themselves and the step count in a 1 x 1 matrix of its own, under state()'s names;
+     * the same Params from call to call while the moments are the same (made anew when a moment is
+     * added or restored).
+     */
     @Override
     public Params liveState() {
-        Params p = new Params();
-        for (String n : state.names()) {
-            p.put(n, state.get(n));
+        if (live == null || liveOf != state || live.names().size() != state.names().size() + 1) {
+            live = new Params();
+            for (String n : state.names()) {
+                live.put(n, state.get(n));
+            }
+            live.put("step", liveStep);
+            liveOf = state;
         }
         liveStep.data[0] = t;
-        return p.put("step", liveStep);
+        return live;
     }
 
     private final DMatrix liveStep = new DMatrix(1, 1);
+    /** What {@link #liveState} last returned, and the state it views. */
+    private Params live;
+    private Params liveOf;
 
     @Override
     public void restore(Params s) {

@@ -50,6 +50,29 @@ class OptimizerTest {
         assertEquals(2.0 - 0.1 * 0.5 * 2.0, q.get("W").getFlat(0), 1e-12);
     }
 
+    /** Adam's live state follows a restore: the restored moments and step count, not the ones before. */
+    @Test
+    void adamLiveStateFollowsRestore() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        Params p = randomParams(true, new int[][] {{3, 5}, {2, 7}}, rnd);
+        Adam adam = new Adam(0.01, 0.9, 0.999, 1e-8, 0);
+        adam.step(p, randomDirections(p, rnd));
+        adam.step(p, randomDirections(p, rnd));
+        Params saved = adam.state();
+        Params liveBefore = adam.liveState();
+        adam.step(p, randomDirections(p, rnd));
+        adam.restore(saved);
+        Params live = adam.liveState();
+        assertEquals(saved.names(), live.names());
+        for (String n : saved.names()) {
+            for (int i = 0; i < saved.get(n).size(); i++) {
+                assertEquals(saved.get(n).getFlat(i), live.get(n).getFlat(i), n + " entry " + i);
+            }
+        }
+        assertEquals(2.0, live.get("step").getFlat(0));
+        assertTrue(liveBefore.get("m.P0") != live.get("m.P0"), "live state still views the moments before the restore");
+    }
+
     /**
      * Adam's per-entry step (on the arrays, on row blocks over the cores) has the bits of its formula
      * through the matrices' accessors, for float and double parameters of several shapes, with weight
