@@ -1,5 +1,7 @@
 package org.fprnn.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -52,6 +54,10 @@ final class EndToEndBench {
     /** Warm-up of each side before the timed runs: at least this many steps and this long. */
     static final int WARMUP_STEPS = 3;
     static final double WARMUP_SECONDS = 3.0;
+    /** The warm-up goes on until the JIT has compiled nothing for this long ... */
+    static final double WARMUP_QUIET_SECONDS = 1.0;
+    /** ... or until it has taken this long in all. */
+    static final double WARMUP_MAX_SECONDS = 60.0;
     /**
      * Issue 12's goal for P1-converged's training seconds to 85%, and the raw B x N by N x N product's
      * time on the machine where it was set (0.325 ms at N = 300, B = 512, 2 threads): the goal in raw
@@ -120,9 +126,11 @@ final class EndToEndBench {
                 %s. P1's network (N = %d, tanh, rate dynamics, float, W = 0.5 randn / sqrt(N) from seed 1, fixed \
                 read-in and read-out), the linearized rule at lr %s with gains 1 - r^2, plain SGD, batches of %d \
                 reshuffled every epoch (seed 1, so all sides see the same batches). The sides differ only \
-                in the forward solve, and run one after the other in this run, each after training a throwaway \
-                network on one batch for at least %d steps and %s s (not counted), so that the JIT has compiled \
-                its code. Accuracy is measured on %s, \
+                in the forward solve, and run one after the other in this run, each after a warm-up (not \
+                counted) that trains throwaway networks from the same start on the same batches with the \
+                trainer, for at least %d steps and %s s and then until the JIT has compiled nothing for %s s \
+                (at most %s s in all), so that the JIT has compiled its code for the branches the run takes. \
+                Accuracy is measured on %s, \
                 every %d steps, with each side's own forward solve; a side \
                 stops at the first evaluation at or above %.0f%%, or after %d steps (3 epochs, P1's budget). \
                 A third side runs P1-converged with the forward solve preconditioned by the batch's mean \
@@ -141,6 +149,7 @@ final class EndToEndBench {
                 stretches of time as its steps: a floor under the training seconds that no saving outside the \
                 products can go below.""", d.description(), units, LR,
                 batch, WARMUP_STEPS, Section.sec(o.quick() ? 0 : WARMUP_SECONDS),
+                Section.sec(o.quick() ? 0 : WARMUP_QUIET_SECONDS), Section.sec(WARMUP_MAX_SECONDS),
                 testSize == d.test().size() ? Section.f("the whole test set (%d images)", testSize)
                         : Section.f("the first %d test images (--quick)", testSize), every,
                 100 * target, budget, every, batch, RawProducts.PER_STEP);
@@ -257,19 +266,61 @@ final class EndToEndBench {
     }
 
     /**
-     * Warm-up, not counted: trains a throwaway network on one batch with this side's forward solve for
-     * at least {@link #WARMUP_STEPS} steps and {@link #WARMUP_SECONDS}, right before the side's run, so
-     * that it does not pay for the JIT compiling its code. Three steps (the earlier warm-up, both sides
+     * Warm-up, not counted, right before the side's run: trains throwaway networks from P1's start with
+     * the trainer, on the training batches and with the settings of the side's run, for at least
+     * {@link #WARMUP_STEPS} steps and {@link #WARMUP_SECONDS}, and then until the JIT has compiled
+     * nothing for {@link #WARMUP_QUIET_SECONDS} (at most {@link #WARMUP_MAX_SECONDS} in all), so that the
+     * side does not pay for the JIT compiling its code. Three steps (the first warm-up, both sides
      * before P1's run) were too few for P1-converged: its first 10 training steps then took 78 ms each
-     * and its last 10 about 23 ms (the JIT compiles on the same two cores as the steps).
+     * and its last 10 about 23 ms. Training on one fixed batch for 3 s (the next warm-up) was not enough
+     * either: one batch takes the same branches in every solve, so C2 compiled the solvers without the
+     * others, and at the first steps of the run its code for the Anderson and chunked solves and the
+     * read-out was thrown away (uncommon traps) and made anew; its first 10 to 15 steps took 23 to 34
+     * ms against 12 to 14 ms after (scratch runs of this side on this machine's kind, per-step times).
+     *
+     * @return the steps and seconds the warm-up took
      */
-    private static void warmUp(BenchOptions o, SolverConfig forward, BenchData d, int units, int batch) {
+    private static double[] warmUp(BenchOptions o, SolverConfig forward, BenchData d, Dataset testSet, int units,
+                                   int batch, int budget) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         double seconds = o.quick() ? 0 : WARMUP_SECONDS;
-        TrainingStep warm = new TrainingStep(P1.network(units), BenchData.first(d.train(), batch), forward, RULE);
+        double quiet = o.quick() || !timed ? 0 : WARMUP_QUIET_SECONDS;
         long start = System.nanoTime();
-        for (int i = 0; i < WARMUP_STEPS || (System.nanoTime() - start) / 1e9 < seconds; i++) {
-            warm.run();
+        long[] compiled = {timed ? jit.getTotalCompilationTime() : 0};
+        long[] quietSince = {start};
+        int[] steps = {0};
+        boolean[] done = {false};
+        while (!done[0]) {
+            FixedPointNetwork net = P1.network(units);
+            int perEpoch = (d.train().size() + batch - 1) / batch;
+            TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
+            Trainer trainer = new Trainer(ts, d.train(), testSet);
+            Trainer.Result r = trainer.run(net, ts.newOptimizer(), 0, new Trainer.Listener() {
+                @Override
+                public void onStep(StepRecord s) {
+                    steps[0]++;
+                    long now = System.nanoTime();
+                    long c = timed ? jit.getTotalCompilationTime() : 0;
+                    if (c != compiled[0]) {
+                        compiled[0] = c;
+                        quietSince[0] = now;
+                    }
+                }
+
+                @Override
+                public boolean stopAfter(int stepsDone) {
+                    long now = System.nanoTime();
+                    done[0] = steps[0] >= WARMUP_STEPS && (now - start) / 1e9 >= seconds
+                            && ((now - quietSince[0]) / 1e9 >= quiet || (now - start) / 1e9 >= WARMUP_MAX_SECONDS);
+                    return done[0] || stepsDone >= budget;
+                }
+            });
+            if (r.outcome() == Trainer.Outcome.DIVERGED) {
+                break; // the side's own run then reports it
+            }
         }
+        return new double[] {steps[0], (System.nanoTime() - start) / 1e9};
     }
 
     private static Outcome train(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
@@ -281,7 +332,8 @@ final class EndToEndBench {
 
     private static Outcome trainSide(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
                                      int units, int batch, int budget, int every, double target) {
-        warmUp(o, forward, d, units, batch);
+        double[] warm = warmUp(o, forward, d, testSet, units, batch, budget);
+        o.say("end-to-end: %s: warm-up of %.0f steps in %s s (not counted)", side, warm[0], Section.sec(warm[1]));
         // the raw product at this thread count, the yardstick of the products' floor, timed after every
         // training step of this side (outside its timed steps), on a W of its own
         RawProducts raw = new RawProducts(P1.network(units).params().get("W"), batch, units);
