@@ -7,6 +7,7 @@ import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.ProductTally;
 import org.fprnn.model.Batch;
 import org.fprnn.model.FixedPointNetwork;
 import org.fprnn.solve.Equilibrium;
@@ -24,10 +25,19 @@ final class ScalingBench {
     }
 
     /** One grid point; {@code skipped} says why it was not measured (then the numbers are NaN). */
-    record Point(int n, int b, double step, double solve, long flops, double gemm, double itMedian, int itMax,
-                 String skipped) {
+    /**
+     * One shape's medians; {@code flops}: every product of its solve (the drive x U^T and the products
+     * with W), {@code wFlops}: those with W alone.
+     */
+    record Point(int n, int b, double step, double solve, double flops, double wFlops, double gemm, double itMedian,
+                 int itMax, String skipped) {
         double solveGflops() {
             return flops / solve / 1e9;
+        }
+
+        /** The GFLOP/s of the solve's products with W alone, over the solve's whole time. */
+        double wGflops() {
+            return wFlops / solve / 1e9;
         }
 
         double gemmGflops() {
@@ -64,7 +74,7 @@ final class ScalingBench {
             for (int b : bs) {
                 String skip = skipReason(points, n, b, cap);
                 if (skip != null) {
-                    points.add(new Point(n, b, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, skip));
+                    points.add(new Point(n, b, Double.NaN, Double.NaN, 0, 0, Double.NaN, Double.NaN, 0, skip));
                     o.say("scaling: N=%-5d B=%-5d skipped: %s", n, b, skip);
                     continue;
                 }
@@ -78,24 +88,28 @@ final class ScalingBench {
                 double tGemm = t[2].median() / gemmInner(b, n);
                 rounds = Math.max(rounds, t[0].count());
                 op[0].reset();
-                Equilibrium eq = step.solve();
-                long flops = op[0].flops();
-                Point pt = new Point(n, b, tStep, tSolve, flops, tGemm, eq.medianIterations(), eq.iterationsMax(), null);
+                Equilibrium[] eq = {null};
+                ProductTally.Counts all = ProductTally.of(() -> eq[0] = step.solve());
+                Point pt = new Point(n, b, tStep, tSolve,
+                        2.0 * (all.floatMultiplyAdds() + (double) all.doubleMultiplyAdds()), op[0].flops(), tGemm,
+                        eq[0].medianIterations(), eq[0].iterationsMax(), null);
                 points.add(pt);
                 o.say("scaling: N=%-5d B=%-5d step %s s, solve %s s (%.0f/%d iterations), solve %.1f GFLOP/s, raw sgemm"
-                        + " %.1f GFLOP/s (%.0f%%)", n, b, Section.sec(tStep), Section.sec(tSolve), eq.medianIterations(),
-                        eq.iterationsMax(), pt.solveGflops(), pt.gemmGflops(), 100 * pt.solveGflops() / pt.gemmGflops());
+                        + " %.1f GFLOP/s (%.0f%%; products with W alone %.0f%%)", n, b, Section.sec(tStep),
+                        Section.sec(tSolve), eq[0].medianIterations(), eq[0].iterationsMax(), pt.solveGflops(),
+                        pt.gemmGflops(), 100 * pt.solveGflops() / pt.gemmGflops(), 100 * pt.wGflops() / pt.gemmGflops());
             }
         }
         Table grid = new Table("N", "B", "seconds / step", "solve seconds", "iterations (median / max)",
-                "solve GFLOP/s", "raw sgemm GFLOP/s", "fraction of sgemm");
+                "solve GFLOP/s", "raw sgemm GFLOP/s", "fraction of sgemm", "fraction, products with W alone");
         for (Point p : points) {
             if (p.skipped() != null) {
-                grid.row(p.n(), p.b(), "skipped: " + p.skipped(), "-", "-", "-", "-", "-");
+                grid.row(p.n(), p.b(), "skipped: " + p.skipped(), "-", "-", "-", "-", "-", "-");
             } else {
                 grid.row(p.n(), p.b(), Section.sec(p.step()), Section.sec(p.solve()),
                         Section.f("%.0f / %d", p.itMedian(), p.itMax()), Section.f("%.1f", p.solveGflops()),
-                        Section.f("%.1f", p.gemmGflops()), Section.f("%.0f%%", 100 * p.solveGflops() / p.gemmGflops()));
+                        Section.f("%.1f", p.gemmGflops()), Section.f("%.0f%%", 100 * p.solveGflops() / p.gemmGflops()),
+                        Section.f("%.0f%%", 100 * p.wGflops() / p.gemmGflops()));
             }
         }
         Table slopes = slopes(points, ns, bs);
@@ -103,9 +117,11 @@ final class ScalingBench {
                 One training step: P1-converged's forward solve (Anderson, memory 5, mixing 1, to 1e-6, from rest), \
                 the linearized rule with gains 1 - r^2, and the SGD update, in float, on a random network \
                 (W = 0.5 randn / sqrt(N), 784 inputs, 10 outputs) and uniform random inputs; median wall time. \
-                The solve is also timed alone. Its GFLOP/s count the flops of its products with W (2 B N^2 per \
-                product: one per iteration, one to measure the last residual, one for W r at the returned \
-                state; counted, not estimated), over its time; the raw sgemm is the same B x N by N x N product \
+                The solve is also timed alone. Its GFLOP/s count the flops of all its products (counted by \
+                ProductTally, not estimated): the drive x U^T, once per solve (2 B n_in N, n_in = %d), and its products with \
+                W (2 B N^2 each: one per iteration, one to measure the last residual, one for W r at the \
+                returned state), over its time; the last column counts those with W alone (counted by a wrapper \
+                of the operator), which leaves the drive's flops out but not its time. The raw sgemm is the same B x N by N x N product \
                 alone (OpenBLAS through fprnn's Blas), measured in this run, and 'fraction' is the solve's \
                 GFLOP/s over it: what the elementwise work, Anderson's per-sample mixing and the convergence \
                 checks leave of the product's speed. Shapes whose step would take over %s s (estimated from \
@@ -114,7 +130,7 @@ final class ScalingBench {
                 product are timed interleaved (one call of each per round, up to %d rounds within a budget; \
                 medians), so that a slow patch of a shared machine slows all three alike; each shape's timing \
                 starts with %s s of untimed calls, and before the first shape the step at N = %d, B = %d runs \
-                for %s s untimed, so that the JIT has compiled it.""", Section.sec(cap), rounds,
+                for %s s untimed, so that the JIT has compiled it.""", P1.INPUTS, Section.sec(cap), rounds,
                 Section.sec(plan.warmupSeconds()), ns[0], bs[Math.min(1, bs.length - 1)],
                 Section.sec(o.quick() ? 0 : WARMUP_SECONDS));
         String caption = "Log-log slopes of seconds per step: against N at fixed B (2 if a step costs O(B N^2)),"

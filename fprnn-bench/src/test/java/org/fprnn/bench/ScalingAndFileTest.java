@@ -21,7 +21,7 @@ class ScalingAndFileTest {
     Path dir;
 
     private static ScalingBench.Point measured(int n, int b, double step) {
-        return new ScalingBench.Point(n, b, step, step / 2, 1000, 1e-3, 10, 12, null);
+        return new ScalingBench.Point(n, b, step, step / 2, 1000, 900, 1e-3, 10, 12, null);
     }
 
     @Test
@@ -32,7 +32,7 @@ class ScalingAndFileTest {
                 pts.add(measured(n, b, 1e-9 * b * n * n));
             }
         }
-        pts.add(new ScalingBench.Point(800, 20, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN, 0, "too slow"));
+        pts.add(new ScalingBench.Point(800, 20, Double.NaN, Double.NaN, 0, 0, Double.NaN, Double.NaN, 0, "too slow"));
         Table t = ScalingBench.slopes(pts, new int[] {100, 200, 400, 800}, new int[] {10, 20});
         String md = t.markdown();
         assertTrue(md.contains("| B = 10 | N | 100 to 400 | 2.00 |"), md);
