@@ -24,10 +24,10 @@ final class ScalingBench {
     private ScalingBench() {
     }
 
-    /** One grid point; {@code skipped} says why it was not measured (then the numbers are NaN). */
     /**
-     * One shape's medians; {@code flops}: every product of its solve (the drive x U^T and the products
-     * with W), {@code wFlops}: those with W alone.
+     * One grid point: its medians; {@code flops}: every product of its solve (the drive x U^T and the
+     * products with W), {@code wFlops}: those with W alone; {@code skipped} says why it was not measured
+     * (then the numbers are NaN).
      */
     record Point(int n, int b, double step, double solve, double flops, double wFlops, double gemm, double itMedian,
                  int itMax, String skipped) {
