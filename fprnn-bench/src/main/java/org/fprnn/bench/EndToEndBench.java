@@ -280,8 +280,8 @@ final class EndToEndBench {
      *
      * @return the steps and seconds the warm-up took
      */
-    private static double[] warmUp(BenchOptions o, SolverConfig forward, BenchData d, Dataset testSet, int units,
-                                   int batch, int budget) {
+    private static double[] warmUp(BenchOptions o, TrainSettings ts, BenchData d, Dataset testSet, int units,
+                                   int budget) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         double seconds = o.quick() ? 0 : WARMUP_SECONDS;
@@ -293,8 +293,6 @@ final class EndToEndBench {
         boolean[] done = {false};
         while (!done[0]) {
             FixedPointNetwork net = P1.network(units);
-            int perEpoch = (d.train().size() + batch - 1) / batch;
-            TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
             Trainer trainer = new Trainer(ts, d.train(), testSet);
             Trainer.Result r = trainer.run(net, ts.newOptimizer(), 0, new Trainer.Listener() {
                 @Override
@@ -332,16 +330,16 @@ final class EndToEndBench {
 
     private static Outcome trainSide(BenchOptions o, String side, SolverConfig forward, BenchData d, Dataset testSet,
                                      int units, int batch, int budget, int every, double target) {
-        double[] warm = warmUp(o, forward, d, testSet, units, batch, budget);
+        int size = d.train().size();
+        int perEpoch = (size + batch - 1) / batch;
+        TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
+        double[] warm = warmUp(o, ts, d, testSet, units, budget);
         o.say("end-to-end: %s: warm-up of %.0f steps in %s s (not counted)", side, warm[0], Section.sec(warm[1]));
         // the raw product at this thread count, the yardstick of the products' floor, timed after every
         // training step of this side (outside its timed steps), on a W of its own
         RawProducts raw = new RawProducts(P1.network(units).params().get("W"), batch, units);
         Tally tally = new Tally();
         FixedPointNetwork net = P1.countingNetwork(units, tally.op);
-        int size = d.train().size();
-        int perEpoch = (size + batch - 1) / batch;
-        TrainSettings ts = P1.training(RULE, LR, forward, batch, (budget + perEpoch - 1) / perEpoch);
         Optimizer opt = ts.newOptimizer();
         // The trainer evaluates on the same test set at its end of run.
         Trainer trainer = new Trainer(ts, d.train(), testSet);

@@ -117,10 +117,10 @@ final class ThreadsBench {
         }
         op[0].reset();
         Equilibrium eq = converged.solve();
-        long solveFlops = op[0].flops();
+        long solveWFlops = op[0].flops();
         op[0].reset();
         Equilibrium picardEq = picard.solve();
-        long picardFlops = op[0].flops();
+        long picardWFlops = op[0].flops();
         // each piece of work's matrix products (every product of the process, not only those with W),
         // counted on one untimed run, in units of the raw product's B N^2 multiply-adds
         double unitMadds = (double) b * n * n;
@@ -162,7 +162,7 @@ final class ThreadsBench {
         // (B x n_in by n_in x N, once per solve) and its products with W; those with W alone as well
         double solveAll = 2.0 * (products[3].floatMultiplyAdds() + (double) products[3].doubleMultiplyAdds());
         double solveGflops = solveAll / t[3][two].median() / 1e9;
-        double solveWShare = solveFlops / t[3][two].median() / 1e9 / (2.0 * b * n * (double) n / y2 / 1e9);
+        double solveWShare = solveWFlops / t[3][two].median() / 1e9 / gemmGflops;
         double p1 = t[2][two].median() / eulerSteps / y2;
         double conv = t[0][two].median() / y2;
         double grad = t[1][two].median() / t[0][two].median();
@@ -186,7 +186,7 @@ final class ThreadsBench {
         double picardAll = 2.0 * (products[picardAt].floatMultiplyAdds()
                 + (double) products[picardAt].doubleMultiplyAdds());
         double picardShare = picardAll / t[picardAt][two].median() / 1e9 / gemmGflops;
-        double picardWShare = picardFlops / t[picardAt][two].median() / 1e9 / gemmGflops;
+        double picardWShare = picardWFlops / t[picardAt][two].median() / 1e9 / gemmGflops;
         String picardLine = Section.f("For comparison, the same forward solve by the plain iteration r <- f(W r + h)"
                 + " (picard, no history; median %.0f iterations, %d max, against anderson's %.0f and %d) took %.1f raw"
                 + " sgemm units against anderson's %.1f: all its products at %.0f%% of the raw sgemm's GFLOP/s"
