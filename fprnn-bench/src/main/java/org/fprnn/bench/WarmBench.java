@@ -26,8 +26,8 @@ import org.fprnn.train.WarmStartCache;
 /**
  * Warm starts across epochs (solver.warm_start) against cold starts, on P1-converged and on the long
  * P3 config P3a-long: the same network, batches and rule trained once with every solve from rest and
- * once with each sample's solves starting where its previous visit ended. Reports, for epoch 1 (all cold) and for the later
- * epochs, the forward iterations (per-sample median and the batch's largest, which decides the
+ * once with each sample's solves starting where its previous visit ended. Reports, for epoch 1 (all
+ * cold) and for the later epochs, the forward iterations (per-sample median and the batch's largest, which decides the
  * work: the solver's matrix product covers the whole batch until its last sample converges), the
  * adjoint iterations of the gradient rule, and the time per step split into forward solve and rule;
  * and the test accuracy each side reached.
@@ -162,9 +162,10 @@ final class WarmBench {
         BenchData d = data.get();
         Dataset test = o.quick() ? d.test().subset(0, Math.min(500, d.test().size())) : d.test();
         List<Protocol> protocols = List.of(p1Converged(o, d), p3aLong(o, d));
-        // Warm-up, not counted: every run, cold and warm, on its first four batches' images (so a few steps
-        // per epoch), so that neither side pays for the JIT compiling the code both use; cold runs first
-        // in each pair, and a short warm-up left the gradient's cold side 1.2x slower than its warm one.
+        // Warm-up, not counted: every run, cold and warm, on its first four batches' images (a few steps per
+        // epoch), so that neither side pays for the JIT compiling the code both use. Cold runs first in each
+        // pair: after a warm-up of three steps, the gradient's cold epoch 1 took 1.7x as long as its warm
+        // one, for the same work.
         Dataset warmUpTest = test.subset(0, Math.min(512, test.size()));
         for (Protocol p : protocols) {
             for (Run r : p.runs()) {
@@ -268,8 +269,8 @@ final class WarmBench {
      * {@code report}: say the phase's means after every epoch.
      */
     private static Side train(BenchOptions o, Protocol p, Run run, boolean warm, Dataset test, boolean report) {
-        // The run before may have left a warm-start cache (72 MB at N = 300) to collect: collect it now,
-        // not inside this run's timed steps (it made a cold side up to 1.2x slower in its first epoch).
+        // The run before may have left a warm-start cache (72 MB at N = 300) to collect: collect it here,
+        // not inside this run's timed steps.
         System.gc();
         FixedPointNetwork net = p.network().get();
         TrainSettings ts = run.settings().withWarmStart(warm);

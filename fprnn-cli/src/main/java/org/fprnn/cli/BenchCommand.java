@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
             "  warm         warm starts across epochs against cold starts on P1-converged",
             "               (epochs 2-3; linearized and gradient) and P3a-long (epochs",
             "               2-10; its three rules): iterations and time per step (needs",
-            "               MNIST; 10 runs, about 8 minutes on 2 cores)",
+            "               MNIST; 10 runs, about 4 minutes on 2 cores)",
             "  warm-reach   how far warm starts can reach: iterations from rest, from the",
             "               last visit and extrapolated from two visits (needs MNIST; counts)",
             "  scaling      time per training step for N 300..3000 and B 128..4096, log-log",
