@@ -90,9 +90,8 @@ final class ScalingBench {
                 op[0].reset();
                 Equilibrium[] eq = {null};
                 ProductTally.Counts all = ProductTally.of(() -> eq[0] = step.solve());
-                Point pt = new Point(n, b, tStep, tSolve,
-                        2.0 * (all.floatMultiplyAdds() + (double) all.doubleMultiplyAdds()), op[0].flops(), tGemm,
-                        eq[0].medianIterations(), eq[0].iterationsMax(), null);
+                Point pt = new Point(n, b, tStep, tSolve, all.flops(), op[0].flops(), tGemm, eq[0].medianIterations(),
+                        eq[0].iterationsMax(), null);
                 points.add(pt);
                 o.say("scaling: N=%-5d B=%-5d step %s s, solve %s s (%.0f/%d iterations), solve %.1f GFLOP/s, raw sgemm"
                         + " %.1f GFLOP/s (%.0f%%; products with W alone %.0f%%)", n, b, Section.sec(tStep),

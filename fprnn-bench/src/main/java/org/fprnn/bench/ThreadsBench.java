@@ -160,7 +160,7 @@ final class ThreadsBench {
         double gemmGflops = 2.0 * b * n * (double) n / y2 / 1e9;
         // the solve's GFLOP/s count every product the timed solve makes (ProductTally): the drive x U^T
         // (B x n_in by n_in x N, once per solve) and its products with W; those with W alone as well
-        double solveAll = 2.0 * (products[3].floatMultiplyAdds() + (double) products[3].doubleMultiplyAdds());
+        double solveAll = products[3].flops();
         double solveGflops = solveAll / t[3][two].median() / 1e9;
         double solveWShare = solveWFlops / t[3][two].median() / 1e9 / gemmGflops;
         double p1 = t[2][two].median() / eulerSteps / y2;
@@ -183,8 +183,7 @@ final class ThreadsBench {
                 100 * solveWShare), Section.f("%.0f%%", 100 * solveShare),
                 spread(yard[two], t[3][two], 100.0 * solveAll / (2.0 * b * n * (double) n), "%.0f"),
                 ">= 70%");
-        double picardAll = 2.0 * (products[picardAt].floatMultiplyAdds()
-                + (double) products[picardAt].doubleMultiplyAdds());
+        double picardAll = products[picardAt].flops();
         double picardShare = picardAll / t[picardAt][two].median() / 1e9 / gemmGflops;
         double picardWShare = picardWFlops / t[picardAt][two].median() / 1e9 / gemmGflops;
         String picardLine = Section.f("For comparison, the same forward solve by the plain iteration r <- f(W r + h)"

@@ -18,6 +18,10 @@ public final class ProductTally {
      * @param doubleMultiplyAdds the dgemm products'
      */
     public record Counts(long floatMultiplyAdds, long doubleMultiplyAdds) {
+        /** The flops of all the products, float and double: two per multiply-add. */
+        public double flops() {
+            return 2.0 * ((double) floatMultiplyAdds + doubleMultiplyAdds);
+        }
     }
 
     private static final Object LOCK = new Object();

@@ -24,6 +24,7 @@ class ProductTallyTest {
         });
         assertEquals(7 * 3 * 5 + 5 * 3 * 7, counts.floatMultiplyAdds());
         assertEquals(4 * 2 * 6, counts.doubleMultiplyAdds());
+        assertEquals(2.0 * (7 * 3 * 5 + 5 * 3 * 7 + 4 * 2 * 6), counts.flops(), "two flops per multiply-add, both precisions");
         assertEquals(new ProductTally.Counts(0, 0), ProductTally.of(() -> { }));
     }
 
