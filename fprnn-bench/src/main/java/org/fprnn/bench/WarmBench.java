@@ -138,8 +138,7 @@ final class WarmBench {
         String network = "[network]\nunits = " + units + "\nprecision = \"float\"\ntrain_input = true\n"
                 + "train_bias = true\ntrain_readout = true\nreadout_bias = true\nrecurrent_scale = 0.5\n";
         SolverConfig forward = P1.converged();
-        SolverConfig d0 = RuleSettings.DEFAULT_ADJOINT;
-        SolverConfig adjoint = new SolverConfig(d0.method(), 1e-6, d0.maxIter(), d0.alpha(), d0.memory(), d0.beta());
+        SolverConfig adjoint = RuleSettings.DEFAULT_ADJOINT.withTol(1e-6);
         List<Run> runs = new ArrayList<>();
         for (Object[] r : new Object[][] {{"linearized", 0.001}, {"gradient", 0.001}, {"linearized_alt", 0.0003}}) {
             double lr = (Double) r[1];
