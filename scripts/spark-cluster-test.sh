@@ -9,7 +9,8 @@
 #   3. driver killed with SIGKILL mid-run, then the same command again: it resumes from the driver's
 #      checkpoint and ends with the weights of the fault-free cluster run, bitwise;
 #   4. the checkpoint refuses a run with other settings;
-#   5. stop: no process of the cluster is left.
+#   5. stop: no process of the cluster is left, and no temporary file of its JVMs (the killed ones
+#      included): none is left in the cluster's tmp/, none was made in the system's temporary folder.
 # Exit 0 on success. Called by scripts/spark-cluster.sh with the cluster's folder first.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,6 +23,11 @@ cluster=(scripts/spark-cluster.sh --dir "$dir")
 runs="$dir/runs"
 t_start=$(date +%s)
 driver_pid=""
+# What Spark and lz4-java leave in the system's temporary folder when their JVM is killed; the cluster's
+# JVMs must make none of them (spark-cluster.sh points them at the cluster's tmp/).
+system_tmp=/tmp   # Java's default java.io.tmpdir on Linux, whatever TMPDIR says
+spark_temp_files() { find "$system_tmp" -maxdepth 1 \( -name 'spark-*' -o -name 'blockmgr-*' -o -name 'liblz4-java-*' \) -user "$(id -u)" 2>/dev/null | sort; }
+temp_before="$(spark_temp_files)"
 
 say() { echo "spark-cluster test [$(( $(date +%s) - t_start )) s]: $*"; }
 fail() { echo "spark-cluster test: FAILED: $*" >&2; exit 1; }
@@ -117,5 +123,8 @@ say "5. stopping the cluster"
 "${cluster[@]}" stop
 left=$(ps -eo pid=,args= | grep -F "$dir/" | grep -v grep || true)
 [ -z "$left" ] || fail "processes of the cluster are left: $left"
+[ ! -e "$dir/tmp" ] || fail "stop left the cluster's temporary folder $dir/tmp: $(ls "$dir/tmp" | head -5 | paste -sd' ' -)"
+made=$(comm -13 <(echo "$temp_before") <(spark_temp_files) | paste -sd' ' -)
+[ -z "$made" ] || fail "the cluster's JVMs left temporary files in $system_tmp: $made"
 trap - EXIT
 say "passed ($config; $(( $(date +%s) - t_start )) s)"

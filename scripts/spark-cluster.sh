@@ -12,8 +12,9 @@
 #                                                       single process vs local[2] vs this cluster
 #
 # D (default results/spark-cluster; test: results/spark-cluster-test) holds spark-home/, logs/, pids/,
-# work/ (the workers' folders) and master-url. submit takes spark-submit options first (--class C,
-# --conf K=V, --executor-memory M, --driver-memory M), then the application's arguments. See the
+# work/ (the workers' folders), tmp/ (every cluster JVM's temporary files) and master-url. submit takes
+# spark-submit options first (--class C, --conf K=V, --executor-memory M, --driver-memory M), then the
+# application's arguments. See the
 # section "A cluster on this machine" of fprnn-spark/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +40,12 @@ app_jar=fprnn-spark/target/fprnn-spark.jar
 # Every JVM of the cluster (and every executor, whose class path is $spark_home/jars/*) names $dir in its
 # command line: that is how stop and status tell them from other Java processes.
 jvm_flags="$(grep -v '^#' fprnn-spark/jvm.args | paste -sd' ' -)"
+# Temporary files (Spark's local folders, lz4-java's extracted library) go to $tmp, not the system's
+# temporary folder: a JVM killed with SIGKILL (the fault tests do that) cannot delete its own, and stop
+# removes $tmp once no process of the cluster is left. The executors get the flag through
+# spark.executor.extraJavaOptions, which Spark splits at spaces outside double quotes.
+tmp="$dir/tmp"
+tmp_flag="-Djava.io.tmpdir=$tmp"
 
 die() { echo "spark-cluster: $*" >&2; exit 2; }
 alive() { [ -f "$dir/pids/$1.pid" ] && is_ours "$(cat "$dir/pids/$1.pid")"; }
@@ -81,7 +88,8 @@ prepare_home() {
 # The environment of every cluster JVM; the workers pass it on to the executors they start.
 cluster_env() {
   export SPARK_HOME="$spark_home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1 JAVA_HOME
-  export SPARK_LOG_DIR="$dir/logs" SPARK_NO_DAEMONIZE=1 OPENBLAS_NUM_THREADS=1
+  export SPARK_LOG_DIR="$dir/logs" SPARK_NO_DAEMONIZE=1 OPENBLAS_NUM_THREADS=1 SPARK_LOCAL_DIRS="$tmp"
+  mkdir -p "$tmp"
 }
 
 # Waits until file $1 has a line matching $2 (up to $3 seconds) while pid $4 lives. The pid is one this
@@ -101,7 +109,7 @@ start_master() {
   local log="$dir/logs/master.log"
   : > "$log"
   # Port 0: the system chooses free ports (RPC and web UI); the master's log names them.
-  "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args -Xmx256m -cp "$spark_home/jars/*" \
+  "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args "$tmp_flag" -Xmx256m -cp "$spark_home/jars/*" \
     org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 0 --webui-port 0 >"$log" 2>&1 &
   echo $! > "$dir/pids/master.pid"
   wait_for_log "$log" "Starting Spark master at spark://" 120 $! || { cat "$log" >&2; die "the master did not start (log: $log)"; }
@@ -113,7 +121,7 @@ start_worker() {
   local i=$1 log="$dir/logs/worker-$1.log"
   : > "$log"
   mkdir -p "$dir/work/worker-$i"
-  "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args -Xmx256m -cp "$spark_home/jars/*" \
+  "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args "$tmp_flag" -Xmx256m -cp "$spark_home/jars/*" \
     org.apache.spark.deploy.worker.Worker --host 127.0.0.1 --port 0 --webui-port 0 --cores 1 \
     --memory "$worker_memory" --work-dir "$dir/work/worker-$i" "$(cat "$dir/master-url")" >"$log" 2>&1 &
   echo $! > "$dir/pids/worker-$i.pid"
@@ -184,6 +192,7 @@ stop() {
     die "processes of this cluster are still running: $(cluster_pids | paste -sd' ' -)"
   fi
   rm -f "$dir/master-url"
+  rm -rf "$tmp"
   echo "spark-cluster: stopped; no process of $dir is left"
 }
 
@@ -202,12 +211,12 @@ submit() {
     esac
   done
   cluster_env
-  exec "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args -Xmx"$driver_memory" -Xss8m -cp "$spark_home/jars/*" \
+  exec "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args "$tmp_flag" -Xmx"$driver_memory" -Xss8m -cp "$spark_home/jars/*" \
     -Dlog4j2.configurationFile=fprnn-spark/log4j2.properties -Dfprnn.cluster="$dir/" \
     org.apache.spark.deploy.SparkSubmit --master "$(cat "$dir/master-url")" --deploy-mode client \
     --class "$main" --name "fprnn-spark ($main)" --executor-memory "$worker_memory" \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
-    --conf "spark.driver.extraJavaOptions=$jvm_flags" --conf "spark.executor.extraJavaOptions=$jvm_flags" \
+    --conf "spark.driver.extraJavaOptions=$jvm_flags" --conf "spark.executor.extraJavaOptions=$jvm_flags \"$tmp_flag\"" \
     --conf spark.executorEnv.JAVA_HOME="$JAVA_HOME" --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
     --conf spark.ui.enabled=false --conf spark.scheduler.minRegisteredResourcesRatio=1 \
     --conf spark.scheduler.maxRegisteredResourcesWaitingTime=300s "${spark_args[@]}" "$app_jar" "$@"
