@@ -18,6 +18,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * Atomic file writes: the content goes to a temporary file in the target's folder, is flushed to
  * disk, and is then renamed over the target. A reader sees either the old file or the complete
  * new one, never a partial file, even if the writer is killed.
+ *
+ * <p>A target that is a symbolic link is written through: the file the link names is replaced and
+ * the link stays. A target that exists but is not a regular file (a folder, a device such as
+ * /dev/null, a named pipe) is refused, since renaming over it would replace it, which for a user
+ * running as root would remove a device node.
  */
 public final class AtomicFiles {
     private AtomicFiles() {
@@ -43,10 +48,17 @@ public final class AtomicFiles {
 
     /** Writes target atomically with the content's output, creating missing parent folders. */
     public static void write(Path target, Content content) throws IOException {
-        Path abs = target.toAbsolutePath();
+        Path abs = regularFileTarget(target);
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = newTempFile(dir, abs.getFileName().toString());
+        Path tmp;
+        try {
+            tmp = newTempFile(dir, abs.getFileName().toString());
+        } catch (IOException e) {
+            // The exception would name only the hidden temporary file.
+            throw new IOException("cannot write " + target + ": no new file can be made in its folder " + dir + " ("
+                    + e + ")", e);
+        }
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -62,6 +74,28 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * The absolute path that a write to target replaces: target itself, or for a symbolic link the
+     * file it names (followed through chains of links, relative ones from the link's folder).
+     *
+     * @throws IOException if that path exists and is not a regular file, or the links loop
+     */
+    static Path regularFileTarget(Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        for (int links = 0; Files.isSymbolicLink(abs); links++) {
+            if (links == 40) {
+                throw new IOException(target + ": too many levels of symbolic links");
+            }
+            abs = abs.getParent().resolve(Files.readSymbolicLink(abs)).toAbsolutePath();
+        }
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+            String what = Files.isDirectory(abs) ? "a folder" : "not a regular file (a device, pipe or socket)";
+            throw new IOException(target + (abs.equals(target.toAbsolutePath()) ? "" : " (" + abs + ")") + " is " + what
+                    + ": give the path of a file to write, which is replaced as a whole");
+        }
+        return abs;
     }
 
     /** Renames source to target, atomically where the file system allows, replacing target. */

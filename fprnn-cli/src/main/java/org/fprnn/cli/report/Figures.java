@@ -4,12 +4,11 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.fprnn.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -195,9 +194,6 @@ public final class Figures {
             g.drawImage(imgs.get(i), (i % cols) * w, (i / cols) * h, null);
         }
         g.dispose();
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        ImageIO.write(out, "png", tmp.toFile());
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(png, o -> ImageIO.write(out, "png", o));
     }
 }

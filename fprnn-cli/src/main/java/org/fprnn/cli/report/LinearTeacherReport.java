@@ -1,14 +1,15 @@
 package org.fprnn.cli.report;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.Json;
 import org.fprnn.train.LinearTeacherProtocol;
 import org.fprnn.train.LinearTeacherProtocol.Run;
@@ -52,9 +53,8 @@ public final class LinearTeacherReport {
     }
 
     private static void writeMetrics(ResultsFolder out, List<Run> runs) throws IOException {
-        var file = out.root().resolve("metrics.jsonl");
-        var tmp = out.root().resolve("metrics.jsonl.tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp)) {
+        AtomicFiles.write(out.root().resolve("metrics.jsonl"), o -> {
+            Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
             for (Run r : runs) {
                 for (int k = 0; k < r.loss().length; k++) {
                     Map<String, Object> m = new LinkedHashMap<>();
@@ -67,11 +67,11 @@ public final class LinearTeacherReport {
                         m.put("angle_to_gradient", r.angleToGradient()[k]);
                     }
                     w.write(Json.write(m));
-                    w.newLine();
+                    w.write('\n');
                 }
             }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            w.flush();
+        });
     }
 
     private static void writeFigures(ResultsFolder out, LinearTeacherProtocol.Settings s, List<Run> runs) throws IOException {
