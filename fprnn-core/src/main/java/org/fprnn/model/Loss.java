@@ -29,7 +29,7 @@ public enum Loss {
      * @return the mean loss over the batch, accumulated in double
      */
     public double evaluate(Matrix yhat, Batch batch, Matrix eps, double[] perSample) {
-        check(batch);
+        check(yhat, batch, eps, 0, yhat.rows);
         int b = yhat.rows;
         double total = 0;
         for (int i = 0; i < b; i++) {
@@ -48,18 +48,43 @@ public enum Loss {
      * perSample in row order over B, as {@link #evaluate} adds it (the same bits).
      */
     public void evaluateRows(Matrix yhat, Batch batch, Matrix eps, double[] perSample, int from, int to) {
-        check(batch);
+        check(yhat, batch, eps, from, to);
         for (int i = from; i < to; i++) {
             perSample[i] = rowLoss(yhat, batch, eps, i);
         }
     }
 
-    private void check(Batch batch) {
+    /**
+     * Shapes, and the labels of rows [from, to): a label outside [0, n_out) would read another
+     * sample's output (or fail only in the last row), so it is an error here.
+     */
+    private void check(Matrix yhat, Batch batch, Matrix eps, int from, int to) {
         if (this == CROSS_ENTROPY && batch.labels() == null) {
             throw new IllegalArgumentException("cross_entropy needs integer labels");
         }
         if (this == MSE && batch.targets() == null) {
             throw new IllegalArgumentException("mse needs real-valued targets");
+        }
+        if (yhat.rows != batch.size()) {
+            throw new IllegalArgumentException("outputs for " + yhat.rows + " samples but a batch of " + batch.size());
+        }
+        if (eps != null && (eps.rows != yhat.rows || eps.cols != yhat.cols)) {
+            throw new IllegalArgumentException("eps is " + eps.rows + " x " + eps.cols + " but the outputs are "
+                    + yhat.rows + " x " + yhat.cols);
+        }
+        if (this == MSE && batch.targets().cols != yhat.cols) {
+            throw new IllegalArgumentException("targets with " + batch.targets().cols + " columns for a network of "
+                    + yhat.cols + " outputs: a target row needs one value per output");
+        }
+        if (this == CROSS_ENTROPY) {
+            int[] y = batch.labels();
+            for (int i = from; i < to; i++) {
+                if (y[i] < 0 || y[i] >= yhat.cols) {
+                    throw new IllegalArgumentException("label " + y[i] + " of sample " + i + " is not a class of a network"
+                            + " with " + yhat.cols + " outputs (classes 0.." + (yhat.cols - 1) + "): give the network"
+                            + " one output per class");
+                }
+            }
         }
     }
 

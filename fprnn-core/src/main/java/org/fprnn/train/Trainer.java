@@ -67,6 +67,9 @@ public final class Trainer {
      *     no test batches (no evaluations are made then)
      */
     public Trainer(TrainSettings settings, Dataset train, Dataset test) {
+        if (train.size() < 1) {
+            throw new IllegalArgumentException("the training set " + train.name() + " has no samples");
+        }
         this.settings = settings;
         this.train = train;
         this.trainSize = train.size();
@@ -194,6 +197,8 @@ public final class Trainer {
 
     private Result loop(FixedPointNetwork net, Optimizer optimizer, int startStep, int refusalsBefore,
                         Listener listener, StepSource source) {
+        checkClasses(net, train);
+        checkClasses(net, test);
         GuardedUpdate update = new GuardedUpdate(settings);
         BatchSchedule schedule = schedule();
         List<StepRecord> steps = new ArrayList<>();
@@ -292,8 +297,24 @@ public final class Trainer {
             Loss.correct(testYhat, tb.labels()) / (double) tb.size()};
     }
 
+    /**
+     * A cross-entropy network needs an output per class of the data it meets: with fewer, a label
+     * would have no output to score it. Refused before the first step rather than at the first batch
+     * that holds such a label.
+     */
+    private void checkClasses(FixedPointNetwork net, Dataset data) {
+        if (data != null && settings.ruleSettings().loss() == Loss.CROSS_ENTROPY && data.classes() > net.outputs()) {
+            throw new IllegalArgumentException(data.name() + " has " + data.classes() + " classes but the network has "
+                    + net.outputs() + " outputs: give it one output per class");
+        }
+    }
+
     /** Loss and accuracy on a whole data set, in chunks, with the run's forward solver. */
     public EvalRecord evaluate(FixedPointNetwork net, Dataset data, int step, int epoch) {
+        if (data.size() < 1) {
+            throw new IllegalArgumentException("cannot evaluate on " + data.name() + ": it has no samples");
+        }
+        checkClasses(net, data);
         EquilibriumSolver solver = new EquilibriumSolver(settings.forward());
         Loss loss = settings.ruleSettings().loss();
         int chunk = 1000;
