@@ -38,9 +38,11 @@ public final class Adam implements Optimizer {
      *     comment) instead of one per entry
      */
     public Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean globalSecondMoment) {
-        if (!(lr > 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("Adam needs lr > 0, beta1 and beta2 in [0, 1), eps > 0,"
-                    + " weight decay >= 0; got lr=" + lr + ", beta1=" + beta1 + ", beta2=" + beta2
+        if (!(lr > 0 && lr < Double.POSITIVE_INFINITY) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)
+                || !(eps > 0 && eps < Double.POSITIVE_INFINITY)
+                || !(weightDecay >= 0 && weightDecay < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("Adam needs a finite lr > 0, beta1 and beta2 in [0, 1), a finite eps > 0"
+                    + " and a finite weight decay >= 0; got lr=" + lr + ", beta1=" + beta1 + ", beta2=" + beta2
                     + ", eps=" + eps + ", wd=" + weightDecay);
         }
         this.lr = lr;
@@ -58,6 +60,14 @@ public final class Adam implements Optimizer {
     public void step(Params params, Params directions) {
         for (String name : directions.names()) { // before anything changes: a refused step changes nothing
             requireLike(params.get(name), directions.get(name));
+            OptimizerChecks.requireShape(state, "m." + name, "Adam", name, params.get(name));
+            OptimizerChecks.requireShape(state, "v." + name, "Adam", name, params.get(name));
+        }
+        for (String name : directions.names()) {
+            if (OptimizerChecks.toPrecisionOf(state, "m." + name, params.get(name))
+                    | OptimizerChecks.toPrecisionOf(state, "v." + name, params.get(name))) {
+                live = null;    // liveState() views the moments, one of which was just replaced
+            }
         }
         t++;
         if (globalSecondMoment) {
@@ -252,7 +262,7 @@ public final class Adam implements Optimizer {
     }
 
     @Override public double learningRate() { return lr; }
-    @Override public void setLearningRate(double lr) { this.lr = lr; }
+    @Override public void setLearningRate(double lr) { this.lr = OptimizerChecks.requireRunningRate(lr); }
 
     @Override
     public Params state() {

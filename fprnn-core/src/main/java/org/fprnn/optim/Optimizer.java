@@ -24,6 +24,11 @@ public interface Optimizer {
 
     double learningRate();
 
+    /**
+     * Sets the learning rate (a schedule sets it before every step).
+     *
+     * @throws IllegalArgumentException if lr is negative or not finite (0 is allowed: a schedule may end there)
+     */
     void setLearningRate(double lr);
 
     /** Optimizer state (momentum buffers, moments, step count) for checkpoints, by name. */

@@ -13,7 +13,7 @@ public final class Scheduled extends ForwardingOptimizer {
 
     public Scheduled(Optimizer inner, LearningRateSchedule schedule) {
         super(inner);
-        this.schedule = schedule;
+        this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
         this.lr = inner.learningRate();
     }
 
@@ -31,6 +31,6 @@ public final class Scheduled extends ForwardingOptimizer {
 
     @Override
     public void setLearningRate(double lr) {
-        this.lr = lr;
+        this.lr = OptimizerChecks.requireRunningRate(lr);
     }
 }

@@ -41,6 +41,12 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step(Params params, Params directions) {
+        for (String name : directions.names()) { // before anything changes
+            OptimizerChecks.requireShape(velocity, name, "Sgd", name, params.get(name));
+        }
+        for (String name : directions.names()) {
+            OptimizerChecks.toPrecisionOf(velocity, name, params.get(name));
+        }
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
@@ -73,7 +79,7 @@ public final class Sgd implements Optimizer {
     }
 
     @Override public double learningRate() { return lr; }
-    @Override public void setLearningRate(double lr) { this.lr = lr; }
+    @Override public void setLearningRate(double lr) { this.lr = OptimizerChecks.requireRunningRate(lr); }
     @Override public Params state() { return velocity; }
     @Override public void restore(Params state) { velocity = state.copy(); }
 }
