@@ -12,9 +12,32 @@ import java.util.Set;
  */
 public final class Params {
     private final LinkedHashMap<String, Matrix> map = new LinkedHashMap<>();
+    /** Set by {@link #lock}: a network's parameters, whose matrices its operators hold. */
+    private String lockedBy;
 
+    /**
+     * Adds or replaces the matrix {@code name}.
+     *
+     * @throws IllegalStateException if these are a network's parameters ({@link #lock}ed)
+     */
     public Params put(String name, Matrix m) {
+        if (lockedBy != null) {
+            throw new IllegalStateException("these are " + lockedBy + ", whose operators hold these very matrices,"
+                    + " so putting another matrix in would change nothing they compute: change the values in place"
+                    + " instead, e.g. params().get(\"" + name + "\").copyFrom(m)");
+        }
         map.put(name, m);
+        return this;
+    }
+
+    /**
+     * Makes {@link #put} refuse from now on: for a network's parameters, which its operators and maps
+     * hold by reference (the values stay writable in place).
+     *
+     * @param owner what these parameters belong to, for the message
+     */
+    public Params lock(String owner) {
+        lockedBy = owner;
         return this;
     }
 

@@ -270,6 +270,10 @@ public final class FixedPointNetwork {
                     throw new IllegalArgumentException("the recurrent operator has " + op.units() + " units, not " + units);
                 }
                 units = op.units();
+                if (units <= 0 || op.inputUnits().size() <= 0 || op.outputUnits().size() <= 0) {
+                    throw new IllegalArgumentException("the recurrent operator has " + units + " units, " + op.inputUnits().size()
+                            + " of them read in and " + op.outputUnits().size() + " read out: a network needs each > 0");
+                }
             }
             if (tauScale != null && tauScale.length != units) {
                 throw new IllegalArgumentException(tauScale.length + " time constants for " + units + " units");
@@ -329,7 +333,8 @@ public final class FixedPointNetwork {
                 }
             }
             t.removeAll(fixed);
-            return new FixedPointNetwork(this, p, op, in, out, java.util.Collections.unmodifiableSet(t));
+            return new FixedPointNetwork(this, p.lock("a network's parameters"), op, in, out,
+                    java.util.Collections.unmodifiableSet(t));
         }
 
         private static Matrix register(Params p, String name, Matrix m) {

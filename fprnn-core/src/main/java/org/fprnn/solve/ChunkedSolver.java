@@ -145,6 +145,9 @@ final class ChunkedSolver implements Solver {
     @Override
     public SolveResult solve(BatchMap map, Matrix s) {
         int b = s.rows;
+        if (b == 0) {
+            return whole.solve(map, s);    // an empty batch has no chunks (and rows() would give 0 rows per chunk)
+        }
         int r = rows(config, b, s.cols, s.precision());
         int count = chunks(b, r);
         if (count <= 1) {

@@ -114,4 +114,27 @@ class NetworkBuilderTest {
             assertEquals(mask.data[i] == 0 ? 0 : raw.data[i], w.data[i]);
         }
     }
+
+    /**
+     * A network's operators hold its parameter matrices: putting another matrix into params() changed
+     * nothing they compute (U and R) and is refused; changing the values in place reaches them.
+     */
+    @Test
+    void parametersAreChangedInPlaceNotReplaced() {
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(3).units(5).outputs(2).seed(4).build();
+        for (String name : List.of("W", "U", "R")) {
+            DMatrix zeros = new DMatrix(net.params().get(name).rows, net.params().get(name).cols);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> net.params().put(name, zeros));
+            assertTrue(e.getMessage().contains("params().get(\"" + name + "\").copyFrom(m)"), e.getMessage());
+        }
+        DMatrix x = new DMatrix(1, 3);
+        x.set(0, 0, 1);
+        DMatrix yhat = new DMatrix(1, 2);
+        net.readout(new EquilibriumSolver(OperatorChecks.TIGHT).solve(net, x).rates(), yhat);
+        assertTrue(yhat.get(0, 0) != 0);
+        net.params().get("R").copyFrom(new DMatrix(2, 5));
+        net.readout(new EquilibriumSolver(OperatorChecks.TIGHT).solve(net, x).rates(), yhat);
+        assertEquals(0, yhat.get(0, 0));
+        assertEquals(0, yhat.get(0, 1));
+    }
 }

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.fprnn.TestNets;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
 import org.fprnn.model.Batch;
 import org.fprnn.model.Dynamics;
 import org.fprnn.model.FixedPointNetwork;
@@ -122,6 +123,19 @@ class SolverTest {
                 new SolverConfig("direct", 1e-10, 3, 1.0, 5, 1.0)}) {
             Equilibrium eq = new EquilibriumSolver(c).solve(net, batch.x());
             assertEquals(3, eq.convergedCount(), c.method());
+        }
+    }
+
+    /** An empty batch (a slice of no rows) solves to an empty result with every method's default chunking. */
+    @Test
+    void anEmptyBatchGivesAnEmptyEquilibrium() {
+        for (Precision p : Precision.values()) {
+            FixedPointNetwork net = FixedPointNetwork.builder().inputs(3).units(5).outputs(2).precision(p).seed(1).build();
+            for (String method : new String[] {"anderson", "picard", "euler", "broyden", "newton"}) {
+                Equilibrium eq = new EquilibriumSolver(SolverConfig.of(method, 1e-6, 50)).solve(net, p.zeros(0, 3));
+                assertEquals(0, eq.rates().rows, method);
+                assertEquals(0, eq.convergedCount(), method);
+            }
         }
     }
 
