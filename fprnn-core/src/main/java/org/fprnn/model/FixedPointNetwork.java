@@ -3,6 +3,7 @@ package org.fprnn.model;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import org.fprnn.linalg.Matrix;
@@ -162,9 +163,18 @@ public final class FixedPointNetwork {
         public Builder inputs(int n) { this.inputs = n; return this; }
         public Builder units(int n) { this.units = n; return this; }
         public Builder outputs(int n) { this.outputs = n; return this; }
-        public Builder nonlinearity(Nonlinearity f) { this.nonlinearity = f; return this; }
-        public Builder dynamics(Dynamics d) { this.dynamics = d; return this; }
-        public Builder precision(Precision p) { this.precision = p; return this; }
+        public Builder nonlinearity(Nonlinearity f) {
+            this.nonlinearity = Objects.requireNonNull(f, "nonlinearity");
+            return this;
+        }
+        public Builder dynamics(Dynamics d) {
+            this.dynamics = Objects.requireNonNull(d, "dynamics");
+            return this;
+        }
+        public Builder precision(Precision p) {
+            this.precision = Objects.requireNonNull(p, "precision");
+            return this;
+        }
         public Builder seed(long s) { this.seed = s; return this; }
         /** Train the read-in U. */
         public Builder trainInput(boolean t) { this.trainInput = t; return this; }
@@ -179,7 +189,13 @@ public final class FixedPointNetwork {
         /** Train W (default true). */
         public Builder trainRecurrent(boolean t) { this.trainRecurrent = t; return this; }
         /** W at start is scale * randn(N, N) / sqrt(N) unless given (default scale 0.5, as in P1). */
-        public Builder recurrentScale(double s) { this.recurrentScale = s; return this; }
+        public Builder recurrentScale(double s) {
+            if (!Double.isFinite(s)) {
+                throw new IllegalArgumentException("recurrent scale must be finite, got " + s);
+            }
+            this.recurrentScale = s;
+            return this;
+        }
         public Builder recurrentWeights(Matrix w) { this.w = w; return this; }
         public Builder inputWeights(Matrix u) { this.u = u; return this; }
         public Builder biasWeights(Matrix b) { this.bias = b; this.useBias = true; return this; }

@@ -81,5 +81,15 @@ public final class Sgd implements Optimizer {
     @Override public double learningRate() { return lr; }
     @Override public void setLearningRate(double lr) { this.lr = OptimizerChecks.requireRunningRate(lr); }
     @Override public Params state() { return velocity; }
-    @Override public void restore(Params state) { velocity = state.copy(); }
+    /** Restores velocities saved by {@link #state()}, one per parameter, named as the parameter. */
+    @Override
+    public void restore(Params state) {
+        for (String n : state.names()) {
+            if (n.equals("step") || n.startsWith("m.") || n.startsWith("v.")) {
+                throw new IllegalArgumentException("Sgd: state " + state.names() + " is not an Sgd's (its velocities"
+                        + " are named as the parameters; " + n + " is Adam's): restore it into the optimizer that saved it");
+            }
+        }
+        velocity = state.copy();
+    }
 }

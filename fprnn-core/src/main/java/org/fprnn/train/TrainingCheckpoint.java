@@ -53,9 +53,19 @@ public record TrainingCheckpoint(String rule, double lr, String settings, int st
     public static void write(Path file, String rule, double lr, long seed, String settings, FixedPointNetwork net,
                              Optimizer opt, WarmStartCache warm, int step, double seconds, List<String> lines,
                              Map<String, String> extra) throws IOException {
+        Params state = opt.state();
+        // read() refuses such a file as damaged, so it could never be resumed: refuse to write it.
+        for (Params p : List.of(net.params(), state)) {
+            for (String n : p.names()) {
+                if (!p.get(n).allFinite()) {
+                    throw new IllegalArgumentException("cannot checkpoint " + file + ": " + (p == state ? "optimizer state "
+                            : "parameter ") + n + " holds non-finite values (NaN or infinity), and a checkpoint of it"
+                            + " could not be resumed");
+                }
+            }
+        }
         Map<String, Object> tensors = new LinkedHashMap<>();
         net.params().asMap().forEach(tensors::put);
-        Params state = opt.state();
         for (String n : state.names()) {
             tensors.put(OPT + n, state.get(n));
         }

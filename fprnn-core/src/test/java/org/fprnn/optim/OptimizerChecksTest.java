@@ -96,4 +96,19 @@ class OptimizerChecksTest {
         assertEquals(0, sgd.learningRate());
         assertThrows(NullPointerException.class, () -> new Scheduled(Sgd.plain(0.1), null));
     }
+
+    @Test
+    void stateIsRestoredOnlyIntoTheKindOfOptimizerThatSavedIt() {
+        Optimizer adam = new Adam(0.1, 0.9, 0.999, 1e-8, 0);
+        Optimizer sgd = new Sgd(0.1, 0.9, 0, false);
+        adam.step(filled(Precision.DOUBLE, 3, 1), filled(Precision.DOUBLE, 3, 0.5));
+        sgd.step(filled(Precision.DOUBLE, 3, 1), filled(Precision.DOUBLE, 3, 0.5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Sgd(0.1, 0.9, 0, false)
+                .restore(adam.state()));
+        assertTrue(e.getMessage().contains("is not an Sgd's"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Adam(0.1, 0.9, 0.999, 1e-8, 0).restore(sgd.state()));
+        assertTrue(e.getMessage().contains("is not an Adam's"), e.getMessage());
+        new Adam(0.1, 0.9, 0.999, 1e-8, 0).restore(adam.state());
+        new Sgd(0.1, 0.9, 0, false).restore(sgd.state());
+    }
 }

@@ -56,4 +56,21 @@ class CheckpointAdamGlobalTest {
         FormatException e = assertThrows(FormatException.class, () -> bad.checkShapes(net));
         assertTrue(e.getMessage().contains("global second moment"), e.getMessage());
     }
+
+    /** read() refuses non-finite values as damage, so write() refuses to save them (it used to write them). */
+    @Test
+    void nonFiniteWeightsAreNotWrittenAndTheFileIsLeftAsItWas() throws IOException {
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(3).units(4).outputs(2).seed(1).trainReadout(true)
+                .build();
+        Path file = write("kept.safetensors", net, 0.25);
+        byte[] before = java.nio.file.Files.readAllBytes(file);
+        net.params().get("R").setFlat(3, Double.NaN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> write("kept.safetensors", net, 0.25));
+        assertTrue(e.getMessage().contains("parameter R holds non-finite values"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, java.nio.file.Files.readAllBytes(file));
+        net.params().get("R").setFlat(3, 0.5);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> write("kept.safetensors", net, Double.POSITIVE_INFINITY));
+        assertTrue(e.getMessage().contains("optimizer state v_global holds non-finite values"), e.getMessage());
+    }
 }
