@@ -67,6 +67,7 @@ public final class OutputFolder {
         try (Stream<Path> s = Files.list(dir)) {
             s.forEach(p -> found.add(p.getFileName().toString()));
         }
+        found.remove(org.fprnn.cli.report.FolderLock.FILE);    // the command's own lock, taken before this check
         if (found.isEmpty()) {
             return found;
         }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.fprnn.cli.report.FolderLock;
 import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Npy;
@@ -150,8 +151,21 @@ public final class RuleCommand implements Callable<Integer> {
                 || (name.startsWith("direction_") && name.endsWith(".npy"));
     }
 
+    /** The lock of --out while this call writes there (two calls into one folder would mix their files). */
+    private FolderLock lock;
+
     @Override
     public Integer call() throws IOException {
+        try {
+            return computeAndWrite();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private int computeAndWrite() throws IOException {
         // Everything below up to the solve only checks input; nothing is computed before it passes.
         Precision p = parse(() -> Precision.parse(precision));
         Loss lossFn = parse(() -> Loss.parse(loss));
@@ -268,6 +282,8 @@ public final class RuleCommand implements Callable<Integer> {
             batch = Batch.regression(xm, tm);
         }
 
+        OutputFolder.prepare(out);
+        lock = FolderLock.acquire(out, "fprnn rule", spec.commandLine().getErr());
         java.util.Set<String> before = OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
 
         FixedPointNetwork.Builder nb = FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)

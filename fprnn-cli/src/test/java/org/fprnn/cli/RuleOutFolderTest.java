@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.fprnn.cli.report.FolderLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +22,10 @@ class RuleOutFolderTest {
     @TempDir
     Path dir;
 
+    /** The files in d but the lock of the last command (kept, emptied, on release). */
     static List<String> names(Path d) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(FolderLock.FILE)).sorted().toList();
         }
     }
 
@@ -36,6 +38,7 @@ class RuleOutFolderTest {
                 "--train-readout").toArray(String[]::new));
         assertEquals(0, first.exitCode(), first.err());
         assertEquals(List.of("direction_R.npy", "direction_U.npy", "direction_W.npy", "rates.npy", "summary.json"), names(out));
+        assertEquals(0, Files.size(out.resolve(FolderLock.FILE)), "the lock is released");
         byte[] summary = Files.readAllBytes(out.resolve("summary.json"));
 
         CliRunner again = CliRunner.run(RuleInputs.args(in, out).toArray(String[]::new));
@@ -64,5 +67,26 @@ class RuleOutFolderTest {
         assertEquals(2, inputs.exitCode(), inputs.err());
         assertEquals(List.of("R.npy", "U.npy", "W.npy", "X.npy", "y.npy"), names(in));
         assertFalse(UserErrorTest.hasTrace(inputs.err()));
+    }
+
+    /**
+     * Two calls into one new folder used to both pass the emptiness check and mix their files (one's
+     * summary.json beside the other's directions); the folder is locked while a call writes there.
+     */
+    @Test
+    void aFolderLockedByAnotherCommandIsRefusedAndLeftAlone() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        RuleInputs.write(in);
+        Path out = dir.resolve("busy");
+        try (FolderLock held = FolderLock.acquire(out, "fprnn rule --out busy", new java.io.PrintWriter(
+                java.io.Writer.nullWriter()))) {
+            CliRunner busy = CliRunner.run(RuleInputs.args(in, out).toArray(String[]::new));
+            assertEquals(2, busy.exitCode(), busy.err());
+            assertTrue(busy.err().contains("is in use by another fprnn command"), busy.err());
+            assertFalse(busy.err().contains("checkpoint"), "rule writes no checkpoint: " + busy.err());
+            assertEquals(List.of(), names(out), "nothing written");
+        }
+        CliRunner free = CliRunner.run(RuleInputs.args(in, out).toArray(String[]::new));
+        assertEquals(0, free.exitCode(), free.err());
     }
 }

@@ -85,9 +85,11 @@ public final class FolderLock implements AutoCloseable {
             }
             Map<?, ?> holder = holder(ch);
             if (locksWork ? lock == null : holder != null && alive(holder)) {
+                String cmd = holder == null ? "" : String.valueOf(holder.get("command"));
+                boolean checkpoints = !(cmd.startsWith("fprnn simulate") || cmd.startsWith("fprnn rule"));
                 throw new UserError("results folder " + dir + " is in use by another fprnn command ("
-                        + describe(holder) + "); wait for it to finish, stop it (Ctrl-C writes a checkpoint"
-                        + " that the same command resumes from), or write elsewhere with --out DIR");
+                        + describe(holder) + "); wait for it to finish, stop it" + (checkpoints ? " (Ctrl-C writes a"
+                        + " checkpoint that the same command resumes from)" : "") + ", or write elsewhere with --out DIR");
             }
             if (holder != null) {
                 out.println("note: took over the lock of results folder " + dir + " from a process that ended"
