@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * fprnn bench: runs the benchmarks (module fprnn-bench), prints their tables and writes their
  * sections of BENCHMARKS.md. scripts/bench.sh calls this command.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false,
         description = {"Run benchmarks, each against a baseline measured in the same run, print",
             "their tables and write their sections of BENCHMARKS.md (each section names the",
             "command and the machine; other sections are left as they are).",

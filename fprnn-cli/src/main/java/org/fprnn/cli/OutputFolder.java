@@ -38,6 +38,10 @@ public final class OutputFolder {
     }
 
     private static void requireFolder(Path dir) {
+        if (dir.toString().isBlank()) {
+            // Path.of("") is the working folder: the outputs would land beside the user's own files.
+            throw new UserError("--out is empty; give the folder to write into (\".\" if you mean the working folder)");
+        }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UserError(dir + " exists and is not a folder; give a folder (new or existing) as --out");
         }

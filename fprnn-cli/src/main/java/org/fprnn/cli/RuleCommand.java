@@ -41,7 +41,8 @@ import picocli.CommandLine.Option;
  * fprnn rule: one rule's direction (MATH section 0) for weights and data given as NPY files, as
  * ARCHITECTURE.md specifies. Every input is checked before any work; bad input exits with code 2.
  */
-@Command(name = "rule", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "rule", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false,
         description = {"Compute one learning rule's direction for the given weights and data and write it as NPY.",
             "", "Model: z = W r + U x + b, r = f(z) at the fixed point, logits = R r. The direction D has the sign",
             "of a gradient: an SGD step is P <- P - lr * D; for --rule gradient it is exactly d(mean loss)/dP.",
@@ -194,7 +195,8 @@ public final class RuleCommand implements Callable<Integer> {
         if (!(adjointTol > 0) || Double.isInfinite(adjointTol)) {   // as rule.adjoint_tol of fprnn run
             throw new UserError("--adjoint-tol must be a finite number > 0, got " + adjointTol);
         }
-        double alpha = dt != null ? dt : solver.equals("euler") ? 0.1 : 1.0;
+        // An ignored --dt (warned above) is not checked either: the contract passes one to every call.
+        double alpha = dt != null && SolverConfig.usesAlpha(solver) ? dt : solver.equals("euler") ? 0.1 : 1.0;
         if (!(alpha > 0 && alpha <= 1)) {
             throw new UserError("--dt must be in (0, 1], got " + alpha);
         }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** fprnn run CONFIG.toml: runs a whole protocol and writes its results folder. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = {"Run a whole protocol (every rule x learning rate in the config) and",
             "write metrics.jsonl, summary.json, figures/*.png and results.md into the",
             "results folder.",

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
  * run; the options are {@link SimulateOptions}, reading the files {@link SimulateInputs}, the three runs
  * (input sequence, built-in stimulus, sweep) {@link SimulateRuns} and their JSON {@link SimulateJson}.
  */
-@Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false,
         description = {
             "Simulate a network's dynamics under a time-varying input and measure how",
             "far the state is from the fixed point of the current input (MATH section 7).",

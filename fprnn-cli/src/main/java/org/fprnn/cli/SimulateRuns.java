@@ -70,6 +70,16 @@ final class SimulateRuns {
         if (every < 1) {
             throw new UserError("--record-every must be >= 1, got " + every);
         }
+        // The trajectory and the fixed points along it are kept in memory, one state per record (as the
+        // built-in stimuli check in TrackingExperiment.plan): refused now rather than failing after the work.
+        long records = (long) k / every + 2;
+        long bytes = 3 * records * net.units() * (long) frames[0].rows * Double.BYTES;
+        if (records * frames[0].rows > Integer.MAX_VALUE || bytes > Runtime.getRuntime().maxMemory() / 2) {
+            throw new UserError(String.format(Locale.ROOT, "%d steps with a record every %d steps keep %d records of"
+                    + " %d x %d states, about %.1f GB, more than half of the %.1f GB heap: give fewer --steps, a larger"
+                    + " --record-every, or more heap (FPRNN_JAVA_OPTS=-Xmx...)", k, every, records, frames[0].rows,
+                    net.units(), bytes / 1e9, Runtime.getRuntime().maxMemory() / 1e9));
+        }
         if (!o.init.equals("rest") && !o.init.equals("fixed-point")) {
             throw new UserError("--init must be rest or fixed-point, got '" + o.init + "'");
         }

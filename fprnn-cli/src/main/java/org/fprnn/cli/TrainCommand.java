@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  * {@code fprnn run} can repeat it) and run by the same machinery as {@code fprnn run}: progress,
  * metrics, figures, checkpoints, Ctrl-C and resume (pass the same --out).
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false,
         description = {"Train one network with one rule and learning rate on a classification",
             "data set and print the accuracy on the full test set after every epoch.",
             "Writes the same results folder as fprnn run (metrics.jsonl, summary.json",

@@ -249,7 +249,12 @@ final class GradientRule extends AbstractRule {
     private SolveResult finishInDouble(AdjointMap map, int units, Matrix lambda) {
         SolveResult res = adjointSolver.solve(map, lambda);
         if (!res.allConverged() && units <= DENSE_FALLBACK_MAX_UNITS && !adjointSolver.name().equals("newton")) {
-            res = Solvers.create(SolverConfig.newton(3, settings.adjoint().tol())).solve(map, lambda);
+            try {
+                res = Solvers.create(SolverConfig.newton(3, settings.adjoint().tol())).solve(map, lambda);
+            } catch (IllegalStateException singular) {
+                // I - W^T G is singular for a sample: no adjoint exists there, and the iterative result
+                // stays, reported as not converged (as the rule's result says) rather than as a crash.
+            }
         }
         return res;
     }

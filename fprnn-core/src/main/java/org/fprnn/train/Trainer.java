@@ -104,8 +104,19 @@ public final class Trainer {
         return schedule().stepsPerEpoch();
     }
 
+    /**
+     * Steps of the whole run.
+     *
+     * @throws IllegalArgumentException if they are more than an int counts (a step is an int everywhere)
+     */
     public int totalSteps() {
-        return stepsPerEpoch() * settings.epochs();
+        long total = (long) stepsPerEpoch() * settings.epochs();
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(settings.epochs() + " epochs of " + stepsPerEpoch() + " steps are " + total
+                    + " steps, more than " + Integer.MAX_VALUE + " that a run can count: give fewer epochs or larger"
+                    + " batches");
+        }
+        return (int) total;
     }
 
     /**

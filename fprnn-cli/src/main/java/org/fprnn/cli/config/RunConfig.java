@@ -77,6 +77,11 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             throw Keys.bad("threads", threads, "it must be an integer >= 1");
         }
         output = output == null ? "results/" + name : output;
+        if (output.isBlank()) {
+            // An empty path is the working folder: results would land beside the user's own files.
+            throw Keys.bad("output", output, "give a folder for the results, e.g. output = \"results/" + name
+                    + "\" (or leave the key out for that default)");
+        }
         description = description == null ? "" : description;
         sweep = sweep == null ? SweepConfig.empty() : sweep;
         List<String> foreign = new ArrayList<>();

@@ -1,0 +1,126 @@
+package org.fprnn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.fprnn.io.Npy;
+import org.fprnn.linalg.DMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Inputs a hostile review (stop 48) found mishandled: each now gets exit 2 and a message saying
+ * what to change, or (an ignored option, a singular adjoint) runs as documented.
+ */
+class HostileInputsTest {
+    @TempDir
+    Path dir;
+
+    private static void refused(CliRunner r, String says) {
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains(says), r.err());
+        assertFalse(UserErrorTest.hasTrace(r.err()), r.err());
+    }
+
+    /** An empty --out (or output = "") was the working folder: results landed beside the user's files. */
+    @Test
+    void anEmptyOutputFolderIsRefused() throws IOException {
+        Path cfg = TinySweep.config(dir);
+        refused(CliRunner.run("run", cfg.toString(), "--out", ""), "--out is empty");
+        Path emptyOutput = dir.resolve("empty-output.toml");
+        Files.writeString(emptyOutput, "output = \"\"\n" + Files.readString(cfg));
+        refused(CliRunner.run("run", emptyOutput.toString()), "output = \"\" is not allowed");
+        Path in = Files.createDirectories(dir.resolve("in"));
+        RuleInputs.write(in);
+        refused(CliRunner.run(RuleInputs.args(in, Path.of("")).toArray(String[]::new)), "--out is empty");
+        try (var s = Files.list(Path.of(""))) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().equals("summary.json")), "nothing in the working folder");
+        }
+    }
+
+    /** epochs x steps per epoch overflowed an int: "1 run of -512 steps", exit 0. */
+    @Test
+    void aRunOfMoreStepsThanAnIntCountsIsRefused() throws IOException {
+        Path cfg = TinySweep.config(dir);
+        refused(CliRunner.run("run", cfg.toString(), "--out", dir.resolve("out").toString(), "--set",
+                "train.epochs=2147483647"), "that a run can count: give fewer epochs or larger batches");
+        assertFalse(Files.exists(dir.resolve("out").resolve("runs")));
+    }
+
+    @Test
+    void subcommandsPrintTheVersion() {
+        for (String cmd : List.of("run", "train", "rule", "simulate", "bench")) {
+            CliRunner r = CliRunner.run(cmd, "--version");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().startsWith("fprnn "), cmd + ": " + r.out());
+        }
+    }
+
+    /** --dt is ignored (with a warning) by solvers without alpha, as the cross-check contract needs: never checked then. */
+    @Test
+    void anIgnoredDtIsNotChecked() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        RuleInputs.write(in);
+        CliRunner r = CliRunner.run(RuleInputs.args(in, dir.resolve("out"), "--dt", "99").toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--dt") && r.err().contains("ignored"), r.err());
+        List<String> euler = RuleInputs.args(in, dir.resolve("out2"), "--dt", "99");
+        euler.set(euler.indexOf("anderson"), "euler");
+        refused(CliRunner.run(euler.toArray(String[]::new)), "--dt must be in (0, 1]");
+    }
+
+    /**
+     * W = I with tanh: I - W^T G is singular at rest, so no adjoint exists. The dense fallback threw
+     * ("internal error ... use euler or anderson" with anderson given); now the adjoint is reported
+     * as not converged.
+     */
+    @Test
+    void aSingularAdjointIsReportedNotCrashed() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        RuleInputs.write(in);
+        DMatrix eye = new DMatrix(6, 6);
+        for (int i = 0; i < 6; i++) {
+            eye.set(i, i, 1);
+        }
+        Npy.write(in.resolve("W.npy"), eye);
+        Npy.write(in.resolve("X.npy"), new DMatrix(5, 4));
+        CliRunner r = CliRunner.run(RuleInputs.args(in, dir.resolve("out")).toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("the adjoint solve did not converge for 5 samples"), r.err());
+        assertFalse(r.err().contains("internal error"), r.err());
+    }
+
+    private List<String> simulate(String... extra) throws IOException {
+        Path in = Files.createDirectories(dir.resolve("sim"));
+        RuleInputs.write(in);
+        List<String> a = new ArrayList<>(List.of("simulate", "--W", in.resolve("W.npy").toString(), "--U",
+                in.resolve("U.npy").toString(), "--nonlinearity", "tanh", "--out", dir.resolve("sim-out").toString()));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    /** More records than an array holds threw NegativeArraySizeException (an internal error, exit 1). */
+    @Test
+    void tooManyRecordsAreRefusedBeforeTheWork() throws IOException {
+        Path x = dir.resolve("sim").resolve("X.npy");
+        refused(CliRunner.run(simulate("--input", x.toString(), "--steps", "2147483647", "--record-every", "1")
+                .toArray(String[]::new)), "more than half of the");
+        refused(CliRunner.run(simulate("--input", x.toString(), "--steps", "100000000", "--record-every", "1")
+                .toArray(String[]::new)), "give fewer --steps, a larger --record-every");
+    }
+
+    /** A T_s below two steps reported a perfect tracking error (one step, distance 0). */
+    @Test
+    void aTimeScaleShorterThanTwoStepsIsRefused() throws IOException {
+        Path ends = dir.resolve("ends.npy");
+        Npy.write(ends, RuleCommandTest.randn(2, 4, 1, new java.util.Random(3)));
+        refused(CliRunner.run(simulate("--endpoints", ends.toString(), "--stimulus", "morph", "--ts", "0.04", "--dt",
+                "0.05", "--compare", "none").toArray(String[]::new)), "is shorter than two steps of dt");
+    }
+}
