@@ -39,9 +39,18 @@ final class InputFiles {
         return readFile(file, Npy::read);
     }
 
-    /** A safetensors file; missing or unreadable is a {@link UserError} naming the file. */
+    /**
+     * A safetensors file; missing or unreadable is a {@link UserError} naming the file, and so is one
+     * whose recorded SHA-256 checksums (fprnn run's weights record them) do not match: a weights file
+     * whose values or metadata (its seed, which draws a masked network's mask) were altered. A file
+     * without checksums (made by other tools) is read as it is.
+     */
     static Safetensors.Contents safetensors(Path file) {
-        return readFile(file, Safetensors::read);
+        return readFile(file, f -> {
+            Safetensors.Contents c = Safetensors.read(f);
+            org.fprnn.io.Checksums.verify(c);
+            return c;
+        });
     }
 
     private interface Reader<T> {

@@ -123,4 +123,30 @@ class HostileInputsTest {
         refused(CliRunner.run(simulate("--endpoints", ends.toString(), "--stimulus", "morph", "--ts", "0.04", "--dt",
                 "0.05", "--compare", "none").toArray(String[]::new)), "is shorter than two steps of dt");
     }
+
+    /** simulate read weights without checking the SHA-256 checksums fprnn run records in them. */
+    @Test
+    void weightsWhoseChecksumsDoNotMatchAreRefused() throws IOException {
+        java.util.Random rng = new java.util.Random(5);
+        java.util.Map<String, Object> tensors = new java.util.LinkedHashMap<>();
+        tensors.put("W", RuleCommandTest.randn(6, 6, 0.3 / Math.sqrt(6), rng));
+        tensors.put("U", RuleCommandTest.randn(6, 4, 1, rng));
+        tensors.put("R", RuleCommandTest.randn(3, 6, 1, rng));
+        java.util.Map<String, String> meta = org.fprnn.io.Checksums.stamp(tensors, java.util.Map.of("rule", "gradient"));
+        Path good = dir.resolve("good.safetensors");
+        org.fprnn.io.Safetensors.write(good, tensors, meta);
+        Path x = dir.resolve("X.npy");
+        Npy.write(x, RuleCommandTest.randn(3, 4, 1, rng));
+        List<String> a = new ArrayList<>(List.of("simulate", "--weights", good.toString(), "--nonlinearity", "tanh",
+                "--input", x.toString(), "--steps", "20", "--out", dir.resolve("good").toString()));
+        CliRunner ok = CliRunner.run(a.toArray(String[]::new));
+        assertEquals(0, ok.exitCode(), ok.err());
+
+        tensors.put("W", RuleCommandTest.randn(6, 6, 0.3 / Math.sqrt(6), rng));    // altered, old checksums kept
+        Path altered = dir.resolve("altered.safetensors");
+        org.fprnn.io.Safetensors.write(altered, tensors, meta);
+        a.set(a.indexOf(good.toString()), altered.toString());
+        a.set(a.size() - 1, dir.resolve("altered").toString());
+        refused(CliRunner.run(a.toArray(String[]::new)), "tensor W does not match its recorded SHA-256 checksum");
+    }
 }
