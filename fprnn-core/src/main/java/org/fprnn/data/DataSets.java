@@ -26,7 +26,10 @@ import org.fprnn.io.FormatException;
  *   <li>the folder the user gave ({@link DataOptions#dir()}); if given, it alone is used, and a
  *       folder without the data is an error;</li>
  *   <li>the data set's environment variable (FPRNN_MNIST_DIR, FPRNN_FASHION_MNIST_DIR,
- *       FPRNN_CIFAR10_DIR);</li>
+ *       FPRNN_CIFAR10_DIR); if set, it too is the only folder used for both splits, and a folder
+ *       without the split's files is an error naming the variable (falling through to the next
+ *       places would read one split from the user's folder and the other from elsewhere, or ignore a
+ *       mistyped path without a word);</li>
  *   <li>$FPRNN_DATA/NAME;</li>
  *   <li>the project data folder: DATA/NAME, where DATA is the system property fprnn.data or
  *       ./data;</li>
@@ -114,6 +117,16 @@ public final class DataSets {
             throw new DataNotFoundException(what + ": the folder given, " + options.dir().toAbsolutePath()
                     + ", " + why + ". It should hold " + source.wantedFiles(split) + ". "
                     + source.installHint());
+        }
+        Path named = envPath(options, source.envVar());
+        if (named != null) {
+            String why = source.missing(named, split);
+            if (why == null) {
+                return named;
+            }
+            throw new DataNotFoundException(what + ": $" + source.envVar() + " = " + named.toAbsolutePath() + ", which "
+                    + why + ". It should hold " + source.wantedFiles(split) + "; point $" + source.envVar()
+                    + " at the folder that does, or unset it to use the other places. " + source.installHint());
         }
         List<String> looked = new ArrayList<>();
         for (Candidate c : candidates(source, options)) {

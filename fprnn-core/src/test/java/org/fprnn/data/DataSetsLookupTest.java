@@ -106,6 +106,27 @@ class DataSetsLookupTest {
                 e.getMessage());
     }
 
+    /**
+     * A data set's variable, when set, is the one folder for both splits: falling through read a split
+     * the folder lacks from the project folder, and ignored a mistyped path, without a word.
+     */
+    @Test
+    void aFolderNamedByTheVariableWithoutTheSplitIsAnErrorNamingTheVariable() throws IOException {
+        placeholders(dataRoot.resolve("mnist"), "");
+        Path mine = Files.createDirectories(envDir);
+        Files.write(mine.resolve("train-images-idx3-ubyte"), new byte[0]);
+        Files.write(mine.resolve("train-labels-idx1-ubyte"), new byte[0]);
+        env.put("FPRNN_MNIST_DIR", mine.toString());
+        assertEquals(mine, DataSets.locate(Mnist.SOURCE, Split.TRAIN, options()));
+        DataNotFoundException e = assertThrows(DataNotFoundException.class,
+                () -> DataSets.locate(Mnist.SOURCE, Split.TEST, options()));
+        assertTrue(e.getMessage().contains("$FPRNN_MNIST_DIR = " + mine.toAbsolutePath())
+                && e.getMessage().contains("unset it"), e.getMessage());
+        env.put("FPRNN_MNIST_DIR", mine.resolve("typo").toString());
+        e = assertThrows(DataNotFoundException.class, () -> DataSets.locate(Mnist.SOURCE, Split.TRAIN, options()));
+        assertTrue(e.getMessage().contains("typo"), e.getMessage());
+    }
+
     @Test
     void theMissingDataErrorNamesEveryPlaceTheFilesAndTheInstallCommand() {
         env.put("FPRNN_DATA", rootEnv.toString());
