@@ -287,8 +287,9 @@ public final class FixedPointNetwork {
                 }
                 units = op.units();
                 if (units <= 0 || op.inputUnits().size() <= 0 || op.outputUnits().size() <= 0) {
-                    throw new IllegalArgumentException("the recurrent operator has " + units + " units, " + op.inputUnits().size()
-                            + " of them read in and " + op.outputUnits().size() + " read out: a network needs each > 0");
+                    throw new IllegalArgumentException("the recurrent operator has " + units + " units, "
+                            + op.inputUnits().size() + " of them read in and " + op.outputUnits().size()
+                            + " read out: a network needs each > 0");
                 }
             }
             if (tauScale != null && tauScale.length != units) {

@@ -80,9 +80,9 @@ public enum Loss {
             int[] y = batch.labels();
             for (int i = from; i < to; i++) {
                 if (y[i] < 0 || y[i] >= yhat.cols) {
-                    throw new IllegalArgumentException("label " + y[i] + " of sample " + i + " is not a class of a network"
-                            + " with " + yhat.cols + " outputs (classes 0.." + (yhat.cols - 1) + "): give the network"
-                            + " one output per class");
+                    throw new IllegalArgumentException("label " + y[i] + " of sample " + i
+                            + " is not a class of a network with " + yhat.cols + " outputs (classes 0.."
+                            + (yhat.cols - 1) + "): give the network one output per class");
                 }
             }
         }

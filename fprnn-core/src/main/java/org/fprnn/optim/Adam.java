@@ -300,8 +300,9 @@ public final class Adam implements Optimizer {
     public void restore(Params s) {
         for (String n : s.names()) {
             if (!(n.equals("step") || n.equals(GLOBAL_V) || n.startsWith("m.") || n.startsWith("v."))) {
-                throw new IllegalArgumentException("Adam: state " + s.names() + " is not an Adam's (it keeps m.NAME, v.NAME"
-                        + " and step; " + n + " is none of them): restore it into the optimizer that saved it");
+                throw new IllegalArgumentException("Adam: state " + s.names()
+                        + " is not an Adam's (it keeps m.NAME, v.NAME and step; " + n + " is none of them):"
+                        + " restore it into the optimizer that saved it");
             }
         }
         state = new Params();

@@ -87,7 +87,8 @@ public final class Sgd implements Optimizer {
         for (String n : state.names()) {
             if (n.equals("step") || n.startsWith("m.") || n.startsWith("v.")) {
                 throw new IllegalArgumentException("Sgd: state " + state.names() + " is not an Sgd's (its velocities"
-                        + " are named as the parameters; " + n + " is Adam's): restore it into the optimizer that saved it");
+                        + " are named as the parameters; " + n + " is Adam's): restore it into the optimizer"
+                        + " that saved it");
             }
         }
         velocity = state.copy();

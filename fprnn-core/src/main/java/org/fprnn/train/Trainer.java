@@ -112,8 +112,8 @@ public final class Trainer {
     public int totalSteps() {
         long total = (long) stepsPerEpoch() * settings.epochs();
         if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(settings.epochs() + " epochs of " + stepsPerEpoch() + " steps are " + total
-                    + " steps, more than " + Integer.MAX_VALUE + " that a run can count: give fewer epochs or larger"
+            throw new IllegalArgumentException(settings.epochs() + " epochs of " + stepsPerEpoch() + " steps are "
+                    + total + " steps, more than " + Integer.MAX_VALUE + " that a run can count: give fewer epochs or larger"
                     + " batches");
         }
         return (int) total;

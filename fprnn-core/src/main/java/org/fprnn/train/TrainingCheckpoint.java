@@ -58,8 +58,8 @@ public record TrainingCheckpoint(String rule, double lr, String settings, int st
         for (Params p : List.of(net.params(), state)) {
             for (String n : p.names()) {
                 if (!p.get(n).allFinite()) {
-                    throw new IllegalArgumentException("cannot checkpoint " + file + ": " + (p == state ? "optimizer state "
-                            : "parameter ") + n + " holds non-finite values (NaN or infinity), and a checkpoint of it"
+                    throw new IllegalArgumentException("cannot checkpoint " + file + ": "
+                            + (p == state ? "optimizer state " : "parameter ") + n + " holds non-finite values (NaN or infinity), and a checkpoint of it"
                             + " could not be resumed");
                 }
             }

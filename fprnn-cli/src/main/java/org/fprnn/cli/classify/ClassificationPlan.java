@@ -74,18 +74,21 @@ public final class ClassificationPlan {
     /**
      * A lower estimate of the heap a run of this plan needs, in bytes, for images of this shape and
      * this many classes, before anything is allocated: {@link NetworkSpec#memoryEstimate} with this
-     * plan's optimizer slots, batch rows and solver memory.
+     * plan's optimizer slots, batch rows and solver memory. A batch has at most as many rows as its
+     * data set has samples (a larger batch_size is capped there), so the sizes of the training and test
+     * sets bound the rows.
      *
      * @throws IllegalArgumentException if the network does not fit the images (conv on flat samples)
      * @throws org.fprnn.cli.UserError if one matrix has more elements than a Java array holds
      */
-    public long memoryEstimate(FeatureShape image, int outputs) {
+    public long memoryEstimate(FeatureShape image, int outputs, int trainSamples, int testSamples) {
         NetworkSpec n = cfg.network();
         n.layerShapes(image); // a network that does not fit the images fails here, as an IllegalArgumentException
         var t = cfg.train();
         int slots = t.optimizer().equals("adam") ? 2 : t.optimizer().equals("nesterov") || t.momentum() > 0 ? 1 : 0;
         try {
-            return n.memoryEstimate(image, outputs, slots, (long) t.batchSize() + t.testBatch(), cfg.solver().memory());
+            long rows = (long) Math.min(t.batchSize(), trainSamples) + Math.min(t.testBatch(), testSamples);
+            return n.memoryEstimate(image, outputs, slots, rows, cfg.solver().memory());
         } catch (IllegalArgumentException e) {
             throw new org.fprnn.cli.UserError(e.getMessage(), e);
         }

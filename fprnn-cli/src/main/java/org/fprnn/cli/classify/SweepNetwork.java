@@ -22,7 +22,9 @@ final class SweepNetwork {
         Dataset d = data.train();
         FeatureShape image = d.imageShape();
         try {
-            org.fprnn.cli.Heap.require(plan.memoryEstimate(image, d.classes()), "the network of " + plan.config().name()
+            int testSamples = data.test() == null ? 0 : data.test().size();
+            org.fprnn.cli.Heap.require(plan.memoryEstimate(image, d.classes(), d.size(), testSamples),
+                    "the network of " + plan.config().name()
                     + " (its parameters, their copies for training, and the solver's batch states)");
             return plan.config().network().build(image, d.classes(), seed);
         } catch (IllegalArgumentException e) {
