@@ -66,6 +66,15 @@ class FolderVerificationTest {
         return r.err();
     }
 
+    /** A finished run whose record alone was deleted used to be trained again, over its weights. */
+    @Test
+    void weightsWithoutARecordOrCheckpointAreRefused() throws IOException {
+        Path out = copy();
+        Files.delete(TinySweep.record(out));
+        String err = assertRefused(out, TinySweep.weights(out), "neither a record");
+        assertTrue(err.contains("Put back runs/" + TinySweep.FINISHED + ".json"), err);
+    }
+
     @Test
     void checkpointWithAFlippedByteIsRefused() throws IOException {
         Path out = copy();

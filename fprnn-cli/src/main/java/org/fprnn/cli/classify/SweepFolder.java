@@ -275,6 +275,15 @@ final class SweepFolder {
                 saved = readCheckpoint(spec).settings();
                 where = checkpointFile(spec);
             }
+            Path weights = runsDir.resolveSibling("weights").resolve(spec.id() + ".safetensors");
+            if (saved == null && Files.isRegularFile(weights)) {
+                // A run writes its weights, then its record, then deletes its checkpoint: weights with neither
+                // are a finished run whose record was deleted or lost, which training again would overwrite.
+                throw new UserError("run " + spec.label() + " has weights (" + weights + ") but neither a record (runs/"
+                        + spec.id() + ".json) nor a checkpoint: its record was deleted or lost. Nothing was changed. Put"
+                        + " back runs/" + spec.id() + ".json, or delete weights/" + spec.id() + ".safetensors to run "
+                        + spec.label() + " again.");
+            }
             if (saved != null && !saved.equals(want)) {
                 String diff = RunIdentity.firstDifference(saved, want);
                 throw new UserError("results folder " + dir + " already holds run " + spec.label() + " (" + where
