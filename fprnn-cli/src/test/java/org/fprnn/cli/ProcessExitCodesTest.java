@@ -105,5 +105,8 @@ class ProcessExitCodesTest {
         assertTrue(Files.isRegularFile(out.resolve("checkpoints").resolve("gradient_lr0.2.safetensors")),
                 "checkpoint written: " + read("term.out"));
         assertFalse(UserErrorTest.hasTrace(read("term.err")), read("term.err"));
+        // The lock is released (emptied) before the JVM exits; a lock left holding its holder made the next
+        // command note that it took the lock over from a process that ended without releasing it.
+        assertEquals(0, Files.size(out.resolve(org.fprnn.cli.report.FolderLock.FILE)), "lock released on SIGTERM");
     }
 }

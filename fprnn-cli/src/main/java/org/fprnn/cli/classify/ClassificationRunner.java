@@ -112,6 +112,15 @@ public final class ClassificationRunner {
         return this;
     }
 
+    /** The results folder's lock while the sweep runs (null before the folder exists). */
+    private FolderLock lock;
+
+    private void releaseLock() throws IOException {
+        if (lock != null) {
+            lock.close();
+        }
+    }
+
     /**
      * Runs the sweep; returns the exit code (0, 1 if a run failed, 130 if stopped). Bad files in the
      * results folder, a busy folder and a failed write are UserErrors (exit 2).
@@ -120,7 +129,7 @@ public final class ClassificationRunner {
         String command = files.resumeCommand();   // what the folder's lock says holds it
         // An existing folder is locked at once, so that a busy one is refused before the data are read;
         // a new one is made (and locked) only once the data and the network are known to be good.
-        FolderLock lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
+        lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
         // Ctrl-C while the data load (before the sweep's own stop handling): say that nothing was lost.
         Thread early = new Thread(() -> {
             err.println();
@@ -155,9 +164,7 @@ public final class ClassificationRunner {
             return run(data, start);
         } finally {
             dropEarlyStop();
-            if (lock != null) {
-                lock.close();
-            }
+            releaseLock();
         }
     }
 
@@ -282,7 +289,7 @@ public final class ClassificationRunner {
         int failed = 0;
         int left = 0;
         dropEarlyStop();
-        try (StopSignal stop = new StopSignal(err)) {
+        try (StopSignal stop = new StopSignal(err, this::releaseLock)) {
             for (int k = 0; k < specs.size(); k++) {
                 RunSpec spec = specs.get(k);
                 String tag = tag(k, specs.size(), spec);

@@ -10,6 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * training loop reads after every step, and then holds the JVM open until the loop has written its
  * checkpoint and returned ({@link #close()}), for at most {@link #WAIT_SECONDS}. Tests and the
  * hidden --stop-after-steps option set the flag through {@link #request()}.
+ *
+ * <p>Once stopping, close() first runs the action given (the runner releases the results folder's
+ * lock): the JVM exits as soon as the hook returns, and a lock released after that point was left
+ * holding its holder's details, so that the next command said it took the lock over from a process
+ * that ended without releasing it.
  */
 final class StopSignal implements AutoCloseable {
     /** How long the hook waits for the current step (or evaluation) and the checkpoint. */
@@ -18,8 +23,16 @@ final class StopSignal implements AutoCloseable {
     private final AtomicBoolean requested = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Thread hook;
+    private final Releaser beforeExit;
 
-    StopSignal(PrintWriter err) {
+    /** What must be done before a stopping JVM may exit. */
+    @FunctionalInterface
+    interface Releaser {
+        void release() throws java.io.IOException;
+    }
+
+    StopSignal(PrintWriter err, Releaser beforeExit) {
+        this.beforeExit = beforeExit;
         hook = new Thread(() -> {
             requested.set(true);
             err.println();
@@ -46,7 +59,15 @@ final class StopSignal implements AutoCloseable {
     /** Lets a waiting shutdown proceed and removes the hook (when the JVM is not shutting down). */
     @Override
     public void close() {
-        finished.countDown();
+        try {
+            if (requested.get()) {
+                beforeExit.release();
+            }
+        } catch (java.io.IOException e) {
+            // The lock file could not be emptied: the next command takes it over, with a note.
+        } finally {
+            finished.countDown();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {

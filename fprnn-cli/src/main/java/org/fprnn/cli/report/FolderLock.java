@@ -182,6 +182,9 @@ public final class FolderLock implements AutoCloseable {
     /** Empties the lock file and releases the lock. */
     @Override
     public void close() throws IOException {
+        if (!channel.isOpen()) {
+            return;   // closed already (the stop signal releases the lock before the JVM exits)
+        }
         try {
             channel.truncate(0);
         } finally {
