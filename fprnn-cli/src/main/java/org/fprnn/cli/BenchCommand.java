@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
  * sections of BENCHMARKS.md. scripts/bench.sh calls this command.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Run benchmarks against baselines measured in the same run; write BENCHMARKS.md",
         sortOptions = false,
         description = {"Run benchmarks, each against a baseline measured in the same run, print",
             "their tables and write their sections of BENCHMARKS.md (each section names the",

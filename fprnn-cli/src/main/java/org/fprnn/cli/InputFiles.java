@@ -58,7 +58,8 @@ final class InputFiles {
     }
 
     private static <T> T readFile(Path file, Reader<T> reader) {
-        if (!Files.isRegularFile(file)) {
+        // Not only regular files: a pipe (/dev/stdin fed by cat) is read too.
+        if (Files.isDirectory(file) || !Files.exists(file)) {
             throw new UserError(file + (Files.isDirectory(file) ? ": is a folder; give the file in it (e.g. "
                     + file.resolve("NAME.safetensors") + " or a .npy file)" : ": no such file"));
         }

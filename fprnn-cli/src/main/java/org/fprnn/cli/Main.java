@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 
 /** The fprnn command: one class per subcommand. */
 @Command(name = "fprnn", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = {"Train recurrent networks at their fixed points with the Euclidean gradient and the",
-            "reparameterized (non-Euclidean) learning rules."},
+        description = "Train recurrent networks at their fixed points with the Euclidean gradient and the"
+            + " reparameterized (non-Euclidean) learning rules.",
         subcommands = {RunCommand.class, TrainCommand.class, RuleCommand.class, SimulateCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {

@@ -42,6 +42,7 @@ import picocli.CommandLine.Option;
  * ARCHITECTURE.md specifies. Every input is checked before any work; bad input exits with code 2.
  */
 @Command(name = "rule", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Compute one learning rule's direction for given weights and data, as NPY",
         sortOptions = false,
         description = {"Compute one learning rule's direction for the given weights and data and write it as NPY.",
             "", "Model: z = W r + U x + b, r = f(z) at the fixed point, logits = R r. The direction D has the sign",

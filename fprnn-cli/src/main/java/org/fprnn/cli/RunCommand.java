@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
 
 /** fprnn run CONFIG.toml: runs a whole protocol and writes its results folder. */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Run a protocol: every rule x learning rate of a config, with results pages",
         description = {"Run a whole protocol (every rule x learning rate in the config) and",
             "write metrics.jsonl, summary.json, figures/*.png and results.md into the",
             "results folder.",

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  * (input sequence, built-in stimulus, sweep) {@link SimulateRuns} and their JSON {@link SimulateJson}.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Simulate a network's dynamics under a time-varying input; measure tracking",
         sortOptions = false,
         description = {
             "Simulate a network's dynamics under a time-varying input and measure how",

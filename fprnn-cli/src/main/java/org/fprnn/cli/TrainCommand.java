@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * metrics, figures, checkpoints, Ctrl-C and resume (pass the same --out).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        header = "Train one network with one rule and learning rate on a classification data set",
         sortOptions = false,
         description = {"Train one network with one rule and learning rate on a classification",
             "data set and print the accuracy on the full test set after every epoch.",
