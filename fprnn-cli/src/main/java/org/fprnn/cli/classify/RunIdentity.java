@@ -282,14 +282,20 @@ final class RunIdentity {
     private static String diff(String path, Object a, Object b) {
         if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
             for (Object k : ma.keySet()) {
-                String d = diff(path.isEmpty() ? String.valueOf(k) : path + "." + k, ma.get(k), mb.get(k));
+                String key = path.isEmpty() ? String.valueOf(k) : path + "." + k;
+                if (!mb.containsKey(k)) {
+                    return key + " (" + Json.write(ma.get(k)) + " there, absent now)";
+                }
+                String d = diff(key, ma.get(k), mb.get(k));
                 if (d != null) {
                     return d;
                 }
             }
             for (Object k : mb.keySet()) {
                 if (!ma.containsKey(k)) {
-                    return path.isEmpty() ? String.valueOf(k) : path + "." + k;
+                    // e.g. [diagnostics], recorded only when on: name the key and its value, not the key alone
+                    return (path.isEmpty() ? String.valueOf(k) : path + "." + k) + " (absent there, "
+                            + Json.write(mb.get(k)) + " now)";
                 }
             }
             return null;

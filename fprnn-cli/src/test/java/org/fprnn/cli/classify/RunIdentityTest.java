@@ -193,6 +193,17 @@ class RunIdentityTest {
      * The width of a dense layer above conv layers is part of both identities (the hand-built one
      * names conv layers by channels, kernel and stride, and a dense layer by its units).
      */
+    /** A table recorded on one side only was named without its values ("made with other settings: diagnostics."). */
+    @Test
+    void aDifferenceNamesTheKeyAndBothValuesAlsoWhenOneSideLacksIt() {
+        assertEquals("diagnostics (absent there, {\"every\":5} now)",
+                RunIdentity.firstDifference("{\"rule\":\"gradient\"}", "{\"rule\":\"gradient\",\"diagnostics\":{\"every\":5}}"));
+        assertEquals("diagnostics ({\"every\":5} there, absent now)",
+                RunIdentity.firstDifference("{\"rule\":\"gradient\",\"diagnostics\":{\"every\":5}}", "{\"rule\":\"gradient\"}"));
+        assertEquals("train.epochs (1 there, 2 now)",
+                RunIdentity.firstDifference("{\"train\":{\"epochs\":1}}", "{\"train\":{\"epochs\":2}}"));
+    }
+
     @Test
     void aDenseLayerAboveConvLayersIsNamedByItsUnits() {
         String conv = BASE + "[network]\nconnectivity = \"conv\"\n[[network.layers]]\nchannels = 2\nstride = 2\n"
