@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
             "MNIST, Fashion-MNIST, CIFAR-10). A classification sweep runs its runs one",
             "after the other; Ctrl-C (SIGINT) or SIGTERM stops after the current step",
             "and writes a checkpoint, as does every epoch end; the exit code is then 130",
-            "after SIGINT and 143 after SIGTERM (128 + the signal's number). Running the",
+            "after SIGINT and 143 after SIGTERM (128 + the signal's number); a second",
+            "signal ends it at once, losing the steps since the last checkpoint. Running the",
             "same command again skips finished runs and resumes the interrupted one.",
             "Exit codes otherwise: 0 done, 1 a run failed, 2 bad input.",
             "", "Example: fprnn run configs/quick-mnist.toml"})

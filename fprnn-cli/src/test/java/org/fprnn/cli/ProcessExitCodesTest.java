@@ -109,4 +109,44 @@ class ProcessExitCodesTest {
         // command note that it took the lock over from a process that ended without releasing it.
         assertEquals(0, Files.size(out.resolve(org.fprnn.cli.report.FolderLock.FILE)), "lock released on SIGTERM");
     }
+
+    /**
+     * A step that never ends (euler with tol 0 and a huge max_iter) held a stopping sweep for up to
+     * StopSignal.WAIT_SECONDS whatever the user did; a second signal now ends the process at once.
+     */
+    @Test
+    void aSecondSigtermEndsTheProcessWithoutWaitingForTheStep() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data2"));
+        TinyIdx.write(data, 400, 60, 4);
+        String text = ConfigText.edit(ClassificationRunTest.config(data, "gradient = [0.2]"),
+                "rules = [\"gradient\", \"linearized\"]", "rules = [\"gradient\"]", "threads = 2", "threads = 1");
+        Path cfg = Files.writeString(dir.resolve("slow.toml"), text);
+        Path out = dir.resolve("slow");
+        Process p = start("slow", "run", cfg.toString(), "--out", out.toString(), "--set", "solver.method=\"euler\"",
+                "--set", "solver.tol=0", "--set", "solver.max_iter=2000000000");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!read("slow.out").contains("[1/1] gradient lr 0.2 seed 5")) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("the run did not start: " + read("slow.out") + read("slow.err"));
+            }
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        p.destroy(); // SIGTERM: waits for the step, which does not end
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!read("slow.err").contains("stopping after the current step") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        assertTrue(p.isAlive(), "the first SIGTERM waits for the step: " + read("slow.err"));
+        p.destroy(); // the second
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            fail("no exit within 20 s of a second SIGTERM: " + read("slow.err"));
+        }
+        assertEquals(143, p.exitValue(), read("slow.out") + read("slow.err"));
+        assertTrue(read("slow.err").contains("second SIGTERM: stopping now"), read("slow.err"));
+        assertFalse(UserErrorTest.hasTrace(read("slow.err")), read("slow.err"));
+    }
 }

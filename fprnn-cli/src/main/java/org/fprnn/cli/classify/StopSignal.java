@@ -11,6 +11,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * checkpoint and returned ({@link #close()}), for at most {@link #WAIT_SECONDS}. Tests and the
  * hidden --stop-after-steps option set the flag through {@link #request()}.
  *
+ * <p>A second SIGINT or SIGTERM while the first waits ends the process at once, with the same exit
+ * code: a step can take very long (a huge solver.max_iter), and the user who presses Ctrl-C again
+ * wants out. The run's last checkpoint (its last epoch end) stays; the steps since are lost, as the
+ * message says. For that, SIGINT and SIGTERM get a handler while the sweep runs: the first signal
+ * exits the JVM as its own handler would (System.exit(128 + signal), which runs the hook), the
+ * second halts it. A signal the process ignores (a background job's SIGINT) stays ignored.
+ *
  * <p>Once stopping, close() first runs the action given (the runner releases the results folder's
  * lock): the JVM exits as soon as the hook returns, and a lock released after that point was left
  * holding its holder's details, so that the next command said it took the lock over from a process
@@ -24,6 +31,11 @@ final class StopSignal implements AutoCloseable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Thread hook;
     private final Releaser beforeExit;
+    private final PrintWriter err;
+    /** Signals received while this is open; the second one halts. */
+    private final java.util.concurrent.atomic.AtomicInteger signals = new java.util.concurrent.atomic.AtomicInteger();
+    /** The handlers in place before this one, restored by close() when the JVM is not stopping. */
+    private final java.util.Map<sun.misc.Signal, sun.misc.SignalHandler> previous = new java.util.LinkedHashMap<>();
 
     /** What must be done before a stopping JVM may exit. */
     @FunctionalInterface
@@ -33,11 +45,12 @@ final class StopSignal implements AutoCloseable {
 
     StopSignal(PrintWriter err, Releaser beforeExit) {
         this.beforeExit = beforeExit;
+        this.err = err;
         hook = new Thread(() -> {
             requested.set(true);
             err.println();
             err.println("fprnn: stopping after the current step to write a checkpoint; the same command resumes"
-                    + " from it (killing the process now loses the steps since the last epoch)");
+                    + " from it (a second Ctrl-C stops at once, losing the steps since the last epoch)");
             err.flush();
             try {
                 finished.await(WAIT_SECONDS, TimeUnit.SECONDS);
@@ -46,6 +59,28 @@ final class StopSignal implements AutoCloseable {
             }
         }, "fprnn-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal signal = new sun.misc.Signal(name);
+                previous.put(signal, sun.misc.Signal.handle(signal, this::onSignal));
+            } catch (IllegalArgumentException inUse) {
+                // The JVM keeps this signal (-Xrs): its own handling, the hook above, stays.
+            }
+        }
+    }
+
+    /** The first signal shuts down as the JVM would (running the hook); the second halts at once. */
+    private void onSignal(sun.misc.Signal signal) {
+        int code = 128 + signal.getNumber();
+        if (signals.getAndIncrement() == 0) {
+            System.exit(code);
+        }
+        err.println();
+        err.println("fprnn: second SIG" + signal.getName() + ": stopping now, without waiting for the current step;"
+                + " each run keeps its last checkpoint (its last epoch end, or an earlier stop), and the same command"
+                + " resumes from there");
+        err.flush();
+        Runtime.getRuntime().halt(code);
     }
 
     boolean requested() {
@@ -70,6 +105,7 @@ final class StopSignal implements AutoCloseable {
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
+            previous.forEach(sun.misc.Signal::handle);
         } catch (IllegalStateException shuttingDown) {
             // The hook is running: it returns now that the latch is open.
         }
