@@ -17,7 +17,7 @@ public final class DMatrix extends Matrix {
     /** Wraps (does not copy) a row-major array. */
     public DMatrix(int rows, int cols, double[] data) {
         super(rows, cols);
-        if (data.length != rows * cols) {
+        if (data.length != (long) rows * cols) {    // long: rows * cols may overflow an int
             throw new IllegalArgumentException("array of length " + data.length
                     + " does not hold a " + rows + " x " + cols + " matrix");
         }
@@ -48,6 +48,9 @@ public final class DMatrix extends Matrix {
 
     @Override
     public void copyRow(Matrix src, int srcRow, int dstRow) {
+        if (src.cols != cols) {
+            throw new IllegalArgumentException("a row of " + src.cols + " values into rows of " + cols);
+        }
         switch (src) {
             case DMatrix d -> System.arraycopy(d.data, srcRow * cols, data, dstRow * cols, cols);
             case FMatrix f -> {

@@ -52,6 +52,10 @@ public final class Decompositions {
         if (m.rows != m.cols) {
             throw new IllegalArgumentException("eigenvalues of a non-square matrix " + m.shape());
         }
+        if (!m.allFinite()) {
+            // EJML returned NaN eigenvalues here rather than failing, as this method promises it does.
+            throw new IllegalStateException("eigen decomposition of a matrix with non-finite entries");
+        }
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(m.rows, false);
         if (!eig.decompose(DMatrixRMaj.wrap(m.rows, m.cols, m.data.clone()))) {
             throw new IllegalStateException("eigen decomposition failed (non-finite weights?)");

@@ -80,7 +80,7 @@ final class NewtonSolver implements Solver {
                         lu.data[p * n + p] += 1.0;
                     }
                     if (!Decompositions.luInPlace(lu.data, n, piv)) {
-                        throw singular(i, null);
+                        throw singular(i, lu, null);
                     }
                     Decompositions.luSolve(lu.data, n, piv, d);
                 } else {
@@ -118,11 +118,16 @@ final class NewtonSolver implements Solver {
         try {
             return Decompositions.lu(a);
         } catch (IllegalStateException e) {
-            throw singular(i, e);
+            throw singular(i, a, e);
         }
     }
 
-    private static IllegalStateException singular(int i, Exception cause) {
+    private static IllegalStateException singular(int i, DMatrix system, Exception cause) {
+        if (!system.allFinite()) {
+            // NaN or infinite weights, inputs or state: not a bifurcation, and no other solver helps.
+            return new IllegalStateException("I - dPhi/ds has non-finite entries for sample " + i
+                    + ": the weights, the input or the state are not finite", cause);
+        }
         return new IllegalStateException("I - dPhi/ds is singular for sample " + i
                 + ": the network is at a bifurcation; use euler or anderson", cause);
     }

@@ -18,8 +18,10 @@ import java.util.Locale;
  * Anderson also reads {@code meanGain}: the forward solve of a float network with rate or discrete
  * dynamics is preconditioned by the batch's mean gains at rest ({@link EquilibriumSolver},
  * {@link MeanGainForwardMap}); off by default.
- * Every iterative solver stops a sample that makes no progress (see {@link #STALL_ITERATIONS}) and
- * reports it as not converged, so a tolerance below what the precision can reach ends promptly.
+ * Every iterative solver with a tolerance above 0 stops a sample that makes no progress (see
+ * {@link #STALL_ITERATIONS}) and reports it as not converged, so a tolerance below what the precision
+ * can reach ends promptly. With tol = 0, euler and picard run exactly maxIter iterations (a fixed
+ * number of steps, as P1's 500 Euler steps).
  */
 public record SolverConfig(String method, double tol, int maxIter, double alpha, int memory, double beta,
                            int chunkRows, boolean meanGain) implements java.io.Serializable {
@@ -33,7 +35,7 @@ public record SolverConfig(String method, double tol, int maxIter, double alpha,
     /**
      * Stagnation: a sample whose best residual has not fallen below (1 - {@link #STALL_DECREASE})
      * times the best of {@value #STALL_ITERATIONS} iterations earlier stops there, not converged. Only
-     * solves that stop at the tolerance are affected (not euler with tol = 0), and none whose
+     * solves that stop at the tolerance are affected (not euler or picard with tol = 0), and none whose
      * iteration limit is at most {@value #STALL_ITERATIONS}. A solver converging at a rate q per
      * iteration stalls only if q^{@value #STALL_ITERATIONS} > 1 - {@link #STALL_DECREASE}, i.e. q above
      * about 1 - 1e-6, where reaching any tolerance would take millions of iterations anyway.
