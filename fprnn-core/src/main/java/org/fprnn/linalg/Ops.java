@@ -55,6 +55,13 @@ public final class Ops {
      */
     private static void product(boolean transA, boolean transB, int m, int n, int k, double alpha, Matrix a,
                                 int aOff, int lda, Matrix b, double beta, Matrix c, int cOff, int ldc) {
+        if (a.precision() != c.precision() || b.precision() != c.precision()) {
+            // One precision per product (a ClassCastException below otherwise): convert with Matrix.to.
+            throw new IllegalArgumentException("a product of a " + a.precision() + " " + a.shape() + " and a "
+                    + b.precision() + " " + b.shape() + " matrix into a " + c.precision() + " one: the operands"
+                    + " of a product have one precision (a network's, for its inputs and states); convert with"
+                    + " Matrix.to(precision)");
+        }
         Blas blas = Blas.get();
         switch (c) {
             case FMatrix fc -> {

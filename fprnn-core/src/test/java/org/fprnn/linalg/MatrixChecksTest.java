@@ -46,4 +46,15 @@ class MatrixChecksTest {
                 () -> new EquilibriumSolver(SolverConfig.newton(100, 1e-6)).solve(net, x));
         assertTrue(e.getMessage().contains("non-finite entries"), e.getMessage());
     }
+
+    /** Mixed precisions failed with a ClassCastException deep inside the product. */
+    @Test
+    void aProductOfTwoPrecisionsIsRefusedWithWhatToDo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Ops.gemm(false, false, 1, new FMatrix(2, 3), new DMatrix(3, 4), 0, new FMatrix(2, 4)));
+        assertTrue(e.getMessage().contains("Matrix.to(precision)"), e.getMessage());
+        FixedPointNetwork net = FixedPointNetwork.builder().inputs(2).units(4).outputs(3).precision(Precision.FLOAT)
+                .seed(1).build();
+        assertThrows(IllegalArgumentException.class, () -> net.readout(new DMatrix(5, 4), new FMatrix(5, 3)));
+    }
 }
