@@ -71,8 +71,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         CommandLine cmd = ex.getCommandLine();
         java.io.PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
+        // The hint fits options that take lists (--seeds), not a single number (--seed).
+        boolean list = ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !o.splitRegex().isEmpty();
         err.println(name + ": " + ex.getMessage() + (ex.getMessage().contains("' is not a long")
-                ? " (whole numbers separated by commas, no spaces)" : ""));
+                ? (list ? " (whole numbers separated by commas, no spaces)" : " (a whole number)") : ""));
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
         err.println("See '" + name + " --help' for the options.");
         err.flush();

@@ -123,6 +123,9 @@ public final class SimulateCommand implements Callable<Integer> {
     SimulateOptions o;
 
 
+    /** Units from which computing tau_relax is announced (its eigenproblems take minutes above). */
+    static final int LARGE_EIGENPROBLEM_UNITS = 1000;
+
     @Override
     public Integer call() throws IOException {
         try (SimulateOutput output = new SimulateOutput(o.out, "fprnn simulate --out " + o.out,
@@ -194,6 +197,14 @@ public final class SimulateCommand implements Callable<Integer> {
         SimulateRuns runs = new SimulateRuns(spec, o, configured != null || inputs.hasReadout(), network, solverInfo,
                 output);
 
+        if (net.units() >= LARGE_EIGENPROBLEM_UNITS) {
+            // tau_relax takes the eigenvalues of a dense N x N matrix per fixed point, on one thread: minutes
+            // at N = 2000 (measured: about 4), during which nothing else is printed.
+            spec.commandLine().getOut().printf(java.util.Locale.ROOT, "computing tau_relax: the eigenvalues of %s %d x %d"
+                    + " matrices (G W at fixed points); at this size that takes minutes%n", builtIn ? "three" : "two",
+                    net.units(), net.units());
+            spec.commandLine().getOut().flush();
+        }
         if (!builtIn) {
             Matrix[] frames = inputs.frames(p, net.inputs());
             return runs.sequence(net, frames, tauVec, step, sc);

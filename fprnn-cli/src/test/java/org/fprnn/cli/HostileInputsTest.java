@@ -36,6 +36,9 @@ class HostileInputsTest {
         Path emptyOutput = dir.resolve("empty-output.toml");
         Files.writeString(emptyOutput, "output = \"\"\n" + Files.readString(cfg));
         refused(CliRunner.run("run", emptyOutput.toString()), "output = \"\" is not allowed");
+        Path tilde = dir.resolve("tilde-output.toml");
+        Files.writeString(tilde, "output = \"~/results\"\n" + Files.readString(cfg));
+        refused(CliRunner.run("run", tilde.toString()), "are not expanded as a shell expands ~");
         Path in = Files.createDirectories(dir.resolve("in"));
         RuleInputs.write(in);
         refused(CliRunner.run(RuleInputs.args(in, Path.of("")).toArray(String[]::new)), "--out is empty");
@@ -51,6 +54,13 @@ class HostileInputsTest {
         refused(CliRunner.run("run", cfg.toString(), "--out", dir.resolve("out").toString(), "--set",
                 "train.epochs=2147483647"), "that a run can count: give fewer epochs or larger batches");
         assertFalse(Files.exists(dir.resolve("out").resolve("runs")));
+    }
+
+    @Test
+    void aBadSingleNumberIsNotDescribedAsAList() {
+        CliRunner r = CliRunner.run("train", "--seed", "abc");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("(a whole number)") && !r.err().contains("commas"), r.err());
     }
 
     @Test

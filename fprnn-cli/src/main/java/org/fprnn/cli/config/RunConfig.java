@@ -77,6 +77,11 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             throw Keys.bad("threads", threads, "it must be an integer >= 1");
         }
         output = output == null ? "results/" + name : output;
+        if (output.startsWith("~")) {
+            // No shell reads a config: "~/x" would be a folder named ~ in the working folder.
+            throw Keys.bad("output", output, "a config's paths are not expanded as a shell expands ~; give the folder"
+                    + " relative to where fprnn runs, or in full");
+        }
         if (output.isBlank()) {
             // An empty path is the working folder: results would land beside the user's own files.
             throw Keys.bad("output", output, "give a folder for the results, e.g. output = \"results/" + name
