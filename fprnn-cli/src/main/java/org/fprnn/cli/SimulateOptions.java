@@ -137,7 +137,8 @@ final class SimulateOptions {
     int periods;
 
     @Option(names = "--records", defaultValue = "400", paramLabel = "K",
-            description = "built-in stimuli: at least K records in the measured window (default ${DEFAULT-VALUE})")
+            description = "built-in stimuli: at least K records in the measured window, or every step of a window"
+                    + " of fewer steps (default ${DEFAULT-VALUE})")
     int records;
 
     @Option(names = "--compare", defaultValue = "1,10,100", paramLabel = "R1,R2,...",

@@ -199,7 +199,9 @@ final class SimulateRuns {
         simInfo.put("tau", o.tauUnits == null ? ex.settings().tau() : o.tauUnits.toString());
         simInfo.put("noise", o.noise);
         simInfo.put("seed", o.seed);
-        simInfo.put("records_in_window_at_least", ex.settings().recordsPerRun());
+        // --records asks for at least K, but a window of fewer steps records every step (each entry's
+        // records_in_window says how many): the key names what was asked, not a promise.
+        simInfo.put("records_in_window_wanted", ex.settings().recordsPerRun());
         simInfo.put("initial_state", "fixed point of xa");
         j.put("simulation", simInfo);
         j.put("inputs", ends.description());
