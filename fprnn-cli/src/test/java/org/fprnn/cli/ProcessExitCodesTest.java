@@ -69,6 +69,18 @@ class ProcessExitCodesTest {
         assertEquals(0, p.exitValue(), read("java.err"));
     }
 
+    /** Waits (up to 60 s) until process p, started as {@code name}, prints {@code line}; fails if it ends first. */
+    private void awaitStart(Process p, String name, String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!read(name + ".out").contains(line)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("the run did not start: " + read(name + ".out") + read(name + ".err"));
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void sigtermStopsWithExitCode143AsTheHelpSays() throws Exception {
         CliRunner help = CliRunner.run("run", "--help");
@@ -86,14 +98,7 @@ class ProcessExitCodesTest {
         Path cfg = Files.writeString(dir.resolve("long.toml"), text);
         Path out = dir.resolve("res");
         Process p = start("term", "run", cfg.toString(), "--out", out.toString());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!read("term.out").contains("[1/1] gradient lr 0.2 seed 5: 8000 steps")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("the run did not start: " + read("term.out") + read("term.err"));
-            }
-            Thread.sleep(20);
-        }
+        awaitStart(p, "term", "[1/1] gradient lr 0.2 seed 5: 8000 steps");
         Thread.sleep(300);
         assertTrue(p.isAlive(), "200 epochs are still running");
         p.destroy(); // SIGTERM
@@ -124,17 +129,10 @@ class ProcessExitCodesTest {
         Path out = dir.resolve("slow");
         Process p = start("slow", "run", cfg.toString(), "--out", out.toString(), "--set", "solver.method=\"euler\"",
                 "--set", "solver.tol=0", "--set", "solver.max_iter=2000000000");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!read("slow.out").contains("[1/1] gradient lr 0.2 seed 5")) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("the run did not start: " + read("slow.out") + read("slow.err"));
-            }
-            Thread.sleep(20);
-        }
+        awaitStart(p, "slow", "[1/1] gradient lr 0.2 seed 5");
         Thread.sleep(500);
         p.destroy(); // SIGTERM: waits for the step, which does not end
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!read("slow.err").contains("stopping after the current step") && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
