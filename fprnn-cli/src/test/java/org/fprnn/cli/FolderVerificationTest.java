@@ -66,13 +66,32 @@ class FolderVerificationTest {
         return r.err();
     }
 
-    /** A finished run whose record alone was deleted used to be trained again, over its weights. */
+    /**
+     * Weights without a record or checkpoint (a finish cut short, or a deleted record): with this
+     * sweep's settings the run is trained again, with a note, to the same weights; weights recorded
+     * with other settings, or that do not verify, are refused and left alone (they used to be
+     * trained over silently).
+     */
     @Test
-    void weightsWithoutARecordOrCheckpointAreRefused() throws IOException {
+    void weightsWithoutARecordAreTrainedAgainOnlyWithTheSameSettings() throws IOException {
         Path out = copy();
         Files.delete(TinySweep.record(out));
-        String err = assertRefused(out, TinySweep.weights(out), "neither a record");
-        assertTrue(err.contains("Put back runs/" + TinySweep.FINISHED + ".json"), err);
+        Files.delete(out.resolve("runs").resolve(TinySweep.FINISHED + ".metrics.jsonl"));
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err() + r.out());
+        assertTrue(r.out().contains("has weights but no record"), r.out());
+        assertArrayEquals(Files.readAllBytes(TinySweep.weights(whole)), Files.readAllBytes(TinySweep.weights(out)));
+
+        Path o = copy();    // the interrupted folder again, over the one above
+        Files.delete(TinySweep.record(o));
+        TinySweep.rewrite(TinySweep.weights(o), t -> t, m -> {
+            m.put("settings", m.get("settings").replace("\"lr\":0.2", "\"lr\":0.3"));
+            return m;
+        }, true);
+        assertRefused(o, TinySweep.weights(o), "made with other settings");
+
+        Files.write(TinySweep.weights(o), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        assertRefused(o, TinySweep.weights(o), "do not verify");
     }
 
     @Test

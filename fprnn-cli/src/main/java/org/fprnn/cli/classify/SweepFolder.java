@@ -277,12 +277,8 @@ final class SweepFolder {
             }
             Path weights = runsDir.resolveSibling("weights").resolve(spec.id() + ".safetensors");
             if (saved == null && Files.isRegularFile(weights)) {
-                // A run writes its weights, then its record, then deletes its checkpoint: weights with neither
-                // are a finished run whose record was deleted or lost, which training again would overwrite.
-                throw new UserError("run " + spec.label() + " has weights (" + weights + ") but neither a record (runs/"
-                        + spec.id() + ".json) nor a checkpoint: its record was deleted or lost. Nothing was changed. Put"
-                        + " back runs/" + spec.id() + ".json, or delete weights/" + spec.id() + ".safetensors to run "
-                        + spec.label() + " again.");
+                saved = orphanWeightsSettings(spec, weights);
+                where = weights;
             }
             if (saved != null && !saved.equals(want)) {
                 String diff = RunIdentity.firstDifference(saved, want);
@@ -301,6 +297,37 @@ final class SweepFolder {
                     + " weights file (--allow-missing-weights); " + (withoutWeights == 1 ? "it is" : "they are") + " used"
                     + " from the record and metrics, checked against their SHA-256");
         }
+    }
+
+    /**
+     * The settings recorded in the weights of a run that has neither a record nor a checkpoint. A run
+     * writes its weights, then its record, then deletes its checkpoint, so these are the weights of a
+     * finish cut short (a run without a checkpoint: one epoch, never stopped) or of a run whose record
+     * was deleted. With this sweep's settings, training again makes the same weights, so the run is
+     * trained again, with a note; with other settings, the caller refuses the folder as made with
+     * them. Weights whose settings cannot be verified are refused here.
+     */
+    private String orphanWeightsSettings(RunSpec spec, Path weights) throws IOException {
+        String settings = null;
+        try {
+            Safetensors.Contents c = Safetensors.read(weights);
+            if (org.fprnn.io.Checksums.verify(c)) {
+                settings = c.metadata().get("settings");
+            }
+        } catch (FormatException e) {
+            settings = null;
+        }
+        if (settings == null) {
+            throw new UserError("run " + spec.label() + " has weights (" + weights + ") but neither a record (runs/"
+                    + spec.id() + ".json) nor a checkpoint, and the weights do not verify as this fprnn's. Nothing was"
+                    + " changed. Put back runs/" + spec.id() + ".json, or delete weights/" + spec.id() + ".safetensors"
+                    + " to run " + spec.label() + " again.");
+        }
+        if (settings.equals(plan.settingsJson(spec))) {
+            out.println("note: run " + spec.label() + " has weights but no record (its finish was cut short, or its"
+                    + " record was deleted); it is trained again with the same settings, to the same weights");
+        }
+        return settings;
     }
 
     /**
