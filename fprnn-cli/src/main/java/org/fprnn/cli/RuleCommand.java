@@ -285,7 +285,9 @@ public final class RuleCommand implements Callable<Integer> {
             batch = Batch.regression(xm, tm);
         }
 
-        OutputFolder.prepare(out);
+        // Checked before the lock, so that a refused folder is left without a lock file, and again under it,
+        // since another call may have written there in between.
+        OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
         lock = FolderLock.acquire(out, "fprnn rule", spec.commandLine().getErr());
         java.util.Set<String> before = OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
 

@@ -56,6 +56,14 @@ class RuleOutFolderTest {
         assertEquals(0, afterKill.exitCode(), afterKill.err());
         assertEquals(List.of("direction_W.npy", "rates.npy", "summary.json"), names(out));
 
+        Path user = Files.createDirectories(dir.resolve("user"));
+        Files.writeString(user.resolve("notes.txt"), "mine");
+        CliRunner userFolder = CliRunner.run(RuleInputs.args(in, user).toArray(String[]::new));
+        assertEquals(2, userFolder.exitCode(), userFolder.err());
+        try (Stream<Path> s = Files.list(user)) {
+            assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList(), "no lock file left");
+        }
+
         Files.writeString(out.resolve("notes.txt"), "mine");
         CliRunner foreign = CliRunner.run(RuleInputs.args(in, out, "--overwrite").toArray(String[]::new));
         assertEquals(2, foreign.exitCode(), foreign.err());
@@ -65,7 +73,10 @@ class RuleOutFolderTest {
         // The inputs' own folder as --out: refused, and nothing of the user's is touched.
         CliRunner inputs = CliRunner.run(RuleInputs.args(in, in, "--overwrite").toArray(String[]::new));
         assertEquals(2, inputs.exitCode(), inputs.err());
-        assertEquals(List.of("R.npy", "U.npy", "W.npy", "X.npy", "y.npy"), names(in));
+        try (Stream<Path> s = Files.list(in)) {   // unfiltered: no lock file either
+            assertEquals(List.of("R.npy", "U.npy", "W.npy", "X.npy", "y.npy"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
         assertFalse(UserErrorTest.hasTrace(inputs.err()));
     }
 

@@ -194,6 +194,12 @@ public final class Figures {
             g.drawImage(imgs.get(i), (i % cols) * w, (i / cols) * h, null);
         }
         g.dispose();
-        AtomicFiles.write(png, o -> ImageIO.write(out, "png", o));
+        AtomicFiles.write(png, o -> {
+            // In memory: ImageIO's default cache for a stream is a file in java.io.tmpdir, which may be
+            // read-only or full where the results folder is not. Closing flushes into o, and leaves o open.
+            try (var image = new javax.imageio.stream.MemoryCacheImageOutputStream(o)) {
+                ImageIO.write(out, "png", image);
+            }
+        });
     }
 }
