@@ -53,15 +53,28 @@ final class InputFiles {
         });
     }
 
+    /** True if file is a named or anonymous pipe (S_IFIFO), where the file system says so. */
+    private static boolean isPipe(Path file) {
+        try {
+            return (((Integer) Files.getAttribute(file, "unix:mode")) & 0170000) == 0010000;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private interface Reader<T> {
         T read(Path file) throws IOException;
     }
 
     private static <T> T readFile(Path file, Reader<T> reader) {
-        // Not only regular files: a pipe (/dev/stdin fed by cat) is read too.
         if (Files.isDirectory(file) || !Files.exists(file)) {
             throw new UserError(file + (Files.isDirectory(file) ? ": is a folder; give the file in it (e.g. "
                     + file.resolve("NAME.safetensors") + " or a .npy file)" : ": no such file"));
+        }
+        // A pipe (/dev/stdin fed by cat) is read too, but not a device: /dev/zero would be read until the
+        // heap is full.
+        if (!Files.isRegularFile(file) && !isPipe(file)) {
+            throw new UserError(file + ": is not a file (a device or socket); give a file, or a pipe");
         }
         try {
             return reader.read(file);

@@ -56,6 +56,17 @@ class HostileInputsTest {
         assertFalse(Files.exists(dir.resolve("out").resolve("runs")));
     }
 
+    /** A device as an input file was read until the heap was full; a pipe is still read. */
+    @Test
+    void aDeviceIsRefusedAsAnInputFile() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero here");
+        Path in = Files.createDirectories(dir.resolve("in"));
+        RuleInputs.write(in);
+        List<String> a = RuleInputs.args(in, dir.resolve("out"));
+        a.set(a.indexOf(in.resolve("W.npy").toString()), "/dev/zero");
+        refused(CliRunner.run(a.toArray(String[]::new)), "/dev/zero: is not a file (a device or socket)");
+    }
+
     @Test
     void aBadSingleNumberIsNotDescribedAsAList() {
         CliRunner r = CliRunner.run("train", "--seed", "abc");
