@@ -200,9 +200,9 @@ public final class SimulateCommand implements Callable<Integer> {
         if (net.units() >= LARGE_EIGENPROBLEM_UNITS) {
             // tau_relax takes the eigenvalues of a dense N x N matrix per fixed point, on one thread: minutes
             // at N = 2000 (measured: about 4), during which nothing else is printed.
-            spec.commandLine().getOut().printf(java.util.Locale.ROOT, "computing tau_relax: the eigenvalues of %s %d x %d"
-                    + " matrices (G W at fixed points); at this size that takes minutes%n", builtIn ? "three" : "two",
-                    net.units(), net.units());
+            spec.commandLine().getOut().printf(java.util.Locale.ROOT, "computing tau_relax: the eigenvalues of a %d x %d"
+                    + " matrix (G W) at each fixed point examined; at this size that takes minutes%n", net.units(),
+                    net.units());
             spec.commandLine().getOut().flush();
         }
         if (!builtIn) {

@@ -27,9 +27,10 @@ import org.fprnn.io.FormatException;
  *       folder without the data is an error;</li>
  *   <li>the data set's environment variable (FPRNN_MNIST_DIR, FPRNN_FASHION_MNIST_DIR,
  *       FPRNN_CIFAR10_DIR); if set, it too is the only folder used for both splits, and a folder
- *       without the split's files is an error naming the variable (falling through to the next
- *       places would read one split from the user's folder and the other from elsewhere, or ignore a
- *       mistyped path without a word);</li>
+ *       without the split's files is an error naming the variable, or with
+ *       {@link DataOptions#allowDownload()} the place the data set is downloaded to (falling through
+ *       to the next places would read one split from the user's folder and the other from elsewhere,
+ *       or ignore a mistyped path without a word);</li>
  *   <li>$FPRNN_DATA/NAME;</li>
  *   <li>the project data folder: DATA/NAME, where DATA is the system property fprnn.data or
  *       ./data;</li>
@@ -123,6 +124,9 @@ public final class DataSets {
             String why = source.missing(named, split);
             if (why == null) {
                 return named;
+            }
+            if (options.allowDownload()) {
+                return download(source, options.withDir(named));   // into the variable's folder
             }
             throw new DataNotFoundException(what + ": $" + source.envVar() + " = " + named.toAbsolutePath() + ", which "
                     + why + ". It should hold " + source.wantedFiles(split) + "; point $" + source.envVar()

@@ -60,12 +60,12 @@ public final class Adam implements Optimizer {
     public void step(Params params, Params directions) {
         for (String name : directions.names()) { // before anything changes: a refused step changes nothing
             requireLike(params.get(name), directions.get(name));
-            OptimizerChecks.requireShape(state, "m." + name, "Adam", name, params.get(name));
-            OptimizerChecks.requireShape(state, "v." + name, "Adam", name, params.get(name));
+            OptimizerChecks.requireShape(state, mKey(name), "Adam", name, params.get(name));
+            OptimizerChecks.requireShape(state, vKey(name), "Adam", name, params.get(name));
         }
         for (String name : directions.names()) {
-            if (OptimizerChecks.toPrecisionOf(state, "m." + name, params.get(name))
-                    | OptimizerChecks.toPrecisionOf(state, "v." + name, params.get(name))) {
+            if (OptimizerChecks.toPrecisionOf(state, mKey(name), params.get(name))
+                    | OptimizerChecks.toPrecisionOf(state, vKey(name), params.get(name))) {
                 live = null;    // liveState() views the moments, one of which was just replaced
             }
         }
@@ -79,7 +79,7 @@ public final class Adam implements Optimizer {
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
-            perEntry.set(p, d, slot("m." + name, d), slot("v." + name, d), c1, c2);
+            perEntry.set(p, d, slot(mKey(name), d), slot(vKey(name), d), c1, c2);
             try {
                 RowParallel.forRows(p.rows, RowParallel.minRows(p.cols), perEntry);
             } finally {
@@ -231,7 +231,7 @@ public final class Adam implements Optimizer {
         for (String name : directions.names()) {
             Matrix p = params.get(name);
             Matrix d = directions.get(name);
-            perEntry.setGlobal(p, d, slot("m." + name, d), scale);
+            perEntry.setGlobal(p, d, slot(mKey(name), d), scale);
             try {
                 RowParallel.forRows(p.rows, RowParallel.minRows(p.cols), perEntry);
             } finally {
@@ -246,6 +246,18 @@ public final class Adam implements Optimizer {
             throw new IllegalArgumentException("Adam: direction " + d.precision() + " " + d.shape()
                     + " for a parameter " + p.precision() + " " + p.shape());
         }
+    }
+
+    /** State keys by parameter name, made once: a step allocates nothing (no string per step). */
+    private final java.util.Map<String, String> mKeys = new java.util.HashMap<>();
+    private final java.util.Map<String, String> vKeys = new java.util.HashMap<>();
+
+    private String mKey(String name) {
+        return mKeys.computeIfAbsent(name, n -> "m." + n);
+    }
+
+    private String vKey(String name) {
+        return vKeys.computeIfAbsent(name, n -> "v." + n);
     }
 
     /** The state matrix {@code key}, zeros shaped like {@code like} at first use. */

@@ -144,6 +144,18 @@ class DownloadTest {
         assertTrue(refused.getMessage().contains("the folder given"), refused.getMessage());
     }
 
+    /** A folder named by the data set's variable is where a download goes (the lookup no longer falls through). */
+    @Test
+    void theVariablesFolderIsFilledByTheDownload() throws IOException {
+        TestData.writeIdxSet(served, Mnist.trainLabelCounts(), Mnist.testLabelCounts(), true);
+        Path named = dataRoot.resolveSibling("named");
+        DataOptions o = options().withEnv(java.util.Map.of("FPRNN_MNIST_DIR", named.toString())).withDownload(true)
+                .withMirrors(List.of(url("good")));
+        assertEquals(10_000, Mnist.load("test", o).size());
+        assertEquals(new TreeSet<>(Mnist.SOURCE.downloadFiles()), list(named));
+        assertFalse(Files.exists(dataRoot.resolve("mnist")), "not into the data root");
+    }
+
     @Test
     void filesThatFailValidationAreDiscarded() throws IOException {
         int[] wrong = Mnist.testLabelCounts();

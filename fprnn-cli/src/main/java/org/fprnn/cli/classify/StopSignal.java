@@ -75,11 +75,22 @@ final class StopSignal implements AutoCloseable {
         if (signals.getAndIncrement() == 0) {
             System.exit(code);
         }
-        err.println();
-        err.println("fprnn: second SIG" + signal.getName() + ": stopping now, without waiting for the current step;"
-                + " each run keeps its last checkpoint (its last epoch end, or an earlier stop), and the same command"
-                + " resumes from there");
-        err.flush();
+        // Said from a thread of its own, waited for at most a second: a blocked stderr (a pipe nobody
+        // reads) must not keep the process from ending.
+        Thread say = new Thread(() -> {
+            err.println();
+            err.println("fprnn: second SIG" + signal.getName() + ": stopping now, without waiting for the current"
+                    + " step; each run keeps its last checkpoint (its last epoch end, or an earlier stop), and the"
+                    + " same command resumes from there");
+            err.flush();
+        }, "fprnn-halt-message");
+        say.setDaemon(true);
+        say.start();
+        try {
+            say.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Runtime.getRuntime().halt(code);
     }
 
@@ -91,7 +102,10 @@ final class StopSignal implements AutoCloseable {
         requested.set(true);
     }
 
-    /** Lets a waiting shutdown proceed and removes the hook (when the JVM is not shutting down). */
+    /**
+     * Lets a waiting shutdown proceed (after the release action, when stopping) and, when the JVM is
+     * not shutting down, removes the hook and restores the signal handlers in place before.
+     */
     @Override
     public void close() {
         try {
