@@ -261,6 +261,12 @@ public final class SimulateCommand implements Callable<Integer> {
                         + " infinite; max Re eig = " + ex.relaxation().eigenvalue() + "): a sweep over T_s / tau_relax"
                         + " is not defined");
             }
+            ratios = resolvable(ex, ratios);
+            if (ratios.length == 0) {
+                throw new UserError(String.format(Locale.ROOT, "every T_s of the sweep is shorter than two steps of"
+                        + " dt = %.6g (tau_relax = %.6g): raise --ratio-max to at least %.3g", ex.settings().dt(),
+                        ex.relaxation().value(), 2 * ex.settings().dt() / ex.relaxation().value()));
+            }
             for (Kind kind : kinds) {
                 for (double ratio : ratios) {
                     checkRun(ex, kind, ratio * ex.relaxation().value());
@@ -281,11 +287,33 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
+        if (mainTs < 2 * ex.settings().dt()) {
+            throw new UserError(String.format(Locale.ROOT, "T_s = %.6g%s is shorter than two steps of dt = %.6g, which"
+                    + " cannot resolve the stimulus: give --ts of at least %.6g%s", mainTs, ts != null ? ""
+                    : " (" + (tsRelax != null ? tsRelax : 10) + " tau_relax)", ex.settings().dt(), 2 * ex.settings().dt(),
+                    net.dynamics() == org.fprnn.model.Dynamics.DISCRETE ? "" : ", or a smaller --dt"));
+        }
+        ratios = resolvable(ex, ratios);
         checkRun(ex, kinds.getFirst(), mainTs);
         for (double ratio : ratios) {
             checkRun(ex, kinds.getFirst(), ratio * ex.relaxation().value());
         }
         return runs.builtIn(ex, kinds.getFirst(), mainTs, ratios, ends, relax, output.open());
+    }
+
+    /**
+     * The ratios whose T_s = ratio x tau_relax spans at least two steps of dt; the others are dropped
+     * with a note (one step would jump from xa to xb, and its tracking error would mean nothing).
+     */
+    private double[] resolvable(TrackingExperiment ex, double[] ratios) {
+        double min = 2 * ex.settings().dt() / ex.relaxation().value();
+        double[] kept = java.util.Arrays.stream(ratios).filter(r -> r >= min).toArray();
+        if (kept.length < ratios.length) {
+            spec.commandLine().getOut().printf(Locale.ROOT, "note: left out %d T_s / tau_relax ratio%s below %.3g,"
+                    + " whose T_s would be shorter than two steps of dt = %.6g%n", ratios.length - kept.length,
+                    ratios.length - kept.length == 1 ? "" : "s", min, ex.settings().dt());
+        }
+        return kept;
     }
 
     /** A run too long or too large to simulate is refused before the output folder is made. */

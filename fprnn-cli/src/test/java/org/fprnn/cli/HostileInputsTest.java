@@ -143,6 +143,11 @@ class HostileInputsTest {
         Npy.write(ends, RuleCommandTest.randn(2, 4, 1, new java.util.Random(3)));
         refused(CliRunner.run(simulate("--endpoints", ends.toString(), "--stimulus", "morph", "--ts", "0.04", "--dt",
                 "0.05", "--compare", "none").toArray(String[]::new)), "is shorter than two steps of dt");
+        // A comparison ratio that short is left out with a note, not refused (nor reported as perfect tracking).
+        CliRunner r = CliRunner.run(simulate("--endpoints", ends.toString(), "--stimulus", "morph", "--dt", "0.05",
+                "--compare", "0.0001,1").toArray(String[]::new));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("note: left out 1 T_s / tau_relax ratio below"), r.out());
     }
 
     /** simulate read weights without checking the SHA-256 checksums fprnn run records in them. */

@@ -249,8 +249,8 @@ public final class TrackingExperiment {
             // One step would jump from xa to xb (or sample a period at one phase), and the tracking
             // error of a stimulus the simulation cannot resolve means nothing.
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "T_s = %.6g is shorter than two"
-                    + " steps of dt = %.6g, which cannot resolve the stimulus: give a T_s of at least %.6g or a smaller"
-                    + " dt", ts, settings.dt(), 2 * settings.dt()));
+                    + " steps of dt = %.6g, which cannot resolve the stimulus: give a T_s of at least %.6g", ts,
+                    settings.dt(), 2 * settings.dt()));
         }
         int periods = periods(ts);
         double duration = kind == Kind.PERIODIC ? periods * ts : ts;
