@@ -48,7 +48,13 @@ final class InputFiles {
     static Safetensors.Contents safetensors(Path file) {
         return readFile(file, f -> {
             Safetensors.Contents c = Safetensors.read(f);
-            org.fprnn.io.Checksums.verify(c);
+            try {
+                org.fprnn.io.Checksums.verify(c);
+            } catch (org.fprnn.io.FormatException e) {
+                // The message names the file already.
+                throw new IOException(e.getMessage() + ". If you edited it on purpose, save it without the"
+                        + " sha256.* metadata keys, which record the file as fprnn wrote it", e);
+            }
             return c;
         });
     }
