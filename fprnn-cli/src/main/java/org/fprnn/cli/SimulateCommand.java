@@ -265,7 +265,7 @@ public final class SimulateCommand implements Callable<Integer> {
             if (ratios.length == 0) {
                 throw new UserError(String.format(Locale.ROOT, "every T_s of the sweep is shorter than two steps of"
                         + " dt = %.6g (tau_relax = %.6g): raise --ratio-max to at least %.3g", ex.settings().dt(),
-                        ex.relaxation().value(), 2 * ex.settings().dt() / ex.relaxation().value()));
+                        ex.relaxation().value(), ex.shortestTs() / ex.relaxation().value()));
             }
             for (Kind kind : kinds) {
                 for (double ratio : ratios) {
@@ -287,10 +287,10 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!ex.relaxation().stable()) {
             ratios = new double[0];
         }
-        if (mainTs < 2 * ex.settings().dt()) {
+        if (mainTs < ex.shortestTs()) {
             throw new UserError(String.format(Locale.ROOT, "T_s = %.6g%s is shorter than two steps of dt = %.6g, which"
                     + " cannot resolve the stimulus: give --ts of at least %.6g%s", mainTs, ts != null ? ""
-                    : " (" + (tsRelax != null ? tsRelax : 10) + " tau_relax)", ex.settings().dt(), 2 * ex.settings().dt(),
+                    : " (" + (tsRelax != null ? tsRelax : 10) + " tau_relax)", ex.settings().dt(), ex.shortestTs(),
                     net.dynamics() == org.fprnn.model.Dynamics.DISCRETE ? "" : ", or a smaller --dt"));
         }
         ratios = resolvable(ex, ratios);
@@ -306,7 +306,7 @@ public final class SimulateCommand implements Callable<Integer> {
      * with a note (one step would jump from xa to xb, and its tracking error would mean nothing).
      */
     private double[] resolvable(TrackingExperiment ex, double[] ratios) {
-        double min = 2 * ex.settings().dt() / ex.relaxation().value();
+        double min = ex.shortestTs() / ex.relaxation().value();
         double[] kept = java.util.Arrays.stream(ratios).filter(r -> r >= min).toArray();
         if (kept.length < ratios.length) {
             spec.commandLine().getOut().printf(Locale.ROOT, "note: left out %d T_s / tau_relax ratio%s below %.3g,"

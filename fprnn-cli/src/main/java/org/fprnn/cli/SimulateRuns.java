@@ -73,9 +73,8 @@ final class SimulateRuns {
         // The trajectory and the fixed points along it are kept in memory, one state per record (as the
         // built-in stimuli check in TrackingExperiment.plan): refused now rather than failing after the work.
         long records = (long) k / every + 2;
-        long bytes = 3 * records * net.units() * (long) frames[0].rows
-                * (net.precision() == org.fprnn.linalg.Precision.FLOAT ? Float.BYTES : Double.BYTES);
-        if (records * frames[0].rows > Integer.MAX_VALUE || bytes > Runtime.getRuntime().maxMemory() / 2) {
+        long bytes = 3 * Trajectory.bytes(records, frames[0].rows, net.units(), net.precision());
+        if (records * frames[0].rows > Integer.MAX_VALUE || !Trajectory.fitsHalfHeap(bytes)) {
             throw new UserError(String.format(Locale.ROOT, "%d steps with a record every %d steps keep %d records of"
                     + " %d x %d states, about %.1f GB, more than half of the %.1f GB heap: give fewer --steps, a larger"
                     + " --record-every, or more heap (FPRNN_JAVA_OPTS=-Xmx...)", k, every, records, frames[0].rows,

@@ -129,7 +129,7 @@ public sealed abstract class Matrix permits FMatrix, DMatrix {
                 return s.segment;
             }
         }
-        long bytes = offset * (precision() == Precision.FLOAT ? Float.BYTES : Double.BYTES);
+        long bytes = offset * precision().bytes();
         Slice made = new Slice(offset, segment().asSlice(bytes));
         if (all == null || count == all.length && all.length < MAX_SLICES) {
             all = java.util.Arrays.copyOf(all == null ? new Slice[0] : all, all == null ? 8 : 2 * all.length);

@@ -14,6 +14,11 @@ public enum Precision {
         };
     }
 
+    /** Bytes per value: 4 for float, 8 for double. */
+    public int bytes() {
+        return this == FLOAT ? Float.BYTES : Double.BYTES;
+    }
+
     /** A new zero matrix of this precision. */
     public Matrix zeros(int rows, int cols) {
         return this == FLOAT ? new FMatrix(rows, cols) : new DMatrix(rows, cols);

@@ -237,6 +237,14 @@ public final class TrackingExperiment {
      *
      * @throws IllegalArgumentException saying what is too large and what to give instead
      */
+    /**
+     * The shortest T_s a run resolves: two steps of dt. With one, the state would jump from xa to xb
+     * (or sample a period at one phase), and a tracking error measured there would mean nothing.
+     */
+    public double shortestTs() {
+        return 2 * settings.dt();
+    }
+
     public void check(Kind kind, double ts) {
         plan(kind, ts);
     }
@@ -245,12 +253,10 @@ public final class TrackingExperiment {
         if (!(ts > 0) || Double.isInfinite(ts)) {
             throw new IllegalArgumentException("T_s must be a positive number, got " + ts);
         }
-        if (ts < 2 * settings.dt()) {
-            // One step would jump from xa to xb (or sample a period at one phase), and the tracking
-            // error of a stimulus the simulation cannot resolve means nothing.
+        if (ts < shortestTs()) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "T_s = %.6g is shorter than two"
                     + " steps of dt = %.6g, which cannot resolve the stimulus: give a T_s of at least %.6g", ts,
-                    settings.dt(), 2 * settings.dt()));
+                    settings.dt(), shortestTs()));
         }
         int periods = periods(ts);
         double duration = kind == Kind.PERIODIC ? periods * ts : ts;
@@ -269,8 +275,8 @@ public final class TrackingExperiment {
         }
         // the trajectory and the fixed points along it are kept in memory, one state per record
         long records = st / every + 2;
-        long bytes = 2 * records * (long) net.units() * eqA.state().rows * Double.BYTES;
-        if (bytes > Runtime.getRuntime().maxMemory() / 2) {
+        long bytes = 2 * Trajectory.bytes(records, eqA.state().rows, net.units(), net.precision());
+        if (!Trajectory.fitsHalfHeap(bytes)) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "T_s = %.6g would keep %d"
                     + " recorded states (one every %d steps of dt = %.6g, at most tau_relax / 5 apart so that time"
                     + " averages resolve the slowest relaxation), about %.1f GB, more than half of the %.1f GB heap:"

@@ -4,6 +4,7 @@ import org.fprnn.io.NdArray;
 import org.fprnn.linalg.DMatrix;
 import org.fprnn.linalg.FMatrix;
 import org.fprnn.linalg.Matrix;
+import org.fprnn.linalg.Precision;
 
 /**
  * The recorded rates of a simulation: T_rec records of a B x N batch.
@@ -20,6 +21,22 @@ import org.fprnn.linalg.Matrix;
  */
 public record Trajectory(double[] times, long[] steps, Matrix rates, int batch, Matrix finalState, long stepsTaken,
                          boolean diverged) {
+
+    /**
+     * Bytes of the rates of a trajectory of this many records of a batch x units state in precision
+     * p; a fixed-point path along it takes as many.
+     */
+    public static long bytes(long records, int batch, int units, Precision p) {
+        return records * batch * units * p.bytes();
+    }
+
+    /**
+     * True if a simulation may keep this many bytes of records: at most half the heap, the rest being
+     * the network's and the solvers' own.
+     */
+    public static boolean fitsHalfHeap(long bytes) {
+        return bytes <= Runtime.getRuntime().maxMemory() / 2;
+    }
 
     /** Number of records T_rec. */
     public int records() {

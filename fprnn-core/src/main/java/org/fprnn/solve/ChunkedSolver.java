@@ -117,7 +117,7 @@ final class ChunkedSolver implements Solver {
         if (config.chunkRows() != SolverConfig.AUTO_CHUNK) {
             return Math.min(config.chunkRows(), b);
         }
-        int bytes = p == Precision.FLOAT ? Float.BYTES : Double.BYTES;
+        int bytes = p.bytes();
         if ((long) n * n * bytes > MAX_W_BYTES) {
             return b;
         }
