@@ -47,6 +47,28 @@ class HostileInputsTest {
         }
     }
 
+    /**
+     * solver.tol = 1e-400 was read as 0 (solves of exactly max_iter steps) and 1e400 as infinity,
+     * without a word; now both are refused, in the file or by --set, naming the key and the value,
+     * before anything is written.
+     */
+    @Test
+    void aNumberReadAsZeroOrInfinityIsRefused() throws IOException {
+        Path cfg = TinySweep.config(dir);
+        Path out = dir.resolve("out");
+        refused(CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", "solver.tol=1e-400"),
+                "bad value 1e-400 for 'tol' in [solver] (given by --set solver.tol=1e-400): it is not 0 but too small"
+                        + " for a number");
+        Path tiny = dir.resolve("tiny-tol.toml");
+        Files.writeString(tiny, ConfigText.edit(Files.readString(cfg), "tol = 1e-6", "tol = 1e-400"));
+        refused(CliRunner.run("run", tiny.toString(), "--out", out.toString()),
+                "bad value 1e-400 for 'tol' in [solver]: it is not 0 but too small for a number");
+        refused(CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", "train.weight_decay=1e400"),
+                "bad value 1e400 for 'weight_decay' in [train] (given by --set train.weight_decay=1e400): it is too"
+                        + " large for a number");
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
     /** epochs x steps per epoch overflowed an int: "1 run of -512 steps", exit 0. */
     @Test
     void aRunOfMoreStepsThanAnIntCountsIsRefused() throws IOException {

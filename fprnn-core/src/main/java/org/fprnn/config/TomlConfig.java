@@ -60,7 +60,9 @@ public final class TomlConfig {
      * @throws ConfigException if the text is not TOML, a key is unknown or a value is not allowed
      */
     public static <T> T parse(String text, String source, List<String> overrides, Class<T> type) {
-        return bind(tree(text, source, overrides), "", source, type, overrides);
+        ObjectNode tree = tree(text, source, overrides);
+        checkNumbers(tree, tree, new ArrayList<>(), "", source, overrides);
+        return bind(tree, "", source, type, overrides);
     }
 
     /**
@@ -74,6 +76,9 @@ public final class TomlConfig {
         JsonNode t = tree(text, source, List.of()).get(table);
         if (t != null && !(t instanceof ObjectNode)) {
             throw new ConfigException("config " + source + ": '" + table + "' must be a table, [" + table + "]");
+        }
+        if (t != null) {
+            checkNumbers(t, t, new ArrayList<>(), table, source, List.of());
         }
         return bind(t == null ? MAPPER.createObjectNode() : t, table, source, type, List.of());
     }
@@ -95,6 +100,45 @@ public final class TomlConfig {
             applyOverride(root, o, source);
         }
         return root;
+    }
+
+    /**
+     * Refuses every number written in the config (or an override) that a double cannot hold: one
+     * whose literal is not 0 but which would be read as 0 (1e-400), or as infinity (1e400), so that
+     * no key is silently given 0 or infinity for what was written. Literal inf and nan are left to the
+     * keys' own checks, which say what each key takes.
+     */
+    private static void checkNumbers(JsonNode root, JsonNode n, List<Object> path, String prefix, String source,
+                                     List<String> overrides) {
+        if (n.isObject()) {
+            for (var e : n.properties()) {
+                path.add(e.getKey());
+                checkNumbers(root, e.getValue(), path, prefix, source, overrides);
+                path.removeLast();
+            }
+            return;
+        }
+        if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                path.add(i);
+                checkNumbers(root, n.get(i), path, prefix, source, overrides);
+                path.removeLast();
+            }
+            return;
+        }
+        if (!n.isBigDecimal() && !n.isBigInteger()) {
+            return;   // ints and longs are exact; a double node is a literal inf or nan
+        }
+        double x = n.doubleValue();
+        String why = Double.isInfinite(x) ? "it is too large for a number (the largest is about 1.8e308) and would be"
+                + " read as infinity; give a finite value"
+                : x == 0 && n.decimalValue().signum() != 0 ? "it is not 0 but too small for a number (the smallest"
+                + " above 0 is about 4.9e-324) and would be read as 0; write 0 if zero is meant, or a larger value"
+                : null;
+        if (why != null) {
+            throw new ConfigException("config " + source + ": bad value " + valueAt(root, path) + " for "
+                    + key(prefix, path) + givenBy(prefix, path, overrides) + ": " + why);
+        }
     }
 
     /** Binds a tree whose keys sit under {@code prefix} ("" for a whole config) to {@code type}. */
@@ -236,10 +280,13 @@ public final class TomlConfig {
         if (n != null && n.isFloatingPointNumber() && Double.isFinite(n.doubleValue())) {
             // 8.0 and 300.0 as written, not the 8 and 3E+2 of the parsed decimal with its zeros stripped
             double x = Math.abs(n.doubleValue());
-            if (x == 0 || (x >= 1e-4 && x < 1e15)) {
+            if (n.decimalValue().signum() == 0 || (x >= 1e-4 && x < 1e15)) {
                 String t = n.decimalValue().toPlainString();
                 return t.contains(".") ? t : t + ".0";
             }
+        }
+        if (n != null && n.isBigDecimal()) {   // 1e-400 as written, not 1E-400
+            return n.decimalValue().toString().toLowerCase(java.util.Locale.ROOT).replace("e+", "e");
         }
         return n == null ? "" : n.isTextual() ? "\"" + n.asText() + "\"" : n.toString();
     }

@@ -89,6 +89,33 @@ class TomlConfigMessagesTest {
                 error("[train]\nschedul = \"cosine\"\n"), "a key written in the file names no override");
     }
 
+    /**
+     * A number a double cannot hold was read as 0 (1e-400: solver.tol = 0, fixed-step solves) or as
+     * infinity, without a word; now it is refused, in the file, an override or a list, naming the key
+     * and the value as written. The smallest numbers a double holds still bind.
+     */
+    @Test
+    void aNumberReadAsZeroOrInfinityIsRefused() {
+        String small = "it is not 0 but too small for a number (the smallest above 0 is about 4.9e-324) and would be"
+                + " read as 0; write 0 if zero is meant, or a larger value";
+        String large = "it is too large for a number (the largest is about 1.8e308) and would be read as infinity;"
+                + " give a finite value";
+        assertEquals("config c.toml: bad value 1e-400 for 'lr' in [train]: " + small, error("[train]\nlr = 1e-400\n"));
+        assertEquals("config c.toml: bad value 1e-400 for 'lr' in [train] (given by --set train.lr=1e-400): " + small,
+                error("[train]\nlr = 1\n", "train.lr=1e-400"));
+        assertEquals("config c.toml: bad value -2.5e-400 for 'lr' in [train]: " + small,
+                error("[train]\nlr = -2.5e-400\n"));
+        assertEquals("config c.toml: bad value 1e400 for 'lr' in [train]: " + large, error("[train]\nlr = 1e400\n"));
+        assertEquals("config c.toml: bad value 1e400 for element 2 of 'seeds' at the top level: " + large,
+                error("seeds = [1, 1e400]\n"));
+        assertEquals("config c.toml: bad value 1" + "0".repeat(400) + " for 'lr' in [train]: " + large,
+                error("[train]\nlr = 1" + "0".repeat(400) + "\n"), "a whole number beyond a double too");
+        for (String v : new String[] {"0.0", "-0.0", "0e-400", "4.9e-324", "1.7e308"}) {
+            Config c = TomlConfig.parse("[train]\nlr = " + v + "\n", "c.toml", List.of(), Config.class);
+            assertEquals(Double.parseDouble(v), c.train().lr(), 0.0, v);
+        }
+    }
+
     @Test
     void numbersAndSwitchesWrittenAsSuchStillBind() {
         Config c = TomlConfig.parse("seeds = [1, 2]\n[train]\nepochs = 3\nlr = 1\nshuffle = true\n[[layers]]\nunits = 4\n",
