@@ -175,6 +175,9 @@ public final class RunCommand implements Callable<Integer> {
         var info = RunInfo.collect(command, cfg.seed());
         PrintWriter pout = spec.commandLine().getOut();
         PrintWriter perr = spec.commandLine().getErr();
+        for (String note : cfg.keysWithoutEffect()) {
+            perr.println("note: " + note);
+        }
         boolean terminal = Main.isConsole(pout) && Progress.terminal();
         return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal,
                 allowMissingWeights).onlyRules(only).run();

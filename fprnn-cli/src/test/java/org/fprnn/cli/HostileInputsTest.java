@@ -69,6 +69,25 @@ class HostileInputsTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    /**
+     * rule.bptt_steps in a sweep without bptt, or diagnostics.samples with diagnostics off, was accepted
+     * without a word; now each such key gets one note on stderr as the run starts (and the run goes on).
+     */
+    @Test
+    void keysWithoutEffectAreNamedOnceAsTheRunStarts() throws IOException {
+        Path cfg = TinySweep.config(dir);
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("out").toString(), "--set",
+                "rule.bptt_steps=40", "--set", "diagnostics.samples=2", "--stop-after-steps", "1");
+        assertEquals(130, r.exitCode(), r.err() + r.out());
+        List<String> notes = r.err().lines().filter(l -> l.contains("has no effect")).toList();
+        assertEquals(List.of("note: rule.bptt_steps = 40 has no effect: it sets the bptt rule's own unroll, and"
+                + " sweep.rules has no bptt", "note: diagnostics.samples = 2 has no effect: diagnostics.every = 0"
+                + " turns the diagnostics off"), notes, r.err());
+        CliRunner plain = CliRunner.run("run", cfg.toString(), "--out", dir.resolve("plain").toString(),
+                "--stop-after-steps", "1");
+        assertFalse(plain.err().contains("has no effect"), plain.err());
+    }
+
     /** epochs x steps per epoch overflowed an int: "1 run of -512 steps", exit 0. */
     @Test
     void aRunOfMoreStepsThanAnIntCountsIsRefused() throws IOException {

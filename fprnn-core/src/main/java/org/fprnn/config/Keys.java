@@ -21,6 +21,14 @@ public final class Keys {
                 + "; leave it out");
     }
 
+    /**
+     * A note on a key given although the other settings leave it without effect, for keys that are
+     * accepted rather than refused: "KEY = V has no effect: WHY".
+     */
+    public static String noEffect(String key, Object value, String why) {
+        return key + " = " + show(value) + " has no effect: " + why;
+    }
+
     public static String show(Object v) {
         return v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
     }

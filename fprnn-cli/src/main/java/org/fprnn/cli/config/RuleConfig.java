@@ -42,7 +42,7 @@ public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter
         }
         if (bpttSteps != null) {
             Keys.intAtLeast("rule.bptt_steps", bpttSteps, 1, 1);
-            bpttAlpha = Keys.inRange("rule.bptt_alpha", bpttAlpha, 0.5, 0, false, 1, true);
+            bpttAlpha = Keys.inRange("rule.bptt_alpha", bpttAlpha, DEFAULT_BPTT_ALPHA, 0, false, 1, true);
         } else if (bpttAlpha != null) {
             throw new IllegalArgumentException("rule.bptt_alpha is the step of the bptt rule's own unroll and needs"
                     + " rule.bptt_steps (its number of steps); give both, or neither to unroll the euler forward solver");
@@ -50,6 +50,9 @@ public record RuleConfig(String gains, Double adjointTol, Integer adjointMaxIter
     }
 
     static final String MEAN_GAIN = "mean_gain";
+
+    /** rule.bptt_alpha when rule.bptt_steps is given without it. */
+    static final double DEFAULT_BPTT_ALPHA = 0.5;
 
     public static RuleConfig defaults() {
         return new RuleConfig(null, null, null, null, null, null, null);

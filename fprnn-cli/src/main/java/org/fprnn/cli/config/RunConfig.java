@@ -127,6 +127,76 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                 train, sweep, diagnostics, list);
     }
 
+    /**
+     * Keys set to other than their defaults that the rest of the config leaves without effect (the
+     * adjoint's settings with no gradient rule, the diagnostics' with diagnostics off, ...), one line
+     * each, for the run to print once as it starts. They are accepted, not refused, and stay in the
+     * runs' identities: committed configs set some of them (rule.bptt_steps beside a sweep without
+     * bptt), and their results folders must keep matching. Empty for protocol linear_teacher.
+     */
+    public List<String> keysWithoutEffect() {
+        List<String> notes = new ArrayList<>();
+        if (!protocol.equals("classification")) {
+            return notes;
+        }
+        List<String> rules = sweep.rules();
+        boolean diagnosed = diagnostics.every() > 0;
+        // the diagnostics' angle is to the gradient rule's direction, computed with [rule]'s adjoint and gains
+        if (!rules.contains("gradient") && !diagnosed) {
+            String why = "only the gradient rule (and the diagnostics' angle to it) solves the adjoint, and sweep.rules"
+                    + " has no gradient and diagnostics.every = 0";
+            RuleConfig d = RuleConfig.defaults();
+            noteIf(notes, rule.adjointTol() != d.adjointTol().doubleValue(), "rule.adjoint_tol", rule.adjointTol(),
+                    why);
+            noteIf(notes, rule.adjointMaxIter() != d.adjointMaxIter().intValue(), "rule.adjoint_max_iter",
+                    rule.adjointMaxIter(), why);
+            noteIf(notes, rule.adjointMemory() != null, "rule.adjoint_memory", rule.adjointMemory(), why);
+            noteIf(notes, rule.adjointPreconditioner() != null, "rule.adjoint_preconditioner",
+                    rule.adjointPreconditioner(), why);
+            noteIf(notes, !rule.gains().equals(d.gains()) && rules.stream().noneMatch(r -> r.startsWith("linearized")),
+                    "rule.gains", rule.gains(), "only the gradient and linearized rules (and the diagnostics' angle"
+                            + " to the gradient) use the gains, and sweep.rules has none of them and diagnostics.every"
+                            + " = 0");
+        } else if (rule.adjointPreconditioner() != null && network.precision().equals("double")) {
+            notes.add(Keys.noEffect("rule.adjoint_preconditioner", rule.adjointPreconditioner(), "it preconditions"
+                    + " the adjoint solves of float networks, and network.precision = \"double\""));
+        }
+        if (rule.bpttSteps() != null && !rules.contains("bptt")) {
+            String why = "it sets the bptt rule's own unroll, and sweep.rules has no bptt";
+            notes.add(Keys.noEffect("rule.bptt_steps", rule.bpttSteps(), why));
+            noteIf(notes, rule.bpttAlpha() != RuleConfig.DEFAULT_BPTT_ALPHA, "rule.bptt_alpha", rule.bpttAlpha(), why);
+        }
+        DiagnosticsConfig dd = DiagnosticsConfig.defaults();
+        String offWhy = !diagnosed ? "diagnostics.every = 0 turns the diagnostics off"
+                : !diagnostics.singularity() ? "it is a setting of the distance to singularity, which"
+                + " diagnostics.singularity = false turns off" : null;
+        if (offWhy != null) {
+            noteIf(notes, !diagnosed && !diagnostics.singularity(), "diagnostics.singularity", false, offWhy);
+            noteIf(notes, diagnostics.samples() != dd.samples().intValue(), "diagnostics.samples",
+                    diagnostics.samples(), offWhy);
+            noteIf(notes, diagnostics.exactMaxUnits() != dd.exactMaxUnits().intValue(), "diagnostics.exact_max_units",
+                    diagnostics.exactMaxUnits(), offWhy);
+            noteIf(notes, diagnostics.denseMaxUnits() != dd.denseMaxUnits().intValue(), "diagnostics.dense_max_units",
+                    diagnostics.denseMaxUnits(), offWhy);
+        }
+        noteIf(notes, solver.tol() == 0 && !train.onNonconverged().equals(TrainConfig.defaults().onNonconverged()),
+                "train.on_nonconverged", train.onNonconverged(), "with solver.tol = 0 every solve runs exactly"
+                        + " solver.max_iter steps and convergence is never checked");
+        if (ForwardSolverConfig.MEAN_GAIN.equals(solver.preconditioner())
+                && (network.precision().equals("double") || network.dynamics().equals("current"))) {
+            notes.add(Keys.noEffect("solver.preconditioner", solver.preconditioner(), "it preconditions the solves of"
+                    + " float networks with rate or discrete dynamics, and network." + (network.precision()
+                    .equals("double") ? "precision = \"double\"" : "dynamics = \"current\"")));
+        }
+        return notes;
+    }
+
+    private static void noteIf(List<String> notes, boolean given, String key, Object value, String why) {
+        if (given) {
+            notes.add(Keys.noEffect(key, value, why));
+        }
+    }
+
     /** Checks that span tables: every rule name, and what each rule needs of the network and solver. */
     private static void checkClassification(NetworkSpec network, ForwardSolverConfig solver, RuleConfig rule,
                                             SweepConfig sweep) {
