@@ -288,7 +288,7 @@ public final class RuleCommand implements Callable<Integer> {
         // Checked before the lock, so that a refused folder is left without a lock file, and again under it,
         // since another call may have written there in between.
         OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
-        lock = FolderLock.acquire(out, "fprnn rule", spec.commandLine().getErr());
+        lock = FolderLock.acquire(out, "fprnn rule", null, spec.commandLine().getErr());
         java.util.Set<String> before = OutputFolder.prepareForOverwrite(out, overwrite, RuleCommand::ownFile, "fprnn rule");
 
         FixedPointNetwork.Builder nb = FixedPointNetwork.builder().inputs(nIn).units(n).outputs(nOut)

@@ -207,10 +207,15 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** What stopping protocol linear_teacher keeps: nothing (it writes its results at the end). */
+    static final String LINEAR_TEACHER_ON_STOP = "protocol linear_teacher keeps no checkpoints: the same command starts"
+            + " it again from the first step";
+
     private int runLinearTeacher(RunConfig cfg, Path dir, java.util.Map<String, Object> info, String configText,
                                  PrintWriter pout) throws Exception {
         var settings = cfg.teacher().toSettings(cfg.sweep().rules(), cfg.sweep().commonLearningRates(), cfg.seed(), cfg.threads());
-        try (FolderLock lock = FolderLock.acquire(dir, String.valueOf(info.get("command")), pout)) {
+        try (FolderLock lock = FolderLock.acquire(dir, String.valueOf(info.get("command")), LINEAR_TEACHER_ON_STOP,
+                pout)) {
             FolderProtocol.requireLinearTeacher(dir, settings.identity());
             return runLinearTeacher(settings, dir, info, configText, pout);
         }

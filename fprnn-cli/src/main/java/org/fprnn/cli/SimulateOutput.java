@@ -77,7 +77,7 @@ final class SimulateOutput implements AutoCloseable {
                     + "), such as a training sweep's results; simulate writes only into a new or empty folder or one"
                     + " an earlier simulate wrote: give another folder as --out");
         }
-        lock = FolderLock.acquire(dir, command, out);
+        lock = FolderLock.acquire(dir, command, null, out);
         folder = new ResultsFolder(dir);
         return this;
     }

@@ -62,6 +62,7 @@ class FolderLockTest {
             String err = Processes.err(logs, "b");
             assertTrue(err.contains("is in use by another fprnn command") && err.contains("pid " + a.pid())
                     && err.contains("on host ") && err.contains("started 20"), err);
+            assertTrue(err.contains("stop it (" + FolderLock.SWEEP_ON_STOP + ")"), err);
             assertFalse(err.contains("\tat "), err);
             assertFalse(Processes.out(logs, "b").contains("steps into"), "the second run did no work");
             assertTrue(Files.readString(out.resolve(FolderLock.FILE)).contains("\"pid\":" + a.pid()),
@@ -80,10 +81,50 @@ class FolderLockTest {
         assertEquals("", Files.readString(out.resolve(FolderLock.FILE)), "a finished command releases the lock");
     }
 
+    /**
+     * A folder busy with protocol P2 (fprnn run too, but no checkpoints) was described as held by a
+     * command whose Ctrl-C writes a checkpoint to resume from; the refusal now says what the holder
+     * recorded it keeps when stopped: nothing.
+     */
+    @Test
+    void aBusyFolderSaysWhatStoppingItsHolderKeeps() throws Exception {
+        Path cfg = dir.resolve("p2.toml");
+        // Minutes long, so still running while the second command starts (and its loss curves fit the heap).
+        Files.writeString(cfg, ConfigText.edit(RunCommandTest.TINY, "iterations = 40", "iterations = 2000000",
+                "learning_rates = [0.1, 100.0]", "learning_rates = [0.001]", "threads = 2", "threads = 1"));
+        Path out = dir.resolve("res");
+        Path logs = dir.resolve("logs");
+        Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());
+        try {
+            Path lockFile = out.resolve(FolderLock.FILE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
+                if (!a.isAlive()) {
+                    fail("the P2 run ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
+                }
+                Thread.sleep(10);
+            }
+            // (one step, should the first have ended after all: the test then fails at once, not minutes later)
+            CliRunner b = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set",
+                    "teacher.iterations=1");
+            assertTrue(a.isAlive(), "the P2 run must still hold the lock: " + Processes.log(logs, "a"));
+            assertEquals(2, b.exitCode(), b.err() + b.out());
+            assertTrue(b.err().contains("is in use by another fprnn command") && b.err().contains("pid " + a.pid())
+                    && b.err().contains("stop it (" + RunCommand.LINEAR_TEACHER_ON_STOP + ")"), b.err());
+            assertFalse(b.err().contains("checkpoint that the same command resumes from"), b.err());
+        } finally {
+            a.destroyForcibly();
+            assertTrue(a.waitFor(10, TimeUnit.SECONDS), "the P2 run did not end when killed");
+        }
+    }
+
     @Test
     void aSecondCommandInTheSameProcessIsRefusedToo() throws Exception {
         Path out = Files.createDirectories(dir.resolve("res"));
-        try (FolderLock held = FolderLock.acquire(out, "test", new java.io.PrintWriter(System.out, true))) {
+        try (FolderLock held = FolderLock.acquire(out, "test", null, new java.io.PrintWriter(System.out, true))) {
             Path cfg = TinySweep.config(dir);
             CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString());
             assertEquals(2, r.exitCode(), r.err() + r.out());
@@ -113,13 +154,13 @@ class FolderLockTest {
             // a lock held longer than the wait is a busy folder: refused after about BUSY_WAIT_MS, not waited for
             long t0 = System.nanoTime();
             UserError busy = org.junit.jupiter.api.Assertions.assertThrows(UserError.class,
-                    () -> FolderLock.acquire(out, "test", new PrintWriter(System.out, true)));
+                    () -> FolderLock.acquire(out, "test", null, new PrintWriter(System.out, true)));
             double waited = (System.nanoTime() - t0) / 1e9;
             assertTrue(busy.getMessage().contains("is in use by another fprnn command"), busy.getMessage());
             assertTrue(waited > 0.5 && waited < 30, "refused after " + waited + " s (it waits about 1 s)");
             CompletableFuture<FolderLock> taking = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return FolderLock.acquire(out, "test", new PrintWriter(System.out, true));
+                    return FolderLock.acquire(out, "test", null, new PrintWriter(System.out, true));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -89,7 +89,7 @@ class RuleOutFolderTest {
         Path in = Files.createDirectories(dir.resolve("in"));
         RuleInputs.write(in);
         Path out = dir.resolve("busy");
-        try (FolderLock held = FolderLock.acquire(out, "fprnn rule --out busy", new java.io.PrintWriter(
+        try (FolderLock held = FolderLock.acquire(out, "fprnn rule --out busy", null, new java.io.PrintWriter(
                 java.io.Writer.nullWriter()))) {
             CliRunner busy = CliRunner.run(RuleInputs.args(in, out).toArray(String[]::new));
             assertEquals(2, busy.exitCode(), busy.err());

@@ -242,6 +242,7 @@ class SimulateCommandTest {
 
         Path busy = Files.createDirectories(dir.resolve("busy"));
         try (var lock = org.fprnn.cli.report.FolderLock.acquire(busy, "fprnn run x.toml --out busy",
+                org.fprnn.cli.report.FolderLock.SWEEP_ON_STOP,
                 new java.io.PrintWriter(java.io.Writer.nullWriter()))) {
             CliRunner locked = run(base("--input", p("X.npy"), "--out", busy.toString()));
             assertEquals(2, locked.exitCode(), locked.err());

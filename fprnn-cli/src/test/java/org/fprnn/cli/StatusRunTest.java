@@ -73,6 +73,7 @@ class StatusRunTest {
         assertTrue(all.out().contains("Every run has finished"), all.out());
         assertFalse(all.out().contains("A command is running in this folder now"), "no one holds it: " + all.out());
         try (var lock = org.fprnn.cli.report.FolderLock.acquire(out, "fprnn run c.toml",
+                org.fprnn.cli.report.FolderLock.SWEEP_ON_STOP,
                 new java.io.PrintWriter(java.io.Writer.nullWriter()))) {
             CliRunner held = status(cfg, out, "--seeds", "5,6");
             assertEquals(0, held.exitCode(), held.err());

@@ -123,7 +123,7 @@ class SparkNetworkTypesTest {
     void aFolderInUseIsRefusedAndLeftAsItWas() throws IOException {
         Path cfg = config("locked", LAYERED);
         Path out = tmp.resolve("locked-out");
-        try (var held = org.fprnn.cli.report.FolderLock.acquire(out, "another run", new java.io.PrintWriter(
+        try (var held = org.fprnn.cli.report.FolderLock.acquire(out, "another run", null, new java.io.PrintWriter(
                 java.io.Writer.nullWriter()))) {
             SparkTrainCommandTest.Outcome r = run("--config", cfg.toString(), "--rule", "linearized", "--single-process",
                     "--out", out.toString());

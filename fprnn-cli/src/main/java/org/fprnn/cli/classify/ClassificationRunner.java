@@ -129,7 +129,8 @@ public final class ClassificationRunner {
         String command = files.resumeCommand();   // what the folder's lock says holds it
         // An existing folder is locked at once, so that a busy one is refused before the data are read;
         // a new one is made (and locked) only once the data and the network are known to be good.
-        lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, out) : null;
+        lock = Files.isDirectory(dir) ? FolderLock.acquire(dir, command, FolderLock.SWEEP_ON_STOP, out)
+                : null;
         // Ctrl-C while the data load (before the sweep's own stop handling): say that nothing was lost.
         Thread early = new Thread(() -> {
             err.println();
@@ -157,7 +158,7 @@ public final class ClassificationRunner {
             }
             FixedPointNetwork start = SweepNetwork.newNetwork(plan, plan.config().seed(), data);
             if (lock == null) {
-                lock = FolderLock.acquire(dir, command, out);
+                lock = FolderLock.acquire(dir, command, FolderLock.SWEEP_ON_STOP, out);
                 files.check();   // another command may have made the folder meanwhile
             }
             files.checkData(data);

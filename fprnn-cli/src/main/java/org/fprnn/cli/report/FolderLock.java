@@ -24,9 +24,9 @@ import org.fprnn.io.Json;
  * lock (FileChannel.tryLock) on {@value #FILE} in the folder, held for as long as the command runs,
  * so the operating system releases it when the process ends in any way, SIGKILL included: a lock
  * whose holder died is free, never stale. The file also holds who has the lock (pid, host, start
- * time, command) as one JSON line, so that a second command refuses at once (exit 2) naming the
- * holder, and a command that takes over the lock of a process that ended without releasing it
- * (killed) says so. The file stays in the folder, emptied on release (deleting it would let two
+ * time, command, and what stopping it keeps) as one JSON line, so that a second command refuses at
+ * once (exit 2) naming the holder and what stopping it would cost, and a command that takes over the
+ * lock of a process that ended without releasing it (killed) says so. The file stays in the folder, emptied on release (deleting it would let two
  * processes lock two different files of the same name).
  *
  * <p>Where the file system does not support locks, the pid decides: a folder whose recorded holder
@@ -52,12 +52,19 @@ public final class FolderLock implements AutoCloseable {
         this.lock = lock;
     }
 
+    /** What stopping a classification sweep keeps, for {@link #acquire}. */
+    public static final String SWEEP_ON_STOP = "Ctrl-C writes a checkpoint that the same command resumes from";
+
     /**
      * Locks {@code dir} (creating it) for this process, or throws a {@link UserError} naming the
      * process that holds it. Prints a note to {@code out} when it takes over the lock of a process
      * that ended without releasing it.
+     *
+     * @param onStop what stopping this command keeps, in words ({@link #SWEEP_ON_STOP}, say), recorded
+     *     in the lock file so that a command refused by this one can tell its user; null for a command
+     *     quickly done again, which has nothing to say
      */
-    public static FolderLock acquire(Path dir, String command, PrintWriter out) throws IOException {
+    public static FolderLock acquire(Path dir, String command, String onStop, PrintWriter out) throws IOException {
         try {
             Files.createDirectories(dir);
         } catch (FileAlreadyExistsException e) {
@@ -85,11 +92,11 @@ public final class FolderLock implements AutoCloseable {
             }
             Map<?, ?> holder = holder(ch);
             if (locksWork ? lock == null : holder != null && alive(holder)) {
-                String cmd = holder == null ? "" : String.valueOf(holder.get("command"));
-                boolean checkpoints = !(cmd.startsWith("fprnn simulate") || cmd.startsWith("fprnn rule"));
+                // the holder's own words: only it knows whether it checkpoints (fprnn run may be P2, which does not)
+                Object holderOnStop = holder == null ? null : holder.get(ON_STOP);
                 throw new UserError("results folder " + dir + " is in use by another fprnn command ("
-                        + describe(holder) + "); wait for it to finish, stop it" + (checkpoints ? " (Ctrl-C writes a"
-                        + " checkpoint that the same command resumes from)" : "") + ", or write elsewhere with --out DIR");
+                        + describe(holder) + "); wait for it to finish, stop it" + (holderOnStop instanceof String w
+                        ? " (" + w + ")" : "") + ", or write elsewhere with --out DIR");
             }
             if (holder != null) {
                 out.println("note: took over the lock of results folder " + dir + " from a process that ended"
@@ -104,6 +111,9 @@ public final class FolderLock implements AutoCloseable {
             me.put("host", host());
             me.put("started", Instant.now().toString());
             me.put("command", command);
+            if (onStop != null) {
+                me.put(ON_STOP, onStop);
+            }
             try {
                 ch.truncate(0);
                 ch.write(ByteBuffer.wrap((Json.write(me) + "\n").getBytes(StandardCharsets.UTF_8)), 0);
@@ -123,6 +133,9 @@ public final class FolderLock implements AutoCloseable {
             }
         }
     }
+
+    /** The lock file's key for what stopping the holder keeps. */
+    private static final String ON_STOP = "on_stop";
 
     /**
      * How long a command waits for a lock held by someone else before calling the folder busy: another
