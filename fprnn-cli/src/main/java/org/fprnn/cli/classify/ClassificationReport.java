@@ -282,7 +282,10 @@ final class ClassificationReport {
                 + " train.full_test_every_epoch, else only the end). Diverged: the run ended as diverged, a training loss"
                 + " was not finite, no step's update was applied, or the loss rose: the mean training-batch loss of the"
                 + " last w = min(" + RunResult.END_WINDOW + ", steps / 2) steps exceeds that of the first w by more than"
-                + " twice the standard error of the difference (judged when w >= 2). Median angle to gradient and min distance to singularity: over the"
+                + " twice the standard error of the difference (judged when w >= 2), or it blew up: the mean of the last"
+                + " min(" + RunResult.END_WINDOW + ", steps - 1) is more than " + ClassificationRunner.fmt(
+                RunResult.BLOW_UP_FACTOR) + " times the loss at step 0. Median angle to gradient and min distance to"
+                + " singularity: over the"
                 + " steps measured by [diagnostics] (" + NOT_RECORDED + ": not recorded).\n");
         int w = ClassificationFigures.window(total);
         sb.append("\n## Figures\n\n");

@@ -143,7 +143,10 @@ final class RunResult {
      *   <li>its loss rose: with n steps and w = min(10, n / 2) steps at each end (judged only when
      *       w >= 2), the mean training-batch loss of the last w steps exceeds the mean of the first w
      *       by more than twice the standard error of that difference, so that batch-to-batch noise
-     *       is not taken for a rise.
+     *       is not taken for a rise, or
+     *   <li>it blew up ({@link #blewUp}): the mean training-batch loss of its last min(10, n - 1)
+     *       steps is more than twice the loss at step 0, the untrained network's. A blow-up in the
+     *       first steps lifts the first window as much as the last, so the rise test misses it.
      * </ul>
      */
     boolean divergedByLoss() {
@@ -161,7 +164,27 @@ final class RunResult {
         if (steps.stream().allMatch(StepRecord::withoutUpdate)) {
             return true;
         }
-        return lossRose(steps.stream().mapToDouble(StepRecord::trainLoss).toArray());
+        double[] loss = steps.stream().mapToDouble(StepRecord::trainLoss).toArray();
+        return lossRose(loss) || blewUp(loss);
+    }
+
+    /**
+     * A run's end loss more than this many times its loss at start is a blow-up: far above the
+     * batch-to-batch noise of a run that learned nothing, whose loss stays near where it started.
+     */
+    static final double BLOW_UP_FACTOR = 2;
+
+    /**
+     * The blow-up test of {@link #divergedByLoss()} on a run's training-batch losses (all finite): the
+     * mean of the last min(10, n - 1) is more than {@link #BLOW_UP_FACTOR} times loss[0], the loss of
+     * the untrained network (step 0's batch is measured before the first update); judged when n >= 2.
+     */
+    static boolean blewUp(double[] loss) {
+        if (loss.length < 2) {
+            return false;
+        }
+        int w = Math.min(END_WINDOW, loss.length - 1);
+        return mean(java.util.Arrays.copyOfRange(loss, loss.length - w, loss.length)) > BLOW_UP_FACTOR * loss[0];
     }
 
     /** The rise test of {@link #divergedByLoss()} on a run's training-batch losses (all finite). */

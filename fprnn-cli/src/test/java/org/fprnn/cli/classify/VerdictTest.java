@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Issue 16, item 7: the "diverged" verdict of a classification run ({@link RunResult#divergedByLoss()}).
  * A healthy short run whose batch losses only wobble is not diverged (the last-10-steps mean
  * against the first step's loss called it diverged); a run whose loss clearly rises is; a run none
- * of whose steps was applied is, whatever its losses.
+ * of whose steps was applied is, whatever its losses; a run that blows up at its first step is,
+ * though its first window is as high as its last.
  */
 class VerdictTest {
     private static final RunSpec SPEC = new RunSpec("gradient", 0.1, 1);
@@ -49,6 +50,26 @@ class VerdictTest {
         }
         assertTrue(run(longRise, false).divergedByLoss());
         assertTrue(run(new double[] {2.3, Double.NaN, 2.2}, false).divergedByLoss(), "a non-finite loss");
+    }
+
+    /**
+     * Loss 2.27 at step 0, then 8.5 from step 1 on (accuracy below chance): the rise test compares with
+     * the first 10 steps, nine of them as high as the end, and missed it.
+     */
+    @Test
+    void aRunThatBlowsUpAtItsFirstStepIsDiverged() throws FormatException {
+        double[] blowUp = new double[30];
+        for (int k = 0; k < blowUp.length; k++) {
+            blowUp[k] = k == 0 ? 2.27 : 8.55 + 0.3 * Math.sin(3 * k);
+        }
+        assertFalse(RunResult.lossRose(blowUp), "the rise test alone misses it");
+        assertTrue(run(blowUp, false).divergedByLoss());
+        assertTrue(run(new double[] {2.3, 8.5}, false).divergedByLoss(), "two steps are enough to see a blow-up");
+        // A spike the run recovers from, and a run that learned nothing, did not blow up.
+        double[] spike = {2.3, 9.0, 4.0, 2.0, 1.8, 1.7, 1.6, 1.5, 1.5, 1.4, 1.4, 1.3, 1.3};
+        assertFalse(run(spike, false).divergedByLoss());
+        double[] flat = {2.30, 2.35, 2.28, 2.40, 2.31, 2.29, 2.33, 2.27, 2.36, 2.30, 2.32, 2.31};
+        assertFalse(RunResult.blewUp(flat));
     }
 
     @Test
