@@ -42,7 +42,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the command line with the given output and error writers (tests capture them). */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = DecimalConverter.registerWith(new CommandLine(new Main()));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr(), args));

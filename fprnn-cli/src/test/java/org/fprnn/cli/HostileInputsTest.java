@@ -49,8 +49,8 @@ class HostileInputsTest {
 
     /**
      * solver.tol = 1e-400 was read as 0 (solves of exactly max_iter steps) and 1e400 as infinity,
-     * without a word; now both are refused, in the file or by --set, naming the key and the value,
-     * before anything is written.
+     * without a word; now both are refused, in the file, by --set or as an option's value, naming the
+     * key (or option) and the value, before anything is written.
      */
     @Test
     void aNumberReadAsZeroOrInfinityIsRefused() throws IOException {
@@ -66,6 +66,13 @@ class HostileInputsTest {
         refused(CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", "train.weight_decay=1e400"),
                 "bad value 1e400 for 'weight_decay' in [train] (given by --set train.weight_decay=1e400): it is too"
                         + " large for a number");
+        // The same for an option's value, which picocli parses (every subcommand's decimal options).
+        refused(CliRunner.run("train", "--tol", "1e-400", "--out", out.toString()),
+                "Invalid value for option '--tol': '1e-400': it is not 0 but too small for a number");
+        refused(CliRunner.run("train", "--lr", "1e400", "--out", out.toString()),
+                "Invalid value for option '--lr': '1e400': it is too large for a number");
+        refused(CliRunner.run("train", "--lr", "abc", "--out", out.toString()),
+                "Invalid value for option '--lr': 'abc' is not a number");
         assertFalse(Files.exists(out), "nothing written");
     }
 

@@ -129,12 +129,7 @@ public final class TomlConfig {
         if (!n.isBigDecimal() && !n.isBigInteger()) {
             return;   // ints and longs are exact; a double node is a literal inf or nan
         }
-        double x = n.doubleValue();
-        String why = Double.isInfinite(x) ? "it is too large for a number (the largest is about 1.8e308) and would be"
-                + " read as infinity; give a finite value"
-                : x == 0 && n.decimalValue().signum() != 0 ? "it is not 0 but too small for a number (the smallest"
-                + " above 0 is about 4.9e-324) and would be read as 0; write 0 if zero is meant, or a larger value"
-                : null;
+        String why = DecimalLiterals.whyNotHeld(n.decimalValue());
         if (why != null) {
             throw new ConfigException("config " + source + ": bad value " + valueAt(root, path) + " for "
                     + key(prefix, path) + givenBy(prefix, path, overrides) + ": " + why);
