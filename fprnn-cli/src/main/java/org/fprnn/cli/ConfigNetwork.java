@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.fprnn.cli.classify.RunIdentity;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.DataConfig;
 import org.fprnn.cli.config.RunConfig;
@@ -57,11 +58,38 @@ final class ConfigNetwork {
                     + " [data] set's images and classes");
         }
         Safetensors.Contents trained = InputFiles.safetensors(weights);
+        requireSameNetwork(cfg, config, trained);
         Dataset test = testSplit(cfg.data(), dataDir);
         long seed = seed(trained, cfg);
         FixedPointNetwork net = cfg.network().forData(test.imageShape(), test.classes(), seed).build();
         copyInto(net.params(), trained, config);
         return new Trained(net, test, DataSets.source(cfg.data().name(), cfg.data().classes()).title());
+    }
+
+    /**
+     * Refuses weights whose metadata records a run of other network settings (fprnn run records its
+     * settings in every weights file): the config would build another network around them, another
+     * nonlinearity or precision say, and simulate that without a word. Weights that record no settings
+     * are taken as they are.
+     */
+    private static void requireSameNetwork(RunConfig cfg, Path config, Safetensors.Contents trained) {
+        String settings = trained.metadata().get("settings");
+        if (settings == null) {
+            return;
+        }
+        List<String> differences;
+        try {
+            differences = RunIdentity.networkDifferences(cfg, settings);
+        } catch (FormatException e) {
+            throw new UserError(trained.source() + " records 'settings' that are not an fprnn run's (" + e.getMessage()
+                    + "), so the network it was trained as is unknown: save the weights without that metadata key"
+                    + " (and its sha256.* checksums) to load them as they are", e);
+        }
+        if (!differences.isEmpty()) {
+            throw new UserError(trained.source() + " was trained as another network than " + config + " builds: "
+                    + String.join("; ", differences) + ". Give the config of the run that wrote the weights (its"
+                    + " runs/ID.json records these settings), or set these keys of the config to the weights' values");
+        }
     }
 
     /**

@@ -13,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.fprnn.cli.classify.ClassificationPlan;
+import org.fprnn.cli.config.ConfigLoader;
+import org.fprnn.cli.config.RunConfig;
 import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
 import org.fprnn.data.Dataset;
@@ -101,6 +104,71 @@ class SimulateConfigNetworkTest {
         meta.put("seed", Long.toString(SEED));
         Safetensors.write(f, new LinkedHashMap<>(net.params().asMap()), meta);
         return f;
+    }
+
+    /** As {@link #save}, with the settings fprnn run records: those of a run of config cfg. */
+    Path save(FixedPointNetwork net, String file, String settings) throws IOException {
+        Path f = dir.resolve(file);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("seed", Long.toString(SEED));
+        meta.put("settings", settings);
+        Safetensors.write(f, new LinkedHashMap<>(net.params().asMap()), meta);
+        return f;
+    }
+
+    /** The settings fprnn run records in the weights of a run of cfg (linearized, lr 0.1). */
+    static String settingsOf(Path cfg) {
+        return new ClassificationPlan(ConfigLoader.load(cfg, List.of(), RunConfig.class))
+                .settingsJson(new ClassificationPlan.RunSpec("linearized", 0.1, SEED));
+    }
+
+    /**
+     * A config that builds the weights' parameters but not the network the run trained (another
+     * nonlinearity or precision, which are no parameters) is refused, naming both values; the config of
+     * the run itself, and the settings of weights written by older fprnn (the legacy identity, as the
+     * docs' P1-converged weights have), are taken.
+     */
+    @Test
+    void aConfigThatContradictsTheWeightsSettingsIsRefused() throws IOException {
+        List<String> common = List.of("--stimulus", "switch", "--digits", "3,8", "--ts", "1", "--compare", "none",
+                "--out", dir.resolve("out").toString());
+        FixedPointNetwork net = trained(CONV);
+        Path cfg = config(CONV);
+
+        CliRunner same = run(cfg, save(net, "same.safetensors", settingsOf(cfg)), common);
+        assertEquals(0, same.exitCode(), same.err());
+
+        Path floatRun = save(net, "float.safetensors", settingsOf(config(CONV.replace("\"double\"", "\"float\""))));
+        CliRunner precision = run(cfg, floatRun, common);
+        assertEquals(2, precision.exitCode(), precision.err());
+        assertTrue(precision.err().contains("network.precision: \"float\" in the weights, \"double\" in the config")
+                && precision.err().contains("Give the config of the run that wrote the weights"), precision.err());
+        assertFalse(precision.err().contains("Exception"), precision.err());
+
+        Path softplusRun = save(net, "softplus.safetensors", settingsOf(config(CONV + "nonlinearity = \"softplus\"\n")));
+        CliRunner nonlinearity = run(cfg, softplusRun, common);
+        assertEquals(2, nonlinearity.exitCode(), nonlinearity.err());
+        assertTrue(nonlinearity.err().contains("network.nonlinearity: \"softplus\" in the weights, \"tanh\" in the"
+                + " config"), nonlinearity.err());
+
+        // The identity fprnn recorded before it was derived from the config: a plain dense network.
+        String dense = "units = 12\nprecision = \"double\"";
+        String legacy = "{\"rule\":\"linearized\",\"lr\":0.1,\"seed\":9,\"data\":{\"name\":\"idx\",\"train_limit\":null,"
+                + "\"test_limit\":null},\"network\":{\"units\":12,\"nonlinearity\":\"tanh\",\"gain\":1.0,\"dynamics\":\"rate\","
+                + "\"precision\":\"double\",\"train_input\":false,\"train_bias\":false,\"train_readout\":false,"
+                + "\"readout_bias\":false,\"recurrent_scale\":0.5},\"solver\":{\"method\":\"anderson\",\"alpha\":1.0,"
+                + "\"max_iter\":300,\"tol\":1.0E-6,\"memory\":5,\"beta\":1.0}}";
+        Path old = save(trained(dense), "legacy.safetensors", legacy);
+        CliRunner legacyOk = run(config(dense), old, common);
+        assertEquals(0, legacyOk.exitCode(), legacyOk.err());
+        CliRunner legacyMasked = run(config(dense + "\nconnectivity = \"masked\"\ndensity = 0.5"), old, common);
+        assertEquals(2, legacyMasked.exitCode(), legacyMasked.err());
+        assertTrue(legacyMasked.err().contains("network.connectivity: \"dense\" in the weights, \"masked\" in the"
+                + " config"), legacyMasked.err());
+
+        CliRunner notJson = run(cfg, save(net, "odd.safetensors", "tanh, double"), common);
+        assertEquals(2, notJson.exitCode(), notJson.err());
+        assertTrue(notJson.err().contains("records 'settings' that are not an fprnn run's"), notJson.err());
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.fprnn.cli.config.ForwardSolverConfig;
 import org.fprnn.cli.config.RuleConfig;
 import org.fprnn.cli.config.RunConfig;
 import org.fprnn.cli.config.TrainConfig;
+import org.fprnn.io.FormatException;
 import org.fprnn.io.Json;
 import org.fprnn.model.LayerSpec;
 import org.fprnn.model.NetworkSpec;
@@ -34,7 +35,7 @@ import org.fprnn.model.NetworkSpec;
  * keys that form knew) keeps that identity, so those folders are continued as they were. Setting any
  * newer key switches to the derived identity.
  */
-final class RunIdentity {
+public final class RunIdentity {
     private RunIdentity() {
     }
 
@@ -268,6 +269,62 @@ final class RunIdentity {
             m.put("diagnostics", diag);
         }
         return Json.write(m);
+    }
+
+    /**
+     * The settings that build a run's network and differ between a recorded identity (the "settings" of
+     * a weights file of fprnn run) and cfg: every key of [network], and [data]'s name and classes (they
+     * size the network and give its images). One text per key, "network.nonlinearity: "tanh" in the
+     * weights, "relu" in the config"; empty if cfg builds the network the run trained. cfg is compared
+     * in both forms an identity can have (derived, or {@link #legacy} for folders of older fprnn); a key
+     * that either side leaves out (not applicable, or added to fprnn later) counts as its default.
+     *
+     * @throws FormatException if recorded is not an identity (a JSON object)
+     */
+    public static List<String> networkDifferences(RunConfig cfg, String recorded) throws FormatException {
+        if (!(Json.parse(recorded, "settings") instanceof Map<?, ?> saved)) {
+            throw new FormatException("settings", "is not a JSON object");
+        }
+        RunSpec any = new RunSpec("", 0, 0);   // rule, lr and seed do not build the network
+        Map<String, Object> was = networkKeys(saved);
+        Map<String, Object> dflt = networkKeys(Json.parse(Json.write(defaultTables(cfg)), "defaults"));
+        List<String> fewest = null;
+        for (String form : List.of(derived(cfg, any), legacy(cfg, any))) {
+            Map<String, Object> now = networkKeys(Json.parse(form, "settings"));
+            List<String> d = new ArrayList<>();
+            Set<String> keys = new java.util.LinkedHashSet<>(was.keySet());
+            keys.addAll(now.keySet());
+            for (String k : keys) {
+                // a key left out is at its default: the legacy form leaves out what does not apply
+                String a = Json.write(was.containsKey(k) ? was.get(k) : dflt.get(k));
+                String b = Json.write(now.containsKey(k) ? now.get(k) : dflt.get(k));
+                if (!a.equals(b)) {
+                    d.add(k + ": " + a + " in the weights, " + b + " in the config");
+                }
+            }
+            if (fewest == null || d.size() < fewest.size()) {
+                fewest = d;
+            }
+        }
+        return fewest;
+    }
+
+    /** The keys of an identity (parsed) that build the network, as "network.units" to value. */
+    private static Map<String, Object> networkKeys(Object identity) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (identity instanceof Map<?, ?> id) {
+            if (id.get("network") instanceof Map<?, ?> net) {
+                net.forEach((k, v) -> m.put("network." + k, v));
+            }
+            if (id.get("data") instanceof Map<?, ?> data) {
+                for (String k : List.of("name", "classes")) {
+                    if (data.containsKey(k)) {
+                        m.put("data." + k, data.get(k));
+                    }
+                }
+            }
+        }
+        return m;
     }
 
     /** The first key (dotted path) whose value differs between two settings JSON texts, or null. */
