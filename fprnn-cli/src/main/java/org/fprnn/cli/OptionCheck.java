@@ -50,6 +50,29 @@ public final class OptionCheck {
     }
 
     /**
+     * Refuses a number outside [lo, hi] ([lo, hi) if hiOpen), in one line that names the option, the
+     * value, the range and why: "--noise 1e+300 is out of range [0, 1e+06]: WHY". For values that would
+     * give no meaningful result; the range is then part of the option's documented meaning.
+     */
+    public static void requireRange(String option, double value, double lo, double hi, boolean hiOpen, String why) {
+        if (!(value >= lo && (hiOpen ? value < hi : value <= hi))) {
+            throw new UserError(option + " " + number(value) + " is out of range [" + number(lo) + ", " + number(hi)
+                    + (hiOpen ? ")" : "]") + ": " + why);
+        }
+    }
+
+    /** A number as a person writes it: 2147483647, 0.05, 2.22e-16, 1e+300 (whole numbers whole, others to three digits). */
+    static String number(double x) {
+        if (x == Math.rint(x) && Math.abs(x) < 1e15) {
+            return Long.toString((long) x);
+        }
+        if (!Double.isFinite(x) || x != 0 && (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e7)) {
+            return String.format(java.util.Locale.ROOT, "%.2e", x).replaceAll("\\.?0+e", "e");
+        }
+        return new java.math.BigDecimal(x).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+
+    /**
      * Warns on stderr, and goes on, if option was given and does not apply (see the class comment
      * for the only options this is for).
      */

@@ -124,6 +124,21 @@ public final class SimulateCommand implements Callable<Integer> {
     SimulateOptions o;
 
 
+    /**
+     * The range of time constants (and of dt of discrete dynamics): they only set the unit of time, the
+     * results scale with them, and within it a run's times stay far from floating point's limits.
+     */
+    static final double TIME_UNIT_MIN = 1e-100;
+    static final double TIME_UNIT_MAX = 1e100;
+    static final String TIME_UNIT_WHY = "it sets the unit of time (results scale with it), and beyond this range"
+            + " the times of a run would come near the limits of floating point (1e-308 to 1e308)";
+    /** The largest --noise sigma. */
+    static final double NOISE_MAX = 1e6;
+    /** The largest --periods. */
+    static final int PERIODS_MAX = 1_000_000;
+    /** The largest --ratio-count. */
+    static final int RATIO_COUNT_MAX = 1000;
+
     /** Units from which computing tau_relax is announced (its eigenproblems take minutes above). */
     static final int LARGE_EIGENPROBLEM_UNITS = 1000;
 
@@ -154,18 +169,15 @@ public final class SimulateCommand implements Callable<Integer> {
             throw new UserError(Solvers.ITERATIVE.unknown("solver", o.solver));
         }
         double tolerance = o.tol != null ? o.tol : p == Precision.FLOAT ? 1e-5 : 1e-10;
-        if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
-            throw new UserError("--tol must be a positive number, got " + tolerance);
-        }
-        if (o.maxIter < 1) {
-            throw new UserError("--max-iter must be >= 1, got " + o.maxIter);
-        }
-        if (!(o.tau > 0) || Double.isInfinite(o.tau)) {
-            throw new UserError("--tau must be a positive number, got " + o.tau);
-        }
-        if (!(o.noise >= 0) || Double.isInfinite(o.noise)) {
-            throw new UserError("--noise must be a finite number >= 0, got " + o.noise);
-        }
+        OptionCheck.requireRange("--tol", tolerance, p.epsilon(), 1, true, "the solver stops once max|r - f(W r + h)|"
+                + " <= tol; at 1 or more it stops at states far from a fixed point (tanh rates are within 1), and"
+                + " below the rounding of " + p.name().toLowerCase(Locale.ROOT) + " numbers (" + OptionCheck.number(
+                p.epsilon()) + ") no solve can meet it");
+        OptionCheck.requireRange("--max-iter", o.maxIter, 1, Integer.MAX_VALUE, false, "the solver's iteration limit");
+        OptionCheck.requireRange("--tau", o.tau, TIME_UNIT_MIN, TIME_UNIT_MAX, false, TIME_UNIT_WHY);
+        OptionCheck.requireRange("--noise", o.noise, 0, NOISE_MAX, false, "sigma is the standard deviation the"
+                + " noise gives a unit; more than " + OptionCheck.number(NOISE_MAX) + " buries the rates of any"
+                + " network (float numbers near 1e6 are 0.06 apart), and the tracking error would measure the noise");
         List<String> stimulus = o.stimulus;
         if (o.sweep && (stimulus == null || stimulus.isEmpty()) && o.input == null) {
             stimulus = List.of("switch", "morph", "periodic");
@@ -184,12 +196,19 @@ public final class SimulateCommand implements Callable<Integer> {
         double[] tauVec = inputs.tauUnits(net.units());
         double tauMin = tauVec == null ? o.tau : Arrays.stream(tauVec).min().orElseThrow();
         double step = o.dt != null ? o.dt : dyn == Dynamics.DISCRETE ? 1.0 : tauMin / 20;
-        if (!(step > 0) || Double.isInfinite(step)) {
-            throw new UserError("--dt must be a positive number, got " + step);
-        }
-        if (dyn != Dynamics.DISCRETE && step > tauMin) {
-            throw new UserError("--dt " + step + " is larger than tau " + tauMin + ": the Euler step dt/tau must be <= 1"
-                    + " (dt/tau around 0.05 or less is accurate)");
+        if (dyn == Dynamics.DISCRETE) {
+            OptionCheck.requireRange("--dt", step, TIME_UNIT_MIN, TIME_UNIT_MAX, false, "with discrete dynamics it is"
+                    + " the time one step stands for: " + TIME_UNIT_WHY);
+        } else {
+            double tauMax = tauVec == null ? o.tau : Arrays.stream(tauVec).max().orElseThrow();
+            if (step > tauMin) {
+                throw new UserError("--dt " + OptionCheck.number(step) + " is larger than tau " + OptionCheck.number(
+                        tauMin) + ": the Euler step dt/tau must be <= 1 (dt/tau around 0.05 or less is accurate)");
+            }
+            OptionCheck.requireRange("--dt", step, p.epsilon() * tauMax, tauMin, false, "each Euler step moves the"
+                    + " rates by dt/tau of their change; below the rounding of " + p.name().toLowerCase(Locale.ROOT)
+                    + " numbers (dt/tau = " + OptionCheck.number(p.epsilon()) + (tauVec == null ? "" : ", for the"
+                    + " slowest unit's tau") + ") they would not move, and above tau the step overshoots");
         }
         SolverConfig sc = new SolverConfig(o.solver, tolerance, o.maxIter, o.solver.equals("euler") ? 0.5 : 1.0, 5,
                 o.solver.equals("anderson") ? 0.5 : 1.0);
@@ -219,12 +238,11 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         OptionCheck.of(spec).onlyIf(kinds.contains(Kind.PERIODIC), "--periods", "--stimulus " + String.join(",", stimulus)
                 + ": it is the number of periods of the periodic stimulus");
-        if (o.periods < 2) {
-            throw new UserError("--periods must be >= 2 (the last period is measured), got " + o.periods);
-        }
-        if (o.records < 2) {
-            throw new UserError("--records must be >= 2, got " + o.records);
-        }
+        OptionCheck.requireRange("--periods", o.periods, 2, PERIODS_MAX, false, "the last period is measured; the"
+                + " ones before it let the start pass (more are run when T_s is short), and more than "
+                + OptionCheck.number(PERIODS_MAX) + " would only repeat the same cycle");
+        OptionCheck.requireRange("--records", o.records, 2, Integer.MAX_VALUE, false, "the records of the measured"
+                + " window (every step when it has fewer)");
         Double ts = o.ts();
         Double tsRelax = o.tsRelax();
         if (ts != null && (!(ts > 0) || Double.isInfinite(ts))) {
@@ -239,6 +257,10 @@ public final class SimulateCommand implements Callable<Integer> {
                 throw new UserError("the sweep needs 0 < --ratio-min <= --ratio-max and --ratio-count >= 1, got "
                         + o.ratioMin + ", " + o.ratioMax + ", " + o.ratioCount);
             }
+            OptionCheck.requireRange("--ratio-count", o.ratioCount, 1, o.ratioMin == o.ratioMax ? 1 : RATIO_COUNT_MAX,
+                    false, o.ratioMin == o.ratioMax ? "--ratio-min and --ratio-max are equal, so every T_s of the"
+                    + " sweep would be the same run" : "the T_s values are log-spaced from --ratio-min to --ratio-max;"
+                    + " more than " + RATIO_COUNT_MAX + " add only run time (each is a simulation per stimulus kind)");
             ratios = TrackingExperiment.logSpaced(o.ratioMin, o.ratioMax, o.ratioCount);
         } else {
             ratios = SimulateInputs.ratios(o.compare);

@@ -115,6 +115,8 @@ final class SimulateInputs {
             if (!(tauVec[i] > 0)) {
                 throw new UserError(o.tauUnits + ": tau of unit " + i + " is " + tauVec[i] + "; every tau must be > 0");
             }
+            OptionCheck.requireRange("--tau-units (" + o.tauUnits + ", unit " + i + ")", tauVec[i],
+                    SimulateCommand.TIME_UNIT_MIN, SimulateCommand.TIME_UNIT_MAX, false, SimulateCommand.TIME_UNIT_WHY);
         }
         return tauVec;
     }

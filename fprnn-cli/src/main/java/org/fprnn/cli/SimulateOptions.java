@@ -57,17 +57,18 @@ final class SimulateOptions {
 
     // ------------------------------------------------------------------ time
 
-    @Option(names = "--tau", defaultValue = "1", paramLabel = "TAU", description = "time constant (default ${DEFAULT-VALUE})")
+    @Option(names = "--tau", defaultValue = "1", paramLabel = "TAU", description = "time constant, 1e-100 to 1e100 (default ${DEFAULT-VALUE})")
     double tau;
 
-    @Option(names = "--tau-units", paramLabel = "tau.npy", description = "per-unit time constants (N,), instead of --tau")
+    @Option(names = "--tau-units", paramLabel = "tau.npy", description = "per-unit time constants (N,), each 1e-100 to 1e100, instead of --tau")
     Path tauUnits;
 
     @Option(names = "--dt", paramLabel = "DT",
-            description = "time step (default tau/20, the smallest tau with --tau-units; 1 for discrete dynamics)")
+            description = "time step (default tau/20, the smallest tau with --tau-units; 1 for discrete dynamics): dt/tau from"
+                    + " the precision's rounding (float 1.2e-7, double 2.2e-16) to 1; discrete: 1e-100 to 1e100")
     Double dt;
 
-    @Option(names = "--noise", defaultValue = "0", paramLabel = "SIGMA", description = "noise sigma (default 0: none)")
+    @Option(names = "--noise", defaultValue = "0", paramLabel = "SIGMA", description = "noise sigma, 0 to 1e6 (default 0: none)")
     double noise;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "noise seed (default ${DEFAULT-VALUE})")
@@ -133,7 +134,7 @@ final class SimulateOptions {
     }
 
     @Option(names = "--periods", defaultValue = "3", paramLabel = "P",
-            description = "periods of the periodic morph, at least (default ${DEFAULT-VALUE})")
+            description = "periods of the periodic morph, at least; 2 to 1000000 (default ${DEFAULT-VALUE})")
     int periods;
 
     @Option(names = "--records", defaultValue = "400", paramLabel = "K",
@@ -156,7 +157,7 @@ final class SimulateOptions {
     @Option(names = "--ratio-max", defaultValue = "300", paramLabel = "R", description = "largest T_s / tau_relax (default ${DEFAULT-VALUE})")
     double ratioMax;
 
-    @Option(names = "--ratio-count", defaultValue = "13", paramLabel = "K", description = "number of T_s values (default ${DEFAULT-VALUE})")
+    @Option(names = "--ratio-count", defaultValue = "13", paramLabel = "K", description = "number of T_s values, at most 1000 (default ${DEFAULT-VALUE})")
     int ratioCount;
 
     // ------------------------------------------------------------------ fixed points
@@ -166,7 +167,8 @@ final class SimulateOptions {
                     + " euler steps by alpha 0.5)")
     String solver;
 
-    @Option(names = "--tol", paramLabel = "T", description = "solver tolerance on max|r - f(W r + h)| (default 1e-10; float 1e-5)")
+    @Option(names = "--tol", paramLabel = "T", description = "solver tolerance on max|r - f(W r + h)|, from the precision's rounding (float"
+                    + " 1.2e-7, double 2.2e-16) to below 1 (default 1e-10; float 1e-5)")
     Double tol;
 
     @Option(names = "--max-iter", defaultValue = "5000", paramLabel = "K", description = "solver iteration limit (default ${DEFAULT-VALUE})")

@@ -58,18 +58,15 @@ final class SimulateRuns {
     /** --input: one simulation along the input sequence, from rest or the first frame's fixed point. */
     int sequence(FixedPointNetwork net, Matrix[] frames, double[] tauVec, double step, SolverConfig sc)
             throws IOException {
-        if (o.frameSteps < 1) {
-            throw new UserError("--frame-steps must be >= 1, got " + o.frameSteps);
-        }
+        OptionCheck.requireRange("--frame-steps", o.frameSteps, 1, o.steps != null ? Integer.MAX_VALUE
+                : Integer.MAX_VALUE / frames.length, false, "each of the " + frames.length + " rows of --input is held"
+                + " for it, and a run counts at most " + Integer.MAX_VALUE + " steps");
         long total = o.steps != null ? o.steps : (long) frames.length * o.frameSteps;
-        if (total < 1 || total > Integer.MAX_VALUE) {
-            throw new UserError("--steps must be in [1, " + Integer.MAX_VALUE + "], got " + total);
-        }
+        OptionCheck.requireRange("--steps", total, 1, Integer.MAX_VALUE, false, "the steps of the run");
         int k = (int) total;
         int every = o.recordEvery != null ? o.recordEvery : Math.max(1, (int) Math.ceil(k / 1000.0));
-        if (every < 1) {
-            throw new UserError("--record-every must be >= 1, got " + every);
-        }
+        OptionCheck.requireRange("--record-every", every, 1, k, false, "a record every K steps of the " + k
+                + "-step run; more would record only its start");
         // The trajectory and the fixed points along it are kept in memory, one state per record (as the
         // built-in stimuli check in TrackingExperiment.plan): refused now rather than failing after the work.
         long records = (long) k / every + 2;

@@ -184,6 +184,49 @@ class HostileInputsTest {
                 .toArray(String[]::new)), "give fewer --steps, a larger --record-every");
     }
 
+    /**
+     * Numbers that cannot give a meaningful result ran without a word: --tol 1e300 took every state as
+     * a fixed point, --noise 1e300 reported an infinite error. Each is refused naming the option, the
+     * value and the accepted range, and nothing is written.
+     */
+    @Test
+    void simulateNumbersThatMeanNothingAreRefusedNamingTheRange() throws IOException {
+        Path x = dir.resolve("sim").resolve("X.npy");
+        Path ends = dir.resolve("ends.npy");
+        Npy.write(ends, RuleCommandTest.randn(2, 4, 1, new java.util.Random(3)));
+        Path tau = dir.resolve("tau.npy");
+        double[] taus = new double[6];
+        java.util.Arrays.fill(taus, 1);
+        taus[4] = 1e200;
+        Npy.write1d(tau, taus);
+        String[][] cases = {
+            {"--tol 1e+300 is out of range [2.22e-16, 1)", "--input", "X", "--tol", "1e300"},
+            {"--tol 1e-20 is out of range [2.22e-16, 1)", "--input", "X", "--tol", "1e-20"},
+            {"--tol 1e-09 is out of range [1.19e-07, 1)", "--input", "X", "--precision", "float", "--tol", "1e-9"},
+            {"--noise 1e+300 is out of range [0, 1000000]", "--input", "X", "--noise", "1e300", "--seed", "1"},
+            {"--noise NaN is out of range", "--input", "X", "--noise", "NaN"},
+            {"--dt 1e-300 is out of range [2.22e-16, 1]", "--input", "X", "--dt", "1e-300"},
+            {"--dt 1e+300 is out of range [1e-100, 1e+100]", "--input", "X", "--dynamics", "discrete", "--dt", "1e300"},
+            {"--tau 1e+300 is out of range [1e-100, 1e+100]", "--input", "X", "--tau", "1e300"},
+            {"--tau-units (" + tau + ", unit 4) 1e+200 is out of range", "--input", "X", "--tau-units", tau.toString()},
+            {"--max-iter 0 is out of range [1, 2147483647]", "--input", "X", "--max-iter", "0"},
+            {"--record-every 50 is out of range [1, 5]", "--input", "X", "--record-every", "50"},
+            {"--frame-steps 2000000000 is out of range [1, 429496729]", "--input", "X", "--frame-steps", "2000000000"},
+            {"--periods 2000000000 is out of range [2, 1000000]", "--stimulus", "periodic", "--endpoints", "E",
+                "--periods", "2000000000"},
+            {"--ratio-count 2000000000 is out of range [1, 1000]", "--stimulus", "morph", "--endpoints", "E",
+                "--sweep", "--ratio-count", "2000000000"},
+            {"--ratio-count 3 is out of range [1, 1]: --ratio-min and --ratio-max are equal", "--stimulus", "morph",
+                "--endpoints", "E", "--sweep", "--ratio-min", "2", "--ratio-max", "2", "--ratio-count", "3"},
+        };
+        for (String[] c : cases) {
+            String[] args = simulate(java.util.Arrays.copyOfRange(c, 1, c.length)).stream()
+                    .map(a -> a.equals("X") ? x.toString() : a.equals("E") ? ends.toString() : a).toArray(String[]::new);
+            refused(CliRunner.run(args), c[0]);
+            assertFalse(Files.exists(dir.resolve("sim-out")), "nothing written: " + c[0]);
+        }
+    }
+
     /** A T_s below two steps reported a perfect tracking error (one step, distance 0). */
     @Test
     void aTimeScaleShorterThanTwoStepsIsRefused() throws IOException {

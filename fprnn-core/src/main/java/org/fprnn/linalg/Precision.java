@@ -19,6 +19,11 @@ public enum Precision {
         return this == FLOAT ? Float.BYTES : Double.BYTES;
     }
 
+    /** Machine epsilon, the gap between 1 and the next number: about 1.2e-7 for float, 2.2e-16 for double. */
+    public double epsilon() {
+        return this == FLOAT ? Math.ulp(1.0f) : Math.ulp(1.0);
+    }
+
     /** A new zero matrix of this precision. */
     public Matrix zeros(int rows, int cols) {
         return this == FLOAT ? new FMatrix(rows, cols) : new DMatrix(rows, cols);
