@@ -82,9 +82,11 @@ import picocli.CommandLine.Spec;
             "starting from the previous one (warm starts); the iterations that cold",
             "starts (each from rest) need are reported too.",
             "",
-            "Writes into --out, a new folder or one an earlier simulate wrote (its",
-            "outputs are replaced, none left over); a folder with other files, such",
-            "as a training sweep's results, is refused:",
+            "Writes into --out, a new or empty folder or one an earlier simulate wrote",
+            "(its tracking.json or sweep.json says \"written_by\": \"fprnn simulate\"",
+            "and lists its files, which are replaced, none left over); a folder with",
+            "other files, such as a training sweep's results or a tracking.json of",
+            "your own, is refused:",
             "  trajectory.npy    rates at the recorded times, (T_rec, N) or",
             "                    (T_rec, B, N)",
             "  fixed_points.npy  r*(x(t)) at the same times, same shape",
@@ -102,7 +104,9 @@ import picocli.CommandLine.Spec;
             "given) and writes sweep.json, figures/sweep.png and figures/tracking.png.",
             "",
             "Bad input (files, shapes, values; an unstable network with --ts-relax or",
-            "--sweep) exits with code 2 before any output is written.",
+            "--sweep) exits with code 2 before any output is written. The outputs are",
+            "moved into place once all are written: a run that fails (a full disk)",
+            "leaves the folder as it found it.",
             "",
             "Examples:",
             "  fprnn simulate --W W.npy --U U.npy --nonlinearity tanh \\",
@@ -143,12 +147,16 @@ public final class SimulateCommand implements Callable<Integer> {
     static final int LARGE_EIGENPROBLEM_UNITS = 1000;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         try (SimulateOutput output = new SimulateOutput(o.out, "fprnn simulate --out " + o.out,
                 spec.commandLine().getOut())) {
-            int code = simulate(output);
-            output.removeStale();
-            return code;
+            try {
+                int code = simulate(output);
+                output.commit();
+                return code;
+            } catch (IOException e) {
+                throw output.writeFailure(e);
+            }
         }
     }
 

@@ -2,24 +2,41 @@ package org.fprnn.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.fprnn.cli.report.FolderLock;
 import org.fprnn.cli.report.ResultsFolder;
+import org.fprnn.io.AtomicFiles;
+import org.fprnn.io.Json;
 
 /**
  * fprnn simulate's output folder, through which every output is written. It is opened only once the
- * input has been checked, and then: refused unless it is new, empty or an earlier simulate's (it
- * holds tracking.json or sweep.json and nothing but simulate's files), so that a training sweep's
- * results or a user's own files are never written over; locked for as long as simulate writes (a
- * folder another fprnn command holds is refused, naming it); and, once the run has written
- * everything, cleared of the earlier call's outputs that this one did not write again (a sweep's
- * sweep.json after a single run, say), so that the folder describes one run only.
+ * input has been checked, and then refused unless it is new, empty or an earlier simulate's, and
+ * locked for as long as simulate writes (a folder another fprnn command holds is refused, naming it).
+ *
+ * <p>Whose files: simulate's JSON output (tracking.json, or sweep.json of a sweep) says
+ * {@code "written_by": "fprnn simulate"} and lists the files its call wrote ({@code "files"}). Those
+ * are simulate's to replace; any other file in the folder is not, and the folder is refused, so that
+ * a training sweep's results or a user's own files (a tracking.json of their own included) are never
+ * written over. A JSON output of a simulate from before that mark (its "mode", "network" and
+ * "tau_relax" objects) makes the files of simulate's names beside it simulate's.
+ *
+ * <p>All or nothing: each output is written to a staged file beside its place
+ * (".NAME.simulate.tmp"); once the run has written every one, they are moved into place, the JSON
+ * last, and the earlier call's outputs that this one did not write again are removed, so that the
+ * folder describes one run. A call that fails leaves the folder as it found it: its staged files are
+ * deleted, and the folders it made (--out and its missing parents, figures/) and the lock file it made
+ * are removed.
  */
 final class SimulateOutput implements AutoCloseable {
     /** What simulate writes at the top of its folder. */
@@ -27,16 +44,34 @@ final class SimulateOutput implements AutoCloseable {
             "sweep.json", "results.md");
     /** Its figures, in figures/. */
     static final Set<String> FIGURES = Set.of("tracking.png", "sweep.png");
+    /** The JSON outputs: tracking.json of one run, sweep.json of a sweep. */
+    static final List<String> JSON_FILES = List.of("tracking.json", "sweep.json");
+    /** The key of the JSON outputs that marks them as simulate's, and its value. */
+    static final String WRITTEN_BY = "written_by";
+    static final String SIMULATE = "fprnn simulate";
+    /** The key of the JSON outputs that lists the files of the call (relative to the folder, itself included). */
+    static final String FILES_KEY = "files";
+    /** The "mode" of the JSON outputs, which those written before {@link #WRITTEN_BY} are known by. */
+    private static final Set<String> MODES = Set.of("input", "stimulus", "sweep");
+    /** The end of a staged output's name. */
+    private static final String STAGED = ".simulate.tmp";
 
     private final Path dir;
     private final String command;
     private final PrintWriter out;
     private FolderLock lock;
-    private ResultsFolder folder;
+    /** True if this call made the lock file (it is removed again if the call fails). */
+    private boolean madeLockFile;
+    /** The folders this call made, the deepest first. */
+    private final List<Path> made = new ArrayList<>();
     /** simulate's files found when the folder was opened, relative to it ("figures/sweep.png"). */
     private final Set<String> before = new TreeSet<>();
-    /** The files this call wrote, relative to the folder. */
-    private final Set<String> written = new TreeSet<>();
+    /** The outputs this call wrote (relative to the folder), each to its staged file. */
+    private final Map<String, Path> staged = new TreeMap<>();
+    /** The JSON output, written when the call commits (it lists the call's files). */
+    private String jsonName;
+    private Map<String, Object> json;
+    private boolean committed;
 
     SimulateOutput(Path dir, String command, PrintWriter out) {
         this.dir = dir;
@@ -49,62 +84,156 @@ final class SimulateOutput implements AutoCloseable {
         if (lock != null) {
             return this;
         }
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            made.add(p);
+        }
         OutputFolder.prepare(dir);
+        before.addAll(earlierOutputs());
+        boolean lockFileThere = Files.exists(dir.resolve(FolderLock.FILE), LinkOption.NOFOLLOW_LINKS);
+        lock = FolderLock.acquire(dir, command, null, out);
+        madeLockFile = !lockFileThere;
+        deleteStaged(dir);   // of a call that was killed
+        deleteStaged(dir.resolve("figures"));
+        return this;
+    }
+
+    /**
+     * simulate's files in the folder, relative to it: those its JSON outputs list. Any other file is a
+     * {@link UserError} naming it.
+     */
+    private Set<String> earlierOutputs() throws IOException {
+        Set<String> present = new TreeSet<>();
         List<String> foreign = new ArrayList<>();
         for (Path p : list(dir)) {
             String name = p.getFileName().toString();
-            if (FILES.contains(name) && Files.isRegularFile(p)) {
-                before.add(name);
-            } else if (name.equals("figures") && Files.isDirectory(p)) {
+            if (name.equals(FolderLock.FILE) || temporary(name)) {
+                continue;
+            }
+            if (name.equals("figures") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 for (Path f : list(p)) {
                     String fig = f.getFileName().toString();
-                    if (FIGURES.contains(fig) && Files.isRegularFile(f)) {
-                        before.add("figures/" + fig);
-                    } else if (!temporary(fig)) {
-                        foreign.add("figures/" + fig);
+                    if (!temporary(fig)) {
+                        (Files.isRegularFile(f) ? present : foreign).add("figures/" + fig);
                     }
                 }
-            } else if (!name.equals(FolderLock.FILE) && !temporary(name)) {
-                foreign.add(name);
+            } else {
+                (Files.isRegularFile(p) ? present : foreign).add(name);
             }
         }
-        if (foreign.isEmpty() && !before.isEmpty() && !before.contains("tracking.json") && !before.contains("sweep.json")) {
-            foreign.addAll(before);   // simulate's names, but no run of simulate wrote them
+        Set<String> ours = new TreeSet<>();
+        for (String name : JSON_FILES) {
+            if (present.contains(name)) {
+                ours.addAll(listedBy(name, present));
+            }
+        }
+        for (String name : present) {
+            if (!ours.contains(name)) {
+                foreign.add(name);
+            }
         }
         if (!foreign.isEmpty()) {
             throw new UserError(dir + " holds files that fprnn simulate did not write (" + String.join(", ",
                     foreign.subList(0, Math.min(4, foreign.size()))) + (foreign.size() > 4 ? ", ..." : "")
-                    + "), such as a training sweep's results; simulate writes only into a new or empty folder or one"
-                    + " an earlier simulate wrote: give another folder as --out");
+                    + "), such as a training sweep's results or files of your own; simulate writes only into a new or"
+                    + " empty folder or one an earlier simulate wrote (its tracking.json or sweep.json says \""
+                    + WRITTEN_BY + "\": \"" + SIMULATE + "\" and lists its files): give another folder as --out");
         }
-        lock = FolderLock.acquire(dir, command, null, out);
-        folder = new ResultsFolder(dir);
-        return this;
+        return ours;
     }
 
-    /** Writes a text output atomically. */
+    /**
+     * The files that the JSON output {@code name} of an earlier simulate lists (itself included); none
+     * if simulate did not write it.
+     */
+    private Set<String> listedBy(String name, Set<String> present) {
+        Map<?, ?> j;
+        try {
+            j = Json.parse(Files.readString(dir.resolve(name)), name) instanceof Map<?, ?> m ? m : Map.of();
+        } catch (IOException e) {
+            return Set.of();   // not JSON (FormatException), or not text: not simulate's
+        }
+        Set<String> listed = new TreeSet<>();
+        if (SIMULATE.equals(j.get(WRITTEN_BY)) && j.get(FILES_KEY) instanceof List<?> files) {
+            files.forEach(f -> listed.add(String.valueOf(f)));
+            listed.add(name);
+        } else if (!j.containsKey(WRITTEN_BY) && MODES.contains(j.get("mode")) && j.get("network") instanceof Map
+                && j.get("tau_relax") instanceof Map) {
+            // written before simulate listed its files: the files of its names are its own
+            for (String p : present) {
+                if (FILES.contains(p) || p.startsWith("figures/") && FIGURES.contains(p.substring(8))) {
+                    listed.add(p);
+                }
+            }
+        }
+        return listed;
+    }
+
+    /** Writes a text output (staged). */
     void writeText(String name, String text) throws IOException {
-        folder.writeText(mine(name), text);
+        ResultsFolder.writeAtomically(stage(name), text);
     }
 
-    /** The path of a figure to write, in figures/. */
-    Path figure(String name) {
-        mine("figures/" + name);
-        return folder.figure(name);
+    /**
+     * The JSON output (tracking.json or sweep.json), written when the call {@link #commit commits}, with
+     * {@link #WRITTEN_BY} first and the call's files ({@link #FILES_KEY}) last.
+     */
+    void writeJson(String name, Map<String, Object> content) {
+        jsonName = name;
+        json = content;
     }
 
-    /** The path of an output file to write. */
-    Path file(String name) {
-        return dir.resolve(mine(name));
+    /** The path to write a figure to, in figures/ (staged). */
+    Path figure(String name) throws IOException {
+        return stage("figures/" + name);
     }
 
-    private String mine(String name) {
-        written.add(name);
-        return name;
+    /** The path to write an output file to (staged). */
+    Path file(String name) throws IOException {
+        return stage(name);
     }
 
-    /** Deletes the earlier call's outputs that this call did not write; nothing if never opened. */
-    void removeStale() throws IOException {
+    /** The staged file of output name, beside its place (made, with figures/ if missing). */
+    private Path stage(String name) throws IOException {
+        Path target = dir.resolve(name);
+        Path parent = target.getParent();
+        if (!Files.isDirectory(parent)) {
+            Files.createDirectories(parent);
+            made.addFirst(parent);
+        }
+        Path s = parent.resolve("." + target.getFileName() + STAGED);
+        staged.put(name, s);
+        return s;
+    }
+
+    /**
+     * Moves every output into place, the JSON output last, and deletes the earlier call's outputs that
+     * this call did not write; nothing if the folder was never opened. The JSON is written before the
+     * moves: renames within a folder need no space, so that a full disk fails the call before any
+     * earlier output is replaced.
+     */
+    void commit() throws IOException {
+        if (lock == null) {
+            return;
+        }
+        Set<String> written = new TreeSet<>(staged.keySet());
+        if (jsonName != null) {
+            written.add(jsonName);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(WRITTEN_BY, SIMULATE);
+            m.putAll(json);
+            m.put(FILES_KEY, List.copyOf(written));
+            writeText(jsonName, Json.pretty(m));
+        }
+        for (var e : staged.entrySet()) {
+            if (!e.getKey().equals(jsonName)) {
+                AtomicFiles.moveReplacing(e.getValue(), dir.resolve(e.getKey()));
+            }
+        }
+        if (jsonName != null) {
+            AtomicFiles.moveReplacing(staged.get(jsonName), dir.resolve(jsonName));
+        }
+        staged.clear();
+        committed = true;
         for (String name : before) {
             if (!written.contains(name)) {
                 Files.deleteIfExists(dir.resolve(name));
@@ -112,9 +241,36 @@ final class SimulateOutput implements AutoCloseable {
         }
     }
 
-    /** A temporary file of an atomic write (".NAME.RANDOM.tmp") or of the folder checks. */
+    /**
+     * What a failure to write the outputs (a full disk, say) is reported as: a {@link UserError} that
+     * says the folder is left as it was (the call's {@link #close} removes what it added); e itself if
+     * the folder was never opened.
+     */
+    Exception writeFailure(IOException e) {
+        if (lock == null) {
+            return e;
+        }
+        UserError known = UserError.of(e);
+        return new UserError("cannot write the outputs into " + dir + " (" + (known != null ? known.getMessage()
+                : e.getMessage()) + "); the folder is left as it was before this call: make room (or fix the"
+                + " folder) and run the same command again", e);
+    }
+
+    /** A temporary file: of an atomic write (".NAME.RANDOM.tmp"), a staged output or the folder checks. */
     private static boolean temporary(String name) {
         return name.startsWith(".") && name.endsWith(".tmp");
+    }
+
+    /** Deletes the staged outputs in folder (left by a call that was killed). */
+    private static void deleteStaged(Path folder) throws IOException {
+        if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            for (Path p : list(folder)) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") && name.endsWith(STAGED) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     private static List<Path> list(Path folder) throws IOException {
@@ -123,10 +279,36 @@ final class SimulateOutput implements AutoCloseable {
         }
     }
 
+    /**
+     * Releases the folder. A call that did not commit (it failed) also removes what it added: its staged
+     * files, the lock file if it made it, and the folders it made, if they are empty.
+     */
     @Override
     public void close() throws IOException {
-        if (lock != null) {
+        if (committed) {
             lock.close();
+            return;
+        }
+        try {
+            for (Path s : staged.values()) {
+                Files.deleteIfExists(s);
+            }
+            if (lock != null && madeLockFile) {
+                // Deleted while held, so that no command locks it anew; one that opened it in the moment
+                // since this call made it would hold an unlinked file, a race left open.
+                Files.deleteIfExists(dir.resolve(FolderLock.FILE));
+            }
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+        for (Path d : made) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (DirectoryNotEmptyException e) {
+                break;   // something else is in it now: it and the folders above it stay
+            }
         }
     }
 }

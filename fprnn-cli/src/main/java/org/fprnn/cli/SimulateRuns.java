@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.fprnn.cli.report.SimulateReport;
-import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Npy;
 import org.fprnn.linalg.DMatrix;
@@ -118,7 +117,7 @@ final class SimulateRuns {
         j.put("fixed_points", SimulateJson.path(solverInfo, path, cold));
         j.put("summary", SimulateJson.summary(err, Double.NaN));
         SimulateJson.putSeries(j, err);
-        folder.writeText("tracking.json", Json.pretty(j));
+        folder.writeJson("tracking.json", j);
         double tr = rt.stable() ? rt.value() : Double.NaN;
         SimulateReport.trackingFigure(folder.figure("tracking.png"),
                 List.of(new SimulateReport.Curve("input sequence", err, Double.isFinite(tr) ? tr : 1)),
@@ -173,7 +172,7 @@ final class SimulateRuns {
             comp.add(m);
         }
         j.put("comparison", comp);
-        folder.writeText("tracking.json", Json.pretty(j));
+        folder.writeJson("tracking.json", j);
         SimulateReport.trackingFigure(folder.figure("tracking.png"), curves, "t / T_s", points);
         warnings(run.trajectory(), run.fixedPoints());
         stdout().printf(Locale.ROOT, "%s, T_s = %.4g (%.3g tau_relax): %d steps in %.2f s; mean distance to r*(x(t)) %.4g"
@@ -244,7 +243,7 @@ final class SimulateRuns {
         }
         j.put("sweep", byKind);
         j.put("seconds", (System.nanoTime() - t0) / 1e9);
-        folder.writeText("sweep.json", Json.pretty(j));
+        folder.writeJson("sweep.json", j);
         SimulateReport.sweepFigure(folder.figure("sweep.png"), points, ex.scale());
         SimulateReport.trackingFigure(folder.figure("tracking.png"), curves, "t / T_s", points);
         String command = "fprnn " + String.join(" ", spec.commandLine().getParseResult().originalArgs());

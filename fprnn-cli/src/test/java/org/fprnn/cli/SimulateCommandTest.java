@@ -231,7 +231,8 @@ class SimulateCommandTest {
         Files.writeString(sweepFolder.resolve("summary.json"), "{}");
         CliRunner into = run(base("--input", p("X.npy"), "--out", sweepFolder.toString()));
         assertEquals(2, into.exitCode(), into.err());
-        assertTrue(into.err().contains("holds files that fprnn simulate did not write (summary.json)"), into.err());
+        assertTrue(into.err().contains("holds files that fprnn simulate did not write (results.md, summary.json)"),
+                into.err());
         assertEquals("# a training sweep\n", Files.readString(sweepFolder.resolve("results.md")), "nothing overwritten");
         // simulate's file names alone do not make a folder simulate's: no tracking.json or sweep.json there
         Path notes = Files.createDirectories(dir.resolve("notes"));
