@@ -190,6 +190,50 @@ class SingularityTest {
                 r.lines().toString());
     }
 
+    /**
+     * The recurrent_scale that makes a 1-unit float network's W exactly 1 at seed 2 (W = scale z for
+     * the seed's first draw z; scale z rounds to 1 in float): with current dynamics and tanh, I - G W
+     * at v = 0 (G = 1) is then exactly 0.
+     */
+    static double scaleForUnitW() {
+        double z = org.fprnn.model.NetworkSpec.fromToml("[network]\nunits = 1\nrecurrent_scale = 1.0\n"
+                + "precision = \"double\"\n", "test").build(784, 10, 2).params().get("W").get(0, 0);
+        double scale = 1 / z;
+        double w = org.fprnn.model.NetworkSpec.fromToml("[network]\nunits = 1\nrecurrent_scale = " + scale + "\n",
+                "test").build(784, 10, 2).params().get("W").get(0, 0);
+        assertTrue(scale > 0 && w == 1.0, "seed 2 does not give W = 1: scale " + scale + ", W " + w);
+        return scale;
+    }
+
+    /**
+     * Newton at an exactly singular I - G W crashed the run as an internal error (exit 1, "FAILED
+     * (java.lang.IllegalStateException: I - dPhi/ds is singular ...)"); its samples now count as not
+     * converged, which train.on_nonconverged handles as for every solver.
+     */
+    @Test
+    void newtonAtASingularNetworkReportsNonConvergence() throws IOException {
+        String text = ConfigText.edit(config("gradient", "0.1", "on_nonconverged = \"stop\""),
+                "units = 12", "units = 1\ndynamics = \"current\"",
+                "nonlinearity = \"linear\"", "nonlinearity = \"tanh\"",
+                "recurrent_scale = 3.0", "recurrent_scale = " + scaleForUnitW(),
+                "precision = \"double\"", "precision = \"float\"",
+                "method = \"euler\"", "method = \"newton\"",
+                "alpha = 1.0\n", "");
+        Run r = run(text);
+        assertEquals("diverged", r.summary().get("outcome"), r.summary().toString());
+        String why = String.valueOf(r.summary().get("divergence"));
+        assertTrue(why.contains("40 of 40 training samples did not converge") && why.contains("on_nonconverged"), why);
+        assertTrue(!r.cli().err().contains("internal error") && !r.cli().err().contains("Exception"), r.cli().err());
+
+        CliRunner train = CliRunner.run("train", "--rule", "gradient", "--lr", "0.1", "--data", "idx", "--data-dir",
+                data.toString(), "--units", "1", "--dynamics", "current", "--recurrent-scale", String.valueOf(scaleForUnitW()),
+                "--solver", "newton", "--seed", "2", "--batch-size", "40", "--epochs", "1", "--test-batch", "16",
+                "--threads", "1", "--out", dir.resolve("train").toString());
+        assertEquals(0, train.exitCode(), train.err() + train.out());
+        assertTrue(train.out().contains("warning: 40 training samples did not converge at step 0"), train.out());
+        assertTrue(!train.err().contains("internal error") && !train.err().contains("Exception"), train.err());
+    }
+
     @Test
     void eulerWithoutToleranceNeverChecksConvergence() throws IOException {
         // tol = 0: fixed-step Euler; "stop" must not end the run (no sample can report convergence).

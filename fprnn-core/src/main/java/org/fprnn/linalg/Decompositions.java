@@ -23,7 +23,7 @@ public final class Decompositions {
     /**
      * An LU factorization of a square matrix, for repeated solves with A or A^T.
      *
-     * @throws IllegalStateException if it is singular
+     * @throws SingularMatrixException if it is singular
      */
     public static Lapack.Lu lu(DMatrix a) {
         return Lapack.lu(a);

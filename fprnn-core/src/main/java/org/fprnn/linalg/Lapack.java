@@ -143,7 +143,7 @@ public final class Lapack {
     /**
      * Factors a square matrix (not modified).
      *
-     * @throws IllegalStateException if it is singular
+     * @throws SingularMatrixException if it is singular
      */
     public static Lu lu(DMatrix a) {
         if (a.rows != a.cols) {
@@ -164,7 +164,7 @@ public final class Lapack {
         return new Lu(n, lu, ipiv, null, null);
     }
 
-    /** Inverts a square matrix in place. @throws IllegalStateException if it is singular */
+    /** Inverts a square matrix in place. @throws SingularMatrixException if it is singular */
     public static void invert(DMatrix a) {
         int n = a.rows;
         if (a.rows != a.cols) {
@@ -199,7 +199,7 @@ public final class Lapack {
             }
         });
         if (info > 0) {
-            throw new IllegalStateException("matrix is singular (zero pivot " + info + ")");
+            throw new SingularMatrixException("matrix is singular (zero pivot " + info + ")");
         }
         if (info != 0) {
             throw new IllegalStateException(info == Integer.MIN_VALUE ? "dgetri failed" : "dgetrf argument " + (-info) + " is invalid");
@@ -258,7 +258,7 @@ public final class Lapack {
     private static LinearSolverDense<DMatrixRMaj> ejmlLu(double[] data, int n) {
         LinearSolverDense<DMatrixRMaj> s = LinearSolverFactory_DDRM.lu(n);
         if (!s.setA(DMatrixRMaj.wrap(n, n, data)) || !(s.quality() > 0)) {
-            throw new IllegalStateException("matrix is singular");
+            throw new SingularMatrixException("matrix is singular");
         }
         return s;
     }
@@ -275,11 +275,16 @@ public final class Lapack {
         return infoS.get(ValueLayout.JAVA_INT, 0);
     }
 
-    /** @throws IllegalStateException for a factorization's nonzero info: a zero pivot or a bad argument */
+    /**
+     * @throws SingularMatrixException for a factorization's positive info (a zero pivot)
+     * @throws IllegalStateException for a negative one (a bad argument)
+     */
     private static void checkFactorization(int info, String routine) {
+        if (info > 0) {
+            throw new SingularMatrixException("matrix is singular (zero pivot " + info + ")");
+        }
         if (info != 0) {
-            throw new IllegalStateException(info > 0 ? "matrix is singular (zero pivot " + info + ")"
-                    : routine + " argument " + (-info) + " is invalid");
+            throw new IllegalStateException(routine + " argument " + (-info) + " is invalid");
         }
     }
 

@@ -244,17 +244,13 @@ final class GradientRule extends AbstractRule {
 
     /**
      * The adjoint solver on {@code map} from {@code lambda}; samples it misses get a dense solve when
-     * N is small enough (converged ones are left as they are).
+     * N is small enough (converged ones are left as they are). A sample whose I - W^T G is singular
+     * has no adjoint: Newton leaves it where the iterative solve did, reported as not converged.
      */
     private SolveResult finishInDouble(AdjointMap map, int units, Matrix lambda) {
         SolveResult res = adjointSolver.solve(map, lambda);
         if (!res.allConverged() && units <= DENSE_FALLBACK_MAX_UNITS && !adjointSolver.name().equals("newton")) {
-            try {
-                res = Solvers.create(SolverConfig.newton(3, settings.adjoint().tol())).solve(map, lambda);
-            } catch (IllegalStateException singular) {
-                // I - W^T G is singular for a sample: no adjoint exists there, and the iterative result
-                // stays, reported as not converged (as the rule's result says) rather than as a crash.
-            }
+            res = Solvers.create(SolverConfig.newton(3, settings.adjoint().tol())).solve(map, lambda);
         }
         return res;
     }

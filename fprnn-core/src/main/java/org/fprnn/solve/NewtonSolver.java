@@ -7,6 +7,7 @@ import org.fprnn.linalg.Lapack;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Ops;
 import org.fprnn.linalg.Precision;
+import org.fprnn.linalg.SingularMatrixException;
 import org.fprnn.linalg.Workspace;
 
 /**
@@ -14,7 +15,9 @@ import org.fprnn.linalg.Workspace;
  * medium N only): s += t (I - J)^{-1} (Phi(s) - s) with J = dPhi/ds. The step t halves for a sample
  * whose residual grew and recovers towards 1 after progress. For an affine map (a linear network
  * with fixed gains) I - J is factored once for the whole batch and one step is exact: that is the
- * "direct" solver, which refuses maps that are not affine.
+ * "direct" solver, which refuses maps that are not affine. A sample whose I - J cannot be factored
+ * (singular: the network is at a bifurcation there; or not finite) has no Newton step: it stops
+ * where it is and is reported as not converged, as a sample that misses the tolerance is.
  */
 final class NewtonSolver implements Solver {
     private final SolverConfig config;
@@ -80,12 +83,17 @@ final class NewtonSolver implements Solver {
                         lu.data[p * n + p] += 1.0;
                     }
                     if (!Decompositions.luInPlace(lu.data, n, piv)) {
-                        throw singular(i, lu, null);
+                        track.stopNotConverged(i, k);
+                        continue;
                     }
                     Decompositions.luSolve(lu.data, n, piv, d);
                 } else {
-                    DMatrix one = new DMatrix(1, n, d);
-                    factor(map, s, i, jac).solveRows(one);
+                    Lapack.Lu f = factor(map, s, i, jac);
+                    if (f == null) {
+                        track.stopNotConverged(i, k);
+                        continue;
+                    }
+                    f.solveRows(new DMatrix(1, n, d));
                 }
                 update(s, i, d, 0, step[i], n);
             }
@@ -93,6 +101,12 @@ final class NewtonSolver implements Solver {
                 // One shared factorization for every sample and iteration: the direct solve.
                 if (shared == null) {
                     shared = factor(map, s, rowOf[0], jac);
+                }
+                if (shared == null) {
+                    for (int c = 0; c < count; c++) {
+                        track.stopNotConverged(rowOf[c], k);
+                    }
+                    continue;
                 }
                 DMatrix block = count == b ? rhs : new DMatrix(count, n, Arrays.copyOf(rhs.data, count * n));
                 // (direct solves take one or two iterations; Lapack's solve allocates a little per call)
@@ -105,7 +119,7 @@ final class NewtonSolver implements Solver {
         return track.finish(map, s, phi, tol);
     }
 
-    /** LU of I - dPhi/ds at row i. */
+    /** LU of I - dPhi/ds at row i, or null where it has none (singular, or not finite). */
     private static Lapack.Lu factor(BatchMap map, Matrix s, int i, DMatrix jac) {
         int n = jac.rows;
         map.jacobian(s, i, jac);
@@ -115,21 +129,14 @@ final class NewtonSolver implements Solver {
                 a.data[p * n + q] = (p == q ? 1.0 : 0.0) - jac.data[p * n + q];
             }
         }
+        if (!a.allFinite()) {
+            return null;
+        }
         try {
             return Decompositions.lu(a);
-        } catch (IllegalStateException e) {
-            throw singular(i, a, e);
+        } catch (SingularMatrixException singular) {
+            return null;
         }
-    }
-
-    private static IllegalStateException singular(int i, DMatrix system, Exception cause) {
-        if (!system.allFinite()) {
-            // NaN or infinite weights, inputs or state: not a bifurcation, and no other solver helps.
-            return new IllegalStateException("I - dPhi/ds has non-finite entries for sample " + i
-                    + ": the weights, the input or the state are not finite", cause);
-        }
-        return new IllegalStateException("I - dPhi/ds is singular for sample " + i
-                + ": the network is at a bifurcation; use euler or anderson", cause);
     }
 
     /**

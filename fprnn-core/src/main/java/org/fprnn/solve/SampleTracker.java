@@ -200,6 +200,19 @@ final class SampleTracker {
         return done;
     }
 
+    /**
+     * Stops working row {@code row}'s sample at iteration k as not converged, with the residual
+     * {@link #stopIfDone} recorded for it at k (its state must not have changed since): for a sample
+     * the solver cannot take a step on.
+     */
+    void stopNotConverged(int row, int k) {
+        int i = sample[row];
+        active[i] = false;
+        converged[i] = false;
+        iterations[i] = k;
+        remaining--;
+    }
+
     /** Progress bookkeeping of {@link SolverConfig#STALL_ITERATIONS}; true if sample i has stalled at k. */
     private boolean stalled(int i, double r, int k) {
         if (r < anchor[i] * (1 - SolverConfig.STALL_DECREASE)) {

@@ -196,8 +196,14 @@ public final class LinearTeacherProtocol {
             RuleResult res;
             try {
                 eq = forward.solve(net, batch.x());
+                if (eq.convergedCount() < eq.samples()) {
+                    // No fixed point to train at: I - W is singular (the direct solve has no step) or too close to it.
+                    divergedAt = k;
+                    break;
+                }
                 res = rule.compute(net, batch, eq);
             } catch (IllegalStateException singular) {
+                // a rule's own matrix singular (reparam's G^-1 - W or A')
                 divergedAt = k;
                 break;
             }

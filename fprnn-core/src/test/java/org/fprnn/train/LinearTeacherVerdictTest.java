@@ -28,6 +28,27 @@ class LinearTeacherVerdictTest {
         assertTrue(r.maxWeightNorm() > LinearTeacherProtocol.WEIGHT_GROWTH_LIMIT, "max ||W|| " + r.maxWeightNorm());
     }
 
+    /**
+     * W at start with I - W exactly singular: no fixed point. The direct solver threw there, which
+     * the run took as divergence; it now reports the samples as not converged, which must count the
+     * same (before this check, the gradient and linearized runs trained on from r = 0).
+     */
+    @Test
+    void aRunStartingAtASingularIMinusWIsDivergedAtOnce() {
+        var s = new LinearTeacherProtocol.Settings(6, 8, 0.1, 0.5, 0.01, 0.75, List.of("gradient"), List.of(0.1), 5, 1, 1,
+                1e6);
+        var task = org.fprnn.data.LinearTeacher.generate(6, 8, 0.1, 0.5, 0.01, 1);
+        org.fprnn.linalg.DMatrix w0 = new org.fprnn.linalg.DMatrix(6, 6);
+        for (int i = 0; i < 6; i++) {
+            w0.set(i, i, i == 0 ? 1 : 0.5);     // eigenvalue 1: I - W0 singular
+        }
+        for (String rule : List.of("gradient", "linearized", "reparam")) {
+            var r = new LinearTeacherProtocol(s).run(task, w0, rule, 0.1);
+            assertEquals(0, r.divergedAt(), rule);
+            assertTrue(Double.isNaN(r.loss()[0]), rule + ": J " + r.loss()[0]);
+        }
+    }
+
     @Test
     void aHealthyRunIsNotDiverged() throws InterruptedException {
         var r = run("reparam", 1.0);
