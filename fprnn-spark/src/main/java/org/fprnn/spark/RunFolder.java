@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.fprnn.diag.Environment;
 import org.fprnn.io.AtomicFiles;
 import org.fprnn.io.Json;
@@ -34,17 +35,20 @@ record RunFolder(Path out, PrintWriter stdout, int checkpointEvery, int logEvery
 
     /**
      * A listener that prints progress, keeps the metrics lines, and writes the checkpoint every
-     * --checkpoint-every steps; it stops the run after {@code total} steps.
+     * --checkpoint-every steps; it stops the run after {@code total} steps, or after the current step
+     * once {@code stopRequested} says so (a signal).
      */
     Listener listener(TrainSettings settings, String settingsJson, FixedPointNetwork net, Optimizer opt, int total,
-                      int start, int refusalsBefore, double secondsBefore, List<String> lines) {
-        return new Listener(settings, settingsJson, net, opt, total, start, refusalsBefore, secondsBefore, lines);
+                      int start, int refusalsBefore, double secondsBefore, List<String> lines,
+                      BooleanSupplier stopRequested) {
+        return new Listener(settings, settingsJson, net, opt, total, start, refusalsBefore, secondsBefore, lines,
+                stopRequested);
     }
 
     /**
      * Prints progress, keeps the metrics lines, and writes the checkpoint every --checkpoint-every
      * steps (after the step's update and evaluation, where weights and optimizer state belong to the
-     * same step). Stops the run after {@code total} steps.
+     * same step). Stops the run after {@code total} steps, or when a stop is requested.
      */
     final class Listener implements Trainer.Listener {
         private final TrainSettings settings;
@@ -54,12 +58,16 @@ record RunFolder(Path out, PrintWriter stdout, int checkpointEvery, int logEvery
         private final int total;
         private final double secondsBefore;
         private final List<String> lines;
+        private final BooleanSupplier stopRequested;
         private final long t0 = System.nanoTime();
         private int refusals;
         private int lastCheckpoint;
+        /** Steps done and heard in full (their lines kept, the weights theirs): where a cut-off run stands. */
+        private int stepsDone;
 
         private Listener(TrainSettings settings, String settingsJson, FixedPointNetwork net, Optimizer opt, int total,
-                         int start, int refusalsBefore, double secondsBefore, List<String> lines) {
+                         int start, int refusalsBefore, double secondsBefore, List<String> lines,
+                         BooleanSupplier stopRequested) {
             this.settings = settings;
             this.settingsJson = settingsJson;
             this.net = net;
@@ -69,6 +77,16 @@ record RunFolder(Path out, PrintWriter stdout, int checkpointEvery, int logEvery
             this.refusals = refusalsBefore;
             this.secondsBefore = secondsBefore;
             this.lines = lines;
+            this.stopRequested = stopRequested;
+            this.stepsDone = start;
+        }
+
+        /**
+         * The steps done when the last step (or local-SGD round) ended: a run whose next step failed
+         * under it (Spark's context stopped by a signal) holds their weights, optimizer state and lines.
+         */
+        int stepsDone() {
+            return stepsDone;
         }
 
         @Override
@@ -93,11 +111,12 @@ record RunFolder(Path out, PrintWriter stdout, int checkpointEvery, int logEvery
 
         @Override
         public boolean stopAfter(int stepsDone) {
+            this.stepsDone = stepsDone;
             if (checkpointEvery > 0 && stepsDone < total && stepsDone / checkpointEvery > lastCheckpoint / checkpointEvery) {
                 checkpoint(stepsDone, secondsBefore + (System.nanoTime() - t0) / 1e9);
                 stdout.printf(Locale.ROOT, "fprnn-spark: checkpoint after step %d%n", stepsDone);
             }
-            return stepsDone >= total;
+            return stepsDone >= total || stopRequested.getAsBoolean();
         }
 
         /** Writes the checkpoint of the run after {@code stepsDone} steps into --out. */

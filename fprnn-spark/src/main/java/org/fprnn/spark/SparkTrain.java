@@ -10,9 +10,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.fprnn.cli.UserError;
+import org.fprnn.cli.classify.ClassificationRunner;
+import org.fprnn.cli.classify.StopSignal;
 import org.fprnn.cli.report.FolderLock;
 import org.fprnn.data.DataNotFoundException;
 import org.fprnn.data.Dataset;
@@ -49,7 +52,8 @@ import picocli.CommandLine.Spec;
  * data, solver, rule and training settings) or as the options describe (a single dense layer), and
  * writes the weights
  * (safetensors), metrics.jsonl (the lines fprnn run writes) and summary.json. Exit codes: 0 done, 1
- * failure while running, 2 bad input.
+ * failure while running, 2 bad input, 130 after Ctrl-C and 143 after SIGTERM (which write the
+ * checkpoint of the steps done, as fprnn run does).
  */
 @Command(name = "fprnn-spark", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         version = "fprnn-spark 0.1.0",
@@ -57,7 +61,9 @@ import picocli.CommandLine.Spec;
             + " over the partitions of the training set (synchronous data parallelism; the same weights as"
             + " single-process fprnn training on the same batches), or every partition takes --local-steps"
             + " steps of its own between averages (local SGD, which is not the same as synchronous training).",
-            "Writes weights.safetensors, metrics.jsonl and summary.json into --out. See fprnn-spark/README.md."})
+            "Writes weights.safetensors, metrics.jsonl and summary.json into --out. Ctrl-C (exit code 130) or"
+            + " SIGTERM (143) writes the checkpoint of the steps done; the same command resumes from it. See"
+            + " fprnn-spark/README.md."})
 public final class SparkTrain implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, validate = false, order = 1)
@@ -127,7 +133,7 @@ public final class SparkTrain implements Callable<Integer> {
     private JavaSparkContext given;
     private PrintWriter stdout;
 
-    /** Exit codes: 0 done, 1 failure while running, 2 bad input or usage. */
+    /** Exit codes: 0 done, 1 failure while running, 2 bad input or usage, 130 or 143 stopped by a signal. */
     public static void main(String[] args) {
         System.exit(execute(null, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
@@ -164,14 +170,21 @@ public final class SparkTrain implements Callable<Integer> {
     /** --out's lock while this run writes into it: one process at a time, as for fprnn run. */
     private FolderLock lock;
 
+    private void releaseLock() throws IOException {
+        if (lock != null) {
+            lock.close();
+        }
+    }
+
+    /** Set once a stopped run has said where it stopped (and written its checkpoint). */
+    private boolean stopReported;
+
     @Override
     public Integer call() throws IOException {
         try {
             return trainRun();
         } finally {
-            if (lock != null) {
-                lock.close();
-            }
+            releaseLock();
         }
     }
 
@@ -208,33 +221,85 @@ public final class SparkTrain implements Callable<Integer> {
                     + String.join(" ", commandSpec.commandLine().getParseResult().originalArgs()), onStop(), stdout);
             saved = Checkpoint.readIfPresent(out);
         }
-        if (singleProcess) {
-            Blas.setThreads(blasThreads);
-            Trainer plain = new Trainer(settings, train, test);
-            return train(plain, plain::run, new Shape(train.size(), 1, "single process", "in this JVM, " + Blas.get().name()),
-                    run, net, test, settings, saved);
-        }
-        JavaSparkContext sc = given != null ? given : startSpark(conf);
-        try {
-            int parts = partitions != null ? partitions : sc.defaultParallelism();
-            try (TrainingData data = readOnExecutors
-                    ? TrainingData.readOnExecutors(sc, run.dataset(), run.classes(), run.dataDir(), run.trainSamples(), parts)
-                    : TrainingData.ship(sc, train, parts)) {
-                SparkTrainer trainer = new SparkTrainer(sc, data, test, spec, settings, options);
-                stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
-                String where = String.format(Locale.ROOT, "%d partitions (%s), %s; master %s, %d BLAS thread(s) per task",
-                        data.partitions(), readOnExecutors ? "read on the executors" : "shipped", localSteps == 0
-                                ? "synchronous" : "local SGD, " + localSteps + " local steps per average", sc.master(),
-                        blasThreads);
-                return train(trainer.trainer(), (n, o, start, refusals, l) -> trainer.run(n, o, start, refusals, 0, l),
-                        new Shape(data.size(), data.partitions(), sc.master(), where), run, net, test, settings, saved);
-            }
-        } finally {
-            if (given == null) {
-                sc.stop();
+        try (StopSignal stop = stopSignal()) {
+            try {
+                if (singleProcess) {
+                    Blas.setThreads(blasThreads);
+                    Trainer plain = new Trainer(settings, train, test);
+                    return train(plain, plain::run, new Shape(train.size(), 1, "single process", "in this JVM, "
+                            + Blas.get().name()), run, net, test, settings, saved, stop);
+                }
+                JavaSparkContext sc = given != null ? given : startSpark(conf);
+                if (given == null) {
+                    holdSparkUntilStopped(stop);
+                }
+                try {
+                    int parts = partitions != null ? partitions : sc.defaultParallelism();
+                    try (TrainingData data = readOnExecutors ? TrainingData.readOnExecutors(sc, run.dataset(),
+                            run.classes(), run.dataDir(), run.trainSamples(), parts) : TrainingData.ship(sc, train, parts)) {
+                        SparkTrainer trainer = new SparkTrainer(sc, data, test, spec, settings, options);
+                        stdout.println("fprnn-spark: executors' BLAS: " + String.join("; ", trainer.executorBlas()));
+                        String where = String.format(Locale.ROOT, "%d partitions (%s), %s; master %s, %d BLAS"
+                                + " thread(s) per task", data.partitions(), readOnExecutors ? "read on the executors"
+                                : "shipped", localSteps == 0 ? "synchronous" : "local SGD, " + localSteps
+                                + " local steps per average", sc.master(), blasThreads);
+                        return train(trainer.trainer(), (n, o, start, refusals, l) -> trainer.run(n, o, start,
+                                refusals, 0, l), new Shape(data.size(), data.partitions(), sc.master(), where), run,
+                                net, test, settings, saved, stop);
+                    }
+                } finally {
+                    if (given == null) {
+                        sc.stop();
+                    }
+                }
+            } catch (Exception e) {   // as in train(): Spark's SparkExceptions too
+                if (!stop.requested()) {
+                    throw e;
+                }
+                // Spark's shutdown hook, run at the signal, stopped the context under this command.
+                if (!stopReported) {
+                    stdout.println("fprnn-spark: stopped before the first training step of this command; nothing was"
+                            + " trained or written" + (out == null ? "" : ", and the same command starts (or resumes)"
+                            + " where " + out + " stands"));
+                }
+                return ClassificationRunner.EXIT_STOPPED;
             }
         }
     }
+
+    /**
+     * Ctrl-C and SIGTERM as fprnn run handles them: the run stops after its current step, writes its
+     * checkpoint, and releases --out's lock before the JVM exits (code 130 or 143); a second signal
+     * ends it at once.
+     */
+    private StopSignal stopSignal() {
+        String onStop = out == null ? "stopping after the current step; nothing is saved without --out"
+                : "stopping after the current step to write " + out.resolve(Checkpoint.FILE) + "; the same command"
+                + " resumes from it (a second Ctrl-C stops at once, losing the steps since the last checkpoint)";
+        String onHalt = out == null ? "nothing is saved without --out" : "the last checkpoint written (every"
+                + " --checkpoint-every steps, or at an earlier stop), if any, stays, and the same command resumes from it";
+        return new StopSignal(commandSpec.commandLine().getErr(), "fprnn-spark", onStop, onHalt, this::releaseLock);
+    }
+
+    /**
+     * Spark stops its context from a shutdown hook that it runs through Hadoop's ShutdownHookManager
+     * at priority 40 ({@code SparkShutdownHookManager.install}); at a signal that would fail the step
+     * under way. Hadoop runs hooks one after the other, the highest priority first: this one runs
+     * before Spark's and waits until the run has finished its step, written its checkpoint and
+     * stopped the context itself (or, without a stop, returns at once).
+     */
+    private static void holdSparkUntilStopped(StopSignal stop) {
+        org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(() -> {
+            try {
+                stop.awaitClose();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, SPARK_SHUTDOWN_PRIORITY + 1, StopSignal.WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** The priority of Spark's shutdown hook in Hadoop's ShutdownHookManager (FileSystem's 10 + 30). */
+    private static final int SPARK_SHUTDOWN_PRIORITY = 40;
 
     /** Trains from a step on (single-process or on Spark). */
     @FunctionalInterface
@@ -274,7 +339,7 @@ public final class SparkTrain implements Callable<Integer> {
     }
 
     private int train(Trainer trainer, Runner runner, Shape shape, RunSource.Run run, FixedPointNetwork net,
-                      Dataset test, TrainSettings settings, Checkpoint saved) throws IOException {
+                      Dataset test, TrainSettings settings, Checkpoint saved, StopSignal stop) throws IOException {
         Optimizer opt = settings.newOptimizer();
         Map<String, Object> settingsMap = settingsMap(run, settings, shape);
         String settingsJson = Json.write(settingsMap);
@@ -300,13 +365,27 @@ public final class SparkTrain implements Callable<Integer> {
         }
         RunFolder folder = new RunFolder(out, stdout, checkpointEvery, logEvery);
         RunFolder.Listener listener = folder.listener(settings, settingsJson, net, opt, total, start, refusalsBefore,
-                secondsBefore, lines);
+                secondsBefore, lines, stop::requested);
         long t0 = System.nanoTime();
-        Trainer.Result res = start >= total
-                ? new Trainer.Result(start >= trainer.totalSteps() ? Trainer.Outcome.COMPLETED : Trainer.Outcome.STOPPED,
-                        start, List.of(), List.of(), null)
-                : runner.run(net, opt, start, refusalsBefore, listener);
+        Trainer.Result res;
+        try {
+            res = start >= total
+                    ? new Trainer.Result(start >= trainer.totalSteps() ? Trainer.Outcome.COMPLETED
+                            : Trainer.Outcome.STOPPED, start, List.of(), List.of(), null)
+                    : runner.run(net, opt, start, refusalsBefore, listener);
+        } catch (Exception e) {   // Spark's own failures are checked SparkExceptions, thrown undeclared
+            if (!stop.requested()) {
+                throw e;
+            }
+            // The context stopped under the step (Spark's hook not held back by holdSparkUntilStopped:
+            // another Spark, or its wait ran out): the weights, the optimizer and the lines are those of
+            // the steps done before it, which the checkpoint below keeps.
+            res = new Trainer.Result(Trainer.Outcome.STOPPED, listener.stepsDone(), List.of(), List.of(), null);
+        }
         double seconds = secondsBefore + (System.nanoTime() - t0) / 1e9;
+        if (stop.requested() && res.outcome() == Trainer.Outcome.STOPPED) {   // a run that ended anyway writes its pages
+            return stopped(listener, res.stepsDone(), start, total, seconds);
+        }
         if (out != null) {
             listener.checkpoint(res.stepsDone(), seconds);
         }
@@ -334,6 +413,28 @@ public final class SparkTrain implements Callable<Integer> {
             stdout.println("fprnn-spark: wrote " + out.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * A run stopped by a signal: its checkpoint (when it trained in this command and has --out), and
+     * where it stopped. The pages (weights, summary, the final evaluation) are left to the run that
+     * finishes.
+     */
+    private int stopped(RunFolder.Listener listener, int stepsDone, int start, int total, double seconds) {
+        String saved;
+        if (out == null) {
+            saved = "nothing saved (no --out)";
+        } else if (stepsDone > start) {
+            listener.checkpoint(stepsDone, seconds);
+            saved = "checkpoint " + out.resolve(Checkpoint.FILE) + "; the same command resumes from it";
+        } else {
+            saved = "no step done in this command, " + out + " as it was; the same command starts (or resumes) there";
+        }
+        stdout.printf(Locale.ROOT, "fprnn-spark: stopped after step %d of %d (%d in this command); %s%n", stepsDone,
+                total, stepsDone - start, saved);
+        stdout.flush();
+        stopReported = true;
+        return ClassificationRunner.EXIT_STOPPED;
     }
 
     /** The last line's evaluation if it is one made after {@code stepsDone} steps, else null. */

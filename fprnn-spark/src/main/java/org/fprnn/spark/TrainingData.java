@@ -154,9 +154,16 @@ public final class TrainingData implements AutoCloseable {
         return classes;
     }
 
-    /** Drops the cached blocks (and the broadcasts that shipped them) from the executors. */
+    /**
+     * Drops the cached blocks (and the broadcasts that shipped them) from the executors; nothing when
+     * the context has stopped (a signal: Spark's shutdown hook), which dropped them all, and whose
+     * block managers would only log failures with stack traces.
+     */
     @Override
     public void close() {
+        if (blocks.context().isStopped()) {
+            return;
+        }
         blocks.unpersist(false);
         for (Broadcast<DataBlock> b : shipped) {
             b.destroy();

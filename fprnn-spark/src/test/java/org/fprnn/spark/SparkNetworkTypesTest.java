@@ -37,8 +37,8 @@ class SparkNetworkTypesTest {
 
     private static Path data;
 
-    /** n images of 8 x 8 in 3 classes (each class brightens its own rows) with their labels. */
-    private static void writeSplit(String prefix, int n, long seed) throws IOException {
+    /** n images of 8 x 8 in 3 classes (each class brightens its own rows) with their labels, into dir. */
+    static void writeSplit(Path dir, String prefix, int n, long seed) throws IOException {
         Random rng = new Random(seed);
         byte[] pixels = new byte[n * 64];
         byte[] labels = new byte[n];
@@ -49,15 +49,15 @@ class SparkNetworkTypesTest {
                 pixels[i * 64 + j] = (byte) (rng.nextInt(120) + ((j / 8) % 3 == y ? 120 : 0));
             }
         }
-        Idx.write(data.resolve(prefix + "-images-idx3-ubyte"), new int[] {n, 8, 8}, pixels, false);
-        Idx.write(data.resolve(prefix + "-labels-idx1-ubyte"), new int[] {n}, labels, false);
+        Idx.write(dir.resolve(prefix + "-images-idx3-ubyte"), new int[] {n, 8, 8}, pixels, false);
+        Idx.write(dir.resolve(prefix + "-labels-idx1-ubyte"), new int[] {n}, labels, false);
     }
 
     @BeforeAll
     static void folder() throws IOException {
         data = Files.createDirectories(tmp.resolve("idx"));
-        writeSplit("train", 90, 1);
-        writeSplit("t10k", 30, 2);
+        writeSplit(data, "train", 90, 1);
+        writeSplit(data, "t10k", 30, 2);
     }
 
     /** A config of the given [network] text, swept over two rules, in double precision. */
