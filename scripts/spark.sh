@@ -33,5 +33,7 @@ fi
 # The project's own classes come from this checkout's build, not from ~/.m2.
 deps=$(tr ':' '\n' < "$cp_file" | grep -v '/org/fprnn/' | paste -sd: -)
 cp="fprnn-spark/target/classes:fprnn-cli/target/classes:fprnn-core/target/classes:$deps"
+# The stderr filter ignores SIGINT and SIGTERM, as the fprnn launcher's does: a Ctrl-C (sent to the whole
+# process group) must not end it before java has printed what it does on that signal.
 exec "$JAVA_HOME/bin/java" @fprnn-spark/jvm.args -Dlog4j2.configurationFile=fprnn-spark/log4j2.properties \
-  -Xss8m -Xmx8g -cp "$cp" "$main" "$@" 2> >(grep -v "incubator modules" >&2)
+  -Xss8m -Xmx8g -cp "$cp" "$main" "$@" 2> >(trap '' INT TERM; exec grep -a --line-buffered -v "incubator modules" >&2)
