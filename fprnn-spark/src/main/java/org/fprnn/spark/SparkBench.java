@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.fprnn.cli.DecimalConverter;
 import org.fprnn.cli.classify.ClassificationPlan;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.RunConfig;
@@ -112,7 +113,7 @@ public final class SparkBench implements Callable<Integer> {
     static final int[] DENSE_WIDTHS = {1000, 3000};
 
     public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new SparkBench());
+        CommandLine cl = DecimalConverter.registerWith(new CommandLine(new SparkBench()));
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             boolean user = ex instanceof IllegalArgumentException || ex instanceof org.fprnn.data.DataNotFoundException
                     || ex instanceof org.fprnn.cli.UserError || ex instanceof org.fprnn.io.FormatException;

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.fprnn.cli.DecimalConverter;
 import org.fprnn.cli.UserError;
 import org.fprnn.cli.classify.ClassificationRunner;
 import org.fprnn.cli.classify.StopSignal;
@@ -116,13 +117,6 @@ public final class SparkTrain implements Callable<Integer> {
             + " a multiple of K). The same command resumes from --out's checkpoint (default ${DEFAULT-VALUE}: only at the end)")
     int checkpointEvery;
 
-    /** What stopping this command keeps, as the folder's lock records it for a command it refuses. */
-    private String onStop() {
-        return checkpointEvery > 0 ? "it writes a checkpoint every " + checkpointEvery + " steps, not on Ctrl-C: the"
-                + " same command resumes from the last one" : "it writes its checkpoint at the end only"
-                + " (--checkpoint-every 0), not on Ctrl-C: the steps of this command are lost";
-    }
-
     @Option(names = "--single-process", description = "train in this JVM without Spark, with fprnn-core's trainer on"
             + " the same batches: the reference that Spark runs are compared with")
     boolean singleProcess;
@@ -147,7 +141,7 @@ public final class SparkTrain implements Callable<Integer> {
         SparkTrain cmd = new SparkTrain();
         cmd.given = sc;
         cmd.stdout = out;
-        CommandLine cl = new CommandLine(cmd);
+        CommandLine cl = DecimalConverter.registerWith(new CommandLine(cmd));
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -218,7 +212,7 @@ public final class SparkTrain implements Callable<Integer> {
         if (out != null) {
             // Two drivers writing one folder would replace each other's checkpoints: the second is refused.
             lock = FolderLock.acquire(out, "fprnn-spark "
-                    + String.join(" ", commandSpec.commandLine().getParseResult().originalArgs()), onStop(), stdout);
+                    + String.join(" ", commandSpec.commandLine().getParseResult().originalArgs()), FolderLock.SWEEP_ON_STOP, stdout);
             saved = Checkpoint.readIfPresent(out);
         }
         try (StopSignal stop = stopSignal()) {

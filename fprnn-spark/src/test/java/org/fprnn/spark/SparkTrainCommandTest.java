@@ -93,6 +93,10 @@ class SparkTrainCommandTest {
             assertTrue(o.code() == 2 && o.err().contains("/nonexistent/fprnn-data"), ok + ": " + o.err());
         }
 
+        Outcome tinyTol = run("--lr", "0.1", "--tol", "1e-400");   // read as 0 before, without a word
+        assertEquals(2, tinyTol.code());
+        assertTrue(tinyTol.err().contains("'1e-400': it is not 0 but too small for a number"), tinyTol.err());
+
         Outcome noData = run("--lr", "0.1", "--data-dir", "/nonexistent/fprnn-data");
         assertEquals(2, noData.code());
         assertTrue(noData.err().contains("/nonexistent/fprnn-data"), noData.err());
