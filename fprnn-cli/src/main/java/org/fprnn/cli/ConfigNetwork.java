@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.fprnn.cli.classify.RunIdentity;
 import org.fprnn.cli.config.ConfigLoader;
 import org.fprnn.cli.config.DataConfig;
@@ -15,11 +16,13 @@ import org.fprnn.data.DataSource;
 import org.fprnn.data.Dataset;
 import org.fprnn.data.Split;
 import org.fprnn.io.FormatException;
+import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
 import org.fprnn.linalg.Params;
 import org.fprnn.model.FixedPointNetwork;
+import org.fprnn.model.Nonlinearity;
 
 /**
  * A trained network of any type: the [network] of an {@code fprnn run} config, built by
@@ -89,6 +92,43 @@ final class ConfigNetwork {
             throw new UserError(trained.source() + " was trained as another network than " + config + " builds: "
                     + String.join("; ", differences) + ". Give the config of the run that wrote the weights (its"
                     + " runs/ID.json records these settings), or set these keys of the config to the weights' values");
+        }
+    }
+
+    /**
+     * Refuses weights whose metadata records another nonlinearity than {@code given} (simulate without
+     * --config, whose --nonlinearity and --gain say it): the fixed points of the weights are those of
+     * the nonlinearity they were trained with. Weights that record no settings, or settings without a
+     * nonlinearity, are taken as they are.
+     */
+    static void requireNonlinearity(Safetensors.Contents trained, Nonlinearity given) {
+        String settings = trained.metadata().get("settings");
+        if (settings == null) {
+            return;
+        }
+        Map<?, ?> net;
+        try {
+            net = Json.parse(settings, "settings") instanceof Map<?, ?> m && m.get("network") instanceof Map<?, ?> n
+                    ? n : Map.of();
+        } catch (FormatException e) {
+            throw new UserError(trained.source() + " records 'settings' that are not JSON (" + e.getMessage()
+                    + "), so the nonlinearity it was trained with is unknown: save the weights without that metadata"
+                    + " key (and its sha256.* checksums) to load them as they are", e);
+        }
+        if (!(net.get("nonlinearity") instanceof String name)) {
+            return;
+        }
+        double gain = net.get("gain") instanceof Number g ? g.doubleValue() : 1;
+        boolean same = name.equalsIgnoreCase(given.name())
+                && (!(given instanceof Nonlinearity.Linear l) || l.gain() == gain);
+        if (!same) {
+            String was = "network.nonlinearity = \"" + name + "\"" + (name.equalsIgnoreCase("linear")
+                    ? ", network.gain = " + gain : "");
+            String asked = "--nonlinearity " + given.name() + (given instanceof Nonlinearity.Linear l
+                    ? " --gain " + l.gain() : "");
+            throw new UserError(trained.source() + " was trained with " + was + " (its recorded settings say so), not"
+                    + " " + asked + ": its fixed points are those of its own nonlinearity. Give the nonlinearity it"
+                    + " was trained with, or --config with the config of the run that wrote it");
         }
     }
 

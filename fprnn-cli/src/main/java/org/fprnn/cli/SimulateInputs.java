@@ -58,6 +58,7 @@ final class SimulateInputs {
         Matrix bm = null;
         if (weights != null) {
             Safetensors.Contents c = InputFiles.safetensors(weights);
+            ConfigNetwork.requireNonlinearity(c, f);
             wm = InputFiles.matrix(InputFiles.conv(() -> c.get("W")), p, "W");
             um = InputFiles.matrix(InputFiles.conv(() -> c.get("U")), p, "U");
             if (c.tensors().containsKey("R")) {

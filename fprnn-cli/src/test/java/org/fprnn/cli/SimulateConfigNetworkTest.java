@@ -171,6 +171,49 @@ class SimulateConfigNetworkTest {
         assertTrue(notJson.err().contains("records 'settings' that are not an fprnn run's"), notJson.err());
     }
 
+    /**
+     * Without --config, --nonlinearity (and --gain) say the network: weights whose recorded settings
+     * name another nonlinearity were simulated as that network without a word; now they are refused,
+     * naming both. Another precision stays allowed (simulating float-trained weights in double is a
+     * choice, as the docs' P1-converged command makes), and so do weights that record no settings.
+     */
+    @Test
+    void plainWeightsRecordingAnotherNonlinearityAreRefused() throws IOException {
+        double[] ends = new double[2 * 784];
+        for (int i = 0; i < 784; i++) {
+            ends[784 + i] = 0.5;   // xb: a grey image, xa: a black one
+        }
+        Npy.write(dir.resolve("ends.npy"), NdArray.of(ends, 2, 784));
+        List<String> common = List.of("--stimulus", "switch", "--endpoints", dir.resolve("ends.npy").toString(),
+                "--ts", "1", "--compare", "none", "--out", dir.resolve("out").toString());
+        String dense = "units = 12\nprecision = \"float\"";
+        FixedPointNetwork net = trained(dense);
+        Path tanhRun = save(net, "tanh.safetensors", settingsOf(config(dense)));
+        CliRunner same = plain(tanhRun, List.of("--nonlinearity", "tanh", "--precision", "double"), common);
+        assertEquals(0, same.exitCode(), same.err());
+        CliRunner relu = plain(tanhRun, List.of("--nonlinearity", "relu"), common);
+        assertEquals(2, relu.exitCode(), relu.err());
+        assertTrue(relu.err().contains("was trained with network.nonlinearity = \"tanh\" (its recorded settings say so),"
+                + " not --nonlinearity relu"), relu.err());
+        assertFalse(relu.err().contains("Exception"), relu.err());
+        Path linearRun = save(trained(dense), "linear.safetensors", settingsOf(config(dense
+                + "\nnonlinearity = \"linear\"\ngain = 0.5")));
+        CliRunner gain = plain(linearRun, List.of("--nonlinearity", "linear"), common);
+        assertEquals(2, gain.exitCode(), gain.err());
+        assertTrue(gain.err().contains("network.nonlinearity = \"linear\", network.gain = 0.5"), gain.err());
+        CliRunner noSettings = plain(save(net, "bare.safetensors"), List.of("--nonlinearity", "relu"), common);
+        assertEquals(0, noSettings.exitCode(), noSettings.err());
+    }
+
+    private CliRunner plain(Path weights, List<String> nonlinearity, List<String> more) {
+        Path out = dir.resolve("out-" + weights.getFileName() + "-" + String.join("", nonlinearity).hashCode());
+        List<String> args = new java.util.ArrayList<>(List.of(concat(List.of("simulate", "--weights",
+                weights.toString()), nonlinearity)));
+        args.addAll(more);
+        args.set(args.indexOf("--out") + 1, out.toString());
+        return CliRunner.run(args.toArray(String[]::new));
+    }
+
     @Test
     void aConvNetworkFromTheConfigWithItsWeightsSimulatesAsTheNetworkItself() throws IOException {
         FixedPointNetwork net = trained(CONV);
