@@ -175,9 +175,7 @@ public final class RunCommand implements Callable<Integer> {
         var info = RunInfo.collect(command, cfg.seed());
         PrintWriter pout = spec.commandLine().getOut();
         PrintWriter perr = spec.commandLine().getErr();
-        for (String note : cfg.keysWithoutEffect()) {
-            perr.println("note: " + note);
-        }
+        cfg.noteKeysWithoutEffect(perr);
         boolean terminal = Main.isConsole(pout) && Progress.terminal();
         return new ClassificationRunner(plan, dir, pout, perr, info, configText, stopAfterSteps, terminal,
                 allowMissingWeights).onlyRules(only).run();

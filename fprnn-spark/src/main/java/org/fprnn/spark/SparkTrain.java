@@ -194,6 +194,9 @@ public final class SparkTrain implements Callable<Integer> {
                     + " spark://HOST:PORT (a standalone cluster), yarn or k8s://HOST:PORT");
         }
         RunSource.Run run = source.choose(commandSpec.commandLine().getParseResult(), rule, lr);
+        if (run.config() != null) {
+            run.config().config().noteKeysWithoutEffect(commandSpec.commandLine().getErr());
+        }
         SparkConf conf = given != null || singleProcess ? null : sparkConf(run);   // no master: fail before reading data
         TrainSettings settings = run.settings();
         if (steps < 0 || run.trainSamples() < 0 || logEvery < 0 || checkpointEvery < 0) {

@@ -137,6 +137,21 @@ class SparkNetworkTypesTest {
         assertTrue(Files.exists(out.resolve("weights.safetensors")));
     }
 
+    /** A config key the run leaves without effect is named in a note, as fprnn run names it. */
+    @Test
+    void keysWithoutEffectAreNamedAsFprnnRunNamesThem() throws IOException {
+        Path cfg = config("notes", LAYERED);
+        SparkTrainCommandTest.Outcome r = run("--config", cfg.toString(), "--rule", "linearized", "--single-process",
+                "--set", "rule.bptt_steps=40", "--steps", "1", "--no-eval");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("note: rule.bptt_steps = 40 has no effect: it sets the bptt rule's own unroll, and"
+                + " sweep.rules has no bptt"), r.err());
+        SparkTrainCommandTest.Outcome plain = run("--config", cfg.toString(), "--rule", "linearized",
+                "--single-process", "--steps", "1", "--no-eval");
+        assertEquals(0, plain.code(), plain.err());
+        assertFalse(plain.err().contains("has no effect"), plain.err());
+    }
+
     private static SparkTrainCommandTest.Outcome run(String... args) {
         return SparkTrainCommandTest.run(args);
     }

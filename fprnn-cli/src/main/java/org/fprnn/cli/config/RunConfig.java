@@ -127,6 +127,13 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                 train, sweep, diagnostics, list);
     }
 
+    /** Prints {@link #keysWithoutEffect()}, a "note: " line each, as fprnn run and fprnn-spark start. */
+    public void noteKeysWithoutEffect(java.io.PrintWriter err) {
+        for (String note : keysWithoutEffect()) {
+            err.println("note: " + note);
+        }
+    }
+
     /**
      * Keys set to other than their defaults that the rest of the config leaves without effect (the
      * adjoint's settings with no gradient rule, the diagnostics' with diagnostics off, ...), one line
