@@ -100,13 +100,36 @@ class AtomicFilesTest {
         Path folder = Files.createDirectory(dir.resolve("locked"));
         Path file = folder.resolve("weights.bin");
         assumeTrue(folder.toFile().setWritable(false, false), "cannot take the folder's write permission");
+        boolean immutable = false;
         try {
-            assumeTrue(!Files.isWritable(folder), "this user writes into read-only folders (root)");
+            if (Files.isWritable(folder)) {
+                // root writes into read-only folders (as in CI), but not into an immutable one
+                immutable = chattr("+i", folder);
+                assumeTrue(immutable && !Files.isWritable(folder), "this user writes into read-only folders (root),"
+                        + " and chattr +i could not stop it");
+            }
             IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(file, text("x")));
             assertTrue(e.getMessage().startsWith("cannot write " + file + ": no new file can be made in its folder"),
                     e.getMessage());
         } finally {
+            if (immutable) {
+                assertTrue(chattr("-i", folder), "chattr -i " + folder);
+            }
             folder.toFile().setWritable(true, false);
+        }
+    }
+
+    /** Runs chattr FLAG PATH; false if it is missing or fails (a file system without the flag, no capability). */
+    private static boolean chattr(String flag, Path path) {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, path.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
