@@ -154,7 +154,13 @@ final class SimulateOutput implements AutoCloseable {
         }
         Set<String> listed = new TreeSet<>();
         if (SIMULATE.equals(j.get(WRITTEN_BY)) && j.get(FILES_KEY) instanceof List<?> files) {
-            files.forEach(f -> listed.add(String.valueOf(f)));
+            // only files present in this folder: a list edited to name "../x" must not make simulate
+            // replace or delete anything else
+            files.forEach(f -> {
+                if (present.contains(String.valueOf(f))) {
+                    listed.add(String.valueOf(f));
+                }
+            });
             listed.add(name);
         } else if (!j.containsKey(WRITTEN_BY) && MODES.contains(j.get("mode")) && j.get("network") instanceof Map
                 && j.get("tau_relax") instanceof Map) {
@@ -206,8 +212,8 @@ final class SimulateOutput implements AutoCloseable {
     }
 
     /**
-     * Moves every output into place, the JSON output last, and deletes the earlier call's outputs that
-     * this call did not write; nothing if the folder was never opened. The JSON is written before the
+     * Moves every output into place, the JSON output last, deletes the earlier call's outputs that
+     * this call did not write, and says what it wrote; nothing if the folder was never opened. The JSON is written before the
      * moves: renames within a folder need no space, so that a full disk fails the call before any
      * earlier output is replaced.
      */
@@ -239,6 +245,8 @@ final class SimulateOutput implements AutoCloseable {
                 Files.deleteIfExists(dir.resolve(name));
             }
         }
+        // said only now that they are in place: a failure before this point leaves the folder as it was
+        out.println("wrote " + dir + " (" + String.join(", ", written) + ")");
     }
 
     /**

@@ -124,9 +124,9 @@ final class SimulateRuns {
                 Double.isFinite(tr) ? "t / tau_relax" : "t", List.of());
         warnings(traj, path);
         stdout().printf(Locale.ROOT, "simulated %d steps (%d records, B = %d) in %.2f s; mean distance to r*(x(t)) %.4g,"
-                        + " max %.4g; fixed-point iterations %d warm, %d cold; wrote %s%n", traj.stepsTaken(),
+                        + " max %.4g; fixed-point iterations %d warm, %d cold%n", traj.stepsTaken(),
                 traj.records(), traj.batch(), simSeconds, err.summary().meanDistance(), err.summary().maxDistance(),
-                path.totalIterations(), cold.totalIterations(), o.out);
+                path.totalIterations(), cold.totalIterations());
         return 0;
     }
 
@@ -176,10 +176,10 @@ final class SimulateRuns {
         SimulateReport.trackingFigure(folder.figure("tracking.png"), curves, "t / T_s", points);
         warnings(run.trajectory(), run.fixedPoints());
         stdout().printf(Locale.ROOT, "%s, T_s = %.4g (%.3g tau_relax): %d steps in %.2f s; mean distance to r*(x(t)) %.4g"
-                        + " (%.3g of ||r*(xb) - r*(xa)|| = %.4g), max %.4g; fixed-point iterations %d warm, %d cold;"
-                        + " wrote %s%n", kind.label(), mainTs, mainTs / tr, run.trajectory().stepsTaken(), seconds,
+                        + " (%.3g of ||r*(xb) - r*(xa)|| = %.4g), max %.4g; fixed-point iterations %d warm, %d cold%n",
+                kind.label(), mainTs, mainTs / tr, run.trajectory().stepsTaken(), seconds,
                 run.error().summary().meanDistance(), run.meanRelative(), ex.scale(), run.error().summary().maxDistance(),
-                run.fixedPoints().totalIterations(), cold.totalIterations(), o.out);
+                run.fixedPoints().totalIterations(), cold.totalIterations());
         return 0;
     }
 
@@ -251,8 +251,7 @@ final class SimulateRuns {
         folder.writeText("results.md", SimulateReport.sweepMarkdown(command,
                 org.fprnn.cli.report.RunInfo.collect(command, o.seed), relaxText, String.valueOf(ends.description()),
                 ex.scale(), points));
-        stdout().printf(Locale.ROOT, "tau_relax = %.4g; wrote %s (results.md, sweep.json, figures/sweep.png,"
-                + " figures/tracking.png)%n", tr, o.out);
+        stdout().printf(Locale.ROOT, "tau_relax = %.4g%n", tr);
         return 0;
     }
 

@@ -113,6 +113,8 @@ class SimulateOutFolderTest {
         assertEquals(0, sequence(again, 20).exitCode());
         CliRunner second = sequence(again, 30);
         assertEquals(0, second.exitCode(), second.err());
+        assertTrue(second.out().contains("wrote " + again + " (figures/tracking.png, fixed_points.npy, tracking.json,"
+                + " trajectory.npy)"), second.out());
         Map<?, ?> j = (Map<?, ?>) Json.parse(Files.readString(again.resolve("tracking.json")), "tracking.json");
         assertEquals("fprnn simulate", j.get("written_by"));
         assertEquals(List.of("figures/tracking.png", "fixed_points.npy", "tracking.json", "trajectory.npy"), j.get("files"));
@@ -134,6 +136,33 @@ class SimulateOutFolderTest {
     }
 
     /**
+     * The files list of an earlier simulate's JSON output counts only for files in the folder: a list
+     * edited to name a file outside it (or a folder in it) made the next run delete that file.
+     */
+    @Test
+    void aListedFileOutsideTheFolderIsNeverTouched() throws IOException {
+        Path out = dir.resolve("listed");
+        assertEquals(0, sequence(out, 20).exitCode());
+        Path victim = Files.writeString(Files.createDirectories(dir.resolve("victim")).resolve("keep.txt"), "mine");
+        Map<String, Object> j = new java.util.LinkedHashMap<>();
+        ((Map<?, ?>) Json.parse(Files.readString(out.resolve("tracking.json")), "tracking.json"))
+                .forEach((k, v) -> j.put(String.valueOf(k), v));
+        List<Object> files = new ArrayList<>((List<?>) j.get("files"));
+        files.add("../victim/keep.txt");
+        files.add(victim.toAbsolutePath().toString());
+        files.add("figures");
+        j.put("files", files);
+        Files.writeString(out.resolve("tracking.json"), Json.pretty(j));
+        CliRunner again = sequence(out, 30);
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals("mine", Files.readString(victim), "a file outside the folder is not simulate's");
+        assertTrue(Files.isDirectory(out.resolve("figures")));
+        Map<?, ?> now = (Map<?, ?>) Json.parse(Files.readString(out.resolve("tracking.json")), "tracking.json");
+        assertEquals(List.of("figures/tracking.png", "fixed_points.npy", "tracking.json", "trajectory.npy"),
+                now.get("files"));
+    }
+
+    /**
      * A run that fails after its folder was opened (here: the disk fills while it writes) exits with 2
      * and leaves the folder as it found it: a folder it made is gone (with the parents it made), a
      * folder that was empty is empty, and an earlier run's outputs are there byte for byte; the lock
@@ -152,6 +181,7 @@ class SimulateOutFolderTest {
             assertTrue(fresh.err().contains("cannot write the outputs into") && fresh.err().contains("No space left")
                     && fresh.err().contains("left as it was"), fresh.err());
             assertFalse(UserErrorTest.hasTrace(fresh.err()), fresh.err());
+            assertFalse(fresh.out().contains("wrote "), "it says it wrote only once the outputs are in place: " + fresh.out());
             assertEquals(Map.of(), contents(disk), "the folders it made are removed");
 
             Path empty = Files.createDirectories(disk.resolve("empty"));
