@@ -16,7 +16,6 @@ import org.fprnn.data.DataSource;
 import org.fprnn.data.Dataset;
 import org.fprnn.data.Split;
 import org.fprnn.io.FormatException;
-import org.fprnn.io.Json;
 import org.fprnn.io.NdArray;
 import org.fprnn.io.Safetensors;
 import org.fprnn.linalg.Matrix;
@@ -70,10 +69,11 @@ final class ConfigNetwork {
     }
 
     /**
-     * Refuses weights whose metadata records a run of other network settings (fprnn run records its
-     * settings in every weights file): the config would build another network around them, another
-     * nonlinearity or precision say, and simulate that without a word. Weights that record no settings
-     * are taken as they are.
+     * Refuses weights whose metadata records a run of other network settings (fprnn run and
+     * fprnn-spark record their settings in every weights file): the config would build another network
+     * around them, another nonlinearity or connectivity say, and simulate that without a word
+     * ({@link RunIdentity#networkDifferences} says which settings count). Weights that record no
+     * settings are taken as they are.
      */
     private static void requireSameNetwork(RunConfig cfg, Path config, Safetensors.Contents trained) {
         String settings = trained.metadata().get("settings");
@@ -106,19 +106,18 @@ final class ConfigNetwork {
         if (settings == null) {
             return;
         }
-        Map<?, ?> net;
+        Map<String, Object> net;
         try {
-            net = Json.parse(settings, "settings") instanceof Map<?, ?> m && m.get("network") instanceof Map<?, ?> n
-                    ? n : Map.of();
+            net = RunIdentity.recordedNetwork(settings);
         } catch (FormatException e) {
             throw new UserError(trained.source() + " records 'settings' that are not JSON (" + e.getMessage()
                     + "), so the nonlinearity it was trained with is unknown: save the weights without that metadata"
                     + " key (and its sha256.* checksums) to load them as they are", e);
         }
-        if (!(net.get("nonlinearity") instanceof String name)) {
+        if (!(net.get("network.nonlinearity") instanceof String name)) {
             return;
         }
-        double gain = net.get("gain") instanceof Number g ? g.doubleValue() : 1;
+        double gain = net.get("network.gain") instanceof Number g ? g.doubleValue() : 1;
         boolean same = name.equalsIgnoreCase(given.name())
                 && (!(given instanceof Nonlinearity.Linear l) || l.gain() == gain);
         if (!same) {

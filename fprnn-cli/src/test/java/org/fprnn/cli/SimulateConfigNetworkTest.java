@@ -124,9 +124,10 @@ class SimulateConfigNetworkTest {
 
     /**
      * A config that builds the weights' parameters but not the network the run trained (another
-     * nonlinearity or precision, which are no parameters) is refused, naming both values; the config of
-     * the run itself, and the settings of weights written by older fprnn (the legacy identity, as the
-     * docs' P1-converged weights have), are taken.
+     * nonlinearity, which is no parameter, or another layer shape) is refused, naming both values; the
+     * config of the run itself, one that differs only in precision or in keys that drew the start,
+     * the settings fprnn-spark records, and those of weights written by older fprnn (the legacy
+     * identity, as the docs' P1-converged weights have), are taken.
      */
     @Test
     void aConfigThatContradictsTheWeightsSettingsIsRefused() throws IOException {
@@ -138,12 +139,29 @@ class SimulateConfigNetworkTest {
         CliRunner same = run(cfg, save(net, "same.safetensors", settingsOf(cfg)), common);
         assertEquals(0, same.exitCode(), same.err());
 
-        Path floatRun = save(net, "float.safetensors", settingsOf(config(CONV.replace("\"double\"", "\"float\""))));
+        // Another precision, or keys that only drew the start or steered training, are the same network.
+        Path floatRun = save(net, "float.safetensors", settingsOf(config(CONV.replace("\"double\"", "\"float\"")
+                + "recurrent_scale = 0.9\ntrain_input = true\n")));
         CliRunner precision = run(cfg, floatRun, common);
-        assertEquals(2, precision.exitCode(), precision.err());
-        assertTrue(precision.err().contains("network.precision: \"float\" in the weights, \"double\" in the config")
-                && precision.err().contains("Give the config of the run that wrote the weights"), precision.err());
-        assertFalse(precision.err().contains("Exception"), precision.err());
+        assertEquals(0, precision.exitCode(), precision.err());
+
+        Path wider = save(net, "wider.safetensors", settingsOf(config(CONV.replace("channels = 2", "channels = 3"))));
+        CliRunner channels = run(cfg, wider, common);
+        assertEquals(2, channels.exitCode(), channels.err());
+        assertTrue(channels.err().contains("network.channels: 3 in the weights, 2 in the config")
+                && channels.err().contains("Give the config of the run that wrote the weights"), channels.err());
+        assertFalse(channels.err().contains("Exception"), channels.err());
+
+        // fprnn-spark records a config run's identity under "run"; they were compared as defaults
+        Path spark = save(net, "spark.safetensors", "{\"run\":" + settingsOf(cfg) + ",\"train_samples\":20}");
+        CliRunner sparkRun = run(cfg, spark, common);
+        assertEquals(0, sparkRun.exitCode(), sparkRun.err());
+        Path sparkSoftplus = save(net, "spark-softplus.safetensors", "{\"run\":" + settingsOf(config(CONV
+                + "nonlinearity = \"softplus\"\n")) + "}");
+        CliRunner sparkOther = run(cfg, sparkSoftplus, common);
+        assertEquals(2, sparkOther.exitCode(), sparkOther.err());
+        assertTrue(sparkOther.err().contains("network.nonlinearity: \"softplus\" in the weights, \"tanh\" in the"
+                + " config"), sparkOther.err());
 
         Path softplusRun = save(net, "softplus.safetensors", settingsOf(config(CONV + "nonlinearity = \"softplus\"\n")));
         CliRunner nonlinearity = run(cfg, softplusRun, common);
@@ -201,6 +219,12 @@ class SimulateConfigNetworkTest {
         CliRunner gain = plain(linearRun, List.of("--nonlinearity", "linear"), common);
         assertEquals(2, gain.exitCode(), gain.err());
         assertTrue(gain.err().contains("network.nonlinearity = \"linear\", network.gain = 0.5"), gain.err());
+        // fprnn-spark's settings of a run from its flags: the network's keys at the top level
+        Path sparkFlags = save(net, "flags.safetensors", "{\"data\":\"mnist\",\"units\":12,\"nonlinearity\":"
+                + "\"softplus\",\"precision\":\"float\"}");
+        CliRunner flags = plain(sparkFlags, List.of("--nonlinearity", "tanh"), common);
+        assertEquals(2, flags.exitCode(), flags.err());
+        assertTrue(flags.err().contains("was trained with network.nonlinearity = \"softplus\""), flags.err());
         CliRunner noSettings = plain(save(net, "bare.safetensors"), List.of("--nonlinearity", "relu"), common);
         assertEquals(0, noSettings.exitCode(), noSettings.err());
     }

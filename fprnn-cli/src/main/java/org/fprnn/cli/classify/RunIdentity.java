@@ -272,21 +272,29 @@ public final class RunIdentity {
     }
 
     /**
+     * The [network] keys that only draw the weights at start or steer training (which parameters are
+     * trained, the bound enforced after each step): a run's trained weights are the same network
+     * whatever they were, so they are not compared with a config that loads those weights.
+     */
+    private static final Set<String> START_ONLY = Set.of("network.recurrent_scale", "network.feedforward_scale",
+            "network.feedback_scale", "network.recurrent_max_norm", "network.train_input", "network.train_readout");
+
+    /**
      * The settings that build a run's network and differ between a recorded identity (the "settings" of
-     * a weights file of fprnn run) and cfg: every key of [network], and [data]'s name and classes (they
-     * size the network and give its images). One text per key, "network.nonlinearity: "tanh" in the
-     * weights, "relu" in the config"; empty if cfg builds the network the run trained. cfg is compared
-     * in both forms an identity can have (derived, or {@link #legacy} for folders of older fprnn); a key
-     * that either side leaves out (not applicable, or added to fprnn later) counts as its default.
+     * a weights file of fprnn run or fprnn-spark) and cfg: the [network] keys that shape what the
+     * network computes (every key but {@link #START_ONLY}, precision and dynamics: the same fixed
+     * points in another precision, or reached by other dynamics, are a simulation's choice), and
+     * [data]'s name and classes (they size the network and give its images). One text per key,
+     * "network.nonlinearity: "tanh" in the weights, "relu" in the config"; empty if cfg builds the
+     * network the run trained. cfg is compared in both forms an identity can have (derived, or
+     * {@link #legacy} for folders of older fprnn); a key that either side leaves out (not applicable,
+     * or added to fprnn later) counts as its default.
      *
      * @throws FormatException if recorded is not an identity (a JSON object)
      */
     public static List<String> networkDifferences(RunConfig cfg, String recorded) throws FormatException {
-        if (!(Json.parse(recorded, "settings") instanceof Map<?, ?> saved)) {
-            throw new FormatException("settings", "is not a JSON object");
-        }
         RunSpec any = new RunSpec("", 0, 0);   // rule, lr and seed do not build the network
-        Map<String, Object> was = networkKeys(saved);
+        Map<String, Object> was = recordedNetwork(recorded);
         Map<String, Object> dflt = networkKeys(Json.parse(Json.write(defaultTables(cfg)), "defaults"));
         List<String> fewest = null;
         for (String form : List.of(derived(cfg, any), legacy(cfg, any))) {
@@ -294,6 +302,8 @@ public final class RunIdentity {
             List<String> d = new ArrayList<>();
             Set<String> keys = new java.util.LinkedHashSet<>(was.keySet());
             keys.addAll(now.keySet());
+            keys.removeAll(START_ONLY);
+            keys.removeAll(List.of("network.precision", "network.dynamics"));
             for (String k : keys) {
                 // a key left out is at its default: the legacy form leaves out what does not apply
                 String a = Json.write(was.containsKey(k) ? was.get(k) : dflt.get(k));
@@ -307,6 +317,37 @@ public final class RunIdentity {
             }
         }
         return fewest;
+    }
+
+    /**
+     * The network keys ("network.units" to value, and "data.name", "data.classes") of the settings a
+     * weights file records, in each form fprnn writes them: fprnn run's identity ([network] and [data]
+     * tables), fprnn-spark's of a config run (that identity under "run"), and fprnn-spark's of a run
+     * from its flags (units, nonlinearity, ... and the data set's name at the top level).
+     *
+     * @throws FormatException if recorded is not a JSON object
+     */
+    public static Map<String, Object> recordedNetwork(String recorded) throws FormatException {
+        if (!(Json.parse(recorded, "settings") instanceof Map<?, ?> saved)) {
+            throw new FormatException("settings", "is not a JSON object");
+        }
+        if (saved.get("run") instanceof Map<?, ?> run) {
+            return networkKeys(run);
+        }
+        if (!saved.containsKey("network") && saved.get("units") != null && saved.get("nonlinearity") != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String k : List.of("units", "nonlinearity", "gain", "dynamics", "precision", "train_input",
+                    "train_bias", "train_readout", "readout_bias", "recurrent_scale")) {
+                if (saved.containsKey(k)) {
+                    m.put("network." + k, saved.get(k));
+                }
+            }
+            if (saved.get("data") instanceof String name) {
+                m.put("data.name", name);
+            }
+            return m;
+        }
+        return networkKeys(saved);
     }
 
     /** The keys of an identity (parsed) that build the network, as "network.units" to value. */
