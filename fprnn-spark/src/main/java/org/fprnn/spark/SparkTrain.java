@@ -250,8 +250,8 @@ public final class SparkTrain implements Callable<Integer> {
                     }
                 }
             } catch (Exception e) {   // as in train(): Spark's SparkExceptions too
-                if (!stop.requested()) {
-                    throw e;
+                if (!stop.requested() || !stoppedContext(e)) {
+                    throw e;   // a failure of this command's own (writing the checkpoint, say) is not hidden
                 }
                 // Spark's shutdown hook, run at the signal, stopped the context under this command.
                 if (!stopReported) {
@@ -371,7 +371,7 @@ public final class SparkTrain implements Callable<Integer> {
                             : Trainer.Outcome.STOPPED, start, List.of(), List.of(), null)
                     : runner.run(net, opt, start, refusalsBefore, listener);
         } catch (Exception e) {   // Spark's own failures are checked SparkExceptions, thrown undeclared
-            if (!stop.requested()) {
+            if (!stop.requested() || !stoppedContext(e)) {
                 throw e;
             }
             // The context stopped under the step (Spark's hook not held back by holdSparkUntilStopped:
@@ -410,6 +410,21 @@ public final class SparkTrain implements Callable<Integer> {
             stdout.println("fprnn-spark: wrote " + out.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * True for what Spark throws when its shutdown hook stopped the context under a job or a call (a
+     * SparkException, "Job N cancelled because SparkContext was shut down", or an IllegalStateException
+     * about the stopped SparkContext), the only failures a stop may turn into "stopped".
+     */
+    static boolean stoppedContext(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.spark.SparkException
+                    || t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("SparkContext")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

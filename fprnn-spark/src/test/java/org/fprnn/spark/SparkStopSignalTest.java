@@ -181,4 +181,20 @@ class SparkStopSignalTest {
         assertTrue(read("slow.err").contains("fprnn-spark: second SIGTERM: stopping now"), read("slow.err"));
         assertFalse(hasTrace(read("slow.err")), read("slow.err"));
     }
+
+    /**
+     * Only Spark's failures of a stopped context become "stopped" after a signal: a failure of the
+     * command's own (a checkpoint that cannot be written) was reported as "nothing was trained or
+     * written", exit 130, and lost.
+     */
+    @Test
+    void onlyAStoppedContextsFailuresCountAsTheStop() {
+        assertTrue(SparkTrain.stoppedContext(new org.apache.spark.SparkException(
+                "Job 3 cancelled because SparkContext was shut down")));
+        assertTrue(SparkTrain.stoppedContext(new RuntimeException(new IllegalStateException(
+                "Cannot call methods on a stopped SparkContext."))));
+        assertFalse(SparkTrain.stoppedContext(new java.io.UncheckedIOException(new IOException(
+                "checkpoint.safetensors: No space left on device"))));
+        assertFalse(SparkTrain.stoppedContext(new IllegalStateException("matrix is singular")));
+    }
 }
