@@ -83,7 +83,8 @@ public final class LinearTeacherProtocol {
      * @param divergedAt the first iteration k at which the run had diverged, or -1: W_k non-finite or
      *     ||W_k||_F above {@link #WEIGHT_GROWTH_LIMIT} times max(||W_0||_F, 1) (weights that blew up:
      *     as W grows without bound, r = (I - W)^-1 x goes to 0 and J stays finite, near J at r = 0,
-     *     so J alone would hide it), the fixed point singular or non-finite, or J(W_k) non-finite or
+     *     so J alone would hide it), no fixed point found (I - W singular, or a forward solve that did
+     *     not converge) or a non-finite one, or J(W_k) non-finite or
      *     above {@link Settings#divergeAbove()}. loss[k] and everything after it are NaN then, so no
      *     finite J is reported for a diverged run.
      * @param maxWeightNorm the largest ||W_k||_F seen (W at start included)
