@@ -187,8 +187,8 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                     diagnostics.denseMaxUnits(), offWhy);
         }
         noteIf(notes, solver.tol() == 0 && !train.onNonconverged().equals(TrainConfig.defaults().onNonconverged()),
-                "train.on_nonconverged", train.onNonconverged(), "with solver.tol = 0 every solve runs exactly"
-                        + " solver.max_iter steps and convergence is never checked");
+                "train.on_nonconverged", train.onNonconverged(), "with solver.tol = 0 there is no tolerance to miss,"
+                        + " and training acts on no solve as not converged");
         if (ForwardSolverConfig.MEAN_GAIN.equals(solver.preconditioner())
                 && (network.precision().equals("double") || network.dynamics().equals("current"))) {
             notes.add(Keys.noEffect("solver.preconditioner", solver.preconditioner(), "it preconditions the solves of"
