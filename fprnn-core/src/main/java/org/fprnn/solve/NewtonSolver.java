@@ -82,7 +82,7 @@ final class NewtonSolver implements Solver {
                     for (int p = 0; p < n; p++) {
                         lu.data[p * n + p] += 1.0;
                     }
-                    if (!Decompositions.luInPlace(lu.data, n, piv)) {
+                    if (!finite(lu.data, n * n) || !Decompositions.luInPlace(lu.data, n, piv)) {
                         track.stopNotConverged(i, k);
                         continue;
                     }
@@ -117,6 +117,16 @@ final class NewtonSolver implements Solver {
             }
         }
         return track.finish(map, s, phi, tol);
+    }
+
+    /** True if the first len entries of a are finite (a NaN off the pivots would pass the LU's own check). */
+    private static boolean finite(double[] a, int len) {
+        for (int p = 0; p < len; p++) {
+            if (!Double.isFinite(a[p])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** LU of I - dPhi/ds at row i, or null where it has none (singular, or not finite). */
