@@ -71,6 +71,8 @@ class HostileInputsTest {
                 "Invalid value for option '--tol': '1e-400': it is not 0 but too small for a number");
         refused(CliRunner.run("train", "--lr", "1e400", "--out", out.toString()),
                 "Invalid value for option '--lr': '1e400': it is too large for a number");
+        refused(CliRunner.run("train", "--tol", "1e-400d", "--out", out.toString()),   // Java's suffixes too
+                "Invalid value for option '--tol': '1e-400d': it is not 0 but too small for a number");
         refused(CliRunner.run("train", "--lr", "abc", "--out", out.toString()),
                 "Invalid value for option '--lr': 'abc' is not a number");
         assertFalse(Files.exists(out), "nothing written");

@@ -29,13 +29,18 @@ public final class DecimalLiterals {
     }
 
     /**
-     * The same check on a number's text, when it is a plain decimal (digits, a point, an exponent);
-     * other text (Infinity, NaN, hexadecimal) is left to the caller's own checks.
+     * The same check on a number's text, when it is a plain decimal (digits, a point, an exponent, and
+     * the f or d suffix Java's parser accepts); other text (Infinity, NaN, hexadecimal) is left to the
+     * caller's own checks.
      */
     public static String whyNotHeld(String written) {
+        String t = written.strip();
+        if (!t.isEmpty() && "fFdD".indexOf(t.charAt(t.length() - 1)) >= 0) {
+            t = t.substring(0, t.length() - 1);
+        }
         BigDecimal d;
         try {
-            d = new BigDecimal(written.strip());
+            d = new BigDecimal(t);
         } catch (NumberFormatException e) {
             return null;
         }
