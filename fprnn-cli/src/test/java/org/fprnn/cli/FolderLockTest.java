@@ -31,6 +31,25 @@ class FolderLockTest {
 
     static final long TIMEOUT_S = 180;
 
+    /**
+     * Waits until process a (logging as "a" into logs) holds out's lock, which it does once the lock
+     * file names it (a run locks a new folder after reading its data); the lock file.
+     */
+    private static Path awaitLock(Process a, Path out, Path logs, String what) throws Exception {
+        Path lockFile = out.resolve(FolderLock.FILE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
+            if (!a.isAlive()) {
+                fail(what + " ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
+            }
+            if (System.nanoTime() > deadline) {
+                fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
+            }
+            Thread.sleep(10);
+        }
+        return lockFile;
+    }
+
     @Test
     void secondRunIntoABusyFolderIsRefusedAndAKilledHoldersLockIsTakenOver() throws Exception {
         Path cfg = TinySweep.config(dir);
@@ -40,18 +59,7 @@ class FolderLockTest {
         Path logs = dir.resolve("logs");
         Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());
         try {
-            Path lockFile = out.resolve(FolderLock.FILE);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-            // a holds the lock once the file names it (it locks a new folder after reading the data)
-            while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
-                if (!a.isAlive()) {
-                    fail("the first run ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
-                }
-                if (System.nanoTime() > deadline) {
-                    fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
-                }
-                Thread.sleep(10);
-            }
+            Path lockFile = awaitLock(a, out, logs, "the first run");
             String lockInfo = Files.readString(lockFile);
             assertTrue(lockInfo.contains("\"pid\":" + a.pid()), lockInfo);
 
@@ -96,17 +104,7 @@ class FolderLockTest {
         Path logs = dir.resolve("logs");
         Process a = Processes.start(logs, "a", "run", cfg.toString(), "--out", out.toString());
         try {
-            Path lockFile = out.resolve(FolderLock.FILE);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-            while (!Files.isRegularFile(lockFile) || !Files.readString(lockFile).contains("\"pid\":")) {
-                if (!a.isAlive()) {
-                    fail("the P2 run ended (exit " + a.exitValue() + "): " + Processes.log(logs, "a"));
-                }
-                if (System.nanoTime() > deadline) {
-                    fail("no lock within " + TIMEOUT_S + " s: " + Processes.log(logs, "a"));
-                }
-                Thread.sleep(10);
-            }
+            awaitLock(a, out, logs, "the P2 run");
             // (one step, should the first have ended after all: the test then fails at once, not minutes later)
             CliRunner b = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set",
                     "teacher.iterations=1");
