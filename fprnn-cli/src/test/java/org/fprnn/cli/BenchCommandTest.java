@@ -223,6 +223,26 @@ class BenchCommandTest {
         BenchCommand.writableFile(dir.resolve("new/folders/B.md"));   // missing folders are made later: accepted
     }
 
+    /**
+     * An --out that is not a text file (a binary file, a device) is refused before the benchmarks run, with
+     * exit 2, and left as it was (it was an internal error, the device's only after the benchmarks had run).
+     */
+    @Test
+    void anOutThatIsNotATextFileIsRefusedFirst() throws Exception {
+        Path binary = dir.resolve("weights.safetensors");
+        byte[] bytes = {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0x80, (byte) 0xc3};
+        Files.write(binary, bytes);
+        for (String[] bad : new String[][] {{binary.toString(), "is not a UTF-8 text file"},
+                {"/dev/null", "is not a regular file"}}) {
+            CliRunner r = CliRunner.run("bench", "convergence", "--quick", "--out", bad[0]);
+            assertEquals(2, r.exitCode(), r.err() + r.out());
+            assertTrue(r.err().contains(bad[0] + ": " + bad[1]), r.err());
+            assertFalse(r.out().contains("convergence:"), "refused before any benchmark: " + r.out());
+        }
+        assertTrue(java.util.Arrays.equals(bytes, Files.readAllBytes(binary)));
+        assertFalse(Files.exists(dir.resolve(".weights.safetensors.lock")));
+    }
+
     @Test
     void allSelectsEveryBenchmarkInOrder() {
         assertEquals(Benchmarks.NAMES, Benchmarks.select(List.of("all")));

@@ -3,6 +3,7 @@ package org.fprnn.io;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,13 +72,18 @@ public final class BenchmarksFile {
      * Checks, before benchmarks that take minutes, that {@link #replaceSection} can write sections
      * {@code ids} of {@code file} (a file not there yet is fine).
      *
-     * @throws FormatException naming the file and the first section whose markers are broken
+     * @throws FormatException naming the file and the first section whose markers are broken, or the
+     *     file if it is not a text file (a device such as /dev/null, or binary content)
      */
     public static void checkSections(Path file, Collection<String> ids) throws IOException {
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             return;
         }
-        String text = Files.readString(file);
+        if (!Files.isRegularFile(file)) {
+            throw new FormatException(file, "is not a regular file (a folder, device, pipe or socket); give the"
+                    + " path of a Markdown file such as BENCHMARKS.md, which is replaced as a whole");
+        }
+        String text = readText(file);
         for (String id : ids) {
             checkMarkers(file, text, id);
         }
@@ -99,7 +105,7 @@ public final class BenchmarksFile {
     }
 
     private static void replace(Path file, String id, String body) throws IOException {
-        String text = Files.exists(file) ? Files.readString(file) : PREAMBLE;
+        String text = Files.exists(file) ? readText(file) : PREAMBLE;
         String section = begin(id) + "\n" + body.strip() + "\n" + end(id);
         checkMarkers(file, text, id);
         int b = text.indexOf(begin(id));
@@ -110,6 +116,16 @@ public final class BenchmarksFile {
             text = text.stripTrailing() + "\n\n" + section + "\n";
         }
         AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The file's text; a file that is not UTF-8 text (a binary file given by mistake) is a FormatException. */
+    private static String readText(Path file) throws IOException {
+        try {
+            return Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new FormatException(file, "is not a UTF-8 text file, so not a BENCHMARKS.md; give the path of"
+                    + " a Markdown file (new or written by the benchmarks)", e);
+        }
     }
 
     /** The body of section {@code id} of a BENCHMARKS.md text (between its markers), or null. */
