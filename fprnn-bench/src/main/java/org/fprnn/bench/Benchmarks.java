@@ -21,6 +21,10 @@ public final class Benchmarks {
             List.of("rules", "solver", "convergence", "end-to-end", "warm", "warm-reach", "scaling", "memory", "threads", "blas", "parts",
                     "peers", "conv", "chunks", "adjoint");
 
+    /** The benchmarks that read MNIST (from --data-dir or fprnn's usual places), in {@link #NAMES} order. */
+    public static final List<String> READ_MNIST = List.of(SolverBench.ID, EndToEndBench.ID, WarmBench.ID,
+            WarmReachBench.ID, PeersBench.ID, ConvBench.ID, AdjointBench.ID);
+
     private Benchmarks() {
     }
 

@@ -156,12 +156,8 @@ public final class BenchCommand implements Callable<Integer> {
                 .onlyIf(which.contains("end-to-end"), "--target", chosen + ": only end-to-end reads it")
                 .onlyIf(which.contains("peers") || which.contains("conv"), "--peers-dir",
                         chosen + ": only peers and conv read it");
-        boolean data = false;
-        for (String b : List.of("solver", "end-to-end", "warm", "warm-reach", "peers", "conv")) {
-            data |= which.contains(b);
-        }
-        check.onlyIf(data, "--data-dir", chosen + ": only solver, end-to-end, warm, warm-reach, peers and conv read"
-                + " MNIST");
+        check.onlyIf(which.stream().anyMatch(Benchmarks.READ_MNIST::contains), "--data-dir", chosen + ": only "
+                + String.join(", ", Benchmarks.READ_MNIST) + " read MNIST");
     }
 
     /**

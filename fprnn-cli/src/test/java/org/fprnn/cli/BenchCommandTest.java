@@ -209,6 +209,16 @@ class BenchCommandTest {
         }
     }
 
+    /** The adjoint benchmark reads MNIST, so it takes --data-dir (which was refused as not applying to it). */
+    @Test
+    void adjointReadsMnistFromTheDataDir() {
+        Path missing = dir.resolve("no-mnist");
+        CliRunner r = CliRunner.run("bench", "adjoint", "--quick", "--data-dir", missing.toString(), "--results-dir",
+                dir.resolve("no-results").toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("MNIST (train split): the folder given, " + missing), r.err());
+    }
+
     /** An --out that cannot be written is refused before the benchmarks run (they take minutes). */
     @Test
     void anOutThatCannotBeWrittenIsRefusedFirst() throws Exception {
