@@ -24,15 +24,29 @@ record BenchData(Dataset train, Dataset test, String description, Path dir) {
 
     /** MNIST from {@code dir}, or from fprnn's usual places when dir is null (an error lists them). */
     static BenchData mnist(Path dir) throws IOException {
-        DataOptions opt = DataOptions.defaults();
-        if (dir != null) {
-            opt = opt.withDir(dir);
-        }
+        DataOptions opt = options(dir);
         Path where = DataSets.locate(Mnist.SOURCE, Split.TRAIN, opt);
         Dataset train = Mnist.SOURCE.read(where, Split.TRAIN);
         Dataset test = Mnist.SOURCE.read(DataSets.locate(Mnist.SOURCE, Split.TEST, opt), Split.TEST);
         return new BenchData(train, test, "MNIST (" + train.size() + " training, " + test.size() + " test images)",
                 where);
+    }
+
+    /** Where MNIST is looked for: {@code dir} alone when given, else fprnn's usual places. */
+    static DataOptions options(Path dir) {
+        return dir == null ? DataOptions.defaults() : DataOptions.defaults().withDir(dir);
+    }
+
+    /**
+     * Finds both splits of MNIST without reading them (a look at the files only), so that data that is not
+     * there is an error before benchmarks that take minutes, not after them; nothing for synthetic data.
+     */
+    static void locate(BenchOptions o) throws IOException {
+        if (!o.syntheticData()) {
+            for (Split split : Split.values()) {
+                DataSets.locate(Mnist.SOURCE, split, options(o.dataDir()));
+            }
+        }
     }
 
     /**

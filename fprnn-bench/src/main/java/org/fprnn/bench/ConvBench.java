@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.fprnn.data.DataOptions;
 import org.fprnn.data.DataSets;
 import org.fprnn.data.Dataset;
 import org.fprnn.data.Mnist;
@@ -303,8 +302,7 @@ final class ConvBench {
             return Peer.skipped(skip + ".");
         }
         Path script = Peers.script(o, PEER);
-        DataOptions opt = o.dataDir() == null ? DataOptions.defaults() : DataOptions.defaults().withDir(o.dataDir());
-        Path mnist = DataSets.locate(Mnist.SOURCE, Split.TRAIN, opt);
+        Path mnist = DataSets.locate(Mnist.SOURCE, Split.TRAIN, BenchData.options(o.dataDir()));
         if (!Files.isDirectory(mnist)) {
             mnist = mnist.getParent();
         }

@@ -219,6 +219,21 @@ class BenchCommandTest {
         assertTrue(r.err().contains("MNIST (train split): the folder given, " + missing), r.err());
     }
 
+    /**
+     * MNIST that is not there is an error before the first benchmark, not after the benchmarks chosen before
+     * the first that reads it (minutes of them in a full run); nothing is written.
+     */
+    @Test
+    void missingMnistIsFoundBeforeAnyBenchmarkRuns() throws Exception {
+        Path md = dir.resolve("BENCHMARKS.md");
+        CliRunner r = CliRunner.run("bench", "rules", "end-to-end", "--quick", "--data-dir",
+                dir.resolve("no-mnist").toString(), "--out", md.toString());
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("the folder given, " + dir.resolve("no-mnist")), r.err());
+        assertFalse(r.out().contains("rules: running"), r.out());
+        assertFalse(Files.exists(md));
+    }
+
     /** An --out that cannot be written is refused before the benchmarks run (they take minutes). */
     @Test
     void anOutThatCannotBeWrittenIsRefusedFirst() throws Exception {
