@@ -81,7 +81,12 @@ class RunCommandTest {
                 + " a whole number from 1 to 10000"}, {"teacher.samples=0", "teacher.samples = 0"},
                 {"teacher.iterations=0", "teacher.iterations = 0"}, {"teacher.init_scale=nan", "teacher.init_scale = NaN"},
                 {"teacher.noise=-1", "teacher.noise = -1"}, {"teacher.diverge_above=-1", "teacher.diverge_above = -1"},
-                {"teacher.teacher_scale=inf", "teacher.teacher_scale = Infinity"}}) {
+                {"teacher.teacher_scale=inf", "teacher.teacher_scale = Infinity"},
+                // sizes whose arrays cannot be made (they were internal errors: an int overflow, a negative size)
+                {"teacher.samples=2147483647", "teacher.samples = 2147483647 is not allowed: the inputs and targets"
+                        + " hold samples x units = 2147483647 x 12 numbers"},
+                {"teacher.iterations=2147483647", "teacher.iterations = 2147483647 is not allowed: it must be a whole"
+                        + " number from 1 to 100000000"}}) {
             Path out = dir.resolve("t" + bad[0].hashCode());
             CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set", bad[0]);
             assertEquals(2, r.exitCode(), bad[0] + ": " + r.err());

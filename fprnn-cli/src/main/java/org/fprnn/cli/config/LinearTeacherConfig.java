@@ -15,6 +15,12 @@ public record LinearTeacherConfig(Integer units, Integer samples, Double inputSc
      */
     public static final int MAX_UNITS = 10_000;
 
+    /** Most iterations: J and two angles of every step are kept for each run (and written to metrics.jsonl). */
+    public static final int MAX_ITERATIONS = 100_000_000;
+
+    /** Most entries of the samples x units inputs and targets: what one Java array holds. */
+    static final long MAX_ENTRIES = Integer.MAX_VALUE - 8;
+
     public LinearTeacherConfig {
         // only the keys given are checked; absent ones take the published values in toSettings
         if (units != null && (units < 1 || units > MAX_UNITS)) {
@@ -23,9 +29,16 @@ public record LinearTeacherConfig(Integer units, Integer samples, Double inputSc
         }
         if (samples != null) {
             Keys.intAtLeast("teacher.samples", samples, 1, 1);
+            int n = or(units, LinearTeacherProtocol.Settings.paper().units());
+            if ((long) samples * n > MAX_ENTRIES) {
+                throw Keys.bad("teacher.samples", samples, "the inputs and targets hold samples x units = " + samples
+                        + " x " + n + " numbers, more than one array holds; give at most " + MAX_ENTRIES / n
+                        + " samples for " + n + " units");
+            }
         }
-        if (iterations != null) {
-            Keys.intAtLeast("teacher.iterations", iterations, 1, 1);
+        if (iterations != null && (iterations < 1 || iterations > MAX_ITERATIONS)) {
+            throw Keys.bad("teacher.iterations", iterations, "it must be a whole number from 1 to " + MAX_ITERATIONS
+                    + " (J and the angles of every step are kept for each run)");
         }
         for (var k : new Object[][] {{"teacher.input_scale", inputScale}, {"teacher.teacher_scale", teacherScale},
                 {"teacher.noise", noise}, {"teacher.init_scale", initScale}}) {
