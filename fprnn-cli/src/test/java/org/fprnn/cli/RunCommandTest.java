@@ -95,6 +95,32 @@ class RunCommandTest {
         }
     }
 
+    /**
+     * Settings that give no task are bad input, exit 2: a singular teacher (seed 4 with one unit and one sample
+     * draws W_hat = 1 at this scale), which was an internal error, and scales so large that inputs or targets
+     * overflow, whose runs were all reported as diverged at step 0 with exit 0.
+     */
+    @Test
+    void teacherSettingsThatGiveNoTaskAreBadInput() throws IOException {
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        for (String[] bad : new String[][] {
+                {"teacher.teacher_scale=2.692128835153771", "the teacher I - W_hat is singular for seed 4"},
+                {"teacher.input_scale=1.7e308", "inputs or targets are not finite numbers"},
+                {"teacher.noise=1.7e308", "inputs or targets are not finite numbers"}}) {
+            Path out = dir.resolve("n" + bad[0].hashCode());
+            List<String> args = new java.util.ArrayList<>(List.of("run", cfg.toString(), "--out", out.toString(),
+                    "--set", bad[0]));
+            if (bad[1].contains("singular")) {
+                args.addAll(List.of("--set", "teacher.units=1", "--set", "teacher.samples=1", "--set", "seed=4"));
+            }
+            CliRunner r = CliRunner.run(args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), bad[0] + ": " + r.err() + r.out());
+            assertTrue(r.err().contains(bad[1]), r.err());
+            assertTrue(!Files.exists(out.resolve("summary.json")), bad[0]);
+        }
+    }
+
     @Test
     void missingFileBadValueAndBadOverrideAreClearErrors() throws IOException {
         CliRunner r = CliRunner.run("run", dir.resolve("nope.toml").toString());

@@ -11,6 +11,10 @@ import org.fprnn.model.Batch;
  */
 public record LinearTeacher(DMatrix x, DMatrix targets, DMatrix teacher) {
 
+    /**
+     * @throws IllegalArgumentException if these settings give no task: I - W_hat singular, or inputs or
+     *     targets not finite (scales too large for doubles)
+     */
     public static LinearTeacher generate(int n, int m, double xScale, double teacherScale, double noise, long seed) {
         Random rng = new Random(seed);
         DMatrix x = new DMatrix(m, n);
@@ -32,10 +36,18 @@ public record LinearTeacher(DMatrix x, DMatrix targets, DMatrix teacher) {
         try {
             Decompositions.solve(a, t);
         } catch (IllegalStateException singular) {
-            throw new IllegalStateException("teacher I - W_hat is singular; use another seed", singular);
+            // the settings' fault, not fprnn's: a bad input (the seed and teacher scale give no teacher)
+            throw new IllegalArgumentException("the teacher I - W_hat is singular for seed " + seed + " and teacher"
+                    + " scale " + teacherScale + ", so it has no targets (I - W_hat)^-1 x: use another seed or"
+                    + " teacher scale", singular);
         }
         for (int i = 0; i < m * n; i++) {
             t.data[i] += noise * rng.nextGaussian();
+        }
+        if (!x.allFinite() || !t.allFinite()) {
+            // every run would "diverge" at step 0 on targets that do not exist
+            throw new IllegalArgumentException("the linear teacher's inputs or targets are not finite numbers: input"
+                    + " scale " + xScale + ", teacher scale " + teacherScale + " or noise " + noise + " is too large");
         }
         return new LinearTeacher(x, t, wHat);
     }
