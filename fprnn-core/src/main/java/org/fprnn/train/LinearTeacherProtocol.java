@@ -143,6 +143,9 @@ public final class LinearTeacherProtocol {
                 try {
                     out.add(f.get());
                 } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof OutOfMemoryError oom) {
+                        throw oom;   // as itself, so that the command line says how to give Java more heap
+                    }
                     throw new IllegalStateException("a P2 run failed: " + e.getCause(), e.getCause());
                 }
             }
