@@ -23,7 +23,8 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     echo "setup: installing Debian packages: ${need[*]}"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    # through env: sudo drops the caller's variables, and a question of debconf would wait unseen (>/dev/null)
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
 fi
 

@@ -35,6 +35,23 @@ class SetupScriptTest {
         assertTrue(err.contains("setup: built, but some data sets are missing"), err);
     }
 
+    /**
+     * Not root, with sudo: apt-get gets DEBIAN_FRONTEND=noninteractive although sudo drops the caller's
+     * variables (the stub drops it, as sudo's env_reset does); given before sudo, it never reached apt-get.
+     */
+    @Test
+    void aptGetIsNonInteractiveThroughSudo() throws Exception {
+        Path repo = scratch("exit 0", "exit 1");
+        stub("id", "echo 1000");
+        stub("sudo", "exec env -u DEBIAN_FRONTEND \"$@\"");
+        stub("apt-get", "echo \"${DEBIAN_FRONTEND:-unset} $*\" >> \"$STUB_LOGS/apt.log\"");
+        int exit = run(repo);
+        String err = Files.readString(root.resolve("err.txt"));
+        assertEquals(0, exit, err);
+        String apt = Files.readString(root.resolve("apt.log"));
+        assertTrue(apt.lines().anyMatch(l -> l.startsWith("noninteractive install")), apt);
+    }
+
     /** A scratch repository with setup.sh, stub scripts and stub commands; dpkg's exit says whether packages are in. */
     private Path scratch(String fetchData, String dpkg) throws IOException {
         Path repo = root.resolve("repo");
