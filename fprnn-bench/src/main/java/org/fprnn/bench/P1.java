@@ -101,6 +101,13 @@ final class P1 {
                 throw new IllegalArgumentException("weights file " + file + ": W " + w.shape() + ", U " + u.shape()
                         + " and R " + r.shape() + " do not make a network (W N x N, U N x n_in, R n_out x N)");
             }
+            if (u.cols != INPUTS || r.rows != OUTPUTS) {
+                // else an error naming no file, in the middle of the benchmark
+                throw new IllegalArgumentException("weights file " + file + ": U " + u.shape() + " and R " + r.shape()
+                        + " make a network of " + u.cols + " inputs and " + r.rows + " outputs; the benchmarks run"
+                        + " it on MNIST, which needs " + INPUTS + " and " + OUTPUTS + " (a dense network trained on"
+                        + " MNIST by fprnn run)");
+            }
             return FixedPointNetwork.builder().precision(Precision.FLOAT).recurrentWeights(w).inputWeights(u)
                     .readoutWeights(r).build();
         } catch (FormatException e) {

@@ -126,6 +126,18 @@ class BenchCommandTest {
                 dir.resolve("nope.safetensors").toString(), "--out", md.toString());
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().contains("nope.safetensors does not exist"), missing.err());
+
+        // a network that does not read MNIST: refused naming the file (it failed in mid-benchmark naming none)
+        FixedPointNetwork other = FixedPointNetwork.builder().inputs(5).units(3).outputs(10).precision(Precision.FLOAT)
+                .seed(4).build();
+        Path o = dir.resolve("other.safetensors");
+        Safetensors.write(o, new LinkedHashMap<>(other.params().asMap()), Map.of());
+        for (String bench : List.of("solver", "adjoint")) {
+            CliRunner wrong = CliRunner.run("bench", bench, "--quick", "--synthetic-data", "--weights", o.toString());
+            assertEquals(2, wrong.exitCode(), wrong.err());
+            assertTrue(wrong.err().contains("weights file " + o + ": U (3, 5) and R (10, 3) make a network of 5 inputs"
+                    + " and 10 outputs; the benchmarks run it on MNIST, which needs 784 and 10"), wrong.err());
+        }
     }
 
     /** Both sides reach a low target: the section gives their steps and the ratio of their times. */
