@@ -166,6 +166,10 @@ public final class BenchCommand implements Callable<Integer> {
      * rename, which need a writable folder; missing folders are made).
      */
     static void writableFile(Path file) {
+        if (file.toString().isBlank()) {
+            // Path.of("") is the working folder, which the message below would call the folder given
+            throw new UserError("--out is empty; give the Markdown file to write, e.g. BENCHMARKS.md");
+        }
         Path abs = file.toAbsolutePath();
         if (Files.isDirectory(abs)) {
             throw new UserError("--out " + file + " is a folder; give the Markdown file to write, e.g. " + file.resolve(

@@ -251,7 +251,8 @@ class BenchCommandTest {
     void anOutThatCannotBeWrittenIsRefusedFirst() throws Exception {
         java.nio.file.Files.writeString(dir.resolve("file"), "x");
         for (String[] bad : new String[][] {{dir.resolve("file/x.md").toString(), "is a file, not a folder"},
-                {dir.resolve("file/deeper/x.md").toString(), "is a file, not a folder"}, {dir.toString(), "is a folder"}}) {
+                {dir.resolve("file/deeper/x.md").toString(), "is a file, not a folder"}, {dir.toString(), "is a folder"},
+                {"", "--out is empty; give the Markdown file to write"}}) {
             CliRunner r = CliRunner.run("bench", "rules", "--quick", "--out", bad[0]);
             assertEquals(2, r.exitCode(), r.err());
             assertTrue(r.err().contains(bad[1]), r.err());
