@@ -112,7 +112,7 @@ public final class DataSets {
             if (why == null) {
                 return options.dir();
             }
-            if (options.allowDownload()) {
+            if (options.allowDownload() && canHoldDownload(options.dir())) {
                 return download(source, options);   // into the folder given
             }
             throw new DataNotFoundException(what + ": the folder given, " + options.dir().toAbsolutePath()
@@ -125,7 +125,7 @@ public final class DataSets {
             if (why == null) {
                 return named;
             }
-            if (options.allowDownload()) {
+            if (options.allowDownload() && canHoldDownload(named)) {
                 return download(source, options.withDir(named));   // into the variable's folder
             }
             throw new DataNotFoundException(what + ": $" + source.envVar() + " = " + named.toAbsolutePath() + ", which "
@@ -163,6 +163,15 @@ public final class DataSets {
         msg.append(source.installHint()).append(" Or set ").append(source.envVar())
                 .append(" to a folder holding the files.");
         throw new DataNotFoundException(msg.toString());
+    }
+
+    /**
+     * Whether a download can go into dir: a folder or nothing yet. A file there (such as one of the data
+     * set's own files named instead of its folder) is reported as not a folder, not downloaded over: the
+     * download failed only after fetching every file, or without a network for want of one.
+     */
+    private static boolean canHoldDownload(Path dir) {
+        return Files.isDirectory(dir) || !Files.exists(dir);
     }
 
     private record Candidate(String label, Path dir) {

@@ -156,6 +156,25 @@ class DownloadTest {
         assertFalse(Files.exists(dataRoot.resolve("mnist")), "not into the data root");
     }
 
+    /**
+     * A file named instead of a folder (here: one of the data set's own files) is reported as not a folder,
+     * with nothing downloaded: the download went ahead and failed after fetching every file.
+     */
+    @Test
+    void aFileNamedAsTheFolderIsNotDownloadedInto() throws IOException {
+        TestData.writeIdxSet(served, Mnist.trainLabelCounts(), Mnist.testLabelCounts(), true);
+        Path file = Files.writeString(tmp.resolve("train-images-idx3-ubyte.gz"), "mine");
+        for (DataOptions o : List.of(options().withDir(file),
+                options().withEnv(Map.of("FPRNN_MNIST_DIR", file.toString())))) {
+            DataNotFoundException e = assertThrows(DataNotFoundException.class,
+                    () -> Mnist.load("test", o.withDownload(true).withMirrors(List.of(url("good")))));
+            assertTrue(e.getMessage().contains(file + ", is not a folder") || e.getMessage().contains(file
+                    + ", which is not a folder"), e.getMessage());
+        }
+        assertEquals(List.of(), requests);
+        assertEquals("mine", Files.readString(file));
+    }
+
     @Test
     void filesThatFailValidationAreDiscarded() throws IOException {
         int[] wrong = Mnist.testLabelCounts();
