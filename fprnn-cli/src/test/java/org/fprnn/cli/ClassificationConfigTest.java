@@ -174,6 +174,7 @@ class ClassificationConfigTest {
                 new Case("data.name=\"svhn\"", "data.name", "fashion-mnist"),
                 new Case("data.train_limit=0", "data.train_limit"),
                 new Case("sweep.rules=[\"gradient\", \"hebbian\"]", "sweep.rules[1]", "linearized_alt"),
+                new Case("sweep.rules=[\"gradient\", \"gradient\"]", "sweep.rules[1]", "each rule may appear once"),
                 new Case("sweep.learning_rates.gradient=[0.1, -0.1]", "sweep.learning_rates.gradient[1]", "> 0"),
                 new Case("sweep.learning_rates.gradient=[]", "sweep.learning_rates.gradient"),
                 new Case("threads=0", "threads"))) {

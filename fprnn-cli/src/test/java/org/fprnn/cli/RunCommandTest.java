@@ -121,6 +121,22 @@ class RunCommandTest {
         }
     }
 
+    /**
+     * A rule named twice is a config error before any run, as in a classification sweep: it ran every run of
+     * the rule twice, then failed on the figures ("Series name ... has already been used") with nothing written.
+     */
+    @Test
+    void aRuleNamedTwiceIsAConfigError() throws IOException {
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        Path out = dir.resolve("twice");
+        CliRunner r = CliRunner.run("run", cfg.toString(), "--out", out.toString(), "--set",
+                "sweep.rules=[\"gradient\", \"gradient\"]");
+        assertEquals(2, r.exitCode(), r.err() + r.out());
+        assertTrue(r.err().contains("sweep.rules[1] = \"gradient\" is not allowed: each rule may appear once"), r.err());
+        assertTrue(!r.out().contains("final J"), r.out());
+    }
+
     @Test
     void missingFileBadValueAndBadOverrideAreClearErrors() throws IOException {
         CliRunner r = CliRunner.run("run", dir.resolve("nope.toml").toString());

@@ -212,9 +212,6 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
             if (!Rules.NAMES.contains(r)) {
                 throw Keys.bad("sweep.rules[" + i + "]", r, "unknown rule; use any of " + Rules.NAMES);
             }
-            if (sweep.rules().indexOf(r) != i) {
-                throw Keys.bad("sweep.rules[" + i + "]", r, "each rule may appear once");
-            }
         }
         var perRule = sweep.perRule();
         Nonlinearity f = network.f();

@@ -14,6 +14,12 @@ import org.fprnn.config.Keys;
 public record SweepConfig(List<String> rules, JsonNode learningRates) {
     public SweepConfig {
         rules = rules == null ? List.of() : List.copyOf(rules);
+        for (int i = 0; i < rules.size(); i++) {
+            // both protocols: a rule twice would run twice into the same results, and P2's figures refuse it
+            if (rules.indexOf(rules.get(i)) != i) {
+                throw Keys.bad("sweep.rules[" + i + "]", rules.get(i), "each rule may appear once");
+            }
+        }
         if (learningRates != null && learningRates.isNull()) {
             learningRates = null;
         }
