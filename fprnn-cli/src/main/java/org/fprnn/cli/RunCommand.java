@@ -114,6 +114,8 @@ public final class RunCommand implements Callable<Integer> {
             throw new UserError("--only applies to classification sweeps, whose runs are saved one by one; a "
                     + cfg.protocol() + " protocol runs all its rules at once: leave --only out");
         }
+        OptionCheck.of(spec).onlyIf(cfg.protocol().equals("classification"), "--allow-missing-weights", "protocol "
+                + cfg.protocol() + ": it saves no runs to take up again (only classification sweeps do)");
         return switch (cfg.protocol()) {
             case "linear_teacher" -> runLinearTeacher(cfg, dir, RunInfo.collect(command, cfg.seed()), configText, pout);
             case "classification" -> runClassification(cfg, dir, command, configText, spec, stopAfterSteps,

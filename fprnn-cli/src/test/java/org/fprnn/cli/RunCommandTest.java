@@ -137,6 +137,16 @@ class RunCommandTest {
         assertTrue(!r.out().contains("final J"), r.out());
     }
 
+    /** --allow-missing-weights, which reads a classification sweep's saved runs, is refused for P2 (it was ignored). */
+    @Test
+    void allowMissingWeightsDoesNotApplyToP2() throws IOException {
+        Path cfg = dir.resolve("tiny.toml");
+        Files.writeString(cfg, TINY);
+        OptionsThatDoNotApplyTest.assertRefused(List.of("run", cfg.toString(), "--out", dir.resolve("a").toString(),
+                "--allow-missing-weights"), "--allow-missing-weights", "protocol linear_teacher");
+        assertTrue(!Files.exists(dir.resolve("a")));
+    }
+
     @Test
     void missingFileBadValueAndBadOverrideAreClearErrors() throws IOException {
         CliRunner r = CliRunner.run("run", dir.resolve("nope.toml").toString());
