@@ -39,6 +39,7 @@ awk -v heading="$heading" -v root="$here" '
   !skipping { print }
   END { if (skipping) { print "readme-results: a results block is not closed by <!-- end results -->" > "/dev/stderr"; exit 2 } }
 ' "$readme" > "$tmp"
+chmod --reference="$readme" "$tmp"   # mktemp makes it 0600: the README would become readable by its owner only
 mv "$tmp" "$readme"
 trap - EXIT
 echo "updated $(basename "$readme") from its results pages"

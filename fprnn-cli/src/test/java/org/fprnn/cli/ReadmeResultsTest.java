@@ -39,6 +39,23 @@ class ReadmeResultsTest {
         assertFalse(pages.isEmpty(), "README.md has no results block");
     }
 
+    /**
+     * scripts/readme-results.sh rewrites the README through a temporary file, keeping its permissions (the
+     * file mktemp makes is 0600, so the README became readable by its owner only).
+     */
+    @Test
+    void theScriptKeepsTheReadmesPermissions(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path readme = Files.writeString(tmp.resolve("README.md"), "# R\n\nno results blocks\n");
+        var mode = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(readme, mode);
+        Process p = new ProcessBuilder("bash", ROOT.resolve("scripts/readme-results.sh").toString(), readme.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals(mode, Files.getPosixFilePermissions(readme));
+        assertEquals("# R\n\nno results blocks\n", Files.readString(readme));
+    }
+
     /** The lines under the heading up to the next "## ", without blank lines at either end. */
     private static String section(String page) {
         int at = page.indexOf(HEADING + "\n");
