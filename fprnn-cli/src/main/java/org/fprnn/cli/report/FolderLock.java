@@ -26,8 +26,9 @@ import org.fprnn.io.Json;
  * whose holder died is free, never stale. The file also holds who has the lock (pid, host, start
  * time, command, and what stopping it keeps) as one JSON line, so that a second command refuses at
  * once (exit 2) naming the holder and what stopping it would cost, and a command that takes over the
- * lock of a process that ended without releasing it (killed) says so. The file stays in the folder, emptied on release (deleting it would let two
- * processes lock two different files of the same name).
+ * lock of a process that ended without releasing it (killed) says so. The file stays in the folder,
+ * emptied on release (deleting it would let two processes lock two different files of the same
+ * name).
  *
  * <p>Where the file system does not support locks, the pid decides: a folder whose recorded holder
  * is a live process on this host is busy; otherwise the lock is taken over.
