@@ -224,7 +224,6 @@ public final class RunCommand implements Callable<Integer> {
     private static int runLinearTeacher(LinearTeacherProtocol.Settings settings, Path dir,
                                         java.util.Map<String, Object> info, String configText, PrintWriter pout)
             throws Exception {
-        ResultsFolder folder = new ResultsFolder(dir);
         int total = settings.rules().size() * settings.learningRates().size();
         pout.printf(Locale.ROOT, "P2 linear teacher: %d runs of %d steps (N = %d), %d at a time, into %s%n",
                 total, settings.iterations(), settings.units(), settings.threads(), dir);
@@ -237,6 +236,8 @@ public final class RunCommand implements Callable<Integer> {
                             : String.format(Locale.ROOT, "%.5g", r.finalLoss()), r.seconds());
         });
         double wall = (System.nanoTime() - t0) / 1e9;
+        // made only now: a run that failed (or was stopped) leaves no empty figures/ behind
+        ResultsFolder folder = new ResultsFolder(dir);
         LinearTeacherReport.write(folder, settings, runs, info, configText, wall);
         pout.printf(Locale.ROOT, "done in %.1f s; wrote %s (results.md, summary.json, metrics.jsonl, figures/)%n",
                 wall, dir);

@@ -1,6 +1,7 @@
 package org.fprnn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -118,6 +119,7 @@ class RunCommandTest {
             assertEquals(2, r.exitCode(), bad[0] + ": " + r.err() + r.out());
             assertTrue(r.err().contains(bad[1]), r.err());
             assertTrue(!Files.exists(out.resolve("summary.json")), bad[0]);
+            assertFalse(Files.exists(out.resolve("figures")), bad[0] + ": a failed P2 run leaves no empty figures/");
         }
     }
 
