@@ -195,7 +195,13 @@ public final class SparkTrain implements Callable<Integer> {
         }
         RunSource.Run run = source.choose(commandSpec.commandLine().getParseResult(), rule, lr);
         if (run.config() != null) {
-            run.config().config().noteKeysWithoutEffect(commandSpec.commandLine().getErr());
+            var cfg = run.config().config();
+            PrintWriter err = commandSpec.commandLine().getErr();
+            cfg.noteKeysWithoutEffect(err, List.of(run.rule()), "this submission (--rule " + run.rule() + ")");
+            if (!singleProcess && cfg.diagnostics().every() > 0) {
+                err.println("note: " + org.fprnn.config.Keys.noEffect("diagnostics.every", cfg.diagnostics().every(),
+                        "fprnn-spark's distributed steps measure no diagnostics (--single-process does)"));
+            }
         }
         SparkConf conf = given != null || singleProcess ? null : sparkConf(run);   // no master: fail before reading data
         TrainSettings settings = run.settings();

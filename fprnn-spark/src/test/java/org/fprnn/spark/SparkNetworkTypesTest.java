@@ -137,15 +137,27 @@ class SparkNetworkTypesTest {
         assertTrue(Files.exists(out.resolve("weights.safetensors")));
     }
 
-    /** A config key the run leaves without effect is named in a note, as fprnn run names it. */
+    /**
+     * A config key the run leaves without effect is named in a note, as fprnn run names it, judged by
+     * the one rule the submission trains (the sweep's gradient run is not trained here, so the
+     * adjoint's settings act on nothing); and diagnostics, which distributed steps do not measure.
+     */
     @Test
     void keysWithoutEffectAreNamedAsFprnnRunNamesThem() throws IOException {
         Path cfg = config("notes", LAYERED);
         SparkTrainCommandTest.Outcome r = run("--config", cfg.toString(), "--rule", "linearized", "--single-process",
-                "--set", "rule.bptt_steps=40", "--steps", "1", "--no-eval");
+                "--set", "rule.bptt_steps=40", "--set", "rule.adjoint_max_iter=77", "--steps", "1", "--no-eval");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("note: rule.bptt_steps = 40 has no effect: it sets the bptt rule's own unroll, and"
-                + " sweep.rules has no bptt"), r.err());
+                + " this submission (--rule linearized) has no bptt"), r.err());
+        assertTrue(r.err().contains("note: rule.adjoint_max_iter = 77 has no effect: only the gradient rule (and the"
+                + " diagnostics' angle to it) solves the adjoint, and this submission (--rule linearized) has no"
+                + " gradient"), r.err());
+        SparkTrainCommandTest.Outcome spread = run("--config", cfg.toString(), "--rule", "linearized", "--partitions",
+                "2", "--set", "diagnostics.every=1", "--steps", "1", "--no-eval");
+        assertEquals(0, spread.code(), spread.err());
+        assertTrue(spread.err().contains("note: diagnostics.every = 1 has no effect: fprnn-spark's distributed steps"
+                + " measure no diagnostics (--single-process does)"), spread.err());
         SparkTrainCommandTest.Outcome plain = run("--config", cfg.toString(), "--rule", "linearized",
                 "--single-process", "--steps", "1", "--no-eval");
         assertEquals(0, plain.code(), plain.err());

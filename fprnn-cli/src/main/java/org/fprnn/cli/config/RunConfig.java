@@ -127,9 +127,17 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                 train, sweep, diagnostics, list);
     }
 
-    /** Prints {@link #keysWithoutEffect()}, a "note: " line each, as fprnn run and fprnn-spark start. */
+    /** Prints {@link #keysWithoutEffect()}, a "note: " line each, as fprnn run starts. */
     public void noteKeysWithoutEffect(java.io.PrintWriter err) {
-        for (String note : keysWithoutEffect()) {
+        noteKeysWithoutEffect(err, sweep.rules(), "sweep.rules");
+    }
+
+    /**
+     * Prints {@link #keysWithoutEffect(List, String)}, a "note: " line each: for a command that trains
+     * some of the sweep's rules (fprnn-spark trains one), named {@code rulesName} in the notes.
+     */
+    public void noteKeysWithoutEffect(java.io.PrintWriter err, List<String> rules, String rulesName) {
+        for (String note : keysWithoutEffect(rules, rulesName)) {
             err.println("note: " + note);
         }
     }
@@ -142,15 +150,19 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
      * bptt), and their results folders must keep matching. Empty for protocol linear_teacher.
      */
     public List<String> keysWithoutEffect() {
+        return keysWithoutEffect(sweep.rules(), "sweep.rules");
+    }
+
+    /** {@link #keysWithoutEffect()} for a run of {@code rules} only, which the notes call {@code rulesName}. */
+    public List<String> keysWithoutEffect(List<String> rules, String rulesName) {
         List<String> notes = new ArrayList<>();
         if (!protocol.equals("classification")) {
             return notes;
         }
-        List<String> rules = sweep.rules();
         boolean diagnosed = diagnostics.every() > 0;
         // the diagnostics' angle is to the gradient rule's direction, computed with [rule]'s adjoint and gains
         if (!rules.contains("gradient") && !diagnosed) {
-            String why = "only the gradient rule (and the diagnostics' angle to it) solves the adjoint, and sweep.rules"
+            String why = "only the gradient rule (and the diagnostics' angle to it) solves the adjoint, and " + rulesName
                     + " has no gradient and diagnostics.every = 0";
             RuleConfig d = RuleConfig.defaults();
             noteIf(notes, rule.adjointTol() != d.adjointTol().doubleValue(), "rule.adjoint_tol", rule.adjointTol(),
@@ -162,14 +174,14 @@ public record RunConfig(String name, String protocol, Long seed, Integer threads
                     rule.adjointPreconditioner(), why);
             noteIf(notes, !rule.gains().equals(d.gains()) && rules.stream().noneMatch(r -> r.startsWith("linearized")),
                     "rule.gains", rule.gains(), "only the gradient and linearized rules (and the diagnostics' angle"
-                            + " to the gradient) use the gains, and sweep.rules has none of them and diagnostics.every"
+                            + " to the gradient) use the gains, and " + rulesName + " has none of them and diagnostics.every"
                             + " = 0");
         } else if (rule.adjointPreconditioner() != null && network.precision().equals("double")) {
             notes.add(Keys.noEffect("rule.adjoint_preconditioner", rule.adjointPreconditioner(), "it preconditions"
                     + " the adjoint solves of float networks, and network.precision = \"double\""));
         }
         if (rule.bpttSteps() != null && !rules.contains("bptt")) {
-            String why = "it sets the bptt rule's own unroll, and sweep.rules has no bptt";
+            String why = "it sets the bptt rule's own unroll, and " + rulesName + " has no bptt";
             notes.add(Keys.noEffect("rule.bptt_steps", rule.bpttSteps(), why));
             noteIf(notes, rule.bpttAlpha() != RuleConfig.DEFAULT_BPTT_ALPHA, "rule.bptt_alpha", rule.bpttAlpha(), why);
         }
