@@ -213,9 +213,9 @@ final class SimulateOutput implements AutoCloseable {
 
     /**
      * Moves every output into place, the JSON output last, deletes the earlier call's outputs that
-     * this call did not write, and says what it wrote; nothing if the folder was never opened. The JSON is written before the
-     * moves: renames within a folder need no space, so that a full disk fails the call before any
-     * earlier output is replaced.
+     * this call did not write, and says what it wrote; nothing if the folder was never opened. The
+     * JSON is written before the moves: renames within a folder need no space, so that a full disk
+     * fails the call before any earlier output is replaced.
      */
     void commit() throws IOException {
         if (lock == null) {
